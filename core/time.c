@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int bf_placeholder_time_t;

@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int bf_placeholder_assign_t;

@@ -1,0 +1,79 @@
+/*
+ * config.h - the engine configuration: one JSON file (docs/config.md).
+ *
+ * Parsed once at start-up into a struct bf_config that is passed down,
+ * read-only, to every module (STYLE.md section 7).  Every mistake is reported
+ * with file, line, column, JSON path and what was expected; unknown keys are
+ * errors, with a "did you mean" hint.
+ */
+#ifndef BF_CONFIG_H
+#define BF_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "alerts/alerts.h"
+#include "core/bf_diag.h"
+#include "core/bf_json.h"
+#include "core/bf_log.h"
+#include "tracks/tracks.h"
+
+#define BF_MAX_SENSORS 64   /* a track's contributing sensors are a 64-bit mask */
+
+struct bf_sensor_cfg {
+    const char *id;            /* unique, [A-Za-z0-9_.-]+ */
+    const char *type;          /* plugin name: "json" */
+    double lat_deg, lon_deg;   /* position */
+    double alt_m;
+    double e_m, n_m;           /* position in the local frame (filled by the engine) */
+    double range_m;            /* coverage radius */
+    double sigma_m;            /* default position std for POSITION detections */
+    double sigma_range_m;      /* default range std for RANGE_BEARING */
+    double sigma_bearing_deg;  /* default bearing std */
+    const cJSON *options;      /* plugin-specific "options" object, or NULL (borrowed from doc) */
+};
+
+struct bf_engine_params {
+    int64_t reorder_window_us;  /* default 500 ms */
+    uint32_t queue_capacity;    /* ingest queue, detections; default 65536 */
+    double status_period_s;     /* status publication period (wall); default 5 */
+    double idle_flush_s;        /* release the reorder window after this much wall-clock silence; default 2 */
+};
+
+struct bf_mqtt_cfg {
+    const char *url;              /* default "tcp://127.0.0.1:1883" */
+    const char *client_id;        /* default "borderfuse-<site>" */
+    const char *credentials_path; /* NULL: anonymous; resolved relative to the config file */
+    int keepalive_s;              /* default 20 */
+};
+
+struct bf_config {
+    const char *path;           /* the file it came from */
+    const char *site;           /* [A-Za-z0-9_-]+, used in topics */
+    double origin_lat_deg, origin_lon_deg;
+    const char *crs;            /* "aeqd" (default) or a PROJ CRS */
+    const char *zones_path;     /* resolved relative to the config file's folder */
+    struct bf_mqtt_cfg mqtt;
+    struct bf_sensor_cfg *sensors;
+    size_t n_sensors;
+    struct bf_tracker_params tracker;
+    struct bf_alert_params alerts;   /* alerts.journal_path resolved relative to the config */
+    struct bf_engine_params engine;
+    enum bf_log_level log_level;     /* default info */
+    struct bf_json_doc *doc;         /* owns every string above */
+};
+
+/*
+ * Load and validate path.  All errors go through diag (every one found, not
+ * only the first); returns 0, or BF_EPARSE/BF_EIO/BF_EINVAL with *out NULL.
+ */
+int bf_config_load(const char *path, struct bf_config **out, struct bf_diag *diag);
+void bf_config_destroy(struct bf_config *cfg);   /* accepts NULL */
+
+/* Index of the sensor with this id, or -1. */
+int bf_config_sensor_find(const struct bf_config *cfg, const char *id);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * bf_test.h - the small harness every CUnit suite uses.
+ *
+ * A test file defines its suites as a table and calls bf_test_main():
+ *
+ *   static CU_TestInfo geo_tests[] = { {"crossing at a vertex", test_vertex}, CU_TEST_INFO_NULL };
+ *   static CU_SuiteInfo suites[] = { {"geo", NULL, NULL, NULL, NULL, geo_tests}, CU_SUITE_INFO_NULL };
+ *   int main(void) { return bf_test_main(suites); }
+ *
+ * It runs them in verbose mode, prints CUnit's summary, and exits non-zero
+ * when any assertion failed (CU_basic_run_tests alone returns 0 even then).
+ */
+#ifndef BF_TEST_H
+#define BF_TEST_H
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+
+int bf_test_main(CU_SuiteInfo *suites);
+
+/* $BF_SOURCE_DIR/rel (or ./rel when unset) into a static buffer. */
+const char *bf_test_src(const char *rel);
+/* A fresh temporary directory for this test run (created once per process). */
+const char *bf_test_tmpdir(void);
+
+/* Assert two doubles within tol, printing both on failure. */
+#define BF_ASSERT_NEAR(a, b, tol) CU_ASSERT_DOUBLE_EQUAL((a), (b), (tol))
+
+#endif
