@@ -19,6 +19,9 @@ enum bf_meas_kind {
     BF_MEAS_RANGE_BEARING = 2,  /* z = (range_m, bearing_rad[, radial_mps]) from the sensor */
     BF_MEAS_BEARING       = 3,  /* z = (bearing_rad[, elevation_rad]) from the sensor */
     BF_MEAS_PRESENCE      = 4,  /* z = (radius_m): something within radius of the sensor */
+    BF_MEAS_SCAN          = 5,  /* no measurement: the sensor completed a look at t_us. Plugins
+                                   emit one per scan message so that an empty scan still counts
+                                   misses; the engine never hands it to the tracker. */
 };
 
 enum bf_class {

@@ -1,2 +1,706 @@
-/* placeholder: being written */
-typedef int bf_placeholder_engine_t;
+/*
+ * engine.c - the borderfuse engine: sensors in, alerts out.
+ *
+ * The engine owns everything with state and composes the pipeline of
+ * DESIGN.md section 1 on one thread:
+ *
+ *   plugins (I/O threads) -> ingest queue -> reorder window -> tracker
+ *        -> geofence step per changed track -> alert rules -> journal -> MQTT
+ *
+ * Sensor plugins run on their I/O threads and only ever push into the
+ * bounded ingest queue (never blocking; a full queue sheds and counts).  The
+ * engine thread drains the queue into the reorder window and releases
+ * detections in event-time order, grouped into scans (one sensor, one time),
+ * so the tracker sees time go forward and the same input always gives the
+ * same tracks and alerts.  When input stops, the window is flushed after
+ * idle_flush_s of wall-clock silence, so the last detections of a live feed
+ * are not held back for ever (the only place the wall clock steers data).
+ *
+ * MQTT: an ingest connection carries the sensors' subscriptions; an output
+ * connection publishes alerts (QoS 1), the retained status with a last will
+ * of "offline", and the track picture (QoS 0, at most once a second).
+ */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/alerts.h"
+#include "core/bf_error.h"
+#include "core/bf_log.h"
+#include "core/bf_mqtt.h"
+#include "fusion/config.h"
+#include "fusion/fusion.h"
+#include "fusion/ingest.h"
+#include "geo/geo.h"
+#include "sensors/sensor.h"
+
+#define ENGINE_LOG "engine"
+#define POP_BATCH 1024
+#define RELEASE_BATCH 4096
+#define TRACKS_PERIOD_US BF_US_PER_S
+
+struct sensor_slot {
+    const struct bf_sensor_ops *ops;
+    void *state;
+    struct bf_sensor_config scfg;
+    bool open;
+    _Atomic uint64_t messages;       /* good messages */
+    _Atomic uint64_t detections;     /* detections accepted into the queue */
+    _Atomic uint64_t shed;           /* detections refused: queue full */
+    _Atomic uint64_t faults[BF_FAULT_KIND_COUNT];
+    _Atomic uint64_t logged_kinds;   /* fault kinds already logged (bit per kind) */
+    _Atomic int64_t last_data_us;    /* event time of the latest good message */
+    _Atomic int64_t last_rx_us;      /* wall time of the latest good message */
+};
+
+struct bf_engine {
+    const struct bf_config *cfg;
+    struct bf_engine_options opt;
+    struct bf_alert_params alert_params;
+
+    struct bf_geo_frame *frame;
+    struct bf_geo_zones *zones;
+    struct bf_tracker *tracker;
+    struct bf_alerter *alerter;
+    struct bf_ingest_queue *queue;
+    struct bf_reorder *reorder;
+    struct bf_mqtt *mqtt_in;
+    struct bf_mqtt *mqtt_out;
+
+    struct sensor_slot *sensors;
+    const char **sensor_ids;
+    struct bf_sensor_host host;
+
+    struct bf_geo_track_state *geo;   /* per track slot */
+    size_t geo_cap;
+
+    struct bf_detection *inbuf;       /* POP_BATCH */
+    struct bf_detection *relbuf;      /* RELEASE_BATCH */
+    struct bf_detection *scanbuf;     /* RELEASE_BATCH */
+    const struct bf_track **trackbuf; /* max_tracks */
+    char *jsonbuf;
+    size_t jsonbuf_len;
+
+    char topic_alerts[160];
+    char topic_status[160];
+    char topic_tracks[160];
+
+    bf_time_us started_wall;
+    bf_time_us last_input_wall;
+    bf_time_us last_status_wall;
+    bf_time_us last_tracks_wall;
+
+    _Atomic uint64_t received, shed;
+    uint64_t late, processed, scans, alerts_published, alerts_publish_failed;
+};
+
+/* ---- the host side of the plugin ABI (called on I/O threads) ------------- */
+
+static int host_emit(void *ctx, const struct bf_detection *d)
+{
+    struct bf_engine *e = ctx;
+    if (d->sensor_idx >= e->cfg->n_sensors)
+        return BF_EINVAL;
+    struct sensor_slot *s = &e->sensors[d->sensor_idx];
+    if (bf_ingest_queue_push(e->queue, d) < 0) {
+        atomic_fetch_add(&s->shed, 1);
+        atomic_fetch_add(&e->shed, 1);
+        uint64_t bit = UINT64_C(1) << BF_FAULT_QUEUE_FULL;
+        if (!(atomic_fetch_or(&s->logged_kinds, bit) & bit))
+            BF_LOGW(ENGINE_LOG, "ingest queue full (%u detections): shedding detections of %s; "
+                    "losses are counted in status (raise engine.queue_capacity if this persists)",
+                    e->cfg->engine.queue_capacity, s->scfg.id);
+        return BF_EFULL;
+    }
+    if (d->kind != BF_MEAS_SCAN)
+        atomic_fetch_add(&s->detections, 1);
+    atomic_fetch_add(&e->received, 1);
+    return 0;
+}
+
+static void host_fault(void *ctx, uint32_t index, enum bf_sensor_fault_kind kind, const char *detail)
+{
+    struct bf_engine *e = ctx;
+    if (index >= e->cfg->n_sensors || (unsigned)kind >= BF_FAULT_KIND_COUNT)
+        return;
+    struct sensor_slot *s = &e->sensors[index];
+    atomic_fetch_add(&s->faults[kind], 1);
+    uint64_t bit = UINT64_C(1) << kind;
+    if (!(atomic_fetch_or(&s->logged_kinds, bit) & bit))
+        BF_LOGW("sensor", "%s: refused a malformed message (%s): %s; further %s faults from this "
+                "sensor are counted in its status, not logged", s->scfg.id,
+                bf_sensor_fault_name(kind), detail ? detail : "", bf_sensor_fault_name(kind));
+}
+
+static int host_subscribe(void *ctx, const char *filter, bf_sensor_msg_fn fn, void *state)
+{
+    struct bf_engine *e = ctx;
+    if (!e->mqtt_in)
+        return BF_ESTATE;
+    return bf_mqtt_subscribe(e->mqtt_in, filter, 0, fn, state);
+}
+
+static void host_good(void *ctx, uint32_t index, bf_time_us t_us)
+{
+    struct bf_engine *e = ctx;
+    if (index >= e->cfg->n_sensors)
+        return;
+    struct sensor_slot *s = &e->sensors[index];
+    atomic_fetch_add(&s->messages, 1);
+    if (t_us != BF_TIME_NONE)
+        atomic_store(&s->last_data_us, t_us);
+    atomic_store(&s->last_rx_us, bf_clock_realtime(NULL));
+}
+
+/* ---- alerts out -------------------------------------------------------- */
+
+static int publish_alert(void *ctx, const struct bf_alert *a, const char *json, size_t len)
+{
+    struct bf_engine *e = ctx;
+    int rc = 0;
+    if (e->mqtt_out) {
+        rc = bf_mqtt_publish(e->mqtt_out, e->topic_alerts, json, len, 1, false);
+        if (rc < 0) {
+            e->alerts_publish_failed++;
+            BF_LOGE(ENGINE_LOG, "alert %s seq %llu not published (%s); it is in the journal",
+                    a->id, (unsigned long long)a->seq, bf_strerror(rc));
+        }
+    }
+    if (rc == 0)
+        e->alerts_published++;
+    char when[BF_TIME_ISO_LEN];
+    bf_time_format_iso(a->last_us, when, sizeof when);
+    BF_LOGI("alert", "%s %s %s track %u zone %s at %.5f,%.5f conf %.0f%% (%s)%s",
+            bf_alert_state_name(a->state), bf_alert_type_name(a->type),
+            bf_severity_name(a->severity), a->track_id, a->zone_id[0] ? a->zone_id : "-",
+            a->lat_deg, a->lon_deg, a->confidence * 100.0, when, a->exercise ? " EXERCISE" : "");
+    if (e->opt.alert_tap)
+        e->opt.alert_tap->publish(e->opt.alert_tap->ctx, a, json, len);
+    return rc;
+}
+
+/* ---- status and track picture ----------------------------------------- */
+
+static void publish_status(struct bf_engine *e, const char *state)
+{
+    if (!e->mqtt_out)
+        return;
+    cJSON *root = cJSON_CreateObject();
+    char ts[BF_TIME_ISO_LEN];
+    bf_time_us now = bf_clock_realtime(NULL);
+    cJSON_AddStringToObject(root, "state", state);
+    cJSON_AddStringToObject(root, "site", e->cfg->site);
+    bf_time_format_iso(now, ts, sizeof ts);
+    cJSON_AddStringToObject(root, "time", ts);
+    bf_time_format_iso(e->started_wall, ts, sizeof ts);
+    cJSON_AddStringToObject(root, "started", ts);
+    bf_time_us released = bf_reorder_released(e->reorder);
+    if (released != BF_TIME_NONE) {
+        bf_time_format_iso(released, ts, sizeof ts);
+        cJSON_AddStringToObject(root, "event_time", ts);
+    } else {
+        cJSON_AddNullToObject(root, "event_time");
+    }
+    struct bf_engine_stats st;
+    bf_engine_get_stats(e, &st);
+    cJSON *det = cJSON_AddObjectToObject(root, "detections");
+    cJSON_AddNumberToObject(det, "received", (double)st.received);
+    cJSON_AddNumberToObject(det, "processed", (double)st.processed);
+    cJSON_AddNumberToObject(det, "shed", (double)st.shed);
+    cJSON_AddNumberToObject(det, "late", (double)st.late);
+    cJSON_AddNumberToObject(det, "malformed_messages", (double)st.malformed);
+    cJSON_AddNumberToObject(det, "queue_depth", (double)bf_ingest_queue_depth(e->queue));
+    struct bf_tracker_stats ts_;
+    bf_tracker_get_stats(e->tracker, &ts_);
+    cJSON *trk = cJSON_AddObjectToObject(root, "tracks");
+    cJSON_AddNumberToObject(trk, "live", ts_.live);
+    cJSON_AddNumberToObject(trk, "confirmed", ts_.live_confirmed);
+    cJSON_AddNumberToObject(trk, "initiated", (double)ts_.initiated);
+    cJSON_AddNumberToObject(trk, "pool_full", (double)ts_.pool_full);
+    struct bf_alerter_stats as;
+    bf_alerter_get_stats(e->alerter, &as);
+    cJSON *al = cJSON_AddObjectToObject(root, "alerts");
+    cJSON_AddNumberToObject(al, "live", as.live);
+    cJSON_AddNumberToObject(al, "raised", (double)as.raised);
+    cJSON_AddNumberToObject(al, "published", (double)st.alerts_published);
+    cJSON_AddNumberToObject(al, "publish_failed", (double)st.alerts_publish_failed);
+    cJSON_AddNumberToObject(al, "suppressed_no_alert", (double)as.suppressed_no_alert);
+    cJSON_AddNumberToObject(al, "suppressed_confidence", (double)as.suppressed_confidence);
+    cJSON_AddNumberToObject(al, "suppressed_test", (double)as.suppressed_test);
+    cJSON_AddNumberToObject(al, "journal_errors", (double)as.journal_errors);
+    cJSON *sens = cJSON_AddArrayToObject(root, "sensors");
+    for (size_t i = 0; i < e->cfg->n_sensors; i++) {
+        struct sensor_slot *s = &e->sensors[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", s->scfg.id);
+        cJSON_AddStringToObject(o, "type", e->cfg->sensors[i].type);
+        cJSON_AddBoolToObject(o, "open", s->open);
+        cJSON_AddNumberToObject(o, "messages", (double)atomic_load(&s->messages));
+        cJSON_AddNumberToObject(o, "detections", (double)atomic_load(&s->detections));
+        cJSON_AddNumberToObject(o, "shed", (double)atomic_load(&s->shed));
+        cJSON *f = cJSON_AddObjectToObject(o, "malformed");
+        for (int k = 0; k < BF_FAULT_KIND_COUNT; k++)
+            if (k != BF_FAULT_QUEUE_FULL)
+                cJSON_AddNumberToObject(f, bf_sensor_fault_name(k),
+                                        (double)atomic_load(&s->faults[k]));
+        int64_t last = atomic_load(&s->last_data_us);
+        if (last != BF_TIME_NONE) {
+            bf_time_format_iso(last, ts, sizeof ts);
+            cJSON_AddStringToObject(o, "last_data", ts);
+        } else {
+            cJSON_AddNullToObject(o, "last_data");
+        }
+        cJSON_AddItemToArray(sens, o);
+    }
+    char *txt = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (txt) {
+        bf_mqtt_publish(e->mqtt_out, e->topic_status, txt, strlen(txt), 1, true);
+        free(txt);
+    }
+}
+
+static void publish_tracks(struct bf_engine *e)
+{
+    if (!e->mqtt_out)
+        return;
+    size_t n = bf_tracker_tracks(e->tracker, e->trackbuf, e->cfg->tracker.max_tracks);
+    cJSON *root = cJSON_CreateObject();
+    char ts[BF_TIME_ISO_LEN];
+    bf_time_us released = bf_reorder_released(e->reorder);
+    bf_time_format_iso(released == BF_TIME_NONE ? 0 : released, ts, sizeof ts);
+    cJSON_AddStringToObject(root, "site", e->cfg->site);
+    cJSON_AddStringToObject(root, "time", ts);
+    cJSON *arr = cJSON_AddArrayToObject(root, "tracks");
+    for (size_t i = 0; i < n; i++) {
+        const struct bf_track *t = e->trackbuf[i];
+        if (t->status != BF_TRACK_CONFIRMED && t->status != BF_TRACK_COASTING)
+            continue;
+        double lat, lon;
+        if (bf_geo_to_wgs84(e->frame, t->x[0], t->x[1], &lat, &lon) < 0)
+            continue;
+        int best = 0;
+        for (int k = 1; k < BF_CLASS_COUNT; k++)
+            if (t->class_p[k] > t->class_p[best])
+                best = k;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "id", t->id);
+        cJSON_AddStringToObject(o, "status", bf_track_status_name(t->status));
+        cJSON_AddNumberToObject(o, "lat", round(lat * 1e7) / 1e7);
+        cJSON_AddNumberToObject(o, "lon", round(lon * 1e7) / 1e7);
+        double speed = hypot(t->x[2], t->x[3]);
+        double hdg = atan2(t->x[2], t->x[3]) * 180.0 / M_PI;
+        cJSON_AddNumberToObject(o, "speed_mps", round(speed * 100) / 100);
+        cJSON_AddNumberToObject(o, "heading_deg", round(fmod(hdg + 360.0, 360.0) * 10) / 10);
+        cJSON_AddStringToObject(o, "class", bf_class_names[best]);
+        cJSON_AddNumberToObject(o, "class_p", round(t->class_p[best] * 100) / 100);
+        cJSON_AddBoolToObject(o, "exercise", (t->flags & BF_DET_F_EXERCISE) != 0);
+        cJSON_AddItemToArray(arr, o);
+    }
+    char *txt = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (txt) {
+        bf_mqtt_publish(e->mqtt_out, e->topic_tracks, txt, strlen(txt), 0, false);
+        free(txt);
+    }
+}
+
+/* ---- the pipeline ------------------------------------------------------ */
+
+/* Geofence and alert stage for the tracks one scan changed. */
+static void evaluate_changes(struct bf_engine *e)
+{
+    const struct bf_track_change *ch;
+    size_t n = bf_tracker_changes(e->tracker, &ch);
+    for (size_t i = 0; i < n; i++) {
+        const struct bf_track *t = ch[i].track;
+        uint32_t what = ch[i].what;
+        if (t->slot >= e->geo_cap)
+            continue;   /* cannot happen: the pool and geo[] have one size */
+        struct bf_geo_track_state *st = &e->geo[t->slot];
+        if (what & BF_CHANGE_NEW)
+            memset(st, 0, sizeof *st);
+        struct bf_geo_step step;
+        if (what & BF_CHANGE_DELETED) {
+            memset(&step, 0, sizeof step);
+            step.inside = st->inside;
+            step.nearest_line = -1;
+            step.dist_to_line_m = NAN;
+            step.time_to_line_s = INFINITY;
+            bf_alerter_on_track(e->alerter, t, what, &step);
+            memset(st, 0, sizeof *st);
+            continue;
+        }
+        if (!(what & (BF_CHANGE_UPDATED | BF_CHANGE_NEW | BF_CHANGE_CONFIRMED)))
+            continue;   /* a miss moves nothing we can trust */
+        if (bf_geo_track_step(e->zones, st, t->x[0], t->x[1], t->x[2], t->x[3], &step) < 0)
+            continue;
+        bf_alerter_on_track(e->alerter, t, what, &step);
+    }
+}
+
+/* Hand released detections to the tracker, one scan (sensor, time) at a time. */
+static void process_released(struct bf_engine *e, const struct bf_detection *d, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i, m = 0;
+        bool scan_marker = false;
+        while (j < n && d[j].t_us == d[i].t_us && d[j].sensor_idx == d[i].sensor_idx) {
+            if (d[j].kind == BF_MEAS_SCAN)
+                scan_marker = true;
+            else
+                e->scanbuf[m++] = d[j];
+            j++;
+        }
+        /* A scan marker says the sensor looked: an empty look still counts misses. */
+        if (m > 0 || scan_marker) {
+            if (bf_tracker_scan(e->tracker, d[i].sensor_idx, d[i].t_us, e->scanbuf, m) == 0) {
+                e->scans++;
+                evaluate_changes(e);
+            }
+        }
+        e->processed += m;
+        i = j;
+    }
+}
+
+size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
+{
+    size_t got = bf_ingest_queue_pop(e->queue, e->inbuf, POP_BATCH, timeout_ms);
+    bf_time_us now = bf_clock_monotonic(NULL);
+    if (got > 0)
+        e->last_input_wall = now;
+    size_t released = 0;
+    for (size_t i = 0; i < got; i++) {
+        int rc = bf_reorder_push(e->reorder, &e->inbuf[i]);
+        while (rc == BF_EFULL) {   /* window full: release the oldest to make room */
+            size_t k = bf_reorder_pop(e->reorder, true, e->relbuf, RELEASE_BATCH / 4);
+            process_released(e, e->relbuf, k);
+            released += k;
+            rc = bf_reorder_push(e->reorder, &e->inbuf[i]);
+        }
+        if (rc == BF_ELATE) {
+            e->late++;
+            if (e->late == 1 || (e->late & (e->late - 1)) == 0)
+                BF_LOGW(ENGINE_LOG, "detection from %s at event time older than the reorder "
+                        "window dropped (%llu so far; see status)",
+                        e->sensors[e->inbuf[i].sensor_idx].scfg.id, (unsigned long long)e->late);
+        }
+    }
+    bool idle = e->cfg->engine.idle_flush_s > 0 &&
+                now - e->last_input_wall > bf_time_from_s(e->cfg->engine.idle_flush_s);
+    for (;;) {
+        size_t k = bf_reorder_pop(e->reorder, flush || idle, e->relbuf, RELEASE_BATCH);
+        if (k == 0)
+            break;
+        process_released(e, e->relbuf, k);
+        released += k;
+    }
+    if (released > 0) {
+        bf_alerter_tick(e->alerter, bf_reorder_released(e->reorder));
+        if (now - e->last_tracks_wall >= TRACKS_PERIOD_US) {
+            publish_tracks(e);
+            e->last_tracks_wall = now;
+        }
+    }
+    if (now - e->last_status_wall >= bf_time_from_s(e->cfg->engine.status_period_s)) {
+        publish_status(e, "online");
+        e->last_status_wall = now;
+    }
+    return released;
+}
+
+int bf_engine_run(struct bf_engine *e, volatile int *stop)
+{
+    BF_LOGI(ENGINE_LOG, "running: site %s, %zu sensors, %zu zones", e->cfg->site,
+            e->cfg->n_sensors, bf_geo_zones_count(e->zones));
+    while (!*stop)
+        bf_engine_step(e, 100, false);
+    bf_engine_step(e, 0, true);
+    BF_LOGI(ENGINE_LOG, "stopping");
+    return 0;
+}
+
+int bf_engine_feed(struct bf_engine *e, const struct bf_detection *d)
+{
+    return host_emit(e, d);
+}
+
+void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out)
+{
+    struct bf_engine *m = (struct bf_engine *)e;
+    memset(out, 0, sizeof *out);
+    out->received = atomic_load(&m->received);
+    out->shed = atomic_load(&m->shed);
+    out->late = e->late;
+    out->processed = e->processed;
+    out->scans = e->scans;
+    out->alerts_published = e->alerts_published;
+    out->alerts_publish_failed = e->alerts_publish_failed;
+    for (size_t i = 0; i < e->cfg->n_sensors; i++)
+        for (int k = 0; k < BF_FAULT_KIND_COUNT; k++)
+            if (k != BF_FAULT_QUEUE_FULL)
+                out->malformed += atomic_load(&m->sensors[i].faults[k]);
+}
+
+const struct bf_tracker *bf_engine_tracker(const struct bf_engine *e) { return e->tracker; }
+
+/* ---- construction ------------------------------------------------------ */
+
+static int open_mqtt(struct bf_engine *e)
+{
+    const struct bf_config *c = e->cfg;
+    char *user = NULL, *pass = NULL;
+    if (c->mqtt.credentials_path) {
+        char err[512];
+        int rc = bf_mqtt_read_credentials(c->mqtt.credentials_path, &user, &pass, err, sizeof err);
+        if (rc < 0) {
+            BF_LOGE(ENGINE_LOG, "%s", err);
+            return rc;
+        }
+    }
+    const char *url = e->opt.mqtt_url ? e->opt.mqtt_url : c->mqtt.url;
+    char id_in[160];
+    snprintf(id_in, sizeof id_in, "%s-in", c->mqtt.client_id);
+    const char *offline = "{\"state\":\"offline\"}";
+    struct bf_mqtt_options in = {
+        .url = url, .client_id = id_in, .username = user, .password = pass,
+        .keepalive_s = c->mqtt.keepalive_s, .clean_session = true,
+    };
+    struct bf_mqtt_options outo = in;
+    outo.client_id = c->mqtt.client_id;
+    outo.will_topic = e->topic_status;
+    outo.will_payload = offline;
+    outo.will_qos = 1;
+    outo.will_retain = true;
+    int rc = bf_mqtt_create(&in, &e->mqtt_in);
+    if (rc == 0)
+        rc = bf_mqtt_create(&outo, &e->mqtt_out);
+    if (pass)
+        memset(pass, 0, strlen(pass));
+    free(user);
+    free(pass);
+    if (rc < 0)
+        return rc;
+    if (bf_mqtt_wait_connected(e->mqtt_out, 5000) < 0)
+        BF_LOGW(ENGINE_LOG, "broker %s not reachable yet; alerts are journaled and buffered, "
+                "and sent once it answers", url);
+    return 0;
+}
+
+static int open_sensors(struct bf_engine *e)
+{
+    const struct bf_config *c = e->cfg;
+    for (size_t i = 0; i < c->n_sensors; i++) {
+        struct sensor_slot *s = &e->sensors[i];
+        const struct bf_sensor_cfg *sc = &c->sensors[i];
+        s->ops = bf_sensor_builtin(sc->type);
+        if (!s->ops) {
+            BF_LOGE(ENGINE_LOG, "sensor %s: unknown type \"%s\"", sc->id, sc->type);
+            return BF_ENOTFOUND;
+        }
+        if (s->ops->abi_version != BF_SENSOR_ABI) {
+            BF_LOGE(ENGINE_LOG, "sensor %s: plugin \"%s\" was built for sensor ABI %u, this "
+                    "engine speaks ABI %u", sc->id, sc->type, s->ops->abi_version, BF_SENSOR_ABI);
+            return BF_EVERSION;
+        }
+        if (e->opt.no_mqtt)
+            continue;
+        s->state = calloc(1, s->ops->state_size ? s->ops->state_size : 1);
+        if (!s->state)
+            return BF_ENOMEM;
+        int rc = s->ops->open(s->state, &s->scfg, &e->host);
+        if (rc < 0) {
+            BF_LOGE(ENGINE_LOG, "sensor %s: plugin \"%s\" failed to open (%s)", sc->id, sc->type,
+                    bf_strerror(rc));
+            return rc;
+        }
+        s->open = true;
+    }
+    return 0;
+}
+
+int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options *opt,
+                     struct bf_engine **out)
+{
+    *out = NULL;
+    struct bf_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return BF_ENOMEM;
+    e->cfg = cfg;
+    if (opt)
+        e->opt = *opt;
+    int rc = BF_ENOMEM;
+    snprintf(e->topic_alerts, sizeof e->topic_alerts, "borderfuse/%s/alerts", cfg->site);
+    snprintf(e->topic_status, sizeof e->topic_status, "borderfuse/%s/status", cfg->site);
+    snprintf(e->topic_tracks, sizeof e->topic_tracks, "borderfuse/%s/tracks", cfg->site);
+    e->started_wall = bf_clock_realtime(NULL);
+    e->last_input_wall = bf_clock_monotonic(NULL);
+
+    char err[512] = "";
+    rc = bf_geo_frame_create(cfg->origin_lat_deg, cfg->origin_lon_deg, cfg->crs, &e->frame, err,
+                             sizeof err);
+    if (rc < 0) {
+        BF_LOGE(ENGINE_LOG, "frame: %s", err);
+        goto out_fail;
+    }
+    struct bf_diag diag = {0};
+    rc = bf_geo_zones_load(cfg->zones_path, e->frame, NULL, &e->zones, &diag);
+    if (rc < 0)
+        goto out_fail;
+
+    size_t ns = cfg->n_sensors;
+    e->sensors = calloc(ns, sizeof *e->sensors);
+    e->sensor_ids = calloc(ns + 1, sizeof *e->sensor_ids);
+    struct bf_tracker_sensor *ts = calloc(ns ? ns : 1, sizeof *ts);
+    if (!e->sensors || !e->sensor_ids || !ts) {
+        free(ts);
+        rc = BF_ENOMEM;
+        goto out_fail;
+    }
+    for (size_t i = 0; i < ns; i++) {
+        const struct bf_sensor_cfg *sc = &cfg->sensors[i];
+        struct sensor_slot *s = &e->sensors[i];
+        double se = 0, sn = 0;
+        if (bf_geo_to_local(e->frame, sc->lat_deg, sc->lon_deg, &se, &sn) < 0) {
+            BF_LOGE(ENGINE_LOG, "sensor %s: position cannot be projected", sc->id);
+            free(ts);
+            rc = BF_EPROJ;
+            goto out_fail;
+        }
+        s->scfg = (struct bf_sensor_config){
+            .abi_version = BF_SENSOR_ABI, .site = cfg->site, .id = sc->id, .index = (uint32_t)i,
+            .lat_deg = sc->lat_deg, .lon_deg = sc->lon_deg, .alt_m = sc->alt_m,
+            .e_m = se, .n_m = sn, .range_m = sc->range_m, .sigma_m = sc->sigma_m,
+            .sigma_range_m = sc->sigma_range_m, .sigma_bearing_deg = sc->sigma_bearing_deg,
+            .options = sc->options, .frame = e->frame,
+        };
+        atomic_store(&s->last_data_us, BF_TIME_NONE);
+        e->sensor_ids[i] = sc->id;
+        ts[i] = (struct bf_tracker_sensor){.e_m = se, .n_m = sn, .range_m = sc->range_m};
+    }
+    rc = bf_tracker_create(&cfg->tracker, ts, ns, &e->tracker);
+    free(ts);
+    if (rc < 0) {
+        BF_LOGE(ENGINE_LOG, "tracker: %s", bf_strerror(rc));
+        goto out_fail;
+    }
+    e->geo_cap = cfg->tracker.max_tracks;
+    e->geo = calloc(e->geo_cap, sizeof *e->geo);
+    e->trackbuf = calloc(e->geo_cap, sizeof *e->trackbuf);
+    e->inbuf = calloc(POP_BATCH, sizeof *e->inbuf);
+    e->relbuf = calloc(RELEASE_BATCH, sizeof *e->relbuf);
+    e->scanbuf = calloc(RELEASE_BATCH, sizeof *e->scanbuf);
+    if (!e->geo || !e->trackbuf || !e->inbuf || !e->relbuf || !e->scanbuf) {
+        rc = BF_ENOMEM;
+        goto out_fail;
+    }
+    rc = bf_ingest_queue_create(cfg->engine.queue_capacity, &e->queue);
+    if (rc == 0)
+        rc = bf_reorder_create(cfg->engine.queue_capacity, cfg->engine.reorder_window_us,
+                               &e->reorder);
+    if (rc < 0)
+        goto out_fail;
+
+    e->alert_params = cfg->alerts;
+    if (e->opt.journal_path)
+        e->alert_params.journal_path = e->opt.journal_path;
+    if (e->opt.exercise)
+        e->alert_params.exercise = true;
+    struct bf_alert_sink sink = {.publish = publish_alert, .ctx = e};
+    rc = bf_alerter_create(&e->alert_params, cfg->site, e->zones, e->frame, e->sensor_ids, ns,
+                           &sink, &e->alerter);
+    if (rc < 0) {
+        BF_LOGE(ENGINE_LOG, "alerts: cannot start (%s)", bf_strerror(rc));
+        goto out_fail;
+    }
+
+    e->host = (struct bf_sensor_host){
+        .abi_version = BF_SENSOR_ABI, .ctx = e, .emit = host_emit, .fault = host_fault,
+        .subscribe = host_subscribe, .good = host_good,
+    };
+    if (!e->opt.no_mqtt) {
+        rc = open_mqtt(e);
+        if (rc < 0)
+            goto out_fail;
+        publish_status(e, "online");
+        e->last_status_wall = bf_clock_monotonic(NULL);
+    }
+    rc = open_sensors(e);
+    if (rc < 0)
+        goto out_fail;
+    *out = e;
+    return 0;
+
+out_fail:
+    bf_engine_destroy(e);
+    return rc;
+}
+
+void bf_engine_destroy(struct bf_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; e->sensors && i < e->cfg->n_sensors; i++) {
+        struct sensor_slot *s = &e->sensors[i];
+        if (s->open)
+            s->ops->close(s->state);
+        free(s->state);
+    }
+    bf_mqtt_destroy(e->mqtt_in);   /* no plugin callback runs after this */
+    if (e->mqtt_out) {
+        publish_status(e, "offline");
+        bf_mqtt_flush(e->mqtt_out, 2000);
+        bf_mqtt_destroy(e->mqtt_out);
+    }
+    bf_alerter_destroy(e->alerter);
+    bf_reorder_destroy(e->reorder);
+    bf_ingest_queue_destroy(e->queue);
+    bf_tracker_destroy(e->tracker);
+    bf_geo_zones_destroy(e->zones);
+    bf_geo_frame_destroy(e->frame);
+    free(e->geo);
+    free(e->trackbuf);
+    free(e->inbuf);
+    free(e->relbuf);
+    free(e->scanbuf);
+    free(e->sensors);
+    free(e->sensor_ids);
+    free(e);
+}
+
+int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag)
+{
+    char err[512] = "";
+    struct bf_geo_frame *frame = NULL;
+    struct bf_geo_zones *zones = NULL;
+    unsigned before = diag->n_errors;
+    const cJSON *root = bf_json_doc_root(cfg->doc);
+    if (bf_geo_frame_create(cfg->origin_lat_deg, cfg->origin_lon_deg, cfg->crs, &frame, err,
+                            sizeof err) < 0) {
+        bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(root, "frame"), "%s", err);
+    } else if (bf_geo_zones_load(cfg->zones_path, frame, NULL, &zones, diag) < 0 &&
+               diag->n_errors == before) {
+        bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(root, "zones"),
+                       "the zones file could not be loaded");
+    }
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "sensors");
+    for (size_t i = 0; i < cfg->n_sensors; i++) {
+        if (bf_sensor_builtin(cfg->sensors[i].type))
+            continue;
+        char names[256] = "";
+        for (const char *const *n = bf_sensor_builtin_names(); *n; n++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s\"%s\"",
+                     names[0] ? ", " : "", *n);
+        const cJSON *item = cJSON_GetArrayItem(arr, (int)i);
+        bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(item, "type"),
+                       "unknown sensor type \"%s\": built-in types are %s", cfg->sensors[i].type,
+                       names);
+    }
+    bf_geo_zones_destroy(zones);
+    bf_geo_frame_destroy(frame);
+    return diag->n_errors > before ? BF_EINVAL : 0;
+}

@@ -82,4 +82,64 @@ void bf_tracker_get_stats(const struct bf_tracker *t, struct bf_tracker_stats *o
 /* Check the tracker's invariants (debug builds assert; returns false if broken). */
 bool bf_tracker_check(const struct bf_tracker *t);
 
+/* ---- engine ------------------------------------------------------------ */
+
+struct bf_config;
+struct bf_diag;
+struct bf_alert_sink;
+
+struct bf_engine_options {
+    const char *mqtt_url;       /* overrides the config's mqtt.url; NULL: keep */
+    const char *journal_path;   /* overrides alerts.journal; NULL: keep */
+    bool exercise;              /* mark every alert as exercise */
+    bool no_mqtt;               /* tests and replay: no broker, no plugins; feed with bf_engine_feed() */
+    /* Also called for every alert change, after the journal and MQTT (tests). */
+    const struct bf_alert_sink *alert_tap;
+};
+
+struct bf_engine_stats {
+    uint64_t received;          /* detections accepted into the ingest queue */
+    uint64_t shed;              /* refused: ingest queue full */
+    uint64_t late;              /* older than the reorder window: dropped */
+    uint64_t processed;         /* released to the tracker (scan markers excluded) */
+    uint64_t scans;
+    uint64_t alerts_published;
+    uint64_t alerts_publish_failed;
+    uint64_t malformed;         /* sensor messages refused, all sensors, all kinds */
+};
+
+struct bf_engine;   /* opaque */
+
+/*
+ * Build the engine from a loaded configuration (borrowed for the engine's
+ * life): frame, zones, tracker, alerter, journal, MQTT connections and sensor
+ * plugins.  Problems are reported through the log; *out NULL on failure.
+ */
+int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options *opt,
+                     struct bf_engine **out);
+void bf_engine_destroy(struct bf_engine *e);   /* accepts NULL; publishes "offline" */
+
+/* Run the main loop until *stop becomes non-zero (set from a signal handler). */
+int bf_engine_run(struct bf_engine *e, volatile int *stop);
+
+/*
+ * One turn of the main loop: take what the queue holds (waiting up to
+ * timeout_ms), release what the reorder window lets go, track, alert.  With
+ * flush, release everything held (end of input).  Returns detections released.
+ */
+size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush);
+
+/* Push a detection as a sensor plugin would (any thread). 0 or BF_EFULL. */
+int bf_engine_feed(struct bf_engine *e, const struct bf_detection *d);
+
+void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out);
+const struct bf_tracker *bf_engine_tracker(const struct bf_engine *e);
+
+/*
+ * Everything --check-config checks beyond the file itself: the frame builds,
+ * the zones load, every sensor type names a known plugin.  Errors through
+ * diag.  Returns 0 or a negative BF_E*.
+ */
+int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag);
+
 #endif

@@ -138,11 +138,12 @@ struct bf_detjson_error {
     char detail[160];
 };
 
-#define BF_DETJSON_MAX_BATCH 4096
+#define BF_DETJSON_MAX_BATCH 2048   /* detections per message, marker included */
 
 /*
  * Decode one message (one detection or a batch) into out[0..max).  On
- * success returns the number of detections (>= 0).  On a malformed message
+ * success returns the number of detections written (>= 0); a batch with a
+ * message-level time ends with one BF_MEAS_SCAN marker (it is one scan).  On a malformed message
  * returns BF_EPARSE and fills err: the whole message is refused, nothing is
  * emitted from it (a batch is all-or-nothing).  seq_base numbers the output.
  */

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install the Debian packages borderfuse needs, and nothing when all are there.
+# Usage: scripts/bootstrap.sh [--with-browser]
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-good gstreamer1.0-tools
+  libgps-dev gpsd gpsd-clients
+  libpaho-mqtt-dev mosquitto mosquitto-clients
+  libgeos-dev libcjson-dev libcunit1-dev libproj-dev libglib2.0-dev libssl-dev
+  clang libclang-rt-14-dev python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bootstrap: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "bootstrap: installing ${#missing[@]} missing packages: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+  else
+    echo "bootstrap: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The packaged services are not wanted: tests and the demo start their own on free ports.
+for svc in mosquitto gpsd gpsd.socket; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    $sudo systemctl stop "$svc" || true
+  fi
+done
+echo "bootstrap: done"

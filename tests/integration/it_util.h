@@ -1,0 +1,39 @@
+/*
+ * it_util.h - helpers for integration tests: a private mosquitto on a free
+ * loopback port, child processes with time limits, files.
+ */
+#ifndef BF_IT_UTIL_H
+#define BF_IT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+int it_free_port(void);
+
+/* Start mosquitto on 127.0.0.1:port with its config in dir; wait until it listens. */
+pid_t it_start_mosquitto(const char *dir, int port);
+
+/* Start argv[0] (a path) with stdout+stderr to log_path (NULL: inherit). */
+pid_t it_spawn(char *const argv[], const char *log_path);
+
+/* Wait for pid up to timeout_s; returns its exit status, or -1 (killed after the timeout). */
+int it_wait(pid_t pid, double timeout_s);
+
+/* SIGTERM, then SIGKILL after 3 s. Returns the exit status or -1. */
+int it_stop(pid_t pid);
+
+/* Wait until tcp 127.0.0.1:port accepts, up to timeout_s. */
+bool it_wait_port(int port, double timeout_s);
+
+/* Read a whole file (malloc'd, NUL-terminated) or NULL. */
+char *it_read_file(const char *path, size_t *len);
+
+/* $BF_BINARY_DIR/rel into a static buffer (second buffer rotates between 4). */
+const char *it_bin(const char *rel);
+
+/* Sleep for ms milliseconds. */
+void it_sleep_ms(int ms);
+
+#endif
