@@ -1,2 +1,391 @@
-/* placeholder: being written */
-typedef int bf_placeholder_alert_t;
+/*
+ * alert.c - what an alert is once raised: its names, its identity and its
+ * JSON form.
+ *
+ * The problem: a consumer (situation centre, a replay, the simulator's
+ * scorer) must recognise the same alert across its updates, across an
+ * engine restart and across a replay of the same input, and must be able to
+ * drop a message it has already seen.  So the id is not a counter nor a
+ * random UUID but a name-based UUID (version 5, SHA-1) of what makes the
+ * alert itself: site, type, track id, zone id and the event time it was
+ * first raised.  The JSON is written by hand into the caller's buffer (no
+ * allocation), in the field order of docs/alerts.md, with every non-finite
+ * number written as null so the output is always valid JSON; the
+ * explanation sentence is built from the alert alone, so a journal line
+ * explains itself without the zones or the tracks at hand.
+ */
+#include "alerts/alerts_int.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "core/bf_error.h"
+
+/* The borderfuse alert namespace: 462d2f70-d8f4-4bd2-830f-525b27b13e39 (random, fixed forever). */
+const uint8_t bf_alert_uuid_ns[16] = {0x46, 0x2d, 0x2f, 0x70, 0xd8, 0xf4, 0x4b, 0xd2,
+                                      0x83, 0x0f, 0x52, 0x5b, 0x27, 0xb1, 0x3e, 0x39};
+
+const char *bf_alert_type_name(enum bf_alert_type t)
+{
+    switch (t) {
+    case BF_ALERT_INCURSION: return "INCURSION";
+    case BF_ALERT_ZONE_ENTRY: return "ZONE_ENTRY";
+    case BF_ALERT_APPROACH: return "APPROACH";
+    case BF_ALERT_LOITER: return "LOITER";
+    case BF_ALERT_UGS_TRIGGER: return "UGS_TRIGGER";
+    case BF_ALERT_SENSOR_FAULT: return "SENSOR_FAULT";
+    }
+    return "UNKNOWN";
+}
+
+const char *bf_alert_state_name(enum bf_alert_state s)
+{
+    switch (s) {
+    case BF_ALERT_NEW: return "NEW";
+    case BF_ALERT_UPDATED: return "UPDATED";
+    case BF_ALERT_ACKNOWLEDGED: return "ACKNOWLEDGED";
+    case BF_ALERT_RESOLVED: return "RESOLVED";
+    }
+    return "UNKNOWN";
+}
+
+const char *bf_severity_name(enum bf_severity s)
+{
+    switch (s) {
+    case BF_SEV_LOW: return "low";
+    case BF_SEV_MEDIUM: return "medium";
+    case BF_SEV_HIGH: return "high";
+    case BF_SEV_CRITICAL: return "critical";
+    }
+    return "unknown";
+}
+
+void bf_alert_params_default(struct bf_alert_params *p)
+{
+    *p = (struct bf_alert_params){
+        .approach_distance_m = 300,
+        .approach_time_s = 120,
+        .min_hits = 5,
+        .min_confidence = 0.5,
+        .resolve_after_s = 120,
+        .update_min_interval_s = 5,
+        .journal_path = NULL,
+        .journal_fsync = BF_FSYNC_ALWAYS,
+        .exercise = false,
+    };
+}
+
+/* ---- identity --------------------------------------------------------- */
+
+int bf_alert_uuid5(const uint8_t ns[16], const char *name, size_t len, char out[BF_ALERT_ID_LEN])
+{
+    out[0] = '\0';
+    if (!ns || (!name && len > 0))
+        return BF_EINVAL;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx)
+        return BF_ENOMEM;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    int ok = EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 && EVP_DigestUpdate(ctx, ns, 16) == 1 &&
+             (len == 0 || EVP_DigestUpdate(ctx, name, len) == 1) &&
+             EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len >= 16;
+    EVP_MD_CTX_free(ctx);
+    if (!ok)
+        return BF_EINVAL;
+    md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);   /* version 5 */
+    md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[md[i] >> 4];
+        out[o++] = hex[md[i] & 15];
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+int bf_alert_make_id(const char *site, enum bf_alert_type type, uint32_t track_id,
+                     const char *zone_id, bf_time_us first_us, char out[BF_ALERT_ID_LEN])
+{
+    char name[512];
+    int n = snprintf(name, sizeof name, "%s/%s/%" PRIu32 "/%s/%" PRId64, site ? site : "",
+                     bf_alert_type_name(type), track_id, zone_id ? zone_id : "", first_us);
+    if (n < 0 || (size_t)n >= sizeof name) {
+        out[0] = '\0';
+        return BF_EINVAL;
+    }
+    return bf_alert_uuid5(bf_alert_uuid_ns, name, (size_t)n, out);
+}
+
+/* ---- a bounded text writer ------------------------------------------- */
+
+struct jw {
+    char *buf;
+    size_t len;    /* capacity, including the NUL */
+    size_t pos;    /* bytes written (excluding NUL) */
+    bool overflow;
+};
+
+static void jw_raw(struct jw *w, const char *s, size_t n)
+{
+    if (w->overflow)
+        return;
+    if (n >= w->len - w->pos) {
+        w->overflow = true;
+        return;
+    }
+    memcpy(w->buf + w->pos, s, n);
+    w->pos += n;
+    w->buf[w->pos] = '\0';
+}
+
+static void jw_lit(struct jw *w, const char *s) { jw_raw(w, s, strlen(s)); }
+
+__attribute__((format(printf, 2, 3))) static void jw_printf(struct jw *w, const char *fmt, ...)
+{
+    if (w->overflow)
+        return;
+    size_t room = w->len - w->pos;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(w->buf + w->pos, room, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= room) {
+        w->overflow = true;
+        w->buf[w->pos] = '\0';
+        return;
+    }
+    w->pos += (size_t)n;
+}
+
+/* A JSON string: quotes, backslash and control characters escaped; other bytes as they are. */
+static void jw_str(struct jw *w, const char *s)
+{
+    jw_raw(w, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            char e[2] = {'\\', (char)*p};
+            jw_raw(w, e, 2);
+        } else if (*p == '\n') {
+            jw_lit(w, "\\n");
+        } else if (*p < 0x20 || *p == 0x7f) {
+            jw_printf(w, "\\u%04x", *p);
+        } else {
+            jw_raw(w, (const char *)p, 1);
+        }
+    }
+    jw_raw(w, "\"", 1);
+}
+
+/* A number with a fixed number of decimals, or null when not finite. */
+static void jw_num(struct jw *w, double v, int decimals)
+{
+    if (!isfinite(v))
+        jw_lit(w, "null");
+    else
+        jw_printf(w, "%.*f", decimals, v);
+}
+
+static void jw_time(struct jw *w, bf_time_us t)
+{
+    char iso[BF_TIME_ISO_LEN];
+    if (t == BF_TIME_NONE || bf_time_format_iso(t, iso, sizeof iso) < 0)
+        jw_lit(w, "null");
+    else
+        jw_str(w, iso);
+}
+
+/* ---- explanation ------------------------------------------------------ */
+
+/* "HH:MM:SSZ" of t, or "?" */
+static void clock_text(bf_time_us t, char out[16])
+{
+    char iso[BF_TIME_ISO_LEN];
+    if (t == BF_TIME_NONE || bf_time_format_iso(t, iso, sizeof iso) < 0 || strlen(iso) < 19) {
+        strcpy(out, "?");
+        return;
+    }
+    memcpy(out, iso + 11, 8);
+    out[8] = 'Z';
+    out[9] = '\0';
+}
+
+static int percent(double p)
+{
+    if (!isfinite(p))
+        return 0;
+    return (int)lround(fmin(fmax(p, 0.0), 1.0) * 100.0);
+}
+
+/* Name of sensor bit i: its configured id, or "sensor-<i>" when unnamed. */
+static const char *sensor_name(const char *const *ids, size_t n, unsigned i, char tmp[24])
+{
+    if (ids && i < n && ids[i] && ids[i][0])
+        return ids[i];
+    snprintf(tmp, 24, "sensor-%u", i);
+    return tmp;
+}
+
+static const char *class_name(enum bf_class c)
+{
+    return ((int)c >= 0 && (int)c < BF_CLASS_COUNT) ? bf_class_names[c] : "unknown";
+}
+
+#define EXPLAIN_MAX_SENSORS 6   /* named in the sentence; the rest are counted */
+
+static void explain(struct jw *w, const struct bf_alert *a, const char *const *ids, size_t n_ids)
+{
+    const char *cls = class_name(a->cls);
+    const char *zone = a->zone_name[0] ? a->zone_name : a->zone_id[0] ? a->zone_id : NULL;
+    char hhmmss[16];
+    jw_printf(w, "Confirmed track %" PRIu32 " (%s, %d%%)", a->track_id, cls, percent(a->class_p));
+    switch (a->type) {
+    case BF_ALERT_INCURSION:
+        jw_printf(w, " crossed %s onto our side", zone ? zone : "the border line");
+        if (a->crossing_us != BF_TIME_NONE) {
+            clock_text(a->crossing_us, hhmmss);
+            jw_printf(w, " at %s", hhmmss);
+        }
+        break;
+    case BF_ALERT_ZONE_ENTRY:
+        clock_text(a->first_us, hhmmss);
+        jw_printf(w, " entered %s at %s", zone ? zone : "a restricted zone", hhmmss);
+        break;
+    case BF_ALERT_APPROACH:
+        if (isfinite(a->dist_to_line_m))
+            jw_printf(w, " is %.0f m from %s on their side", a->dist_to_line_m,
+                      zone ? zone : "the border line");
+        else
+            jw_printf(w, " is approaching %s on their side", zone ? zone : "the border line");
+        if (isfinite(a->time_to_line_s) && a->time_to_line_s >= 0 && a->last_us != BF_TIME_NONE) {
+            clock_text(a->last_us + bf_time_from_s(a->time_to_line_s), hhmmss);
+            jw_printf(w, ", expected to reach it in %.0f s (%s)", a->time_to_line_s, hhmmss);
+        }
+        break;
+    default:
+        jw_printf(w, " raised %s", bf_alert_type_name(a->type));
+        if (zone)
+            jw_printf(w, " for %s", zone);
+        break;
+    }
+    jw_lit(w, "; seen by ");
+    unsigned named = 0, more = 0;
+    for (unsigned i = 0; i < 64; i++) {
+        if (!(a->sensors & (UINT64_C(1) << i)))
+            continue;
+        if (named == EXPLAIN_MAX_SENSORS) {
+            more++;
+            continue;
+        }
+        char tmp[24];
+        jw_printf(w, "%s%s", named ? ", " : "", sensor_name(ids, n_ids, i, tmp));
+        named++;
+    }
+    if (named == 0)
+        jw_lit(w, "no recorded sensor");
+    if (more)
+        jw_printf(w, " and %u more", more);
+    jw_printf(w, "; confidence %d%%.", percent(a->confidence));
+    if (a->state == BF_ALERT_RESOLVED) {
+        clock_text(a->last_us, hhmmss);
+        jw_printf(w, " Resolved at %s.", hhmmss);
+    }
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *const *sensor_ids,
+                     size_t n_sensors, char *buf, size_t len)
+{
+    if (!a || !buf)
+        return BF_EINVAL;
+    if (len == 0)
+        return BF_ERANGE;
+    struct jw w = {.buf = buf, .len = len, .pos = 0, .overflow = false};
+    buf[0] = '\0';
+
+    jw_lit(&w, "{\"id\":");
+    jw_str(&w, a->id);
+    jw_printf(&w, ",\"seq\":%" PRIu64 ",\"site\":", a->seq);
+    jw_str(&w, site);
+    jw_lit(&w, ",\"type\":");
+    jw_str(&w, bf_alert_type_name(a->type));
+    jw_lit(&w, ",\"state\":");
+    jw_str(&w, bf_alert_state_name(a->state));
+    jw_lit(&w, ",\"severity\":");
+    jw_str(&w, bf_severity_name(a->severity));
+    jw_printf(&w, ",\"exercise\":%s,\"track_id\":%" PRIu32 ",\"zone\":",
+              a->exercise ? "true" : "false", a->track_id);
+    if (a->zone_idx >= 0) {
+        jw_lit(&w, "{\"id\":");
+        jw_str(&w, a->zone_id);
+        jw_lit(&w, ",\"name\":");
+        jw_str(&w, a->zone_name[0] ? a->zone_name : a->zone_id);
+        jw_lit(&w, ",\"kind\":");
+        jw_str(&w, bf_zone_kind_name(a->zone_kind));
+        jw_lit(&w, "}");
+    } else {
+        jw_lit(&w, "null");
+    }
+    jw_lit(&w, ",\"first_time\":");
+    jw_time(&w, a->first_us);
+    jw_lit(&w, ",\"time\":");
+    jw_time(&w, a->last_us);
+    jw_lit(&w, ",\"position\":{\"lat\":");
+    jw_num(&w, a->lat_deg, 7);
+    jw_lit(&w, ",\"lon\":");
+    jw_num(&w, a->lon_deg, 7);
+    jw_lit(&w, "},\"velocity\":{\"east_mps\":");
+    jw_num(&w, a->ve_mps, 2);
+    jw_lit(&w, ",\"north_mps\":");
+    jw_num(&w, a->vn_mps, 2);
+    jw_lit(&w, ",\"speed_mps\":");
+    jw_num(&w, a->speed_mps, 2);
+    jw_lit(&w, ",\"heading_deg\":");
+    jw_num(&w, a->heading_deg, 1);
+    jw_lit(&w, "},\"class\":");
+    jw_str(&w, class_name(a->cls));
+    jw_lit(&w, ",\"class_p\":");
+    jw_num(&w, a->class_p, 3);
+    jw_lit(&w, ",\"confidence\":");
+    jw_num(&w, a->confidence, 3);
+    jw_lit(&w, ",\"time_to_line_s\":");
+    jw_num(&w, a->time_to_line_s, 1);
+    jw_lit(&w, ",\"distance_to_line_m\":");
+    jw_num(&w, a->dist_to_line_m, 1);
+    jw_lit(&w, ",\"crossing_time\":");
+    jw_time(&w, a->crossing_us);
+    jw_lit(&w, ",\"sensors\":[");
+    unsigned k = 0;
+    for (unsigned i = 0; i < 64; i++) {
+        if (!(a->sensors & (UINT64_C(1) << i)))
+            continue;
+        char tmp[24];
+        if (k++)
+            jw_lit(&w, ",");
+        jw_str(&w, sensor_name(sensor_ids, n_sensors, i, tmp));
+    }
+    jw_printf(&w, "],\"hits\":%" PRIu32 ",\"explanation\":", a->n_hits);
+
+    char text[2048];
+    struct jw e = {.buf = text, .len = sizeof text, .pos = 0, .overflow = false};
+    text[0] = '\0';
+    explain(&e, a, sensor_ids, n_sensors);
+    /* On overflow text holds the whole pieces written so far (never a split
+     * character): an explanation is for people, never worth failing for. */
+    jw_str(&w, text);
+    jw_lit(&w, "}");
+    if (w.overflow) {
+        buf[0] = '\0';
+        return BF_ERANGE;
+    }
+    return (int)w.pos;
+}

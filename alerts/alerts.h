@@ -80,6 +80,7 @@ void bf_alert_params_default(struct bf_alert_params *p);
 
 #define BF_ALERT_ID_LEN 37   /* UUID text + NUL */
 #define BF_ZONE_ID_MAX 64
+#define BF_ZONE_NAME_MAX 128
 
 struct bf_alert {
     char id[BF_ALERT_ID_LEN];
@@ -104,6 +105,9 @@ struct bf_alert {
     uint64_t sensors;             /* bit i: sensor i contributed */
     uint32_t n_hits;
     bool exercise;
+    /* appended: the zone as the JSON shows it, so bf_alert_to_json needs no zones */
+    char zone_name[BF_ZONE_NAME_MAX]; /* copied (truncated on a UTF-8 boundary); "" if none */
+    enum bf_zone_kind zone_kind;      /* valid when zone_idx >= 0 */
 };
 
 /* Where alert changes go after the journal: the MQTT publisher, or a test. */
@@ -140,7 +144,8 @@ void bf_alerter_destroy(struct bf_alerter *a);   /* accepts NULL */
 /*
  * Evaluate the rules after a track changed (what: BF_CHANGE_* from the
  * tracker) with the geofence step just computed for it.  Raises, updates or
- * resolves alerts; each change is journaled then published.
+ * resolves alerts; each change is journaled then published.  step may be
+ * NULL only with BF_CHANGE_DELETED (the track's alerts are resolved).
  */
 int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32_t what,
                         const struct bf_geo_step *step);

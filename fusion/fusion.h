@@ -27,13 +27,7 @@ struct bf_tracker_sensor {
     double range_m;    /* coverage radius; <= 0: unlimited */
 };
 
-/* What happened to a track in the last scan (bit flags). */
-#define BF_CHANGE_UPDATED   0x01u  /* a detection was associated */
-#define BF_CHANGE_NEW       0x02u  /* created from an unassociated detection */
-#define BF_CHANGE_CONFIRMED 0x04u  /* became CONFIRMED */
-#define BF_CHANGE_MISSED    0x08u  /* in coverage, no detection */
-#define BF_CHANGE_DELETED   0x10u  /* deleted: the track is valid until the next scan */
-
+/* What happened to a track in the last scan: BF_CHANGE_* flags, in tracks/tracks.h. */
 struct bf_track_change {
     const struct bf_track *track;  /* borrowed until the next bf_tracker_scan() */
     uint32_t what;                 /* BF_CHANGE_* */

@@ -61,6 +61,17 @@ struct bf_tracker_params {
 /* Fill p with the defaults above. */
 void bf_tracker_params_default(struct bf_tracker_params *p);
 
+/*
+ * track changes: what happened to a track in the last scan (bit flags), as
+ * reported by the tracker and read by alerts/.  (Same values as, and to
+ * replace, the copies in fusion/fusion.h.)
+ */
+#define BF_CHANGE_UPDATED   0x01u  /* a detection was associated */
+#define BF_CHANGE_NEW       0x02u  /* created from an unassociated detection */
+#define BF_CHANGE_CONFIRMED 0x04u  /* became CONFIRMED */
+#define BF_CHANGE_MISSED    0x08u  /* in coverage, no detection */
+#define BF_CHANGE_DELETED   0x10u  /* deleted: the track is valid until the next scan */
+
 #define BF_TRACK_HIST 16
 
 struct bf_track_point {
