@@ -1,2 +1,602 @@
-/* placeholder: being written */
-typedef int bf_placeholder_config_t;
+/*
+ * config.c - the engine configuration: one JSON file read once at start-up.
+ *
+ * The problem: the person who writes a site's configuration is usually not a
+ * programmer, and an engine that dies on the first typo, or silently ignores
+ * a misspelt key and runs with a default, costs a night's surveillance.  So
+ * the loader reads every section, reports EVERY mistake it finds with
+ * file:line:col, JSON path, what was expected and how to fix it, treats
+ * unknown keys as errors (with "did you mean"), and only then fails.  On
+ * success the result is a read-only struct bf_config that every module takes
+ * (STYLE.md section 7); nothing else reads the file.
+ *
+ * Ownership: the config keeps its bf_json_doc alive, so strings read from the
+ * file and each sensor's "options" object (the plugin's business, passed
+ * through unchecked) are borrowed from it.  Strings the loader makes itself
+ * (paths resolved against the config file's folder, the default MQTT client
+ * id) are kept in a list and freed by bf_config_destroy().
+ *
+ * The defaults of the "tracker" and "alerts" sections are filled here from
+ * the values documented in tracks/tracks.h and alerts/alerts.h (they equal
+ * bf_tracker_params_default() / bf_alert_params_default(), except that the
+ * journal defaults to "journal.jsonl" beside the configuration), so that the
+ * loader does not depend on those modules at link time.
+ */
+#include "fusion/config.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+
+#include "core/bf_error.h"
+
+/* struct bf_config with what the loader owns besides the doc. */
+struct config_priv {
+    struct bf_config cfg;   /* first: bf_config_destroy casts back */
+    GPtrArray *owned;       /* strings made by the loader (g_free) */
+};
+
+/* What one load needs to report errors. */
+struct loader {
+    struct bf_json_doc *doc;
+    struct bf_diag *diag;
+    struct config_priv *priv;
+    char *dir;   /* the config file's folder, "" when it has none */
+};
+
+/* ---- defaults ------------------------------------------------------------- */
+
+static void tracker_defaults(struct bf_tracker_params *p)
+{
+    *p = (struct bf_tracker_params){
+        .q_accel_mps2 = 0.5,
+        .gate_sigma = 3.0,
+        .confirm_m = 3,
+        .confirm_n = 4,
+        .delete_misses = 5,
+        .delete_misses_tentative = 2,
+        .init_speed_sigma_mps = 5.0,
+        .max_speed_mps = 60.0,
+        .max_pos_sigma_m = 500.0,
+        .max_tracks = 10000,
+        .clutter_density = 1e-6,
+    };
+}
+
+static void alert_defaults(struct bf_alert_params *p)
+{
+    *p = (struct bf_alert_params){
+        .approach_distance_m = 300,
+        .approach_time_s = 120,
+        .min_hits = 5,
+        .min_confidence = 0.5,
+        .resolve_after_s = 120,
+        .update_min_interval_s = 5,
+        .journal_path = NULL,   /* set to "journal.jsonl" beside the config by the loader */
+        .journal_fsync = BF_FSYNC_ALWAYS,
+        .exercise = false,
+    };
+}
+
+static void engine_defaults(struct bf_engine_params *p)
+{
+    *p = (struct bf_engine_params){
+        .reorder_window_us = 500 * BF_US_PER_MS,
+        .queue_capacity = 65536,
+        .status_period_s = 5.0,
+        .idle_flush_s = 2.0,
+    };
+}
+
+#define SENSOR_RANGE_M_DEFAULT 10000.0
+#define SENSOR_SIGMA_M_DEFAULT 10.0
+#define SENSOR_SIGMA_RANGE_M_DEFAULT 10.0
+#define SENSOR_SIGMA_BEARING_DEG_DEFAULT 0.5
+#define MQTT_URL_DEFAULT "tcp://127.0.0.1:1883"
+#define MQTT_KEEPALIVE_S_DEFAULT 20
+#define FRAME_DEFAULT "aeqd"
+#define JOURNAL_DEFAULT "journal.jsonl"
+
+/* ---- typed reads with the expectation spelled out ------------------------------ */
+
+/* "got ..." text: numbers as written, other values described. */
+static void got_text(const cJSON *it, char *buf, size_t len)
+{
+    if (cJSON_IsNumber(it)) {
+        for (int prec = 6; prec <= 17; prec++) {
+            snprintf(buf, len, "%.*g", prec, it->valuedouble);
+            if (strtod(buf, NULL) == it->valuedouble)
+                return;
+        }
+        return;
+    }
+    bf_json_describe(it, buf, len);
+}
+
+/*
+ * Look key up in obj.  Returns the item, or NULL when it is absent (reported
+ * with expect when required) or obj is not an object (already reported).
+ */
+static const cJSON *member(struct loader *L, const cJSON *obj, const char *key, bool required,
+                           const char *expect)
+{
+    if (!obj || !cJSON_IsObject(obj))
+        return NULL;
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it && required)
+        bf_json_errorf(L->doc, L->diag, obj, "missing required key \"%s\": expected %s", key, expect);
+    return it;
+}
+
+/*
+ * A number in [lo, hi] (lo excluded when lo_open), described by expect in
+ * messages ("a number > 0 (metres)").  *out is set only when valid.
+ * Returns true when a valid value was read.
+ */
+static bool num(struct loader *L, const cJSON *obj, const char *key, bool required, double lo,
+                bool lo_open, double hi, const char *expect, double *out)
+{
+    const cJSON *it = member(L, obj, key, required, expect);
+    if (!it)
+        return false;
+    char got[96];
+    got_text(it, got, sizeof got);
+    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
+        bf_json_errorf(L->doc, L->diag, it, "expected %s, got %s", expect, got);
+        return false;
+    }
+    double v = it->valuedouble;
+    if (v < lo || v > hi || (lo_open && v == lo)) {
+        bf_json_errorf(L->doc, L->diag, it, "expected %s, got %s", expect, got);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* An integer in [lo, hi]; same conventions as num(). */
+static bool integer(struct loader *L, const cJSON *obj, const char *key, bool required, int64_t lo,
+                    int64_t hi, const char *expect, int64_t *out)
+{
+    const cJSON *it = member(L, obj, key, required, expect);
+    if (!it)
+        return false;
+    char got[96];
+    got_text(it, got, sizeof got);
+    double v = cJSON_IsNumber(it) ? it->valuedouble : NAN;
+    if (!isfinite(v) || v != floor(v) || v < (double)lo || v > (double)hi) {
+        bf_json_errorf(L->doc, L->diag, it, "expected %s, got %s", expect, got);
+        return false;
+    }
+    *out = (int64_t)v;
+    return true;
+}
+
+/* A non-empty string (bf_json's messages); true when read. */
+static bool str(struct loader *L, const cJSON *obj, const char *key, bool required, const char **out)
+{
+    if (!obj || !cJSON_IsObject(obj))
+        return false;
+    return bf_json_get_string(L->doc, L->diag, obj, key, required, out) == 0;
+}
+
+/* A string whose every byte is in [A-Za-z0-9] or extra, 1..max bytes. */
+static bool name_ok(const char *s, const char *extra, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr(extra, s[i]))
+            return false;
+    return true;
+}
+
+/* Keep a loader-made string until bf_config_destroy. */
+static const char *own(struct loader *L, char *s)
+{
+    g_ptr_array_add(L->priv->owned, s);
+    return s;
+}
+
+/* p relative to the config file's folder (absolute paths kept). */
+static const char *resolve(struct loader *L, const char *p)
+{
+    if (g_path_is_absolute(p) || L->dir[0] == '\0')
+        return own(L, g_strdup(p));
+    return own(L, g_build_filename(L->dir, p, NULL));
+}
+
+static bool is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A path key: read and resolve it; when must_exist, check the file is there
+ * (files the engine writes, like the journal, are not checked: their writer
+ * reports what goes wrong when it opens them).  Returns the path or NULL. */
+static const char *path_key(struct loader *L, const cJSON *obj, const char *key, bool required,
+                            const char *what, bool must_exist)
+{
+    const char *raw = NULL;
+    if (!str(L, obj, key, required, &raw))
+        return NULL;
+    const char *res = resolve(L, raw);
+    if (must_exist && !is_file(res)) {
+        bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(obj, key),
+                       "%s \"%s\" not found (resolved to %s): check the path, relative to the "
+                       "config file", what, raw, res);
+        return NULL;
+    }
+    return res;
+}
+
+/* An optional section: the object, or NULL when absent or not an object (reported). */
+static const cJSON *section(struct loader *L, const cJSON *root, const char *key, bool required)
+{
+    const cJSON *o = NULL;
+    if (bf_json_get_object(L->doc, L->diag, root, key, required, &o) != 0)
+        return NULL;
+    return o;
+}
+
+/* ---- sections --------------------------------------------------------------- */
+
+static void load_origin(struct loader *L, const cJSON *root, struct bf_config *c)
+{
+    static const char *const keys[] = {"lat", "lon", NULL};
+    const cJSON *o = section(L, root, "origin", true);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    num(L, o, "lat", true, -90, false, 90, "a latitude between -90 and 90 (degrees north, WGS84)",
+        &c->origin_lat_deg);
+    num(L, o, "lon", true, -180, false, 180, "a longitude between -180 and 180 (degrees east, WGS84)",
+        &c->origin_lon_deg);
+}
+
+static bool url_ok(const char *u)
+{
+    static const char *const schemes[] = {"tcp://", "ssl://", "mqtt://", "mqtts://", "ws://", "wss://",
+                                          NULL};
+    for (size_t i = 0; schemes[i]; i++) {
+        size_t n = strlen(schemes[i]);
+        if (!strncmp(u, schemes[i], n) && u[n] != '\0')
+            return true;
+    }
+    return false;
+}
+
+static void load_mqtt(struct loader *L, const cJSON *root, struct bf_config *c)
+{
+    static const char *const keys[] = {"url", "client_id", "credentials", "keepalive_s", NULL};
+    const cJSON *o = section(L, root, "mqtt", false);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    const char *s;
+    if (str(L, o, "url", false, &s)) {
+        if (url_ok(s))
+            c->mqtt.url = s;
+        else
+            bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "url"),
+                           "expected a broker URL such as \"tcp://127.0.0.1:1883\" (schemes tcp, "
+                           "ssl, mqtt, mqtts, ws, wss), got \"%s\"", s);
+    }
+    if (str(L, o, "client_id", false, &s)) {
+        if (name_ok(s, "_-.:/@", 128))
+            c->mqtt.client_id = s;
+        else
+            bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "client_id"),
+                           "expected a client id of 1 to 128 letters, digits and _ - . : / @, got \"%s\"",
+                           s);
+    }
+    c->mqtt.credentials_path = path_key(L, o, "credentials", false, "credentials file", true);
+    int64_t v;
+    if (integer(L, o, "keepalive_s", false, 1, 65535, "an integer between 1 and 65535 (seconds)", &v))
+        c->mqtt.keepalive_s = (int)v;
+}
+
+static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg *s)
+{
+    static const char *const keys[] = {"id", "type", "lat", "lon", "alt_m", "range_m", "sigma_m",
+                                       "sigma_range_m", "sigma_bearing_deg", "options", NULL};
+    bf_json_check_keys(L->doc, L->diag, so, keys);
+    const char *id;
+    if (str(L, so, "id", true, &id)) {
+        if (name_ok(id, "_.-", 64))
+            s->id = id;
+        else
+            bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(so, "id"),
+                           "expected a sensor id of 1 to 64 letters, digits, '_', '.' or '-' (it is "
+                           "used in MQTT topics), got \"%s\"", id);
+    }
+    str(L, so, "type", true, &s->type);
+    num(L, so, "lat", true, -90, false, 90, "a latitude between -90 and 90 (degrees north, WGS84)",
+        &s->lat_deg);
+    num(L, so, "lon", true, -180, false, 180, "a longitude between -180 and 180 (degrees east, WGS84)",
+        &s->lon_deg);
+    num(L, so, "alt_m", false, -1000, false, 20000, "a number between -1000 and 20000 (metres)", &s->alt_m);
+    num(L, so, "range_m", false, 0, true, 1e6, "a number > 0 and <= 1e6 (metres)", &s->range_m);
+    num(L, so, "sigma_m", false, 0, true, 1e5, "a number > 0 (metres, one standard deviation)",
+        &s->sigma_m);
+    num(L, so, "sigma_range_m", false, 0, true, 1e5,
+        "a number > 0 (metres, one standard deviation)", &s->sigma_range_m);
+    num(L, so, "sigma_bearing_deg", false, 0, true, 180,
+        "a number > 0 and <= 180 (degrees, one standard deviation)", &s->sigma_bearing_deg);
+    const cJSON *opt = NULL;
+    if (bf_json_get_object(L->doc, L->diag, so, "options", false, &opt) == 0)
+        s->options = opt;
+}
+
+static void load_sensors(struct loader *L, const cJSON *root, struct bf_config *c)
+{
+    const cJSON *arr = NULL;
+    if (bf_json_get_array(L->doc, L->diag, root, "sensors", true, &arr) != 0)
+        return;
+    int n = cJSON_GetArraySize(arr);
+    if (n == 0) {
+        bf_json_errorf(L->doc, L->diag, arr,
+                       "expected at least one sensor: {\"id\": ..., \"type\": ..., \"lat\": ..., \"lon\": ...}");
+        return;
+    }
+    if (n > BF_MAX_SENSORS)
+        bf_json_errorf(L->doc, L->diag, arr, "expected at most %d sensors, got %d: split the site "
+                       "between several engines", BF_MAX_SENSORS, n);
+    c->sensors = calloc((size_t)n, sizeof *c->sensors);
+    if (!c->sensors) {
+        bf_json_errorf(L->doc, L->diag, arr, "out of memory");
+        return;
+    }
+    c->n_sensors = (size_t)n;
+    size_t i = 0;
+    for (const cJSON *so = arr->child; so; so = so->next, i++) {
+        struct bf_sensor_cfg *s = &c->sensors[i];
+        *s = (struct bf_sensor_cfg){
+            .range_m = SENSOR_RANGE_M_DEFAULT,
+            .sigma_m = SENSOR_SIGMA_M_DEFAULT,
+            .sigma_range_m = SENSOR_SIGMA_RANGE_M_DEFAULT,
+            .sigma_bearing_deg = SENSOR_SIGMA_BEARING_DEG_DEFAULT,
+        };
+        if (!cJSON_IsObject(so)) {
+            char got[96];
+            bf_json_describe(so, got, sizeof got);
+            bf_json_errorf(L->doc, L->diag, so,
+                           "expected a sensor object {\"id\": ..., \"type\": ..., \"lat\": ..., "
+                           "\"lon\": ...}, got %s", got);
+            continue;
+        }
+        load_sensor(L, so, s);
+        if (!s->id)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (c->sensors[j].id && !strcmp(c->sensors[j].id, s->id)) {
+                const cJSON *first = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, (int)j), "id");
+                struct bf_json_where w = {0, 0, ""};
+                bf_json_doc_where(L->doc, first, &w);
+                bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(so, "id"),
+                               "duplicate sensor id \"%s\" (first at line %d): sensor ids must be "
+                               "unique; rename one", s->id, w.line);
+                break;
+            }
+        }
+    }
+}
+
+static void load_tracker(struct loader *L, const cJSON *root, struct bf_tracker_params *t)
+{
+    static const char *const keys[] = {"q_accel_mps2", "gate_sigma", "confirm_m", "confirm_n",
+                                       "delete_misses", "delete_misses_tentative",
+                                       "init_speed_sigma_mps", "max_speed_mps", "max_pos_sigma_m",
+                                       "max_tracks", "clutter_density", NULL};
+    const cJSON *o = section(L, root, "tracker", false);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    int64_t v;
+    num(L, o, "q_accel_mps2", false, 0, true, 100,
+        "a number > 0 and <= 100 (m/s^2, white-acceleration standard deviation)", &t->q_accel_mps2);
+    num(L, o, "gate_sigma", false, 1, false, 10, "a number between 1 and 10 (standard deviations)",
+        &t->gate_sigma);
+    bool m_ok = integer(L, o, "confirm_m", false, 1, 32, "an integer between 1 and 32 (hits)", &v);
+    if (m_ok)
+        t->confirm_m = (uint8_t)v;
+    bool n_ok = integer(L, o, "confirm_n", false, 1, 32, "an integer between 1 and 32 (scans)", &v);
+    if (n_ok)
+        t->confirm_n = (uint8_t)v;
+    const cJSON *cm = cJSON_GetObjectItemCaseSensitive(o, "confirm_m");
+    const cJSON *cn = cJSON_GetObjectItemCaseSensitive(o, "confirm_n");
+    bool m_bad = cm && !m_ok, n_bad = cn && !n_ok;
+    if (!m_bad && !n_bad && t->confirm_m > t->confirm_n)
+        bf_json_errorf(L->doc, L->diag, cm ? cm : cn,
+                       "confirm_m (%u) must not exceed confirm_n (%u): a track is confirmed after "
+                       "confirm_m hits in the last confirm_n scans", t->confirm_m, t->confirm_n);
+    if (integer(L, o, "delete_misses", false, 1, 255, "an integer between 1 and 255 (misses in a row)", &v))
+        t->delete_misses = (uint8_t)v;
+    if (integer(L, o, "delete_misses_tentative", false, 1, 255,
+                "an integer between 1 and 255 (misses in a row)", &v))
+        t->delete_misses_tentative = (uint8_t)v;
+    num(L, o, "init_speed_sigma_mps", false, 0, true, 1000, "a number > 0 and <= 1000 (m/s)",
+        &t->init_speed_sigma_mps);
+    num(L, o, "max_speed_mps", false, 0, true, 1000, "a number > 0 and <= 1000 (m/s)", &t->max_speed_mps);
+    num(L, o, "max_pos_sigma_m", false, 0, true, 1e6, "a number > 0 and <= 1e6 (metres)",
+        &t->max_pos_sigma_m);
+    if (integer(L, o, "max_tracks", false, 1, 1000000, "an integer between 1 and 1000000 (tracks)", &v))
+        t->max_tracks = (uint32_t)v;
+    num(L, o, "clutter_density", false, 0, false, 1,
+        "a number between 0 and 1 (false detections per square metre per scan)", &t->clutter_density);
+}
+
+static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_params *a)
+{
+    static const char *const keys[] = {"approach_distance_m", "approach_time_s", "min_hits",
+                                       "min_confidence", "resolve_after_s", "update_min_interval_s",
+                                       "journal", "journal_fsync", "exercise", NULL};
+    static const char *const fsync_names[] = {"always", "never", NULL};
+    const cJSON *o = section(L, root, "alerts", false);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    int64_t v;
+    num(L, o, "approach_distance_m", false, 0, false, 1e5,
+        "a number between 0 and 100000 (metres; 0 turns distance alerts off)", &a->approach_distance_m);
+    num(L, o, "approach_time_s", false, 0, false, 86400,
+        "a number between 0 and 86400 (seconds; 0 turns time-to-line alerts off)", &a->approach_time_s);
+    if (integer(L, o, "min_hits", false, 1, 1000000, "an integer between 1 and 1000000 (hits)", &v))
+        a->min_hits = (uint32_t)v;
+    num(L, o, "min_confidence", false, 0, false, 1, "a number between 0 and 1", &a->min_confidence);
+    num(L, o, "resolve_after_s", false, 0, true, 604800,
+        "a number > 0 and <= 604800 (seconds)", &a->resolve_after_s);
+    num(L, o, "update_min_interval_s", false, 0, false, 3600,
+        "a number between 0 and 3600 (seconds)", &a->update_min_interval_s);
+    const char *j = path_key(L, o, "journal", false, "alert journal", false);
+    if (j)
+        a->journal_path = j;
+    int idx;
+    if (bf_json_get_enum(L->doc, L->diag, o, "journal_fsync", false, fsync_names, &idx) == 0)
+        a->journal_fsync = idx == 0 ? BF_FSYNC_ALWAYS : BF_FSYNC_NEVER;
+    bf_json_get_bool(L->doc, L->diag, o, "exercise", false, &a->exercise);
+}
+
+static void load_engine(struct loader *L, const cJSON *root, struct bf_engine_params *e)
+{
+    static const char *const keys[] = {"reorder_window_ms", "queue_capacity", "status_period_s",
+                                       "idle_flush_s", NULL};
+    const cJSON *o = section(L, root, "engine", false);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    int64_t v;
+    if (integer(L, o, "reorder_window_ms", false, 0, 60000,
+                "an integer between 0 and 60000 (milliseconds of event time)", &v))
+        e->reorder_window_us = v * BF_US_PER_MS;
+    if (integer(L, o, "queue_capacity", false, 16, 16777216,
+                "an integer between 16 and 16777216 (detections)", &v))
+        e->queue_capacity = (uint32_t)v;
+    num(L, o, "status_period_s", false, 0.1, false, 3600, "a number between 0.1 and 3600 (seconds)",
+        &e->status_period_s);
+    num(L, o, "idle_flush_s", false, 0.01, false, 3600, "a number between 0.01 and 3600 (seconds)",
+        &e->idle_flush_s);
+}
+
+/* ---- the whole file ------------------------------------------------------------ */
+
+static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
+{
+    static const char *const keys[] = {"site", "origin", "frame", "zones", "log_level", "mqtt",
+                                       "sensors", "tracker", "alerts", "engine", NULL};
+    static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
+
+    bf_json_check_keys(L->doc, L->diag, root, keys);
+
+    const char *site;
+    if (str(L, root, "site", true, &site)) {
+        if (name_ok(site, "_-", 64))
+            c->site = site;
+        else
+            bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(root, "site"),
+                           "expected a site name of 1 to 64 letters, digits, '_' or '-' (it is used "
+                           "in MQTT topics), got \"%s\"", site);
+    }
+    load_origin(L, root, c);
+    str(L, root, "frame", false, &c->crs);
+    c->zones_path = path_key(L, root, "zones", true, "zones file", true);
+    int lvl;
+    if (bf_json_get_enum(L->doc, L->diag, root, "log_level", false, levels, &lvl) == 0)
+        c->log_level = (enum bf_log_level)lvl;
+    load_mqtt(L, root, c);
+    load_sensors(L, root, c);
+    load_tracker(L, root, &c->tracker);
+    load_alerts(L, root, &c->alerts);
+    load_engine(L, root, &c->engine);
+}
+
+void bf_config_destroy(struct bf_config *cfg)
+{
+    if (!cfg)
+        return;
+    struct config_priv *p = (struct config_priv *)cfg;
+    if (p->owned)
+        g_ptr_array_free(p->owned, TRUE);
+    free(cfg->sensors);
+    bf_json_doc_destroy(cfg->doc);
+    free(p);
+}
+
+int bf_config_load(const char *path, struct bf_config **out, struct bf_diag *diag)
+{
+    struct bf_diag own_diag = {0};
+    *out = NULL;
+    if (!diag)
+        diag = &own_diag;
+    unsigned errors_before = diag->n_errors;
+
+    struct config_priv *p = calloc(1, sizeof *p);
+    if (!p) {
+        bf_diag_errorf(diag, path, 0, 0, "", "out of memory");
+        return BF_ENOMEM;
+    }
+    p->owned = g_ptr_array_new_with_free_func(g_free);
+    struct bf_config *c = &p->cfg;
+
+    int err = bf_json_doc_load(path, &c->doc, diag);
+    if (err < 0)
+        goto out_destroy;
+
+    struct loader L = {
+        .doc = c->doc, .diag = diag, .priv = p, .dir = g_path_get_dirname(path),
+    };
+    if (!strcmp(L.dir, ".")) {
+        g_free(L.dir);
+        L.dir = g_strdup("");
+    }
+    c->path = bf_json_doc_name(c->doc);
+    c->crs = FRAME_DEFAULT;
+    c->log_level = BF_LOG_INFO;
+    c->mqtt.url = MQTT_URL_DEFAULT;
+    c->mqtt.keepalive_s = MQTT_KEEPALIVE_S_DEFAULT;
+    tracker_defaults(&c->tracker);
+    alert_defaults(&c->alerts);
+    c->alerts.journal_path = resolve(&L, JOURNAL_DEFAULT);
+    engine_defaults(&c->engine);
+
+    const cJSON *root = bf_json_doc_root(c->doc);
+    if (!cJSON_IsObject(root)) {
+        char got[96];
+        bf_json_describe(root, got, sizeof got);
+        bf_json_errorf(c->doc, diag, root, "expected the configuration to be an object {...}, got %s",
+                       got);
+    } else {
+        load_root(&L, root, c);
+    }
+    if (!c->mqtt.client_id && c->site)
+        c->mqtt.client_id = own(&L, g_strdup_printf("borderfuse-%s", c->site));
+    g_free(L.dir);
+
+    if (diag->n_errors != errors_before) {
+        err = BF_EINVAL;
+        goto out_destroy;
+    }
+    *out = c;
+    return 0;
+
+out_destroy:
+    bf_config_destroy(c);
+    return err;
+}
+
+int bf_config_sensor_find(const struct bf_config *cfg, const char *id)
+{
+    if (!cfg || !id)
+        return -1;
+    for (size_t i = 0; i < cfg->n_sensors; i++)
+        if (cfg->sensors[i].id && !strcmp(cfg->sensors[i].id, id))
+            return (int)i;
+    return -1;
+}
