@@ -1,2 +1,1210 @@
-/* placeholder: being written */
-typedef int bf_placeholder_tracker_t;
+/*
+ * tracker.c - the tracker: turns scans of detections into tracks.
+ *
+ * The problem: each scan brings a sensor's detections at one event time;
+ * some belong to existing tracks, some are new targets, some are clutter,
+ * and tracks the sensor should have seen but did not must age.  The tracker
+ * composes the parts the Stone Soup way, one scan at a time:
+ *
+ *   predictor     every track the sensor can see is predicted to the scan
+ *                 time (tracks/predictor.c) and moved in the grid;
+ *   hypothesiser  per detection, candidate tracks come from the spatial grid
+ *                 (fusion/grid.c), then the implied-speed test and the
+ *                 Mahalanobis gate d^2 < gate_sigma^2 give gated pairs;
+ *   associator    tracks and detections linked by gated pairs form
+ *                 independent clusters (union-find); each is solved exactly
+ *                 (fusion/assign.c), so one track never takes two detections
+ *                 of a scan.  Cost of a pair: d^2; cost of a track left
+ *                 without a detection: gate^2 if tentative, 2 gate^2 if
+ *                 confirmed or coasting (passed to the solver as one
+ *                 unassigned cost 2 gate^2, with gate^2 added to tentative
+ *                 pairs).  Every gated pair beats leaving its track out, and
+ *                 a confirmed track beats a tentative one for a detection
+ *                 both gate (docs/tracking.md explains the choice);
+ *   updater       assigned pairs update the track (tracks/updater.c);
+ *   deleter       a track in the sensor's coverage without a detection takes
+ *                 a miss; misses in a row or a position std above
+ *                 max_pos_sigma_m delete it;
+ *   initiator     every detection left over starts a TENTATIVE track, which
+ *                 is confirmed after confirm_m hits in its first confirm_n
+ *                 opportunities.
+ *
+ * Data layout, for speed: the tracks live in one pool (a flat array of
+ * struct bf_track, sized max_tracks at create) addressed by slot; free slots
+ * are a stack; live tracks are also chained in id order so listing them is
+ * O(live) and sorted.  Per-scan work touches only the tracks near the
+ * sensor's coverage and, per detection, the tracks in a few grid cells:
+ * nothing per detection is O(tracks), and nothing is allocated per
+ * detection (scratch arrays grow to the largest scan seen, then stay).
+ * Per-slot scan stamps replace clearing arrays between scans.
+ *
+ * Determinism: no clock, no hashing order, no addresses.  Clusters are
+ * solved with rows in track id order and columns in detection index order;
+ * new tracks take ids in detection index order; the changes list is sorted
+ * by id.  Same scans in, same tracks out, bit for bit.
+ *
+ * Invariants (checked by bf_tracker_check; numbers used in its messages):
+ *  (1) Every pool slot is in exactly one of: the free stack (status 0), the
+ *      live list (TENTATIVE, CONFIRMED or COASTING), the list of tracks
+ *      deleted by the last scan (DELETED); n_free + n_live + n_pending ==
+ *      capacity.
+ *  (2) The live list is doubly linked, in strictly increasing id, and every
+ *      id is below next_id; track.slot is the slot's index.
+ *  (3) Each live track is in exactly one grid cell: the one its position and
+ *      reach map to; free and deleted slots are in none; the grid is
+ *      internally consistent.
+ *  (4) x and P are finite, P is exactly symmetric with a positive diagonal;
+ *      t_us is not after the last scan.
+ *  (5) Lifecycle counters agree with the status: CONFIRMED has miss_run 0;
+ *      COASTING has 1 <= miss_run < delete_misses; TENTATIVE has
+ *      miss_run < delete_misses_tentative, 1 <= opportunities < confirm_n
+ *      and fewer than confirm_m hits.
+ *  (6) class_p is a probability vector (each in [0, 1], sum 1 within 1e-3).
+ *  (7) The history ring is within bounds and not empty.
+ *  (8) stats.live and stats.live_confirmed match the live list.
+ *  (9) The changes list is in strictly increasing id, every entry points into
+ *      the pool, and an entry flagged DELETED points to a DELETED track.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bf_error.h"
+#include "core/bf_log.h"
+#include "fusion/fusion.h"
+#include "fusion/fusion_int.h"
+
+#define NONE UINT32_MAX
+#define LOG_TAG "tracker"
+
+/* Euclidean pre-gate slack: a track is a candidate only within
+ * REACH_SLACK * gate_sigma * (sigma_track + sigma_det) + 1 m of a detection.
+ * For position measurements the true gate lies inside gate * (sigma_t +
+ * sigma_d); the slack covers the linearisation of range-bearing gates. */
+#define REACH_SLACK 1.25
+/* Cell side = gate_sigma * max_pos_sigma_m / CELL_DIV (250 m by default). */
+#define CELL_DIV 6.0
+/* Clusters up to this many tracks x detections are solved exactly; larger
+ * ones (dense clutter on dense tracks) greedily by increasing d^2. */
+#define MAX_CLUSTER_ROWS 256
+#define MAX_CLUSTER_COLS 256
+/* Live tracks checked per scan by the ageing sweep (tracks outside all coverage). */
+#define SWEEP_PER_SCAN 16
+/* Class fusion floor, for likelihoods and for the posterior. */
+#define CLASS_FLOOR 0.01
+
+/* A track taking part in this scan (predicted to the scan time). */
+struct scan_trk {
+    uint32_t slot;
+    uint32_t det;        /* assigned detection, NONE if none */
+    double sigma_m;      /* sqrt of the largest eigenvalue of P_pos */
+    bool in_cov;         /* inside the sensor's coverage after prediction */
+};
+
+/* A detection of this scan. */
+struct scan_det {
+    double x0[4];        /* initiator's state: x0[0..1] is its position */
+    double P0[16];       /* initiator's covariance: P0 pos block is R in e/n */
+    double sigma_m;      /* sqrt of the largest eigenvalue of that block */
+    uint32_t trk;        /* assigned scan_trk index, NONE if none */
+    bool valid;
+};
+
+struct pair {
+    uint32_t trk;        /* scan_trk index */
+    uint32_t det;        /* detection index */
+    double d2;           /* squared Mahalanobis distance */
+    double cost;         /* assignment cost: d2, + gate^2 for a tentative track */
+};
+
+struct id_slot {
+    uint32_t id, slot;
+};
+
+struct bf_tracker {
+    struct bf_tracker_params p;
+    struct bf_tracker_sensor *sensors;
+    size_t n_sensors;
+    double gate2;
+    double cell_m;
+    uint32_t cap;
+
+    /* track pool */
+    struct bf_track *trk;      /* [cap] */
+    uint8_t *opps;             /* [cap] opportunities seen while tentative */
+    double *hit_sigma;         /* [cap] position std right after the last hit */
+    uint32_t *free_stack;      /* [cap] */
+    uint32_t n_free;
+    uint32_t *next, *prev;     /* [cap] live list in id order */
+    uint32_t head, tail;
+    uint32_t n_live;
+    uint32_t *pending;         /* [cap] deleted by the last scan */
+    uint32_t n_pending;
+    uint32_t next_id;
+    struct bf_grid *grid;
+
+    /* per-slot scan state */
+    uint32_t scan_no;
+    uint32_t *stamp;           /* [cap] == scan_no: gathered this scan */
+    uint32_t *local;           /* [cap] index in st[] when gathered */
+    uint32_t *chg_stamp;       /* [cap] == scan_no: on the changes list */
+    uint32_t *chg_what;        /* [cap] */
+
+    /* changes of the last scan */
+    struct id_slot *touched;   /* [cap] */
+    size_t n_touched;
+    struct bf_track_change *changes;   /* [cap] */
+    size_t n_changes;
+
+    /* scan scratch */
+    struct scan_trk *st;       /* [cap] */
+    uint32_t n_st;
+    uint32_t *cand;            /* [cap] grid query results */
+    struct scan_det *sd;       /* grows to the largest scan */
+    size_t sd_cap;
+    uint32_t *uf;              /* union-find parents, [cap + sd_cap] */
+    uint32_t *node_cl;         /* cluster of a root / position of a node */
+    size_t node_cap;
+    struct pair *pairs;
+    size_t n_pairs, pairs_cap;
+    uint32_t *pair_cl;         /* cluster of each pair */
+    uint32_t *pair_order;      /* pairs sorted by cluster */
+    uint32_t *cl_start;        /* [n_clusters + 1] */
+    size_t pscratch_cap;
+
+    /* cluster solve */
+    struct bf_assign_ws *ws;
+    double *cost;              /* [MAX_CLUSTER_ROWS * MAX_CLUSTER_COLS] */
+    int *r2c;                  /* [MAX_CLUSTER_ROWS] */
+    uint32_t *rows, *cols;     /* cluster members (node numbers) */
+    size_t rc_cap;
+
+    uint32_t sweep;            /* ageing sweep cursor: a live slot, or NONE */
+    bf_time_us last_t;
+    struct bf_tracker_stats stats;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* Square root of the largest eigenvalue of the 2x2 position block of P. */
+static double pos_sigma(const double P[16])
+{
+    double a = P[0], b = P[1], d = P[5];
+    double h = 0.5 * (a - d);
+    double l = 0.5 * (a + d) + sqrt(h * h + b * b);
+    return l > 0 ? sqrt(l) : 0.0;
+}
+
+static bool is_wide(const struct bf_tracker *t, double sigma_m)
+{
+    return !(REACH_SLACK * t->p.gate_sigma * sigma_m <= t->cell_m);
+}
+
+static bool finite_n(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i]))
+            return false;
+    }
+    return true;
+}
+
+static uint32_t popcount32(uint32_t v)
+{
+    uint32_t c = 0;
+    for (; v; v &= v - 1)
+        c++;
+    return c;
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(p, n * elem);
+    if (q)
+        *cap = n;
+    return q;
+}
+
+/* ---- class probabilities ----------------------------------------------- */
+
+/* Fold detection d's class hints into p (normalised product with a floor). */
+static void class_fuse(float p[BF_CLASS_COUNT], const struct bf_detection *d)
+{
+    if (!(d->flags & BF_DET_F_CLASS))
+        return;
+    double sum_l = 0;
+    for (int k = 0; k < BF_CLASS_COUNT; k++) {
+        float l = d->class_lik[k];
+        if (!isfinite(l) || l < 0)
+            return;   /* unusable hints: ignored */
+        sum_l += l;
+    }
+    if (!(sum_l > 0))
+        return;
+    double q[BF_CLASS_COUNT], s = 0;
+    for (int k = 0; k < BF_CLASS_COUNT; k++) {
+        double l = fmax(d->class_lik[k] / sum_l, CLASS_FLOOR);
+        q[k] = (double)p[k] * l;
+        s += q[k];
+    }
+    if (!(s > 0))
+        return;
+    double s2 = 0;
+    for (int k = 0; k < BF_CLASS_COUNT; k++) {
+        q[k] = fmax(q[k] / s, CLASS_FLOOR);
+        s2 += q[k];
+    }
+    for (int k = 0; k < BF_CLASS_COUNT; k++)
+        p[k] = (float)(q[k] / s2);
+}
+
+/* ---- changes ------------------------------------------------------------ */
+
+static void mark(struct bf_tracker *t, uint32_t slot, uint32_t what)
+{
+    if (t->chg_stamp[slot] != t->scan_no) {
+        t->chg_stamp[slot] = t->scan_no;
+        t->chg_what[slot] = 0;
+        t->touched[t->n_touched].id = t->trk[slot].id;
+        t->touched[t->n_touched].slot = slot;
+        t->n_touched++;
+    }
+    t->chg_what[slot] |= what;
+}
+
+static int cmp_id_slot(const void *a, const void *b)
+{
+    uint32_t x = ((const struct id_slot *)a)->id, y = ((const struct id_slot *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* ---- pool and lifecycle ------------------------------------------------- */
+
+static void live_unlink(struct bf_tracker *t, uint32_t s)
+{
+    uint32_t p = t->prev[s], n = t->next[s];
+    if (p != NONE)
+        t->next[p] = n;
+    else
+        t->head = n;
+    if (n != NONE)
+        t->prev[n] = p;
+    else
+        t->tail = p;
+    t->next[s] = t->prev[s] = NONE;
+    t->n_live--;
+}
+
+static void live_append(struct bf_tracker *t, uint32_t s)
+{
+    t->prev[s] = t->tail;
+    t->next[s] = NONE;
+    if (t->tail != NONE)
+        t->next[t->tail] = s;
+    else
+        t->head = s;
+    t->tail = s;
+    t->n_live++;
+}
+
+static void track_delete(struct bf_tracker *t, uint32_t s)
+{
+    struct bf_track *tr = &t->trk[s];
+    if (tr->status == BF_TRACK_CONFIRMED || tr->status == BF_TRACK_COASTING)
+        t->stats.live_confirmed--;
+    tr->status = BF_TRACK_DELETED;
+    if (t->sweep == s)
+        t->sweep = t->next[s];
+    bf_grid_remove(t->grid, s);
+    live_unlink(t, s);
+    t->pending[t->n_pending++] = s;
+    t->stats.deleted++;
+    mark(t, s, BF_CHANGE_DELETED);
+}
+
+static void hist_push(struct bf_track *tr, bf_time_us t_us)
+{
+    unsigned idx;
+    if (tr->hist_len < BF_TRACK_HIST) {
+        idx = (unsigned)(tr->hist_head + tr->hist_len) % BF_TRACK_HIST;
+        tr->hist_len++;
+    } else {
+        idx = tr->hist_head;
+        tr->hist_head = (uint8_t)((tr->hist_head + 1) % BF_TRACK_HIST);
+    }
+    tr->hist[idx].t_us = t_us;
+    tr->hist[idx].e_m = tr->x[0];
+    tr->hist[idx].n_m = tr->x[1];
+}
+
+static const struct bf_track_point *hist_newest(const struct bf_track *tr)
+{
+    return &tr->hist[(tr->hist_head + tr->hist_len - 1) % BF_TRACK_HIST];
+}
+
+/* Confirm a tentative track with enough hits in its window. */
+static void maybe_confirm(struct bf_tracker *t, uint32_t s, bf_time_us t_us)
+{
+    struct bf_track *tr = &t->trk[s];
+    uint32_t window = t->p.confirm_n >= 32 ? UINT32_MAX : ((1u << t->p.confirm_n) - 1u);
+    if (tr->status == BF_TRACK_TENTATIVE && popcount32(tr->hit_bits & window) >= t->p.confirm_m) {
+        tr->status = BF_TRACK_CONFIRMED;
+        tr->confirmed_us = t_us;
+        t->stats.confirmed++;
+        t->stats.live_confirmed++;
+        mark(t, s, BF_CHANGE_CONFIRMED);
+    }
+}
+
+/* A tentative track that can no longer reach confirm_m hits inside its first
+ * confirm_n opportunities is dropped. */
+static bool tentative_hopeless(const struct bf_tracker *t, uint32_t s)
+{
+    const struct bf_track *tr = &t->trk[s];
+    uint32_t left = t->opps[s] < t->p.confirm_n ? t->p.confirm_n - t->opps[s] : 0;
+    return tr->n_hits + left < t->p.confirm_m;
+}
+
+static void common_hit(struct bf_tracker *t, uint32_t s, const struct bf_detection *d,
+                       bf_time_us t_us)
+{
+    struct bf_track *tr = &t->trk[s];
+    tr->last_hit_us = t_us;
+    t->hit_sigma[s] = pos_sigma(tr->P);
+    if (d->sensor_idx < 64)
+        tr->sensors |= UINT64_C(1) << d->sensor_idx;
+    tr->flags |= (uint16_t)(d->flags & (BF_DET_F_EXERCISE | BF_DET_F_TEST));
+    class_fuse(tr->class_p, d);
+    hist_push(tr, t_us);
+}
+
+static void track_hit(struct bf_tracker *t, uint32_t s, const struct bf_detection *d,
+                      bf_time_us t_us)
+{
+    struct bf_track *tr = &t->trk[s];
+    tr->hit_bits = (tr->hit_bits << 1) | 1u;
+    tr->n_hits++;
+    tr->miss_run = 0;
+    common_hit(t, s, d, t_us);
+    t->stats.associated++;
+    mark(t, s, BF_CHANGE_UPDATED);
+    bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
+    if (tr->status == BF_TRACK_COASTING) {
+        tr->status = BF_TRACK_CONFIRMED;
+    } else if (tr->status == BF_TRACK_TENTATIVE) {
+        if (t->opps[s] < UINT8_MAX)
+            t->opps[s]++;
+        maybe_confirm(t, s, t_us);
+        if (tr->status == BF_TRACK_TENTATIVE && tentative_hopeless(t, s))
+            track_delete(t, s);
+    }
+}
+
+static void track_miss(struct bf_tracker *t, uint32_t s)
+{
+    struct bf_track *tr = &t->trk[s];
+    tr->hit_bits <<= 1;
+    if (tr->miss_run < UINT8_MAX)
+        tr->miss_run++;
+    mark(t, s, BF_CHANGE_MISSED);
+    switch (tr->status) {
+    case BF_TRACK_TENTATIVE:
+        if (t->opps[s] < UINT8_MAX)
+            t->opps[s]++;
+        if (tr->miss_run >= t->p.delete_misses_tentative || tentative_hopeless(t, s))
+            track_delete(t, s);
+        break;
+    case BF_TRACK_CONFIRMED:
+        tr->status = BF_TRACK_COASTING;
+        /* fall through */
+    case BF_TRACK_COASTING:
+        if (tr->miss_run >= t->p.delete_misses)
+            track_delete(t, s);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Start a tentative track from detection j.  Returns false when the pool is full. */
+static bool track_new(struct bf_tracker *t, const struct bf_detection *d, const struct scan_det *sd,
+                      bf_time_us t_us)
+{
+    if (t->n_free == 0)
+        return false;
+    uint32_t s = t->free_stack[--t->n_free];
+    struct bf_track *tr = &t->trk[s];
+    memset(tr, 0, sizeof *tr);
+    tr->id = t->next_id++;
+    tr->slot = s;
+    tr->status = BF_TRACK_TENTATIVE;
+    tr->hit_bits = 1;
+    tr->n_hits = 1;
+    tr->t_us = t_us;
+    tr->first_us = t_us;
+    tr->confirmed_us = BF_TIME_NONE;
+    memcpy(tr->x, sd->x0, sizeof tr->x);
+    memcpy(tr->P, sd->P0, sizeof tr->P);
+    for (int k = 0; k < BF_CLASS_COUNT; k++)
+        tr->class_p[k] = 1.0f / BF_CLASS_COUNT;
+    common_hit(t, s, d, t_us);
+    t->opps[s] = 1;
+    live_append(t, s);
+    bf_grid_insert(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
+    t->stats.initiated++;
+    mark(t, s, BF_CHANGE_NEW);
+    maybe_confirm(t, s, t_us);
+    if (tr->status == BF_TRACK_TENTATIVE && tentative_hopeless(t, s))
+        track_delete(t, s);
+    return true;
+}
+
+/* ---- create / destroy --------------------------------------------------- */
+
+static bool params_ok(const struct bf_tracker_params *p)
+{
+    return isfinite(p->q_accel_mps2) && p->q_accel_mps2 >= 0 && isfinite(p->gate_sigma) &&
+           p->gate_sigma > 0 && p->confirm_m >= 1 && p->confirm_n >= p->confirm_m &&
+           p->confirm_n <= 32 && p->delete_misses >= 1 && p->delete_misses_tentative >= 1 &&
+           isfinite(p->init_speed_sigma_mps) && p->init_speed_sigma_mps > 0 &&
+           isfinite(p->max_speed_mps) && p->max_speed_mps > 0 && isfinite(p->max_pos_sigma_m) &&
+           p->max_pos_sigma_m > 0 && p->max_tracks >= 1 && p->max_tracks <= (1u << 24);
+}
+
+int bf_tracker_create(const struct bf_tracker_params *p, const struct bf_tracker_sensor *sensors,
+                      size_t n_sensors, struct bf_tracker **out)
+{
+    if (!out)
+        return BF_EINVAL;
+    *out = NULL;
+    if (!p || !params_ok(p) || (n_sensors > 0 && !sensors))
+        return BF_EINVAL;
+    for (size_t i = 0; i < n_sensors; i++) {
+        if (!isfinite(sensors[i].e_m) || !isfinite(sensors[i].n_m) || isnan(sensors[i].range_m))
+            return BF_EINVAL;
+    }
+    struct bf_tracker *t = calloc(1, sizeof *t);
+    if (!t)
+        return BF_ENOMEM;
+    t->p = *p;
+    t->gate2 = p->gate_sigma * p->gate_sigma;
+    t->cell_m = fmax(p->gate_sigma * p->max_pos_sigma_m / CELL_DIV, 1.0);
+    t->cap = p->max_tracks;
+    t->head = t->tail = NONE;
+    t->sweep = NONE;
+    t->next_id = 1;
+    t->last_t = BF_TIME_NONE;
+    size_t cap = t->cap;
+    if (n_sensors > 0) {
+        t->sensors = malloc(n_sensors * sizeof *t->sensors);
+        if (!t->sensors)
+            goto out_free;
+        memcpy(t->sensors, sensors, n_sensors * sizeof *t->sensors);
+    }
+    t->n_sensors = n_sensors;
+    t->trk = calloc(cap, sizeof *t->trk);
+    t->opps = calloc(cap, sizeof *t->opps);
+    t->hit_sigma = calloc(cap, sizeof *t->hit_sigma);
+    t->free_stack = malloc(cap * sizeof *t->free_stack);
+    t->next = malloc(cap * sizeof *t->next);
+    t->prev = malloc(cap * sizeof *t->prev);
+    t->pending = malloc(cap * sizeof *t->pending);
+    t->stamp = calloc(cap, sizeof *t->stamp);
+    t->local = calloc(cap, sizeof *t->local);
+    t->chg_stamp = calloc(cap, sizeof *t->chg_stamp);
+    t->chg_what = calloc(cap, sizeof *t->chg_what);
+    t->touched = malloc(cap * sizeof *t->touched);
+    t->changes = malloc(cap * sizeof *t->changes);
+    t->st = malloc(cap * sizeof *t->st);
+    t->cand = malloc(cap * sizeof *t->cand);
+    t->cost = malloc((size_t)MAX_CLUSTER_ROWS * MAX_CLUSTER_COLS * sizeof *t->cost);
+    t->r2c = malloc(MAX_CLUSTER_ROWS * sizeof *t->r2c);
+    if (!t->trk || !t->opps || !t->hit_sigma || !t->free_stack || !t->next || !t->prev ||
+        !t->pending || !t->stamp || !t->local || !t->chg_stamp || !t->chg_what ||
+        !t->touched || !t->changes || !t->st || !t->cand || !t->cost || !t->r2c)
+        goto out_free;
+    if (bf_grid_create(t->p.max_tracks, t->cell_m, &t->grid) != 0)
+        goto out_free;
+    if (bf_assign_ws_create(MAX_CLUSTER_ROWS, MAX_CLUSTER_COLS, &t->ws) != 0)
+        goto out_free;
+    /* the free stack pops slot 0 first */
+    for (uint32_t k = 0; k < t->cap; k++) {
+        t->free_stack[k] = t->cap - 1 - k;
+        t->next[k] = t->prev[k] = NONE;
+    }
+    t->n_free = t->cap;
+    *out = t;
+    return 0;
+
+out_free:
+    bf_tracker_destroy(t);
+    return BF_ENOMEM;
+}
+
+void bf_tracker_destroy(struct bf_tracker *t)
+{
+    if (!t)
+        return;
+    bf_assign_ws_destroy(t->ws);
+    bf_grid_destroy(t->grid);
+    free(t->sensors);
+    free(t->trk);
+    free(t->opps);
+    free(t->hit_sigma);
+    free(t->free_stack);
+    free(t->next);
+    free(t->prev);
+    free(t->pending);
+    free(t->stamp);
+    free(t->local);
+    free(t->chg_stamp);
+    free(t->chg_what);
+    free(t->touched);
+    free(t->changes);
+    free(t->st);
+    free(t->cand);
+    free(t->sd);
+    free(t->uf);
+    free(t->node_cl);
+    free(t->pairs);
+    free(t->pair_cl);
+    free(t->pair_order);
+    free(t->cl_start);
+    free(t->cost);
+    free(t->r2c);
+    free(t->rows);
+    free(t->cols);
+    free(t);
+}
+
+/* ---- scan stages -------------------------------------------------------- */
+
+/* Grow the per-detection scratch for a scan of n detections. */
+static int reserve_scan(struct bf_tracker *t, size_t n)
+{
+    if (n > t->sd_cap) {
+        size_t c = t->sd_cap;
+        struct scan_det *sd = grow(t->sd, &c, n, sizeof *sd);
+        if (!sd)
+            return BF_ENOMEM;
+        t->sd = sd;
+        t->sd_cap = c;
+    }
+    size_t need = (size_t)t->cap + t->sd_cap;
+    if (need > t->node_cap) {
+        size_t c1 = t->node_cap, c2 = t->node_cap, c3 = t->rc_cap, c4 = t->rc_cap;
+        uint32_t *uf = grow(t->uf, &c1, need, sizeof *uf);
+        if (uf)
+            t->uf = uf;
+        uint32_t *nc = grow(t->node_cl, &c2, need, sizeof *nc);
+        if (nc)
+            t->node_cl = nc;
+        uint32_t *rows = grow(t->rows, &c3, need, sizeof *rows);
+        if (rows)
+            t->rows = rows;
+        uint32_t *cols = grow(t->cols, &c4, need, sizeof *cols);
+        if (cols)
+            t->cols = cols;
+        if (!uf || !nc || !rows || !cols)
+            return BF_ENOMEM;
+        t->node_cap = c1 < c2 ? c1 : c2;
+        t->rc_cap = c3 < c4 ? c3 : c4;
+    }
+    return 0;
+}
+
+static int add_pair(struct bf_tracker *t, uint32_t k, uint32_t j, double d2)
+{
+    if (t->n_pairs == t->pairs_cap) {
+        size_t c = t->pairs_cap;
+        struct pair *p = grow(t->pairs, &c, t->n_pairs + 1, sizeof *p);
+        if (!p)
+            return BF_ENOMEM;
+        t->pairs = p;
+        t->pairs_cap = c;
+    }
+    t->pairs[t->n_pairs].trk = k;
+    t->pairs[t->n_pairs].det = j;
+    t->pairs[t->n_pairs].d2 = d2;
+    t->pairs[t->n_pairs].cost =
+        d2 + (t->trk[t->st[k].slot].status == BF_TRACK_TENTATIVE ? t->gate2 : 0.0);
+    t->n_pairs++;
+    return 0;
+}
+
+/* Predict slot s to t_us, move it in the grid, and add it to st[]. */
+static void gather_one(struct bf_tracker *t, uint32_t s, const struct bf_tracker_sensor *sen,
+                       bf_time_us t_us)
+{
+    struct bf_track *tr = &t->trk[s];
+    if (tr->t_us < t_us) {
+        bf_predict_cv(tr->x, tr->P, bf_time_to_s(t_us - tr->t_us), t->p.q_accel_mps2, tr->x,
+                      tr->P);
+        tr->t_us = t_us;
+    }
+    struct scan_trk *k = &t->st[t->n_st];
+    k->slot = s;
+    k->det = NONE;
+    k->sigma_m = pos_sigma(tr->P);
+    if (sen->range_m > 0 && isfinite(sen->range_m))
+        k->in_cov = hypot(tr->x[0] - sen->e_m, tr->x[1] - sen->n_m) <= sen->range_m;
+    else
+        k->in_cov = true;
+    bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, k->sigma_m));
+    t->stamp[s] = t->scan_no;
+    t->local[s] = t->n_st++;
+}
+
+/* Predictor stage: every live track the sensor might see. */
+static void gather(struct bf_tracker *t, const struct bf_tracker_sensor *sen, bf_time_us t_us)
+{
+    t->n_st = 0;
+    if (!(sen->range_m > 0) || !isfinite(sen->range_m)) {
+        for (uint32_t s = t->head; s != NONE; s = t->next[s])
+            gather_one(t, s, sen, t_us);
+        return;
+    }
+    size_t n = bf_grid_query(t->grid, sen->e_m, sen->n_m, sen->range_m + 2.0 * t->cell_m,
+                             t->cand, t->cap);
+    assert(n <= t->cap);
+    for (size_t i = 0; i < n; i++)
+        gather_one(t, t->cand[i], sen, t_us);
+}
+
+/* Hypothesiser stage: gated pairs for detection j. */
+static int hypothesise(struct bf_tracker *t, const struct bf_detection *d, uint32_t j,
+                       bf_time_us t_us)
+{
+    const struct scan_det *sd = &t->sd[j];
+    double g = t->p.gate_sigma;
+    double pe = sd->x0[0], pn = sd->x0[1];
+    size_t n = bf_grid_query(t->grid, pe, pn, t->cell_m + REACH_SLACK * g * sd->sigma_m + 1.0,
+                             t->cand, t->cap);
+    assert(n <= t->cap);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t s = t->cand[i];
+        if (t->stamp[s] != t->scan_no)
+            continue;   /* not predicted this scan: too far from the coverage */
+        uint32_t k = t->local[s];
+        const struct bf_track *tr = &t->trk[s];
+        double sig = t->st[k].sigma_m + sd->sigma_m;
+        double dist = hypot(pe - tr->x[0], pn - tr->x[1]);
+        if (!(dist <= REACH_SLACK * g * sig + 1.0))
+            continue;
+        /* implied speed from the last hit, with the uncertainty of that
+         * position and of the detection as tolerance */
+        const struct bf_track_point *h = hist_newest(tr);
+        double dt_hit = bf_time_to_s(t_us - h->t_us);
+        double tol = g * (t->hit_sigma[s] + sd->sigma_m);
+        if (!(hypot(pe - h->e_m, pn - h->n_m) <= t->p.max_speed_mps * dt_hit + tol))
+            continue;
+        double nu[3], S[9];
+        int dim;
+        if (bf_innovation(tr->x, tr->P, d, nu, S, &dim) != 0)
+            continue;
+        double d2 = bf_mahalanobis2(nu, S, dim);
+        if (!(d2 < t->gate2))
+            continue;
+        int rc = add_pair(t, k, j, d2);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static uint32_t uf_find(uint32_t *uf, uint32_t a)
+{
+    while (uf[a] != a) {
+        uf[a] = uf[uf[a]];
+        a = uf[a];
+    }
+    return a;
+}
+
+static void uf_union(uint32_t *uf, uint32_t a, uint32_t b)
+{
+    a = uf_find(uf, a);
+    b = uf_find(uf, b);
+    if (a < b)
+        uf[b] = a;
+    else if (b < a)
+        uf[a] = b;
+}
+
+/* Sort context-free: rows by track id (through the pool), cols by index. */
+static void sort_rows_by_id(const struct bf_tracker *t, uint32_t *rows, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint32_t v = rows[i];
+        uint32_t id = t->trk[t->st[v].slot].id;
+        size_t j = i;
+        while (j > 0 && t->trk[t->st[rows[j - 1]].slot].id > id) {
+            rows[j] = rows[j - 1];
+            j--;
+        }
+        rows[j] = v;
+    }
+}
+
+static void sort_u32(uint32_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+        while (j > 0 && v[j - 1] > x) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+/* Greedy fallback for an oversized cluster: increasing cost, ties by track
+ * id then detection index. */
+static void solve_greedy(struct bf_tracker *t, const uint32_t *idx, size_t n)
+{
+    for (;;) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            const struct pair *p = &t->pairs[idx[i]];
+            if (t->st[p->trk].det != NONE || t->sd[p->det].trk != NONE)
+                continue;
+            if (best == SIZE_MAX) {
+                best = i;
+                continue;
+            }
+            const struct pair *b = &t->pairs[idx[best]];
+            uint32_t pid = t->trk[t->st[p->trk].slot].id, bid = t->trk[t->st[b->trk].slot].id;
+            if (p->cost < b->cost ||
+                (p->cost == b->cost && (pid < bid || (pid == bid && p->det < b->det))))
+                best = i;
+        }
+        if (best == SIZE_MAX)
+            return;
+        const struct pair *p = &t->pairs[idx[best]];
+        t->st[p->trk].det = p->det;
+        t->sd[p->det].trk = p->trk;
+    }
+}
+
+/* Associator stage: clusters by union-find, each solved exactly. */
+static int associate(struct bf_tracker *t, size_t n_det)
+{
+    if (t->n_pairs == 0)
+        return 0;
+    size_t n_nodes = t->n_st + n_det;
+    uint32_t *uf = t->uf, *ncl = t->node_cl;
+    for (size_t i = 0; i < n_nodes; i++) {
+        uf[i] = (uint32_t)i;
+        ncl[i] = NONE;
+    }
+    for (size_t q = 0; q < t->n_pairs; q++)
+        uf_union(uf, t->pairs[q].trk, t->n_st + t->pairs[q].det);
+
+    if (t->n_pairs > t->pscratch_cap) {
+        size_t c1 = t->pscratch_cap, c2 = t->pscratch_cap, c3 = t->pscratch_cap;
+        uint32_t *a = grow(t->pair_cl, &c1, t->n_pairs + 1, sizeof *a);
+        if (a)
+            t->pair_cl = a;
+        uint32_t *b = grow(t->pair_order, &c2, t->n_pairs + 1, sizeof *b);
+        if (b)
+            t->pair_order = b;
+        uint32_t *c = grow(t->cl_start, &c3, t->n_pairs + 2, sizeof *c);
+        if (c)
+            t->cl_start = c;
+        if (!a || !b || !c)
+            return BF_ENOMEM;
+        size_t m = c1 < c2 ? c1 : c2;
+        t->pscratch_cap = (m < c3 ? m : c3) - 1;
+    }
+
+    /* Number the clusters in order of their first pair. */
+    uint32_t n_cl = 0;
+    for (size_t q = 0; q < t->n_pairs; q++) {
+        uint32_t r = uf_find(uf, t->pairs[q].trk);
+        if (ncl[r] == NONE)
+            ncl[r] = n_cl++;
+        t->pair_cl[q] = ncl[r];
+    }
+    /* Counting sort of the pairs by cluster (stable). */
+    uint32_t *start = t->cl_start;
+    for (uint32_t c = 0; c <= n_cl; c++)
+        start[c] = 0;
+    for (size_t q = 0; q < t->n_pairs; q++)
+        start[t->pair_cl[q] + 1]++;
+    for (uint32_t c = 0; c < n_cl; c++)
+        start[c + 1] += start[c];
+    for (size_t q = 0; q < t->n_pairs; q++)
+        t->pair_order[start[t->pair_cl[q]]++] = (uint32_t)q;
+    for (uint32_t c = n_cl; c > 0; c--)
+        start[c] = start[c - 1];
+    start[0] = 0;
+
+    /* ncl[] is reused below as "position of a node in its cluster". */
+    for (size_t i = 0; i < n_nodes; i++)
+        ncl[i] = NONE;
+
+    t->stats.clusters += n_cl;
+    for (uint32_t c = 0; c < n_cl; c++) {
+        const uint32_t *idx = &t->pair_order[start[c]];
+        size_t np = start[c + 1] - start[c];
+        size_t nr = 0, nc = 0;
+        for (size_t q = 0; q < np; q++) {
+            const struct pair *p = &t->pairs[idx[q]];
+            if (ncl[p->trk] == NONE) {
+                ncl[p->trk] = 0;
+                t->rows[nr++] = p->trk;
+            }
+            uint32_t dn = (uint32_t)(t->n_st + p->det);
+            if (ncl[dn] == NONE) {
+                ncl[dn] = 0;
+                t->cols[nc++] = p->det;
+            }
+        }
+        if (nr + nc > t->stats.max_cluster)
+            t->stats.max_cluster = nr + nc;
+        if (nr > MAX_CLUSTER_ROWS || nc > MAX_CLUSTER_COLS) {
+            solve_greedy(t, idx, np);
+            continue;
+        }
+        sort_rows_by_id(t, t->rows, nr);
+        sort_u32(t->cols, nc);
+        for (size_t r = 0; r < nr; r++)
+            ncl[t->rows[r]] = (uint32_t)r;
+        for (size_t k = 0; k < nc; k++)
+            ncl[t->n_st + t->cols[k]] = (uint32_t)k;
+        for (size_t e = 0; e < nr * nc; e++)
+            t->cost[e] = BF_ASSIGN_FORBIDDEN;
+        for (size_t q = 0; q < np; q++) {
+            const struct pair *p = &t->pairs[idx[q]];
+            t->cost[(size_t)ncl[p->trk] * nc + ncl[t->n_st + p->det]] = p->cost;
+        }
+        int rc = bf_assign_solve(t->ws, t->cost, nr, nc, 2.0 * t->gate2, t->r2c, NULL);
+        if (rc != 0) {
+            solve_greedy(t, idx, np);
+            continue;
+        }
+        for (size_t r = 0; r < nr; r++) {
+            if (t->r2c[r] < 0)
+                continue;
+            uint32_t k = t->rows[r], j = t->cols[t->r2c[r]];
+            t->st[k].det = j;
+            t->sd[j].trk = k;
+        }
+    }
+    return 0;
+}
+
+/* Ageing sweep: a few live tracks per scan, round the live list, so that
+ * tracks outside every sensor's coverage (never gathered, never missed)
+ * still die when their position std predicted to the scan time passes
+ * max_pos_sigma_m. */
+static void sweep(struct bf_tracker *t, bf_time_us t_us)
+{
+    for (int i = 0; i < SWEEP_PER_SCAN; i++) {
+        if (t->sweep == NONE)
+            t->sweep = t->head;
+        if (t->sweep == NONE)
+            return;
+        uint32_t s = t->sweep;
+        t->sweep = t->next[s];
+        struct bf_track *tr = &t->trk[s];
+        if (t->stamp[s] == t->scan_no)
+            continue;   /* gathered: already checked this scan */
+        double x[4], P[16];
+        bf_predict_cv(tr->x, tr->P, bf_time_to_s(t_us - tr->t_us), t->p.q_accel_mps2, x, P);
+        if (!(pos_sigma(P) <= t->p.max_pos_sigma_m))
+            track_delete(t, s);
+    }
+}
+
+static void release_pending(struct bf_tracker *t)
+{
+    for (uint32_t i = 0; i < t->n_pending; i++) {
+        uint32_t s = t->pending[i];
+        memset(&t->trk[s], 0, sizeof t->trk[s]);
+        t->opps[s] = 0;
+        t->free_stack[t->n_free++] = s;
+    }
+    t->n_pending = 0;
+}
+
+static void next_scan_no(struct bf_tracker *t)
+{
+    if (++t->scan_no == 0) {
+        memset(t->stamp, 0, (size_t)t->cap * sizeof *t->stamp);
+        memset(t->chg_stamp, 0, (size_t)t->cap * sizeof *t->chg_stamp);
+        t->scan_no = 1;
+    }
+}
+
+int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
+                    const struct bf_detection *dets, size_t n)
+{
+    if (!t || sensor_idx >= t->n_sensors || (n > 0 && !dets) || t_us == BF_TIME_NONE)
+        return BF_EINVAL;
+    if (t->last_t != BF_TIME_NONE && t_us < t->last_t)
+        return BF_EINVAL;
+    int rc = reserve_scan(t, n);
+    if (rc < 0)
+        return rc;
+
+    /* Tracks deleted by the last scan go back to the pool; a new change list. */
+    release_pending(t);
+    t->n_touched = 0;
+    t->n_changes = 0;
+    next_scan_no(t);
+    t->last_t = t_us;
+    t->stats.scans++;
+    t->stats.detections += n;
+    const struct bf_tracker_sensor *sen = &t->sensors[sensor_idx];
+
+    /* predictor */
+    gather(t, sen, t_us);
+
+    /* detections: the initiator's view gives each one's position and spread */
+    for (size_t j = 0; j < n; j++) {
+        struct scan_det *sd = &t->sd[j];
+        const struct bf_detection *d = &dets[j];
+        sd->trk = NONE;
+        sd->valid = d->sensor_idx == sensor_idx && d->t_us == t_us &&
+                    bf_initiate(d, t->p.init_speed_sigma_mps, sd->x0, sd->P0) == 0;
+        if (!sd->valid) {
+            t->stats.bad_detections++;
+            continue;
+        }
+        sd->sigma_m = pos_sigma(sd->P0);
+    }
+
+    /* hypothesiser */
+    t->n_pairs = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (!t->sd[j].valid)
+            continue;
+        rc = hypothesise(t, &dets[j], (uint32_t)j, t_us);
+        if (rc < 0)
+            goto out_sort;
+    }
+    t->stats.gated_pairs += t->n_pairs;
+
+    /* associator */
+    rc = associate(t, n);
+    if (rc < 0)
+        goto out_sort;
+
+    /* updater and deleter, tracks in gather order (independent of each other) */
+    for (uint32_t k = 0; k < t->n_st; k++) {
+        const struct scan_trk *st = &t->st[k];
+        uint32_t s = st->slot;
+        struct bf_track *tr = &t->trk[s];
+        bool hit = false;
+        if (st->det != NONE) {
+            if (bf_update(tr->x, tr->P, &dets[st->det]) == 0) {
+                track_hit(t, s, &dets[st->det], t_us);
+                hit = true;
+            } else {
+                t->stats.bad_detections++;
+                t->sd[st->det].valid = false;
+            }
+        }
+        if (!hit && st->in_cov)
+            track_miss(t, s);
+        if (tr->status == BF_TRACK_DELETED)
+            continue;
+        if (!finite_n(tr->x, 4) || !finite_n(tr->P, 16) ||
+            !(pos_sigma(tr->P) <= t->p.max_pos_sigma_m))
+            track_delete(t, s);
+    }
+
+    /* initiator, in detection order so ids follow it */
+    for (size_t j = 0; j < n; j++) {
+        const struct scan_det *sd = &t->sd[j];
+        if (!sd->valid || sd->trk != NONE)
+            continue;
+        if (!track_new(t, &dets[j], sd, t_us))
+            t->stats.pool_full++;
+    }
+
+    sweep(t, t_us);
+    rc = 0;
+
+out_sort:
+    qsort(t->touched, t->n_touched, sizeof *t->touched, cmp_id_slot);
+    for (size_t i = 0; i < t->n_touched; i++) {
+        uint32_t s = t->touched[i].slot;
+        t->changes[i].track = &t->trk[s];
+        t->changes[i].what = t->chg_what[s];
+    }
+    t->n_changes = t->n_touched;
+    t->stats.live = t->n_live;
+    return rc;
+}
+
+/* ---- read-out ----------------------------------------------------------- */
+
+size_t bf_tracker_changes(const struct bf_tracker *t, const struct bf_track_change **out)
+{
+    if (!t) {
+        if (out)
+            *out = NULL;
+        return 0;
+    }
+    if (out)
+        *out = t->changes;
+    return t->n_changes;
+}
+
+size_t bf_tracker_tracks(const struct bf_tracker *t, const struct bf_track **out, size_t max)
+{
+    if (!t)
+        return 0;
+    size_t n = 0;
+    for (uint32_t s = t->head; s != NONE; s = t->next[s]) {
+        if (out && n < max)
+            out[n] = &t->trk[s];
+        n++;
+    }
+    return n;
+}
+
+void bf_tracker_get_stats(const struct bf_tracker *t, struct bf_tracker_stats *out)
+{
+    if (!out)
+        return;
+    if (!t) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    *out = t->stats;
+    out->live = t->n_live;
+}
+
+/* ---- invariants --------------------------------------------------------- */
+
+#define CHECK(num, cond)                                                      \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            BF_LOGE(LOG_TAG, "invariant (%d) broken: %s", (num), #cond);      \
+            ok = false;                                                       \
+            goto done;                                                        \
+        }                                                                     \
+    } while (0)
+
+bool bf_tracker_check(const struct bf_tracker *t)
+{
+    bool ok = true;
+    if (!t)
+        return false;
+    uint32_t cap = t->cap;
+
+    /* (1) slot partition */
+    CHECK(1, t->n_free + t->n_live + t->n_pending == cap);
+    for (uint32_t i = 0; i < t->n_free; i++) {
+        uint32_t s = t->free_stack[i];
+        CHECK(1, s < cap && t->trk[s].status == 0);
+    }
+    for (uint32_t i = 0; i < t->n_pending; i++) {
+        uint32_t s = t->pending[i];
+        CHECK(1, s < cap && t->trk[s].status == BF_TRACK_DELETED);
+    }
+    {
+        uint32_t n_free = 0, n_live = 0, n_del = 0;
+        for (uint32_t s = 0; s < cap; s++) {
+            uint8_t st = t->trk[s].status;
+            if (st == 0)
+                n_free++;
+            else if (st == BF_TRACK_DELETED)
+                n_del++;
+            else if (st == BF_TRACK_TENTATIVE || st == BF_TRACK_CONFIRMED ||
+                     st == BF_TRACK_COASTING)
+                n_live++;
+            else
+                CHECK(1, !"status out of range");
+        }
+        CHECK(1, n_free == t->n_free && n_live == t->n_live && n_del == t->n_pending);
+    }
+
+    /* (2) live list */
+    {
+        uint32_t n = 0, prev = NONE, last_id = 0, n_conf = 0;
+        for (uint32_t s = t->head; s != NONE; s = t->next[s]) {
+            CHECK(2, s < cap && t->prev[s] == prev);
+            CHECK(2, n++ < cap);
+            const struct bf_track *tr = &t->trk[s];
+            CHECK(2, tr->slot == s);
+            CHECK(2, tr->id > last_id && tr->id < t->next_id);
+            CHECK(1, tr->status == BF_TRACK_TENTATIVE || tr->status == BF_TRACK_CONFIRMED ||
+                         tr->status == BF_TRACK_COASTING);
+            last_id = tr->id;
+            prev = s;
+
+            /* (3) grid */
+            CHECK(3, bf_grid_at(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P))));
+
+            /* (4) state */
+            CHECK(4, finite_n(tr->x, 4) && finite_n(tr->P, 16));
+            for (int i = 0; i < 4; i++) {
+                CHECK(4, tr->P[i * 4 + i] > 0);
+                for (int j = 0; j < 4; j++)
+                    CHECK(4, tr->P[i * 4 + j] == tr->P[j * 4 + i]);
+            }
+            CHECK(4, t->last_t == BF_TIME_NONE || tr->t_us <= t->last_t);
+
+            /* (5) lifecycle */
+            switch (tr->status) {
+            case BF_TRACK_CONFIRMED:
+                CHECK(5, tr->miss_run == 0);
+                n_conf++;
+                break;
+            case BF_TRACK_COASTING:
+                CHECK(5, tr->miss_run >= 1 && tr->miss_run < t->p.delete_misses);
+                n_conf++;
+                break;
+            default:
+                CHECK(5, tr->miss_run < t->p.delete_misses_tentative);
+                CHECK(5, t->opps[s] >= 1 && t->opps[s] < t->p.confirm_n);
+                CHECK(5, tr->n_hits >= 1 && tr->n_hits < t->p.confirm_m);
+                break;
+            }
+
+            /* (6) class probabilities */
+            double sum = 0;
+            for (int k = 0; k < BF_CLASS_COUNT; k++) {
+                CHECK(6, tr->class_p[k] >= 0 && tr->class_p[k] <= 1);
+                sum += tr->class_p[k];
+            }
+            CHECK(6, fabs(sum - 1.0) < 1e-3);
+
+            /* (7) history */
+            CHECK(7, tr->hist_len >= 1 && tr->hist_len <= BF_TRACK_HIST &&
+                         tr->hist_head < BF_TRACK_HIST);
+        }
+        CHECK(2, prev == t->tail && n == t->n_live);
+        /* (8) */
+        CHECK(8, t->stats.live == t->n_live && t->stats.live_confirmed == n_conf);
+    }
+    /* every live track is in the grid, so the count leaves room for no other slot */
+    CHECK(3, bf_grid_count(t->grid) == t->n_live);
+    CHECK(3, bf_grid_check(t->grid));
+
+    /* (9) changes */
+    for (size_t i = 0; i < t->n_changes; i++) {
+        const struct bf_track *tr = t->changes[i].track;
+        CHECK(9, tr >= t->trk && tr < t->trk + cap);
+        CHECK(9, i == 0 || t->changes[i - 1].track->id < tr->id);
+        CHECK(9, !(t->changes[i].what & BF_CHANGE_DELETED) || tr->status == BF_TRACK_DELETED);
+        CHECK(9, t->changes[i].what != 0);
+    }
+
+done:
+#ifndef NDEBUG
+    assert(ok);
+#endif
+    return ok;
+}

@@ -1,0 +1,790 @@
+/*
+ * test_tracker.c - the tracker end to end on scripted scans: lifecycle scan
+ * numbers (M-of-N confirmation, coasting, deletion), crossing targets that
+ * must keep their ids, clutter that must never confirm, the changes list,
+ * determinism, the pool limit, gating rules and bad input; the invariants
+ * are checked after every scan.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "bf_test.h"
+#include "core/bf_error.h"
+#include "fusion/fusion.h"
+#include "fusion/fusion_int.h"
+
+#define DEG (M_PI / 180.0)
+#define S_US(s) ((bf_time_us)((s) * 1e6))
+#define MAXD 64
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static double rng_unit(uint64_t *s)
+{
+    return ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double rng_normal(uint64_t *s)
+{
+    double u1 = rng_unit(s), u2 = rng_unit(s);
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+static struct bf_detection pos_det(uint32_t sensor, bf_time_us t, double e, double n, double sigma)
+{
+    struct bf_detection d;
+    memset(&d, 0, sizeof d);
+    d.t_us = t;
+    d.sensor_idx = sensor;
+    d.kind = BF_MEAS_POSITION;
+    d.z[0] = e;
+    d.z[1] = n;
+    d.R[0][0] = sigma * sigma;
+    d.R[1][1] = sigma * sigma;
+    return d;
+}
+
+static struct bf_detection rb_det(uint32_t sensor, bf_time_us t, double se, double sn, double e,
+                                  double n, double sr, double sb, uint64_t *seed)
+{
+    struct bf_detection d;
+    memset(&d, 0, sizeof d);
+    d.t_us = t;
+    d.sensor_idx = sensor;
+    d.kind = BF_MEAS_RANGE_BEARING;
+    d.sensor_e_m = se;
+    d.sensor_n_m = sn;
+    d.z[0] = hypot(e - se, n - sn) + sr * rng_normal(seed);
+    d.z[1] = fmod(atan2(e - se, n - sn) + sb * rng_normal(seed) + 4 * M_PI, 2 * M_PI);
+    d.R[0][0] = sr * sr;
+    d.R[1][1] = sb * sb;
+    return d;
+}
+
+static struct bf_tracker *make(const struct bf_tracker_params *p, const struct bf_tracker_sensor *s,
+                               size_t n)
+{
+    struct bf_tracker *t = NULL;
+    CU_ASSERT_EQUAL(bf_tracker_create(p, s, n, &t), 0);
+    return t;
+}
+
+static const struct bf_tracker_sensor unlimited[2] = {{0, 0, 0}, {0, 0, 0}};
+
+/* The change entry for track id, or NULL. */
+static const struct bf_track_change *change_of(const struct bf_tracker *t, uint32_t id)
+{
+    const struct bf_track_change *c;
+    size_t n = bf_tracker_changes(t, &c);
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].track->id == id)
+            return &c[i];
+    }
+    return NULL;
+}
+
+static uint32_t what_of(const struct bf_tracker *t, uint32_t id)
+{
+    const struct bf_track_change *c = change_of(t, id);
+    return c ? c->what : 0;
+}
+
+/* One scan of POSITION detections at the given points; checks invariants. */
+static int scan_pts(struct bf_tracker *t, uint32_t sensor, double ts, const double (*pts)[2],
+                    size_t n)
+{
+    struct bf_detection d[MAXD];
+    for (size_t i = 0; i < n; i++)
+        d[i] = pos_det(sensor, S_US(ts), pts[i][0], pts[i][1], 5.0);
+    int rc = bf_tracker_scan(t, sensor, S_US(ts), d, n);
+    CU_ASSERT(bf_tracker_check(t));
+    return rc;
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+/*
+ * Defaults: confirm 3 of 4, delete after 5 misses (confirmed) or 2
+ * (tentative).  A walker at 1 m/s seen on scans 1-3, then nothing:
+ *   scan 1 NEW (tentative), 2 UPDATED, 3 UPDATED|CONFIRMED,
+ *   scan 4 MISSED -> COASTING, 5-7 MISSED, 8 MISSED|DELETED (5th miss),
+ *   scan 9: the deleted track is gone from the changes and from the pool.
+ */
+static void test_confirm_and_delete(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    struct bf_tracker *t = make(&p, unlimited, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    double pt[1][2];
+
+    for (int k = 1; k <= 3; k++) {
+        pt[0][0] = 100.0 + k;
+        pt[0][1] = 200.0;
+        CU_ASSERT_EQUAL(scan_pts(t, 0, k, pt, 1), 0);
+        const struct bf_track *tr;
+        CU_ASSERT_EQUAL(bf_tracker_tracks(t, &tr, 1), 1);
+        CU_ASSERT_EQUAL(tr->id, 1);
+        if (k < 3) {
+            CU_ASSERT_EQUAL(tr->status, BF_TRACK_TENTATIVE);
+            CU_ASSERT_EQUAL(what_of(t, 1), k == 1 ? BF_CHANGE_NEW : BF_CHANGE_UPDATED);
+        } else {
+            CU_ASSERT_EQUAL(tr->status, BF_TRACK_CONFIRMED);
+            CU_ASSERT_EQUAL(what_of(t, 1), BF_CHANGE_UPDATED | BF_CHANGE_CONFIRMED);
+            CU_ASSERT_EQUAL(tr->confirmed_us, S_US(3));
+            CU_ASSERT_EQUAL(tr->n_hits, 3);
+            CU_ASSERT_EQUAL(tr->hit_bits & 0xF, 0x7);
+            CU_ASSERT_EQUAL(tr->hist_len, 3);
+            BF_ASSERT_NEAR(tr->hist[2].e_m, tr->x[0], 0);
+            CU_ASSERT_EQUAL(tr->first_us, S_US(1));
+            CU_ASSERT_EQUAL(tr->last_hit_us, S_US(3));
+        }
+    }
+    for (int k = 4; k <= 8; k++) {
+        CU_ASSERT_EQUAL(scan_pts(t, 0, k, NULL, 0), 0);
+        const struct bf_track_change *c = change_of(t, 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        CU_ASSERT_EQUAL(c->track->miss_run, k - 3);
+        if (k < 8) {
+            CU_ASSERT_EQUAL(c->what, BF_CHANGE_MISSED);
+            CU_ASSERT_EQUAL(c->track->status, BF_TRACK_COASTING);
+            CU_ASSERT_EQUAL(bf_tracker_tracks(t, NULL, 0), 1);
+        } else {
+            CU_ASSERT_EQUAL(c->what, BF_CHANGE_MISSED | BF_CHANGE_DELETED);
+            CU_ASSERT_EQUAL(c->track->status, BF_TRACK_DELETED);
+            CU_ASSERT_EQUAL(c->track->id, 1);     /* still readable this scan */
+            CU_ASSERT_EQUAL(bf_tracker_tracks(t, NULL, 0), 0);
+        }
+    }
+    CU_ASSERT_EQUAL(scan_pts(t, 0, 9, NULL, 0), 0);
+    CU_ASSERT_EQUAL(bf_tracker_changes(t, NULL), 0);
+
+    /* The slot is reused, the id is not. */
+    pt[0][0] = -500;
+    pt[0][1] = 0;
+    CU_ASSERT_EQUAL(scan_pts(t, 0, 10, pt, 1), 0);
+    const struct bf_track *tr;
+    CU_ASSERT_EQUAL(bf_tracker_tracks(t, &tr, 1), 1);
+    CU_ASSERT_EQUAL(tr->id, 2);
+    CU_ASSERT_EQUAL(tr->slot, 0);
+
+    struct bf_tracker_stats st;
+    bf_tracker_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.scans, 10);
+    CU_ASSERT_EQUAL(st.detections, 4);
+    CU_ASSERT_EQUAL(st.initiated, 2);
+    CU_ASSERT_EQUAL(st.associated, 2);
+    CU_ASSERT_EQUAL(st.confirmed, 1);
+    CU_ASSERT_EQUAL(st.deleted, 1);
+    CU_ASSERT_EQUAL(st.live, 1);
+    CU_ASSERT_EQUAL(st.live_confirmed, 0);
+    bf_tracker_destroy(t);
+}
+
+/* Hit, miss, hit, hit: 3 of 4 confirms on scan 4.  Hit, miss, miss: the
+ * tentative track dies on scan 3.  Hit, miss, hit, miss: it can no longer
+ * make 3 of its first 4, and dies on scan 4. */
+static void test_m_of_n_patterns(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    static const int pattern[3][4] = {{1, 0, 1, 1}, {1, 0, 0, -1}, {1, 0, 1, 0}};
+    static const int confirm_at[3] = {4, 0, 0};
+    static const int delete_at[3] = {0, 3, 4};
+    for (int c = 0; c < 3; c++) {
+        struct bf_tracker *t = make(&p, unlimited, 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+        int confirmed = 0, deleted = 0;
+        for (int k = 1; k <= 4; k++) {
+            if (pattern[c][k - 1] < 0)
+                break;
+            double pt[1][2] = {{1000.0, 1000.0 + 0.5 * k}};
+            CU_ASSERT_EQUAL(scan_pts(t, 0, k, pt, pattern[c][k - 1] ? 1 : 0), 0);
+            uint32_t w = what_of(t, 1);
+            if (w & BF_CHANGE_CONFIRMED)
+                confirmed = k;
+            if (w & BF_CHANGE_DELETED)
+                deleted = k;
+        }
+        CU_ASSERT_EQUAL(confirmed, confirm_at[c]);
+        CU_ASSERT_EQUAL(deleted, delete_at[c]);
+        bf_tracker_destroy(t);
+    }
+}
+
+/* ---- crossing targets ---------------------------------------------------- */
+
+/*
+ * A radar at (0, -2000) sees two vehicles whose paths cross at 44 degrees:
+ * A from (-300, -120) at (10, 4) m/s, B from (-300, 120) at (10, -4) m/s;
+ * they close in at 8 m/s, meet at (0, 0) at t = 30 s and part again, so for
+ * several scans both detections fall in both gates.  Detections come in a
+ * shuffled order.  Exactly two tracks are ever confirmed: id 1
+ * follows A and id 2 follows B throughout.  A detection that falls outside
+ * its track's gate may start a tentative track, which must never confirm.
+ * The gate is 4 sigma: with the default 3 about 1% of good detections fall
+ * outside it, and ~3% of runs (over 500 seeds) lose a track while it is
+ * being initiated.  At 4 sigma, 0.4% of runs do, and 1.2% swap the two ids
+ * at the crossing: global nearest neighbour's known limit (JPDA/MHT later).
+ * The seed below is one of the other 98%; a broken associator fails it.
+ */
+static void run_crossing(struct bf_tracker *t, uint64_t seed, bool check_ids)
+{
+    const double se = 0, sn = -2000;
+    for (int k = 0; k <= 60; k++) {
+        double ts = 1000.0 + k;
+        double a[2] = {-300 + 10.0 * k, -120 + 4.0 * k};
+        double b[2] = {-300 + 10.0 * k, 120 - 4.0 * k};
+        struct bf_detection d[2];
+        bool swap = k > 0 && (rng_next(&seed) & 1);
+        d[swap ? 1 : 0] = rb_det(0, S_US(ts), se, sn, a[0], a[1], 5.0, 0.1 * DEG, &seed);
+        d[swap ? 0 : 1] = rb_det(0, S_US(ts), se, sn, b[0], b[1], 5.0, 0.1 * DEG, &seed);
+        CU_ASSERT_EQUAL(bf_tracker_scan(t, 0, S_US(ts), d, 2), 0);
+        CU_ASSERT(bf_tracker_check(t));
+        if (!check_ids)
+            continue;
+        const struct bf_track *all[8], *tr[2];
+        size_t n = bf_tracker_tracks(t, all, 8), n_conf = 0;
+        CU_ASSERT(n >= 2 && n <= 4);
+        CU_ASSERT_EQUAL(all[0]->id, 1);
+        CU_ASSERT_EQUAL(all[1]->id, 2);
+        for (size_t i = 0; i < n && i < 8; i++) {
+            if (all[i]->status != BF_TRACK_TENTATIVE && n_conf < 2)
+                tr[n_conf++] = all[i];
+            else if (all[i]->status != BF_TRACK_TENTATIVE)
+                n_conf++;
+        }
+        if (k < 2)
+            continue;
+        CU_ASSERT_EQUAL(n_conf, 2);
+        if (n_conf != 2)
+            continue;
+        CU_ASSERT_EQUAL(tr[0]->id, 1);
+        CU_ASSERT_EQUAL(tr[1]->id, 2);
+        if (k >= 5) {
+            CU_ASSERT(hypot(tr[0]->x[0] - a[0], tr[0]->x[1] - a[1]) < 15.0);
+            CU_ASSERT(hypot(tr[1]->x[0] - b[0], tr[1]->x[1] - b[1]) < 15.0);
+        }
+    }
+}
+
+static void test_crossing(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    p.init_speed_sigma_mps = 15;   /* vehicles, not walkers */
+    p.gate_sigma = 4;
+    struct bf_tracker_sensor radar = {0, -2000, 8000};
+    struct bf_tracker *t = make(&p, &radar, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    run_crossing(t, 42, true);
+    const struct bf_track *tr[2];
+    CU_ASSERT_EQUAL_FATAL(bf_tracker_tracks(t, tr, 2), 2);
+    BF_ASSERT_NEAR(tr[0]->x[2], 10.0, 1.0);
+    BF_ASSERT_NEAR(tr[0]->x[3], 4.0, 1.0);
+    BF_ASSERT_NEAR(tr[1]->x[2], 10.0, 1.0);
+    BF_ASSERT_NEAR(tr[1]->x[3], -4.0, 1.0);
+    CU_ASSERT(tr[0]->n_hits >= 58 && tr[0]->n_hits <= 61);
+    CU_ASSERT(tr[1]->n_hits >= 58 && tr[1]->n_hits <= 61);
+    struct bf_tracker_stats st;
+    bf_tracker_get_stats(t, &st);
+    CU_ASSERT(st.initiated >= 2 && st.initiated <= 6);
+    CU_ASSERT_EQUAL(st.confirmed, 2);
+    CU_ASSERT(st.max_cluster >= 4);      /* the two gates did overlap at the crossing */
+    CU_ASSERT_EQUAL(st.bad_detections, 0);
+    bf_tracker_destroy(t);
+}
+
+/* ---- clutter ------------------------------------------------------------ */
+
+/* 5 false detections per scan over 20 km x 20 km (1.25e-8 per m^2), 300
+ * scans: tracks start and die, none is ever confirmed. */
+static void test_clutter_never_confirms(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    struct bf_tracker *t = make(&p, unlimited, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    uint64_t seed = 7;
+    double pts[5][2];
+    for (int k = 1; k <= 300; k++) {
+        for (int i = 0; i < 5; i++) {
+            pts[i][0] = -10000 + 20000 * rng_unit(&seed);
+            pts[i][1] = -10000 + 20000 * rng_unit(&seed);
+        }
+        CU_ASSERT_EQUAL(scan_pts(t, 0, k, pts, 5), 0);
+        const struct bf_track_change *c;
+        size_t n = bf_tracker_changes(t, &c);
+        for (size_t i = 0; i < n; i++)
+            CU_ASSERT_EQUAL(c[i].what & BF_CHANGE_CONFIRMED, 0);
+    }
+    struct bf_tracker_stats st;
+    bf_tracker_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.confirmed, 0);
+    CU_ASSERT_EQUAL(st.live_confirmed, 0);
+    CU_ASSERT(st.initiated >= 1490);      /* practically every detection */
+    CU_ASSERT(st.live <= 15);             /* each lives at most 3 scans */
+    CU_ASSERT_EQUAL(st.initiated, st.deleted + st.live);
+    bf_tracker_destroy(t);
+}
+
+/* ---- changes list ---------------------------------------------------------- */
+
+/* Several tracks in one scan: changes come in ascending id with the right
+ * flags; a scan's two detections near one track update it once and start a
+ * second track with the other. */
+static void test_changes_list(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    struct bf_tracker *t = make(&p, unlimited, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    /* three tracks, far apart: ids follow the detection order */
+    double s1[3][2] = {{3000, 0}, {0, 3000}, {-3000, 0}};
+    CU_ASSERT_EQUAL(scan_pts(t, 0, 1, s1, 3), 0);
+    const struct bf_track_change *c;
+    CU_ASSERT_EQUAL_FATAL(bf_tracker_changes(t, &c), 3);
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(c[i].track->id, (uint32_t)i + 1);
+        CU_ASSERT_EQUAL(c[i].what, BF_CHANGE_NEW);
+        BF_ASSERT_NEAR(c[i].track->x[0], s1[i][0], 0);
+    }
+    /* scan 2: track 3 seen, track 1 seen, track 2 missed, plus a new one */
+    double s2[3][2] = {{-3000, 1}, {500, 500}, {3001, 0}};
+    CU_ASSERT_EQUAL(scan_pts(t, 0, 2, s2, 3), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_tracker_changes(t, &c), 4);
+    CU_ASSERT_EQUAL(c[0].track->id, 1);
+    CU_ASSERT_EQUAL(c[0].what, BF_CHANGE_UPDATED);
+    CU_ASSERT_EQUAL(c[1].track->id, 2);
+    CU_ASSERT_EQUAL(c[1].what, BF_CHANGE_MISSED);
+    CU_ASSERT_EQUAL(c[2].track->id, 3);
+    CU_ASSERT_EQUAL(c[2].what, BF_CHANGE_UPDATED);
+    CU_ASSERT_EQUAL(c[3].track->id, 4);
+    CU_ASSERT_EQUAL(c[3].what, BF_CHANGE_NEW);
+
+    /* scan 3: two detections 4 m either side of track 1 -- both gate, the
+     * nearer (2 m) wins, the other starts track 5. */
+    double s3[2][2] = {{3005, 0}, {3001, 0}};
+    CU_ASSERT_EQUAL(scan_pts(t, 0, 3, s3, 2), 0);
+    CU_ASSERT_EQUAL(what_of(t, 1), BF_CHANGE_UPDATED | BF_CHANGE_CONFIRMED);
+    CU_ASSERT_EQUAL(what_of(t, 5), BF_CHANGE_NEW);
+    const struct bf_track_change *c5 = change_of(t, 5);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c5);
+    BF_ASSERT_NEAR(c5->track->x[0], 3005, 0);
+    struct bf_tracker_stats st;
+    bf_tracker_get_stats(t, &st);
+    CU_ASSERT(st.gated_pairs >= 4);
+    CU_ASSERT_EQUAL(st.associated, 3);
+    bf_tracker_destroy(t);
+}
+
+/*
+ * The trap that greedy nearest neighbour falls into.  Confirmed tracks T1 at
+ * (0, 0) and T2 at (10, 0); detections d1 at (4.5, 0) and d2 at (-6, 0).
+ * Greedy gives d1 to T1 (its nearest), then T2 has nothing in its gate and
+ * d2 starts a new track.  The exact solution pairs T1-d2 and T2-d1.
+ */
+static void test_assignment_beats_greedy(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    struct bf_tracker *t = make(&p, unlimited, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    struct bf_detection d[2];
+    for (int k = 1; k <= 10; k++) {
+        d[0] = pos_det(0, S_US(k), 0, 0, 2);
+        d[1] = pos_det(0, S_US(k), 10, 0, 2);
+        CU_ASSERT_EQUAL_FATAL(bf_tracker_scan(t, 0, S_US(k), d, 2), 0);
+    }
+    const struct bf_track *tr[2];
+    CU_ASSERT_EQUAL_FATAL(bf_tracker_tracks(t, tr, 2), 2);
+    d[0] = pos_det(0, S_US(11), 4.5, 0, 2);
+    d[1] = pos_det(0, S_US(11), -6, 0, 2);
+
+    /* The premise, on the states predicted to t = 11 s. */
+    double g2 = p.gate_sigma * p.gate_sigma, d2[2][2];
+    for (int i = 0; i < 2; i++) {
+        double x[4], P[16], nu[3], S[9];
+        int dim;
+        bf_predict_cv(tr[i]->x, tr[i]->P, 1.0, p.q_accel_mps2, x, P);
+        for (int j = 0; j < 2; j++) {
+            CU_ASSERT_EQUAL(bf_innovation(x, P, &d[j], nu, S, &dim), 0);
+            d2[i][j] = bf_mahalanobis2(nu, S, dim);
+        }
+    }
+    CU_ASSERT(d2[0][0] < d2[0][1] && d2[0][1] < g2);   /* T1: d1 nearer, d2 in gate */
+    CU_ASSERT(d2[1][0] < g2 && d2[1][1] >= g2);        /* T2: only d1 */
+
+    CU_ASSERT_EQUAL(bf_tracker_scan(t, 0, S_US(11), d, 2), 0);
+    CU_ASSERT(bf_tracker_check(t));
+    CU_ASSERT_EQUAL(bf_tracker_tracks(t, tr, 2), 2);   /* no new track */
+    CU_ASSERT_EQUAL(what_of(t, 1), BF_CHANGE_UPDATED);
+    CU_ASSERT_EQUAL(what_of(t, 2), BF_CHANGE_UPDATED);
+    CU_ASSERT(tr[0]->x[0] < -1.0);                     /* pulled towards -6 */
+    CU_ASSERT(tr[1]->x[0] < 9.0 && tr[1]->x[0] > 4.5); /* pulled towards 4.5 */
+    bf_tracker_destroy(t);
+}
+
+/* Class hints, flags and the sensor mask fold in as documented. */
+static void test_class_flags_sensors(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    struct bf_tracker *t = make(&p, unlimited, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    struct bf_detection d = pos_det(0, S_US(1), 10, 10, 5);
+    CU_ASSERT_EQUAL(bf_tracker_scan(t, 0, S_US(1), &d, 1), 0);
+    const struct bf_track *tr;
+    CU_ASSERT_EQUAL_FATAL(bf_tracker_tracks(t, &tr, 1), 1);
+    for (int k = 0; k < BF_CLASS_COUNT; k++)
+        BF_ASSERT_NEAR(tr->class_p[k], 1.0 / 6, 1e-6);   /* uniform without hints */
+    CU_ASSERT_EQUAL(tr->sensors, 1u);
+    CU_ASSERT_EQUAL(tr->flags, 0);
+
+    /*
+     * Hints person 0.8, animal 0.2 from sensor 1 (an exercise detection):
+     * likelihoods floored at 0.01: (0.8, .01, 0.2, .01, .01, .01), times the
+     * uniform prior and normalised (sum 1.04): person 0.769231, animal
+     * 0.192308, others 0.009615 -> floored to 0.01 and renormalised (sum
+     * 1.001538): person 0.768049, animal 0.192012, others 0.009985.
+     */
+    d = pos_det(1, S_US(2), 10, 11, 5);
+    d.flags = BF_DET_F_CLASS | BF_DET_F_EXERCISE;
+    d.class_lik[BF_CLASS_PERSON] = 0.8f;
+    d.class_lik[BF_CLASS_ANIMAL] = 0.2f;
+    CU_ASSERT_EQUAL(bf_tracker_scan(t, 1, S_US(2), &d, 1), 0);
+    CU_ASSERT(bf_tracker_check(t));
+    CU_ASSERT_EQUAL_FATAL(bf_tracker_tracks(t, &tr, 1), 1);
+    BF_ASSERT_NEAR(tr->class_p[BF_CLASS_PERSON], 0.768049, 1e-5);
+    BF_ASSERT_NEAR(tr->class_p[BF_CLASS_ANIMAL], 0.192012, 1e-5);
+    BF_ASSERT_NEAR(tr->class_p[BF_CLASS_VEHICLE], 0.0099846, 1e-5);
+    CU_ASSERT_EQUAL(tr->sensors, 3u);
+    CU_ASSERT_EQUAL(tr->flags, BF_DET_F_EXERCISE);
+
+    /* a TEST detection adds its flag; flags only accumulate */
+    d = pos_det(0, S_US(3), 10, 12, 5);
+    d.flags = BF_DET_F_TEST;
+    CU_ASSERT_EQUAL(bf_tracker_scan(t, 0, S_US(3), &d, 1), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_tracker_tracks(t, &tr, 1), 1);
+    CU_ASSERT_EQUAL(tr->flags, BF_DET_F_EXERCISE | BF_DET_F_TEST);
+    CU_ASSERT_EQUAL(tr->n_hits, 3);
+    bf_tracker_destroy(t);
+}
+
+/* ---- determinism --------------------------------------------------------- */
+
+static void feed_mixed(struct bf_tracker *t)
+{
+    run_crossing(t, 5, false);
+    uint64_t seed = 11;
+    double pts[8][2];
+    for (int k = 0; k < 40; k++) {
+        for (int i = 0; i < 8; i++) {
+            pts[i][0] = -2000 + 4000 * rng_unit(&seed);
+            pts[i][1] = -2000 + 4000 * rng_unit(&seed);
+        }
+        /* a slow target among the clutter, seen from sensor 1 */
+        pts[0][0] = 50 + 1.0 * k + rng_normal(&seed);
+        pts[0][1] = 80 + rng_normal(&seed);
+        CU_ASSERT_EQUAL(scan_pts(t, k & 1, 1100.0 + k, pts, 8), 0);
+    }
+}
+
+static void test_determinism(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    struct bf_tracker_sensor sens[2] = {{0, -2000, 8000}, {500, 500, 0}};
+    struct bf_tracker *a = make(&p, sens, 2), *b = make(&p, sens, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    feed_mixed(a);
+    feed_mixed(b);
+    const struct bf_track *ta[256], *tb[256];
+    size_t na = bf_tracker_tracks(a, ta, 256), nb = bf_tracker_tracks(b, tb, 256);
+    CU_ASSERT_EQUAL_FATAL(na, nb);
+    CU_ASSERT(na >= 3);
+    for (size_t i = 0; i < na; i++) {
+        CU_ASSERT_EQUAL(ta[i]->id, tb[i]->id);
+        CU_ASSERT(memcmp(ta[i]->x, tb[i]->x, sizeof ta[i]->x) == 0);
+        CU_ASSERT(memcmp(ta[i]->P, tb[i]->P, sizeof ta[i]->P) == 0);
+        CU_ASSERT_EQUAL(ta[i]->status, tb[i]->status);
+        CU_ASSERT_EQUAL(ta[i]->hit_bits, tb[i]->hit_bits);
+    }
+    const struct bf_track_change *ca, *cb;
+    size_t nca = bf_tracker_changes(a, &ca), ncb = bf_tracker_changes(b, &cb);
+    CU_ASSERT_EQUAL_FATAL(nca, ncb);
+    for (size_t i = 0; i < nca; i++) {
+        CU_ASSERT_EQUAL(ca[i].track->id, cb[i].track->id);
+        CU_ASSERT_EQUAL(ca[i].what, cb[i].what);
+    }
+    struct bf_tracker_stats sa, sb;
+    bf_tracker_get_stats(a, &sa);
+    bf_tracker_get_stats(b, &sb);
+    CU_ASSERT(memcmp(&sa, &sb, sizeof sa) == 0);
+    /* the slow target is confirmed and followed */
+    bool found = false;
+    for (size_t i = 0; i < na; i++) {
+        if (ta[i]->status == BF_TRACK_CONFIRMED && hypot(ta[i]->x[0] - 89, ta[i]->x[1] - 80) < 10)
+            found = true;
+    }
+    CU_ASSERT(found);
+    bf_tracker_destroy(a);
+    bf_tracker_destroy(b);
+}
+
+/* ---- limits and gates ------------------------------------------------------ */
+
+static void test_pool_full(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    p.max_tracks = 2;
+    struct bf_tracker *t = make(&p, unlimited, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    double pts[3][2] = {{0, 0}, {5000, 0}, {0, 5000}};
+    CU_ASSERT_EQUAL(scan_pts(t, 0, 1, pts, 3), 0);
+    struct bf_tracker_stats st;
+    bf_tracker_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.pool_full, 1);
+    CU_ASSERT_EQUAL(st.live, 2);
+    CU_ASSERT_EQUAL(st.initiated, 2);
+    CU_ASSERT_EQUAL(bf_tracker_changes(t, NULL), 2);
+    /* again: the two tracks update, the third detection is shed again */
+    CU_ASSERT_EQUAL(scan_pts(t, 0, 2, pts, 3), 0);
+    bf_tracker_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.pool_full, 2);
+    CU_ASSERT_EQUAL(st.associated, 2);
+    CU_ASSERT_EQUAL(st.live, 2);
+    bf_tracker_destroy(t);
+}
+
+/* A target moving 50 m in 1 s when max_speed is 10 m/s is refused by the
+ * implied-speed test (tolerance 3 * (5 + 5) m), even though the Mahalanobis
+ * gate of a track with a 100 m/s velocity std would take it; 30 m is fine. */
+static void test_speed_gate(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    p.init_speed_sigma_mps = 100;
+    p.max_speed_mps = 10;
+    struct bf_tracker *t = make(&p, unlimited, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    double a[1][2] = {{0, 0}}, b[1][2] = {{50, 0}};
+    CU_ASSERT_EQUAL(scan_pts(t, 0, 1, a, 1), 0);
+    CU_ASSERT_EQUAL(scan_pts(t, 0, 2, b, 1), 0);
+    CU_ASSERT_EQUAL(what_of(t, 1), BF_CHANGE_MISSED);
+    CU_ASSERT_EQUAL(what_of(t, 2), BF_CHANGE_NEW);
+
+    struct bf_tracker *u = make(&p, unlimited, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+    double c[1][2] = {{30, 0}};
+    CU_ASSERT_EQUAL(scan_pts(u, 0, 1, a, 1), 0);
+    CU_ASSERT_EQUAL(scan_pts(u, 0, 2, c, 1), 0);
+    CU_ASSERT_EQUAL(what_of(u, 1), BF_CHANGE_UPDATED);
+    CU_ASSERT_EQUAL(bf_tracker_changes(u, NULL), 1);
+    bf_tracker_destroy(t);
+    bf_tracker_destroy(u);
+}
+
+/* A sensor only misses tracks inside its coverage; a track nobody covers
+ * dies when its predicted position std passes max_pos_sigma_m. */
+static void test_coverage_and_sigma(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    p.max_pos_sigma_m = 50;
+    struct bf_tracker_sensor sens[2] = {{0, 0, 0}, {0, 0, 1000}};
+    struct bf_tracker *t = make(&p, sens, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    double far[1][2] = {{5000, 0}};
+    for (int k = 1; k <= 3; k++) {
+        far[0][1] = k;
+        CU_ASSERT_EQUAL(scan_pts(t, 0, k, far, 1), 0);
+    }
+    CU_ASSERT_EQUAL(what_of(t, 1), BF_CHANGE_UPDATED | BF_CHANGE_CONFIRMED);
+    /* sensor 1 (1 km range) sees nothing, for a few seconds: no miss */
+    for (int k = 4; k <= 6; k++) {
+        CU_ASSERT_EQUAL(scan_pts(t, 1, k, NULL, 0), 0);
+        CU_ASSERT_EQUAL(bf_tracker_changes(t, NULL), 0);
+    }
+    const struct bf_track *tr;
+    CU_ASSERT_EQUAL_FATAL(bf_tracker_tracks(t, &tr, 1), 1);
+    CU_ASSERT_EQUAL(tr->status, BF_TRACK_CONFIRMED);
+    CU_ASSERT_EQUAL(tr->miss_run, 0);
+    /* 200 s later its predicted std is far above 50 m: deleted without a miss */
+    CU_ASSERT_EQUAL(scan_pts(t, 1, 206, NULL, 0), 0);
+    CU_ASSERT_EQUAL(what_of(t, 1), BF_CHANGE_DELETED);
+    CU_ASSERT_EQUAL(bf_tracker_tracks(t, NULL, 0), 0);
+    bf_tracker_destroy(t);
+}
+
+/* ---- bad input ------------------------------------------------------------- */
+
+static void test_bad_input(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    struct bf_tracker *t = (struct bf_tracker *)&p;
+    struct bf_tracker_params q = p;
+    q.confirm_m = 5;   /* M > N */
+    CU_ASSERT_EQUAL(bf_tracker_create(&q, unlimited, 1, &t), BF_EINVAL);
+    CU_ASSERT_PTR_NULL(t);
+    q = p;
+    q.gate_sigma = NAN;
+    CU_ASSERT_EQUAL(bf_tracker_create(&q, unlimited, 1, &t), BF_EINVAL);
+    q = p;
+    q.max_tracks = 0;
+    CU_ASSERT_EQUAL(bf_tracker_create(&q, unlimited, 1, &t), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_tracker_create(NULL, unlimited, 1, &t), BF_EINVAL);
+    bf_tracker_destroy(NULL);
+
+    t = make(&p, unlimited, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    struct bf_detection d[5];
+    d[0] = pos_det(0, S_US(1), NAN, 0, 5);        /* NaN */
+    d[1] = pos_det(0, S_US(1), 0, 0, 5);
+    d[1].kind = BF_MEAS_BEARING;                  /* no updater yet */
+    d[2] = pos_det(3, S_US(1), 0, 0, 5);          /* wrong sensor */
+    d[3] = pos_det(0, S_US(2), 0, 0, 5);          /* wrong time */
+    d[4] = pos_det(0, S_US(1), 100, 100, 0);      /* zero variance */
+    CU_ASSERT_EQUAL(bf_tracker_scan(t, 0, S_US(1), d, 5), 0);
+    CU_ASSERT(bf_tracker_check(t));
+    struct bf_tracker_stats st;
+    bf_tracker_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.bad_detections, 5);
+    CU_ASSERT_EQUAL(st.live, 0);
+
+    CU_ASSERT_EQUAL(bf_tracker_scan(t, 1, S_US(2), NULL, 0), BF_EINVAL);   /* no sensor 1 */
+    CU_ASSERT_EQUAL(bf_tracker_scan(t, 0, S_US(2), NULL, 3), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_tracker_scan(t, 0, S_US(0), NULL, 0), BF_EINVAL);   /* back in time */
+    CU_ASSERT_EQUAL(bf_tracker_scan(NULL, 0, S_US(2), NULL, 0), BF_EINVAL);
+    bf_tracker_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.scans, 1);
+    bf_tracker_destroy(t);
+}
+
+/* ---- grid ------------------------------------------------------------------ */
+
+/*
+ * Random inserts, moves and removes (some wide, some at NaN) against a plain
+ * model; after every operation the grid checks itself, and queries return
+ * exactly the items whose cell overlaps the square, plus the wide ones.
+ */
+static void test_grid_random(void)
+{
+    enum { N = 200 };
+    const double cell = 10.0;
+    struct bf_grid *g;
+    CU_ASSERT_EQUAL_FATAL(bf_grid_create(N, cell, &g), 0);
+    bool present[N] = {false}, wide[N] = {false};
+    double pe[N], pn[N];
+    uint64_t seed = 3;
+    uint32_t out[N];
+    int n_queries = 0;
+    for (int op = 0; op < 6000; op++) {
+        uint32_t i = (uint32_t)(rng_next(&seed) % N);
+        double e = -100 + 200 * rng_unit(&seed), n = -100 + 200 * rng_unit(&seed);
+        bool w = rng_unit(&seed) < 0.05;
+        if (rng_unit(&seed) < 0.01)
+            e = NAN;   /* goes to the wide cell */
+        int what = (int)(rng_next(&seed) % 3);
+        if (!present[i]) {
+            CU_ASSERT_EQUAL(bf_grid_move(g, i, e, n, w), BF_EINVAL);
+            CU_ASSERT_EQUAL(bf_grid_insert(g, i, e, n, w), 0);
+            present[i] = true;
+        } else if (what == 0) {
+            bf_grid_remove(g, i);
+            present[i] = false;
+        } else {
+            CU_ASSERT_EQUAL(bf_grid_insert(g, i, e, n, w), BF_EINVAL);
+            CU_ASSERT_EQUAL(bf_grid_move(g, i, e, n, w), 0);
+        }
+        if (present[i]) {
+            pe[i] = e;
+            pn[i] = n;
+            wide[i] = w || !isfinite(e);
+            CU_ASSERT(bf_grid_at(g, i, e, n, w));
+        }
+        if (op % 25 != 0)
+            continue;
+        CU_ASSERT_FATAL(bf_grid_check(g));
+        double qe = -120 + 240 * rng_unit(&seed), qn = -120 + 240 * rng_unit(&seed);
+        double r = (op % 100 == 0) ? 500.0 : 30 * rng_unit(&seed);
+        size_t got = bf_grid_query(g, qe, qn, r, out, N);
+        bool in[N] = {false};
+        for (size_t k = 0; k < got && k < N; k++) {
+            CU_ASSERT(out[k] < N && !in[out[k]]);   /* no duplicates */
+            if (out[k] < N)
+                in[out[k]] = true;
+        }
+        size_t want = 0;
+        for (uint32_t k = 0; k < N; k++) {
+            bool expect = false;
+            if (present[k]) {
+                if (wide[k]) {
+                    expect = true;
+                } else {
+                    double cx = floor(pe[k] / cell), cy = floor(pn[k] / cell);
+                    expect = cx >= floor((qe - r) / cell) && cx <= floor((qe + r) / cell) &&
+                             cy >= floor((qn - r) / cell) && cy <= floor((qn + r) / cell);
+                }
+            }
+            want += expect;
+            CU_ASSERT_EQUAL(in[k], expect);
+        }
+        CU_ASSERT_EQUAL(got, want);
+        n_queries++;
+    }
+    uint32_t n_present = 0;
+    for (uint32_t k = 0; k < N; k++)
+        n_present += present[k];
+    CU_ASSERT_EQUAL(bf_grid_count(g), n_present);
+    CU_ASSERT_EQUAL(bf_grid_query(g, 0, 0, INFINITY, out, N), n_present);
+    CU_ASSERT_EQUAL(n_queries, 240);
+    bf_grid_destroy(g);
+    bf_grid_destroy(NULL);
+    g = (struct bf_grid *)&seed;
+    CU_ASSERT_EQUAL(bf_grid_create(0, 1.0, &g), BF_EINVAL);
+    CU_ASSERT_PTR_NULL(g);
+    CU_ASSERT_EQUAL(bf_grid_create(10, NAN, &g), BF_EINVAL);
+}
+
+static CU_TestInfo tracker_tests[] = {
+    {"confirm after M of N, coast, delete", test_confirm_and_delete},
+    {"M-of-N hit patterns", test_m_of_n_patterns},
+    {"two crossing targets keep their ids", test_crossing},
+    {"clutter never confirms", test_clutter_never_confirms},
+    {"changes list order and flags", test_changes_list},
+    {"exact assignment beats greedy", test_assignment_beats_greedy},
+    {"class, flags and sensors", test_class_flags_sensors},
+    {"determinism", test_determinism},
+    {"pool full sheds and counts", test_pool_full},
+    {"implied speed gate", test_speed_gate},
+    {"coverage and position sigma", test_coverage_and_sigma},
+    {"bad input", test_bad_input},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo grid_tests[] = {
+    {"random operations against a model", test_grid_random},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+    {"tracker", NULL, NULL, NULL, NULL, tracker_tests},
+    {"grid", NULL, NULL, NULL, NULL, grid_tests},
+    CU_SUITE_INFO_NULL,
+};
+
+int main(void)
+{
+    return bf_test_main(suites);
+}
