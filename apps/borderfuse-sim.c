@@ -1,1 +1,738 @@
-int main(void) { return 0; }
+/*
+ * borderfuse-sim.c - play a scenario through the real chain and score it.
+ *
+ * The simulator is the engine's examiner: it loads a scenario, moves the
+ * truth, emulates every radar scan and publishes the detections over MQTT in
+ * the wire format the engine reads, paced by the wall clock (time_scale
+ * simulated seconds per wall second, or as fast as possible).  Before the
+ * first scan it subscribes to the engine's alerts, shows each new alert as it
+ * arrives, and when the scenario is over (and late alerts have had time to
+ * settle) it scores the alerts against the true crossings and prints and
+ * writes the scorecard.  Exit status: 0 when the run completed (a bad score
+ * is data, not an error), 2 on usage or scenario errors, 1 on broker failure.
+ *
+ * Threads: the main thread runs the scenario; Paho's thread delivers alerts,
+ * which are noted in the alert log under a mutex and printed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/bf_error.h"
+#include "core/bf_log.h"
+#include "core/bf_mqtt.h"
+#include "core/bf_time.h"
+#include "geo/geo.h"
+#include "sim/sim.h"
+
+#define EXIT_RUN_OK 0
+#define EXIT_BROKER 1
+#define EXIT_USAGE 2
+
+#define PROGRESS_EVERY_S 5.0
+#define ALERT_LOG_CAP 100000
+
+struct opts {
+    const char *scenario;
+    const char *mqtt_url;
+    const char *credentials;
+    const char *truth_path;
+    const char *scorecard_path;
+    const char *start_time;
+    double time_scale;       /* < 0: from the scenario */
+    double duration_s;       /* < 0: from the scenario */
+    double settle_s;
+    double truth_period_s;
+    double connect_timeout_s;
+    double match_radius_m;
+    int64_t seed;            /* < 0: from the scenario */
+    bool verbose, quiet, check;
+};
+
+/* State shared with the MQTT thread. */
+struct alerts_ctx {
+    pthread_mutex_t lock;
+    struct bf_sim_alert_log log;
+    bool exercise;
+    bool verbose, quiet;
+    atomic_bool probe_seen;
+    atomic_bool malformed_reported;
+};
+
+static volatile sig_atomic_t g_stop;   /* SIGINT/SIGTERM: finish early and score */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop++;
+    if (g_stop > 1)
+        _exit(130);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: borderfuse-sim --scenario FILE [options]\n"
+"\n"
+"Play a scenario through the real chain: move the simulated targets, emulate\n"
+"each radar scan and publish the detections over MQTT (one batch message per\n"
+"radar per scan on borderfuse/<site>/sensors/<radar-id>/detections), show\n"
+"every alert the engine raises on borderfuse/<site>/alerts as it arrives, and\n"
+"at the end score the alerts against the true border crossings.  The\n"
+"scenario format is in docs/scenario.md, the scorecard in docs/scorecard.md.\n"
+"\n"
+"options:\n"
+"  --scenario FILE      the scenario (JSON); required\n"
+"  --mqtt-url URL       the broker the engine listens on (default tcp://127.0.0.1:1883)\n"
+"  --credentials FILE   MQTT username/password JSON, mode 600 (default: anonymous)\n"
+"  --time-scale X       simulated seconds per wall second; 0 = as fast as possible\n"
+"                       (default: the scenario's time_scale, else 1 = real time)\n"
+"  --seed N             random seed (default: the scenario's seed)\n"
+"  --duration-s S       simulate S seconds instead of the scenario's duration_s\n"
+"  --start-time T       event time of second 0: ISO 8601 UTC, or \"now\"\n"
+"                       (default: the scenario's start_time); use \"now\" to run a\n"
+"                       scenario again against an engine that is still running\n"
+"  --truth FILE         write the ground truth as JSON lines (one per existing target\n"
+"                       per --truth-period-s); parent folders are created\n"
+"  --truth-period-s S   simulated seconds between truth lines, rounded to the 0.5 s\n"
+"                       truth step; 0 = every step (default 1)\n"
+"  --scorecard FILE     write the scorecard as JSON; parent folders are created\n"
+"  --settle-s S         wall seconds to wait for late alerts after the last scan (default 5)\n"
+"  --match-radius-m M   how near a crossing an alert must be first reported (default 500)\n"
+"  --connect-timeout-s S  give up if the broker does not answer in S s (default 10)\n"
+"  --verbose            also show alert updates and resolutions, and debug logs\n"
+"  --quiet              no progress lines and no live alerts: only the scorecard\n"
+"  --check              validate the scenario, print its targets and true crossings,\n"
+"                       exit 0 (valid) or 2 (errors, each with file:line:col)\n"
+"  --help               this text\n"
+"\n"
+"Exit status: 0 when the run completed (whatever the score), 2 on usage or\n"
+"scenario errors, 1 when the broker could not be reached or was lost.\n"
+"\n"
+"example (engine already running on the same broker):\n"
+"  borderfuse-sim --scenario config/demo/scenario.json --mqtt-url tcp://127.0.0.1:1883 \\\n"
+"      --truth out/demo/truth.jsonl --scorecard out/demo/scorecard.json\n");
+}
+
+static bool parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Parse argv; returns 0, 1 for --help (done), or EXIT_USAGE. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    enum { O_SCEN = 256, O_URL, O_CRED, O_TS, O_SEED, O_DUR, O_START, O_TRUTH, O_TPER, O_SCORE,
+           O_SETTLE, O_RADIUS, O_CTO, O_VERB, O_QUIET, O_CHECK, O_HELP };
+    static const struct option lo[] = {
+        {"scenario", required_argument, NULL, O_SCEN},
+        {"mqtt-url", required_argument, NULL, O_URL},
+        {"credentials", required_argument, NULL, O_CRED},
+        {"time-scale", required_argument, NULL, O_TS},
+        {"seed", required_argument, NULL, O_SEED},
+        {"duration-s", required_argument, NULL, O_DUR},
+        {"start-time", required_argument, NULL, O_START},
+        {"truth", required_argument, NULL, O_TRUTH},
+        {"truth-period-s", required_argument, NULL, O_TPER},
+        {"scorecard", required_argument, NULL, O_SCORE},
+        {"settle-s", required_argument, NULL, O_SETTLE},
+        {"match-radius-m", required_argument, NULL, O_RADIUS},
+        {"connect-timeout-s", required_argument, NULL, O_CTO},
+        {"verbose", no_argument, NULL, O_VERB},
+        {"quiet", no_argument, NULL, O_QUIET},
+        {"check", no_argument, NULL, O_CHECK},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    *o = (struct opts){.mqtt_url = "tcp://127.0.0.1:1883", .time_scale = -1, .duration_s = -1,
+                       .settle_s = 5, .truth_period_s = 1, .connect_timeout_s = 10,
+                       .match_radius_m = 500, .seed = -1};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        double v;
+        switch (c) {
+        case O_SCEN: o->scenario = optarg; break;
+        case O_URL: o->mqtt_url = optarg; break;
+        case O_CRED: o->credentials = optarg; break;
+        case O_TRUTH: o->truth_path = optarg; break;
+        case O_SCORE: o->scorecard_path = optarg; break;
+        case O_START: o->start_time = optarg; break;
+        case O_VERB: o->verbose = true; break;
+        case O_QUIET: o->quiet = true; break;
+        case O_CHECK: o->check = true; break;
+        case O_HELP: usage(stdout); return 1;
+        case O_TS:
+            if (!parse_double(optarg, 0, 1e6, &o->time_scale)) {
+                fprintf(stderr, "borderfuse-sim: --time-scale: expected a number in [0, 1e6] "
+                        "(0 = as fast as possible), got \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_SEED:
+            if (!parse_double(optarg, 0, 9007199254740992.0, &v) || v != floor(v)) {
+                fprintf(stderr, "borderfuse-sim: --seed: expected an integer >= 0, got \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o->seed = (int64_t)v;
+            break;
+        case O_DUR:
+            if (!parse_double(optarg, 1, 7 * 86400.0, &o->duration_s)) {
+                fprintf(stderr, "borderfuse-sim: --duration-s: expected seconds in [1, 604800], "
+                        "got \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_SETTLE:
+            if (!parse_double(optarg, 0, 3600, &o->settle_s)) {
+                fprintf(stderr, "borderfuse-sim: --settle-s: expected seconds in [0, 3600], "
+                        "got \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_TPER:
+            if (!parse_double(optarg, 0, 3600, &o->truth_period_s)) {
+                fprintf(stderr, "borderfuse-sim: --truth-period-s: expected seconds in [0, 3600], "
+                        "got \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_RADIUS:
+            if (!parse_double(optarg, 1, 1e5, &o->match_radius_m)) {
+                fprintf(stderr, "borderfuse-sim: --match-radius-m: expected metres in [1, 1e5], "
+                        "got \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_CTO:
+            if (!parse_double(optarg, 0.1, 3600, &o->connect_timeout_s)) {
+                fprintf(stderr, "borderfuse-sim: --connect-timeout-s: expected seconds in "
+                        "[0.1, 3600], got \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        default:
+            fprintf(stderr, "borderfuse-sim: unknown or incomplete option \"%s\"; see --help\n",
+                    argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "borderfuse-sim: unexpected argument \"%s\"; see --help\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!o->scenario) {
+        fprintf(stderr, "borderfuse-sim: --scenario FILE is required; see --help\n");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Create the folders leading to path (like mkdir -p of its dirname). 0 or BF_EIO. */
+static int make_parents(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return BF_ENOMEM;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "borderfuse-sim: cannot create folder %s: %s\n", p, strerror(errno));
+            free(p);
+            return BF_EIO;
+        }
+        *s = '/';
+    }
+    free(p);
+    return 0;
+}
+
+static void hms_of(bf_time_us t, char *buf, size_t len)
+{
+    char iso[BF_TIME_ISO_LEN];
+    bf_time_format_iso(t, iso, sizeof iso);
+    snprintf(buf, len, "%.8sZ", strlen(iso) >= 19 ? iso + 11 : "??:??:??");
+}
+
+/* --check: what the scenario will do. */
+static int print_check(const struct bf_sim_scenario *s)
+{
+    char iso[BF_TIME_ISO_LEN];
+    bf_time_format_iso(s->start_us, iso, sizeof iso);
+    printf("scenario %s: site %s, %zu radars, %zu targets, %.0f s from %s, seed %llu%s\n",
+           s->path, s->site, s->n_radars, s->n_targets, s->duration_s, iso,
+           (unsigned long long)s->seed, s->exercise ? ", EXERCISE" : "");
+    if (s->time_scale > 0)
+        printf("time scale %g: about %.0f s of wall time\n", s->time_scale,
+               s->duration_s / s->time_scale);
+    else
+        printf("time scale 0: as fast as possible\n");
+    size_t nz = bf_geo_zones_count(s->zones);
+    printf("zones (%s): ", s->zones_path);
+    for (size_t z = 0; z < nz; z++) {
+        const struct bf_zone_info *zi = bf_geo_zone_info(s->zones, z);
+        printf("%s%s (%s)", z ? ", " : "", zi->id, bf_zone_kind_name(zi->kind));
+    }
+    printf("\n");
+    for (size_t i = 0; i < s->n_radars; i++) {
+        const struct bf_sim_radar *r = &s->radars[i];
+        printf("radar %-12s %.5f %.5f  range %.0f m, scan %.2f s (phase %.2f), pd %.2f, "
+               "sigma %.0f m / %.2f deg, clutter %.1f/scan, resolution %.0f m\n",
+               r->id, r->lat_deg, r->lon_deg, r->range_m, r->scan_period_s, r->phase_s, r->pd,
+               r->sigma_range_m, r->sigma_bearing_deg, r->clutter_per_scan, r->resolution_m);
+    }
+    for (size_t i = 0; i < s->n_targets; i++) {
+        const struct bf_sim_target *t = &s->targets[i];
+        if (t->motion == BF_SIM_MOTION_ROUTE) {
+            double len_m = 0, dur = 0;
+            for (size_t k = 0; k + 1 < t->n_wp; k++) {
+                double d = hypot(t->wp[k + 1].e_m - t->wp[k].e_m, t->wp[k + 1].n_m - t->wp[k].n_m);
+                len_m += d;
+                dur += d / t->leg_speed_mps[k];
+            }
+            for (size_t k = 0; k < t->n_wp; k++)
+                dur += t->wp[k].pause_s;
+            printf("target %-12s %-8s %-10s start %5.0f s, route of %zu waypoints, %.0f m, "
+                   "ends at %.0f s\n", t->id, t->cls, t->group ? t->group : "-", t->start_s,
+                   t->n_wp, len_m, t->start_s + dur);
+        } else {
+            printf("target %-12s %-8s %-10s start %5.0f s, random walk within %.0f m of "
+                   "%.5f %.5f at %.1f m/s\n", t->id, t->cls, t->group ? t->group : "-",
+                   t->start_s, t->radius_m, t->home_lat_deg, t->home_lon_deg, t->speed_mps);
+        }
+    }
+    struct bf_sim_crossing *cr;
+    size_t n;
+    int rc = bf_sim_truth_run(s, &cr, &n);
+    if (rc < 0) {
+        fprintf(stderr, "borderfuse-sim: truth failed: %s\n", bf_strerror(rc));
+        return EXIT_USAGE;
+    }
+    printf("true crossings: %zu\n", n);
+    for (size_t i = 0; i < n; i++) {
+        char tm[16];
+        hms_of(s->start_us + bf_time_from_s(cr[i].t_s), tm, sizeof tm);
+        printf("  %s %-14s (%u) at %7.1f s (%s)  %.5f %.5f  zone %s\n",
+               cr[i].is_group ? "group " : "target", cr[i].key, cr[i].members, cr[i].t_s, tm,
+               cr[i].lat_deg, cr[i].lon_deg, bf_geo_zone_info(s->zones, (size_t)cr[i].zone)->id);
+    }
+    free(cr);
+    printf("scenario OK\n");
+    return EXIT_RUN_OK;
+}
+
+/* Paho's thread: one alert message. */
+static void on_alert(void *ctx, const char *topic, const void *payload, size_t len)
+{
+    (void)topic;
+    struct alerts_ctx *ac = ctx;
+    struct bf_sim_alert a;
+    pthread_mutex_lock(&ac->lock);
+    int rc = bf_sim_alert_log_message(&ac->log, payload, len, ac->exercise, &a);
+    pthread_mutex_unlock(&ac->lock);
+    if (rc == BF_EPARSE) {
+        if (!atomic_exchange(&ac->malformed_reported, true) || ac->verbose)
+            fprintf(stderr, "borderfuse-sim: malformed alert message ignored (%zu bytes); "
+                    "further ones are only counted\n", len);
+        return;
+    }
+    if (ac->quiet)
+        return;
+    /* A new id in full (usually NEW); its later changes briefly, with --verbose. */
+    bool first = rc == 1;
+    if (!first && !ac->verbose)
+        return;
+    char line[512];
+    bf_sim_alert_format(&a, !first, line, sizeof line);
+    printf("%s\n", line);
+    fflush(stdout);
+}
+
+static void on_probe(void *ctx, const char *topic, const void *payload, size_t len)
+{
+    (void)topic;
+    (void)payload;
+    (void)len;
+    struct alerts_ctx *ac = ctx;
+    atomic_store(&ac->probe_seen, true);
+}
+
+static double mono_s(void)
+{
+    return bf_time_to_s(bf_clock_monotonic(NULL));
+}
+
+/* Sleep until monotonic time t_s (or a signal). */
+static void sleep_until(double t_s)
+{
+    for (;;) {
+        double left = t_s - mono_s();
+        if (left <= 0 || g_stop)
+            return;
+        if (left > 0.25)
+            left = 0.25;   /* wake up now and then for signals */
+        struct timespec ts = {.tv_sec = (time_t)left, .tv_nsec = (long)((left - floor(left)) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Publish, waiting a little when Paho's buffer is full. */
+static int publish_scan(struct bf_mqtt *m, const char *topic, const char *msg, size_t len)
+{
+    for (int tries = 0;; tries++) {
+        int rc = bf_mqtt_publish(m, topic, msg, len, 0, false);
+        if (rc != BF_EFULL || tries >= 2000)
+            return rc;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+struct run {
+    struct bf_sim_scenario *s;
+    const struct opts *o;
+    struct bf_mqtt *mqtt;
+    struct alerts_ctx *ac;
+    struct bf_sim_truth *truth;
+    struct bf_sim_radar_emu **emu;
+    char **topics;
+    double *next_scan_s;
+    uint64_t *scan_k;
+    char *msg;
+    size_t msg_cap;
+    uint64_t messages, detections, publish_failed;
+    double wall_s;
+    double sim_done_s;
+};
+
+static void progress(const struct run *r, double sim_s, double wall0)
+{
+    double wall = mono_s() - wall0;
+    size_t alerts;
+    pthread_mutex_lock(&r->ac->lock);
+    alerts = (size_t)r->ac->log.received;
+    pthread_mutex_unlock(&r->ac->lock);
+    fprintf(stderr, "[sim %02d:%02d:%02d  %5.0f/%.0f s]  wall %6.1f s  x%-6.1f  detections %llu  "
+            "messages %llu  alerts %zu\n", (int)(sim_s / 3600), (int)fmod(sim_s / 60, 60),
+            (int)fmod(sim_s, 60), sim_s, r->s->duration_s, wall, wall > 0 ? sim_s / wall : 0.0,
+            (unsigned long long)r->detections, (unsigned long long)r->messages, alerts);
+}
+
+/* The scan loop: every radar scan in time order until the end (or a signal). */
+static int play(struct run *r)
+{
+    const struct bf_sim_scenario *s = r->s;
+    double scale = s->time_scale;
+    double wall0 = mono_s();
+    double next_progress = wall0 + PROGRESS_EVERY_S;
+    for (;;) {
+        size_t j = SIZE_MAX;
+        for (size_t i = 0; i < s->n_radars; i++)
+            if (r->next_scan_s[i] < s->duration_s &&
+                (j == SIZE_MAX || r->next_scan_s[i] < r->next_scan_s[j]))
+                j = i;
+        if (j == SIZE_MAX || g_stop)
+            break;
+        double t = r->next_scan_s[j];
+        if (scale > 0)
+            sleep_until(wall0 + t / scale);
+        if (g_stop)
+            break;
+        int rc = bf_sim_truth_advance(r->truth, t);
+        if (rc < 0) {
+            fprintf(stderr, "borderfuse-sim: truth failed at %.1f s: %s\n", t, bf_strerror(rc));
+            return rc;
+        }
+        size_t len = 0;
+        struct bf_sim_radar_stats before, after;
+        bf_sim_radar_emu_stats(r->emu[j], &before);
+        rc = bf_sim_radar_emu_scan(r->emu[j], bf_sim_truth_positions(r->truth), s->n_targets,
+                                   s->start_us + bf_time_from_s(t), s->exercise, r->msg,
+                                   r->msg_cap, &len);
+        if (rc < 0) {
+            fprintf(stderr, "borderfuse-sim: radar %s scan failed: %s\n", s->radars[j].id,
+                    bf_strerror(rc));
+            return rc;
+        }
+        bf_sim_radar_emu_stats(r->emu[j], &after);
+        if (publish_scan(r->mqtt, r->topics[j], r->msg, len) == 0) {
+            r->messages++;
+            r->detections += (after.detected - before.detected) + (after.clutter - before.clutter);
+        } else {
+            r->publish_failed++;
+        }
+        r->scan_k[j]++;
+        r->next_scan_s[j] = s->radars[j].phase_s + (double)r->scan_k[j] * s->radars[j].scan_period_s;
+        r->sim_done_s = t;
+        if (!r->o->quiet && mono_s() >= next_progress) {
+            progress(r, t, wall0);
+            next_progress += PROGRESS_EVERY_S;
+        }
+    }
+    double end = g_stop ? r->sim_done_s : s->duration_s;
+    int rc = bf_sim_truth_advance(r->truth, end);
+    r->sim_done_s = end;
+    r->wall_s = mono_s() - wall0;
+    if (!r->o->quiet)
+        progress(r, end, wall0);
+    return rc;
+}
+
+/* Wait for the probe to come back: then the alerts subscription is active too. */
+static void wait_subscribed(struct run *r, const char *probe_topic)
+{
+    for (int i = 0; i < 20 && !atomic_load(&r->ac->probe_seen) && !g_stop; i++) {
+        bf_mqtt_publish(r->mqtt, probe_topic, "probe", 5, 0, false);
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 250000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (!atomic_load(&r->ac->probe_seen))
+        fprintf(stderr, "borderfuse-sim: warning: no echo from the broker on %s; alerts raised "
+                "early may be missed\n", probe_topic);
+}
+
+static int score_and_report(struct run *r, FILE *truthf)
+{
+    const struct bf_sim_scenario *s = r->s;
+    size_t n_cr;
+    const struct bf_sim_crossing *cr = bf_sim_truth_crossings(r->truth, &n_cr);
+    struct bf_sim_score_params sp;
+    bf_sim_score_params_default(&sp);
+    sp.match_radius_m = r->o->match_radius_m;
+
+    pthread_mutex_lock(&r->ac->lock);
+    struct bf_sim_score sc;
+    int rc = bf_sim_score_compute(cr, n_cr, s->start_us, r->ac->log.items, r->ac->log.n, &sp, &sc);
+    struct bf_sim_run_info ri = {
+        .scenario = s->path, .site = s->site, .exercise = s->exercise,
+        .duration_s = r->sim_done_s, .start_us = s->start_us, .seed = s->seed,
+        .time_scale = s->time_scale, .wall_s = r->wall_s, .interrupted = g_stop != 0,
+        .detections_sent = r->detections, .messages_sent = r->messages,
+        .publish_failed = r->publish_failed, .alerts_received = r->ac->log.received,
+        .malformed_alerts = r->ac->log.malformed, .exercise_mismatch = r->ac->log.exercise_mismatch,
+    };
+    char *json = NULL;
+    if (rc == 0) {
+        bf_sim_scorecard_print(stdout, &ri, cr, n_cr, r->ac->log.items, &sc);
+        json = bf_sim_scorecard_json(&ri, cr, n_cr, r->ac->log.items, &sc);
+    }
+    pthread_mutex_unlock(&r->ac->lock);
+    fflush(stdout);
+    if (rc < 0) {
+        fprintf(stderr, "borderfuse-sim: scoring failed: %s\n", bf_strerror(rc));
+        return rc;
+    }
+    if (r->o->scorecard_path) {
+        FILE *f = NULL;
+        if (json && make_parents(r->o->scorecard_path) == 0)
+            f = fopen(r->o->scorecard_path, "w");
+        if (!f || fprintf(f, "%s\n", json) < 0 || fclose(f) != 0) {
+            fprintf(stderr, "borderfuse-sim: cannot write the scorecard to %s: %s\n",
+                    r->o->scorecard_path, strerror(errno));
+            rc = BF_EIO;
+        } else if (!r->o->quiet) {
+            fprintf(stderr, "scorecard written to %s\n", r->o->scorecard_path);
+        }
+    }
+    if (truthf && !r->o->quiet)
+        fprintf(stderr, "truth written to %s\n", r->o->truth_path);
+    free(json);
+    bf_sim_score_free(&sc);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    int prc = parse_args(argc, argv, &o);
+    if (prc == 1)
+        return EXIT_RUN_OK;
+    if (prc != 0)
+        return EXIT_USAGE;
+    bf_log_set_level(o.verbose ? BF_LOG_DEBUG : (o.quiet ? BF_LOG_ERROR : BF_LOG_WARN));
+
+    struct bf_sim_scenario *s;
+    if (bf_sim_scenario_load(o.scenario, &s, NULL) < 0) {
+        fprintf(stderr, "borderfuse-sim: %s: scenario not valid\n", o.scenario);
+        return EXIT_USAGE;
+    }
+    int status = EXIT_USAGE;
+    if (o.time_scale >= 0)
+        s->time_scale = o.time_scale;
+    if (o.seed >= 0)
+        s->seed = (uint64_t)o.seed;
+    if (o.duration_s > 0)
+        s->duration_s = o.duration_s;
+    if (o.start_time) {
+        if (strcmp(o.start_time, "now") == 0) {
+            bf_time_us now = bf_clock_realtime(NULL);
+            s->start_us = now - now % BF_US_PER_MS;
+        } else if (bf_time_parse_iso(o.start_time, &s->start_us) < 0) {
+            fprintf(stderr, "borderfuse-sim: --start-time: expected ISO 8601 UTC "
+                    "(2026-03-01T02:00:00Z) or \"now\", got \"%s\"\n", o.start_time);
+            goto out_scenario;
+        }
+    }
+    if (o.check) {
+        status = print_check(s);
+        goto out_scenario;
+    }
+
+    struct alerts_ctx ac = {.exercise = s->exercise, .verbose = o.verbose, .quiet = o.quiet};
+    pthread_mutex_init(&ac.lock, NULL);
+    if (bf_sim_alert_log_init(&ac.log, ALERT_LOG_CAP) < 0) {
+        fprintf(stderr, "borderfuse-sim: out of memory\n");
+        goto out_lock;
+    }
+    struct run r = {.s = s, .o = &o, .ac = &ac};
+    FILE *truthf = NULL;
+    char *user = NULL, *pass = NULL;
+    char client_id[128], alerts_topic[256], probe_topic[300];
+    snprintf(client_id, sizeof client_id, "borderfuse-sim-%s-%ld", s->site, (long)getpid());
+    snprintf(alerts_topic, sizeof alerts_topic, "borderfuse/%s/alerts", s->site);
+    snprintf(probe_topic, sizeof probe_topic, "borderfuse/%s/sim/%s/probe", s->site, client_id);
+
+    if (o.truth_path) {
+        if (make_parents(o.truth_path) == 0)
+            truthf = fopen(o.truth_path, "w");
+        if (!truthf) {
+            fprintf(stderr, "borderfuse-sim: cannot write the truth to %s: %s\n", o.truth_path,
+                    strerror(errno));
+            goto out_log;
+        }
+    }
+    size_t nr = s->n_radars;
+    r.emu = calloc(nr, sizeof *r.emu);
+    r.topics = calloc(nr, sizeof *r.topics);
+    r.next_scan_s = calloc(nr, sizeof *r.next_scan_s);
+    r.scan_k = calloc(nr, sizeof *r.scan_k);
+    if (!r.emu || !r.topics || !r.next_scan_s || !r.scan_k)
+        goto out_run;
+    if (bf_sim_truth_create(s, 0, &r.truth) < 0)
+        goto out_run;
+    if (truthf)
+        bf_sim_truth_record(r.truth, truthf, o.truth_period_s);
+    for (size_t i = 0; i < nr; i++) {
+        if (bf_sim_radar_emu_create(&s->radars[i], s->seed, i + 1, s->n_targets, &r.emu[i]) < 0)
+            goto out_run;
+        size_t need = bf_sim_radar_emu_msg_max(r.emu[i]);
+        if (need > r.msg_cap)
+            r.msg_cap = need;
+        size_t tl = strlen(s->site) + strlen(s->radars[i].id) + 64;
+        r.topics[i] = malloc(tl);
+        if (!r.topics[i])
+            goto out_run;
+        snprintf(r.topics[i], tl, "borderfuse/%s/sensors/%s/detections", s->site, s->radars[i].id);
+        r.next_scan_s[i] = s->radars[i].phase_s;
+    }
+    r.msg = malloc(r.msg_cap);
+    if (!r.msg)
+        goto out_run;
+
+    if (o.credentials) {
+        char err[256];
+        if (bf_mqtt_read_credentials(o.credentials, &user, &pass, err, sizeof err) < 0) {
+            fprintf(stderr, "borderfuse-sim: %s\n", err);
+            goto out_run;
+        }
+    }
+    struct bf_mqtt_options mo = {.url = o.mqtt_url, .client_id = client_id, .username = user,
+                                 .password = pass, .clean_session = true};
+    status = EXIT_BROKER;
+    if (bf_mqtt_create(&mo, &r.mqtt) < 0) {
+        fprintf(stderr, "borderfuse-sim: cannot use the broker URL %s\n", o.mqtt_url);
+        goto out_run;
+    }
+    if (bf_mqtt_subscribe(r.mqtt, alerts_topic, 1, on_alert, &ac) < 0 ||
+        bf_mqtt_subscribe(r.mqtt, probe_topic, 0, on_probe, &ac) < 0)
+        goto out_run;
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    if (bf_mqtt_wait_connected(r.mqtt, (int)(o.connect_timeout_s * 1000)) < 0) {
+        fprintf(stderr, "borderfuse-sim: the broker at %s did not answer within %.0f s\n",
+                o.mqtt_url, o.connect_timeout_s);
+        goto out_run;
+    }
+    wait_subscribed(&r, probe_topic);
+    if (!o.quiet) {
+        char iso[BF_TIME_ISO_LEN];
+        bf_time_format_iso(s->start_us, iso, sizeof iso);
+        fprintf(stderr, "borderfuse-sim: playing %s (site %s, %zu radars, %zu targets, %.0f s "
+                "from %s) at x%g%s; alerts from %s\n", s->path, s->site, s->n_radars,
+                s->n_targets, s->duration_s, iso, s->time_scale,
+                s->time_scale == 0 ? " (as fast as possible)" : "", alerts_topic);
+    }
+    if (play(&r) < 0) {
+        status = EXIT_USAGE;
+        goto out_run;
+    }
+    if (truthf && fflush(truthf) != 0)
+        fprintf(stderr, "borderfuse-sim: writing the truth failed: %s\n", strerror(errno));
+    if (!o.quiet && o.settle_s > 0)
+        fprintf(stderr, "borderfuse-sim: last scan sent; waiting %.0f s for late alerts\n",
+                o.settle_s);
+    sleep_until(mono_s() + o.settle_s);
+    bool connected = bf_mqtt_is_connected(r.mqtt);
+    struct bf_mqtt_stats ms;
+    bf_mqtt_get_stats(r.mqtt, &ms);
+    bf_mqtt_destroy(r.mqtt);   /* no alert callback after this */
+    r.mqtt = NULL;
+    score_and_report(&r, truthf);
+    if (!connected) {
+        fprintf(stderr, "borderfuse-sim: the connection to %s was lost%s; the score may be "
+                "incomplete\n", o.mqtt_url, ms.reconnects ? " (it reconnected before)" : "");
+        status = EXIT_BROKER;
+    } else {
+        status = EXIT_RUN_OK;
+    }
+
+out_run:
+    bf_mqtt_destroy(r.mqtt);
+    free(r.msg);
+    if (r.emu)
+        for (size_t i = 0; i < nr; i++)
+            bf_sim_radar_emu_destroy(r.emu[i]);
+    if (r.topics)
+        for (size_t i = 0; i < nr; i++)
+            free(r.topics[i]);
+    free(r.emu);
+    free(r.topics);
+    free(r.next_scan_s);
+    free(r.scan_k);
+    bf_sim_truth_destroy(r.truth);
+    if (truthf && fclose(truthf) != 0)
+        fprintf(stderr, "borderfuse-sim: closing the truth file failed: %s\n", strerror(errno));
+    if (pass)
+        memset(pass, 0, strlen(pass));
+    free(user);
+    free(pass);
+out_log:
+    bf_sim_alert_log_free(&ac.log);
+out_lock:
+    pthread_mutex_destroy(&ac.lock);
+out_scenario:
+    bf_sim_scenario_destroy(s);
+    return status;
+}

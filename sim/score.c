@@ -1,2 +1,554 @@
-/* placeholder: being written */
-typedef int bf_placeholder_score_t;
+/*
+ * score.c - what came back from the engine, and how good it was.
+ *
+ * The engine's alerts arrive as JSON on borderfuse/<site>/alerts, one message
+ * per alert change.  This file reads them (tolerating and counting messages
+ * that are not alerts), shows them to the person running the exercise in one
+ * readable line each, keeps the first report of every alert id, and finally
+ * scores those alerts against the true crossings from the truth:
+ *
+ *  - an INCURSION alert matches a crossing when its position at first report
+ *    is within match_radius_m of the crossing point and its first_time lies in
+ *    [crossing - before_s, crossing + after_s];
+ *  - a crossing with at least one matching INCURSION is alerted (lag = the
+ *    earliest matching first_time - crossing time), otherwise missed;
+ *  - each INCURSION id is attributed to the one crossing it matches best
+ *    (smallest distance / match_radius_m + |lag| / after_s); a crossing with
+ *    more than one attributed id counts the extras as duplicates;
+ *  - an INCURSION that matches no crossing is a false alert;
+ *  - APPROACH alerts are matched the same way within their own radius and
+ *    window and give each crossing its warning lead (crossing - earliest
+ *    APPROACH).
+ *
+ * Scoring is a pure function of (crossings, alerts, parameters) so it can be
+ * tested on hand-made cases (docs/scorecard.md).
+ */
+#include "sim/sim.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/bf_error.h"
+
+/* ---- parsing ------------------------------------------------------------ */
+
+static bool copy_str(char *dst, size_t cap, const cJSON *v)
+{
+    if (!cJSON_IsString(v) || !v->valuestring)
+        return false;
+    size_t n = strlen(v->valuestring);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, v->valuestring, n);
+    dst[n] = '\0';
+    return true;
+}
+
+static double num_or_nan(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static bool get_time(const cJSON *obj, const char *key, bf_time_us *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) && bf_time_parse_iso(v->valuestring, out) == 0;
+}
+
+int bf_sim_alert_parse(const void *payload, size_t len, struct bf_sim_alert *out)
+{
+    memset(out, 0, sizeof *out);
+    out->track_id = -1;
+    out->lat_deg = out->lon_deg = NAN;
+    out->class_p = out->confidence = NAN;
+    cJSON *root = cJSON_ParseWithLength(payload, len);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return BF_EPARSE;
+    }
+    int rc = BF_EPARSE;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+    if (!cJSON_IsString(id) || !id->valuestring[0] || strlen(id->valuestring) >= BF_SIM_ID_MAX)
+        goto out_delete;
+    copy_str(out->id, sizeof out->id, id);
+    if (!copy_str(out->type, sizeof out->type, cJSON_GetObjectItemCaseSensitive(root, "type")) ||
+        !copy_str(out->state, sizeof out->state, cJSON_GetObjectItemCaseSensitive(root, "state")))
+        goto out_delete;
+    if (!get_time(root, "first_time", &out->first_us) || !get_time(root, "time", &out->time_us))
+        goto out_delete;
+    const cJSON *pos = cJSON_GetObjectItemCaseSensitive(root, "position");
+    if (cJSON_IsObject(pos)) {
+        out->lat_deg = num_or_nan(pos, "lat");
+        out->lon_deg = num_or_nan(pos, "lon");
+        if (!(out->lat_deg >= -90 && out->lat_deg <= 90 && out->lon_deg >= -180 &&
+              out->lon_deg <= 180))
+            goto out_delete;
+    } else if (pos && !cJSON_IsNull(pos)) {
+        goto out_delete;
+    }
+    bool located = strcmp(out->type, "INCURSION") == 0 || strcmp(out->type, "APPROACH") == 0;
+    if (located && isnan(out->lat_deg))
+        goto out_delete;
+
+    double seq = num_or_nan(root, "seq");
+    out->seq = seq >= 0 ? (uint64_t)seq : 0;
+    copy_str(out->severity, sizeof out->severity,
+             cJSON_GetObjectItemCaseSensitive(root, "severity"));
+    out->exercise = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "exercise"));
+    double tid = num_or_nan(root, "track_id");
+    if (tid >= 0)
+        out->track_id = (int64_t)tid;
+    const cJSON *zone = cJSON_GetObjectItemCaseSensitive(root, "zone");
+    if (cJSON_IsObject(zone)) {
+        copy_str(out->zone_id, sizeof out->zone_id, cJSON_GetObjectItemCaseSensitive(zone, "id"));
+        if (!copy_str(out->zone_name, sizeof out->zone_name,
+                      cJSON_GetObjectItemCaseSensitive(zone, "name")))
+            copy_str(out->zone_name, sizeof out->zone_name,
+                     cJSON_GetObjectItemCaseSensitive(zone, "id"));
+    }
+    const cJSON *vel = cJSON_GetObjectItemCaseSensitive(root, "velocity");
+    if (cJSON_IsObject(vel)) {
+        out->speed_mps = num_or_nan(vel, "speed_mps");
+        out->heading_deg = num_or_nan(vel, "heading_deg");
+        out->have_velocity = !isnan(out->speed_mps) && !isnan(out->heading_deg);
+    }
+    copy_str(out->cls, sizeof out->cls, cJSON_GetObjectItemCaseSensitive(root, "class"));
+    out->class_p = num_or_nan(root, "class_p");
+    out->confidence = num_or_nan(root, "confidence");
+    const cJSON *sensors = cJSON_GetObjectItemCaseSensitive(root, "sensors");
+    if (cJSON_IsArray(sensors)) {
+        size_t p = 0;
+        const cJSON *s;
+        cJSON_ArrayForEach(s, sensors) {
+            if (!cJSON_IsString(s))
+                continue;
+            int n = snprintf(out->sensors + p, sizeof out->sensors - p, "%s%s", p ? ", " : "",
+                             s->valuestring);
+            if (n < 0 || (size_t)n >= sizeof out->sensors - p) {
+                out->sensors[sizeof out->sensors - 1] = '\0';
+                break;
+            }
+            p += (size_t)n;
+        }
+    }
+    rc = 0;
+
+out_delete:
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* ---- formatting ----------------------------------------------------------- */
+
+static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+{
+    if (*pos >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *pos += (size_t)n;
+    if (*pos >= len)
+        *pos = len - 1;
+}
+
+/* "02:13:07Z" from an event time. */
+static void hms(bf_time_us t, char *buf, size_t len)
+{
+    char iso[BF_TIME_ISO_LEN];
+    if (bf_time_format_iso(t, iso, sizeof iso) == 0 && strlen(iso) >= 19)
+        snprintf(buf, len, "%.8sZ", iso + 11);
+    else
+        snprintf(buf, len, "??:??:??Z");
+}
+
+size_t bf_sim_alert_format(const struct bf_sim_alert *a, bool brief, char *buf, size_t len)
+{
+    size_t pos = 0;
+    if (!buf || len == 0)
+        return 0;
+    buf[0] = '\0';
+    char tm[16];
+    hms(a->time_us, tm, sizeof tm);
+    put(buf, len, &pos, "[%s] %s%-9s", tm, a->exercise ? "EXERCISE " : "", a->type);
+    if (strcmp(a->state, "NEW") != 0)
+        put(buf, len, &pos, "  %s", a->state);
+    if (!brief && a->severity[0])
+        put(buf, len, &pos, "  %s", a->severity);
+    if (a->track_id >= 0)
+        put(buf, len, &pos, "  track %lld", (long long)a->track_id);
+    if (!brief && a->cls[0]) {
+        put(buf, len, &pos, "  %s", a->cls);
+        if (!isnan(a->class_p))
+            put(buf, len, &pos, " %.0f%%", a->class_p * 100.0);
+    }
+    if (a->zone_name[0])
+        put(buf, len, &pos, "  %s", a->zone_name);
+    if (brief)
+        return pos;
+    if (!isnan(a->lat_deg))
+        put(buf, len, &pos, "  %.5f%c %.5f%c", fabs(a->lat_deg), a->lat_deg < 0 ? 'S' : 'N',
+            fabs(a->lon_deg), a->lon_deg < 0 ? 'W' : 'E');
+    if (a->have_velocity)
+        put(buf, len, &pos, "  heading %.0f\xc2\xb0 %.1f m/s", a->heading_deg, a->speed_mps);
+    if (a->sensors[0])
+        put(buf, len, &pos, "  (%s)", a->sensors);
+    if (!isnan(a->confidence))
+        put(buf, len, &pos, "  conf %.0f%%", a->confidence * 100.0);
+    return pos;
+}
+
+/* ---- the alert log -------------------------------------------------------- */
+
+int bf_sim_alert_log_init(struct bf_sim_alert_log *log, size_t cap)
+{
+    memset(log, 0, sizeof *log);
+    log->items = calloc(cap ? cap : 1, sizeof *log->items);
+    if (!log->items)
+        return BF_ENOMEM;
+    log->cap = cap ? cap : 1;
+    return 0;
+}
+
+void bf_sim_alert_log_free(struct bf_sim_alert_log *log)
+{
+    if (!log)
+        return;
+    free(log->items);
+    log->items = NULL;
+    log->n = log->cap = 0;
+}
+
+int bf_sim_alert_log_add(struct bf_sim_alert_log *log, const struct bf_sim_alert *a)
+{
+    bool reportable = strcmp(a->state, "NEW") == 0 || strcmp(a->state, "UPDATED") == 0;
+    struct bf_sim_scored_alert *it = NULL;
+    int is_new = 0;
+    for (size_t i = 0; i < log->n; i++) {
+        if (strcmp(log->items[i].id, a->id) == 0) {
+            it = &log->items[i];
+            break;
+        }
+    }
+    if (!it) {
+        if (log->n == log->cap) {
+            log->dropped++;
+            return BF_EFULL;
+        }
+        it = &log->items[log->n++];
+        memset(it, 0, sizeof *it);
+        snprintf(it->id, sizeof it->id, "%s", a->id);
+        it->kind = strcmp(a->type, "INCURSION") == 0  ? BF_SIM_ALERT_INCURSION
+                   : strcmp(a->type, "APPROACH") == 0 ? BF_SIM_ALERT_APPROACH
+                                                      : BF_SIM_ALERT_OTHER;
+        it->track_id = a->track_id;
+        is_new = 1;
+    }
+    if (reportable && !it->reported) {
+        it->reported = true;
+        it->first_us = a->first_us;
+        it->lat_deg = a->lat_deg;
+        it->lon_deg = a->lon_deg;
+        it->track_id = a->track_id;
+    }
+    return is_new;
+}
+
+int bf_sim_alert_log_message(struct bf_sim_alert_log *log, const void *payload, size_t len,
+                             bool exercise, struct bf_sim_alert *a)
+{
+    if (bf_sim_alert_parse(payload, len, a) < 0) {
+        log->malformed++;
+        return BF_EPARSE;
+    }
+    log->received++;
+    if (a->exercise != exercise)
+        log->exercise_mismatch++;
+    return bf_sim_alert_log_add(log, a);
+}
+
+/* ---- scoring ---------------------------------------------------------------- */
+
+void bf_sim_score_params_default(struct bf_sim_score_params *p)
+{
+    *p = (struct bf_sim_score_params){
+        .match_radius_m = 500.0, .before_s = 120.0, .after_s = 300.0,
+        .approach_radius_m = 1000.0, .approach_before_s = 900.0, .approach_after_s = 60.0,
+    };
+}
+
+double bf_sim_distance_m(double lat1_deg, double lon1_deg, double lat2_deg, double lon2_deg)
+{
+    const double r_earth = 6371008.8, d2r = M_PI / 180.0;
+    double p1 = lat1_deg * d2r, p2 = lat2_deg * d2r;
+    double dp = p2 - p1, dl = (lon2_deg - lon1_deg) * d2r;
+    double h = sin(dp / 2) * sin(dp / 2) + cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
+    return 2.0 * r_earth * asin(sqrt(h < 1 ? h : 1));
+}
+
+/* Does alert a match crossing c within [-before, +after]?  *lag_s and *dist_m set. */
+static bool matches(const struct bf_sim_crossing *c, bf_time_us start_us,
+                    const struct bf_sim_scored_alert *a, double radius_m, double before_s,
+                    double after_s, double *lag_s, double *dist_m)
+{
+    *lag_s = bf_time_to_s(a->first_us - start_us) - c->t_s;
+    *dist_m = bf_sim_distance_m(a->lat_deg, a->lon_deg, c->lat_deg, c->lon_deg);
+    return *dist_m <= radius_m && *lag_s >= -before_s && *lag_s <= after_s;
+}
+
+int bf_sim_score_compute(const struct bf_sim_crossing *cr, size_t n_cr, bf_time_us start_us,
+                         const struct bf_sim_scored_alert *al, size_t n_al,
+                         const struct bf_sim_score_params *p, struct bf_sim_score *out)
+{
+    memset(out, 0, sizeof *out);
+    out->lag_mean_s = out->lag_max_s = NAN;
+    out->per_crossing = calloc(n_cr ? n_cr : 1, sizeof *out->per_crossing);
+    out->false_alert_idx = calloc(n_al ? n_al : 1, sizeof *out->false_alert_idx);
+    if (!out->per_crossing || !out->false_alert_idx) {
+        bf_sim_score_free(out);
+        return BF_ENOMEM;
+    }
+    out->crossings = n_cr;
+    for (size_t c = 0; c < n_cr; c++) {
+        out->per_crossing[c].lag_s = NAN;
+        out->per_crossing[c].approach_lead_s = NAN;
+    }
+    double lag, dist;
+    for (size_t i = 0; i < n_al; i++) {
+        const struct bf_sim_scored_alert *a = &al[i];
+        if (!a->reported || a->kind == BF_SIM_ALERT_OTHER)
+            continue;
+        if (a->kind == BF_SIM_ALERT_APPROACH) {
+            out->approach_alerts++;
+            bool any = false;
+            for (size_t c = 0; c < n_cr; c++) {
+                if (!matches(&cr[c], start_us, a, p->approach_radius_m, p->approach_before_s,
+                             p->approach_after_s, &lag, &dist))
+                    continue;
+                any = true;
+                struct bf_sim_crossing_score *cs = &out->per_crossing[c];
+                if (!cs->have_approach || -lag > cs->approach_lead_s) {
+                    cs->have_approach = true;
+                    cs->approach_lead_s = -lag;
+                }
+            }
+            if (!any)
+                out->approach_unmatched++;
+            continue;
+        }
+        out->incursion_alerts++;
+        size_t best = SIZE_MAX;
+        double best_cost = INFINITY;
+        for (size_t c = 0; c < n_cr; c++) {
+            if (!matches(&cr[c], start_us, a, p->match_radius_m, p->before_s, p->after_s, &lag,
+                         &dist))
+                continue;
+            struct bf_sim_crossing_score *cs = &out->per_crossing[c];
+            if (!cs->alerted || lag < cs->lag_s ||
+                (lag == cs->lag_s && strcmp(a->id, cs->alert_id) < 0)) {
+                cs->alerted = true;
+                cs->lag_s = lag;
+                cs->alert_id = a->id;
+            }
+            double cost = dist / p->match_radius_m + fabs(lag) / p->after_s;
+            if (cost < best_cost) {
+                best_cost = cost;
+                best = c;
+            }
+        }
+        if (best == SIZE_MAX)
+            out->false_alert_idx[out->false_alerts++] = i;
+        else
+            out->per_crossing[best].matched++;
+    }
+    double lag_sum = 0;
+    for (size_t c = 0; c < n_cr; c++) {
+        const struct bf_sim_crossing_score *cs = &out->per_crossing[c];
+        if (!cs->alerted) {
+            out->missed++;
+            continue;
+        }
+        out->alerted++;
+        lag_sum += cs->lag_s;
+        if (isnan(out->lag_max_s) || cs->lag_s > out->lag_max_s)
+            out->lag_max_s = cs->lag_s;
+        if (cs->matched > 1)
+            out->duplicates += cs->matched - 1;
+    }
+    if (out->alerted > 0)
+        out->lag_mean_s = lag_sum / (double)out->alerted;
+    return 0;
+}
+
+void bf_sim_score_free(struct bf_sim_score *sc)
+{
+    if (!sc)
+        return;
+    free(sc->per_crossing);
+    free(sc->false_alert_idx);
+    sc->per_crossing = NULL;
+    sc->false_alert_idx = NULL;
+}
+
+/* ---- the scorecard ---------------------------------------------------------- */
+
+static cJSON *num_or_null(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+/* Round to a number of decimals so the JSON stays readable. */
+static double round_to(double v, int decimals)
+{
+    double k = pow(10.0, decimals);
+    return isfinite(v) ? round(v * k) / k : v;
+}
+
+static cJSON *iso_item(bf_time_us t)
+{
+    char iso[BF_TIME_ISO_LEN];
+    if (bf_time_format_iso(t, iso, sizeof iso) < 0)
+        return cJSON_CreateNull();
+    return cJSON_CreateString(iso);
+}
+
+char *bf_sim_scorecard_json(const struct bf_sim_run_info *ri, const struct bf_sim_crossing *cr,
+                            size_t n_cr, const struct bf_sim_scored_alert *al,
+                            const struct bf_sim_score *sc)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "scenario", ri->scenario ? ri->scenario : "");
+    cJSON_AddStringToObject(o, "site", ri->site ? ri->site : "");
+    cJSON_AddBoolToObject(o, "exercise", ri->exercise);
+    cJSON_AddItemToObject(o, "start_time", iso_item(ri->start_us));
+    cJSON_AddNumberToObject(o, "duration_s", ri->duration_s);
+    cJSON_AddBoolToObject(o, "interrupted", ri->interrupted);
+    cJSON_AddNumberToObject(o, "seed", (double)ri->seed);
+    cJSON_AddNumberToObject(o, "time_scale", ri->time_scale);
+    cJSON_AddNumberToObject(o, "wall_s", round_to(ri->wall_s, 3));
+    cJSON_AddNumberToObject(o, "crossings", (double)sc->crossings);
+    cJSON_AddNumberToObject(o, "alerted", (double)sc->alerted);
+    cJSON_AddNumberToObject(o, "missed", (double)sc->missed);
+    cJSON_AddNumberToObject(o, "duplicates", (double)sc->duplicates);
+    cJSON_AddNumberToObject(o, "false_alerts", (double)sc->false_alerts);
+    cJSON_AddItemToObject(o, "lag_mean_s", num_or_null(round_to(sc->lag_mean_s, 3)));
+    cJSON_AddItemToObject(o, "lag_max_s", num_or_null(round_to(sc->lag_max_s, 3)));
+    cJSON_AddNumberToObject(o, "incursion_alerts", (double)sc->incursion_alerts);
+    cJSON_AddNumberToObject(o, "approach_alerts", (double)sc->approach_alerts);
+    cJSON_AddNumberToObject(o, "approach_unmatched", (double)sc->approach_unmatched);
+    cJSON_AddNumberToObject(o, "alerts_received", (double)ri->alerts_received);
+    cJSON_AddNumberToObject(o, "malformed_alerts", (double)ri->malformed_alerts);
+    cJSON_AddNumberToObject(o, "exercise_mismatch", (double)ri->exercise_mismatch);
+    cJSON_AddNumberToObject(o, "detections_sent", (double)ri->detections_sent);
+    cJSON_AddNumberToObject(o, "messages_sent", (double)ri->messages_sent);
+    cJSON_AddNumberToObject(o, "publish_failed", (double)ri->publish_failed);
+
+    cJSON *list = cJSON_AddArrayToObject(o, "crossing_list");
+    for (size_t c = 0; list && c < n_cr; c++) {
+        const struct bf_sim_crossing_score *cs = &sc->per_crossing[c];
+        cJSON *e = cJSON_CreateObject();
+        if (!e)
+            break;
+        cJSON_AddStringToObject(e, cr[c].is_group ? "group" : "target", cr[c].key);
+        cJSON_AddNumberToObject(e, "members", cr[c].members);
+        cJSON_AddItemToObject(e, "time", iso_item(ri->start_us + bf_time_from_s(cr[c].t_s)));
+        cJSON_AddNumberToObject(e, "t_s", round_to(cr[c].t_s, 3));
+        cJSON_AddNumberToObject(e, "lat", round_to(cr[c].lat_deg, 7));
+        cJSON_AddNumberToObject(e, "lon", round_to(cr[c].lon_deg, 7));
+        cJSON_AddBoolToObject(e, "alerted", cs->alerted);
+        if (cs->alert_id)
+            cJSON_AddStringToObject(e, "alert_id", cs->alert_id);
+        else
+            cJSON_AddNullToObject(e, "alert_id");
+        cJSON_AddItemToObject(e, "lag_s", num_or_null(round_to(cs->lag_s, 3)));
+        cJSON_AddItemToObject(e, "lead_s", num_or_null(round_to(-cs->lag_s, 3)));
+        cJSON_AddNumberToObject(e, "duplicates", cs->matched > 1 ? cs->matched - 1 : 0);
+        cJSON_AddItemToObject(e, "approach_lead_s",
+                              num_or_null(cs->have_approach ? round_to(cs->approach_lead_s, 3)
+                                                            : NAN));
+        cJSON_AddItemToArray(list, e);
+    }
+    cJSON *fl = cJSON_AddArrayToObject(o, "false_alert_list");
+    for (size_t k = 0; fl && k < sc->false_alerts; k++) {
+        const struct bf_sim_scored_alert *a = &al[sc->false_alert_idx[k]];
+        cJSON *e = cJSON_CreateObject();
+        if (!e)
+            break;
+        cJSON_AddStringToObject(e, "id", a->id);
+        cJSON_AddItemToObject(e, "first_time", iso_item(a->first_us));
+        cJSON_AddNumberToObject(e, "t_s", round_to(bf_time_to_s(a->first_us - ri->start_us), 3));
+        cJSON_AddNumberToObject(e, "lat", round_to(a->lat_deg, 7));
+        cJSON_AddNumberToObject(e, "lon", round_to(a->lon_deg, 7));
+        if (a->track_id >= 0)
+            cJSON_AddNumberToObject(e, "track_id", (double)a->track_id);
+        else
+            cJSON_AddNullToObject(e, "track_id");
+        cJSON_AddItemToArray(fl, e);
+    }
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
+                            const struct bf_sim_crossing *cr, size_t n_cr,
+                            const struct bf_sim_scored_alert *al, const struct bf_sim_score *sc)
+{
+    fprintf(f, "\n=== scorecard: %s (site %s%s) ===\n", ri->scenario ? ri->scenario : "?",
+            ri->site ? ri->site : "?", ri->exercise ? ", EXERCISE" : "");
+    fprintf(f, "simulated %.0f s%s in %.1f s wall; %llu detections in %llu messages",
+            ri->duration_s, ri->interrupted ? " (interrupted)" : "", ri->wall_s,
+            (unsigned long long)ri->detections_sent, (unsigned long long)ri->messages_sent);
+    if (ri->publish_failed)
+        fprintf(f, " (%llu publishes failed)", (unsigned long long)ri->publish_failed);
+    fprintf(f, "\nalerts received %llu (malformed %llu): INCURSION %zu, APPROACH %zu\n\n",
+            (unsigned long long)ri->alerts_received, (unsigned long long)ri->malformed_alerts,
+            sc->incursion_alerts, sc->approach_alerts);
+    if (n_cr > 0)
+        fprintf(f, "  %-24s %-10s %-22s %-8s %9s %14s\n", "crossing", "time", "where", "result",
+                "lag", "approach lead");
+    for (size_t c = 0; c < n_cr; c++) {
+        const struct bf_sim_crossing_score *cs = &sc->per_crossing[c];
+        char name[48], tm[16], where[40], lagb[16] = "", appb[16] = "-";
+        if (cr[c].is_group)
+            snprintf(name, sizeof name, "group %.24s (%u)", cr[c].key, cr[c].members);
+        else
+            snprintf(name, sizeof name, "%.40s", cr[c].key);
+        hms(ri->start_us + bf_time_from_s(cr[c].t_s), tm, sizeof tm);
+        snprintf(where, sizeof where, "%.5f%c %.5f%c", fabs(cr[c].lat_deg),
+                 cr[c].lat_deg < 0 ? 'S' : 'N', fabs(cr[c].lon_deg), cr[c].lon_deg < 0 ? 'W' : 'E');
+        if (cs->alerted)
+            snprintf(lagb, sizeof lagb, "%+.1f s", cs->lag_s);
+        if (cs->have_approach)
+            snprintf(appb, sizeof appb, "%.1f s", cs->approach_lead_s);
+        fprintf(f, "  %-24s %-10s %-22s %-8s %9s %14s", name, tm, where,
+                cs->alerted ? "ALERTED" : "MISSED", lagb, appb);
+        if (cs->matched > 1)
+            fprintf(f, "  (%u duplicates)", cs->matched - 1);
+        fprintf(f, "\n");
+    }
+    for (size_t k = 0; k < sc->false_alerts; k++) {
+        const struct bf_sim_scored_alert *a = &al[sc->false_alert_idx[k]];
+        char tm[16];
+        hms(a->first_us, tm, sizeof tm);
+        fprintf(f, "  false alert %s at %s, %.5f %.5f, track %lld\n", a->id, tm, a->lat_deg,
+                a->lon_deg, (long long)a->track_id);
+    }
+    fprintf(f, "\ncrossings %zu: alerted %zu, missed %zu; duplicates %zu; false alerts %zu",
+            sc->crossings, sc->alerted, sc->missed, sc->duplicates, sc->false_alerts);
+    if (sc->alerted > 0)
+        fprintf(f, "; lag mean %+.1f s, max %+.1f s", sc->lag_mean_s, sc->lag_max_s);
+    fprintf(f, "\n");
+}

@@ -1,0 +1,402 @@
+/*
+ * sim.h - the simulator: scenarios, ground truth, radar emulation, scoring.
+ *
+ * A scenario (JSON, docs/scenario.md) names a site, its zones, radars with
+ * their performance and targets with their routes.  The truth moves the
+ * targets in the site's local frame, deterministically from the seed, and
+ * finds every true crossing of a border line.  The radar emulation turns the
+ * truth into the detection messages the engine reads (one batch per radar per
+ * scan, the "json" sensor format).  Scoring matches the engine's alerts
+ * against the true crossings (docs/scorecard.md).
+ *
+ * Everything here is single-threaded (the frame and zones are not
+ * thread-safe) except the alert parsing and formatting functions, which are
+ * pure and may run on the MQTT thread.
+ */
+#ifndef BF_SIM_H
+#define BF_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/bf_diag.h"
+#include "core/bf_time.h"
+
+struct bf_geo_frame;
+struct bf_geo_zones;
+struct bf_json_doc;
+
+/* ---- random numbers --------------------------------------------------- */
+
+/*
+ * xoshiro256** seeded through splitmix64.  A generator is a stream: the same
+ * (seed, stream) always gives the same sequence, and different streams are
+ * independent, so adding a radar does not change what another radar draws.
+ */
+struct bf_sim_rng {
+    uint64_t s[4];
+    bool have_spare;     /* Box-Muller's second value is cached */
+    double spare;
+};
+
+void bf_sim_rng_seed(struct bf_sim_rng *r, uint64_t seed, uint64_t stream);
+uint64_t bf_sim_rng_next(struct bf_sim_rng *r);
+double bf_sim_rng_uniform(struct bf_sim_rng *r);              /* [0, 1) */
+double bf_sim_rng_gauss(struct bf_sim_rng *r);                /* N(0, 1) */
+unsigned bf_sim_rng_poisson(struct bf_sim_rng *r, double mean);
+
+/* ---- scenario --------------------------------------------------------- */
+
+enum bf_sim_motion {
+    BF_SIM_MOTION_ROUTE = 0,      /* waypoints, speeds, pauses; vanishes after the last */
+    BF_SIM_MOTION_RANDOM_WALK,    /* random points in a disc about home, for ever */
+};
+
+struct bf_sim_radar {
+    const char *id;               /* [A-Za-z0-9_.-]+, used in the topic */
+    double lat_deg, lon_deg;
+    double e_m, n_m;              /* position in the local frame */
+    double gamma_rad;             /* grid convergence at the radar (bf_geo_convergence) */
+    double range_m;
+    double scan_period_s;
+    double phase_s;               /* first scan at phase_s, then every scan_period_s */
+    double pd;                    /* detection probability of a target (or merged group) in range */
+    double sigma_range_m;
+    double sigma_bearing_deg;
+    double clutter_per_scan;      /* mean of the Poisson number of false plots per scan */
+    double resolution_m;          /* targets closer than this merge into one plot */
+};
+
+struct bf_sim_waypoint {
+    double lat_deg, lon_deg;
+    double e_m, n_m;
+    double pause_s;               /* wait here on arrival */
+};
+
+struct bf_sim_target {
+    const char *id;
+    const char *cls;              /* a bf_class name: "person", "vehicle", "animal", ... */
+    const char *group;            /* NULL: not in a group */
+    double start_s;               /* appears at this simulated time */
+    enum bf_sim_motion motion;
+    /* route */
+    struct bf_sim_waypoint *wp;
+    size_t n_wp;
+    double *leg_speed_mps;        /* n_wp - 1 legs */
+    /* random walk */
+    double home_lat_deg, home_lon_deg, home_e_m, home_n_m;
+    double radius_m;
+    double speed_mps;
+    double walk_pause_s;          /* wait at each random point */
+};
+
+struct bf_sim_scenario {
+    char *path;                   /* the file (or name) it came from */
+    const char *site;
+    const char *description;      /* "" if none */
+    double origin_lat_deg, origin_lon_deg;
+    const char *crs;              /* "aeqd" or a PROJ CRS */
+    char *zones_path;             /* resolved relative to the scenario's folder */
+    bf_time_us start_us;          /* event time of simulated second 0 */
+    double duration_s;
+    uint64_t seed;
+    double time_scale;            /* simulated seconds per wall second; 0: as fast as possible */
+    bool exercise;
+    struct bf_sim_radar *radars;
+    size_t n_radars;
+    struct bf_sim_target *targets;
+    size_t n_targets;
+    struct bf_geo_frame *frame;   /* owned */
+    struct bf_geo_zones *zones;   /* owned */
+    struct bf_json_doc *doc;      /* owns the strings above */
+};
+
+/*
+ * Load and validate a scenario file: parse (every error reported through diag
+ * with file:line:col, JSON path and what was expected; unknown keys are
+ * errors), then build the frame, load the zones and project every position.
+ * Returns 0, or BF_EPARSE / BF_EIO / BF_EINVAL with *out NULL.
+ */
+int bf_sim_scenario_load(const char *path, struct bf_sim_scenario **out, struct bf_diag *diag);
+
+/*
+ * The same from text; name is used in diagnostics, base_dir resolves the
+ * zones path (NULL: the current directory).
+ */
+int bf_sim_scenario_parse(const char *text, size_t len, const char *name, const char *base_dir,
+                          struct bf_sim_scenario **out, struct bf_diag *diag);
+
+void bf_sim_scenario_destroy(struct bf_sim_scenario *s);   /* accepts NULL */
+
+/* Index of the target with this id, or -1. */
+int bf_sim_scenario_target_find(const struct bf_sim_scenario *s, const char *id);
+
+/* ---- truth -------------------------------------------------------------- */
+
+/* Where a target is at the time of the last bf_sim_truth_advance(). */
+struct bf_sim_target_pos {
+    bool active;                  /* exists now (started and not yet vanished) */
+    double e_m, n_m;
+    double ve_mps, vn_mps;
+};
+
+/* One true crossing of a border line from their side onto ours. */
+struct bf_sim_crossing {
+    size_t target;                /* index in scenario targets (first member for a group) */
+    const char *key;              /* the group name, or the target id when not in a group */
+    bool is_group;
+    unsigned members;             /* targets merged into it (1 unless a group) */
+    int zone;                     /* border_line zone index */
+    double t_s;                   /* simulated seconds since start */
+    double e_m, n_m;              /* where the line was crossed (mean over members) */
+    double lat_deg, lon_deg;
+};
+
+#define BF_SIM_TRUTH_STEP_S 0.5
+#define BF_SIM_GROUP_WINDOW_S 60.0
+
+struct bf_sim_truth;   /* opaque */
+
+/*
+ * Create the truth for scenario s (borrowed for the truth's life).  Targets
+ * follow exact piecewise-linear trajectories; crossings are sought every
+ * step_s (0: BF_SIM_TRUTH_STEP_S) of simulated time.
+ */
+int bf_sim_truth_create(const struct bf_sim_scenario *s, double step_s, struct bf_sim_truth **out);
+void bf_sim_truth_destroy(struct bf_sim_truth *t);   /* accepts NULL */
+
+/*
+ * Record truth as JSON lines to f (borrowed; NULL stops) at every step whose
+ * time is a multiple of period_s (0: every step).
+ */
+void bf_sim_truth_record(struct bf_sim_truth *t, FILE *f, double period_s);
+
+/*
+ * Advance to simulated time t_s (never backwards: BF_ESTATE): runs every step
+ * up to t_s (crossing search, recording) and then places every target at t_s.
+ * Returns 0, BF_ESTATE, or BF_EPROJ/BF_EIO from recording.
+ */
+int bf_sim_truth_advance(struct bf_sim_truth *t, double t_s);
+
+/* Positions at the last advance, indexed like the scenario's targets (borrowed). */
+const struct bf_sim_target_pos *bf_sim_truth_positions(const struct bf_sim_truth *t);
+
+/*
+ * The crossings found so far, members of one group (and repeated crossings of
+ * one target) within BF_SIM_GROUP_WINDOW_S of the first merged into one, in
+ * time order.  Borrowed until the next advance.
+ */
+const struct bf_sim_crossing *bf_sim_truth_crossings(struct bf_sim_truth *t, size_t *n);
+
+/*
+ * Merge raw per-target crossings (sorted by time or not) into group crossings:
+ * crossings with the same key within window_s of the first of a cluster become
+ * one, at the first one's time and the mean position.  out has room for n;
+ * returns the number written, sorted by time.  Pure function.
+ */
+size_t bf_sim_crossings_merge(const struct bf_sim_crossing *raw, size_t n, double window_s,
+                              struct bf_sim_crossing *out);
+
+/*
+ * Run a whole scenario's truth (no radars) and copy its crossings to a new
+ * array (*out, free()), for --check and tests.  Returns 0 or BF_E*.
+ */
+int bf_sim_truth_run(const struct bf_sim_scenario *s, struct bf_sim_crossing **out, size_t *n);
+
+/* ---- radar emulation ---------------------------------------------------- */
+
+struct bf_sim_plot {
+    double range_m, bearing_deg;  /* as sent: noisy, bearing from true north, [0, 360) */
+    unsigned merged;              /* targets merged into it; 0 for clutter */
+};
+
+struct bf_sim_radar_stats {
+    uint64_t scans;
+    uint64_t looks;               /* target groups (after merging) in range at a scan */
+    uint64_t detected;            /* ... of which detected */
+    uint64_t clutter;             /* false plots sent */
+    uint64_t clutter_shed;        /* false plots beyond the buffer (not sent) */
+};
+
+struct bf_sim_radar_emu;   /* opaque */
+
+/*
+ * An emulator for radar r (borrowed) with its own random stream (seed,
+ * stream), for up to max_targets targets.  All memory is taken here.
+ */
+int bf_sim_radar_emu_create(const struct bf_sim_radar *r, uint64_t seed, uint64_t stream,
+                            size_t max_targets, struct bf_sim_radar_emu **out);
+void bf_sim_radar_emu_destroy(struct bf_sim_radar_emu *e);   /* accepts NULL */
+
+/*
+ * One scan at event time t_us over the targets (n <= max_targets; inactive
+ * ones are skipped): merge, detect, add noise and clutter, and write the batch
+ * message (JSON, NUL-terminated) into buf.  *out_len gets its length.
+ * Returns 0, BF_EINVAL, or BF_ERANGE if buf is too small.
+ */
+int bf_sim_radar_emu_scan(struct bf_sim_radar_emu *e, const struct bf_sim_target_pos *tp, size_t n,
+                          bf_time_us t_us, bool exercise, char *buf, size_t len, size_t *out_len);
+
+/* Plots of the last scan, sorted by bearing (borrowed until the next scan). */
+const struct bf_sim_plot *bf_sim_radar_emu_plots(const struct bf_sim_radar_emu *e, size_t *n);
+void bf_sim_radar_emu_stats(const struct bf_sim_radar_emu *e, struct bf_sim_radar_stats *out);
+/* A buffer size that always holds one scan's message. */
+size_t bf_sim_radar_emu_msg_max(const struct bf_sim_radar_emu *e);
+
+/* ---- alerts and scoring ------------------------------------------------- */
+
+#define BF_SIM_ID_MAX 64
+
+/* What the simulator keeps of one alert message. */
+struct bf_sim_alert {
+    char id[BF_SIM_ID_MAX];
+    uint64_t seq;
+    char type[16];                /* "INCURSION", "APPROACH", ... */
+    char state[16];               /* "NEW", "UPDATED", ... */
+    char severity[12];
+    bool exercise;
+    int64_t track_id;             /* -1 if absent */
+    char zone_id[BF_SIM_ID_MAX];  /* "" if none */
+    char zone_name[96];
+    bf_time_us first_us, time_us;
+    double lat_deg, lon_deg;
+    bool have_velocity;
+    double speed_mps, heading_deg;
+    char cls[16];                 /* "" if absent */
+    double class_p, confidence;   /* NAN if absent */
+    char sensors[128];            /* "radar-west, radar-east" */
+};
+
+/*
+ * Parse one alert message (the alerts schema of the engine).  Pure.  Returns
+ * 0, or BF_EPARSE when it is not JSON or id, type, state, first_time, time or
+ * position is missing or malformed.
+ */
+int bf_sim_alert_parse(const void *payload, size_t len, struct bf_sim_alert *out);
+
+/*
+ * One line for an operator, no newline:
+ *   [02:13:07Z] INCURSION  high  track 42  person 70%  State border  46.81230N 8.23450E
+ *   heading 176° 1.3 m/s  (radar-west, radar-east)  conf 82%
+ * brief: only time, type, state, track and zone.  Returns the length.
+ */
+size_t bf_sim_alert_format(const struct bf_sim_alert *a, bool brief, char *buf, size_t len);
+
+enum bf_sim_alert_kind {
+    BF_SIM_ALERT_OTHER = 0,       /* not scored (ZONE_ENTRY, LOITER, ...) */
+    BF_SIM_ALERT_INCURSION,
+    BF_SIM_ALERT_APPROACH,
+};
+
+/* One alert id as scored: its first report in state NEW or UPDATED. */
+struct bf_sim_scored_alert {
+    char id[BF_SIM_ID_MAX];
+    enum bf_sim_alert_kind kind;
+    bool reported;                /* a NEW or UPDATED message was seen (else only RESOLVED...) */
+    bf_time_us first_us;          /* the alert's first_time */
+    double lat_deg, lon_deg;      /* position in its first report */
+    int64_t track_id;
+};
+
+/*
+ * The alerts received, one entry per id (not thread-safe: the caller locks).
+ * Fixed capacity; beyond it alerts are counted in dropped.
+ */
+struct bf_sim_alert_log {
+    struct bf_sim_scored_alert *items;
+    size_t n, cap;
+    uint64_t received;            /* messages parsed */
+    uint64_t malformed;           /* messages that failed to parse */
+    uint64_t dropped;             /* ids beyond cap */
+    uint64_t exercise_mismatch;   /* exercise flag differs from the scenario's */
+};
+
+int bf_sim_alert_log_init(struct bf_sim_alert_log *log, size_t cap);
+void bf_sim_alert_log_free(struct bf_sim_alert_log *log);
+/*
+ * Note one parsed alert.  Returns 1 if its id is new to the log, 0 if it was
+ * already known, BF_EFULL if the log is full (counted in dropped).
+ */
+int bf_sim_alert_log_add(struct bf_sim_alert_log *log, const struct bf_sim_alert *a);
+
+/*
+ * Parse one raw alert message into *a and note it: counts received, malformed
+ * (returns BF_EPARSE) and exercise_mismatch (flag differs from exercise).
+ * Otherwise returns what bf_sim_alert_log_add() returns.
+ */
+int bf_sim_alert_log_message(struct bf_sim_alert_log *log, const void *payload, size_t len,
+                             bool exercise, struct bf_sim_alert *a);
+
+struct bf_sim_score_params {
+    double match_radius_m;        /* default 500 */
+    double before_s;              /* alert first_time may precede the crossing by this; 120 */
+    double after_s;               /* ... or follow it by this; 300 */
+    double approach_radius_m;     /* an APPROACH is raised short of the line: 1000 */
+    double approach_before_s;     /* APPROACH window before the crossing; 900 */
+    double approach_after_s;      /* ... and after it; 60 */
+};
+
+void bf_sim_score_params_default(struct bf_sim_score_params *p);
+
+struct bf_sim_crossing_score {
+    bool alerted;
+    const char *alert_id;         /* earliest matching INCURSION (borrowed from the alerts), or NULL */
+    double lag_s;                 /* alert first_time - crossing time; NAN if missed */
+    unsigned matched;             /* distinct INCURSION ids attributed to this crossing */
+    bool have_approach;
+    double approach_lead_s;       /* crossing time - earliest matching APPROACH first_time */
+};
+
+struct bf_sim_score {
+    size_t crossings, alerted, missed, duplicates, false_alerts;
+    size_t incursion_alerts, approach_alerts, approach_unmatched;
+    struct bf_sim_crossing_score *per_crossing;   /* [crossings], malloc'd */
+    size_t *false_alert_idx;                      /* indexes into the alerts, malloc'd */
+    double lag_mean_s, lag_max_s;                 /* over alerted crossings; NAN if none */
+};
+
+/*
+ * Score alerts against crossings (times relative to start_us).  Pure
+ * function.  Each INCURSION id is attributed to the matching crossing nearest
+ * to it (time and place; see docs/scorecard.md).  Returns 0 or BF_ENOMEM;
+ * free with bf_sim_score_free().
+ */
+int bf_sim_score_compute(const struct bf_sim_crossing *cr, size_t n_cr, bf_time_us start_us,
+                         const struct bf_sim_scored_alert *al, size_t n_al,
+                         const struct bf_sim_score_params *p, struct bf_sim_score *out);
+void bf_sim_score_free(struct bf_sim_score *sc);
+
+/* Great-circle distance in metres (spherical Earth, mean radius). */
+double bf_sim_distance_m(double lat1_deg, double lon1_deg, double lat2_deg, double lon2_deg);
+
+/* Everything the scorecard reports besides the score itself. */
+struct bf_sim_run_info {
+    const char *scenario;
+    const char *site;
+    bool exercise;
+    double duration_s;
+    bf_time_us start_us;
+    uint64_t seed;
+    double time_scale;
+    double wall_s;
+    bool interrupted;             /* stopped early (signal): duration_s is how far it got */
+    uint64_t detections_sent, messages_sent, publish_failed;
+    uint64_t alerts_received, malformed_alerts, exercise_mismatch;
+};
+
+/*
+ * The scorecard as JSON text (malloc'd, NUL-terminated; NULL on no memory).
+ * Pure function.
+ */
+char *bf_sim_scorecard_json(const struct bf_sim_run_info *ri, const struct bf_sim_crossing *cr,
+                            size_t n_cr, const struct bf_sim_scored_alert *al,
+                            const struct bf_sim_score *sc);
+
+/* The scorecard for people, printed to f. */
+void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
+                            const struct bf_sim_crossing *cr, size_t n_cr,
+                            const struct bf_sim_scored_alert *al, const struct bf_sim_score *sc);
+
+#endif

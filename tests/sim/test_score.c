@@ -1,0 +1,404 @@
+/*
+ * test_score.c - reading alerts, showing them to an operator, and scoring
+ * them against true crossings: exact counts and lags on hand-made cases.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "bf_test.h"
+#include "core/bf_error.h"
+#include "sim/sim.h"
+
+/* Metres per degree of latitude on the scoring sphere (R = 6371008.8 m). */
+#define M_PER_DEG (6371008.8 * M_PI / 180.0)
+
+static bf_time_us T0(void)
+{
+    bf_time_us t;
+    bf_time_parse_iso("2026-03-01T02:00:00Z", &t);
+    return t;
+}
+
+static const char *example_alert =
+    "{\"id\": \"6f1c0b1e-0000-4000-8000-000000000001\", \"seq\": 12, \"site\": \"demo\", "
+    "\"type\": \"INCURSION\", \"state\": \"NEW\", \"severity\": \"high\", \"exercise\": false, "
+    "\"track_id\": 42, "
+    "\"zone\": {\"id\": \"border\", \"name\": \"State border\", \"kind\": \"border_line\"}, "
+    "\"first_time\": \"2026-03-01T02:13:05.000Z\", \"time\": \"2026-03-01T02:13:07.000Z\", "
+    "\"position\": {\"lat\": 46.8123, \"lon\": 8.2345}, "
+    "\"velocity\": {\"east_mps\": 0.1, \"north_mps\": -1.3, \"speed_mps\": 1.3, \"heading_deg\": 175.6}, "
+    "\"class\": \"person\", \"class_p\": 0.7, \"confidence\": 0.82, \"time_to_line_s\": null, "
+    "\"distance_to_line_m\": 12.5, \"crossing_time\": \"2026-03-01T02:13:04.200Z\", "
+    "\"sensors\": [\"radar-west\", \"radar-east\"], \"hits\": 14, \"explanation\": \"...\"}";
+
+static void test_parse_example(void)
+{
+    struct bf_sim_alert a;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_alert_parse(example_alert, strlen(example_alert), &a), 0);
+    CU_ASSERT_STRING_EQUAL(a.id, "6f1c0b1e-0000-4000-8000-000000000001");
+    CU_ASSERT_EQUAL(a.seq, 12);
+    CU_ASSERT_STRING_EQUAL(a.type, "INCURSION");
+    CU_ASSERT_STRING_EQUAL(a.state, "NEW");
+    CU_ASSERT_STRING_EQUAL(a.severity, "high");
+    CU_ASSERT_FALSE(a.exercise);
+    CU_ASSERT_EQUAL(a.track_id, 42);
+    CU_ASSERT_STRING_EQUAL(a.zone_id, "border");
+    CU_ASSERT_STRING_EQUAL(a.zone_name, "State border");
+    CU_ASSERT_EQUAL(a.first_us, T0() + (13 * 60 + 5) * BF_US_PER_S);
+    CU_ASSERT_EQUAL(a.time_us, T0() + (13 * 60 + 7) * BF_US_PER_S);
+    BF_ASSERT_NEAR(a.lat_deg, 46.8123, 0);
+    BF_ASSERT_NEAR(a.lon_deg, 8.2345, 0);
+    CU_ASSERT_TRUE(a.have_velocity);
+    BF_ASSERT_NEAR(a.heading_deg, 175.6, 0);
+    CU_ASSERT_STRING_EQUAL(a.cls, "person");
+    BF_ASSERT_NEAR(a.class_p, 0.7, 0);
+    BF_ASSERT_NEAR(a.confidence, 0.82, 0);
+    CU_ASSERT_STRING_EQUAL(a.sensors, "radar-west, radar-east");
+}
+
+static void test_parse_malformed(void)
+{
+    static const char *const bad[] = {
+        "",
+        "not json",
+        "[1, 2]",
+        "{\"type\": \"INCURSION\", \"state\": \"NEW\", \"first_time\": \"2026-03-01T02:00:00Z\", "
+        "\"time\": \"2026-03-01T02:00:00Z\", \"position\": {\"lat\": 1, \"lon\": 2}}",
+        "{\"id\": \"a\", \"type\": \"INCURSION\", \"first_time\": \"2026-03-01T02:00:00Z\", "
+        "\"time\": \"2026-03-01T02:00:00Z\", \"position\": {\"lat\": 1, \"lon\": 2}}",
+        "{\"id\": \"a\", \"type\": \"INCURSION\", \"state\": \"NEW\", \"first_time\": \"yesterday\", "
+        "\"time\": \"2026-03-01T02:00:00Z\", \"position\": {\"lat\": 1, \"lon\": 2}}",
+        "{\"id\": \"a\", \"type\": \"INCURSION\", \"state\": \"NEW\", \"first_time\": \"2026-03-01T02:00:00Z\", "
+        "\"time\": \"2026-03-01T02:00:00Z\", \"position\": null}",
+        "{\"id\": \"a\", \"type\": \"APPROACH\", \"state\": \"NEW\", \"first_time\": \"2026-03-01T02:00:00Z\", "
+        "\"time\": \"2026-03-01T02:00:00Z\", \"position\": {\"lat\": 100, \"lon\": 2}}",
+        "{\"id\": \"0123456789012345678901234567890123456789012345678901234567890123456789\", "
+        "\"type\": \"INCURSION\", \"state\": \"NEW\", \"first_time\": \"2026-03-01T02:00:00Z\", "
+        "\"time\": \"2026-03-01T02:00:00Z\", \"position\": {\"lat\": 1, \"lon\": 2}}",
+        "{\"id\": \"a\", \"type\": \"INCURSION\", \"state\": \"NEW\", \"first_time\": \"2026-03-01T02:00:00Z\", "
+        "\"time\": \"2026-03-01T02:00:00Z\", \"position\": {\"lat\": 1, \"lon\": 2}",   /* truncated */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct bf_sim_alert a;
+        int rc = bf_sim_alert_parse(bad[i], strlen(bad[i]), &a);
+        if (rc != BF_EPARSE)
+            fprintf(stderr, "\nmalformed case %zu accepted\n", i);
+        CU_ASSERT_EQUAL(rc, BF_EPARSE);
+    }
+    /* a sensor fault has no position: fine */
+    const char *fault = "{\"id\": \"f\", \"type\": \"SENSOR_FAULT\", \"state\": \"NEW\", "
+                        "\"first_time\": \"2026-03-01T02:00:00Z\", \"time\": \"2026-03-01T02:00:00Z\", "
+                        "\"position\": null, \"zone\": null}";
+    struct bf_sim_alert a;
+    CU_ASSERT_EQUAL(bf_sim_alert_parse(fault, strlen(fault), &a), 0);
+    CU_ASSERT_TRUE(isnan(a.lat_deg));
+    CU_ASSERT_STRING_EQUAL(a.zone_name, "");
+}
+
+static void test_format(void)
+{
+    struct bf_sim_alert a;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_alert_parse(example_alert, strlen(example_alert), &a), 0);
+    char line[512];
+    size_t n = bf_sim_alert_format(&a, false, line, sizeof line);
+    CU_ASSERT_STRING_EQUAL(line, "[02:13:07Z] INCURSION  high  track 42  person 70%  State border  "
+                                 "46.81230N 8.23450E  heading 176\xc2\xb0 1.3 m/s  "
+                                 "(radar-west, radar-east)  conf 82%");
+    CU_ASSERT_EQUAL(n, strlen(line));
+    snprintf(a.state, sizeof a.state, "UPDATED");
+    bf_sim_alert_format(&a, true, line, sizeof line);
+    CU_ASSERT_STRING_EQUAL(line, "[02:13:07Z] INCURSION  UPDATED  track 42  State border");
+    a.exercise = true;
+    a.lat_deg = -33.5;
+    a.lon_deg = -70.25;
+    snprintf(a.state, sizeof a.state, "NEW");
+    bf_sim_alert_format(&a, false, line, sizeof line);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "[02:13:07Z] EXERCISE INCURSION  high"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "33.50000S 70.25000W"));
+    /* never past the buffer */
+    char small[20];
+    bf_sim_alert_format(&a, false, small, sizeof small);
+    CU_ASSERT_EQUAL(strlen(small), sizeof small - 1);
+}
+
+/* An alert message text. */
+static void alert_text(char *buf, size_t len, const char *id, const char *type, const char *state,
+                       double lat, double lon, bool exercise)
+{
+    snprintf(buf, len,
+             "{\"id\": \"%s\", \"type\": \"%s\", \"state\": \"%s\", \"exercise\": %s, "
+             "\"track_id\": 7, \"first_time\": \"2026-03-01T02:01:00Z\", "
+             "\"time\": \"2026-03-01T02:01:30Z\", \"position\": {\"lat\": %.6f, \"lon\": %.6f}}",
+             id, type, state, exercise ? "true" : "false", lat, lon);
+}
+
+static void test_log(void)
+{
+    struct bf_sim_alert_log log;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_alert_log_init(&log, 3), 0);
+    char m[512];
+    struct bf_sim_alert a;
+    alert_text(m, sizeof m, "x", "INCURSION", "NEW", 46.8, 8.2, true);
+    CU_ASSERT_EQUAL(bf_sim_alert_log_message(&log, m, strlen(m), true, &a), 1);
+    alert_text(m, sizeof m, "x", "INCURSION", "UPDATED", 46.9, 8.3, true);
+    CU_ASSERT_EQUAL(bf_sim_alert_log_message(&log, m, strlen(m), true, &a), 0);
+    CU_ASSERT_EQUAL(log.n, 1);
+    BF_ASSERT_NEAR(log.items[0].lat_deg, 46.8, 1e-9);   /* the first report's position */
+    CU_ASSERT_EQUAL(log.items[0].kind, BF_SIM_ALERT_INCURSION);
+    CU_ASSERT_TRUE(log.items[0].reported);
+    CU_ASSERT_EQUAL(log.items[0].first_us, T0() + 60 * BF_US_PER_S);
+    /* seen first as RESOLVED: not reported until a NEW/UPDATED arrives */
+    alert_text(m, sizeof m, "r", "APPROACH", "RESOLVED", 46.0, 8.0, false);
+    CU_ASSERT_EQUAL(bf_sim_alert_log_message(&log, m, strlen(m), true, &a), 1);
+    CU_ASSERT_FALSE(log.items[1].reported);
+    CU_ASSERT_EQUAL(log.items[1].kind, BF_SIM_ALERT_APPROACH);
+    alert_text(m, sizeof m, "r", "APPROACH", "UPDATED", 46.1, 8.1, true);
+    CU_ASSERT_EQUAL(bf_sim_alert_log_message(&log, m, strlen(m), true, &a), 0);
+    CU_ASSERT_TRUE(log.items[1].reported);
+    BF_ASSERT_NEAR(log.items[1].lat_deg, 46.1, 1e-9);
+    alert_text(m, sizeof m, "z", "ZONE_ENTRY", "NEW", 46.0, 8.0, true);
+    CU_ASSERT_EQUAL(bf_sim_alert_log_message(&log, m, strlen(m), true, &a), 1);
+    CU_ASSERT_EQUAL(log.items[2].kind, BF_SIM_ALERT_OTHER);
+    alert_text(m, sizeof m, "full", "INCURSION", "NEW", 46.0, 8.0, true);
+    CU_ASSERT_EQUAL(bf_sim_alert_log_message(&log, m, strlen(m), true, &a), BF_EFULL);
+    CU_ASSERT_EQUAL(bf_sim_alert_log_message(&log, "{oops", 5, true, &a), BF_EPARSE);
+    CU_ASSERT_EQUAL(log.received, 6);
+    CU_ASSERT_EQUAL(log.malformed, 1);
+    CU_ASSERT_EQUAL(log.dropped, 1);
+    CU_ASSERT_EQUAL(log.exercise_mismatch, 1);   /* the RESOLVED one said false */
+    bf_sim_alert_log_free(&log);
+}
+
+static struct bf_sim_scored_alert mk(const char *id, enum bf_sim_alert_kind kind, double t_s,
+                                     double lat, double lon, bool reported)
+{
+    struct bf_sim_scored_alert a = {.kind = kind, .reported = reported,
+                                    .first_us = T0() + bf_time_from_s(t_s), .lat_deg = lat,
+                                    .lon_deg = lon, .track_id = 1};
+    snprintf(a.id, sizeof a.id, "%s", id);
+    return a;
+}
+
+/* The main hand-made case (see docs/scorecard.md for the rules). */
+static const struct bf_sim_crossing cross3[3] = {
+    {.key = "A", .members = 1, .t_s = 100, .lat_deg = 46.80, .lon_deg = 8.20},
+    {.key = "B", .members = 1, .t_s = 1000, .lat_deg = 46.80, .lon_deg = 8.30},
+    {.key = "G", .is_group = true, .members = 3, .t_s = 2000, .lat_deg = 46.85, .lon_deg = 8.20},
+};
+
+static size_t alerts_main(struct bf_sim_scored_alert *al)
+{
+    size_t n = 0;
+    al[n++] = mk("X", BF_SIM_ALERT_INCURSION, 110, 46.80 + 100 / M_PER_DEG, 8.20, true);
+    al[n++] = mk("Y", BF_SIM_ALERT_INCURSION, 130, 46.80 + 200 / M_PER_DEG, 8.20, true);
+    al[n++] = mk("Z", BF_SIM_ALERT_INCURSION, 900, 46.80, 8.30, true);      /* lag -100 */
+    al[n++] = mk("W", BF_SIM_ALERT_INCURSION, 500, 46.90, 8.00, true);      /* nowhere */
+    al[n++] = mk("V", BF_SIM_ALERT_INCURSION, 2400, 46.85, 8.20, true);     /* lag 400: late */
+    al[n++] = mk("U", BF_SIM_ALERT_INCURSION, 870, 46.80, 8.30, true);      /* lag -130: early */
+    al[n++] = mk("AP1", BF_SIM_ALERT_APPROACH, 40, 46.80 - 150 / M_PER_DEG, 8.20, true);
+    al[n++] = mk("AP2", BF_SIM_ALERT_APPROACH, 70, 46.80 - 100 / M_PER_DEG, 8.20, true);
+    al[n++] = mk("AP3", BF_SIM_ALERT_APPROACH, 500, 46.70, 8.20, true);     /* the turn-back */
+    al[n++] = mk("AP4", BF_SIM_ALERT_APPROACH, 950, 46.80 - 800 / M_PER_DEG, 8.30, true);
+    al[n++] = mk("AP5", BF_SIM_ALERT_APPROACH, 960, 46.80 - 1100 / M_PER_DEG, 8.30, true);
+    al[n++] = mk("ZE", BF_SIM_ALERT_OTHER, 2001, 46.85, 8.20, true);        /* not scored */
+    al[n++] = mk("NR", BF_SIM_ALERT_INCURSION, 2010, 46.85, 8.20, false);   /* only RESOLVED seen */
+    return n;
+}
+
+static void test_score_main(void)
+{
+    struct bf_sim_scored_alert al[16];
+    size_t n_al = alerts_main(al);
+    struct bf_sim_score_params p;
+    bf_sim_score_params_default(&p);
+    struct bf_sim_score sc;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(cross3, 3, T0(), al, n_al, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.crossings, 3);
+    CU_ASSERT_EQUAL(sc.alerted, 2);
+    CU_ASSERT_EQUAL(sc.missed, 1);
+    CU_ASSERT_EQUAL(sc.duplicates, 1);
+    CU_ASSERT_EQUAL(sc.false_alerts, 3);
+    CU_ASSERT_EQUAL(sc.incursion_alerts, 6);
+    CU_ASSERT_EQUAL(sc.approach_alerts, 5);
+    CU_ASSERT_EQUAL(sc.approach_unmatched, 2);   /* AP3 nowhere, AP5 1100 m out */
+    const struct bf_sim_crossing_score *a = &sc.per_crossing[0], *b = &sc.per_crossing[1],
+                                       *g = &sc.per_crossing[2];
+    CU_ASSERT_TRUE(a->alerted);
+    CU_ASSERT_STRING_EQUAL(a->alert_id, "X");
+    BF_ASSERT_NEAR(a->lag_s, 10, 1e-9);
+    CU_ASSERT_EQUAL(a->matched, 2);
+    CU_ASSERT_TRUE(a->have_approach);
+    BF_ASSERT_NEAR(a->approach_lead_s, 60, 1e-9);
+    CU_ASSERT_TRUE(b->alerted);
+    CU_ASSERT_STRING_EQUAL(b->alert_id, "Z");
+    BF_ASSERT_NEAR(b->lag_s, -100, 1e-9);
+    CU_ASSERT_EQUAL(b->matched, 1);
+    CU_ASSERT_TRUE(b->have_approach);            /* AP4: 800 m short of the line */
+    BF_ASSERT_NEAR(b->approach_lead_s, 50, 1e-9);
+    CU_ASSERT_FALSE(g->alerted);
+    CU_ASSERT_PTR_NULL(g->alert_id);
+    CU_ASSERT_TRUE(isnan(g->lag_s));
+    BF_ASSERT_NEAR(sc.lag_mean_s, -45, 1e-9);
+    BF_ASSERT_NEAR(sc.lag_max_s, 10, 1e-9);
+    /* the false alerts, in input order */
+    CU_ASSERT_STRING_EQUAL(al[sc.false_alert_idx[0]].id, "W");
+    CU_ASSERT_STRING_EQUAL(al[sc.false_alert_idx[1]].id, "V");
+    CU_ASSERT_STRING_EQUAL(al[sc.false_alert_idx[2]].id, "U");
+
+    /* The scorecard JSON says the same. */
+    struct bf_sim_run_info ri = {.scenario = "s.json", .site = "demo", .exercise = true,
+                                 .duration_s = 2500, .start_us = T0(), .seed = 5,
+                                 .time_scale = 25, .wall_s = 100, .alerts_received = 20,
+                                 .malformed_alerts = 2};
+    char *text = bf_sim_scorecard_json(&ri, cross3, 3, al, &sc);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    cJSON *j = cJSON_Parse(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "scenario")->valuestring, "s.json");
+    CU_ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(j, "exercise")));
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "duration_s")->valuedouble, 2500, 0);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "crossings")->valuedouble, 3, 0);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "alerted")->valuedouble, 2, 0);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "missed")->valuedouble, 1, 0);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "duplicates")->valuedouble, 1, 0);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "false_alerts")->valuedouble, 3, 0);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "alerts_received")->valuedouble, 20, 0);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "malformed_alerts")->valuedouble, 2, 0);
+    const cJSON *cl = cJSON_GetObjectItem(j, "crossing_list");
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(cl), 3);
+    const cJSON *c0 = cJSON_GetArrayItem(cl, 0), *c2 = cJSON_GetArrayItem(cl, 2);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c0, "target")->valuestring, "A");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c0, "time")->valuestring, "2026-03-01T02:01:40.000Z");
+    CU_ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(c0, "alerted")));
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c0, "alert_id")->valuestring, "X");
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(c0, "lag_s")->valuedouble, 10, 1e-9);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(c0, "lead_s")->valuedouble, -10, 1e-9);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(c0, "approach_lead_s")->valuedouble, 60, 1e-9);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(c0, "duplicates")->valuedouble, 1, 0);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c2, "group")->valuestring, "G");
+    CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(c2, "target"));
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(c2, "members")->valuedouble, 3, 0);
+    CU_ASSERT_TRUE(cJSON_IsFalse(cJSON_GetObjectItem(c2, "alerted")));
+    CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(c2, "alert_id")));
+    CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(c2, "lag_s")));
+    CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(c2, "approach_lead_s")));
+    const cJSON *fl = cJSON_GetObjectItem(j, "false_alert_list");
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(fl), 3);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(fl, 0), "id")->valuestring, "W");
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(cJSON_GetArrayItem(fl, 1), "t_s")->valuedouble, 2400, 1e-9);
+    cJSON_Delete(j);
+    free(text);
+
+    /* and the printed scorecard names every crossing and the totals */
+    char path[512];
+    snprintf(path, sizeof path, "%s/scorecard.txt", bf_test_tmpdir());
+    FILE *f = fopen(path, "w+");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    bf_sim_scorecard_print(f, &ri, cross3, 3, al, &sc);
+    rewind(f);
+    static char out[8192];
+    size_t len = fread(out, 1, sizeof out - 1, f);
+    out[len] = '\0';
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "group G (3)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "MISSED"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "+10.0 s"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "crossings 3: alerted 2, missed 1; duplicates 1; false alerts 3"));
+    bf_sim_score_free(&sc);
+}
+
+static void test_score_bounds(void)
+{
+    /* Edges of the match: 499 m in, 501 m out; lag -120 and +300 in, -121 and +301 out. */
+    struct bf_sim_crossing c = {.key = "w", .members = 1, .t_s = 1000, .lat_deg = 10.0,
+                                .lon_deg = 20.0};
+    struct {
+        double dn_m, lag_s;
+        bool match;
+    } cases[] = {
+        {499, 0, true}, {501, 0, false}, {0, -120, true}, {0, 300, true},
+        {0, -121, false}, {0, 301, false},
+    };
+    struct bf_sim_score_params p;
+    bf_sim_score_params_default(&p);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bf_sim_scored_alert a = mk("a", BF_SIM_ALERT_INCURSION, 1000 + cases[i].lag_s,
+                                          10.0 + cases[i].dn_m / M_PER_DEG, 20.0, true);
+        struct bf_sim_score sc;
+        CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&c, 1, T0(), &a, 1, &p, &sc), 0);
+        CU_ASSERT_EQUAL(sc.alerted, cases[i].match ? 1 : 0);
+        CU_ASSERT_EQUAL(sc.false_alerts, cases[i].match ? 0 : 1);
+        if (cases[i].match)
+            BF_ASSERT_NEAR(sc.per_crossing[0].lag_s, cases[i].lag_s, 1e-6);
+        bf_sim_score_free(&sc);
+    }
+    /* nothing at all */
+    struct bf_sim_score sc;
+    CU_ASSERT_EQUAL(bf_sim_score_compute(NULL, 0, T0(), NULL, 0, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.crossings + sc.alerted + sc.missed + sc.false_alerts, 0);
+    CU_ASSERT_TRUE(isnan(sc.lag_mean_s));
+    bf_sim_score_free(&sc);
+}
+
+static void test_score_attribution(void)
+{
+    /* Two crossings 300 m and 50 s apart; one alert near the second matches both: both
+     * count as alerted, but the alert is attributed to the nearer (no duplicate). A
+     * second alert near the first makes no duplicate either. */
+    struct bf_sim_crossing c[2] = {
+        {.key = "e", .members = 1, .t_s = 100, .lat_deg = 10.0, .lon_deg = 20.0},
+        {.key = "f", .members = 1, .t_s = 150, .lat_deg = 10.0 + 300 / M_PER_DEG, .lon_deg = 20.0},
+    };
+    struct bf_sim_scored_alert al[2] = {
+        mk("g", BF_SIM_ALERT_INCURSION, 160, 10.0 + 290 / M_PER_DEG, 20.0, true),
+        mk("h", BF_SIM_ALERT_INCURSION, 105, 10.0 + 5 / M_PER_DEG, 20.0, true),
+    };
+    struct bf_sim_score_params p;
+    bf_sim_score_params_default(&p);
+    struct bf_sim_score sc;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(c, 2, T0(), al, 2, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.alerted, 2);
+    CU_ASSERT_EQUAL(sc.duplicates, 0);
+    CU_ASSERT_EQUAL(sc.false_alerts, 0);
+    CU_ASSERT_EQUAL(sc.per_crossing[0].matched, 1);
+    CU_ASSERT_EQUAL(sc.per_crossing[1].matched, 1);
+    CU_ASSERT_STRING_EQUAL(sc.per_crossing[0].alert_id, "h");
+    BF_ASSERT_NEAR(sc.per_crossing[0].lag_s, 5, 1e-6);
+    CU_ASSERT_STRING_EQUAL(sc.per_crossing[1].alert_id, "h");   /* earliest matching: 105 */
+    BF_ASSERT_NEAR(sc.per_crossing[1].lag_s, -45, 1e-6);
+    bf_sim_score_free(&sc);
+}
+
+static void test_distance(void)
+{
+    BF_ASSERT_NEAR(bf_sim_distance_m(0, 0, 1, 0), M_PER_DEG, 1e-6);
+    BF_ASSERT_NEAR(bf_sim_distance_m(46.8, 8.2, 46.8, 8.2), 0, 0);
+    /* along a parallel at 60 deg: half as long */
+    BF_ASSERT_NEAR(bf_sim_distance_m(60, 0, 60, 0.001), M_PER_DEG * 0.001 * 0.5, 0.01);
+}
+
+static CU_TestInfo score_tests[] = {
+    {"alert message parsed", test_parse_example},
+    {"malformed alerts refused", test_parse_malformed},
+    {"operator line", test_format},
+    {"alert log: first report, states, counters", test_log},
+    {"score: alerted, missed, duplicates, false, lags", test_score_main},
+    {"score: radius and window edges", test_score_bounds},
+    {"score: attribution to the nearest crossing", test_score_attribution},
+    {"great-circle distance", test_distance},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+    {"sim score", NULL, NULL, NULL, NULL, score_tests},
+    CU_SUITE_INFO_NULL,
+};
+
+int main(void)
+{
+    return bf_test_main(suites);
+}
