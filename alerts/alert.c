@@ -70,6 +70,7 @@ void bf_alert_params_default(struct bf_alert_params *p)
     *p = (struct bf_alert_params){
         .approach_distance_m = 300,
         .approach_time_s = 120,
+        .rearm_distance_m = 50,
         .min_hits = 5,
         .min_confidence = 0.5,
         .resolve_after_s = 120,

@@ -67,6 +67,7 @@ enum bf_fsync_policy {
 struct bf_alert_params {
     double approach_distance_m;  /* APPROACH when on their side within this of the line; 0: off. default 300 */
     double approach_time_s;      /* ... or predicted to reach it within this; 0: off. default 120 */
+    double rearm_distance_m;     /* INCURSION ends only this far back on their side; default 50 */
     uint32_t min_hits;           /* a track needs this many hits before it may alert; default 5 */
     double min_confidence;       /* below it no alert is raised; default 0.5 */
     double resolve_after_s;      /* live alert without update for this long is RESOLVED; default 120 */

@@ -532,6 +532,9 @@ static void rule_approach(struct bf_alerter *a, struct step_ctx *c)
     if (!is_line(a, s->nearest_line) || s->line_side != -1 ||
         !approaching(a, s->dist_to_line_m, s->time_to_line_s))
         return;
+    /* a track whose incursion on this line is still live is not approaching it */
+    if (live_find(a, key_of(c->trk->id, s->nearest_line, BF_ALERT_INCURSION)))
+        return;
     trigger(a, c, BF_ALERT_APPROACH, s->nearest_line, BF_SEV_MEDIUM, BF_TIME_NONE);
 }
 
@@ -561,7 +564,13 @@ static void follow_up(struct bf_alerter *a, struct step_ctx *c)
         bool ended = false;
         switch (l->a.type) {
         case BF_ALERT_INCURSION:
-            ended = is_line(a, z) && side_of(a, c, z) == -1;   /* back on their side */
+            /* back on their side, and clearly so: a track wobbling on the
+             * line (noise, a group pausing at the fence) stays one incursion */
+            if (is_line(a, z) && side_of(a, c, z) == -1) {
+                double dist, ttl;
+                line_metrics(a, c, z, &dist, &ttl);
+                ended = !(dist <= a->p.rearm_distance_m);
+            }
             break;
         case BF_ALERT_ZONE_ENTRY:
             ended = z < 0 || !(c->step->inside & (UINT64_C(1) << z));
@@ -656,6 +665,7 @@ void bf_alerter_get_stats(const struct bf_alerter *a, struct bf_alerter_stats *o
 static bool params_ok(const struct bf_alert_params *p)
 {
     return isfinite(p->approach_distance_m) && p->approach_distance_m >= 0 &&
+           isfinite(p->rearm_distance_m) && p->rearm_distance_m >= 0 &&
            isfinite(p->approach_time_s) && p->approach_time_s >= 0 && isfinite(p->min_confidence) &&
            p->min_confidence >= 0 && p->min_confidence <= 1 && isfinite(p->resolve_after_s) &&
            p->resolve_after_s >= 0 && isfinite(p->update_min_interval_s) &&

@@ -521,6 +521,9 @@ static int score_and_report(struct run *r, FILE *truthf)
     pthread_mutex_lock(&r->ac->lock);
     struct bf_sim_score sc;
     int rc = bf_sim_score_compute(cr, n_cr, s->start_us, r->ac->log.items, r->ac->log.n, &sp, &sc);
+    if (rc == 0 && (rc = bf_sim_score_targets(&sc, s, cr, n_cr, r->ac->log.items, r->ac->log.n,
+                                              sp.match_radius_m)) < 0)
+        bf_sim_score_free(&sc);
     struct bf_sim_run_info ri = {
         .scenario = s->path, .site = s->site, .exercise = s->exercise,
         .duration_s = r->sim_done_s, .start_us = s->start_us, .seed = s->seed,

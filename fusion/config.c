@@ -73,6 +73,7 @@ static void alert_defaults(struct bf_alert_params *p)
     *p = (struct bf_alert_params){
         .approach_distance_m = 300,
         .approach_time_s = 120,
+        .rearm_distance_m = 50,
         .min_hits = 5,
         .min_confidence = 0.5,
         .resolve_after_s = 120,
@@ -435,7 +436,7 @@ static void load_tracker(struct loader *L, const cJSON *root, struct bf_tracker_
 
 static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_params *a)
 {
-    static const char *const keys[] = {"approach_distance_m", "approach_time_s", "min_hits",
+    static const char *const keys[] = {"approach_distance_m", "approach_time_s", "rearm_distance_m", "min_hits",
                                        "min_confidence", "resolve_after_s", "update_min_interval_s",
                                        "journal", "journal_fsync", "exercise", NULL};
     static const char *const fsync_names[] = {"always", "never", NULL};
@@ -448,6 +449,9 @@ static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_par
         "a number between 0 and 100000 (metres; 0 turns distance alerts off)", &a->approach_distance_m);
     num(L, o, "approach_time_s", false, 0, false, 86400,
         "a number between 0 and 86400 (seconds; 0 turns time-to-line alerts off)", &a->approach_time_s);
+    num(L, o, "rearm_distance_m", false, 0, false, 1e4,
+        "a number between 0 and 10000 (metres back on their side before an INCURSION ends)",
+        &a->rearm_distance_m);
     if (integer(L, o, "min_hits", false, 1, 1000000, "an integer between 1 and 1000000 (hits)", &v))
         a->min_hits = (uint32_t)v;
     num(L, o, "min_confidence", false, 0, false, 1, "a number between 0 and 1", &a->min_confidence);

@@ -114,9 +114,10 @@ static int host_emit(void *ctx, const struct bf_detection *d)
                     e->cfg->engine.queue_capacity, s->scfg.id);
         return BF_EFULL;
     }
-    if (d->kind != BF_MEAS_SCAN)
+    if (d->kind != BF_MEAS_SCAN) {   /* scan markers are bookkeeping, not detections */
         atomic_fetch_add(&s->detections, 1);
-    atomic_fetch_add(&e->received, 1);
+        atomic_fetch_add(&e->received, 1);
+    }
     return 0;
 }
 

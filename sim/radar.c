@@ -26,10 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bf_detection.h"
 #include "core/bf_error.h"
 
 /* Bytes of one detection in the message, with room to spare. */
-#define DET_TEXT_MAX 128
+#define DET_TEXT_MAX 256   /* one plot with its class hint */
 
 struct bf_sim_radar_emu {
     const struct bf_sim_radar *r;
@@ -141,6 +142,37 @@ static bool put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
     return true;
 }
 
+static int class_index(const char *name)
+{
+    for (int k = 0; name && k < BF_CLASS_COUNT; k++)
+        if (strcmp(name, bf_class_names[k]) == 0)
+            return k;
+    return BF_CLASS_UNKNOWN;
+}
+
+/*
+ * The class the radar's classifier names for a plot of true class truth (-1
+ * for clutter): the truth with probability classify_p, else one of person /
+ * vehicle / animal other than the truth; clutter names one of the three.  -1
+ * when the radar does not classify.  Draws only when it classifies, so a
+ * radar without classify_p sees the same random stream as before.
+ */
+static int classify(struct bf_sim_radar_emu *e, int truth)
+{
+    static const int guess[] = {BF_CLASS_PERSON, BF_CLASS_VEHICLE, BF_CLASS_ANIMAL};
+    if (!(e->r->classify_p > 0))
+        return -1;
+    double u = bf_sim_rng_uniform(&e->rng), v = bf_sim_rng_uniform(&e->rng);
+    if (truth >= 0 && u < e->r->classify_p)
+        return truth;
+    int others[3], n = 0;
+    for (int k = 0; k < 3; k++)
+        if (guess[k] != truth)
+            others[n++] = guess[k];
+    int pick = (int)(v * n);
+    return others[pick < n ? pick : n - 1];
+}
+
 /* The truth part of a scan: merge, detect, measure. */
 static void scan_targets(struct bf_sim_radar_emu *e, const struct bf_sim_target_pos *tp, size_t n)
 {
@@ -192,6 +224,7 @@ static void scan_targets(struct bf_sim_radar_emu *e, const struct bf_sim_target_
             .range_m = range < 0 ? 0 : range,
             .bearing_deg = wrap360(true_deg + r->sigma_bearing_deg * g_b),
             .merged = e->count[a],
+            .cls = classify(e, class_index(tp[e->in_range[a]].cls)),
         };
     }
 }
@@ -207,7 +240,8 @@ static void scan_clutter(struct bf_sim_radar_emu *e)
             e->st.clutter_shed++;
             continue;
         }
-        e->plots[e->n_plots++] = (struct bf_sim_plot){.range_m = rr, .bearing_deg = wrap360(b)};
+        e->plots[e->n_plots++] =
+            (struct bf_sim_plot){.range_m = rr, .bearing_deg = wrap360(b), .cls = classify(e, -1)};
         e->st.clutter++;
     }
 }
@@ -230,12 +264,23 @@ int bf_sim_radar_emu_scan(struct bf_sim_radar_emu *e, const struct bf_sim_target
     size_t pos = 0;
     bool ok = put(buf, len, &pos, "{\"sensor\":\"%s\",\"t\":\"%s\",%s\"detections\":[", e->r->id,
                   iso, exercise ? "\"exercise\":true," : "");
-    for (size_t i = 0; ok && i < e->n_plots; i++)
+    for (size_t i = 0; ok && i < e->n_plots; i++) {
+        const struct bf_sim_plot *pl = &e->plots[i];
         ok = put(buf, len, &pos,
                  "%s{\"range_m\":%.1f,\"bearing_deg\":%.3f,\"sigma_range_m\":%g,"
-                 "\"sigma_bearing_deg\":%g}",
-                 i ? "," : "", e->plots[i].range_m, e->plots[i].bearing_deg,
-                 e->r->sigma_range_m, e->r->sigma_bearing_deg);
+                 "\"sigma_bearing_deg\":%g",
+                 i ? "," : "", pl->range_m, pl->bearing_deg, e->r->sigma_range_m,
+                 e->r->sigma_bearing_deg);
+        /* the hint: the named class 0.6, the other five share 0.4 */
+        if (ok && pl->cls >= 0) {
+            ok = put(buf, len, &pos, ",\"class\":{");
+            for (int k = 0; ok && k < BF_CLASS_COUNT; k++)
+                ok = put(buf, len, &pos, "%s\"%s\":%.2f", k ? "," : "", bf_class_names[k],
+                         k == pl->cls ? 0.6 : 0.08);
+            ok = ok && put(buf, len, &pos, "}");
+        }
+        ok = ok && put(buf, len, &pos, "}");
+    }
     ok = ok && put(buf, len, &pos, "]}");
     if (!ok) {
         buf[0] = '\0';

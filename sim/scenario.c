@@ -103,7 +103,7 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
 {
     static const char *const keys[] = {"id", "lat", "lon", "range_m", "scan_period_s", "phase_s",
                                        "pd", "sigma_range_m", "sigma_bearing_deg",
-                                       "clutter_per_scan", "resolution_m", NULL};
+                                       "clutter_per_scan", "resolution_m", "classify_p", NULL};
     if (!cJSON_IsObject(node)) {
         char what[96];
         bf_json_describe(node, what, sizeof what);
@@ -135,6 +135,8 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
                        &r->clutter_per_scan);
     r->resolution_m = 15.0;
     bf_json_get_number(c->doc, c->diag, node, "resolution_m", false, 0, 1e4, &r->resolution_m);
+    r->classify_p = 0.0;
+    bf_json_get_number(c->doc, c->diag, node, "classify_p", false, 0, 1, &r->classify_p);
 }
 
 /* "speed_mps": a number for every leg, or one number per leg. */

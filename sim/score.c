@@ -396,8 +396,13 @@ void bf_sim_score_free(struct bf_sim_score *sc)
         return;
     free(sc->per_crossing);
     free(sc->false_alert_idx);
+    free(sc->cause);
+    free(sc->targets);
     sc->per_crossing = NULL;
     sc->false_alert_idx = NULL;
+    sc->cause = NULL;
+    sc->targets = NULL;
+    sc->n_targets = 0;
 }
 
 /* ---- the scorecard ---------------------------------------------------------- */
@@ -420,6 +425,21 @@ static cJSON *iso_item(bf_time_us t)
     if (bf_time_format_iso(t, iso, sizeof iso) < 0)
         return cJSON_CreateNull();
     return cJSON_CreateString(iso);
+}
+
+/* One word on a target: did the engine do right by it? */
+static const char *verdict(const struct bf_sim_target_verdict *t)
+{
+    if (t->crossed)
+        return t->incursions > 0 ? "crossed, alerted" : "crossed, not alerted";
+    return t->incursions == 0 ? "no incursion: right" : "INCURSION raised: wrong";
+}
+
+/* The target an alert is blamed on (bf_sim_score_targets), or "clutter". */
+static const char *cause_name(const struct bf_sim_score *sc, size_t alert)
+{
+    int v = sc->cause ? sc->cause[alert] : -1;
+    return v >= 0 && (size_t)v < sc->n_targets ? sc->targets[v].key : "clutter";
 }
 
 char *bf_sim_scorecard_json(const struct bf_sim_run_info *ri, const struct bf_sim_crossing *cr,
@@ -495,7 +515,27 @@ char *bf_sim_scorecard_json(const struct bf_sim_run_info *ri, const struct bf_si
             cJSON_AddNumberToObject(e, "track_id", (double)a->track_id);
         else
             cJSON_AddNullToObject(e, "track_id");
+        if (sc->cause)
+            cJSON_AddStringToObject(e, "cause", cause_name(sc, sc->false_alert_idx[k]));
         cJSON_AddItemToArray(fl, e);
+    }
+    if (sc->targets) {
+        cJSON_AddNumberToObject(o, "quiet_incursions", (double)sc->quiet_incursions);
+        cJSON *tl = cJSON_AddArrayToObject(o, "targets");
+        for (size_t v = 0; tl && v < sc->n_targets; v++) {
+            const struct bf_sim_target_verdict *t = &sc->targets[v];
+            cJSON *e = cJSON_CreateObject();
+            if (!e)
+                break;
+            cJSON_AddStringToObject(e, t->is_group ? "group" : "target", t->key);
+            cJSON_AddStringToObject(e, "class", t->cls ? t->cls : "unknown");
+            cJSON_AddNumberToObject(e, "members", t->members);
+            cJSON_AddBoolToObject(e, "crossed", t->crossed);
+            cJSON_AddNumberToObject(e, "incursion_alerts", t->incursions);
+            cJSON_AddNumberToObject(e, "approach_alerts", t->approaches);
+            cJSON_AddStringToObject(e, "verdict", verdict(t));
+            cJSON_AddItemToArray(tl, e);
+        }
     }
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
@@ -543,12 +583,33 @@ void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
         const struct bf_sim_scored_alert *a = &al[sc->false_alert_idx[k]];
         char tm[16];
         hms(a->first_us, tm, sizeof tm);
-        fprintf(f, "  false alert %s at %s, %.5f %.5f, track %lld\n", a->id, tm, a->lat_deg,
-                a->lon_deg, (long long)a->track_id);
+        fprintf(f, "  false alert %s at %s, %.5f %.5f, track %lld, caused by %s\n", a->id, tm,
+                a->lat_deg, a->lon_deg, (long long)a->track_id,
+                cause_name(sc, sc->false_alert_idx[k]));
+    }
+    bool header = false;
+    for (size_t v = 0; v < sc->n_targets; v++) {
+        const struct bf_sim_target_verdict *t = &sc->targets[v];
+        if (t->crossed)
+            continue;
+        if (!header) {
+            fprintf(f, "\n  %-24s %-8s %9s %9s  %s\n", "did not cross", "class", "INCURSION",
+                    "APPROACH", "verdict");
+            header = true;
+        }
+        char name[48];
+        if (t->is_group)
+            snprintf(name, sizeof name, "group %.24s (%u)", t->key, t->members);
+        else
+            snprintf(name, sizeof name, "%.40s", t->key);
+        fprintf(f, "  %-24s %-8s %9u %9u  %s\n", name, t->cls ? t->cls : "?", t->incursions,
+                t->approaches, verdict(t));
     }
     fprintf(f, "\ncrossings %zu: alerted %zu, missed %zu; duplicates %zu; false alerts %zu",
             sc->crossings, sc->alerted, sc->missed, sc->duplicates, sc->false_alerts);
     if (sc->alerted > 0)
         fprintf(f, "; lag mean %+.1f s, max %+.1f s", sc->lag_mean_s, sc->lag_max_s);
+    if (sc->targets)
+        fprintf(f, "; INCURSION for targets that did not cross %zu", sc->quiet_incursions);
     fprintf(f, "\n");
 }

@@ -67,6 +67,8 @@ struct bf_sim_radar {
     double sigma_bearing_deg;
     double clutter_per_scan;      /* mean of the Poisson number of false plots per scan */
     double resolution_m;          /* targets closer than this merge into one plot */
+    double classify_p;            /* a plot's class hint names the true class with this
+                                   * probability; 0: the radar sends no class hints */
 };
 
 struct bf_sim_waypoint {
@@ -140,6 +142,7 @@ struct bf_sim_target_pos {
     bool active;                  /* exists now (started and not yet vanished) */
     double e_m, n_m;
     double ve_mps, vn_mps;
+    const char *cls;              /* the target's class name (borrowed from the scenario) */
 };
 
 /* One true crossing of a border line from their side onto ours. */
@@ -210,6 +213,7 @@ int bf_sim_truth_run(const struct bf_sim_scenario *s, struct bf_sim_crossing **o
 struct bf_sim_plot {
     double range_m, bearing_deg;  /* as sent: noisy, bearing from true north, [0, 360) */
     unsigned merged;              /* targets merged into it; 0 for clutter */
+    int cls;                      /* class the hint names (enum bf_class), -1: no hint */
 };
 
 struct bf_sim_radar_stats {
@@ -349,12 +353,28 @@ struct bf_sim_crossing_score {
     double approach_lead_s;       /* crossing time - earliest matching APPROACH first_time */
 };
 
+/* What each target (or group) of the scenario drew from the engine. */
+struct bf_sim_target_verdict {
+    const char *key;              /* the group name, or the target id (borrowed) */
+    const char *cls;              /* class of its first member */
+    bool is_group;
+    unsigned members;
+    bool crossed;                 /* the truth has a crossing for it */
+    unsigned incursions;          /* INCURSION ids it caused (see bf_sim_score_targets) */
+    unsigned approaches;          /* APPROACH ids it caused */
+};
+
 struct bf_sim_score {
     size_t crossings, alerted, missed, duplicates, false_alerts;
     size_t incursion_alerts, approach_alerts, approach_unmatched;
     struct bf_sim_crossing_score *per_crossing;   /* [crossings], malloc'd */
     size_t *false_alert_idx;                      /* indexes into the alerts, malloc'd */
     double lag_mean_s, lag_max_s;                 /* over alerted crossings; NAN if none */
+    /* filled by bf_sim_score_targets(), else NULL / 0 */
+    int *cause;                                   /* per alert: index in targets, -1 none */
+    struct bf_sim_target_verdict *targets;        /* one per target or group, scenario order */
+    size_t n_targets;
+    size_t quiet_incursions;      /* INCURSION ids caused by targets that never crossed */
 };
 
 /*
@@ -367,6 +387,19 @@ int bf_sim_score_compute(const struct bf_sim_crossing *cr, size_t n_cr, bf_time_
                          const struct bf_sim_scored_alert *al, size_t n_al,
                          const struct bf_sim_score_params *p, struct bf_sim_score *out);
 void bf_sim_score_free(struct bf_sim_score *sc);
+
+/*
+ * Find each scored alert's cause and what every target drew.  The cause of
+ * an INCURSION or APPROACH is the true target nearest to the alert's position
+ * at its first_time, within radius_m (-1 when none is: clutter).  The truth
+ * is replayed from scenario s (no radars) to place the targets.  Targets of
+ * one group form one verdict.  quiet_incursions counts INCURSION ids caused
+ * by targets without a crossing (the vehicle on the border road, the animal,
+ * the walker who turned back).  Returns 0 or BF_ENOMEM / BF_E* from the truth.
+ */
+int bf_sim_score_targets(struct bf_sim_score *sc, const struct bf_sim_scenario *s,
+                         const struct bf_sim_crossing *cr, size_t n_cr,
+                         const struct bf_sim_scored_alert *al, size_t n_al, double radius_m);
 
 /* Great-circle distance in metres (spherical Earth, mean radius). */
 double bf_sim_distance_m(double lat1_deg, double lon1_deg, double lat2_deg, double lon2_deg);

@@ -494,8 +494,10 @@ int bf_sim_truth_advance(struct bf_sim_truth *tr, double t_s)
         }
         tr->step_k++;
     }
-    for (size_t i = 0; i < s->n_targets; i++)
+    for (size_t i = 0; i < s->n_targets; i++) {
         target_at(tr, i, t_s, &tr->pos[i]);
+        tr->pos[i].cls = s->targets[i].cls;
+    }
     tr->now_s = t_s;
     return 0;
 }

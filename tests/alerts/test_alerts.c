@@ -1120,10 +1120,70 @@ static void test_with_real_geo_step(void)
     bf_alerter_destroy(a);
 }
 
+/*
+ * A group that reaches the line and wobbles on it (position noise, a pause at
+ * the fence) crosses it back and forth a dozen times: one INCURSION, no
+ * APPROACH after it; only going back 50 m+ (rearm_distance_m) ends it, and a
+ * second, real crossing afterwards is a second incursion.
+ */
+static void test_wobble_on_line_one_incursion(void)
+{
+    struct sink s;
+    struct bf_alerter *a = mk_alerter(&s);
+    struct bf_geo_track_state gs;
+    memset(&gs, 0, sizeof gs);
+    struct bf_track t;
+    trk_init(&t, 7, T0, -10, 20, 1, 0);
+    static const double e_at[] = {-5, 2, -3, 4, -1, 3, -4, 1, -2, 5, -6, 2, -3, 8, 12};
+    for (size_t k = 0; k < sizeof e_at / sizeof e_at[0]; k++) {
+        double prev = t.x[0];
+        trk_move(&t, 1.0);
+        t.x[0] = e_at[k];
+        t.x[2] = e_at[k] - prev;
+        t.hist[(t.hist_head + t.hist_len - 1) % BF_TRACK_HIST].e_m = t.x[0];
+        struct bf_geo_step st;
+        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
+        CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st), 0);
+    }
+    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 1);
+    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_RESOLVED), 0);
+    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_NEW), 1);   /* before the line */
+    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 1);
+
+    /* back to their side, 60 m out: the incursion ends */
+    t.x[2] = -20;
+    for (int k = 0; k < 4; k++) {
+        trk_move(&t, 1.0);
+        struct bf_geo_step st;
+        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
+        CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st), 0);
+    }
+    BF_ASSERT_NEAR(t.x[0], -68, 1e-9);
+    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_RESOLVED), 1);
+    /* and crosses again: a new incursion with a new id */
+    t.x[2] = 20;
+    for (int k = 0; k < 5; k++) {
+        trk_move(&t, 1.0);
+        struct bf_geo_step st;
+        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
+        CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st), 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 2);
+    const char *ids[2];
+    int n = 0;
+    for (int i = 0; i < s.n && n < 2; i++)
+        if (s.r[i].a.type == BF_ALERT_INCURSION && s.r[i].a.state == BF_ALERT_NEW)
+            ids[n++] = s.r[i].a.id;
+    CU_ASSERT_STRING_NOT_EQUAL(ids[0], ids[1]);
+    CU_ASSERT_TRUE(bf_alerter_check(a));
+    bf_alerter_destroy(a);
+}
+
 static CU_TestInfo tests[] = {
     {"uuid5 known answers", test_uuid5_known_answer},
     {"ids stable and distinct", test_ids_stable},
     {"incursion raised once, then updated", test_incursion_once_then_updates},
+    {"wobble on the line is one incursion", test_wobble_on_line_one_incursion},
     {"UPDATED rate limit", test_update_rate_limit},
     {"update interval 0 publishes all", test_update_interval_zero},
     {"incursion critical on a severity 4 line", test_incursion_critical},

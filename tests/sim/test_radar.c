@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "bf_test.h"
+#include "core/bf_detection.h"
 #include "core/bf_error.h"
 #include "geo/geo.h"
 #include "sim/sim.h"
@@ -315,6 +316,72 @@ static void test_message(void)
     bf_sim_radar_emu_destroy(e);
 }
 
+/*
+ * classify_p 0.75: a vehicle's plots name "vehicle" three times in four, the
+ * rest person or animal; the message carries the hint; clutter names one of
+ * the three; classify_p 0 sends no hint at all.
+ */
+static void test_class_hints(void)
+{
+    struct bf_sim_radar r = radar(1.0, 10, 0.2, 0, 20);
+    r.classify_p = 0.75;
+    struct bf_sim_radar_emu *e;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_radar_emu_create(&r, 31, 1, 1, &e), 0);
+    size_t cap = 1 << 16;   /* more than either emulator below needs */
+    CU_ASSERT_TRUE_FATAL(cap >= bf_sim_radar_emu_msg_max(e));
+    char *m = malloc(cap);
+    struct bf_sim_target_pos tp = {.active = true, .e_m = 800, .n_m = -400, .cls = "vehicle"};
+    int named[BF_CLASS_COUNT] = {0};
+    for (int k = 0; k < 2000; k++) {
+        size_t len;
+        CU_ASSERT_EQUAL_FATAL(bf_sim_radar_emu_scan(e, &tp, 1, t0() + k * BF_US_PER_S, false, m,
+                                                    cap, &len), 0);
+        size_t np;
+        const struct bf_sim_plot *p = bf_sim_radar_emu_plots(e, &np);
+        CU_ASSERT_EQUAL_FATAL(np, 1);
+        CU_ASSERT_TRUE_FATAL(p[0].cls >= 0 && p[0].cls < BF_CLASS_COUNT);
+        named[p[0].cls]++;
+        if (k == 0) {
+            cJSON *j = cJSON_Parse(m);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+            const cJSON *c = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "detections"), 0), "class");
+            CU_ASSERT_TRUE_FATAL(cJSON_IsObject(c));
+            CU_ASSERT_EQUAL(cJSON_GetArraySize(c), BF_CLASS_COUNT);
+            BF_ASSERT_NEAR(cJSON_GetObjectItem(c, bf_class_names[p[0].cls])->valuedouble, 0.6, 0);
+            BF_ASSERT_NEAR(cJSON_GetObjectItem(c, "aircraft")->valuedouble, 0.08, 0);
+            cJSON_Delete(j);
+        }
+    }
+    CU_ASSERT_TRUE(named[BF_CLASS_VEHICLE] >= 1430 && named[BF_CLASS_VEHICLE] <= 1570);
+    CU_ASSERT_TRUE(named[BF_CLASS_PERSON] >= 180 && named[BF_CLASS_PERSON] <= 320);
+    CU_ASSERT_TRUE(named[BF_CLASS_ANIMAL] >= 180 && named[BF_CLASS_ANIMAL] <= 320);
+    CU_ASSERT_EQUAL(named[BF_CLASS_PERSON] + named[BF_CLASS_ANIMAL] + named[BF_CLASS_VEHICLE], 2000);
+    bf_sim_radar_emu_destroy(e);
+
+    /* clutter names one of the three; no classify_p: no hint */
+    struct bf_sim_radar rc = radar(1.0, 10, 0.2, 20, 20);
+    rc.classify_p = 0.9;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_radar_emu_create(&rc, 5, 1, 0, &e), 0);
+    size_t len, np;
+    CU_ASSERT_EQUAL(bf_sim_radar_emu_scan(e, NULL, 0, t0(), false, m, cap, &len), 0);
+    const struct bf_sim_plot *p = bf_sim_radar_emu_plots(e, &np);
+    CU_ASSERT_TRUE(np > 5);
+    for (size_t i = 0; i < np; i++)
+        CU_ASSERT_TRUE(p[i].cls == BF_CLASS_PERSON || p[i].cls == BF_CLASS_VEHICLE ||
+                       p[i].cls == BF_CLASS_ANIMAL);
+    bf_sim_radar_emu_destroy(e);
+    rc.classify_p = 0;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_radar_emu_create(&rc, 5, 1, 0, &e), 0);
+    CU_ASSERT_EQUAL(bf_sim_radar_emu_scan(e, NULL, 0, t0(), false, m, cap, &len), 0);
+    p = bf_sim_radar_emu_plots(e, &np);
+    CU_ASSERT_TRUE(np > 5);
+    for (size_t i = 0; i < np; i++)
+        CU_ASSERT_EQUAL(p[i].cls, -1);
+    CU_ASSERT_PTR_NULL(strstr(m, "class"));
+    bf_sim_radar_emu_destroy(e);
+    free(m);
+}
+
 static CU_TestInfo radar_tests[] = {
     {"same seed: byte-identical messages", test_identical_bytes},
     {"pd 0.9 over 1000 looks", test_pd},
@@ -323,6 +390,7 @@ static CU_TestInfo radar_tests[] = {
     {"bearing from true north", test_true_north},
     {"clutter: Poisson count, uniform over the disc", test_clutter},
     {"batch message format", test_message},
+    {"class hints from the radar's classifier", test_class_hints},
     CU_TEST_INFO_NULL,
 };
 

@@ -12,6 +12,7 @@
 #include "bf_test.h"
 #include "core/bf_error.h"
 #include "sim/sim.h"
+#include "sim_fixture.h"
 
 /* Metres per degree of latitude on the scoring sphere (R = 6371008.8 m). */
 #define M_PER_DEG (6371008.8 * M_PI / 180.0)
@@ -373,6 +374,97 @@ static void test_score_attribution(void)
     bf_sim_score_free(&sc);
 }
 
+/*
+ * Causes and verdicts on the straight test border: a walker crosses; a truck
+ * on the road 200 m short of the line and a group of two at the fence do not.
+ * An INCURSION by the walker's crossing, one on the truck (wrong: a quiet
+ * target), an APPROACH by the group and an INCURSION in the middle of nowhere
+ * (clutter).
+ */
+static void test_score_targets(void)
+{
+    char targets[1024];
+    snprintf(targets, sizeof targets,
+             "[{\"id\": \"w\", \"class\": \"person\", \"waypoints\": [%s, %s], \"speed_mps\": 2},"
+             " {\"id\": \"truck\", \"class\": \"vehicle\", \"waypoints\": [%s, %s], \"speed_mps\": 10},"
+             " {\"id\": \"g1\", \"class\": \"person\", \"group\": \"g\", \"waypoints\": [%s, %s],"
+             "  \"speed_mps\": 1},"
+             " {\"id\": \"g2\", \"class\": \"person\", \"group\": \"g\", \"waypoints\": [%s, %s],"
+             "  \"speed_mps\": 1}]",
+             fx_pt(0, -1000), fx_pt(0, 1000), fx_pt(-3000, -200), fx_pt(3000, -200),
+             fx_pt(2000, -1500), fx_pt(2000, -1000), fx_pt(2005, -1500), fx_pt(2005, -1000));
+    char *text = fx_scenario_text(NULL, targets, 700);
+    struct bf_sim_scenario *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(fx_parse(text, &s, NULL), 0);
+    free(text);
+    struct bf_sim_crossing *cr;
+    size_t n_cr;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_truth_run(s, &cr, &n_cr), 0);
+    CU_ASSERT_EQUAL_FATAL(n_cr, 1);
+    BF_ASSERT_NEAR(cr[0].t_s, 500, 0.01);
+
+    struct bf_sim_scored_alert al[4];
+    double lat, lon;
+    fx_ll(0, 10, &lat, &lon);
+    al[0] = mk("I1", BF_SIM_ALERT_INCURSION, 505, lat, lon, true);
+    fx_ll(-2000, -190, &lat, &lon);   /* the truck at t = 100 */
+    al[1] = mk("I2", BF_SIM_ALERT_INCURSION, 100, lat, lon, true);
+    fx_ll(2003, -1290, &lat, &lon);   /* the group at t = 200 */
+    al[2] = mk("A1", BF_SIM_ALERT_APPROACH, 200, lat, lon, true);
+    fx_ll(-4500, 3000, &lat, &lon);
+    al[3] = mk("I3", BF_SIM_ALERT_INCURSION, 250, lat, lon, true);
+    for (int i = 0; i < 4; i++)   /* mk() counts from T0(): move to the scenario's start */
+        al[i].first_us = al[i].first_us - T0() + s->start_us;
+
+    struct bf_sim_score_params p;
+    bf_sim_score_params_default(&p);
+    struct bf_sim_score sc;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(cr, n_cr, s->start_us, al, 4, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.alerted, 1);
+    CU_ASSERT_EQUAL(sc.false_alerts, 2);
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_targets(&sc, s, cr, n_cr, al, 4, p.match_radius_m), 0);
+    CU_ASSERT_EQUAL_FATAL(sc.n_targets, 3);
+    CU_ASSERT_STRING_EQUAL(sc.targets[0].key, "w");
+    CU_ASSERT_TRUE(sc.targets[0].crossed);
+    CU_ASSERT_EQUAL(sc.targets[0].incursions, 1);
+    CU_ASSERT_STRING_EQUAL(sc.targets[1].key, "truck");
+    CU_ASSERT_STRING_EQUAL(sc.targets[1].cls, "vehicle");
+    CU_ASSERT_FALSE(sc.targets[1].crossed);
+    CU_ASSERT_EQUAL(sc.targets[1].incursions, 1);
+    CU_ASSERT_STRING_EQUAL(sc.targets[2].key, "g");
+    CU_ASSERT_TRUE(sc.targets[2].is_group);
+    CU_ASSERT_EQUAL(sc.targets[2].members, 2);
+    CU_ASSERT_EQUAL(sc.targets[2].incursions, 0);
+    CU_ASSERT_EQUAL(sc.targets[2].approaches, 1);
+    CU_ASSERT_EQUAL(sc.quiet_incursions, 1);
+    CU_ASSERT_EQUAL(sc.cause[0], 0);
+    CU_ASSERT_EQUAL(sc.cause[1], 1);
+    CU_ASSERT_EQUAL(sc.cause[2], 2);
+    CU_ASSERT_EQUAL(sc.cause[3], -1);
+
+    struct bf_sim_run_info ri = {.scenario = "t", .site = "test", .start_us = s->start_us};
+    char *json = bf_sim_scorecard_json(&ri, cr, n_cr, al, &sc);
+    cJSON *j = cJSON_Parse(json);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(j, "quiet_incursions")->valueint, 1);
+    const cJSON *fl = cJSON_GetObjectItem(j, "false_alert_list");
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(fl), 2);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(fl, 0), "cause")->valuestring, "truck");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(fl, 1), "cause")->valuestring, "clutter");
+    const cJSON *tl = cJSON_GetObjectItem(j, "targets");
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(tl), 3);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(tl, 1), "verdict")->valuestring,
+                           "INCURSION raised: wrong");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(tl, 2), "verdict")->valuestring,
+                           "no incursion: right");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(tl, 2), "group")->valuestring, "g");
+    cJSON_Delete(j);
+    free(json);
+    bf_sim_score_free(&sc);
+    free(cr);
+    bf_sim_scenario_destroy(s);
+}
+
 static void test_distance(void)
 {
     BF_ASSERT_NEAR(bf_sim_distance_m(0, 0, 1, 0), M_PER_DEG, 1e-6);
@@ -382,6 +474,7 @@ static void test_distance(void)
 }
 
 static CU_TestInfo score_tests[] = {
+    {"causes and per-target verdicts", test_score_targets},
     {"alert message parsed", test_parse_example},
     {"malformed alerts refused", test_parse_malformed},
     {"operator line", test_format},
