@@ -295,9 +295,12 @@ static int print_check(const struct bf_sim_scenario *s)
     for (size_t i = 0; i < s->n_radars; i++) {
         const struct bf_sim_radar *r = &s->radars[i];
         printf("radar %-12s %.5f %.5f  range %.0f m, scan %.2f s (phase %.2f), pd %.2f, "
-               "sigma %.0f m / %.2f deg, clutter %.1f/scan, resolution %.0f m\n",
+               "sigma %.0f m / %.2f deg, clutter %.1f/scan, resolution %.0f m",
                r->id, r->lat_deg, r->lon_deg, r->range_m, r->scan_period_s, r->phase_s, r->pd,
                r->sigma_range_m, r->sigma_bearing_deg, r->clutter_per_scan, r->resolution_m);
+        if (r->classify_p > 0)
+            printf(", classifies %.0f%%", 100.0 * r->classify_p);
+        printf("\n");
     }
     for (size_t i = 0; i < s->n_targets; i++) {
         const struct bf_sim_target *t = &s->targets[i];

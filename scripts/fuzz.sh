@@ -8,9 +8,9 @@ cd "$root"
 secs=${1:-20}
 CC=clang cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBF_FUZZ=ON -DBF_TESTS=OFF >/dev/null
-cmake --build "$root/build-fuzz" -j"$(nproc)" --target fuzz_detjson
+cmake --build "$root/build-fuzz" -j"$(nproc)" --target fuzz_detjson fuzz_simalert
 mkdir -p out/fuzz
-for h in detjson; do
+for h in detjson simalert; do
   work=$(mktemp -d)
   cp tests/fuzz/corpus/$h/* "$work/"
   echo "== fuzz_$h for ${secs}s"

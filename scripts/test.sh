@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, run every test, then
 # build again with AddressSanitizer + UndefinedBehaviorSanitizer and run again.
-# Usage: scripts/test.sh [--no-sanitize]
+# Finally each libFuzzer harness runs for a short while (scripts/fuzz.sh).
+# Usage: scripts/test.sh [--no-sanitize] [--no-fuzz]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 sanitize=1
+fuzz=1
 for a in "$@"; do
   case "$a" in
     --no-sanitize) sanitize=0 ;;
-    -h|--help) echo "usage: scripts/test.sh [--no-sanitize]"; exit 0 ;;
+    --no-fuzz) fuzz=0 ;;
+    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scripts/test.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -18,16 +21,31 @@ export PATH="$PATH:/usr/sbin:/sbin"
 scripts/bootstrap.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# Run one build's tests; print the CUnit summaries whatever the outcome.
+run_tests() {
+  local dir=$1 rc=0
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" || rc=$?
+  echo
+  scripts/cunit-summary.sh "$dir" || true
+  return $rc
+}
+
 echo "== build (RelWithDebInfo, -Werror)"
 scripts/build.sh "$root/build"
+
 echo "== tests"
-ctest --test-dir "$root/build" --output-on-failure -j"$jobs"
+run_tests "$root/build"
 
 if [ "$sanitize" = 1 ]; then
   echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
   scripts/build.sh "$root/build-asan" -DBF_SANITIZE=ON
   echo "== tests under sanitizers"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_tests "$root/build-asan"
+fi
+if [ "$fuzz" = 1 ]; then
+  echo "== fuzzing (10 s per harness)"
+  scripts/fuzz.sh 10
 fi
 echo "== all tests passed"
