@@ -48,6 +48,13 @@ struct bf_clock {
 bf_time_us bf_clock_realtime(void *ctx);
 bf_time_us bf_clock_monotonic(void *ctx);
 
+/*
+ * The CLOCK_REALTIME instant timeout_ms from now, as pthread_cond_timedwait()
+ * wants its deadline.
+ */
+struct timespec;
+void bf_deadline_after_ms(int timeout_ms, struct timespec *out);
+
 /* A struct bf_clock reading CLOCK_REALTIME. */
 extern const struct bf_clock bf_clock_wall;
 

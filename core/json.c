@@ -941,6 +941,27 @@ static int find(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON
     return BF_ENOTFOUND;
 }
 
+/*
+ * find() and a type check: 0 with *item of the type is() accepts; 1 when
+ * absent and optional; BF_EINVAL reported as "expected <what>, got ..." when
+ * of another type; find()'s errors otherwise.
+ */
+static int find_typed(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *obj,
+                      const char *key, bool required, cJSON_bool (*is)(const cJSON *const),
+                      const char *what, const cJSON **item)
+{
+    int r = find(doc, diag, obj, key, required, item);
+    if (r != 0)
+        return r;
+    if (!is(*item)) {
+        char got[96];
+        bf_json_describe(*item, got, sizeof got);
+        bf_json_errorf(doc, diag, *item, "expected %s, got %s", what, got);
+        return BF_EINVAL;
+    }
+    return 0;
+}
+
 static bool unbounded_hi(double max) { return isinf(max) || max >= DBL_MAX; }
 static bool unbounded_lo(double min) { return isinf(min) || min <= -DBL_MAX; }
 
@@ -948,15 +969,10 @@ int bf_json_get_number(const struct bf_json_doc *doc, struct bf_diag *diag, cons
                        const char *key, bool required, double min, double max, double *out)
 {
     const cJSON *it;
-    int r = find(doc, diag, obj, key, required, &it);
+    int r = find_typed(doc, diag, obj, key, required, cJSON_IsNumber, "a number", &it);
     if (r != 0)
         return r;
     char got[96];
-    if (!cJSON_IsNumber(it)) {
-        bf_json_describe(it, got, sizeof got);
-        bf_json_errorf(doc, diag, it, "expected a number, got %s", got);
-        return BF_EINVAL;
-    }
     double v = it->valuedouble;
     number_text(doc, it, got, sizeof got);
     if (!isfinite(v)) {
@@ -983,15 +999,10 @@ int bf_json_get_int(const struct bf_json_doc *doc, struct bf_diag *diag, const c
                     const char *key, bool required, int64_t min, int64_t max, int64_t *out)
 {
     const cJSON *it;
-    int r = find(doc, diag, obj, key, required, &it);
+    int r = find_typed(doc, diag, obj, key, required, cJSON_IsNumber, "an integer", &it);
     if (r != 0)
         return r;
     char got[96];
-    if (!cJSON_IsNumber(it)) {
-        bf_json_describe(it, got, sizeof got);
-        bf_json_errorf(doc, diag, it, "expected an integer, got %s", got);
-        return BF_EINVAL;
-    }
     number_text(doc, it, got, sizeof got);
     int64_t v = 0;
     bool in_int64 = true;
@@ -1034,15 +1045,9 @@ int bf_json_get_bool(const struct bf_json_doc *doc, struct bf_diag *diag, const 
                      const char *key, bool required, bool *out)
 {
     const cJSON *it;
-    int r = find(doc, diag, obj, key, required, &it);
+    int r = find_typed(doc, diag, obj, key, required, cJSON_IsBool, "true or false", &it);
     if (r != 0)
         return r;
-    if (!cJSON_IsBool(it)) {
-        char got[96];
-        bf_json_describe(it, got, sizeof got);
-        bf_json_errorf(doc, diag, it, "expected true or false, got %s", got);
-        return BF_EINVAL;
-    }
     *out = cJSON_IsTrue(it);
     return 0;
 }
@@ -1051,15 +1056,9 @@ int bf_json_get_string(const struct bf_json_doc *doc, struct bf_diag *diag, cons
                        const char *key, bool required, const char **out)
 {
     const cJSON *it;
-    int r = find(doc, diag, obj, key, required, &it);
+    int r = find_typed(doc, diag, obj, key, required, cJSON_IsString, "a string", &it);
     if (r != 0)
         return r;
-    if (!cJSON_IsString(it) || !it->valuestring) {
-        char got[96];
-        bf_json_describe(it, got, sizeof got);
-        bf_json_errorf(doc, diag, it, "expected a string, got %s", got);
-        return BF_EINVAL;
-    }
     if (it->valuestring[0] == '\0') {
         bf_json_errorf(doc, diag, it, "expected a non-empty string, got \"\"");
         return BF_EINVAL;
@@ -1163,34 +1162,20 @@ int bf_json_get_object(const struct bf_json_doc *doc, struct bf_diag *diag, cons
                        const char *key, bool required, const cJSON **out)
 {
     const cJSON *it;
-    int r = find(doc, diag, obj, key, required, &it);
-    if (r != 0)
-        return r;
-    if (!cJSON_IsObject(it)) {
-        char got[96];
-        bf_json_describe(it, got, sizeof got);
-        bf_json_errorf(doc, diag, it, "expected an object {...}, got %s", got);
-        return BF_EINVAL;
-    }
-    *out = it;
-    return 0;
+    int r = find_typed(doc, diag, obj, key, required, cJSON_IsObject, "an object {...}", &it);
+    if (r == 0)
+        *out = it;   /* untouched unless found and right */
+    return r;
 }
 
 int bf_json_get_array(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *obj,
                       const char *key, bool required, const cJSON **out)
 {
     const cJSON *it;
-    int r = find(doc, diag, obj, key, required, &it);
-    if (r != 0)
-        return r;
-    if (!cJSON_IsArray(it)) {
-        char got[96];
-        bf_json_describe(it, got, sizeof got);
-        bf_json_errorf(doc, diag, it, "expected an array [...], got %s", got);
-        return BF_EINVAL;
-    }
-    *out = it;
-    return 0;
+    int r = find_typed(doc, diag, obj, key, required, cJSON_IsArray, "an array [...]", &it);
+    if (r == 0)
+        *out = it;   /* untouched unless found and right */
+    return r;
 }
 
 int bf_json_check_keys(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *obj,

@@ -37,6 +37,7 @@
 
 #include "core/bf_error.h"
 #include "core/bf_log.h"
+#include "core/bf_time.h"
 
 #define MQTT_LOG "mqtt"
 #define MAX_SUBS 64
@@ -252,6 +253,22 @@ static int start_connect(struct bf_mqtt *m)
     return 0;
 }
 
+/* Free what create() copied (the password wiped first), the locks and m. */
+static void free_client(struct bf_mqtt *m)
+{
+    if (m->password)
+        memset(m->password, 0, strlen(m->password));
+    free(m->url);
+    free(m->client_id);
+    free(m->username);
+    free(m->password);
+    free(m->will_topic);
+    free(m->will_payload);
+    pthread_mutex_destroy(&m->lock);
+    pthread_cond_destroy(&m->cond);
+    free(m);
+}
+
 int bf_mqtt_create(const struct bf_mqtt_options *opt, struct bf_mqtt **out)
 {
     *out = NULL;
@@ -299,15 +316,7 @@ int bf_mqtt_create(const struct bf_mqtt_options *opt, struct bf_mqtt **out)
 out_destroy:
     MQTTAsync_destroy(&m->client);
 out_free:
-    free(m->url);
-    free(m->client_id);
-    free(m->username);
-    free(m->password);
-    free(m->will_topic);
-    free(m->will_payload);
-    pthread_mutex_destroy(&m->lock);
-    pthread_cond_destroy(&m->cond);
-    free(m);
+    free_client(m);
     return BF_ECONN;
 }
 
@@ -329,17 +338,7 @@ void bf_mqtt_destroy(struct bf_mqtt *m)
     MQTTAsync_destroy(&m->client);
     for (size_t i = 0; i < m->n_subs; i++)
         free(m->subs[i].filter);
-    if (m->password)
-        memset(m->password, 0, strlen(m->password));
-    free(m->url);
-    free(m->client_id);
-    free(m->username);
-    free(m->password);
-    free(m->will_topic);
-    free(m->will_payload);
-    pthread_mutex_destroy(&m->lock);
-    pthread_cond_destroy(&m->cond);
-    free(m);
+    free_client(m);
 }
 
 int bf_mqtt_subscribe(struct bf_mqtt *m, const char *filter, int qos, bf_mqtt_msg_fn fn, void *ctx)
@@ -396,13 +395,7 @@ int bf_mqtt_publish(struct bf_mqtt *m, const char *topic, const void *payload, s
 static struct timespec deadline_after(int timeout_ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    bf_deadline_after_ms(timeout_ms, &ts);
     return ts;
 }
 

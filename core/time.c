@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <time.h>
 
 #include "core/bf_error.h"
 
@@ -132,6 +133,17 @@ bf_time_us bf_clock_monotonic(void *ctx)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (bf_time_us)ts.tv_sec * BF_US_PER_S + ts.tv_nsec / 1000;
+}
+
+void bf_deadline_after_ms(int timeout_ms, struct timespec *out)
+{
+    clock_gettime(CLOCK_REALTIME, out);
+    out->tv_sec += timeout_ms / 1000;
+    out->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (out->tv_nsec >= 1000000000L) {
+        out->tv_sec++;
+        out->tv_nsec -= 1000000000L;
+    }
 }
 
 const struct bf_clock bf_clock_wall = {.now = bf_clock_realtime, .ctx = NULL};

@@ -16,11 +16,10 @@
  * (paths resolved against the config file's folder, the default MQTT client
  * id) are kept in a list and freed by bf_config_destroy().
  *
- * The defaults of the "tracker" and "alerts" sections are filled here from
- * the values documented in tracks/tracks.h and alerts/alerts.h (they equal
- * bf_tracker_params_default() / bf_alert_params_default(), except that the
- * journal defaults to "journal.jsonl" beside the configuration), so that the
- * loader does not depend on those modules at link time.
+ * The defaults of the "tracker" and "alerts" sections are the modules' own,
+ * bf_tracker_params_default() and bf_alert_params_default(), so they are
+ * written down once; only the journal differs: "journal.jsonl" beside the
+ * configuration.
  */
 #include "fusion/config.h"
 
@@ -50,39 +49,6 @@ struct loader {
 };
 
 /* ---- defaults ------------------------------------------------------------- */
-
-static void tracker_defaults(struct bf_tracker_params *p)
-{
-    *p = (struct bf_tracker_params){
-        .q_accel_mps2 = 0.5,
-        .gate_sigma = 3.0,
-        .confirm_m = 3,
-        .confirm_n = 4,
-        .delete_misses = 5,
-        .delete_misses_tentative = 2,
-        .init_speed_sigma_mps = 5.0,
-        .max_speed_mps = 60.0,
-        .max_pos_sigma_m = 500.0,
-        .max_tracks = 10000,
-        .clutter_density = 1e-6,
-    };
-}
-
-static void alert_defaults(struct bf_alert_params *p)
-{
-    *p = (struct bf_alert_params){
-        .approach_distance_m = 300,
-        .approach_time_s = 120,
-        .rearm_distance_m = 50,
-        .min_hits = 5,
-        .min_confidence = 0.5,
-        .resolve_after_s = 120,
-        .update_min_interval_s = 5,
-        .journal_path = NULL,   /* set to "journal.jsonl" beside the config by the loader */
-        .journal_fsync = BF_FSYNC_ALWAYS,
-        .exercise = false,
-    };
-}
 
 static void engine_defaults(struct bf_engine_params *p)
 {
@@ -565,8 +531,8 @@ int bf_config_load(const char *path, struct bf_config **out, struct bf_diag *dia
     c->log_level = BF_LOG_INFO;
     c->mqtt.url = MQTT_URL_DEFAULT;
     c->mqtt.keepalive_s = MQTT_KEEPALIVE_S_DEFAULT;
-    tracker_defaults(&c->tracker);
-    alert_defaults(&c->alerts);
+    bf_tracker_params_default(&c->tracker);
+    bf_alert_params_default(&c->alerts);
     c->alerts.journal_path = resolve(&L, JOURNAL_DEFAULT);
     engine_defaults(&c->engine);
 

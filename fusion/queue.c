@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/bf_error.h"
+#include "core/bf_time.h"
 #include "fusion/ingest.h"
 
 struct bf_ingest_queue {
@@ -75,13 +76,7 @@ size_t bf_ingest_queue_pop(struct bf_ingest_queue *q, struct bf_detection *out, 
     pthread_mutex_lock(&q->lock);
     if (q->count == 0 && timeout_ms > 0 && !q->woken) {
         struct timespec dl;
-        clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_sec += timeout_ms / 1000;
-        dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
+        bf_deadline_after_ms(timeout_ms, &dl);
         while (q->count == 0 && !q->woken)
             if (pthread_cond_timedwait(&q->nonempty, &q->lock, &dl) != 0)
                 break;
