@@ -116,6 +116,14 @@ void bf_predict_cv(const double x[4], const double P[16], double dt_s, double q_
 int bf_innovation(const double x[4], const double P[16], const struct bf_detection *d,
                   double nu[3], double S[9], int *dim);
 
+/*
+ * The same, also giving the measurement Jacobian H (dim x 4, row-major, at
+ * x) and the measurement covariance R (dim x dim) used: what a PDA/JPDA or
+ * IMM update needs beyond the innovation.
+ */
+int bf_innovation_h(const double x[4], const double P[16], const struct bf_detection *d,
+                    double nu[3], double S[9], double H[12], double R[9], int *dim);
+
 /* Squared Mahalanobis distance nu' S^-1 nu; INFINITY if S is singular. */
 double bf_mahalanobis2(const double nu[3], const double S[9], int dim);
 

@@ -234,6 +234,18 @@ int bf_innovation(const double x[4], const double P[16], const struct bf_detecti
 }
 
 /* nu' S^-1 nu for dim in 1..3; INFINITY when S is not positive definite. */
+int bf_innovation_h(const double x[4], const double P[16], const struct bf_detection *d,
+                    double nu[3], double S[9], double H[12], double R[9], int *dim)
+{
+    if (!nu || !S || !H || !R || !dim)
+        return BF_EINVAL;
+    int n = innovation(x, P, d, nu, S, H, R);
+    if (n < 0)
+        return n;
+    *dim = n;
+    return 0;
+}
+
 double bf_mahalanobis2(const double nu[3], const double S[9], int dim)
 {
     if (!nu || !S || dim < 1 || dim > 3)
