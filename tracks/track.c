@@ -45,6 +45,17 @@ void bf_tracker_params_default(struct bf_tracker_params *p)
     p->max_pos_sigma_m = 500.0;
     p->max_tracks = 10000;
     p->clutter_density = 1e-6;
+    p->motion = BF_MOTION_CV;
+    p->ct_turn_rate_dps = 6.0;
+    p->imm_p_stay = 0.95;
+    for (int c = 0; c < BF_CLASS_COUNT; c++)
+        p->q_by_class[c] = 0.0;
+    p->associator = BF_ASSOC_GNN;
+    p->confirm = BF_CONFIRM_M_OF_N;
+    p->pd = 0.9;
+    p->confirm_llr = 6.9;
+    p->delete_llr_drop = 6.9;
+    p->max_cluster = 4096;
 }
 
 /*

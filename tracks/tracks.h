@@ -43,6 +43,27 @@ enum bf_track_status {
 /* "tentative", "confirmed", "coasting", "deleted" */
 const char *bf_track_status_name(enum bf_track_status s);
 
+/* Motion model of the predictor (docs/motion.md). */
+enum bf_motion_model {
+    BF_MOTION_CV = 0,             /* constant velocity */
+    BF_MOTION_CT,                 /* coordinated turn */
+    BF_MOTION_IMM,                /* interacting multiple models over CV and CT */
+};
+
+/* Data associator (docs/tracking.md). */
+enum bf_associator {
+    BF_ASSOC_GNN = 0,             /* global nearest neighbour, exact per cluster */
+    BF_ASSOC_JPDA,                /* joint probabilistic data association */
+};
+
+/* How a tentative track is confirmed. */
+enum bf_confirm_rule {
+    BF_CONFIRM_M_OF_N = 0,        /* confirm_m hits in the first confirm_n opportunities */
+    BF_CONFIRM_SCORE,             /* log-likelihood-ratio track score above confirm_llr */
+};
+
+#define BF_MAX_MODES 3            /* IMM modes at most */
+
 /* Tracker parameters (parsed from the config's "tracker" section). */
 struct bf_tracker_params {
     double q_accel_mps2;          /* CV process noise: white-acceleration std (m/s^2); default 0.5 */
@@ -55,7 +76,20 @@ struct bf_tracker_params {
     double max_speed_mps;         /* gate limit on implied speed; default 60 */
     double max_pos_sigma_m;       /* delete when position std exceeds this; default 500 */
     uint32_t max_tracks;          /* track pool size; default 10000 */
-    double clutter_density;       /* false detections per m^2 per scan (score, later); default 1e-6 */
+    double clutter_density;       /* false detections per m^2 per scan (score, JPDA); default 1e-6 */
+    /* predictor (docs/motion.md) */
+    enum bf_motion_model motion;  /* default BF_MOTION_CV */
+    double ct_turn_rate_dps;      /* CT / IMM turn rate magnitude, degrees per second; default 6 */
+    double imm_p_stay;            /* IMM: probability of staying in a mode per second; default 0.95 */
+    double q_by_class[BF_CLASS_COUNT]; /* process noise std per class (m/s^2); 0: q_accel_mps2 */
+    /* associator and track management (docs/tracking.md) */
+    enum bf_associator associator;/* default BF_ASSOC_GNN */
+    enum bf_confirm_rule confirm; /* default BF_CONFIRM_M_OF_N */
+    double pd;                    /* detection probability for scores and JPDA; default 0.9 */
+    double confirm_llr;           /* BF_CONFIRM_SCORE: confirm above this score; default 6.9 (ln 1000) */
+    double delete_llr_drop;       /* delete when the score falls this far below its peak; default 6.9 */
+    uint32_t max_cluster;         /* tracks + detections per exact cluster solve; larger ones
+                                   * are split greedily and counted; default 4096 */
 };
 
 /* Fill p with the defaults above. */
@@ -95,6 +129,12 @@ struct bf_track {
     double P[16];                /* row-major 4x4 */
     uint64_t sensors;            /* bit i: sensor_idx i has contributed */
     float class_p[BF_CLASS_COUNT]; /* class probabilities, sum 1 */
+    double score;                /* log-likelihood-ratio track score (docs/tracking.md) */
+    double score_peak;           /* its highest value so far */
+    uint8_t n_modes;             /* IMM modes in use (0: single model, x and P only) */
+    float mu[BF_MAX_MODES];      /* IMM mode probabilities */
+    double xm[BF_MAX_MODES][4];  /* IMM mode states */
+    double Pm[BF_MAX_MODES][16]; /* IMM mode covariances */
     uint8_t hist_len;            /* positions in hist, newest at hist[(hist_head + hist_len - 1) % N] */
     uint8_t hist_head;
     struct bf_track_point hist[BF_TRACK_HIST];
