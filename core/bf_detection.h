@@ -17,8 +17,10 @@
 enum bf_meas_kind {
     BF_MEAS_POSITION      = 1,  /* z = (east_m, north_m) */
     BF_MEAS_RANGE_BEARING = 2,  /* z = (range_m, bearing_rad[, radial_mps]) from the sensor */
-    BF_MEAS_BEARING       = 3,  /* z = (bearing_rad[, elevation_rad]) from the sensor */
-    BF_MEAS_PRESENCE      = 4,  /* z = (radius_m): something within radius of the sensor */
+    BF_MEAS_BEARING       = 3,  /* z = (bearing_rad[, elevation_rad]) from the sensor;
+                                   elevation is negative looking down, see sensor_height_m */
+    BF_MEAS_PRESENCE      = 4,  /* z = (radius_m): something within radius of the sensor; R is
+                                   not used (the updater derives it from the radius) */
     BF_MEAS_SCAN          = 5,  /* no measurement: the sensor completed a look at t_us. Plugins
                                    emit one per scan message so that an empty scan still counts
                                    misses; the engine never hands it to the tracker. */
@@ -59,9 +61,15 @@ struct bf_detection {
     double sensor_n_m;
     float class_lik[BF_CLASS_COUNT]; /* class likelihoods if BF_DET_F_CLASS */
     float snr_db;               /* amplitude / SNR, 0 if unknown */
+    float sensor_height_m;      /* sensor height above the (flat) ground at t_us, 0 if unknown;
+                                   BEARING with BF_DET_F_ELEVATION needs it > 0: with the
+                                   elevation it gives the ground range (docs/measurements.md) */
 };
 
-/* Dimension of z for a kind and flags (2 for POSITION, 2 or 3 for RANGE_BEARING, ...). */
+/*
+ * Dimension of z for a kind and flags (2 for POSITION, 2 or 3 for RANGE_BEARING, ...).
+ * Note: the PRESENCE updater compares positions, so its innovation has dimension 2.
+ */
 static inline int bf_detection_dim(const struct bf_detection *d)
 {
     switch (d->kind) {

@@ -22,6 +22,8 @@ enum {
     BF_ELATE     = -11, /* event time older than the reorder window allows */
     BF_EPROJ     = -12, /* coordinate transformation failed */
     BF_EGEOS     = -13, /* geometry library error */
+    BF_ENOTSUP   = -14, /* valid input this operation cannot use (a bearing-only
+                           detection cannot start a track) */
 };
 
 /* A short, static description of err ("out of memory"); never NULL. */

@@ -21,6 +21,7 @@ const char *bf_strerror(int err)
     case BF_ELATE: return "too late for the reorder window";
     case BF_EPROJ: return "coordinate transformation failed";
     case BF_EGEOS: return "geometry error";
+    case BF_ENOTSUP: return "not supported for this input";
     default: return "unknown error";
     }
 }

@@ -224,3 +224,374 @@ int bf_assign_solve(struct bf_assign_ws *ws, const double *cost, size_t rows, si
         *total = sum;
     return 0;
 }
+
+/* ---- sparse form ----------------------------------------------------------
+ *
+ * The same method over adjacency lists: only the allowed entries are stored
+ * (compressed rows), every row has a private dummy column (extended column
+ * cols + i) at unassigned_cost, and each search is Dijkstra with an indexed
+ * binary heap over the extended columns it reaches.  Everything a search
+ * touches is listed and reset afterwards, so a search costs what it visits:
+ * O(E' log V') for the E' entries of the rows it reaches, not O(rows x cols).
+ * Tracker clusters are sparse (a track gates a few detections), so a cluster
+ * of n tracks and n detections costs about O(n log n) when the gates are
+ * local.  Heap order: path cost, then free column before assigned one, then
+ * column number: deterministic.
+ */
+
+struct bf_assign_sparse_ws {
+    size_t max_rows, max_cols;
+    double *u;           /* [max_rows] */
+    int *col4row;        /* [max_rows] extended column of each row, -1 none */
+    unsigned char *sr;   /* [max_rows] row reached in this search */
+    uint32_t *vis;       /* [max_rows] rows reached, in order */
+    double *v;           /* [nx] column potentials */
+    double *spc;         /* [nx] path cost; valid where touched */
+    int *path;           /* [nx] row that reaches the column */
+    int *row4col;        /* [nx] row assigned, -1 free */
+    int *hpos;           /* [nx] position in the heap, -1 not in it */
+    unsigned char *st;   /* [nx] 0 untouched, 1 in the heap / reached, 2 scanned */
+    uint32_t *touched;   /* [nx] columns touched in this search */
+    uint32_t *heap;      /* [nx] */
+};
+
+int bf_assign_sparse_ws_create(size_t max_rows, size_t max_cols, struct bf_assign_sparse_ws **out)
+{
+    if (!out)
+        return BF_EINVAL;
+    *out = NULL;
+    if (max_rows == 0 || max_cols == 0 || max_rows > (1u << 24) || max_cols > (1u << 24))
+        return BF_EINVAL;
+    struct bf_assign_sparse_ws *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return BF_ENOMEM;
+    size_t nx = max_cols + max_rows;
+    ws->max_rows = max_rows;
+    ws->max_cols = max_cols;
+    ws->u = malloc(max_rows * sizeof *ws->u);
+    ws->col4row = malloc(max_rows * sizeof *ws->col4row);
+    ws->sr = calloc(max_rows, 1);
+    ws->vis = malloc(max_rows * sizeof *ws->vis);
+    ws->v = malloc(nx * sizeof *ws->v);
+    ws->spc = malloc(nx * sizeof *ws->spc);
+    ws->path = malloc(nx * sizeof *ws->path);
+    ws->row4col = malloc(nx * sizeof *ws->row4col);
+    ws->hpos = malloc(nx * sizeof *ws->hpos);
+    ws->st = calloc(nx, 1);
+    ws->touched = malloc(nx * sizeof *ws->touched);
+    ws->heap = malloc(nx * sizeof *ws->heap);
+    if (!ws->u || !ws->col4row || !ws->sr || !ws->vis || !ws->v || !ws->spc || !ws->path ||
+        !ws->row4col || !ws->hpos || !ws->st || !ws->touched || !ws->heap) {
+        bf_assign_sparse_ws_destroy(ws);
+        return BF_ENOMEM;
+    }
+    *out = ws;
+    return 0;
+}
+
+void bf_assign_sparse_ws_destroy(struct bf_assign_sparse_ws *ws)
+{
+    if (!ws)
+        return;
+    free(ws->u);
+    free(ws->col4row);
+    free(ws->sr);
+    free(ws->vis);
+    free(ws->v);
+    free(ws->spc);
+    free(ws->path);
+    free(ws->row4col);
+    free(ws->hpos);
+    free(ws->st);
+    free(ws->touched);
+    free(ws->heap);
+    free(ws);
+}
+
+/* Heap order: a before b. */
+static inline bool h_less(const struct bf_assign_sparse_ws *ws, uint32_t a, uint32_t b)
+{
+    if (ws->spc[a] != ws->spc[b])
+        return ws->spc[a] < ws->spc[b];
+    bool fa = ws->row4col[a] < 0, fb = ws->row4col[b] < 0;
+    if (fa != fb)
+        return fa;
+    return a < b;
+}
+
+static void h_up(struct bf_assign_sparse_ws *ws, size_t k)
+{
+    uint32_t x = ws->heap[k];
+    while (k > 0) {
+        size_t p = (k - 1) / 2;
+        if (!h_less(ws, x, ws->heap[p]))
+            break;
+        ws->heap[k] = ws->heap[p];
+        ws->hpos[ws->heap[k]] = (int)k;
+        k = p;
+    }
+    ws->heap[k] = x;
+    ws->hpos[x] = (int)k;
+}
+
+static void h_down(struct bf_assign_sparse_ws *ws, size_t k, size_t n)
+{
+    uint32_t x = ws->heap[k];
+    for (;;) {
+        size_t c = 2 * k + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && h_less(ws, ws->heap[c + 1], ws->heap[c]))
+            c++;
+        if (!h_less(ws, ws->heap[c], x))
+            break;
+        ws->heap[k] = ws->heap[c];
+        ws->hpos[ws->heap[k]] = (int)k;
+        k = c;
+    }
+    ws->heap[k] = x;
+    ws->hpos[x] = (int)k;
+}
+
+/* Offer path cost r to extended column j from row i. */
+static inline void relax(struct bf_assign_sparse_ws *ws, size_t *n_heap, size_t *n_touch, uint32_t j,
+                         double r, int i)
+{
+    if (ws->st[j] == 0) {
+        ws->st[j] = 1;
+        ws->touched[(*n_touch)++] = j;
+        ws->spc[j] = r;
+        ws->path[j] = i;
+        ws->heap[*n_heap] = j;
+        ws->hpos[j] = (int)*n_heap;
+        h_up(ws, (*n_heap)++);
+    } else if (ws->st[j] == 1 && r < ws->spc[j]) {
+        ws->spc[j] = r;
+        ws->path[j] = i;
+        h_up(ws, (size_t)ws->hpos[j]);
+    }
+}
+
+/*
+ * Augmenting row reduction (the initialisation of Jonker and Volgenant's
+ * LAPJV), two passes from zero prices: a free row takes the column where its
+ * reduced cost c - v is lowest (u1) and lowers that column's price by the
+ * gap to its second lowest (u2), so that the row's choice stays tight; the
+ * row it displaces is processed next (u1 < u2) or in the next pass (a tie).
+ * Afterwards u = c - v on each assigned pair, which is then every row's
+ * minimum: reduced costs are >= 0 on all entries of assigned rows and 0 on
+ * the pairs, the invariant the augmentation phase needs.  The steps per pass
+ * are capped (ARR_STEPS_PER_ROW per row) so the phase is bounded whatever
+ * the ties; rows it leaves free are augmented by shortest paths.  Prices
+ * only fall, and only on columns that are then assigned (and stay so), so
+ * every free column keeps v = 0: the dual stays that of the rectangular
+ * problem.  (LAPJV's column reduction would price columns that may end
+ * free, which the rectangular problem does not allow.)  Uses vis[] as the
+ * free list.
+ */
+#define ARR_STEPS_PER_ROW 4
+
+static void row_reduction(struct bf_assign_sparse_ws *ws, size_t rows, size_t cols,
+                          const uint32_t *row_start, const uint32_t *col, const double *cost,
+                          double unassigned)
+{
+    uint32_t *fr = ws->vis;
+    size_t n_free = 0;
+    for (size_t i = 0; i < rows; i++)
+        fr[n_free++] = (uint32_t)i;
+    for (int pass = 0; pass < 2 && n_free > 0; pass++) {
+        size_t k = 0, prv = n_free, steps = 0, cap = ARR_STEPS_PER_ROW * rows;
+        n_free = 0;
+        while (k < prv) {
+            uint32_t i = fr[k++];
+            double u1 = INFINITY, u2 = INFINITY;
+            int64_t j1 = -1, j2 = -1;
+            for (uint32_t e = row_start[i]; e <= row_start[i + 1]; e++) {
+                uint32_t j;
+                double c;
+                if (e == row_start[i + 1]) {
+                    j = (uint32_t)(cols + i);
+                    c = unassigned;
+                } else {
+                    c = cost[e];
+                    if (!(c < BF_ASSIGN_FORBIDDEN))
+                        continue;
+                    j = col[e];
+                }
+                double h = c - ws->v[j];
+                if (h < u2) {
+                    if (h >= u1) {
+                        u2 = h;
+                        j2 = j;
+                    } else {
+                        u2 = u1;
+                        j2 = j1;
+                        u1 = h;
+                        j1 = j;
+                    }
+                }
+            }
+            int i0 = ws->row4col[j1];
+            bool strict = u1 < u2;
+            if (strict) {
+                if (u2 < INFINITY)
+                    ws->v[j1] -= u2 - u1;
+            } else if (i0 >= 0 && j2 >= 0) {
+                j1 = j2;
+                i0 = ws->row4col[j1];
+            }
+            if (i0 >= 0)
+                ws->col4row[i0] = -1;
+            ws->row4col[j1] = (int)i;
+            ws->col4row[i] = (int)j1;
+            if (i0 >= 0) {
+                if (strict && ++steps < cap)
+                    fr[--k] = (uint32_t)i0;
+                else
+                    fr[n_free++] = (uint32_t)i0;
+            }
+        }
+    }
+    for (size_t i = 0; i < rows; i++) {
+        int j = ws->col4row[i];
+        if (j < 0)
+            continue;
+        double c = unassigned;
+        if ((size_t)j < cols) {
+            c = INFINITY;
+            for (uint32_t e = row_start[i]; e < row_start[i + 1]; e++) {
+                if (col[e] == (uint32_t)j && cost[e] < c)
+                    c = cost[e];
+            }
+        }
+        ws->u[i] = c - ws->v[j];
+    }
+}
+
+int bf_assign_solve_sparse(struct bf_assign_sparse_ws *ws, size_t rows, size_t cols,
+                           const uint32_t *row_start, const uint32_t *col, const double *cost,
+                           double unassigned_cost, int *row_to_col, double *total)
+{
+    if (!ws || (rows > 0 && (!row_to_col || !row_start)))
+        return BF_EINVAL;
+    if (!isfinite(unassigned_cost) || !(unassigned_cost < BF_ASSIGN_FORBIDDEN))
+        return BF_EINVAL;
+    if (rows > ws->max_rows || cols > ws->max_cols)
+        return BF_EFULL;
+    if (total)
+        *total = 0;
+    if (rows == 0)
+        return 0;
+    if (row_start[0] != 0)
+        return BF_EINVAL;
+    for (size_t i = 0; i < rows; i++) {
+        if (row_start[i + 1] < row_start[i])
+            return BF_EINVAL;
+    }
+    size_t np = row_start[rows];
+    if (np > 0 && (!col || !cost))
+        return BF_EINVAL;
+    for (size_t e = 0; e < np; e++) {
+        if (col[e] >= cols)
+            return BF_EINVAL;
+    }
+
+    size_t nx = cols + rows;
+    for (size_t i = 0; i < rows; i++) {
+        ws->u[i] = 0;
+        ws->col4row[i] = -1;
+    }
+    for (size_t j = 0; j < nx; j++) {
+        ws->v[j] = 0;
+        ws->row4col[j] = -1;
+    }
+    row_reduction(ws, rows, cols, row_start, col, cost, unassigned_cost);
+
+    for (size_t cur = 0; cur < rows; cur++) {
+        if (ws->col4row[cur] >= 0)
+            continue;   /* assigned by the reduction */
+        size_t n_heap = 0, n_touch = 0, n_vis = 0;
+        double min_val = 0;
+        int i = (int)cur;
+        int sink = -1;
+        while (sink < 0) {
+            ws->sr[i] = 1;
+            ws->vis[n_vis++] = (uint32_t)i;
+            double base = min_val - ws->u[i];
+            for (uint32_t e = row_start[i]; e < row_start[i + 1]; e++) {
+                double c = cost[e];
+                if (!(c < BF_ASSIGN_FORBIDDEN))
+                    continue;
+                uint32_t j = col[e];
+                if (ws->st[j] != 2)
+                    relax(ws, &n_heap, &n_touch, j, base + c - ws->v[j], i);
+            }
+            uint32_t d = (uint32_t)(cols + (size_t)i);
+            if (ws->st[d] != 2)
+                relax(ws, &n_heap, &n_touch, d, base + unassigned_cost - ws->v[d], i);
+            if (n_heap == 0)   /* cannot happen: a row's own dummy is open */
+                return BF_EINVAL;
+            uint32_t j = ws->heap[0];
+            ws->heap[0] = ws->heap[--n_heap];
+            if (n_heap > 0) {
+                ws->hpos[ws->heap[0]] = 0;
+                h_down(ws, 0, n_heap);
+            }
+            ws->hpos[j] = -1;
+            ws->st[j] = 2;
+            min_val = ws->spc[j];
+            if (ws->row4col[j] < 0)
+                sink = (int)j;
+            else
+                i = ws->row4col[j];
+        }
+
+        /* dual update over what the search reached, then reset it */
+        ws->u[cur] += min_val;
+        for (size_t k = 0; k < n_vis; k++) {
+            uint32_t r = ws->vis[k];
+            if (r != cur)
+                ws->u[r] += min_val - ws->spc[ws->col4row[r]];
+            ws->sr[r] = 0;
+        }
+        for (size_t k = 0; k < n_touch; k++) {
+            uint32_t j = ws->touched[k];
+            if (ws->st[j] == 2)
+                ws->v[j] -= min_val - ws->spc[j];
+            ws->st[j] = 0;
+            ws->hpos[j] = -1;
+        }
+
+        /* flip the alternating path */
+        int j = sink;
+        for (;;) {
+            int r = ws->path[j];
+            ws->row4col[j] = r;
+            int prev = ws->col4row[r];
+            ws->col4row[r] = j;
+            j = prev;
+            if ((size_t)r == cur)
+                break;
+        }
+    }
+
+    double sum = 0;
+    for (size_t i = 0; i < rows; i++) {
+        int j = ws->col4row[i];
+        if (j >= 0 && (size_t)j < cols) {
+            row_to_col[i] = j;
+            double best = INFINITY;
+            for (uint32_t e = row_start[i]; e < row_start[i + 1]; e++) {
+                if (col[e] == (uint32_t)j && cost[e] < best)
+                    best = cost[e];
+            }
+            sum += best;
+        } else {
+            row_to_col[i] = -1;
+            sum += unassigned_cost;
+        }
+    }
+    if (total)
+        *total = sum;
+    return 0;
+}

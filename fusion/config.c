@@ -272,7 +272,7 @@ static void load_mqtt(struct loader *L, const cJSON *root, struct bf_config *c)
 
 static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg *s)
 {
-    static const char *const keys[] = {"id", "type", "lat", "lon", "alt_m", "range_m", "sigma_m",
+    static const char *const keys[] = {"id", "type", "lat", "lon", "alt_m", "height_m", "range_m", "sigma_m",
                                        "sigma_range_m", "sigma_bearing_deg", "options", NULL};
     bf_json_check_keys(L->doc, L->diag, so, keys);
     const char *id;
@@ -290,6 +290,8 @@ static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg 
     num(L, so, "lon", true, -180, false, 180, "a longitude between -180 and 180 (degrees east, WGS84)",
         &s->lon_deg);
     num(L, so, "alt_m", false, -1000, false, 20000, "a number between -1000 and 20000 (metres)", &s->alt_m);
+    num(L, so, "height_m", false, 0, false, 1e4,
+        "a number between 0 and 10000 (metres above the ground)", &s->height_m);
     num(L, so, "range_m", false, 0, true, 1e6, "a number > 0 and <= 1e6 (metres)", &s->range_m);
     num(L, so, "sigma_m", false, 0, true, 1e5, "a number > 0 (metres, one standard deviation)",
         &s->sigma_m);
@@ -356,12 +358,32 @@ static void load_sensors(struct loader *L, const cJSON *root, struct bf_config *
     }
 }
 
+/* tracker.q_accel_by_class: {"vehicle": 2.0, ...}, class names of bf_class_names. */
+static void load_q_by_class(struct loader *L, const cJSON *o, struct bf_tracker_params *t)
+{
+    const cJSON *qc = NULL;
+    if (bf_json_get_object(L->doc, L->diag, o, "q_accel_by_class", false, &qc) != 0)
+        return;
+    const char *names[BF_CLASS_COUNT + 1];
+    for (int c = 0; c < BF_CLASS_COUNT; c++)
+        names[c] = bf_class_names[c];
+    names[BF_CLASS_COUNT] = NULL;
+    bf_json_check_keys(L->doc, L->diag, qc, names);
+    for (int c = 0; c < BF_CLASS_COUNT; c++)
+        num(L, qc, names[c], false, 0, false, 100,
+            "a number between 0 and 100 (m/s^2, white-acceleration standard deviation for the "
+            "class; 0: q_accel_mps2)", &t->q_by_class[c]);
+}
+
 static void load_tracker(struct loader *L, const cJSON *root, struct bf_tracker_params *t)
 {
     static const char *const keys[] = {"q_accel_mps2", "gate_sigma", "confirm_m", "confirm_n",
                                        "delete_misses", "delete_misses_tentative",
                                        "init_speed_sigma_mps", "max_speed_mps", "max_pos_sigma_m",
-                                       "max_tracks", "clutter_density", NULL};
+                                       "max_tracks", "clutter_density", "motion",
+                                       "ct_turn_rate_dps", "imm_p_stay", "q_accel_by_class",
+                                       "associator", "confirm", "pd", "confirm_llr",
+                                       "delete_llr_drop", "max_cluster", NULL};
     const cJSON *o = section(L, root, "tracker", false);
     if (!o)
         return;
@@ -398,6 +420,34 @@ static void load_tracker(struct loader *L, const cJSON *root, struct bf_tracker_
         t->max_tracks = (uint32_t)v;
     num(L, o, "clutter_density", false, 0, false, 1,
         "a number between 0 and 1 (false detections per square metre per scan)", &t->clutter_density);
+    /* associator and track management (docs/tracking.md) */
+    static const char *const assoc_names[] = {"gnn", "jpda", NULL};
+    static const char *const confirm_names[] = {"m_of_n", "score", NULL};
+    int ai;
+    if (bf_json_get_enum(L->doc, L->diag, o, "associator", false, assoc_names, &ai) == 0)
+        t->associator = ai == 0 ? BF_ASSOC_GNN : BF_ASSOC_JPDA;
+    if (bf_json_get_enum(L->doc, L->diag, o, "confirm", false, confirm_names, &ai) == 0)
+        t->confirm = ai == 0 ? BF_CONFIRM_M_OF_N : BF_CONFIRM_SCORE;
+    num(L, o, "pd", false, 0, true, 1, "a number > 0 and <= 1 (detection probability)", &t->pd);
+    num(L, o, "confirm_llr", false, 0, true, 100,
+        "a number > 0 and <= 100 (track score, natural log of a likelihood ratio)", &t->confirm_llr);
+    num(L, o, "delete_llr_drop", false, 0, true, 100,
+        "a number > 0 and <= 100 (fall of the track score below its peak)", &t->delete_llr_drop);
+    if (integer(L, o, "max_cluster", false, 16, 1000000,
+                "an integer between 16 and 1000000 (tracks + detections per exact cluster solve)", &v))
+        t->max_cluster = (uint32_t)v;
+    /* motion model (docs/motion.md) */
+    static const char *const motion_names[] = {"cv", "ct", "imm", NULL};
+    static const enum bf_motion_model motions[] = {BF_MOTION_CV, BF_MOTION_CT, BF_MOTION_IMM};
+    int mi;
+    if (bf_json_get_enum(L->doc, L->diag, o, "motion", false, motion_names, &mi) == 0)
+        t->motion = motions[mi];
+    num(L, o, "ct_turn_rate_dps", false, 0, true, 90,
+        "a number > 0 and <= 90 (degrees per second, the coordinated-turn rate)", &t->ct_turn_rate_dps);
+    num(L, o, "imm_p_stay", false, 0.5, false, nextafter(1.0, 0.0),
+        "a number >= 0.5 and < 1 (probability of keeping the motion mode over one second)",
+        &t->imm_p_stay);
+    load_q_by_class(L, o, t);
 }
 
 static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_params *a)

@@ -28,6 +28,7 @@ struct bf_sensor_cfg {
     const char *type;          /* plugin name: "json" */
     double lat_deg, lon_deg;   /* position */
     double alt_m;
+    double height_m;           /* height above the ground (cameras: elevation gives range); 0 unknown */
     double e_m, n_m;           /* position in the local frame (filled by the engine) */
     double range_m;            /* coverage radius */
     double sigma_m;            /* default position std for POSITION detections */

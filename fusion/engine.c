@@ -14,7 +14,15 @@
  * so the tracker sees time go forward and the same input always gives the
  * same tracks and alerts.  When input stops, the window is flushed after
  * idle_flush_s of wall-clock silence, so the last detections of a live feed
- * are not held back for ever (the only place the wall clock steers data).
+ * are not held back for ever (the only place the wall clock steers data;
+ * without MQTT - tests and replay - the engine reads no clock at all).
+ *
+ * Recording (docs/replay.md): with options.record_path, every detection the
+ * engine thread takes from the ingest queue is written to the record before
+ * it enters the reorder window - the queue's order is the arrival order, the
+ * writing happens on the engine thread (the MQTT threads never wait on the
+ * disk), and a replay of the record through bf_engine_feed() gives the same
+ * tracks and alerts as the live run (bar the idle flush and shed detections).
  *
  * MQTT: an ingest connection carries the sensors' subscriptions; an output
  * connection publishes alerts (QoS 1), the retained status with a last will
@@ -68,6 +76,7 @@ struct bf_engine {
     struct bf_reorder *reorder;
     struct bf_mqtt *mqtt_in;
     struct bf_mqtt *mqtt_out;
+    struct bf_record_writer *record;
 
     struct sensor_slot *sensors;
     const char **sensor_ids;
@@ -78,7 +87,11 @@ struct bf_engine {
 
     struct bf_detection *inbuf;       /* POP_BATCH */
     struct bf_detection *relbuf;      /* RELEASE_BATCH */
-    struct bf_detection *scanbuf;     /* RELEASE_BATCH */
+    struct bf_detection *scanbuf;     /* queue_capacity: the scan being gathered */
+    size_t scan_n;                    /* detections in scanbuf */
+    bool scan_open, scan_marker;      /* a scan is being gathered; it had a marker */
+    bf_time_us scan_t;
+    uint32_t scan_sensor;
     const struct bf_track **trackbuf; /* max_tracks */
     char *jsonbuf;
     size_t jsonbuf_len;
@@ -93,7 +106,7 @@ struct bf_engine {
     bf_time_us last_tracks_wall;
 
     _Atomic uint64_t received, shed;
-    uint64_t late, processed, scans, alerts_published, alerts_publish_failed;
+    uint64_t late, processed, scans, alerts_published, alerts_publish_failed, window_overflow;
 };
 
 /* ---- the host side of the plugin ABI (called on I/O threads) ------------- */
@@ -342,56 +355,109 @@ static void evaluate_changes(struct bf_engine *e)
     }
 }
 
-/* Hand released detections to the tracker, one scan (sensor, time) at a time. */
+/* Hand the gathered scan to the tracker, then the geofence and alert stages. */
+static void finish_scan(struct bf_engine *e)
+{
+    if (!e->scan_open)
+        return;
+    /* A scan marker says the sensor looked: an empty look still counts misses. */
+    if (e->scan_n > 0 || e->scan_marker) {
+        if (bf_tracker_scan(e->tracker, e->scan_sensor, e->scan_t, e->scanbuf, e->scan_n) == 0) {
+            e->scans++;
+            if (e->opt.track_tap) {
+                const struct bf_track_change *ch;
+                size_t nch = bf_tracker_changes(e->tracker, &ch);
+                e->opt.track_tap->scan(e->opt.track_tap->ctx, e->scan_sensor, e->scan_t, ch, nch);
+            }
+            evaluate_changes(e);
+            /* Idle alerts resolve by event time, scan by scan: never by how the
+             * input was batched (docs/replay.md). */
+            bf_alerter_tick(e->alerter, e->scan_t);
+        }
+    }
+    e->processed += e->scan_n;
+    e->scan_n = 0;
+    e->scan_open = e->scan_marker = false;
+}
+
+/*
+ * Gather released detections into scans (one sensor, one time).  A scan is
+ * handed on when the next scan begins or when the release stops
+ * (finish_scan()), never at a buffer boundary: how the window's output was
+ * cut into batches does not change the scans the tracker sees.
+ */
 static void process_released(struct bf_engine *e, const struct bf_detection *d, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i, m = 0;
-        bool scan_marker = false;
-        while (j < n && d[j].t_us == d[i].t_us && d[j].sensor_idx == d[i].sensor_idx) {
-            if (d[j].kind == BF_MEAS_SCAN)
-                scan_marker = true;
-            else
-                e->scanbuf[m++] = d[j];
-            j++;
+    for (size_t i = 0; i < n; i++) {
+        if (e->scan_open && (d[i].t_us != e->scan_t || d[i].sensor_idx != e->scan_sensor))
+            finish_scan(e);
+        if (!e->scan_open) {
+            e->scan_open = true;
+            e->scan_t = d[i].t_us;
+            e->scan_sensor = d[i].sensor_idx;
         }
-        /* A scan marker says the sensor looked: an empty look still counts misses. */
-        if (m > 0 || scan_marker) {
-            if (bf_tracker_scan(e->tracker, d[i].sensor_idx, d[i].t_us, e->scanbuf, m) == 0) {
-                e->scans++;
-                evaluate_changes(e);
-            }
+        if (d[i].kind == BF_MEAS_SCAN) {
+            e->scan_marker = true;
+            continue;
         }
-        e->processed += m;
-        i = j;
+        if (e->scan_n == e->cfg->engine.queue_capacity) {   /* cannot happen: the window is */
+            finish_scan(e);                                  /* no bigger than scanbuf */
+            e->scan_open = true;
+            e->scan_t = d[i].t_us;
+            e->scan_sensor = d[i].sensor_idx;
+        }
+        e->scanbuf[e->scan_n++] = d[i];
     }
 }
 
-size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
+/* Take what the ingest queue holds into the reorder window; returns detections released. */
+static size_t take_input(struct bf_engine *e, const struct bf_detection *in, size_t got)
 {
-    size_t got = bf_ingest_queue_pop(e->queue, e->inbuf, POP_BATCH, timeout_ms);
-    bf_time_us now = bf_clock_monotonic(NULL);
-    if (got > 0)
-        e->last_input_wall = now;
     size_t released = 0;
     for (size_t i = 0; i < got; i++) {
-        int rc = bf_reorder_push(e->reorder, &e->inbuf[i]);
+        if (e->record)
+            bf_record_writer_put(e->record, &in[i]);
+        int rc = bf_reorder_push(e->reorder, &in[i]);
         while (rc == BF_EFULL) {   /* window full: release the oldest to make room */
             size_t k = bf_reorder_pop(e->reorder, true, e->relbuf, RELEASE_BATCH / 4);
+            if (e->window_overflow == 0)
+                BF_LOGW(ENGINE_LOG, "reorder window full (%u detections): oldest released "
+                        "early; order is no longer guaranteed (raise engine.queue_capacity)",
+                        e->cfg->engine.queue_capacity);
+            e->window_overflow += k;
             process_released(e, e->relbuf, k);
+            finish_scan(e);
             released += k;
-            rc = bf_reorder_push(e->reorder, &e->inbuf[i]);
+            rc = bf_reorder_push(e->reorder, &in[i]);
         }
         if (rc == BF_ELATE) {
             e->late++;
             if (e->late == 1 || (e->late & (e->late - 1)) == 0)
                 BF_LOGW(ENGINE_LOG, "detection from %s at event time older than the reorder "
                         "window dropped (%llu so far; see status)",
-                        e->sensors[e->inbuf[i].sensor_idx].scfg.id, (unsigned long long)e->late);
+                        e->sensors[in[i].sensor_idx].scfg.id, (unsigned long long)e->late);
         }
     }
-    bool idle = e->cfg->engine.idle_flush_s > 0 &&
+    return released;
+}
+
+size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
+{
+    /* Drain the queue (bounded, so a flood cannot keep the loop here for ever). */
+    size_t got = bf_ingest_queue_pop(e->queue, e->inbuf, POP_BATCH, timeout_ms);
+    size_t total = got, released = take_input(e, e->inbuf, got);
+    for (size_t rounds = e->cfg->engine.queue_capacity / POP_BATCH + 1;
+         got == POP_BATCH && rounds > 0; rounds--) {
+        got = bf_ingest_queue_pop(e->queue, e->inbuf, POP_BATCH, 0);
+        total += got;
+        released += take_input(e, e->inbuf, got);
+    }
+    /* No wall clock without MQTT: release follows event time alone (docs/replay.md). */
+    bool live = !e->opt.no_mqtt;
+    bf_time_us now = live ? bf_clock_monotonic(NULL) : 0;
+    if (total > 0)
+        e->last_input_wall = now;
+    bool idle = live && e->cfg->engine.idle_flush_s > 0 &&
                 now - e->last_input_wall > bf_time_from_s(e->cfg->engine.idle_flush_s);
     for (;;) {
         size_t k = bf_reorder_pop(e->reorder, flush || idle, e->relbuf, RELEASE_BATCH);
@@ -400,17 +466,19 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
         process_released(e, e->relbuf, k);
         released += k;
     }
-    if (released > 0) {
-        bf_alerter_tick(e->alerter, bf_reorder_released(e->reorder));
-        if (now - e->last_tracks_wall >= TRACKS_PERIOD_US) {
-            publish_tracks(e);
-            e->last_tracks_wall = now;
-        }
+    finish_scan(e);   /* the release stopped: every scan released so far is complete */
+    if (released > 0 && live && now - e->last_tracks_wall >= TRACKS_PERIOD_US) {
+        publish_tracks(e);
+        e->last_tracks_wall = now;
     }
-    if (now - e->last_status_wall >= bf_time_from_s(e->cfg->engine.status_period_s)) {
+    if (live && now - e->last_status_wall >= bf_time_from_s(e->cfg->engine.status_period_s)) {
         publish_status(e, "online");
+        if (e->record)
+            bf_record_writer_flush(e->record);
         e->last_status_wall = now;
     }
+    if (flush && e->record)
+        bf_record_writer_flush(e->record);
     return released;
 }
 
@@ -420,7 +488,12 @@ int bf_engine_run(struct bf_engine *e, volatile int *stop)
             e->cfg->n_sensors, bf_geo_zones_count(e->zones));
     while (!*stop)
         bf_engine_step(e, 100, false);
-    bf_engine_step(e, 0, true);
+    /* Clean stop: what the queue still holds is recorded and tracked, then all is flushed. */
+    for (int rounds = 0; rounds < 64; rounds++) {
+        bf_engine_step(e, 0, true);
+        if (bf_ingest_queue_depth(e->queue) == 0)
+            break;
+    }
     BF_LOGI(ENGINE_LOG, "stopping");
     return 0;
 }
@@ -441,6 +514,8 @@ void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out)
     out->scans = e->scans;
     out->alerts_published = e->alerts_published;
     out->alerts_publish_failed = e->alerts_publish_failed;
+    out->window_overflow = e->window_overflow;
+    out->recorded = e->record ? bf_record_writer_count(e->record) : 0;
     for (size_t i = 0; i < e->cfg->n_sensors; i++)
         for (int k = 0; k < BF_FAULT_KIND_COUNT; k++)
             if (k != BF_FAULT_QUEUE_FULL)
@@ -538,8 +613,10 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     snprintf(e->topic_alerts, sizeof e->topic_alerts, "borderfuse/%s/alerts", cfg->site);
     snprintf(e->topic_status, sizeof e->topic_status, "borderfuse/%s/status", cfg->site);
     snprintf(e->topic_tracks, sizeof e->topic_tracks, "borderfuse/%s/tracks", cfg->site);
-    e->started_wall = bf_clock_realtime(NULL);
-    e->last_input_wall = bf_clock_monotonic(NULL);
+    if (!e->opt.no_mqtt) {   /* no clock at all without MQTT */
+        e->started_wall = bf_clock_realtime(NULL);
+        e->last_input_wall = bf_clock_monotonic(NULL);
+    }
 
     char err[512] = "";
     rc = bf_geo_frame_create(cfg->origin_lat_deg, cfg->origin_lon_deg, cfg->crs, &e->frame, err,
@@ -575,6 +652,7 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         s->scfg = (struct bf_sensor_config){
             .abi_version = BF_SENSOR_ABI, .site = cfg->site, .id = sc->id, .index = (uint32_t)i,
             .lat_deg = sc->lat_deg, .lon_deg = sc->lon_deg, .alt_m = sc->alt_m,
+            .height_m = sc->height_m,
             .e_m = se, .n_m = sn, .range_m = sc->range_m, .sigma_m = sc->sigma_m,
             .sigma_range_m = sc->sigma_range_m, .sigma_bearing_deg = sc->sigma_bearing_deg,
             .options = sc->options, .frame = e->frame,
@@ -594,7 +672,7 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     e->trackbuf = calloc(e->geo_cap, sizeof *e->trackbuf);
     e->inbuf = calloc(POP_BATCH, sizeof *e->inbuf);
     e->relbuf = calloc(RELEASE_BATCH, sizeof *e->relbuf);
-    e->scanbuf = calloc(RELEASE_BATCH, sizeof *e->scanbuf);
+    e->scanbuf = calloc(cfg->engine.queue_capacity, sizeof *e->scanbuf);
     if (!e->geo || !e->trackbuf || !e->inbuf || !e->relbuf || !e->scanbuf) {
         rc = BF_ENOMEM;
         goto out_fail;
@@ -609,6 +687,8 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     e->alert_params = cfg->alerts;
     if (e->opt.journal_path)
         e->alert_params.journal_path = e->opt.journal_path;
+    if (e->opt.no_journal)
+        e->alert_params.journal_path = NULL;
     if (e->opt.exercise)
         e->alert_params.exercise = true;
     struct bf_alert_sink sink = {.publish = publish_alert, .ctx = e};
@@ -617,6 +697,13 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     if (rc < 0) {
         BF_LOGE(ENGINE_LOG, "alerts: cannot start (%s)", bf_strerror(rc));
         goto out_fail;
+    }
+
+    if (e->opt.record_path) {
+        rc = bf_record_writer_open(e->opt.record_path, cfg, e->opt.record_notes, &e->record);
+        if (rc < 0)
+            goto out_fail;
+        BF_LOGI(ENGINE_LOG, "recording the input to %s", e->opt.record_path);
     }
 
     e->host = (struct bf_sensor_host){
@@ -658,6 +745,8 @@ void bf_engine_destroy(struct bf_engine *e)
         bf_mqtt_destroy(e->mqtt_out);
     }
     bf_alerter_destroy(e->alerter);
+    if (e->record && bf_record_writer_close(e->record) == 0)
+        BF_LOGI(ENGINE_LOG, "recording %s closed", e->opt.record_path);
     bf_reorder_destroy(e->reorder);
     bf_ingest_queue_destroy(e->queue);
     bf_tracker_destroy(e->tracker);

@@ -47,6 +47,12 @@ struct bf_tracker_stats {
     uint64_t bad_detections;  /* detections the updaters refused (counted, skipped) */
     uint32_t live;            /* tracks not deleted */
     uint32_t live_confirmed;  /* CONFIRMED or COASTING */
+    uint64_t unlocated;       /* detections that cannot start a track because they carry no
+                               * position (bearing-only, presence); they still update the
+                               * tracks they gate with (docs/measurements.md) */
+    uint64_t clusters_bounded;  /* clusters over max_cluster tracks + detections (or whose exact
+                                 * solve failed), resolved greedily instead */
+    uint64_t jpda_approx;       /* JPDA clusters beyond exact enumeration (cheap JPDA used) */
 };
 
 struct bf_tracker;   /* opaque */
@@ -82,13 +88,31 @@ struct bf_config;
 struct bf_diag;
 struct bf_alert_sink;
 
+/*
+ * Called after every scan the tracker processed, with that scan's changes in
+ * ascending track id (borrowed for the call).  Replay and tests.
+ */
+struct bf_track_tap {
+    void (*scan)(void *ctx, uint32_t sensor_idx, bf_time_us t_us,
+                 const struct bf_track_change *changes, size_t n);
+    void *ctx;
+};
+
 struct bf_engine_options {
     const char *mqtt_url;       /* overrides the config's mqtt.url; NULL: keep */
     const char *journal_path;   /* overrides alerts.journal; NULL: keep */
+    bool no_journal;            /* replay and tests: no journal at all (overrides both) */
     bool exercise;              /* mark every alert as exercise */
-    bool no_mqtt;               /* tests and replay: no broker, no plugins; feed with bf_engine_feed() */
+    /* Tests and replay: no broker, no plugins, no wall clock (no idle flush: release
+     * follows event time alone); feed with bf_engine_feed(), end with a flushing step. */
+    bool no_mqtt;
     /* Also called for every alert change, after the journal and MQTT (tests). */
     const struct bf_alert_sink *alert_tap;
+    const struct bf_track_tap *track_tap;   /* NULL: none */
+    /* Record every detection taken from the ingest queue to this file (docs/replay.md);
+     * NULL: no recording.  record_notes goes to the header's "# Notes:" line. */
+    const char *record_path;
+    const char *record_notes;
 };
 
 struct bf_engine_stats {
@@ -100,6 +124,8 @@ struct bf_engine_stats {
     uint64_t alerts_published;
     uint64_t alerts_publish_failed;
     uint64_t malformed;         /* sensor messages refused, all sensors, all kinds */
+    uint64_t window_overflow;   /* detections forced out of a full reorder window early */
+    uint64_t recorded;          /* detections (and scan markers) written to the record */
 };
 
 struct bf_engine;   /* opaque */
@@ -128,6 +154,51 @@ int bf_engine_feed(struct bf_engine *e, const struct bf_detection *d);
 
 void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out);
 const struct bf_tracker *bf_engine_tracker(const struct bf_engine *e);
+
+/* ---- record and replay (fusion/record.c, docs/replay.md) ----------------- */
+
+#define BF_RECORD_VERSION 1
+
+struct bf_record_writer;   /* opaque */
+struct bf_record_reader;   /* opaque */
+
+/*
+ * Create (truncate) a record file at path and write its header: format
+ * version, site, the configuration's sensors (index, id, type) and notes
+ * (one line; NULL for none).  *out NULL on failure (logged).  0 or BF_EIO.
+ */
+int bf_record_writer_open(const char *path, const struct bf_config *cfg, const char *notes,
+                          struct bf_record_writer **out);
+/* Append one detection (buffered). 0 or BF_EIO (logged once). One thread at a time. */
+int bf_record_writer_put(struct bf_record_writer *w, const struct bf_detection *d);
+int bf_record_writer_flush(struct bf_record_writer *w);   /* 0 or BF_EIO */
+uint64_t bf_record_writer_count(const struct bf_record_writer *w);
+/* Flush and close; accepts NULL. 0, or BF_EIO if anything was lost. */
+int bf_record_writer_close(struct bf_record_writer *w);
+
+/* One detection as its record line, with the '\n'. Returns the length or BF_ERANGE. */
+int bf_record_format(const struct bf_detection *d, char *buf, size_t len);
+
+/*
+ * Open a record for replay with cfg: checks the version, maps the recorded
+ * sensors to cfg's by id (detections of sensors cfg lacks are skipped, with
+ * a warning).  On failure *out is NULL and err says why (file:line).
+ */
+int bf_record_reader_open(const char *path, const struct bf_config *cfg,
+                          struct bf_record_reader **out, char *err, size_t errlen);
+/* The next detection: 1, 0 at the end, or BF_EPARSE / BF_ENOMEM with err filled. */
+int bf_record_reader_next(struct bf_record_reader *r, struct bf_detection *d, char *err,
+                          size_t errlen);
+unsigned long bf_record_reader_line(const struct bf_record_reader *r);
+void bf_record_reader_close(struct bf_record_reader *r);   /* accepts NULL */
+
+/*
+ * A track change as one JSON line (with the '\n') for replay outputs:
+ * {"t_us","sensor","id","what","status","x":[e,n,ve,vn],"class","class_p"},
+ * metres and m/s to the millimetre.  Returns the length or BF_ERANGE.
+ */
+int bf_track_change_format(const struct bf_track *t, uint32_t what, uint32_t sensor_idx,
+                           bf_time_us t_us, char *buf, size_t len);
 
 /*
  * Everything --check-config checks beyond the file itself: the frame builds,

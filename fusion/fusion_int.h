@@ -39,6 +39,55 @@ void bf_assign_ws_destroy(struct bf_assign_ws *ws);   /* accepts NULL */
 int bf_assign_solve(struct bf_assign_ws *ws, const double *cost, size_t rows, size_t cols,
                     double unassigned_cost, int *row_to_col, double *total);
 
+/*
+ * The same problem in sparse form: row i's allowed entries are e in
+ * [row_start[i], row_start[i + 1]) with column col[e] < cols and cost
+ * cost[e] (an entry >= BF_ASSIGN_FORBIDDEN or NaN is skipped; a column listed
+ * twice in a row counts at its cheaper cost).  Same result as
+ * bf_assign_solve on the dense matrix (the optimum is unique up to ties;
+ * ties may be broken differently), at a cost that follows the entries, not
+ * rows x cols.  A workspace for up to max_rows x max_cols, sized once; a
+ * solve never allocates.  Returns 0; BF_EFULL beyond the workspace;
+ * BF_EINVAL for NULL arguments, a bad row_start (not starting at 0, not
+ * non-decreasing), a column out of range or a bad unassigned_cost.
+ */
+struct bf_assign_sparse_ws;   /* opaque */
+
+int bf_assign_sparse_ws_create(size_t max_rows, size_t max_cols, struct bf_assign_sparse_ws **out);
+void bf_assign_sparse_ws_destroy(struct bf_assign_sparse_ws *ws);   /* accepts NULL */
+int bf_assign_solve_sparse(struct bf_assign_sparse_ws *ws, size_t rows, size_t cols,
+                           const uint32_t *row_start, const uint32_t *col, const double *cost,
+                           double unassigned_cost, int *row_to_col, double *total);
+
+/* ---- JPDA marginal association probabilities (jpda.c) ---------------------
+ *
+ * One cluster: rows (tracks) x cols (detections), the gated pairs in
+ * compressed rows (row i's pairs e in [row_start[i], row_start[i + 1]),
+ * detection col[e] < cols, each column at most once per row) with the
+ * Gaussian likelihood lik[e] = N(nu; 0, S) >= 0 (per m^2 for position
+ * measurements: the units of 1 / clutter_density).  clutter_density
+ * (lambda > 0), pd in (0, 1], pg (the gate probability) in (0, 1] with
+ * pd * pg < 1.
+ *
+ * Fills beta[e] (probability that pair e's detection is its track's) and
+ * beta0[i] (that none is); for every row beta0[i] + sum of its beta is 1
+ * within rounding.  *exact is true when every feasible joint event was
+ * enumerated, false when the event bound prod_i (1 + pairs of row i)
+ * exceeded BF_JPDA_MAX_EVENTS and Fitzgerald's cheap JPDA was used instead
+ * (jpda.c gives both).  Deterministic; never allocates.  Returns 0; BF_EFULL
+ * beyond the workspace; BF_EINVAL for NULL or out-of-range arguments, a
+ * negative or non-finite lik, or lik / lambda overflowing.
+ */
+#define BF_JPDA_MAX_EVENTS 16384
+
+struct bf_jpda_ws;   /* opaque */
+
+int bf_jpda_ws_create(size_t max_rows, size_t max_cols, struct bf_jpda_ws **out);
+void bf_jpda_ws_destroy(struct bf_jpda_ws *ws);   /* accepts NULL */
+int bf_jpda_solve(struct bf_jpda_ws *ws, size_t rows, size_t cols, const uint32_t *row_start,
+                  const uint32_t *col, const double *lik, double clutter_density, double pd,
+                  double pg, double *beta, double *beta0, bool *exact);
+
 /* ---- spatial hash grid (grid.c) -------------------------------------------
  *
  * Items 0..max_items-1 (track pool slots) kept in square cells of side

@@ -3,7 +3,8 @@
  * thread: the bounded ingest queue and the reorder window.
  *
  *   sensor threads --bf_ingest_queue_push--> [queue] --pop (engine thread)-->
- *   [reorder window, ordered by (t_us, sensor_idx, seq)] --released in order--> tracker
+ *   [reorder window, canonical order (t_us, sensor_idx, content, seq)] --released in order-->
+ *   tracker
  */
 #ifndef BF_FUSION_INGEST_H
 #define BF_FUSION_INGEST_H
@@ -46,18 +47,32 @@ int bf_reorder_create(size_t capacity, bf_time_us window_us, struct bf_reorder *
 void bf_reorder_destroy(struct bf_reorder *r);   /* accepts NULL */
 
 /*
- * Add a detection.  0; BF_ELATE if its time is before what was already
- * released (it is dropped: the caller counts it); BF_EFULL if the window
- * holds capacity detections (the caller should release, then retry).
+ * Add a detection.  0; BF_ELATE if it is late: older than the watermark
+ * (newest pushed - window) or than what a flush already released (it is
+ * dropped: the caller counts it); BF_EFULL if the window holds capacity
+ * detections (the caller should release, then retry).
  */
 int bf_reorder_push(struct bf_reorder *r, const struct bf_detection *d);
 
+/* Would a detection at t_us be refused as late now? */
+bool bf_reorder_is_late(const struct bf_reorder *r, bf_time_us t_us);
+
 /*
- * Release, in (t_us, sensor_idx, seq) order, every held detection with
- * t_us <= newest_seen - window (or all of them when flush is true), up to
- * max.  Returns the number written to out.
+ * Release, in canonical order, every held detection strictly older than the
+ * watermark (t_us < newest_seen - window), or all of them when flush is
+ * true, up to max.  Returns the number written to out.  Without flush, what
+ * is released does not depend on how often this is called.
  */
 size_t bf_reorder_pop(struct bf_reorder *r, bool flush, struct bf_detection *out, size_t max);
+
+/*
+ * The canonical order: <0, 0, >0 as a sorts before, equal to, after b.
+ * (t_us, sensor_idx), then the measurement's content (kind, z, flags, R,
+ * sensor position, class hints, SNR, sensor height, target id), then seq:
+ * detections that share a time and sensor reach the tracker in an order
+ * that does not depend on their arrival order (docs/replay.md).
+ */
+int bf_reorder_compare(const struct bf_detection *a, const struct bf_detection *b);
 
 size_t bf_reorder_count(const struct bf_reorder *r);
 /* Newest event time pushed so far, BF_TIME_NONE if none. */

@@ -2,20 +2,32 @@
  * reorder.c - the reorder window: detections out in event-time order.
  *
  * Problem: sensors deliver over different paths with different delays, but
- * the tracker must see time go forward.  Detections are held in a binary
- * min-heap keyed on (t_us, sensor_idx, seq) - the tie-breaks make two runs
- * byte-identical - and released once event time has moved window_us past
- * them (Stone Soup's TimeBufferedFeeder).  Late-data policy: a detection
- * older than what was already released cannot be put back in order; it is
- * refused with BF_ELATE and the caller counts it (docs/engine.md).
+ * the tracker must see time go forward, and the same input must give the
+ * same tracks however it was cut into batches.  Detections are held in a
+ * binary min-heap in the canonical order (t_us, sensor_idx, measurement
+ * content, seq; see compare()) and released once event time has moved more
+ * than window_us past them (Stone Soup's TimeBufferedFeeder).
+ *
+ * The watermark is newest - window_us, newest being the latest event time
+ * pushed so far.  Late-data policy: a detection older than the watermark
+ * (or than what a flush already released) is refused with BF_ELATE and the
+ * caller drops and counts it (docs/engine.md).  Release takes only what is
+ * strictly older than the watermark, so every detection accepted later is
+ * strictly newer than everything released: the released sequence is the
+ * canonical sort of the accepted detections, and which detections are
+ * accepted depends only on the order they were pushed in - never on when
+ * or how often bf_reorder_pop() is called.  (The one exception is an
+ * overflow, which forces out the oldest early: the caller counts it.)
  *
  * Invariants:
- *  (1) heap[0..count) is a min-heap under key order;
+ *  (1) heap[0..count) is a min-heap under compare();
  *  (2) every held t_us >= released (the time of the last released detection);
- *  (3) newest >= every held t_us.
+ *  (3) newest >= every held t_us;
+ *  (4) without a flush or an overflow, released < newest - window_us.
  */
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/bf_error.h"
 #include "fusion/ingest.h"
@@ -28,13 +40,62 @@ struct bf_reorder {
     bf_time_us released;
 };
 
+/* Doubles and floats in a total order (IEEE totalOrder: -0 < +0, NaNs at the ends). */
+static int64_t dkey(double v)
+{
+    int64_t k;
+    memcpy(&k, &v, sizeof k);
+    return k ^ (int64_t)((uint64_t)(k >> 63) >> 1);
+}
+
+static int32_t fkey(float v)
+{
+    int32_t k;
+    memcpy(&k, &v, sizeof k);
+    return k ^ (int32_t)((uint32_t)(k >> 31) >> 1);
+}
+
+#define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
+
+/*
+ * The canonical order: event time, sensor, then the measurement itself
+ * (kind, z, flags, R, sensor position, class hints, SNR, sensor height,
+ * the sensor's target id), and only then seq.  Two detections that differ
+ * in anything the tracker reads are ordered by content, not by the order
+ * they arrived in, so a sensor that sends the same scan in another order -
+ * or a recording whose same-time lines are shuffled - gives the tracker
+ * the same input.  seq separates exact duplicates only.
+ */
+static int compare(const struct bf_detection *a, const struct bf_detection *b)
+{
+    CMP(a->t_us, b->t_us);
+    CMP(a->sensor_idx, b->sensor_idx);
+    CMP(a->kind, b->kind);
+    for (int i = 0; i < 3; i++)
+        CMP(dkey(a->z[i]), dkey(b->z[i]));
+    CMP(a->flags, b->flags);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            CMP(dkey(a->R[i][j]), dkey(b->R[i][j]));
+    CMP(dkey(a->sensor_e_m), dkey(b->sensor_e_m));
+    CMP(dkey(a->sensor_n_m), dkey(b->sensor_n_m));
+    for (int k = 0; k < BF_CLASS_COUNT; k++)
+        CMP(fkey(a->class_lik[k]), fkey(b->class_lik[k]));
+    CMP(fkey(a->snr_db), fkey(b->snr_db));
+    CMP(fkey(a->sensor_height_m), fkey(b->sensor_height_m));
+    CMP(a->sensor_target_id, b->sensor_target_id);
+    CMP(a->seq, b->seq);
+    return 0;
+}
+
 static bool before(const struct bf_detection *a, const struct bf_detection *b)
 {
-    if (a->t_us != b->t_us)
-        return a->t_us < b->t_us;
-    if (a->sensor_idx != b->sensor_idx)
-        return a->sensor_idx < b->sensor_idx;
-    return a->seq < b->seq;
+    return compare(a, b) < 0;
+}
+
+int bf_reorder_compare(const struct bf_detection *a, const struct bf_detection *b)
+{
+    return compare(a, b);
 }
 
 int bf_reorder_create(size_t capacity, bf_time_us window_us, struct bf_reorder **out)
@@ -66,9 +127,16 @@ void bf_reorder_destroy(struct bf_reorder *r)
     free(r);
 }
 
+bool bf_reorder_is_late(const struct bf_reorder *r, bf_time_us t_us)
+{
+    if (r->released != BF_TIME_NONE && t_us < r->released)
+        return true;
+    return r->newest != BF_TIME_NONE && t_us < r->newest - r->window_us;
+}
+
 int bf_reorder_push(struct bf_reorder *r, const struct bf_detection *d)
 {
-    if (r->released != BF_TIME_NONE && d->t_us < r->released)
+    if (bf_reorder_is_late(r, d->t_us))
         return BF_ELATE;
     if (r->count == r->cap)
         return BF_EFULL;
@@ -110,8 +178,8 @@ size_t bf_reorder_pop(struct bf_reorder *r, bool flush, struct bf_detection *out
 {
     size_t n = 0;
     while (n < max && r->count > 0) {
-        if (!flush && r->heap[0].t_us > r->newest - r->window_us)
-            break;
+        if (!flush && r->heap[0].t_us >= r->newest - r->window_us)
+            break;   /* not strictly older than the watermark: more may come */
         pop_min(r, &out[n]);
         assert(r->released == BF_TIME_NONE || out[n].t_us >= r->released);   /* (2) */
         r->released = out[n].t_us;

@@ -12,9 +12,14 @@
  *                 (fusion/grid.c), then the implied-speed test and the
  *                 Mahalanobis gate d^2 < gate_sigma^2 give gated pairs;
  *   associator    tracks and detections linked by gated pairs form
- *                 independent clusters (union-find); each is solved exactly
- *                 (fusion/assign.c), so one track never takes two detections
- *                 of a scan.  Cost of a pair: d^2; cost of a track left
+ *                 independent clusters (union-find).  GNN (default): each
+ *                 cluster of up to max_cluster tracks + detections is solved
+ *                 exactly (sparse JV, fusion/assign.c), so one track never
+ *                 takes two detections of a scan; bigger ones greedily
+ *                 (counted in clusters_bounded).  JPDA: each cluster gives
+ *                 the marginals beta (fusion/jpda.c) and each track the PDA
+ *                 update; it hits when 1 - beta0 >= 1/2, and a detection
+ *                 whose betas sum below 1/2 starts a track.  Cost of a pair: d^2; cost of a track left
  *                 without a detection: gate^2 if tentative, 2 gate^2 if
  *                 confirmed or coasting (passed to the solver as one
  *                 unassigned cost 2 gate^2, with gate^2 added to tentative
@@ -23,11 +28,15 @@
  *                 both gate (docs/tracking.md explains the choice);
  *   updater       assigned pairs update the track (tracks/updater.c);
  *   deleter       a track in the sensor's coverage without a detection takes
- *                 a miss; misses in a row or a position std above
- *                 max_pos_sigma_m delete it;
+ *                 a miss; misses in a row, a position std above
+ *                 max_pos_sigma_m or (score rule) a score delete_llr_drop
+ *                 below its peak delete it;
  *   initiator     every detection left over starts a TENTATIVE track, which
  *                 is confirmed after confirm_m hits in its first confirm_n
- *                 opportunities.
+ *                 opportunities (M-of-N) or when its log-likelihood-ratio
+ *                 score reaches confirm_llr (score rule: + ln(PD g / lambda)
+ *                 per hit, + ln(1 - PD PG) per miss; docs/tracking.md).
+ *   Confirmed tracks' speed adds a damped class likelihood (class_kinematic).
  *
  * Data layout, for speed: the tracks live in one pool (a flat array of
  * struct bf_track, sized max_tracks at create) addressed by slot; free slots
@@ -58,7 +67,9 @@
  *  (5) Lifecycle counters agree with the status: CONFIRMED has miss_run 0;
  *      COASTING has 1 <= miss_run < delete_misses; TENTATIVE has
  *      miss_run < delete_misses_tentative, 1 <= opportunities < confirm_n
- *      and fewer than confirm_m hits.
+ *      and fewer than confirm_m hits (M-of-N) or a score below confirm_llr
+ *      (score rule).  Under the score rule every live track's score is
+ *      finite, at most its peak and within delete_llr_drop of it.
  *  (6) class_p is a probability vector (each in [0, 1], sum 1 within 1e-3).
  *  (7) The history ring is within bounds and not empty.
  *  (8) stats.live and stats.live_confirmed match the live list.
@@ -83,12 +94,24 @@
  * For position measurements the true gate lies inside gate * (sigma_t +
  * sigma_d); the slack covers the linearisation of range-bearing gates. */
 #define REACH_SLACK 1.25
-/* Cell side = gate_sigma * max_pos_sigma_m / CELL_DIV (250 m by default). */
-#define CELL_DIV 6.0
-/* Clusters up to this many tracks x detections are solved exactly; larger
- * ones (dense clutter on dense tracks) greedily by increasing d^2. */
-#define MAX_CLUSTER_ROWS 256
-#define MAX_CLUSTER_COLS 256
+/* Cell side = gate_sigma * max_pos_sigma_m / CELL_DIV (75 m by default): a track whose reach
+ * (REACH_SLACK * gate * sigma) exceeds a cell sits in the wide cell, so cells sized for the
+ * common 5-20 m track keep candidate lists short in dense scenes (measured with
+ * borderfuse-bench: 10 % fewer instructions per detection at N = 10000, same tracks). */
+#define CELL_DIV 20.0
+/* Clusters of up to params.max_cluster tracks + detections are solved
+ * exactly (sparse JV, or JPDA); larger ones (dense clutter on dense tracks)
+ * greedily by increasing cost, and counted in stats.clusters_bounded. */
+/* Where the clutter density divides (score, JPDA), it is at least this. */
+#define MIN_CLUTTER_DENSITY 1e-12
+/* JPDA: a track counts a hit when 1 - beta0 >= this; a detection starts a
+ * track when the tracks' beta for it sum below this. */
+#define JPDA_HIT_PROB 0.5
+#define JPDA_NEW_PROB 0.5
+/* Kinematic classification: exponent on the speed likelihood per hit, and
+ * the largest velocity std (m/s) at which the speed is trusted. */
+#define KIN_DAMP 0.25   /* applied as sqrt(sqrt()): change both together */
+#define KIN_MAX_VEL_SIGMA_MPS 3.0
 /* Live tracks checked per scan by the ageing sweep (tracks outside all coverage). */
 #define SWEEP_PER_SCAN 16
 /* Class fusion floor, for likelihoods and for the posterior. */
@@ -98,17 +121,31 @@
 struct scan_trk {
     uint32_t slot;
     uint32_t det;        /* assigned detection, NONE if none */
+    /* set by the associator: */
+    double llr;          /* track score increment of this scan (score rule) */
+    uint32_t jp_start, jp_n;   /* JPDA: the track's detections in jp_det/jp_beta */
+    double beta0;        /* JPDA: probability that none of them is the target's */
     double sigma_m;      /* sqrt of the largest eigenvalue of P_pos */
     bool in_cov;         /* inside the sensor's coverage after prediction */
 };
 
-/* A detection of this scan. */
+/* Reach of a bearing-only detection whose sensor has no coverage radius (m). */
+#define UNLOCATED_REACH_M 10000.0
+
+/*
+ * A detection of this scan.  A located one (POSITION, RANGE_BEARING, BEARING
+ * with elevation) has the initiator's state; an unlocated one (bearing-only,
+ * presence, or located too vaguely to start a track) has only a reach circle
+ * that holds every track it can gate with, and starts no track.
+ */
 struct scan_det {
-    double x0[4];        /* initiator's state: x0[0..1] is its position */
-    double P0[16];       /* initiator's covariance: P0 pos block is R in e/n */
-    double sigma_m;      /* sqrt of the largest eigenvalue of that block */
+    double x0[4];        /* initiator's state: x0[0..1] is its position (located only) */
+    double P0[16];       /* initiator's covariance: P0 pos block is R in e/n (located only) */
+    double sigma_m;      /* sqrt of the largest eigenvalue of that block (located only) */
+    double reach_e_m, reach_n_m, reach_m;   /* reach circle (unlocated only) */
     uint32_t trk;        /* assigned scan_trk index, NONE if none */
     bool valid;
+    bool located;
 };
 
 struct pair {
@@ -120,6 +157,12 @@ struct pair {
 
 struct id_slot {
     uint32_t id, slot;
+};
+
+/* A pair as the greedy fallback sorts it. */
+struct greedy_ent {
+    double cost;
+    uint32_t id, det, trk;
 };
 
 struct bf_tracker {
@@ -173,10 +216,25 @@ struct bf_tracker {
     uint32_t *cl_start;        /* [n_clusters + 1] */
     size_t pscratch_cap;
 
-    /* cluster solve */
-    struct bf_assign_ws *ws;
-    double *cost;              /* [MAX_CLUSTER_ROWS * MAX_CLUSTER_COLS] */
-    int *r2c;                  /* [MAX_CLUSTER_ROWS] */
+    /* cluster solve, sized from max_cluster at create */
+    struct bf_assign_sparse_ws *sws;
+    struct bf_jpda_ws *jws;
+    int *r2c;                  /* [max_cluster] */
+    uint32_t *csr_start;       /* [max_cluster + 1] a cluster's pairs in compressed rows */
+    struct id_slot *row_ids;   /* [max_cluster] rows sorted by track id */
+    double *row_beta0;         /* [max_cluster] */
+    const struct bf_detection **pda_dets;   /* [max_cluster] */
+    double *pda_beta;          /* [max_cluster] */
+    uint32_t *csr_col, *csr_pair, *jp_det;  /* [csr_cap] */
+    struct greedy_ent *greedy;              /* [csr_cap] */
+    double *csr_val, *csr_beta, *jp_beta;   /* [csr_cap] */
+    size_t csr_cap;
+    double *det_bsum;          /* [det_cap] JPDA: sum over tracks of beta per detection */
+    uint32_t *det_best;        /* [det_cap] JPDA: the track (st index) with the largest beta */
+    double *det_bmax;          /* [det_cap] JPDA: that beta */
+    size_t det_cap;
+    double lambda;             /* clutter density, floored */
+    double llr_miss;           /* score increment of a miss: ln(1 - PD PG), 2-D gate */
     uint32_t *rows, *cols;     /* cluster members (node numbers) */
     size_t rc_cap;
 
@@ -216,6 +274,20 @@ static uint32_t popcount32(uint32_t v)
     for (; v; v &= v - 1)
         c++;
     return c;
+}
+
+/* Probability that a target's measurement (dimension dim) falls inside the
+ * gate d^2 < g^2: the chi-square distribution with dim degrees of freedom. */
+static double gate_prob(int dim, double g)
+{
+    switch (dim) {
+    case 1:
+        return erf(g / M_SQRT2);
+    case 3:
+        return erf(g / M_SQRT2) - sqrt(2.0 / M_PI) * g * exp(-0.5 * g * g);
+    default:
+        return 1.0 - exp(-0.5 * g * g);
+    }
 }
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
@@ -264,6 +336,56 @@ static void class_fuse(float p[BF_CLASS_COUNT], const struct bf_detection *d)
         p[k] = (float)(q[k] / s2);
 }
 
+/*
+ * Kinematic class likelihoods: speed (m/s) at the knots below, linear in
+ * between, constant beyond the last (docs/tracking.md).  Rows: person,
+ * vehicle, animal, vessel, aircraft, unknown.
+ */
+#define KIN_KNOTS 7
+static const double kin_speed[KIN_KNOTS] = {0, 2, 5, 10, 20, 40, 80};
+static const double kin_lik[BF_CLASS_COUNT][KIN_KNOTS] = {
+    {1.00, 1.00, 0.30, 0.02, 0.01, 0.01, 0.01},   /* person */
+    {0.30, 0.40, 0.70, 1.00, 1.00, 0.60, 0.10},   /* vehicle */
+    {1.00, 0.80, 0.60, 0.15, 0.02, 0.01, 0.01},   /* animal */
+    {0.40, 0.60, 0.80, 0.80, 0.50, 0.10, 0.01},   /* vessel */
+    {0.05, 0.05, 0.10, 0.20, 0.50, 1.00, 1.00},   /* aircraft */
+    {0.50, 0.50, 0.50, 0.50, 0.50, 0.50, 0.50},   /* unknown */
+};
+
+/* Fold the speed of a confirmed track into p: p_k *= lik_k(speed)^KIN_DAMP,
+ * then floor and renormalise as class_fuse does.  Skipped while the
+ * velocity std exceeds KIN_MAX_VEL_SIGMA_MPS. */
+static void class_kinematic(float p[BF_CLASS_COUNT], const double x[4], const double P[16])
+{
+    double a = P[10], b = P[11], d = P[15], h = 0.5 * (a - d);
+    double vvar = 0.5 * (a + d) + sqrt(h * h + b * b);
+    if (!(vvar <= KIN_MAX_VEL_SIGMA_MPS * KIN_MAX_VEL_SIGMA_MPS))
+        return;
+    double v = hypot(x[2], x[3]);
+    if (!isfinite(v))
+        return;
+    int k0 = 0;
+    while (k0 < KIN_KNOTS - 2 && v > kin_speed[k0 + 1])
+        k0++;
+    double f = (v - kin_speed[k0]) / (kin_speed[k0 + 1] - kin_speed[k0]);
+    f = fmin(1.0, fmax(0.0, f));
+    double q[BF_CLASS_COUNT], sum = 0;
+    for (int c = 0; c < BF_CLASS_COUNT; c++) {
+        double l = kin_lik[c][k0] + f * (kin_lik[c][k0 + 1] - kin_lik[c][k0]);
+        q[c] = (double)p[c] * sqrt(sqrt(fmax(l, CLASS_FLOOR)));   /* ^KIN_DAMP, without pow() */
+        sum += q[c];
+    }
+    if (!(sum > 0))
+        return;
+    double s2 = 0;
+    for (int c = 0; c < BF_CLASS_COUNT; c++) {
+        q[c] = fmax(q[c] / sum, CLASS_FLOOR);
+        s2 += q[c];
+    }
+    for (int c = 0; c < BF_CLASS_COUNT; c++)
+        p[c] = (float)(q[c] / s2);
+}
+
 /* ---- changes ------------------------------------------------------------ */
 
 static void mark(struct bf_tracker *t, uint32_t slot, uint32_t what)
@@ -278,11 +400,47 @@ static void mark(struct bf_tracker *t, uint32_t slot, uint32_t what)
     t->chg_what[slot] |= what;
 }
 
-static int cmp_id_slot(const void *a, const void *b)
-{
-    uint32_t x = ((const struct id_slot *)a)->id, y = ((const struct id_slot *)b)->id;
-    return (x > y) - (x < y);
-}
+/*
+ * In-place heap sorts by a unique uint32 key.  qsort() is glibc's merge sort,
+ * which mallocs a buffer for anything over 1 KiB: these run every scan (the
+ * changes list, each cluster's rows and columns), so they must not allocate.
+ * Keys are unique, so stability does not matter.
+ */
+#define HEAP_SORT(NAME, T, KEY)                                                    \
+    static void NAME(T *v, size_t n)                                               \
+    {                                                                              \
+        for (size_t k = n / 2; k-- > 0;) /* heapify */                             \
+            NAME##_down(v, k, n);                                                  \
+        for (size_t end = n; end-- > 1;) {                                         \
+            T tmp = v[0];                                                          \
+            v[0] = v[end];                                                         \
+            v[end] = tmp;                                                          \
+            NAME##_down(v, 0, end);                                                \
+        }                                                                          \
+    }
+#define HEAP_DOWN(NAME, T, KEY)                                                    \
+    static void NAME##_down(T *v, size_t i, size_t n)                              \
+    {                                                                              \
+        for (;;) {                                                                 \
+            size_t c = 2 * i + 1;                                                  \
+            if (c >= n)                                                            \
+                return;                                                            \
+            if (c + 1 < n && KEY(v[c + 1]) > KEY(v[c]))                            \
+                c++;                                                               \
+            if (!(KEY(v[c]) > KEY(v[i])))                                          \
+                return;                                                            \
+            T tmp = v[i];                                                          \
+            v[i] = v[c];                                                           \
+            v[c] = tmp;                                                            \
+            i = c;                                                                 \
+        }                                                                          \
+    }
+#define ID_KEY(x) ((x).id)
+#define U32_KEY(x) (x)
+HEAP_DOWN(sort_id_slot, struct id_slot, ID_KEY)
+HEAP_SORT(sort_id_slot, struct id_slot, ID_KEY)
+HEAP_DOWN(sort_u32, uint32_t, U32_KEY)
+HEAP_SORT(sort_u32, uint32_t, U32_KEY)
 
 /* ---- pool and lifecycle ------------------------------------------------- */
 
@@ -348,12 +506,24 @@ static const struct bf_track_point *hist_newest(const struct bf_track *tr)
     return &tr->hist[(tr->hist_head + tr->hist_len - 1) % BF_TRACK_HIST];
 }
 
-/* Confirm a tentative track with enough hits in its window. */
+/* Score rule: the score fell delete_llr_drop below its peak (also false
+ * for a non-finite score: that deletes through the other checks). */
+static bool score_dropped(const struct bf_tracker *t, const struct bf_track *tr)
+{
+    return t->p.confirm == BF_CONFIRM_SCORE &&
+           (!isfinite(tr->score) || tr->score < tr->score_peak - t->p.delete_llr_drop);
+}
+
+/* Confirm a tentative track with enough hits in its window (M-of-N), or
+ * with its score at confirm_llr (score rule). */
 static void maybe_confirm(struct bf_tracker *t, uint32_t s, bf_time_us t_us)
 {
     struct bf_track *tr = &t->trk[s];
     uint32_t window = t->p.confirm_n >= 32 ? UINT32_MAX : ((1u << t->p.confirm_n) - 1u);
-    if (tr->status == BF_TRACK_TENTATIVE && popcount32(tr->hit_bits & window) >= t->p.confirm_m) {
+    bool ok = t->p.confirm == BF_CONFIRM_SCORE
+                  ? tr->score >= t->p.confirm_llr
+                  : popcount32(tr->hit_bits & window) >= t->p.confirm_m;
+    if (tr->status == BF_TRACK_TENTATIVE && ok) {
         tr->status = BF_TRACK_CONFIRMED;
         tr->confirmed_us = t_us;
         t->stats.confirmed++;
@@ -363,12 +533,27 @@ static void maybe_confirm(struct bf_tracker *t, uint32_t s, bf_time_us t_us)
 }
 
 /* A tentative track that can no longer reach confirm_m hits inside its first
- * confirm_n opportunities is dropped. */
+ * confirm_n opportunities is dropped.  Score rule: one that has not reached
+ * confirm_llr in confirm_n opportunities, or whose score fell
+ * delete_llr_drop below its peak. */
 static bool tentative_hopeless(const struct bf_tracker *t, uint32_t s)
 {
     const struct bf_track *tr = &t->trk[s];
+    if (t->p.confirm == BF_CONFIRM_SCORE)
+        return t->opps[s] >= t->p.confirm_n || score_dropped(t, tr);
     uint32_t left = t->opps[s] < t->p.confirm_n ? t->p.confirm_n - t->opps[s] : 0;
     return tr->n_hits + left < t->p.confirm_m;
+}
+
+/* Score rule: add this scan's increment (the associator's st.llr). */
+static void score_add(struct bf_tracker *t, uint32_t s)
+{
+    if (t->p.confirm != BF_CONFIRM_SCORE || t->stamp[s] != t->scan_no)
+        return;
+    struct bf_track *tr = &t->trk[s];
+    tr->score += t->st[t->local[s]].llr;
+    if (tr->score > tr->score_peak)
+        tr->score_peak = tr->score;
 }
 
 static void common_hit(struct bf_tracker *t, uint32_t s, const struct bf_detection *d,
@@ -391,19 +576,24 @@ static void track_hit(struct bf_tracker *t, uint32_t s, const struct bf_detectio
     tr->hit_bits = (tr->hit_bits << 1) | 1u;
     tr->n_hits++;
     tr->miss_run = 0;
+    score_add(t, s);
     common_hit(t, s, d, t_us);
     t->stats.associated++;
     mark(t, s, BF_CHANGE_UPDATED);
     bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
-    if (tr->status == BF_TRACK_COASTING) {
+    if (tr->status == BF_TRACK_COASTING)
         tr->status = BF_TRACK_CONFIRMED;
-    } else if (tr->status == BF_TRACK_TENTATIVE) {
+    if (tr->status == BF_TRACK_TENTATIVE) {
         if (t->opps[s] < UINT8_MAX)
             t->opps[s]++;
         maybe_confirm(t, s, t_us);
         if (tr->status == BF_TRACK_TENTATIVE && tentative_hopeless(t, s))
             track_delete(t, s);
+    } else if (score_dropped(t, tr)) {
+        track_delete(t, s);
     }
+    if (tr->status == BF_TRACK_CONFIRMED)
+        class_kinematic(tr->class_p, tr->x, tr->P);
 }
 
 static void track_miss(struct bf_tracker *t, uint32_t s)
@@ -412,6 +602,7 @@ static void track_miss(struct bf_tracker *t, uint32_t s)
     tr->hit_bits <<= 1;
     if (tr->miss_run < UINT8_MAX)
         tr->miss_run++;
+    score_add(t, s);
     mark(t, s, BF_CHANGE_MISSED);
     switch (tr->status) {
     case BF_TRACK_TENTATIVE:
@@ -424,7 +615,7 @@ static void track_miss(struct bf_tracker *t, uint32_t s)
         tr->status = BF_TRACK_COASTING;
         /* fall through */
     case BF_TRACK_COASTING:
-        if (tr->miss_run >= t->p.delete_misses)
+        if (tr->miss_run >= t->p.delete_misses || score_dropped(t, tr))
             track_delete(t, s);
         break;
     default:
@@ -449,8 +640,7 @@ static bool track_new(struct bf_tracker *t, const struct bf_detection *d, const 
     tr->t_us = t_us;
     tr->first_us = t_us;
     tr->confirmed_us = BF_TIME_NONE;
-    memcpy(tr->x, sd->x0, sizeof tr->x);
-    memcpy(tr->P, sd->P0, sizeof tr->P);
+    bf_filter_init(tr, sd->x0, sd->P0, &t->p);
     for (int k = 0; k < BF_CLASS_COUNT; k++)
         tr->class_p[k] = 1.0f / BF_CLASS_COUNT;
     common_hit(t, s, d, t_us);
@@ -474,7 +664,13 @@ static bool params_ok(const struct bf_tracker_params *p)
            p->confirm_n <= 32 && p->delete_misses >= 1 && p->delete_misses_tentative >= 1 &&
            isfinite(p->init_speed_sigma_mps) && p->init_speed_sigma_mps > 0 &&
            isfinite(p->max_speed_mps) && p->max_speed_mps > 0 && isfinite(p->max_pos_sigma_m) &&
-           p->max_pos_sigma_m > 0 && p->max_tracks >= 1 && p->max_tracks <= (1u << 24);
+           p->max_pos_sigma_m > 0 && p->max_tracks >= 1 && p->max_tracks <= (1u << 24) &&
+           isfinite(p->clutter_density) && p->clutter_density >= 0 &&
+           (p->associator == BF_ASSOC_GNN || p->associator == BF_ASSOC_JPDA) &&
+           (p->confirm == BF_CONFIRM_M_OF_N || p->confirm == BF_CONFIRM_SCORE) && p->pd > 0 &&
+           p->pd <= 1 && isfinite(p->confirm_llr) && p->confirm_llr > 0 &&
+           isfinite(p->delete_llr_drop) && p->delete_llr_drop > 0 && p->max_cluster >= 2 &&
+           p->max_cluster <= (1u << 24);
 }
 
 int bf_tracker_create(const struct bf_tracker_params *p, const struct bf_tracker_sensor *sensors,
@@ -523,16 +719,26 @@ int bf_tracker_create(const struct bf_tracker_params *p, const struct bf_tracker
     t->changes = malloc(cap * sizeof *t->changes);
     t->st = malloc(cap * sizeof *t->st);
     t->cand = malloc(cap * sizeof *t->cand);
-    t->cost = malloc((size_t)MAX_CLUSTER_ROWS * MAX_CLUSTER_COLS * sizeof *t->cost);
-    t->r2c = malloc(MAX_CLUSTER_ROWS * sizeof *t->r2c);
+    size_t mc = p->max_cluster;
+    t->r2c = malloc(mc * sizeof *t->r2c);
+    t->csr_start = malloc((mc + 1) * sizeof *t->csr_start);
+    t->row_ids = malloc(mc * sizeof *t->row_ids);
+    t->row_beta0 = malloc(mc * sizeof *t->row_beta0);
+    t->pda_dets = malloc(mc * sizeof *t->pda_dets);
+    t->pda_beta = malloc(mc * sizeof *t->pda_beta);
     if (!t->trk || !t->opps || !t->hit_sigma || !t->free_stack || !t->next || !t->prev ||
         !t->pending || !t->stamp || !t->local || !t->chg_stamp || !t->chg_what ||
-        !t->touched || !t->changes || !t->st || !t->cand || !t->cost || !t->r2c)
+        !t->touched || !t->changes || !t->st || !t->cand || !t->r2c || !t->csr_start ||
+        !t->row_ids || !t->row_beta0 || !t->pda_dets || !t->pda_beta)
         goto out_free;
     if (bf_grid_create(t->p.max_tracks, t->cell_m, &t->grid) != 0)
         goto out_free;
-    if (bf_assign_ws_create(MAX_CLUSTER_ROWS, MAX_CLUSTER_COLS, &t->ws) != 0)
+    if (bf_assign_sparse_ws_create(mc, mc, &t->sws) != 0)
         goto out_free;
+    if (p->associator == BF_ASSOC_JPDA && bf_jpda_ws_create(mc, mc, &t->jws) != 0)
+        goto out_free;
+    t->lambda = fmax(p->clutter_density, MIN_CLUTTER_DENSITY);
+    t->llr_miss = log(1.0 - p->pd * gate_prob(2, p->gate_sigma));
     /* the free stack pops slot 0 first */
     for (uint32_t k = 0; k < t->cap; k++) {
         t->free_stack[k] = t->cap - 1 - k;
@@ -551,7 +757,8 @@ void bf_tracker_destroy(struct bf_tracker *t)
 {
     if (!t)
         return;
-    bf_assign_ws_destroy(t->ws);
+    bf_assign_sparse_ws_destroy(t->sws);
+    bf_jpda_ws_destroy(t->jws);
     bf_grid_destroy(t->grid);
     free(t->sensors);
     free(t->trk);
@@ -576,8 +783,22 @@ void bf_tracker_destroy(struct bf_tracker *t)
     free(t->pair_cl);
     free(t->pair_order);
     free(t->cl_start);
-    free(t->cost);
     free(t->r2c);
+    free(t->csr_start);
+    free(t->row_ids);
+    free(t->row_beta0);
+    free(t->pda_dets);
+    free(t->pda_beta);
+    free(t->csr_col);
+    free(t->greedy);
+    free(t->csr_pair);
+    free(t->jp_det);
+    free(t->csr_val);
+    free(t->csr_beta);
+    free(t->jp_beta);
+    free(t->det_bsum);
+    free(t->det_best);
+    free(t->det_bmax);
     free(t->rows);
     free(t->cols);
     free(t);
@@ -644,8 +865,7 @@ static void gather_one(struct bf_tracker *t, uint32_t s, const struct bf_tracker
 {
     struct bf_track *tr = &t->trk[s];
     if (tr->t_us < t_us) {
-        bf_predict_cv(tr->x, tr->P, bf_time_to_s(t_us - tr->t_us), t->p.q_accel_mps2, tr->x,
-                      tr->P);
+        bf_filter_predict(tr, bf_time_to_s(t_us - tr->t_us), &t->p);
         tr->t_us = t_us;
     }
     struct scan_trk *k = &t->st[t->n_st];
@@ -683,9 +903,17 @@ static int hypothesise(struct bf_tracker *t, const struct bf_detection *d, uint3
 {
     const struct scan_det *sd = &t->sd[j];
     double g = t->p.gate_sigma;
-    double pe = sd->x0[0], pn = sd->x0[1];
-    size_t n = bf_grid_query(t->grid, pe, pn, t->cell_m + REACH_SLACK * g * sd->sigma_m + 1.0,
-                             t->cand, t->cap);
+    double pe, pn, qr;   /* centre and radius of the grid query */
+    if (sd->located) {
+        pe = sd->x0[0];
+        pn = sd->x0[1];
+        qr = REACH_SLACK * g * sd->sigma_m + 1.0;
+    } else {
+        pe = sd->reach_e_m;
+        pn = sd->reach_n_m;
+        qr = sd->reach_m;
+    }
+    size_t n = bf_grid_query(t->grid, pe, pn, t->cell_m + qr, t->cand, t->cap);
     assert(n <= t->cap);
     for (size_t i = 0; i < n; i++) {
         uint32_t s = t->cand[i];
@@ -693,17 +921,24 @@ static int hypothesise(struct bf_tracker *t, const struct bf_detection *d, uint3
             continue;   /* not predicted this scan: too far from the coverage */
         uint32_t k = t->local[s];
         const struct bf_track *tr = &t->trk[s];
-        double sig = t->st[k].sigma_m + sd->sigma_m;
         double dist = hypot(pe - tr->x[0], pn - tr->x[1]);
-        if (!(dist <= REACH_SLACK * g * sig + 1.0))
-            continue;
-        /* implied speed from the last hit, with the uncertainty of that
-         * position and of the detection as tolerance */
-        const struct bf_track_point *h = hist_newest(tr);
-        double dt_hit = bf_time_to_s(t_us - h->t_us);
-        double tol = g * (t->hit_sigma[s] + sd->sigma_m);
-        if (!(hypot(pe - h->e_m, pn - h->n_m) <= t->p.max_speed_mps * dt_hit + tol))
-            continue;
+        if (!sd->located) {
+            /* the reach circle, widened by the track's own spread; no
+             * implied-speed test: the detection has no position */
+            if (!(dist <= sd->reach_m + REACH_SLACK * g * t->st[k].sigma_m))
+                continue;
+        } else {
+            double sig = t->st[k].sigma_m + sd->sigma_m;
+            if (!(dist <= REACH_SLACK * g * sig + 1.0))
+                continue;
+            /* implied speed from the last hit, with the uncertainty of that
+             * position and of the detection as tolerance */
+            const struct bf_track_point *h = hist_newest(tr);
+            double dt_hit = bf_time_to_s(t_us - h->t_us);
+            double tol = g * (t->hit_sigma[s] + sd->sigma_m);
+            if (!(hypot(pe - h->e_m, pn - h->n_m) <= t->p.max_speed_mps * dt_hit + tol))
+                continue;
+        }
         double nu[3], S[9];
         int dim;
         if (bf_innovation(tr->x, tr->P, d, nu, S, &dim) != 0)
@@ -737,67 +972,202 @@ static void uf_union(uint32_t *uf, uint32_t a, uint32_t b)
         uf[a] = b;
 }
 
-/* Sort context-free: rows by track id (through the pool), cols by index. */
-static void sort_rows_by_id(const struct bf_tracker *t, uint32_t *rows, size_t n)
+
+static int cmp_greedy(const void *a, const void *b)
 {
-    for (size_t i = 1; i < n; i++) {
-        uint32_t v = rows[i];
-        uint32_t id = t->trk[t->st[v].slot].id;
-        size_t j = i;
-        while (j > 0 && t->trk[t->st[rows[j - 1]].slot].id > id) {
-            rows[j] = rows[j - 1];
-            j--;
-        }
-        rows[j] = v;
-    }
+    const struct greedy_ent *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost < y->cost ? -1 : 1;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return (x->det > y->det) - (x->det < y->det);
 }
 
-static void sort_u32(uint32_t *v, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        uint32_t x = v[i];
-        size_t j = i;
-        while (j > 0 && v[j - 1] > x) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
-    }
-}
-
-/* Greedy fallback for an oversized cluster: increasing cost, ties by track
- * id then detection index. */
+/* Greedy fallback for an oversized cluster (or a failed exact solve):
+ * pairs by increasing cost, ties by track id then detection index, each
+ * taken when both ends are still free.  O(n log n). */
 static void solve_greedy(struct bf_tracker *t, const uint32_t *idx, size_t n)
 {
-    for (;;) {
-        size_t best = SIZE_MAX;
-        for (size_t i = 0; i < n; i++) {
-            const struct pair *p = &t->pairs[idx[i]];
-            if (t->st[p->trk].det != NONE || t->sd[p->det].trk != NONE)
-                continue;
-            if (best == SIZE_MAX) {
-                best = i;
-                continue;
-            }
-            const struct pair *b = &t->pairs[idx[best]];
-            uint32_t pid = t->trk[t->st[p->trk].slot].id, bid = t->trk[t->st[b->trk].slot].id;
-            if (p->cost < b->cost ||
-                (p->cost == b->cost && (pid < bid || (pid == bid && p->det < b->det))))
-                best = i;
-        }
-        if (best == SIZE_MAX)
-            return;
-        const struct pair *p = &t->pairs[idx[best]];
-        t->st[p->trk].det = p->det;
-        t->sd[p->det].trk = p->trk;
+    struct greedy_ent *g = t->greedy;
+    for (size_t i = 0; i < n; i++) {
+        const struct pair *p = &t->pairs[idx[i]];
+        g[i].cost = p->cost;
+        g[i].id = t->trk[t->st[p->trk].slot].id;
+        g[i].det = p->det;
+        g[i].trk = p->trk;
+    }
+    qsort(g, n, sizeof *g, cmp_greedy);
+    for (size_t i = 0; i < n; i++) {
+        if (t->st[g[i].trk].det != NONE || t->sd[g[i].det].trk != NONE)
+            continue;
+        t->st[g[i].trk].det = g[i].det;
+        t->sd[g[i].det].trk = g[i].trk;
     }
 }
 
-/* Associator stage: clusters by union-find, each solved exactly. */
-static int associate(struct bf_tracker *t, size_t n_det)
+/* ln N(nu; 0, S) of detection d against track slot s (predicted); false if
+ * the innovation cannot be formed.  *dim gets the measurement dimension. */
+static bool log_lik(const struct bf_tracker *t, uint32_t s, const struct bf_detection *d,
+                    double *ll, int *dim)
 {
+    const struct bf_track *tr = &t->trk[s];
+    double nu[3], S[9];
+    if (bf_innovation(tr->x, tr->P, d, nu, S, dim) != 0)
+        return false;
+    int n = *dim;
+    double det;
+    if (n == 1)
+        det = S[0];
+    else if (n == 2)
+        det = S[0] * S[3] - S[1] * S[2];
+    else
+        det = S[0] * (S[4] * S[8] - S[5] * S[7]) - S[1] * (S[3] * S[8] - S[5] * S[6]) +
+              S[2] * (S[3] * S[7] - S[4] * S[6]);
+    double d2 = bf_mahalanobis2(nu, S, n);
+    if (!(det > 0) || !isfinite(d2))
+        return false;
+    *ll = -0.5 * d2 - 0.5 * n * log(2.0 * M_PI) - 0.5 * log(det);
+    return isfinite(*ll);
+}
+
+/* Grow the associator's per-pair and per-detection scratch (grow once to
+ * the largest scan). */
+static int reserve_assoc(struct bf_tracker *t, size_t n_det)
+{
+    if (t->n_pairs > t->csr_cap) {
+        size_t c[6] = {t->csr_cap, t->csr_cap, t->csr_cap, t->csr_cap, t->csr_cap, t->csr_cap};
+        uint32_t *a = grow(t->csr_col, &c[0], t->n_pairs, sizeof *a);
+        if (a)
+            t->csr_col = a;
+        uint32_t *b = grow(t->csr_pair, &c[1], t->n_pairs, sizeof *b);
+        if (b)
+            t->csr_pair = b;
+        uint32_t *e = grow(t->jp_det, &c[2], t->n_pairs, sizeof *e);
+        if (e)
+            t->jp_det = e;
+        double *f = grow(t->csr_val, &c[3], t->n_pairs, sizeof *f);
+        if (f)
+            t->csr_val = f;
+        double *g = grow(t->csr_beta, &c[4], t->n_pairs, sizeof *g);
+        if (g)
+            t->csr_beta = g;
+        double *h = grow(t->jp_beta, &c[5], t->n_pairs, sizeof *h);
+        if (h)
+            t->jp_beta = h;
+        size_t c6 = t->csr_cap;
+        struct greedy_ent *ge = grow(t->greedy, &c6, t->n_pairs, sizeof *ge);
+        if (ge)
+            t->greedy = ge;
+        if (!a || !b || !e || !f || !g || !h || !ge)
+            return BF_ENOMEM;
+        size_t m = c6;
+        for (int i = 0; i < 6; i++)
+            m = c[i] < m ? c[i] : m;
+        t->csr_cap = m;
+    }
+    if (t->p.associator == BF_ASSOC_JPDA && n_det > t->det_cap) {
+        size_t c1 = t->det_cap, c2 = t->det_cap, c3 = t->det_cap;
+        double *a = grow(t->det_bsum, &c1, n_det, sizeof *a);
+        if (a)
+            t->det_bsum = a;
+        uint32_t *b = grow(t->det_best, &c2, n_det, sizeof *b);
+        if (b)
+            t->det_best = b;
+        double *m = grow(t->det_bmax, &c3, n_det, sizeof *m);
+        if (m)
+            t->det_bmax = m;
+        if (!a || !b || !m)
+            return BF_ENOMEM;
+        t->det_cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    }
+    return 0;
+}
+
+/*
+ * One cluster under JPDA: likelihoods of its pairs (rows in csr form), the
+ * marginals, and per track its detections and weights in jp_det/jp_beta
+ * from *jp; per detection the sum of its betas and the track holding the
+ * largest.  Score increment per track: ln(1 - PD PG + sum_j PD g_ij / lambda).
+ */
+static int solve_jpda(struct bf_tracker *t, const struct bf_detection *dets, size_t nr, size_t nc,
+                      size_t *jp)
+{
+    int dim = 2;
+    for (size_t r = 0; r < nr; r++) {
+        uint32_t k = t->rows[r];
+        for (uint32_t e = t->csr_start[r]; e < t->csr_start[r + 1]; e++) {
+            uint32_t j = t->cols[t->csr_col[e]];
+            double ll;
+            int dm;
+            t->csr_val[e] = log_lik(t, t->st[k].slot, &dets[j], &ll, &dm) ? exp(ll) : 0.0;
+            if (t->csr_val[e] > 0)
+                dim = dm;
+        }
+    }
+    double pg = gate_prob(dim, t->p.gate_sigma);
+    bool exact;
+    int rc = bf_jpda_solve(t->jws, nr, nc, t->csr_start, t->csr_col, t->csr_val, t->lambda,
+                           t->p.pd, pg, t->csr_beta, t->row_beta0, &exact);
+    if (rc < 0)
+        return rc;
+    if (!exact)
+        t->stats.jpda_approx++;
+    for (size_t r = 0; r < nr; r++) {
+        struct scan_trk *st = &t->st[t->rows[r]];
+        st->jp_start = (uint32_t)*jp;
+        st->jp_n = 0;
+        st->beta0 = t->row_beta0[r];
+        double ratio = 1.0 - t->p.pd * pg;
+        for (uint32_t e = t->csr_start[r]; e < t->csr_start[r + 1]; e++) {
+            uint32_t j = t->cols[t->csr_col[e]];
+            ratio += t->p.pd * t->csr_val[e] / t->lambda;
+            double b = t->csr_beta[e];
+            if (!(b > 0))
+                continue;   /* bf_filter_update_pda needs only the weighted ones */
+            t->jp_det[*jp] = j;
+            t->jp_beta[*jp] = b;
+            (*jp)++;
+            st->jp_n++;
+            t->det_bsum[j] += b;
+            if (t->det_best[j] == NONE || b > t->det_bmax[j]) {
+                t->det_best[j] = t->rows[r];
+                t->det_bmax[j] = b;
+            }
+        }
+        st->llr = log(ratio);
+    }
+    return 0;
+}
+
+/*
+ * Associator stage: clusters by union-find; each cluster of up to
+ * max_cluster tracks + detections is solved exactly (sparse JV for GNN, the
+ * JPDA marginals for JPDA), larger ones greedily (counted).  Fills st[].det
+ * and sd[].trk (GNN; under JPDA sd[].trk marks a detection that is some
+ * track's with probability >= JPDA_NEW_PROB), st[].llr (score rule) and
+ * the JPDA weights.
+ */
+static int associate(struct bf_tracker *t, const struct bf_detection *dets, size_t n_det)
+{
+    bool jpda = t->p.associator == BF_ASSOC_JPDA;
+    bool score = t->p.confirm == BF_CONFIRM_SCORE;
+    for (uint32_t k = 0; k < t->n_st; k++) {
+        t->st[k].llr = t->llr_miss;
+        t->st[k].jp_start = 0;
+        t->st[k].jp_n = 0;
+        t->st[k].beta0 = 1.0;
+    }
     if (t->n_pairs == 0)
         return 0;
+    int rc = reserve_assoc(t, n_det);
+    if (rc < 0)
+        return rc;
+    if (jpda) {
+        for (size_t j = 0; j < n_det; j++) {
+            t->det_bsum[j] = 0;
+            t->det_best[j] = NONE;
+        }
+    }
     size_t n_nodes = t->n_st + n_det;
     uint32_t *uf = t->uf, *ncl = t->node_cl;
     for (size_t i = 0; i < n_nodes; i++) {
@@ -850,6 +1220,7 @@ static int associate(struct bf_tracker *t, size_t n_det)
     for (size_t i = 0; i < n_nodes; i++)
         ncl[i] = NONE;
 
+    size_t jp = 0;   /* next free entry of jp_det / jp_beta */
     t->stats.clusters += n_cl;
     for (uint32_t c = 0; c < n_cl; c++) {
         const uint32_t *idx = &t->pair_order[start[c]];
@@ -869,24 +1240,58 @@ static int associate(struct bf_tracker *t, size_t n_det)
         }
         if (nr + nc > t->stats.max_cluster)
             t->stats.max_cluster = nr + nc;
-        if (nr > MAX_CLUSTER_ROWS || nc > MAX_CLUSTER_COLS) {
+        if (nr + nc > t->p.max_cluster) {
+            t->stats.clusters_bounded++;
             solve_greedy(t, idx, np);
             continue;
         }
-        sort_rows_by_id(t, t->rows, nr);
-        sort_u32(t->cols, nc);
-        for (size_t r = 0; r < nr; r++)
+        /* rows in track id order, columns in detection order */
+        for (size_t r = 0; r < nr; r++) {
+            t->row_ids[r].id = t->trk[t->st[t->rows[r]].slot].id;
+            t->row_ids[r].slot = t->rows[r];
+        }
+        sort_id_slot(t->row_ids, nr);
+        for (size_t r = 0; r < nr; r++) {
+            t->rows[r] = t->row_ids[r].slot;
             ncl[t->rows[r]] = (uint32_t)r;
+        }
+        sort_u32(t->cols, nc);
         for (size_t k = 0; k < nc; k++)
             ncl[t->n_st + t->cols[k]] = (uint32_t)k;
-        for (size_t e = 0; e < nr * nc; e++)
-            t->cost[e] = BF_ASSIGN_FORBIDDEN;
+        /* compressed rows, each row's pairs in pair order (detection order) */
+        for (size_t r = 0; r <= nr; r++)
+            t->csr_start[r] = 0;
+        for (size_t q = 0; q < np; q++)
+            t->csr_start[ncl[t->pairs[idx[q]].trk] + 1]++;
+        for (size_t r = 0; r < nr; r++)
+            t->csr_start[r + 1] += t->csr_start[r];
         for (size_t q = 0; q < np; q++) {
             const struct pair *p = &t->pairs[idx[q]];
-            t->cost[(size_t)ncl[p->trk] * nc + ncl[t->n_st + p->det]] = p->cost;
+            uint32_t e = t->csr_start[ncl[p->trk]]++;
+            t->csr_col[e] = ncl[t->n_st + p->det];
+            t->csr_val[e] = p->cost;
+            t->csr_pair[e] = idx[q];
         }
-        int rc = bf_assign_solve(t->ws, t->cost, nr, nc, 2.0 * t->gate2, t->r2c, NULL);
+        for (size_t r = nr; r > 0; r--)
+            t->csr_start[r] = t->csr_start[r - 1];
+        t->csr_start[0] = 0;
+
+        if (jpda) {
+            rc = solve_jpda(t, dets, nr, nc, &jp);
+            if (rc == 0)
+                continue;
+            /* refused (a likelihood out of range): hard weights for this cluster */
+            for (size_t q = 0; q < np; q++)
+                t->csr_val[q] = t->pairs[t->csr_pair[q]].cost;
+            for (size_t r = 0; r < nr; r++) {
+                t->st[t->rows[r]].jp_n = 0;
+                t->st[t->rows[r]].beta0 = 1.0;
+            }
+        }
+        rc = bf_assign_solve_sparse(t->sws, nr, nc, t->csr_start, t->csr_col, t->csr_val,
+                                    2.0 * t->gate2, t->r2c, NULL);
         if (rc != 0) {
+            t->stats.clusters_bounded++;
             solve_greedy(t, idx, np);
             continue;
         }
@@ -896,6 +1301,26 @@ static int associate(struct bf_tracker *t, size_t n_det)
             uint32_t k = t->rows[r], j = t->cols[t->r2c[r]];
             t->st[k].det = j;
             t->sd[j].trk = k;
+        }
+    }
+
+    /* score increments of the GNN hits: ln(PD g / lambda) */
+    if (score) {
+        for (uint32_t k = 0; k < t->n_st; k++) {
+            struct scan_trk *st = &t->st[k];
+            double ll;
+            int dim;
+            if (st->det != NONE && log_lik(t, st->slot, &dets[st->det], &ll, &dim))
+                st->llr = log(t->p.pd) + ll - log(t->lambda);
+        }
+    }
+    /* JPDA: a detection belongs to a track (starts none) when its betas sum
+     * to JPDA_NEW_PROB or more; it is then marked with the likeliest track */
+    if (jpda) {
+        for (size_t j = 0; j < n_det; j++) {
+            if (t->det_best[j] == NONE || t->sd[j].trk != NONE || t->det_bsum[j] < JPDA_NEW_PROB)
+                continue;
+            t->sd[j].trk = t->det_best[j];
         }
     }
     return 0;
@@ -918,7 +1343,8 @@ static void sweep(struct bf_tracker *t, bf_time_us t_us)
         if (t->stamp[s] == t->scan_no)
             continue;   /* gathered: already checked this scan */
         double x[4], P[16];
-        bf_predict_cv(tr->x, tr->P, bf_time_to_s(t_us - tr->t_us), t->p.q_accel_mps2, x, P);
+        bf_predict_cv(tr->x, tr->P, bf_time_to_s(t_us - tr->t_us), bf_filter_q_accel(tr, &t->p), x,
+                      P);
         if (!(pos_sigma(P) <= t->p.max_pos_sigma_m))
             track_delete(t, s);
     }
@@ -968,18 +1394,64 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
     /* predictor */
     gather(t, sen, t_us);
 
-    /* detections: the initiator's view gives each one's position and spread */
+    /* detections: the initiator's view gives each one's position and spread;
+     * those without a position (bearing-only, presence) get a reach circle
+     * around their sensor instead and will start no track */
     for (size_t j = 0; j < n; j++) {
         struct scan_det *sd = &t->sd[j];
         const struct bf_detection *d = &dets[j];
         sd->trk = NONE;
-        sd->valid = d->sensor_idx == sensor_idx && d->t_us == t_us &&
-                    bf_initiate(d, t->p.init_speed_sigma_mps, sd->x0, sd->P0) == 0;
-        if (!sd->valid) {
+        sd->located = false;
+        sd->valid = false;
+        if (d->sensor_idx != sensor_idx || d->t_us != t_us) {
             t->stats.bad_detections++;
             continue;
         }
-        sd->sigma_m = pos_sigma(sd->P0);
+        int lrc;
+        if (d->kind == BF_MEAS_POSITION || d->kind == BF_MEAS_RANGE_BEARING) {
+            lrc = bf_initiate(d, t->p.init_speed_sigma_mps, sd->x0, sd->P0);
+        } else {
+            /* other kinds start a track from where they put the target, as
+             * a position measurement with that covariance */
+            double pos[2], C[4];
+            lrc = bf_meas_locate(d, pos, C);
+            if (lrc == 0) {
+                struct bf_detection pd;
+                memset(&pd, 0, sizeof pd);
+                pd.kind = BF_MEAS_POSITION;
+                pd.z[0] = pos[0];
+                pd.z[1] = pos[1];
+                pd.R[0][0] = C[0];
+                pd.R[0][1] = C[1];
+                pd.R[1][0] = C[2];
+                pd.R[1][1] = C[3];
+                lrc = bf_initiate(&pd, t->p.init_speed_sigma_mps, sd->x0, sd->P0);
+            }
+        }
+        if (lrc == 0) {
+            sd->sigma_m = pos_sigma(sd->P0);
+            /* a bearing located too vaguely (elevation near the horizon):
+             * a track from it would be deleted at once, so it is unlocated */
+            sd->located = d->kind != BF_MEAS_BEARING || sd->sigma_m <= t->p.max_pos_sigma_m;
+        } else if (lrc != BF_ENOTSUP) {
+            t->stats.bad_detections++;
+            continue;
+        }
+        sd->valid = true;
+        if (sd->located)
+            continue;
+        t->stats.unlocated++;
+        sd->reach_e_m = d->sensor_e_m;
+        sd->reach_n_m = d->sensor_n_m;
+        if (d->kind == BF_MEAS_PRESENCE) {
+            /* the pseudo-measurement has std radius/2 per axis */
+            sd->reach_m = REACH_SLACK * t->p.gate_sigma * 0.5 * d->z[0] + 1.0;
+        } else {
+            sd->reach_m = sen->range_m > 0 && isfinite(sen->range_m) ? sen->range_m
+                                                                     : UNLOCATED_REACH_M;
+        }
+        /* bf_meas_locate checked the sensor position and radius of these kinds */
+        assert(isfinite(sd->reach_e_m) && isfinite(sd->reach_n_m) && isfinite(sd->reach_m));
     }
 
     /* hypothesiser */
@@ -994,7 +1466,7 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
     t->stats.gated_pairs += t->n_pairs;
 
     /* associator */
-    rc = associate(t, n);
+    rc = associate(t, dets, n);
     if (rc < 0)
         goto out_sort;
 
@@ -1004,8 +1476,30 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
         uint32_t s = st->slot;
         struct bf_track *tr = &t->trk[s];
         bool hit = false;
-        if (st->det != NONE) {
-            if (bf_update(tr->x, tr->P, &dets[st->det]) == 0) {
+        if (st->jp_n > 0) {
+            /* JPDA: the PDA update with the cluster's marginals; a hit when
+             * some detection is the target's with probability >= 1/2 */
+            uint32_t best = st->jp_start;
+            for (uint32_t q = 0; q < st->jp_n; q++) {
+                t->pda_dets[q] = &dets[t->jp_det[st->jp_start + q]];
+                t->pda_beta[q] = t->jp_beta[st->jp_start + q];
+                if (t->jp_beta[st->jp_start + q] > t->jp_beta[best])
+                    best = st->jp_start + q;
+            }
+            const struct bf_detection *bd = &dets[t->jp_det[best]];
+            int urc = bf_filter_update_pda(tr, t->pda_dets, t->pda_beta, st->jp_n, st->beta0, &t->p);
+            if (urc != 0)   /* mixed kinds in the gate: the likeliest detection alone */
+                urc = bf_filter_update(tr, bd, &t->p);
+            if (urc != 0) {
+                t->stats.bad_detections++;
+            } else if (1.0 - st->beta0 >= JPDA_HIT_PROB) {
+                track_hit(t, s, bd, t_us);
+                hit = true;
+            } else {
+                bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
+            }
+        } else if (st->det != NONE) {
+            if (bf_filter_update(tr, &dets[st->det], &t->p) == 0) {
                 track_hit(t, s, &dets[st->det], t_us);
                 hit = true;
             } else {
@@ -1025,7 +1519,7 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
     /* initiator, in detection order so ids follow it */
     for (size_t j = 0; j < n; j++) {
         const struct scan_det *sd = &t->sd[j];
-        if (!sd->valid || sd->trk != NONE)
+        if (!sd->valid || !sd->located || sd->trk != NONE)
             continue;
         if (!track_new(t, &dets[j], sd, t_us))
             t->stats.pool_full++;
@@ -1035,7 +1529,7 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
     rc = 0;
 
 out_sort:
-    qsort(t->touched, t->n_touched, sizeof *t->touched, cmp_id_slot);
+    sort_id_slot(t->touched, t->n_touched);
     for (size_t i = 0; i < t->n_touched; i++) {
         uint32_t s = t->touched[i].slot;
         t->changes[i].track = &t->trk[s];
@@ -1169,9 +1663,15 @@ bool bf_tracker_check(const struct bf_tracker *t)
             default:
                 CHECK(5, tr->miss_run < t->p.delete_misses_tentative);
                 CHECK(5, t->opps[s] >= 1 && t->opps[s] < t->p.confirm_n);
-                CHECK(5, tr->n_hits >= 1 && tr->n_hits < t->p.confirm_m);
+                if (t->p.confirm == BF_CONFIRM_SCORE)
+                    CHECK(5, tr->n_hits >= 1 && tr->score < t->p.confirm_llr);
+                else
+                    CHECK(5, tr->n_hits >= 1 && tr->n_hits < t->p.confirm_m);
                 break;
             }
+            if (t->p.confirm == BF_CONFIRM_SCORE)
+                CHECK(5, isfinite(tr->score) && tr->score <= tr->score_peak &&
+                             tr->score >= tr->score_peak - t->p.delete_llr_drop);
 
             /* (6) class probabilities */
             double sum = 0;

@@ -13,8 +13,11 @@
  * tells the tracker the sensor looked and saw nothing there.
  *
  * Coordinates: lat/lon become local metres through the caller's frame;
- * range/bearing stay polar (the tracker's EKF wants them raw), with the true
- * bearing turned into a grid bearing by the convergence at the sensor.
+ * range/bearing, bearing-only and elevation stay polar (the tracker's EKF
+ * wants them raw), with the true bearing turned into a grid bearing by the
+ * convergence at the sensor.  The sensor position of each detection is the
+ * configured one, or the detection's own sensor_lat/sensor_lon (a moving
+ * sensor), and its height above ground sensor_height_m likewise.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -117,6 +120,45 @@ static int read_class(const cJSON *obj, struct bf_detection *d, const char *wher
     return 0;
 }
 
+/*
+ * The sensor's position and height for this detection: the optional
+ * per-detection "sensor_lat"/"sensor_lon" (a moving sensor, both or neither)
+ * and "sensor_height_m", else the configured ones.  *gamma is the grid
+ * convergence at that position.  0 or BF_EPARSE.
+ */
+static int read_sensor(const struct bf_detjson_ctx *ctx, const cJSON *o, struct bf_detection *d,
+                       double *gamma, const char *where, struct bf_detjson_error *err)
+{
+    double slat = NAN, slon = NAN, h = ctx->sensor_height_m;
+    int has_slat = opt_number(o, "sensor_lat", -90, 90, &slat, where, err);
+    int has_slon = opt_number(o, "sensor_lon", -180, 180, &slon, where, err);
+    if (has_slat < 0 || has_slon < 0 || opt_number(o, "sensor_height_m", 0, 1e4, &h, where, err) < 0)
+        return BF_EPARSE;
+    d->sensor_e_m = ctx->sensor_e_m;
+    d->sensor_n_m = ctx->sensor_n_m;
+    d->sensor_height_m = (float)h;
+    *gamma = ctx->convergence_rad;
+    if (has_slat != has_slon)
+        return fail(err, BF_FAULT_SCHEMA, "%sgive both sensor_lat and sensor_lon", where);
+    if (has_slat == 0) {
+        if (bf_geo_to_local(ctx->frame, slat, slon, &d->sensor_e_m, &d->sensor_n_m) < 0 ||
+            bf_geo_convergence(ctx->frame, slat, slon, gamma) < 0)
+            return fail(err, BF_FAULT_RANGE, "%ssensor_lat/sensor_lon cannot be projected", where);
+    }
+    return 0;
+}
+
+/* Bearing in degrees from true north -> grid bearing in [0, 2 pi) radians. */
+static double grid_bearing(double bearing_deg, double gamma)
+{
+    double b = fmod(bearing_deg * DEG + gamma, 2 * M_PI);
+    if (b < 0)
+        b += 2 * M_PI;
+    if (b >= 2 * M_PI)
+        b = 0.0;
+    return b;
+}
+
 /* Decode one detection object into d; t_msg is the message's time (or NONE). */
 static int decode_one(const struct bf_detjson_ctx *ctx, const cJSON *o, bf_time_us t_msg,
                       uint16_t flags, const char *where, struct bf_detection *d,
@@ -141,21 +183,31 @@ static int decode_one(const struct bf_detjson_ctx *ctx, const cJSON *o, bf_time_
         d->t_us = t_msg;
     }
 
-    double lat = NAN, lon = NAN, range = NAN, bearing = NAN;
+    /* Which measurement: lat/lon, range_m + bearing_deg, bearing_deg alone
+     * (optionally with elevation_deg), or presence_radius_m - exactly one. */
+    double lat = NAN, lon = NAN, range = NAN, bearing = NAN, elev = NAN, radius = NAN;
+    double radial = 0;
     int has_lat = opt_number(o, "lat", -90, 90, &lat, where, err);
     int has_lon = opt_number(o, "lon", -180, 180, &lon, where, err);
     int has_rng = opt_number(o, "range_m", 0, 1e7, &range, where, err);
     int has_brg = opt_number(o, "bearing_deg", -360, 360, &bearing, where, err);
-    if (has_lat < 0 || has_lon < 0 || has_rng < 0 || has_brg < 0)
+    int has_elv = opt_number(o, "elevation_deg", -90, 90, &elev, where, err);
+    int has_prs = opt_number(o, "presence_radius_m", 1e-3, 1e5, &radius, where, err);
+    int has_rad = opt_number(o, "radial_mps", -1e4, 1e4, &radial, where, err);
+    if (has_lat < 0 || has_lon < 0 || has_rng < 0 || has_brg < 0 || has_elv < 0 ||
+        has_prs < 0 || has_rad < 0)
         return BF_EPARSE;
     bool pos = has_lat == 0 || has_lon == 0;
-    bool polar = has_rng == 0 || has_brg == 0;
-    if (pos && polar)
-        return fail(err, BF_FAULT_SCHEMA, "%sgive either lat/lon or range_m/bearing_deg, not both",
-                    where);
-    if (!pos && !polar)
-        return fail(err, BF_FAULT_SCHEMA, "%sno position: give lat/lon or range_m/bearing_deg",
-                    where);
+    bool polar = has_rng == 0 || has_brg == 0 || has_elv == 0;
+    bool pres = has_prs == 0;
+    if ((int)pos + (int)polar + (int)pres > 1)
+        return fail(err, BF_FAULT_SCHEMA, "%sgive one of lat/lon, range_m/bearing_deg, "
+                    "bearing_deg[/elevation_deg] or presence_radius_m, not both", where);
+    if (!pos && !polar && !pres)
+        return fail(err, BF_FAULT_SCHEMA, "%sno position: give lat/lon, range_m/bearing_deg, "
+                    "bearing_deg or presence_radius_m", where);
+    if (has_rad == 0 && has_rng != 0)
+        return fail(err, BF_FAULT_SCHEMA, "%sradial_mps needs range_m and bearing_deg", where);
 
     double v = 0;
     if (opt_number(o, "snr_db", -100, 200, &v, where, err) < 0)
@@ -170,6 +222,9 @@ static int decode_one(const struct bf_detjson_ctx *ctx, const cJSON *o, bf_time_
         d->flags |= BF_DET_F_TARGET_ID;
     }
     if (read_class(o, d, where, err) < 0)
+        return BF_EPARSE;
+    double gamma = 0;
+    if (read_sensor(ctx, o, d, &gamma, where, err) < 0)
         return BF_EPARSE;
 
     if (pos) {
@@ -188,25 +243,53 @@ static int decode_one(const struct bf_detjson_ctx *ctx, const cJSON *o, bf_time_
         return 0;
     }
 
-    if (has_rng != 0 || has_brg != 0)
-        return fail(err, BF_FAULT_SCHEMA, "%sgive both range_m and bearing_deg", where);
-    double sr = ctx->sigma_range_m, sb = ctx->sigma_bearing_deg, radial = 0, srad = 1.0;
+    if (pres) {
+        /* the updater derives its covariance from the radius; R stays 0 */
+        d->kind = BF_MEAS_PRESENCE;
+        d->z[0] = radius;
+        return 0;
+    }
+
+    if (has_brg != 0)
+        return fail(err, BF_FAULT_SCHEMA, "%sbearing_deg missing: give range_m and bearing_deg, "
+                    "or bearing_deg alone", where);
+    double sb = ctx->sigma_bearing_deg;
+    if (opt_number(o, "sigma_bearing_deg", 1e-6, 90, &sb, where, err) < 0)
+        return BF_EPARSE;
+    double b = grid_bearing(bearing, gamma);
+
+    if (has_rng != 0) {
+        /* bearing-only (a camera, a direction finder) */
+        d->kind = BF_MEAS_BEARING;
+        d->z[0] = b;
+        d->R[0][0] = (sb * DEG) * (sb * DEG);
+        if (has_elv == 0) {
+            double sel = ctx->sigma_bearing_deg;
+            if (opt_number(o, "sigma_elevation_deg", 1e-6, 90, &sel, where, err) < 0)
+                return BF_EPARSE;
+            if (!(d->sensor_height_m > 0))
+                return fail(err, BF_FAULT_SCHEMA, "%selevation_deg needs sensor_height_m > 0 "
+                            "(per detection or configured)", where);
+            d->flags |= BF_DET_F_ELEVATION;
+            d->z[1] = elev * DEG;
+            d->R[1][1] = (sel * DEG) * (sel * DEG);
+        }
+        return 0;
+    }
+
+    if (has_elv == 0)
+        return fail(err, BF_FAULT_SCHEMA, "%selevation_deg only on a bearing-only detection "
+                    "(without range_m)", where);
+    double sr = ctx->sigma_range_m, srad = 1.0;
     if (opt_number(o, "sigma_range_m", 1e-3, 1e5, &sr, where, err) < 0 ||
-        opt_number(o, "sigma_bearing_deg", 1e-6, 90, &sb, where, err) < 0 ||
         opt_number(o, "sigma_radial_mps", 1e-3, 1e3, &srad, where, err) < 0)
         return BF_EPARSE;
-    rc = opt_number(o, "radial_mps", -1e4, 1e4, &radial, where, err);
-    if (rc < 0)
-        return rc;
-    double b = fmod(bearing * DEG + ctx->convergence_rad, 2 * M_PI);
-    if (b < 0)
-        b += 2 * M_PI;
     d->kind = BF_MEAS_RANGE_BEARING;
     d->z[0] = range;
     d->z[1] = b;
     d->R[0][0] = sr * sr;
     d->R[1][1] = (sb * DEG) * (sb * DEG);
-    if (rc == 0) {
+    if (has_rad == 0) {
         d->flags |= BF_DET_F_RADIAL;
         d->z[2] = radial;
         d->R[2][2] = srad * srad;

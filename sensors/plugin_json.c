@@ -85,6 +85,7 @@ static int json_open(void *state, const struct bf_sensor_config *cfg, struct bf_
         .sigma_m = cfg->sigma_m,
         .sigma_range_m = cfg->sigma_range_m,
         .sigma_bearing_deg = cfg->sigma_bearing_deg,
+        .sensor_height_m = cfg->height_m,
         .frame = s->frame,
     };
     char topic[256];

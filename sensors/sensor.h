@@ -43,6 +43,7 @@ struct bf_sensor_config {
     const cJSON *options;       /* plugin-specific options or NULL */
     const struct bf_geo_frame *frame;  /* clone it (bf_geo_frame_clone) for use on I/O threads */
     void *future[4];            /* reserved, NULL */
+    double height_m;            /* height above the ground (m), 0: unknown (ABI v1 addition) */
 };
 
 /* Fault kinds counted per sensor (bf_sensor_fault). */
@@ -131,6 +132,7 @@ struct bf_detjson_ctx {
     double convergence_rad;                  /* true -> grid bearing at the sensor */
     double sigma_m, sigma_range_m, sigma_bearing_deg;
     struct bf_geo_frame *frame;              /* for lat/lon -> local; caller's thread only */
+    double sensor_height_m;                  /* default height above ground (cameras), 0: unknown */
 };
 
 struct bf_detjson_error {

@@ -432,4 +432,82 @@ void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
                             const struct bf_sim_crossing *cr, size_t n_cr,
                             const struct bf_sim_scored_alert *al, const struct bf_sim_score *sc);
 
+/* ---- metrics: OSPA and GOSPA (metrics.c) --------------------------------- */
+
+/*
+ * Track accuracy at one instant: the distance between a set of estimated
+ * points (track positions) and the set of true points, both in the local
+ * frame, with cut-off c (metres) and order p >= 1.
+ *
+ *   OSPA  (Schuhmacher, Vo, Vo 2008): with m <= n points in the smaller and
+ *         larger set,  ( (min over assignments of the m points of
+ *         sum min(d, c)^p  +  c^p (n - m)) / n )^(1/p);  0 when both are
+ *         empty, c when one is.
+ *   GOSPA (Rahmathullah, Garcia-Fernandez, Svensson 2017), alpha = 2:
+ *         ( min over partial assignments of  sum d^p over assigned pairs
+ *         + c^p / 2 per point left unassigned )^(1/p),  assigned pairs at
+ *         d < c.  Its parts, p-th powers that add up to gospa^p: localisation
+ *         (sum d^p), missed (c^p / 2 per true point unassigned), false
+ *         (c^p / 2 per estimate unassigned).
+ *
+ * Both come from one optimal assignment (bf_assign_solve in fusion/, exact),
+ * solved per independent cluster of points linked by distances below c.
+ */
+
+struct bf_sim_xy {
+    double e_m, n_m;
+};
+
+struct bf_sim_metric {
+    double ospa;                  /* metres */
+    double gospa;                 /* metres (for p = 1: a sum of metres) */
+    double gospa_loc;             /* sum of d^p over assigned pairs */
+    double gospa_missed;          /* c^p / 2 * n_missed */
+    double gospa_false;           /* c^p / 2 * n_false */
+    size_t n_assigned;            /* pairs at distance < c */
+    size_t n_missed;              /* true points left unassigned */
+    size_t n_false;               /* estimates left unassigned */
+};
+
+struct bf_sim_metric_ws;   /* opaque: all the memory a computation needs */
+
+/*
+ * A workspace for sets of up to max_points points each, solving clusters
+ * (points linked by distances below c) of up to max_cluster points of each
+ * set (0: min(max_points, 256)); the cluster matrix takes 8 max_cluster^2
+ * bytes.  *out NULL on failure (BF_EINVAL for max_points 0 or above 2^24,
+ * BF_ENOMEM).
+ */
+int bf_sim_metric_ws_create(size_t max_points, size_t max_cluster, struct bf_sim_metric_ws **out);
+void bf_sim_metric_ws_destroy(struct bf_sim_metric_ws *ws);   /* accepts NULL */
+
+/*
+ * OSPA and GOSPA (alpha = 2) between est[n_est] and truth[n_truth]
+ * (borrowed; either may be NULL when its count is 0) with cut-off c_m > 0
+ * and order p >= 1 (both finite).  Fills *out.  Symmetric in the two sets
+ * except that missed and false swap.  Does not allocate.
+ * Returns 0; BF_EINVAL for bad arguments or a non-finite coordinate;
+ * BF_EFULL when a set exceeds max_points or a cluster exceeds max_cluster
+ * (*out is then zeroed with NAN distances).
+ */
+int bf_sim_metric_compute(struct bf_sim_metric_ws *ws, const struct bf_sim_xy *est, size_t n_est,
+                          const struct bf_sim_xy *truth, size_t n_truth, double c_m, double p,
+                          struct bf_sim_metric *out);
+
+/* Running average of per-scan values: zero-initialise, then add each scan. */
+struct bf_sim_metric_avg {
+    uint64_t scans;
+    double ospa, gospa, gospa_loc, gospa_missed, gospa_false;   /* sums */
+    double n_assigned, n_missed, n_false;                       /* sums */
+};
+
+void bf_sim_metric_avg_add(struct bf_sim_metric_avg *a, const struct bf_sim_metric *m);
+
+/*
+ * The means over the scans added: distances and parts into *out, counts as
+ * means rounded to the nearest integer.  Returns the number of scans; with 0,
+ * *out has NAN distances and zero counts.
+ */
+uint64_t bf_sim_metric_avg_mean(const struct bf_sim_metric_avg *a, struct bf_sim_metric *out);
+
 #endif

@@ -5,8 +5,9 @@
  *
  * The problem the initiator solves: a single detection gives a position but
  * no velocity.  The new state takes the measured position with the
- * measurement's own covariance (for range-bearing, converted to east/north
- * through the Jacobian of the polar-to-Cartesian map at the measurement) and
+ * measurement's own covariance (bf_meas_locate: for range-bearing and
+ * bearing + elevation, converted to east/north through the Jacobian of the
+ * inverse measurement model at the measurement) and
  * a zero velocity whose standard deviation, init_speed_sigma_mps, says how
  * fast targets are expected to move; the first updates then pull the
  * velocity in.  Position and velocity start uncorrelated.
@@ -59,13 +60,12 @@ void bf_tracker_params_default(struct bf_tracker_params *p)
 }
 
 /*
- * State of a new track from detection d: POSITION gives (e, n) with the 2x2
- * R as position covariance; RANGE_BEARING gives sensor + r (sin b, cos b)
- * with covariance J R J', J = d(e,n)/d(r,b) = | sin b   r cos b |
- *                                             | cos b  -r sin b |
- * (a radial speed, if present, is not used).  Velocity 0 with variance
- * init_speed_sigma_mps^2.  Returns 0, or BF_EINVAL (bad detection, sigma not
- * finite and > 0) with x and P untouched.
+ * State of a new track from detection d: its position and 2x2 covariance
+ * from bf_meas_locate() (the inverse measurement model in updater.c:
+ * POSITION, RANGE_BEARING, BEARING with elevation and camera height), and
+ * velocity 0 with variance init_speed_sigma_mps^2.  Returns 0; BF_ENOTSUP for
+ * a detection that carries no position (bearing-only, presence); BF_EINVAL
+ * (bad detection, sigma not finite and > 0).  x and P untouched on failure.
  */
 int bf_initiate(const struct bf_detection *d, double init_speed_sigma_mps, double x[4],
                 double P[16])
@@ -74,39 +74,10 @@ int bf_initiate(const struct bf_detection *d, double init_speed_sigma_mps, doubl
         return BF_EINVAL;
     if (!isfinite(init_speed_sigma_mps) || !(init_speed_sigma_mps > 0))
         return BF_EINVAL;
-    if (bf_tracks_check_det(d) < 0)
-        return BF_EINVAL;
-
     double pos[2], C[4];
-    double R00 = d->R[0][0], R11 = d->R[1][1];
-    double R01 = 0.5 * (d->R[0][1] + d->R[1][0]);
-    if (d->kind == BF_MEAS_POSITION) {
-        pos[0] = d->z[0];
-        pos[1] = d->z[1];
-        C[0] = R00;
-        C[1] = R01;
-        C[2] = R01;
-        C[3] = R11;
-    } else {
-        double r = d->z[0], b = d->z[1];
-        double sb = sin(b), cb = cos(b);
-        pos[0] = d->sensor_e_m + r * sb;
-        pos[1] = d->sensor_n_m + r * cb;
-        double J[4] = {sb, r * cb, cb, -r * sb};
-        /* JR = J R, C = JR J' */
-        double JR[4] = {
-            J[0] * R00 + J[1] * R01, J[0] * R01 + J[1] * R11,
-            J[2] * R00 + J[3] * R01, J[2] * R01 + J[3] * R11,
-        };
-        C[0] = JR[0] * J[0] + JR[1] * J[1];
-        C[1] = JR[0] * J[2] + JR[1] * J[3];
-        C[3] = JR[2] * J[2] + JR[3] * J[3];
-        C[2] = C[1];
-    }
-    double det = C[0] * C[3] - C[1] * C[2];
-    if (!bf_tracks_finite(pos, 2) || !bf_tracks_finite(C, 4) || !(C[0] > 0) || !(C[3] > 0) ||
-        !(det > 0))
-        return BF_EINVAL;
+    int rc = bf_meas_locate(d, pos, C);
+    if (rc < 0)
+        return rc;
 
     double v2 = init_speed_sigma_mps * init_speed_sigma_mps;
     x[0] = pos[0];

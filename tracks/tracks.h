@@ -140,18 +140,86 @@ struct bf_track {
     struct bf_track_point hist[BF_TRACK_HIST];
 };
 
-/* ---- predictor: constant velocity ----------------------------------- */
+/* ---- predictor: constant velocity, coordinated turn ----------------- */
 
 /* Predict (x, P) forward by dt_s under CV with white-acceleration std q; in place safe. */
 void bf_predict_cv(const double x[4], const double P[16], double dt_s, double q_accel_mps2,
                    double x_out[4], double P_out[16]);
 
+/*
+ * Predict (x, P) by dt_s under a coordinated turn at the known turn rate
+ * omega_rad_s (positive: counter-clockwise, a left turn) with the same
+ * white-acceleration noise as CV; omega 0 gives the CV result.  In place safe.
+ */
+void bf_predict_ct(const double x[4], const double P[16], double dt_s, double omega_rad_s,
+                   double q_accel_mps2, double x_out[4], double P_out[16]);
+
+/* ---- filter (motion models, IMM) ------------------------------------- */
+
+/*
+ * What the tracker calls to move and correct a track (docs/motion.md).
+ * params.motion picks the filter: BF_MOTION_CV runs CV on tr->x, tr->P
+ * (n_modes 0); BF_MOTION_CT an IMM over {CT(+w), CT(-w)} (n_modes 2);
+ * BF_MOTION_IMM an IMM over {CV, CT(+w), CT(-w)} (n_modes 3), w =
+ * ct_turn_rate_dps.  With modes, xm/Pm/mu are the filter and every call
+ * below rewrites tr->x, tr->P as their moment-matched combination: change a
+ * track's state only through these functions.  None touches tr->t_us.
+ */
+
+/* Start the filter of tr at (x0, P0) (tr->x, tr->P and, per params.motion, the modes). */
+void bf_filter_init(struct bf_track *tr, const double x0[4], const double P0[16],
+                    const struct bf_tracker_params *p);
+
+/* Predict tr by dt_s (IMM: mixing, mode-matched prediction, predicted mode probabilities). */
+void bf_filter_predict(struct bf_track *tr, double dt_s, const struct bf_tracker_params *p);
+
+/*
+ * Update tr with detection d (IMM: per mode through bf_update, mode
+ * probabilities from N(nu_j; 0, S_j)).  Returns 0, or BF_EINVAL (or the
+ * updater's error) with tr unchanged.
+ */
+int bf_filter_update(struct bf_track *tr, const struct bf_detection *d,
+                     const struct bf_tracker_params *p);
+
+/*
+ * PDA / JPDA update with n detections of one scan (same kind and dimension,
+ * else BF_EINVAL), beta[k] the probability that dets[k] is the target's and
+ * beta0 that none is (all >= 0, beta0 + sum beta = 1 within 1e-6, else
+ * BF_EINVAL).  Bar-Shalom's PDAF per mode; IMM mode likelihoods
+ * beta0 + sum_k beta_k N(nu_jk; 0, S_jk) / N(nu_k; 0, S_k) (combined state
+ * in the denominator).  Borrows dets and beta for the call only.  Returns 0,
+ * or an error with tr unchanged.
+ */
+int bf_filter_update_pda(struct bf_track *tr, const struct bf_detection *const *dets,
+                         const double *beta, size_t n, double beta0,
+                         const struct bf_tracker_params *p);
+
+/*
+ * Process noise std (m/s^2) for tr: q_by_class[c] of its most likely class
+ * c when that class is strictly the most likely and the entry is > 0, else
+ * q_accel_mps2.
+ */
+double bf_filter_q_accel(const struct bf_track *tr, const struct bf_tracker_params *p);
+
+/*
+ * IMM Markov chain: probability of staying in a mode over |dt_s| with
+ * n_modes modes, p_stay_per_s that over one second; switching probability
+ * (1 - p_stay) / (n_modes - 1) to each other mode.
+ */
+double bf_imm_p_stay(int n_modes, double p_stay_per_s, double dt_s);
+
 /* ---- updaters -------------------------------------------------------- */
 
 /*
- * Innovation of detection d against predicted (x, P): nu = z - h(x) (angles
- * wrapped to (-pi, pi]), S = H P H' + R.  dim is bf_detection_dim(d).
- * Returns 0, or BF_EINVAL for a kind this updater cannot handle.
+ * The measurement models (docs/measurements.md): POSITION (linear),
+ * RANGE_BEARING [+ radial speed] and BEARING [+ elevation, with
+ * sensor_height_m] (EKF), PRESENCE (position pseudo-measurement at the
+ * sensor with covariance (radius/2)^2 I).
+ *
+ * Innovation of detection d against predicted (x, P): nu = z - h(x) (bearings
+ * wrapped to (-pi, pi]), S = H P H' + R.  dim is bf_detection_dim(d), except
+ * PRESENCE: 2 (nu = sensor position - (e, n)).  Returns 0, or BF_EINVAL for a
+ * bad detection, state or geometry (target at the sensor).
  */
 int bf_innovation(const double x[4], const double P[16], const struct bf_detection *d,
                   double nu[3], double S[9], int *dim);
@@ -168,10 +236,20 @@ int bf_innovation_h(const double x[4], const double P[16], const struct bf_detec
 double bf_mahalanobis2(const double nu[3], const double S[9], int dim);
 
 /*
- * Kalman / EKF update of (x, P) in place with d (POSITION: linear;
- * RANGE_BEARING: EKF, bearing wrapped).  Returns 0 or BF_EINVAL.
+ * Kalman / EKF update of (x, P) in place with d (POSITION, PRESENCE: linear;
+ * RANGE_BEARING, BEARING: EKF, bearing wrapped; Joseph form).  Returns 0, or
+ * BF_EINVAL with x and P untouched.
  */
 int bf_update(double x[4], double P[16], const struct bf_detection *d);
+
+/*
+ * Where detection d alone puts the target (the inverse measurement model, for
+ * initiators and gating): pos = (e, n) and its 2x2 covariance C, row-major.
+ * POSITION, RANGE_BEARING and BEARING with elevation below the horizon and
+ * sensor_height_m > 0 locate; BEARING otherwise and PRESENCE carry no
+ * position: BF_ENOTSUP.  Bad detection: BF_EINVAL.  Outputs written only on 0.
+ */
+int bf_meas_locate(const struct bf_detection *d, double pos[2], double C[4]);
 
 /*
  * A state for a new track from a single detection (POSITION or

@@ -244,7 +244,126 @@ static void test_larger_consistency(void)
     bf_assign_ws_destroy(ws2);
 }
 
+/* ---- sparse form ------------------------------------------------------- */
+
+/* Dense matrix (forbidden entries left out) to compressed rows. */
+static size_t to_csr(const double *c, size_t rows, size_t cols, uint32_t *rs, uint32_t *col,
+                     double *val)
+{
+    size_t e = 0;
+    for (size_t i = 0; i < rows; i++) {
+        rs[i] = (uint32_t)e;
+        for (size_t j = 0; j < cols; j++) {
+            if (c[i * cols + j] < F) {
+                col[e] = (uint32_t)j;
+                val[e++] = c[i * cols + j];
+            }
+        }
+    }
+    rs[rows] = (uint32_t)e;
+    return e;
+}
+
+/* The sparse solver on the same random problems as the dense one: brute
+ * force optimum, a valid solution, the same answer twice. */
+static void test_sparse_vs_brute(void)
+{
+    struct bf_assign_sparse_ws *ws;
+    CU_ASSERT_EQUAL_FATAL(bf_assign_sparse_ws_create(6, 6, &ws), 0);
+    uint64_t seed = 4049;
+    double c[36], val[36];
+    uint32_t rs[7], col[36];
+    int r2c[6], r2c2[6];
+    int n_partial = 0;
+    for (int trial = 0; trial < 1500; trial++) {
+        size_t rows = (size_t)(rng_next(&seed) % 7), cols = (size_t)(rng_next(&seed) % 7);
+        double p_forbid = rng_unit(&seed) * 0.8;
+        int kind = trial % 3;
+        for (size_t e = 0; e < rows * cols; e++) {
+            double x = kind == 0 ? rng_unit(&seed) * 10.0
+                     : kind == 1 ? (double)(rng_next(&seed) % 4)
+                                 : rng_unit(&seed) * 10.0 - 4.0;
+            c[e] = rng_unit(&seed) < p_forbid ? F : x;
+        }
+        double un = (kind == 1) ? (double)(rng_next(&seed) % 4) : rng_unit(&seed) * 9.0;
+        to_csr(c, rows, cols, rs, col, val);
+        double total = -1, total2 = -2;
+        CU_ASSERT_EQUAL_FATAL(bf_assign_solve_sparse(ws, rows, cols, rs, col, val, un, r2c, &total), 0);
+        BF_ASSERT_NEAR(total, brute(c, rows, cols, un, 0, 0), 1e-9);
+        check_solution(c, rows, cols, un, r2c, total);
+        for (size_t i = 0; i < rows; i++)
+            n_partial += r2c[i] < 0;
+        CU_ASSERT_EQUAL(bf_assign_solve_sparse(ws, rows, cols, rs, col, val, un, r2c2, &total2), 0);
+        CU_ASSERT(memcmp(r2c, r2c2, rows * sizeof *r2c) == 0);
+        CU_ASSERT(total == total2);
+    }
+    CU_ASSERT(n_partial > 200);
+
+    /* hand case: greedy would give 10, optimum 5; a forbidden entry skipped */
+    uint32_t hs[] = {0, 2, 4}, hc[] = {0, 1, 0, 1};
+    double hv[] = {1, 2, 3, 9}, total;
+    CU_ASSERT_EQUAL(bf_assign_solve_sparse(ws, 2, 2, hs, hc, hv, 100, r2c, &total), 0);
+    CU_ASSERT_EQUAL(r2c[0], 1);
+    CU_ASSERT_EQUAL(r2c[1], 0);
+    BF_ASSERT_NEAR(total, 5, 0);
+    hv[1] = F;
+    CU_ASSERT_EQUAL(bf_assign_solve_sparse(ws, 2, 2, hs, hc, hv, 100, r2c, &total), 0);
+    CU_ASSERT_EQUAL(r2c[0], 0);
+    CU_ASSERT_EQUAL(r2c[1], 1);
+    BF_ASSERT_NEAR(total, 10, 0);
+    /* errors */
+    uint32_t bad_rs[] = {1, 2, 4}, bad_c[] = {0, 7, 0, 1};
+    CU_ASSERT_EQUAL(bf_assign_solve_sparse(ws, 2, 2, bad_rs, hc, hv, 9, r2c, &total), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_assign_solve_sparse(ws, 2, 2, hs, bad_c, hv, 9, r2c, &total), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_assign_solve_sparse(ws, 2, 2, hs, hc, hv, NAN, r2c, &total), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_assign_solve_sparse(ws, 7, 2, hs, hc, hv, 9, r2c, &total), BF_EFULL);
+    CU_ASSERT_EQUAL(bf_assign_solve_sparse(NULL, 2, 2, hs, hc, hv, 9, r2c, &total), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_assign_solve_sparse(ws, 0, 2, NULL, NULL, NULL, 9, NULL, &total), 0);
+    BF_ASSERT_NEAR(total, 0, 0);
+    bf_assign_sparse_ws_destroy(ws);
+    bf_assign_sparse_ws_destroy(NULL);
+}
+
+/* Larger problems, dense and sparse solvers on the same costs: equal optima
+ * (60 x 70 at several densities, and 300 x 300 banded like tracker clusters). */
+static void test_sparse_vs_dense(void)
+{
+    enum { R = 300, C = 300 };
+    struct bf_assign_ws *ws;
+    struct bf_assign_sparse_ws *sw;
+    CU_ASSERT_EQUAL_FATAL(bf_assign_ws_create(R, C, &ws), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_assign_sparse_ws_create(R, C, &sw), 0);
+    static double c[R * C], val[R * C];
+    static uint32_t rs[R + 1], col[R * C];
+    static int r2c[R], r2s[R];
+    uint64_t seed = 7;
+    for (int trial = 0; trial < 12; trial++) {
+        size_t rows = trial < 8 ? 60 : R, cols = trial < 8 ? 70 : C;
+        double keep = trial < 8 ? 0.05 + 0.13 * trial : 0.0;
+        for (size_t i = 0; i < rows; i++) {
+            for (size_t j = 0; j < cols; j++) {
+                bool on = trial < 8 ? rng_unit(&seed) < keep
+                                    : (j + 3 >= i && j <= i + 3 && rng_unit(&seed) < 0.8);
+                c[i * cols + j] = on ? rng_unit(&seed) * 9.0 : F;
+            }
+        }
+        double un = 18.0, t1, t2;
+        to_csr(c, rows, cols, rs, col, val);
+        CU_ASSERT_EQUAL(bf_assign_solve(ws, c, rows, cols, un, r2c, &t1), 0);
+        CU_ASSERT_EQUAL(bf_assign_solve_sparse(sw, rows, cols, rs, col, val, un, r2s, &t2), 0);
+        BF_ASSERT_NEAR(t1, t2, 1e-9);
+        double sum = 0;
+        for (size_t i = 0; i < rows; i++)
+            sum += r2s[i] < 0 ? un : c[i * cols + (size_t)r2s[i]];
+        BF_ASSERT_NEAR(sum, t2, 1e-9);
+    }
+    bf_assign_ws_destroy(ws);
+    bf_assign_sparse_ws_destroy(sw);
+}
+
 static CU_TestInfo assign_tests[] = {
+    {"sparse: random small problems match brute force", test_sparse_vs_brute},
+    {"sparse agrees with dense up to 300x300", test_sparse_vs_dense},
     {"random small problems match brute force", test_random_vs_brute},
     {"hand cases: rectangular, forbidden, ties, errors", test_hand_cases},
     {"40x50 agrees with explicit dummy columns", test_larger_consistency},

@@ -540,6 +540,128 @@ static void test_example_minimal(void)
     bf_config_destroy(c);
 }
 
+/* tracker motion keys: values as written, defaults when absent, errors with their place. */
+static void test_motion_keys(void)
+{
+    reset();
+    const char *p = tmp_config("motion.json",
+        HEAD S1 ",\n \"tracker\": {\"motion\": \"imm\", \"ct_turn_rate_dps\": 12, \"imm_p_stay\": 0.9,\n"
+        "  \"q_accel_by_class\": {\"vehicle\": 2, \"person\": 0.3, \"unknown\": 0}}}");
+    struct bf_config *c = NULL;
+    int r = bf_config_load(p, &c, &diag);
+    if (r != 0)
+        dump();
+    CU_ASSERT_EQUAL_FATAL(r, 0);
+    CU_ASSERT_EQUAL(c->tracker.motion, BF_MOTION_IMM);
+    BF_ASSERT_NEAR(c->tracker.ct_turn_rate_dps, 12, 0);
+    BF_ASSERT_NEAR(c->tracker.imm_p_stay, 0.9, 0);
+    BF_ASSERT_NEAR(c->tracker.q_by_class[BF_CLASS_VEHICLE], 2, 0);
+    BF_ASSERT_NEAR(c->tracker.q_by_class[BF_CLASS_PERSON], 0.3, 0);
+    BF_ASSERT_NEAR(c->tracker.q_by_class[BF_CLASS_UNKNOWN], 0, 0);
+    BF_ASSERT_NEAR(c->tracker.q_by_class[BF_CLASS_VESSEL], 0, 0);
+    bf_config_destroy(c);
+
+    reset();
+    p = tmp_config("motion-ct.json", HEAD S1 ",\n \"tracker\": {\"motion\": \"ct\"}}");
+    c = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_config_load(p, &c, &diag), 0);
+    CU_ASSERT_EQUAL(c->tracker.motion, BF_MOTION_CT);
+    BF_ASSERT_NEAR(c->tracker.ct_turn_rate_dps, 6, 0);
+    BF_ASSERT_NEAR(c->tracker.imm_p_stay, 0.95, 0);
+    for (int k = 0; k < BF_CLASS_COUNT; k++)
+        BF_ASSERT_NEAR(c->tracker.q_by_class[k], 0, 0);
+    bf_config_destroy(c);
+
+    reset();
+    p = tmp_config("motion-default.json", HEAD S1 ",\n \"tracker\": {\"q_accel_by_class\": {}}}");
+    c = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_config_load(p, &c, &diag), 0);
+    CU_ASSERT_EQUAL(c->tracker.motion, BF_MOTION_CV);
+    bf_config_destroy(c);
+
+    reset();
+    p = tmp_config("motion-bad.json",
+        HEAD S1 ",\n \"tracker\": {\"motion\": \"fast\", \"ct_turn_rate_dps\": 0, \"imm_p_stay\": 1,\n"
+        "  \"q_accel_by_class\": {\"vehicel\": 2, \"person\": -1}}}");
+    c = (struct bf_config *)&col;
+    CU_ASSERT_EQUAL(bf_config_load(p, &c, &diag), BF_EINVAL);
+    CU_ASSERT_PTR_NULL(c);
+    static const char *const want[] = {
+        "3:24: tracker.motion: expected one of \"cv\", \"ct\", \"imm\", got \"fast\"",
+        "3:52: tracker.ct_turn_rate_dps: expected a number > 0 and <= 90 (degrees per second, the "
+        "coordinated-turn rate), got 0",
+        "3:69: tracker.imm_p_stay: expected a number >= 0.5 and < 1 (probability of keeping the "
+        "motion mode over one second), got 1",
+        "4:24: tracker.q_accel_by_class.vehicel: unknown key \"vehicel\"; did you mean \"vehicle\"?",
+        "4:48: tracker.q_accel_by_class.person: expected a number between 0 and 100 (m/s^2, "
+        "white-acceleration standard deviation for the class; 0: q_accel_mps2), got -1",
+    };
+    CU_ASSERT_EQUAL(col.n, 5);
+    for (int k = 0; k < 5 && k < col.n; k++) {
+        if (strcmp(col.msg[k], want[k]) != 0)
+            printf("\n  got    [%s]\n  wanted [%s]\n", col.msg[k], want[k]);
+        CU_ASSERT_STRING_EQUAL(col.msg[k], want[k]);
+    }
+}
+
+/* associator and track-management keys: values, defaults, errors with their place. */
+static void test_assoc_keys(void)
+{
+    reset();
+    const char *p = tmp_config("assoc.json",
+        HEAD S1 ",\n \"tracker\": {\"associator\": \"jpda\", \"confirm\": \"score\", \"pd\": 0.8,\n"
+        "  \"confirm_llr\": 9.2, \"delete_llr_drop\": 4.5, \"max_cluster\": 100000}}");
+    struct bf_config *c = NULL;
+    int r = bf_config_load(p, &c, &diag);
+    if (r != 0)
+        dump();
+    CU_ASSERT_EQUAL_FATAL(r, 0);
+    CU_ASSERT_EQUAL(c->tracker.associator, BF_ASSOC_JPDA);
+    CU_ASSERT_EQUAL(c->tracker.confirm, BF_CONFIRM_SCORE);
+    BF_ASSERT_NEAR(c->tracker.pd, 0.8, 0);
+    BF_ASSERT_NEAR(c->tracker.confirm_llr, 9.2, 0);
+    BF_ASSERT_NEAR(c->tracker.delete_llr_drop, 4.5, 0);
+    CU_ASSERT_EQUAL(c->tracker.max_cluster, 100000);
+    bf_config_destroy(c);
+
+    reset();
+    p = tmp_config("assoc-default.json", HEAD S1 ",\n \"tracker\": {\"associator\": \"gnn\"}}");
+    c = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_config_load(p, &c, &diag), 0);
+    CU_ASSERT_EQUAL(c->tracker.associator, BF_ASSOC_GNN);
+    CU_ASSERT_EQUAL(c->tracker.confirm, BF_CONFIRM_M_OF_N);
+    BF_ASSERT_NEAR(c->tracker.pd, 0.9, 0);
+    BF_ASSERT_NEAR(c->tracker.confirm_llr, 6.9, 0);
+    BF_ASSERT_NEAR(c->tracker.delete_llr_drop, 6.9, 0);
+    CU_ASSERT_EQUAL(c->tracker.max_cluster, 4096);
+    bf_config_destroy(c);
+
+    reset();
+    p = tmp_config("assoc-bad.json",
+        HEAD S1 ",\n \"tracker\": {\"associator\": \"mht\", \"confirm\": \"sprt\", \"pd\": 0,\n"
+        "  \"confirm_llr\": -1, \"delete_llr_drop\": \"big\", \"max_cluster\": 8}}");
+    c = (struct bf_config *)&col;
+    CU_ASSERT_EQUAL(bf_config_load(p, &c, &diag), BF_EINVAL);
+    CU_ASSERT_PTR_NULL(c);
+    static const char *const want[] = {
+        "3:28: tracker.associator: expected one of \"gnn\", \"jpda\", got \"mht\"",
+        "3:46: tracker.confirm: expected one of \"m_of_n\", \"score\", got \"sprt\"",
+        "3:60: tracker.pd: expected a number > 0 and <= 1 (detection probability), got 0",
+        "4:18: tracker.confirm_llr: expected a number > 0 and <= 100 (track score, natural log of "
+        "a likelihood ratio), got -1",
+        "4:41: tracker.delete_llr_drop: expected a number > 0 and <= 100 (fall of the track score "
+        "below its peak), got a string \"big\"",
+        "4:63: tracker.max_cluster: expected an integer between 16 and 1000000 (tracks + "
+        "detections per exact cluster solve), got 8",
+    };
+    CU_ASSERT_EQUAL(col.n, 6);
+    for (int k = 0; k < 6 && k < col.n; k++) {
+        if (strcmp(col.msg[k], want[k]) != 0)
+            printf("\n  got    [%s]\n  wanted [%s]\n", col.msg[k], want[k]);
+        CU_ASSERT_STRING_EQUAL(col.msg[k], want[k]);
+    }
+}
+
 static CU_TestInfo config_tests[] = {
     {"full configuration", test_full},
     {"minimal configuration: defaults", test_minimal},
@@ -550,6 +672,8 @@ static CU_TestInfo config_tests[] = {
     {"too many sensors", test_too_many_sensors},
     {"syntax and I/O errors", test_syntax_and_io},
     {"config/examples/minimal.json", test_example_minimal},
+    {"tracker motion keys", test_motion_keys},
+    {"tracker associator and track-management keys", test_assoc_keys},
     CU_TEST_INFO_NULL,
 };
 

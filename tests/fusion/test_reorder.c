@@ -46,16 +46,24 @@ static void test_order_and_window(void)
     /* older than released: refused */
     struct bf_detection old = det(999999, 0, 1);
     CU_ASSERT_EQUAL(bf_reorder_push(r, &old), BF_ELATE);
-    /* equal to released: still in order, accepted */
-    struct bf_detection same = det(1000000, 3, 0);
-    CU_ASSERT_EQUAL(bf_reorder_push(r, &same), 0);
+    /* newer than released but older than the watermark (1.6 - 0.5 = 1.1 s): refused */
+    struct bf_detection behind = det(1099999, 3, 0);
+    CU_ASSERT_TRUE(bf_reorder_is_late(r, 1099999));
+    CU_ASSERT_EQUAL(bf_reorder_push(r, &behind), BF_ELATE);
+    /* at the watermark: accepted, but not released (only what is strictly older is) */
+    struct bf_detection edge = det(1100000, 3, 0);
+    CU_ASSERT_FALSE(bf_reorder_is_late(r, 1100000));
+    CU_ASSERT_EQUAL(bf_reorder_push(r, &edge), 0);
+    CU_ASSERT_EQUAL(bf_reorder_pop(r, false, out, 16), 0);
     n = bf_reorder_pop(r, true, out, 16);
     CU_ASSERT_EQUAL_FATAL(n, 4);
-    CU_ASSERT_EQUAL(out[0].t_us, 1000000);
+    CU_ASSERT_EQUAL(out[0].t_us, 1100000);
     CU_ASSERT_EQUAL(out[1].t_us, 1200000);
     CU_ASSERT_EQUAL(out[2].t_us, 1400000);
     CU_ASSERT_EQUAL(out[3].t_us, 1600000);
     CU_ASSERT_EQUAL(bf_reorder_count(r), 0);
+    /* after a flush, nothing older than what it released comes in */
+    CU_ASSERT_EQUAL(bf_reorder_push(r, &edge), BF_ELATE);
     bf_reorder_destroy(r);
 }
 
@@ -124,8 +132,88 @@ static void test_queue(void)
     bf_ingest_queue_destroy(q);
 }
 
+/*
+ * Same time, same sensor: ordered by the measurement, not by seq, so a
+ * sensor that numbers the same scan in another order gives the same output.
+ */
+static void test_canonical_order(void)
+{
+    struct bf_detection a = det(1000, 0, 7), b = det(1000, 0, 3), c = det(1000, 0, 5);
+    a.z[0] = 10.0;   /* range 10 m */
+    b.z[0] = 30.0;
+    c.z[0] = 20.0;
+    struct bf_detection m = det(1000, 0, 0);
+    m.kind = BF_MEAS_SCAN;
+    struct bf_detection neg = det(1000, 0, 9), pos = det(1000, 0, 1);
+    neg.z[0] = -0.0;
+    pos.z[0] = 0.0;
+    CU_ASSERT(bf_reorder_compare(&neg, &pos) < 0);   /* -0 before +0: a total order */
+    struct bf_detection dup = a;
+    dup.seq = 8;
+    CU_ASSERT(bf_reorder_compare(&a, &dup) < 0);      /* exact duplicates: by seq */
+    CU_ASSERT_EQUAL(bf_reorder_compare(&a, &a), 0);
+    struct bf_detection in1[] = {m, a, b, c}, in2[] = {c, m, b, a};
+    struct bf_detection out1[4], out2[4];
+    for (int pass = 0; pass < 2; pass++) {
+        struct bf_reorder *r;
+        CU_ASSERT_EQUAL_FATAL(bf_reorder_create(8, 0, &r), 0);
+        for (int i = 0; i < 4; i++)
+            CU_ASSERT_EQUAL(bf_reorder_push(r, pass ? &in2[i] : &in1[i]), 0);
+        CU_ASSERT_EQUAL(bf_reorder_pop(r, true, pass ? out2 : out1, 4), 4);
+        bf_reorder_destroy(r);
+    }
+    CU_ASSERT_EQUAL(memcmp(out1, out2, sizeof out1), 0);
+    CU_ASSERT_EQUAL(out1[0].z[0], 10.0);
+    CU_ASSERT_EQUAL(out1[1].z[0], 20.0);
+    CU_ASSERT_EQUAL(out1[2].z[0], 30.0);
+    CU_ASSERT_EQUAL(out1[3].kind, BF_MEAS_SCAN);   /* the marker ends its scan */
+}
+
+/*
+ * Release does not depend on how often pop is called: popping after every
+ * push or once at the end gives the same sequence, and the same refusals.
+ */
+static void test_release_independent_of_polling(void)
+{
+    enum { N = 400 };
+    static struct bf_detection in[N], out1[N], out2[N];
+    srand(11);
+    bf_time_us t = 0;
+    for (int i = 0; i < N; i++) {
+        t += rand() % 3 == 0 ? 100000 : 0;
+        /* jitter up to 0.6 s back: some fall behind the 0.5 s window */
+        in[i] = det(t - (bf_time_us)(rand() % 7) * 100000, (uint32_t)(rand() % 2), (uint32_t)i);
+    }
+    size_t n1 = 0, n2 = 0;
+    int late1 = 0, late2 = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        struct bf_reorder *r;
+        CU_ASSERT_EQUAL_FATAL(bf_reorder_create(N, 500000, &r), 0);
+        for (int i = 0; i < N; i++) {
+            if (bf_reorder_push(r, &in[i]) == BF_ELATE)
+                *(pass ? &late2 : &late1) += 1;
+            if (pass == 0)
+                n1 += bf_reorder_pop(r, false, out1 + n1, N - n1);
+        }
+        if (pass == 0)
+            n1 += bf_reorder_pop(r, true, out1 + n1, N - n1);
+        else
+            n2 = bf_reorder_pop(r, true, out2, N);
+        bf_reorder_destroy(r);
+    }
+    CU_ASSERT(late1 > 0);
+    CU_ASSERT_EQUAL(late1, late2);
+    CU_ASSERT_EQUAL_FATAL(n1, n2);
+    CU_ASSERT_EQUAL(n1 + (size_t)late1, N);
+    CU_ASSERT_EQUAL(memcmp(out1, out2, n1 * sizeof *out1), 0);
+    for (size_t i = 1; i < n1; i++)
+        CU_ASSERT(bf_reorder_compare(&out1[i - 1], &out1[i]) < 0);
+}
+
 static CU_TestInfo tests[] = {
-    {"release in (t, sensor, seq) order after the window", test_order_and_window},
+    {"canonical order within a scan", test_canonical_order},
+    {"release independent of how often it is polled", test_release_independent_of_polling},
+    {"release in (t, sensor, content) order after the window; late data", test_order_and_window},
     {"bounded capacity", test_capacity},
     {"shuffled input, same output", test_shuffle_invariant},
     {"ingest queue: bounded ring, FIFO, wrap", test_queue},

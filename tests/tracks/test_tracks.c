@@ -424,9 +424,10 @@ static void test_bad_input(void)
     CU_ASSERT_EQUAL(bf_innovation(x, P, &d, nu, S, &dim), BF_EINVAL);
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
     CU_ASSERT_EQUAL(bf_initiate(&d, 5, x0, P0), BF_EINVAL);
-    d.kind = BF_MEAS_BEARING;    /* no updater for bearing-only yet */
+    d.kind = BF_MEAS_BEARING;    /* bearing-only with zero variance */
+    d.R[0][0] = 0;
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
-    d.kind = BF_MEAS_PRESENCE;
+    d.kind = BF_MEAS_PRESENCE;   /* presence with radius 0 */
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
 
     /* zero or negative variance, NaN covariance */
