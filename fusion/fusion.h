@@ -4,9 +4,10 @@
  *
  * A tracker is composed the Stone Soup way: hypothesiser (spatial grid +
  * Mahalanobis gate), data associator (global nearest neighbour, exact
- * assignment per independent cluster), initiator (M-of-N), deleter (misses,
- * covariance growth), over a predictor and updaters from tracks/.  It reads
- * no clock: the same detections in the same order give the same tracks.
+ * assignment per independent cluster, or JPDA), initiator (M-of-N or track
+ * score), deleter (misses, covariance growth, score drop), over the filter
+ * (CV, CT or IMM) and updaters from tracks/.  It reads no clock: the same
+ * detections in the same order give the same tracks.
  */
 #ifndef BF_FUSION_H
 #define BF_FUSION_H

@@ -31,7 +31,8 @@
  *                 a miss; misses in a row, a position std above
  *                 max_pos_sigma_m or (score rule) a score delete_llr_drop
  *                 below its peak delete it;
- *   initiator     every detection left over starts a TENTATIVE track, which
+ *   initiator     every detection left over that carries a position (not
+ *                 bearing-only, not presence) starts a TENTATIVE track, which
  *                 is confirmed after confirm_m hits in its first confirm_n
  *                 opportunities (M-of-N) or when its log-likelihood-ratio
  *                 score reaches confirm_llr (score rule: + ln(PD g / lambda)

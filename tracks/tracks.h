@@ -131,13 +131,14 @@ struct bf_track {
     float class_p[BF_CLASS_COUNT]; /* class probabilities, sum 1 */
     double score;                /* log-likelihood-ratio track score (docs/tracking.md) */
     double score_peak;           /* its highest value so far */
+    uint8_t hist_len;            /* positions in hist, newest at hist[(hist_head + hist_len - 1) % N] */
+    uint8_t hist_head;
+    struct bf_track_point hist[BF_TRACK_HIST];
+    /* cold unless motion is "ct" or "imm": last, so the CV path touches fewer cache lines */
     uint8_t n_modes;             /* IMM modes in use (0: single model, x and P only) */
     float mu[BF_MAX_MODES];      /* IMM mode probabilities */
     double xm[BF_MAX_MODES][4];  /* IMM mode states */
     double Pm[BF_MAX_MODES][16]; /* IMM mode covariances */
-    uint8_t hist_len;            /* positions in hist, newest at hist[(hist_head + hist_len - 1) % N] */
-    uint8_t hist_head;
-    struct bf_track_point hist[BF_TRACK_HIST];
 };
 
 /* ---- predictor: constant velocity, coordinated turn ----------------- */
