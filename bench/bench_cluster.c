@@ -14,6 +14,7 @@
  * median).  Seeded: the same options give the same problem.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@
 #include <time.h>
 
 #include "core/bf_error.h"
-#include "fusion/fusion_int.h"
+#include "fusion/assign.h"
 
 static uint64_t rng_state;
 

@@ -43,7 +43,7 @@
 #include <string.h>
 
 #include "core/bf_error.h"
-#include "fusion/fusion_int.h"
+#include "fusion/assign.h"
 
 #define MAX_POINTS (1u << 24)
 #define DEFAULT_CLUSTER 256
