@@ -115,35 +115,11 @@ static void combine(struct bf_track *tr, const double mu[BF_MAX_MODES])
                  tr->x, tr->P);
 }
 
-/* Cholesky factor L (lower, n x n row-major, n <= 3) of SPD A; false if not SPD. */
-static bool chol(const double *A, int n, double *L)
-{
-    memset(L, 0, (size_t)(n * n) * sizeof *L);
-    double dmax = 0;
-    for (int i = 0; i < n; i++)
-        dmax = fmax(dmax, A[i * n + i]);
-    for (int i = 0; i < n; i++) {
-        for (int j = 0; j <= i; j++) {
-            double s = A[i * n + j];
-            for (int k = 0; k < j; k++)
-                s -= L[i * n + k] * L[j * n + k];
-            if (i == j) {
-                if (!(s > 1e-14 * dmax) || !isfinite(s))
-                    return false;
-                L[i * n + i] = sqrt(s);
-            } else {
-                L[i * n + j] = s / L[j * n + j];
-            }
-        }
-    }
-    return true;
-}
-
 /* log N(nu; 0, S) for dim 1..3; false when S is not positive definite. */
 static bool gauss_loglik(const double nu[3], const double S[9], int dim, double *ll)
 {
     double L[9], y[3], d2 = 0, logdet = 0;
-    if (!chol(S, dim, L))
+    if (!bf_tracks_cholesky(S, dim, L))
         return false;
     for (int i = 0; i < dim; i++) {
         double s = nu[i];
@@ -157,32 +133,6 @@ static bool gauss_loglik(const double nu[3], const double S[9], int dim, double 
     return isfinite(*ll);
 }
 
-/* Inverse of SPD S (dim x dim) through its Cholesky factor; false if not SPD. */
-static bool spd_inv(const double S[9], int dim, double Si[9])
-{
-    double L[9], Li[9];
-    if (!chol(S, dim, L))
-        return false;
-    memset(Li, 0, sizeof Li);
-    for (int j = 0; j < dim; j++) {
-        Li[j * dim + j] = 1.0 / L[j * dim + j];
-        for (int i = j + 1; i < dim; i++) {
-            double s = 0;
-            for (int k = j; k < i; k++)
-                s -= L[i * dim + k] * Li[k * dim + j];
-            Li[i * dim + j] = s / L[i * dim + i];
-        }
-    }
-    for (int i = 0; i < dim; i++) {
-        for (int j = 0; j < dim; j++) {
-            double s = 0;
-            for (int k = (i > j ? i : j); k < dim; k++)
-                s += Li[k * dim + i] * Li[k * dim + j];
-            Si[i * dim + j] = s;
-        }
-    }
-    return true;
-}
 
 /* x, P finite, P with a positive diagonal. */
 static bool state_ok(const double x[4], const double P[16])
@@ -396,7 +346,7 @@ static int pda_one(const struct pda_in *in, double x[4], double P[16])
     int rc = bf_innovation_h(x, P, in->dets[in->ref], nu0, S, H, R, &dim);
     if (rc < 0)
         return rc;
-    if (!spd_inv(S, dim, Si))
+    if (!bf_tracks_spd_inverse(S, dim, Si))
         return BF_EINVAL;
 
     /* combined innovation and spread sum_k beta_k nu_k nu_k' */

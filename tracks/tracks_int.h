@@ -51,6 +51,15 @@ static inline double bf_tracks_wrap_pi(double a)
  */
 int bf_tracks_check_det(const struct bf_detection *d);
 
+/*
+ * Cholesky factor L (lower, n x n row-major, n <= 3) of symmetric A; false
+ * when A is not positive definite or numerically singular (a pivot^2 below
+ * 1e-14 of the largest diagonal entry).  updater.c.
+ */
+bool bf_tracks_cholesky(const double *A, int n, double *L);
+/* Inverse of symmetric positive definite S (n x n, n <= 3) through it.  updater.c. */
+bool bf_tracks_spd_inverse(const double *S, int n, double *Sinv);
+
 /* Below this range (m) a range-bearing Jacobian is taken as singular. */
 #define BF_TRACKS_MIN_RANGE_M 1e-3
 

@@ -186,7 +186,7 @@ static int meas_model(const double x[4], const struct bf_detection *d, double z[
  * Cholesky factor L (lower, row-major n x n) of the symmetric n x n A.
  * Returns false unless A is positive definite with finite entries.
  */
-static bool cholesky(const double *A, int n, double *L)
+bool bf_tracks_cholesky(const double *A, int n, double *L)
 {
     memset(L, 0, (size_t)(n * n) * sizeof *L);
     for (int i = 0; i < n; i++) {
@@ -217,10 +217,10 @@ static bool cholesky(const double *A, int n, double *L)
 }
 
 /* Inverse of symmetric positive definite S (n x n) through its Cholesky factor. */
-static bool spd_inverse(const double *S, int n, double *Sinv)
+bool bf_tracks_spd_inverse(const double *S, int n, double *Sinv)
 {
     double L[9], Li[9];
-    if (!cholesky(S, n, L))
+    if (!bf_tracks_cholesky(S, n, L))
         return false;
     /* Li = L^-1 (lower triangular), column by column. */
     memset(Li, 0, sizeof Li);
@@ -333,7 +333,7 @@ double bf_mahalanobis2(const double nu[3], const double S[9], int dim)
         return isfinite(d2) ? d2 : INFINITY;
     }
     double L[9];
-    if (!cholesky(S, dim, L))
+    if (!bf_tracks_cholesky(S, dim, L))
         return INFINITY;
     /* Solve L y = nu; d2 = y'y. */
     double y[3], d2 = 0;
@@ -395,7 +395,7 @@ int bf_update(double x[4], double P[16], const struct bf_detection *d)
     int dim = innovation(x, P, d, nu, S, H, R);
     if (dim < 0)
         return dim;
-    if (!spd_inverse(S, dim, Sinv))
+    if (!bf_tracks_spd_inverse(S, dim, Sinv))
         return BF_EINVAL;
 
     /* K = P H' S^-1 (4 x dim) */
