@@ -16,65 +16,14 @@
 #include "bf_test.h"
 #include "core/bf_error.h"
 #include "tracks/tracks.h"
+#include "tracks_fixture.h"
 
 #define DEG (M_PI / 180.0)
 
+/* POSITION at (e, n) with variance var on each axis. */
+#define fx_pos_var(e, n, var) fx_pos_det((e), (n), (var), 0, (var))
+
 /* ---- helpers ----------------------------------------------------------- */
-
-static struct bf_detection pos_det(double e, double n, double var)
-{
-    struct bf_detection d;
-    memset(&d, 0, sizeof d);
-    d.kind = BF_MEAS_POSITION;
-    d.z[0] = e;
-    d.z[1] = n;
-    d.R[0][0] = var;
-    d.R[1][1] = var;
-    return d;
-}
-
-static struct bf_detection rb_det(double se, double sn, double r, double b, double var_r,
-                                  double var_b)
-{
-    struct bf_detection d;
-    memset(&d, 0, sizeof d);
-    d.kind = BF_MEAS_RANGE_BEARING;
-    d.sensor_e_m = se;
-    d.sensor_n_m = sn;
-    d.z[0] = r;
-    d.z[1] = b;
-    d.R[0][0] = var_r;
-    d.R[1][1] = var_b;
-    return d;
-}
-
-static void diag4(double P[16], double a, double b, double c, double d)
-{
-    memset(P, 0, 16 * sizeof *P);
-    P[0] = a;
-    P[5] = b;
-    P[10] = c;
-    P[15] = d;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double rng_normal(uint64_t *s)
-{
-    double u1 = rng_unit(s), u2 = rng_unit(s);
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
 
 static double max_abs_diff(const double *a, const double *b, size_t n)
 {
@@ -113,7 +62,7 @@ static void test_ct_quarter_turn(void)
 {
     const double w = M_PI / 2, a = 2 / M_PI;
     double x[4] = {0, 0, 10, 0}, P[16], xo[4], Po[16];
-    diag4(P, 1, 1, 1, 1);
+    fx_diag4(P, 1, 1, 1, 1);
     bf_predict_ct(x, P, 1.0, w, 0.0, xo, Po);
     BF_ASSERT_NEAR(xo[0], 20 / M_PI, 1e-12);
     BF_ASSERT_NEAR(xo[1], 20 / M_PI, 1e-12);
@@ -150,7 +99,7 @@ static void test_ct_quarter_turn(void)
 
     /* in place */
     double xi[4] = {0, 0, 10, 0}, Pi[16];
-    diag4(Pi, 1, 1, 1, 1);
+    fx_diag4(Pi, 1, 1, 1, 1);
     bf_predict_ct(xi, Pi, 1.0, w, 0.0, xi, Pi);
     CU_ASSERT(max_abs_diff(Pi, want, 16) < 1e-12);
     BF_ASSERT_NEAR(xi[0], 20 / M_PI, 1e-12);
@@ -160,7 +109,7 @@ static void test_ct_quarter_turn(void)
 static void test_ct_limit_is_cv(void)
 {
     double x[4] = {100, -50, 7, -3}, P[16];
-    diag4(P, 30, 20, 4, 5);
+    fx_diag4(P, 30, 20, 4, 5);
     P[0 * 4 + 2] = P[2 * 4 + 0] = 2;
     P[1 * 4 + 3] = P[3 * 4 + 1] = -1;
     double xc[4], Pc[16], xt[4], Pt[16];
@@ -190,7 +139,7 @@ static void test_ct_limit_is_cv(void)
 static void test_ct_composition(void)
 {
     double x[4] = {10, 20, 15, -5}, P[16];
-    diag4(P, 9, 16, 2, 3);
+    fx_diag4(P, 9, 16, 2, 3);
     double x1[4], P1[16], x2[4], P2[16];
     bf_predict_ct(x, P, 0.7, 0.3, 1.5, x1, P1);
     bf_predict_ct(x1, P1, 0.7, 0.3, 1.5, x1, P1);
@@ -225,7 +174,7 @@ static void test_filter_init(void)
     struct bf_tracker_params p;
     bf_tracker_params_default(&p);
     double x0[4] = {1, 2, 3, 4}, P0[16];
-    diag4(P0, 5, 6, 7, 8);
+    fx_diag4(P0, 5, 6, 7, 8);
     struct bf_track tr;
     track_start(&tr, x0, P0, &p);
     CU_ASSERT_EQUAL(tr.n_modes, 0);
@@ -252,7 +201,7 @@ static void test_cv_path_is_plain(void)
     struct bf_tracker_params p;
     bf_tracker_params_default(&p);
     double x0[4] = {100, 200, 3, -4}, P0[16];
-    diag4(P0, 25, 25, 4, 4);
+    fx_diag4(P0, 25, 25, 4, 4);
     struct bf_track tr;
     track_start(&tr, x0, P0, &p);
     double x[4], P[16];
@@ -260,13 +209,13 @@ static void test_cv_path_is_plain(void)
     bf_predict_cv(x0, P0, 1.5, p.q_accel_mps2, x, P);
     CU_ASSERT(max_abs_diff(tr.x, x, 4) == 0);
     CU_ASSERT(max_abs_diff(tr.P, P, 16) == 0);
-    struct bf_detection d = pos_det(106, 193, 16);
+    struct bf_detection d = fx_pos_var(106, 193, 16);
     CU_ASSERT_EQUAL(bf_filter_update(&tr, &d, &p), 0);
     CU_ASSERT_EQUAL(bf_update(x, P, &d), 0);
     CU_ASSERT(max_abs_diff(tr.x, x, 4) == 0);
     CU_ASSERT(max_abs_diff(tr.P, P, 16) == 0);
     /* a bad detection leaves the track alone */
-    struct bf_detection bad = pos_det(NAN, 0, 16);
+    struct bf_detection bad = fx_pos_var(NAN, 0, 16);
     CU_ASSERT_EQUAL(bf_filter_update(&tr, &bad, &p), BF_EINVAL);
     CU_ASSERT(max_abs_diff(tr.x, x, 4) == 0);
 }
@@ -283,7 +232,7 @@ static void test_q_by_class(void)
     p.q_by_class[BF_CLASS_VEHICLE] = 2.0;
     p.q_by_class[BF_CLASS_VESSEL] = 0.1;
     double x0[4] = {0, 0, 5, 5}, P0[16];
-    diag4(P0, 10, 10, 1, 1);
+    fx_diag4(P0, 10, 10, 1, 1);
     struct bf_track tr;
     track_start(&tr, x0, P0, &p);
     BF_ASSERT_NEAR(bf_filter_q_accel(&tr, &p), 0.5, 0);   /* uniform: undecided */
@@ -362,7 +311,7 @@ static void test_imm_manoeuvre(void)
     struct bf_track imm, cv;
     double tp[2];
     truth_at(0, tp);
-    struct bf_detection d = pos_det(tp[0] + sig * rng_normal(&seed), tp[1] + sig * rng_normal(&seed),
+    struct bf_detection d = fx_pos_var(tp[0] + sig * fx_rng_normal(&seed), tp[1] + sig * fx_rng_normal(&seed),
                                     sig * sig);
     double x0[4], P0[16];
     CU_ASSERT_EQUAL_FATAL(bf_initiate(&d, 30.0, x0, P0), 0);
@@ -373,7 +322,7 @@ static void test_imm_manoeuvre(void)
     int n_turn = 0, first_ct = -1, n1 = 0, n2 = 0, good1 = 0, good2 = 0, ct_low = 0;
     for (int k = 1; k <= LEG1 + TURN + LEG2; k++) {
         truth_at(k, tp);
-        d = pos_det(tp[0] + sig * rng_normal(&seed), tp[1] + sig * rng_normal(&seed), sig * sig);
+        d = fx_pos_var(tp[0] + sig * fx_rng_normal(&seed), tp[1] + sig * fx_rng_normal(&seed), sig * sig);
         bf_filter_predict(&imm, 1.0, &p);
         bf_filter_predict(&cv, 1.0, &pcv);
         CU_ASSERT_EQUAL(bf_filter_update(&imm, &d, &p), 0);
@@ -428,13 +377,13 @@ static void test_ct_pair_side(void)
     /* a right turn at -10 deg/s, 15 m/s, from (0, 0) heading east */
     const double w = -10 * DEG, v = 15, r = v / w;
     double x0[4] = {0, 0, v, 0}, P0[16];
-    diag4(P0, 25, 25, 4, 4);
+    fx_diag4(P0, 25, 25, 4, 4);
     struct bf_track tr;
     track_start(&tr, x0, P0, &p);
     uint64_t seed = 3;
     for (int k = 1; k <= 12; k++) {
         double e = r * sin(w * k), n = r * (1 - cos(w * k));
-        struct bf_detection d = pos_det(e + 3 * rng_normal(&seed), n + 3 * rng_normal(&seed), 9);
+        struct bf_detection d = fx_pos_var(e + 3 * fx_rng_normal(&seed), n + 3 * fx_rng_normal(&seed), 9);
         bf_filter_predict(&tr, 1.0, &p);
         CU_ASSERT_EQUAL(bf_filter_update(&tr, &d, &p), 0);
     }
@@ -455,14 +404,14 @@ static void test_pda_single_equals_update(void)
             bf_tracker_params_default(&p);
             p.motion = models[mi];
             double x0[4] = {1000, 2000, 8, -6}, P0[16];
-            diag4(P0, 100, 80, 9, 16);
+            fx_diag4(P0, 100, 80, 9, 16);
             P0[0 * 4 + 2] = P0[2 * 4 + 0] = 5;
             struct bf_track a, b;
             track_start(&a, x0, P0, &p);
             bf_filter_predict(&a, 2.0, &p);
             b = a;
-            struct bf_detection d = kind == 0 ? pos_det(1030, 1982, 25)
-                                              : rb_det(0, 0, hypot(1030, 1982), atan2(1030, 1982),
+            struct bf_detection d = kind == 0 ? fx_pos_var(1030, 1982, 25)
+                                              : fx_rb_det(0, 0, hypot(1030, 1982), atan2(1030, 1982),
                                                        25, 0.2 * DEG * 0.2 * DEG);
             const struct bf_detection *dp = &d;
             double beta = 1.0;
@@ -490,12 +439,12 @@ static void test_pda_beta0_one(void)
     bf_tracker_params_default(&p);
     p.motion = BF_MOTION_IMM;
     double x0[4] = {0, 0, 10, 0}, P0[16];
-    diag4(P0, 50, 50, 9, 9);
+    fx_diag4(P0, 50, 50, 9, 9);
     struct bf_track tr;
     track_start(&tr, x0, P0, &p);
     bf_filter_predict(&tr, 1.0, &p);
     struct bf_track before = tr;
-    struct bf_detection d = pos_det(13, 1, 25);
+    struct bf_detection d = fx_pos_var(13, 1, 25);
     const struct bf_detection *dp = &d;
     double beta = 0.0;
     CU_ASSERT_EQUAL(bf_filter_update_pda(&tr, &dp, &beta, 1, 1.0, &p), 0);
@@ -520,10 +469,10 @@ static void test_pda_two_detections(void)
     struct bf_tracker_params p;
     bf_tracker_params_default(&p);
     double x0[4] = {0, 0, 0, 0}, P0[16];
-    diag4(P0, 2, 2, 1, 1);
+    fx_diag4(P0, 2, 2, 1, 1);
     struct bf_track tr;
     track_start(&tr, x0, P0, &p);
-    struct bf_detection d1 = pos_det(2, 0, 2), d2 = pos_det(0, 4, 2);
+    struct bf_detection d1 = fx_pos_var(2, 0, 2), d2 = fx_pos_var(0, 4, 2);
     const struct bf_detection *dets[2] = {&d1, &d2};
     double beta[2] = {0.5, 0.25};
     CU_ASSERT_EQUAL(bf_filter_update_pda(&tr, dets, beta, 2, 0.25, &p), 0);
@@ -534,7 +483,7 @@ static void test_pda_two_detections(void)
 
     /* bad calls change nothing */
     struct bf_track before = tr;
-    struct bf_detection r = rb_det(0, 0, 100, 0.1, 25, 1e-4);
+    struct bf_detection r = fx_rb_det(0, 0, 100, 0.1, 25, 1e-4);
     const struct bf_detection *mixed[2] = {&d1, &r};
     CU_ASSERT_EQUAL(bf_filter_update_pda(&tr, mixed, beta, 2, 0.25, &p), BF_EINVAL);
     double badsum[2] = {0.5, 0.5};
@@ -560,12 +509,12 @@ static void test_pda_imm_modes(void)
     p.motion = BF_MOTION_IMM;
     p.ct_turn_rate_dps = 20;
     double x0[4] = {0, 0, 20, 0}, P0[16];
-    diag4(P0, 4, 4, 0.25, 0.25);
+    fx_diag4(P0, 4, 4, 0.25, 0.25);
     struct bf_track tr;
     track_start(&tr, x0, P0, &p);
     bf_filter_predict(&tr, 2.0, &p);
     struct bf_track half = tr, full = tr;
-    struct bf_detection d = pos_det(tr.xm[1][0], tr.xm[1][1], 4);   /* where CT(+) says */
+    struct bf_detection d = fx_pos_var(tr.xm[1][0], tr.xm[1][1], 4);   /* where CT(+) says */
     const struct bf_detection *dp = &d;
     double b1 = 1.0, bh = 0.5;
     CU_ASSERT_EQUAL(bf_filter_update_pda(&full, &dp, &b1, 1, 0.0, &p), 0);

@@ -10,68 +10,11 @@
 #include "bf_test.h"
 #include "core/bf_error.h"
 #include "tracks/tracks.h"
+#include "tracks_fixture.h"
 
 #define DEG (M_PI / 180.0)
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static struct bf_detection pos_det(double e, double n, double r00, double r01, double r11)
-{
-    struct bf_detection d;
-    memset(&d, 0, sizeof d);
-    d.kind = BF_MEAS_POSITION;
-    d.z[0] = e;
-    d.z[1] = n;
-    d.R[0][0] = r00;
-    d.R[0][1] = r01;
-    d.R[1][0] = r01;
-    d.R[1][1] = r11;
-    return d;
-}
-
-static struct bf_detection rb_det(double se, double sn, double r, double b, double var_r,
-                                  double var_b)
-{
-    struct bf_detection d;
-    memset(&d, 0, sizeof d);
-    d.kind = BF_MEAS_RANGE_BEARING;
-    d.sensor_e_m = se;
-    d.sensor_n_m = sn;
-    d.z[0] = r;
-    d.z[1] = b;
-    d.R[0][0] = var_r;
-    d.R[1][1] = var_b;
-    return d;
-}
-
-static void diag4(double P[16], double a, double b, double c, double d)
-{
-    memset(P, 0, 16 * sizeof *P);
-    P[0] = a;
-    P[5] = b;
-    P[10] = c;
-    P[15] = d;
-}
-
-/* splitmix64 and Box-Muller: a seeded normal source. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double rng_normal(uint64_t *s)
-{
-    double u1 = rng_unit(s), u2 = rng_unit(s);
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
 
 /* ---- predictor --------------------------------------------------------- */
 
@@ -87,7 +30,7 @@ static double rng_normal(uint64_t *s)
 static void test_predict_hand(void)
 {
     double x[4] = {1, 2, 3, 4}, P[16], xo[4], Po[16];
-    diag4(P, 1, 1, 1, 1);
+    fx_diag4(P, 1, 1, 1, 1);
     bf_predict_cv(x, P, 2.0, 0.5, xo, Po);
     BF_ASSERT_NEAR(xo[0], 7.0, 1e-12);
     BF_ASSERT_NEAR(xo[1], 10.0, 1e-12);
@@ -104,7 +47,7 @@ static void test_predict_hand(void)
 
     /* In place gives the same; two steps of 1 s equal one step of 2 s. */
     double xi[4] = {1, 2, 3, 4}, Pi[16];
-    diag4(Pi, 1, 1, 1, 1);
+    fx_diag4(Pi, 1, 1, 1, 1);
     bf_predict_cv(xi, Pi, 1.0, 0.5, xi, Pi);
     bf_predict_cv(xi, Pi, 1.0, 0.5, xi, Pi);
     for (int i = 0; i < 4; i++)
@@ -148,7 +91,7 @@ static void test_update_position_hand(void)
 {
     double x[4] = {0, 0, 1, 0};
     double P[16] = {4, 1, 2, 0, 1, 3, 0, 0, 2, 0, 2, 0, 0, 0, 0, 1};
-    struct bf_detection d = pos_det(2, 4, 1, 0, 2);
+    struct bf_detection d = fx_pos_det(2, 4, 1, 0, 2);
 
     double nu[3], S[9];
     int dim = 0;
@@ -200,9 +143,9 @@ static void test_update_position_hand(void)
 static void test_update_range_bearing_hand(void)
 {
     double x[4] = {300, 400, 0, 0}, P[16];
-    diag4(P, 100, 100, 1, 1);
+    fx_diag4(P, 100, 100, 1, 1);
     double b = atan2(300.0, 400.0);
-    struct bf_detection d = rb_det(0, 0, 510, b + 0.01, 25, 1e-4);
+    struct bf_detection d = fx_rb_det(0, 0, 510, b + 0.01, 25, 1e-4);
 
     double nu[3], S[9];
     int dim = 0;
@@ -243,8 +186,8 @@ static void test_update_range_bearing_hand(void)
 static void test_range_bearing_radial_jacobian(void)
 {
     double x[4] = {300, 400, 4, -3}, P[16];
-    diag4(P, 1, 1, 1, 1);
-    struct bf_detection d = rb_det(0, 0, 500, atan2(300.0, 400.0), 25, 1e-4);
+    fx_diag4(P, 1, 1, 1, 1);
+    struct bf_detection d = fx_rb_det(0, 0, 500, atan2(300.0, 400.0), 25, 1e-4);
     d.flags = BF_DET_F_RADIAL;
     d.z[2] = 0.5;
     d.R[2][2] = 0.25;
@@ -275,8 +218,8 @@ static void test_bearing_wrap(void)
 {
     double r = 1000;
     double x[4] = {r * sin(359.5 * DEG), r * cos(359.5 * DEG), 0, 0}, P[16];
-    diag4(P, 25, 25, 1, 1);
-    struct bf_detection d = rb_det(0, 0, r, 0.5 * DEG, 25, 1e-6);
+    fx_diag4(P, 25, 25, 1, 1);
+    struct bf_detection d = fx_rb_det(0, 0, r, 0.5 * DEG, 25, 1e-6);
     double nu[3], S[9];
     int dim;
     CU_ASSERT_EQUAL(bf_innovation(x, P, &d, nu, S, &dim), 0);
@@ -311,7 +254,7 @@ static void test_converges_cv(void)
     uint64_t seed = 12345;
     const double sigma = 5.0, ve = 3.0, vn = -1.5;
     double te = 100, tn = -200;
-    struct bf_detection d = pos_det(te + sigma * rng_normal(&seed), tn + sigma * rng_normal(&seed),
+    struct bf_detection d = fx_pos_det(te + sigma * fx_rng_normal(&seed), tn + sigma * fx_rng_normal(&seed),
                                     sigma * sigma, 0, sigma * sigma);
     double x[4], P[16];
     CU_ASSERT_EQUAL_FATAL(bf_initiate(&d, 5.0, x, P), 0);
@@ -319,8 +262,8 @@ static void test_converges_cv(void)
         te += ve;
         tn += vn;
         bf_predict_cv(x, P, 1.0, 0.01, x, P);
-        d.z[0] = te + sigma * rng_normal(&seed);
-        d.z[1] = tn + sigma * rng_normal(&seed);
+        d.z[0] = te + sigma * fx_rng_normal(&seed);
+        d.z[1] = tn + sigma * fx_rng_normal(&seed);
         CU_ASSERT_EQUAL_FATAL(bf_update(x, P, &d), 0);
     }
     CU_ASSERT(fabs(x[0] - te) < 3 * sqrt(P[0]));
@@ -338,7 +281,7 @@ static void test_converges_range_bearing(void)
     const double sr = 10.0, sb = 0.3 * DEG;
     double te = 2000, tn = 3000, ve = -4.0, vn = 2.0;
     double r0 = hypot(te, tn), b0 = atan2(te, tn);
-    struct bf_detection d = rb_det(0, 0, r0 + sr * rng_normal(&seed), b0 + sb * rng_normal(&seed),
+    struct bf_detection d = fx_rb_det(0, 0, r0 + sr * fx_rng_normal(&seed), b0 + sb * fx_rng_normal(&seed),
                                    sr * sr, sb * sb);
     double x[4], P[16];
     CU_ASSERT_EQUAL_FATAL(bf_initiate(&d, 5.0, x, P), 0);
@@ -346,8 +289,8 @@ static void test_converges_range_bearing(void)
         te += ve;
         tn += vn;
         bf_predict_cv(x, P, 1.0, 0.05, x, P);
-        d.z[0] = hypot(te, tn) + sr * rng_normal(&seed);
-        d.z[1] = fmod(atan2(te, tn) + sb * rng_normal(&seed) + 2 * M_PI, 2 * M_PI);
+        d.z[0] = hypot(te, tn) + sr * fx_rng_normal(&seed);
+        d.z[1] = fmod(atan2(te, tn) + sb * fx_rng_normal(&seed) + 2 * M_PI, 2 * M_PI);
         CU_ASSERT_EQUAL_FATAL(bf_update(x, P, &d), 0);
     }
     CU_ASSERT(fabs(x[0] - te) < 3 * sqrt(P[0]));
@@ -364,7 +307,7 @@ static void test_initiate(void)
 {
     double x[4], P[16];
     /* POSITION: the position and R as its covariance. */
-    struct bf_detection d = pos_det(10, -20, 4, 1, 9);
+    struct bf_detection d = fx_pos_det(10, -20, 4, 1, 9);
     CU_ASSERT_EQUAL(bf_initiate(&d, 5.0, x, P), 0);
     BF_ASSERT_NEAR(x[0], 10, 0);
     BF_ASSERT_NEAR(x[1], -20, 0);
@@ -381,7 +324,7 @@ static void test_initiate(void)
      * J = |sin b  r cos b| = |1    0| ; R = diag(100, 1e-4)
      *     |cos b -r sin b|   |0 -500|
      * P_ee = 100, P_nn = 500^2 * 1e-4 = 25, P_en = 0. */
-    d = rb_det(1000, 2000, 500, 90 * DEG, 100, 1e-4);
+    d = fx_rb_det(1000, 2000, 500, 90 * DEG, 100, 1e-4);
     CU_ASSERT_EQUAL(bf_initiate(&d, 2.0, x, P), 0);
     BF_ASSERT_NEAR(x[0], 1500, 1e-9);
     BF_ASSERT_NEAR(x[1], 2000, 1e-9);
@@ -393,7 +336,7 @@ static void test_initiate(void)
     /* r = 100 at 45 deg, R = diag(4, 1e-4), s = c = sqrt(1/2):
      * P_ee = s^2*4 + r^2 c^2 1e-4 = 2 + 0.5 = 2.5; P_nn = 2.5;
      * P_en = s c 4 - r^2 s c 1e-4 = 2 - 0.5 = 1.5. */
-    d = rb_det(0, 0, 100, 45 * DEG, 4, 1e-4);
+    d = fx_rb_det(0, 0, 100, 45 * DEG, 4, 1e-4);
     CU_ASSERT_EQUAL(bf_initiate(&d, 2.0, x, P), 0);
     BF_ASSERT_NEAR(x[0], 100 * sqrt(0.5), 1e-9);
     BF_ASSERT_NEAR(x[1], 100 * sqrt(0.5), 1e-9);
@@ -409,17 +352,17 @@ static void test_bad_input(void)
 {
     double x[4] = {100, 100, 0, 0}, P[16], nu[3], S[9];
     int dim;
-    diag4(P, 10, 10, 1, 1);
+    fx_diag4(P, 10, 10, 1, 1);
     double x0[4], P0[16];
     memcpy(x0, x, sizeof x);
     memcpy(P0, P, sizeof P);
 
-    struct bf_detection d = pos_det(NAN, 0, 1, 0, 1);
+    struct bf_detection d = fx_pos_det(NAN, 0, 1, 0, 1);
     CU_ASSERT_EQUAL(bf_innovation(x, P, &d, nu, S, &dim), BF_EINVAL);
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
     CU_ASSERT_EQUAL(bf_initiate(&d, 5, x0, P0), BF_EINVAL);
 
-    d = pos_det(0, 0, 1, 0, 1);
+    d = fx_pos_det(0, 0, 1, 0, 1);
     d.kind = 99;
     CU_ASSERT_EQUAL(bf_innovation(x, P, &d, nu, S, &dim), BF_EINVAL);
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
@@ -431,15 +374,15 @@ static void test_bad_input(void)
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
 
     /* zero or negative variance, NaN covariance */
-    d = pos_det(0, 0, 0, 0, 1);
+    d = fx_pos_det(0, 0, 0, 0, 1);
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
-    d = pos_det(0, 0, 1, NAN, 1);
+    d = fx_pos_det(0, 0, 1, NAN, 1);
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
 
     /* singular S: P_pos = 0 and R rank-deficient (perfectly correlated) */
     double Pz[16];
-    diag4(Pz, 0, 0, 1, 1);
-    d = pos_det(1, 1, 1, 1, 1);
+    fx_diag4(Pz, 0, 0, 1, 1);
+    d = fx_pos_det(1, 1, 1, 1, 1);
     CU_ASSERT_EQUAL(bf_innovation(x, Pz, &d, nu, S, &dim), 0);
     CU_ASSERT(isinf(bf_mahalanobis2(nu, S, dim)));
     CU_ASSERT_EQUAL(bf_update(x, Pz, &d), BF_EINVAL);
@@ -448,18 +391,18 @@ static void test_bad_input(void)
 
     /* range-bearing: track at the sensor, NaN sensor position, range <= 0 */
     double xs[4] = {5, 5, 0, 0};
-    d = rb_det(5, 5, 100, 0.1, 25, 1e-4);
+    d = fx_rb_det(5, 5, 100, 0.1, 25, 1e-4);
     CU_ASSERT_EQUAL(bf_innovation(xs, P, &d, nu, S, &dim), BF_EINVAL);
     CU_ASSERT_EQUAL(bf_update(xs, P, &d), BF_EINVAL);
     d.sensor_e_m = NAN;
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
     CU_ASSERT_EQUAL(bf_initiate(&d, 5, x0, P0), BF_EINVAL);
-    d = rb_det(0, 0, -3, 0.1, 25, 1e-4);
+    d = fx_rb_det(0, 0, -3, 0.1, 25, 1e-4);
     CU_ASSERT_EQUAL(bf_initiate(&d, 5, x0, P0), BF_EINVAL);
 
     /* NaN in the state or covariance */
     double xn[4] = {NAN, 0, 0, 0};
-    d = pos_det(0, 0, 1, 0, 1);
+    d = fx_pos_det(0, 0, 1, 0, 1);
     CU_ASSERT_EQUAL(bf_update(xn, P, &d), BF_EINVAL);
     double Pn[16];
     memcpy(Pn, P, sizeof Pn);

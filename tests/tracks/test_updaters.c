@@ -15,29 +15,11 @@
 #include "bf_test.h"
 #include "core/bf_error.h"
 #include "tracks/tracks.h"
+#include "tracks_fixture.h"
 
 #define DEG (M_PI / 180.0)
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static struct bf_detection det(uint16_t kind, double se, double sn)
-{
-    struct bf_detection d;
-    memset(&d, 0, sizeof d);
-    d.kind = kind;
-    d.sensor_e_m = se;
-    d.sensor_n_m = sn;
-    return d;
-}
-
-static void diag4(double P[16], double a, double b, double c, double d)
-{
-    memset(P, 0, 16 * sizeof *P);
-    P[0] = a;
-    P[5] = b;
-    P[10] = c;
-    P[15] = d;
-}
 
 /* ---- POSITION ---------------------------------------------------------- */
 
@@ -58,7 +40,7 @@ static void test_position(void)
 {
     double x[4] = {10, 20, 1, -1};
     double P[16] = {9, 0, 2, 0, 0, 16, 0, 0, 2, 0, 4, 0, 0, 0, 0, 4};
-    struct bf_detection d = det(BF_MEAS_POSITION, 0, 0);
+    struct bf_detection d = fx_det(BF_MEAS_POSITION, 0, 0);
     d.z[0] = 16;
     d.z[1] = 12;
     d.R[0][0] = 9;
@@ -106,8 +88,8 @@ static void test_position(void)
 static void test_range_bearing(void)
 {
     double x[4] = {700, -1000, 0, 0}, P[16];
-    diag4(P, 100, 100, 1, 1);
-    struct bf_detection d = det(BF_MEAS_RANGE_BEARING, 100, -200);
+    fx_diag4(P, 100, 100, 1, 1);
+    struct bf_detection d = fx_det(BF_MEAS_RANGE_BEARING, 100, -200);
     double b = atan2(600.0, -800.0);
     BF_ASSERT_NEAR(b, 143.130102354 * DEG, 1e-9);
     d.z[0] = 1010;
@@ -144,8 +126,8 @@ static void test_range_bearing(void)
 static void test_radial(void)
 {
     double x[4] = {400, 500, 4, 0}, P[16];
-    diag4(P, 1, 1, 1, 1);
-    struct bf_detection d = det(BF_MEAS_RANGE_BEARING, 100, 100);
+    fx_diag4(P, 1, 1, 1, 1);
+    struct bf_detection d = fx_det(BF_MEAS_RANGE_BEARING, 100, 100);
     d.flags = BF_DET_F_RADIAL;
     d.z[0] = 500;
     d.z[1] = atan2(300.0, 400.0);
@@ -190,8 +172,8 @@ static void test_radial(void)
 static void test_bearing_wrap_north(void)
 {
     double x[4] = {1000 * sin(359 * DEG), 1000 * cos(359 * DEG), 0, 0}, P[16];
-    diag4(P, 100, 100, 1, 1);
-    struct bf_detection d = det(BF_MEAS_BEARING, 0, 0);
+    fx_diag4(P, 100, 100, 1, 1);
+    struct bf_detection d = fx_det(BF_MEAS_BEARING, 0, 0);
     d.z[0] = 1 * DEG;
     d.R[0][0] = 1e-4;
 
@@ -230,8 +212,8 @@ static void test_bearing_wrap_south(void)
 {
     double P[16], nu[3], S[9];
     int dim;
-    diag4(P, 100, 100, 1, 1);
-    struct bf_detection d = det(BF_MEAS_BEARING, 50, 50);
+    fx_diag4(P, 100, 100, 1, 1);
+    struct bf_detection d = fx_det(BF_MEAS_BEARING, 50, 50);
     d.R[0][0] = 1e-4;
     double x[4] = {50 + 800 * sin(181 * DEG), 50 + 800 * cos(181 * DEG), 0, 0};
     d.z[0] = 179 * DEG;
@@ -271,8 +253,8 @@ static void test_bearing_wrap_south(void)
 static void test_bearing_elevation(void)
 {
     double x[4] = {30, 40, 0, 0}, P[16];
-    diag4(P, 4, 4, 1, 1);
-    struct bf_detection d = det(BF_MEAS_BEARING, 0, 0);
+    fx_diag4(P, 4, 4, 1, 1);
+    struct bf_detection d = fx_det(BF_MEAS_BEARING, 0, 0);
     d.flags = BF_DET_F_ELEVATION;
     d.sensor_height_m = 10;
     double el = atan2(-10.0, 50.0);
@@ -313,8 +295,8 @@ static void test_bearing_elevation(void)
 static void test_presence(void)
 {
     double x[4] = {500, 0, 1, 2}, P[16];
-    diag4(P, 1e4, 1e4, 1, 1);
-    struct bf_detection d = det(BF_MEAS_PRESENCE, 0, 0);
+    fx_diag4(P, 1e4, 1e4, 1, 1);
+    struct bf_detection d = fx_det(BF_MEAS_PRESENCE, 0, 0);
     d.z[0] = 200;
 
     double nu[3], S[9], H[12], R[9];
@@ -348,7 +330,7 @@ static void check_jacobian(const double x0[4], const struct bf_detection *d)
 {
     double P[16], nu[3], S[9], H[12], R[9];
     int dim = 0;
-    diag4(P, 1, 1, 1, 1);
+    fx_diag4(P, 1, 1, 1, 1);
     CU_ASSERT_EQUAL_FATAL(bf_innovation_h(x0, P, d, nu, S, H, R, &dim), 0);
     for (int k = 0; k < 4; k++) {
         double xp[4], xm[4], np[3], nm[3];
@@ -370,14 +352,14 @@ static void check_jacobian(const double x0[4], const struct bf_detection *d)
 static void test_jacobians_numeric(void)
 {
     const double x[4] = {-1234.5, 2345.25, 3.5, -7.25};
-    struct bf_detection d = det(BF_MEAS_RANGE_BEARING, 210, -75);
+    struct bf_detection d = fx_det(BF_MEAS_RANGE_BEARING, 210, -75);
     d.flags = BF_DET_F_RADIAL;
     d.z[0] = 2000;
     d.z[1] = 5.5;
     d.R[0][0] = d.R[1][1] = d.R[2][2] = 1;
     check_jacobian(x, &d);
 
-    d = det(BF_MEAS_BEARING, 210, -75);
+    d = fx_det(BF_MEAS_BEARING, 210, -75);
     d.flags = BF_DET_F_ELEVATION;
     d.sensor_height_m = 35;
     d.z[0] = 5.5;
@@ -385,7 +367,7 @@ static void test_jacobians_numeric(void)
     d.R[0][0] = d.R[1][1] = 1e-4;
     check_jacobian(x, &d);
 
-    d = det(BF_MEAS_PRESENCE, 210, -75);
+    d = fx_det(BF_MEAS_PRESENCE, 210, -75);
     d.z[0] = 300;
     check_jacobian(x, &d);
 }
@@ -406,7 +388,7 @@ static void test_jacobians_numeric(void)
  */
 static void test_locate_bearing_elevation(void)
 {
-    struct bf_detection d = det(BF_MEAS_BEARING, 1000, 2000);
+    struct bf_detection d = fx_det(BF_MEAS_BEARING, 1000, 2000);
     d.flags = BF_DET_F_ELEVATION;
     d.sensor_height_m = 10;
     d.z[0] = atan2(0.6, 0.8);
@@ -439,7 +421,7 @@ static void test_locate_bearing_elevation(void)
 static void test_locate_position_range_bearing(void)
 {
     double pos[2], C[4], x[4], P[16];
-    struct bf_detection d = det(BF_MEAS_POSITION, NAN, NAN);   /* sensor unused */
+    struct bf_detection d = fx_det(BF_MEAS_POSITION, NAN, NAN);   /* sensor unused */
     d.z[0] = 10;
     d.z[1] = -20;
     d.R[0][0] = 4;
@@ -453,7 +435,7 @@ static void test_locate_position_range_bearing(void)
     BF_ASSERT_NEAR(C[2], 1, 0);
     BF_ASSERT_NEAR(C[3], 9, 0);
 
-    d = det(BF_MEAS_RANGE_BEARING, 1000, 2000);
+    d = fx_det(BF_MEAS_RANGE_BEARING, 1000, 2000);
     d.z[0] = 500;
     d.z[1] = 90 * DEG;
     d.R[0][0] = 100;
@@ -474,7 +456,7 @@ static void test_locate_position_range_bearing(void)
 static void test_locate_refusals(void)
 {
     double pos[2] = {7, 7}, C[4] = {7, 7, 7, 7};
-    struct bf_detection d = det(BF_MEAS_BEARING, 0, 0);
+    struct bf_detection d = fx_det(BF_MEAS_BEARING, 0, 0);
     d.z[0] = 1.0;
     d.R[0][0] = 1e-4;
     CU_ASSERT_EQUAL(bf_meas_locate(&d, pos, C), BF_ENOTSUP);     /* a ray, no range */
@@ -495,7 +477,7 @@ static void test_locate_refusals(void)
     d.R[1][1] = 0;
     CU_ASSERT_EQUAL(bf_meas_locate(&d, pos, C), BF_EINVAL);      /* zero variance */
 
-    d = det(BF_MEAS_PRESENCE, 0, 0);
+    d = fx_det(BF_MEAS_PRESENCE, 0, 0);
     d.z[0] = 50;
     CU_ASSERT_EQUAL(bf_meas_locate(&d, pos, C), BF_ENOTSUP);     /* a disc */
     d.z[0] = 0;
@@ -504,10 +486,10 @@ static void test_locate_refusals(void)
     d.sensor_n_m = INFINITY;
     CU_ASSERT_EQUAL(bf_meas_locate(&d, pos, C), BF_EINVAL);
 
-    d = det(99, 0, 0);
+    d = fx_det(99, 0, 0);
     CU_ASSERT_EQUAL(bf_meas_locate(&d, pos, C), BF_EINVAL);
     CU_ASSERT_EQUAL(bf_meas_locate(NULL, pos, C), BF_EINVAL);
-    d = det(BF_MEAS_PRESENCE, 0, 0);
+    d = fx_det(BF_MEAS_PRESENCE, 0, 0);
     d.z[0] = 50;
     CU_ASSERT_EQUAL(bf_meas_locate(&d, NULL, C), BF_EINVAL);
 
@@ -522,16 +504,16 @@ static void test_bad_input(void)
 {
     double x[4] = {100, 100, 0, 0}, P[16], nu[3], S[9];
     int dim;
-    diag4(P, 10, 10, 1, 1);
+    fx_diag4(P, 10, 10, 1, 1);
 
     /* bearing from a sensor sitting on the track: no Jacobian */
-    struct bf_detection d = det(BF_MEAS_BEARING, 100, 100);
+    struct bf_detection d = fx_det(BF_MEAS_BEARING, 100, 100);
     d.z[0] = 0.5;
     d.R[0][0] = 1e-4;
     CU_ASSERT_EQUAL(bf_innovation(x, P, &d, nu, S, &dim), BF_EINVAL);
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
     /* non-finite bearing, non-finite sensor position */
-    d = det(BF_MEAS_BEARING, 0, 0);
+    d = fx_det(BF_MEAS_BEARING, 0, 0);
     d.z[0] = NAN;
     d.R[0][0] = 1e-4;
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
@@ -539,7 +521,7 @@ static void test_bad_input(void)
     d.sensor_e_m = NAN;
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
     /* elevation without a height */
-    d = det(BF_MEAS_BEARING, 0, 0);
+    d = fx_det(BF_MEAS_BEARING, 0, 0);
     d.flags = BF_DET_F_ELEVATION;
     d.z[0] = 0.5;
     d.z[1] = -0.1;
@@ -551,7 +533,7 @@ static void test_bad_input(void)
     d.R[0][1] = NAN;
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
     /* presence: radius <= 0 or not finite */
-    d = det(BF_MEAS_PRESENCE, 0, 0);
+    d = fx_det(BF_MEAS_PRESENCE, 0, 0);
     d.z[0] = -1;
     CU_ASSERT_EQUAL(bf_update(x, P, &d), BF_EINVAL);
     d.z[0] = INFINITY;
@@ -563,21 +545,6 @@ static void test_bad_input(void)
 }
 
 /* ---- consistency -------------------------------------------------------- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static double rng_normal(uint64_t *s)
-{
-    double u1 = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-    double u2 = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
 
 /*
  * EKF consistency of the camera model: a target at 50 m (bearing 0.5 deg std,
@@ -596,19 +563,19 @@ static void test_camera_consistency(void)
     double nees = 0;
     const int runs = 400;
     for (int k = 0; k < runs; k++) {
-        struct bf_detection d = det(BF_MEAS_BEARING, 0, 0);
+        struct bf_detection d = fx_det(BF_MEAS_BEARING, 0, 0);
         d.flags = BF_DET_F_ELEVATION;
         d.sensor_height_m = h;
         d.R[0][0] = se * se;
         d.R[1][1] = sl * sl;
         double x[4] = {0}, P[16];
         for (int i = 0; i < 10; i++) {
-            d.z[0] = atan2(te, tn) + se * rng_normal(&seed);
-            d.z[1] = atan2(-h, hypot(te, tn)) + sl * rng_normal(&seed);
+            d.z[0] = atan2(te, tn) + se * fx_rng_normal(&seed);
+            d.z[1] = atan2(-h, hypot(te, tn)) + sl * fx_rng_normal(&seed);
             if (i == 0) {
                 double pos[2], C[4];
                 CU_ASSERT_EQUAL_FATAL(bf_meas_locate(&d, pos, C), 0);
-                diag4(P, 0, 0, 1e-6, 1e-6);   /* static target, known */
+                fx_diag4(P, 0, 0, 1e-6, 1e-6);   /* static target, known */
                 x[0] = pos[0];
                 x[1] = pos[1];
                 P[0] = C[0];
