@@ -1408,27 +1408,9 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
             t->stats.bad_detections++;
             continue;
         }
-        int lrc;
-        if (d->kind == BF_MEAS_POSITION || d->kind == BF_MEAS_RANGE_BEARING) {
-            lrc = bf_initiate(d, t->p.init_speed_sigma_mps, sd->x0, sd->P0);
-        } else {
-            /* other kinds start a track from where they put the target, as
-             * a position measurement with that covariance */
-            double pos[2], C[4];
-            lrc = bf_meas_locate(d, pos, C);
-            if (lrc == 0) {
-                struct bf_detection pd;
-                memset(&pd, 0, sizeof pd);
-                pd.kind = BF_MEAS_POSITION;
-                pd.z[0] = pos[0];
-                pd.z[1] = pos[1];
-                pd.R[0][0] = C[0];
-                pd.R[0][1] = C[1];
-                pd.R[1][0] = C[2];
-                pd.R[1][1] = C[3];
-                lrc = bf_initiate(&pd, t->p.init_speed_sigma_mps, sd->x0, sd->P0);
-            }
-        }
+        /* where the detection puts the target (bf_meas_locate through the
+         * initiator); BF_ENOTSUP: it carries no position */
+        int lrc = bf_initiate(d, t->p.init_speed_sigma_mps, sd->x0, sd->P0);
         if (lrc == 0) {
             sd->sigma_m = pos_sigma(sd->P0);
             /* a bearing located too vaguely (elevation near the horizon):

@@ -375,23 +375,8 @@ static int pda_one(const struct pda_in *in, double x[4], double P[16])
     }
 
     /* K = P H' S^-1 (4 x dim); M = spread - nu nu' - (1 - beta0) S */
-    double PHt[12], K[12], M[9];
-    for (int i = 0; i < 4; i++) {
-        for (int j = 0; j < dim; j++) {
-            double s = 0;
-            for (int k = 0; k < 4; k++)
-                s += P[i * 4 + k] * H[j * 4 + k];
-            PHt[i * dim + j] = s;
-        }
-    }
-    for (int i = 0; i < 4; i++) {
-        for (int j = 0; j < dim; j++) {
-            double s = 0;
-            for (int k = 0; k < dim; k++)
-                s += PHt[i * dim + k] * Si[k * dim + j];
-            K[i * dim + j] = s;
-        }
-    }
+    double K[12], M[9];
+    bf_tracks_gain(P, H, Si, dim, K);
     for (int a = 0; a < dim; a++) {
         for (int c = 0; c < dim; c++)
             M[a * dim + c] = spread[a * dim + c] - nu[a] * nu[c] - (1.0 - in->beta0) * S[a * dim + c];

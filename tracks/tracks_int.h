@@ -44,19 +44,14 @@ static inline double bf_tracks_wrap_pi(double a)
 }
 
 /*
- * Check that detection d is one the updaters and the initiator can use:
- * kind POSITION or RANGE_BEARING, z and the dim x dim block of R finite with
- * a positive diagonal, range > 0, and for RANGE_BEARING a finite sensor
- * position.  Returns the measurement dimension (2 or 3), or BF_EINVAL.
- */
-int bf_tracks_check_det(const struct bf_detection *d);
-
-/*
  * Cholesky factor L (lower, n x n row-major, n <= 3) of symmetric A; false
  * when A is not positive definite or numerically singular (a pivot^2 below
  * 1e-14 of the largest diagonal entry).  updater.c.
  */
 bool bf_tracks_cholesky(const double *A, int n, double *L);
+/* Kalman gain K = P H' S^-1 (4 x dim, row-major) from H (dim x 4) and S^-1.  updater.c. */
+void bf_tracks_gain(const double P[16], const double H[12], const double Sinv[9], int dim,
+                    double K[12]);
 /* Inverse of symmetric positive definite S (n x n, n <= 3) through it.  updater.c. */
 bool bf_tracks_spd_inverse(const double *S, int n, double *Sinv);
 

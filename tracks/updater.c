@@ -100,15 +100,6 @@ static int check_meas(const struct bf_detection *d)
     }
 }
 
-int bf_tracks_check_det(const struct bf_detection *d)
-{
-    /* The contract of tracks_int.h: POSITION and RANGE_BEARING only (what
-     * bf_initiate converts itself); the other kinds go through check_meas. */
-    if (!d || (d->kind != BF_MEAS_POSITION && d->kind != BF_MEAS_RANGE_BEARING))
-        return BF_EINVAL;
-    return check_meas(d);
-}
-
 /*
  * Predicted measurement zhat = h(x), the measured z it is compared with
  * (PRESENCE: the sensor position), Jacobian H (dim x 4, row-major) and the
@@ -387,19 +378,10 @@ static int update_position(double x[4], double P[16], const struct bf_detection 
     return 0;
 }
 
-int bf_update(double x[4], double P[16], const struct bf_detection *d)
+void bf_tracks_gain(const double P[16], const double H[12], const double Sinv[9], int dim,
+                    double K[12])
 {
-    if (d && d->kind == BF_MEAS_POSITION)
-        return update_position(x, P, d);
-    double nu[3], S[9], H[12], R[9], Sinv[9];
-    int dim = innovation(x, P, d, nu, S, H, R);
-    if (dim < 0)
-        return dim;
-    if (!bf_tracks_spd_inverse(S, dim, Sinv))
-        return BF_EINVAL;
-
-    /* K = P H' S^-1 (4 x dim) */
-    double PHt[12], K[12];
+    double PHt[12];
     for (int i = 0; i < 4; i++) {
         for (int j = 0; j < dim; j++) {
             double s = 0;
@@ -416,6 +398,21 @@ int bf_update(double x[4], double P[16], const struct bf_detection *d)
             K[i * dim + j] = s;
         }
     }
+}
+
+int bf_update(double x[4], double P[16], const struct bf_detection *d)
+{
+    if (d && d->kind == BF_MEAS_POSITION)
+        return update_position(x, P, d);
+    double nu[3], S[9], H[12], R[9], Sinv[9];
+    int dim = innovation(x, P, d, nu, S, H, R);
+    if (dim < 0)
+        return dim;
+    if (!bf_tracks_spd_inverse(S, dim, Sinv))
+        return BF_EINVAL;
+
+    double K[12];
+    bf_tracks_gain(P, H, Sinv, dim, K);
 
     double xn[4];
     for (int i = 0; i < 4; i++) {
