@@ -63,7 +63,8 @@ static void usage(FILE *f)
 "  --repeat R   solves to time (default 9); the minimum and median are shown\n"
 "  --seed S     random seed (default 1)\n"
 "  --json       a last line of JSON: size, candidates, solve_ms_min,\n"
-"               solve_ms_median, total_cost, assigned\n"
+"               solve_ms_median, total_cost, assigned, pruned, rounds,\n"
+"               fell_back, pairs_solved (how the solver cut the problem)\n"
 "  --help       this text\n"
 "\n"
 "example: borderfuse-bench-cluster --size 1000 --degree 0   # the 1000 x 1000 figure\n");
@@ -144,15 +145,21 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < rows; i++)
         assigned += r2c[i] >= 0;
+    struct bf_assign_sparse_info info;
+    bf_assign_sparse_last(ws, &info);
     qsort(ms, (size_t)repeat, sizeof *ms, cmp_double);
     printf("cluster %zu tracks x %zu detections, %zu candidate pairs (%s)\n", rows, rows, np,
            k == rows ? "dense" : "banded");
     printf("solve: min %.3f ms, median %.3f ms over %ld solves; %zu assigned, total cost %.4f\n",
            ms[0], ms[repeat / 2], repeat, assigned, total);
+    printf("pruned: %s in %u round(s), fell back to the whole problem: %s, pairs worked on: %zu\n",
+           info.pruned ? "yes" : "no", info.rounds, info.fell_back ? "yes" : "no", info.entries);
     if (json)
         printf("{\"size\":%zu,\"candidates\":%zu,\"solve_ms_min\":%.4f,\"solve_ms_median\":%.4f,"
-               "\"total_cost\":%.6f,\"assigned\":%zu}\n",
-               rows, np, ms[0], ms[repeat / 2], total, assigned);
+               "\"total_cost\":%.6f,\"assigned\":%zu,\"pruned\":%s,\"rounds\":%u,"
+               "\"fell_back\":%s,\"pairs_solved\":%zu}\n",
+               rows, np, ms[0], ms[repeat / 2], total, assigned, info.pruned ? "true" : "false",
+               info.rounds, info.fell_back ? "true" : "false", info.entries);
     bf_assign_sparse_ws_destroy(ws);
     free(row_start);
     free(col);

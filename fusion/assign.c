@@ -236,8 +236,13 @@ int bf_assign_solve(struct bf_assign_ws *ws, const double *cost, size_t rows, si
  * Tracker clusters are sparse (a track gates a few detections), so a cluster
  * of n tracks and n detections costs about O(n log n) when the gates are
  * local.  Heap order: path cost, then free column before assigned one, then
- * column number: deterministic.
+ * column number: deterministic.  A dense cluster is first cut to each row's
+ * cheapest entries and the cut proven optimal by its dual (see "Pruning"
+ * below), so even a 1000 x 1000 pile-up is solved on 16 000 pairs.
  */
+
+#define PRUNE_K 16     /* entries a long row keeps at first */
+#define PRUNE_MAX 64   /* and at most, before the whole problem is solved */
 
 struct bf_assign_sparse_ws {
     size_t max_rows, max_cols;
@@ -253,6 +258,14 @@ struct bf_assign_sparse_ws {
     unsigned char *st;   /* [nx] 0 untouched, 1 in the heap / reached, 2 scanned */
     uint32_t *touched;   /* [nx] columns touched in this search */
     uint32_t *heap;      /* [nx] */
+    /* the pruned problem (see keep_row()): row i's cheapest entries at i * PRUNE_MAX */
+    uint32_t *pr_beg;    /* [max_rows] */
+    uint32_t *pr_end;    /* [max_rows] */
+    uint32_t *pr_col;    /* [max_rows * PRUNE_MAX] */
+    double *pr_cost;     /* [max_rows * PRUNE_MAX] */
+    double *thr;         /* [max_rows] every entry left out costs >= thr, INFINITY none */
+    uint8_t *keep;       /* [max_rows] entries a row may keep */
+    struct bf_assign_sparse_info info;
 };
 
 int bf_assign_sparse_ws_create(size_t max_rows, size_t max_cols, struct bf_assign_sparse_ws **out)
@@ -280,8 +293,15 @@ int bf_assign_sparse_ws_create(size_t max_rows, size_t max_cols, struct bf_assig
     ws->st = calloc(nx, 1);
     ws->touched = malloc(nx * sizeof *ws->touched);
     ws->heap = malloc(nx * sizeof *ws->heap);
+    ws->pr_beg = malloc(max_rows * sizeof *ws->pr_beg);
+    ws->pr_end = malloc(max_rows * sizeof *ws->pr_end);
+    ws->pr_col = malloc(max_rows * PRUNE_MAX * sizeof *ws->pr_col);
+    ws->pr_cost = malloc(max_rows * PRUNE_MAX * sizeof *ws->pr_cost);
+    ws->thr = malloc(max_rows * sizeof *ws->thr);
+    ws->keep = malloc(max_rows);
     if (!ws->u || !ws->col4row || !ws->sr || !ws->vis || !ws->v || !ws->spc || !ws->path ||
-        !ws->row4col || !ws->hpos || !ws->st || !ws->touched || !ws->heap) {
+        !ws->row4col || !ws->hpos || !ws->st || !ws->touched || !ws->heap || !ws->pr_beg ||
+        !ws->pr_end || !ws->pr_col || !ws->pr_cost || !ws->thr || !ws->keep) {
         bf_assign_sparse_ws_destroy(ws);
         return BF_ENOMEM;
     }
@@ -305,6 +325,12 @@ void bf_assign_sparse_ws_destroy(struct bf_assign_sparse_ws *ws)
     free(ws->st);
     free(ws->touched);
     free(ws->heap);
+    free(ws->pr_beg);
+    free(ws->pr_end);
+    free(ws->keep);
+    free(ws->pr_col);
+    free(ws->pr_cost);
+    free(ws->thr);
     free(ws);
 }
 
@@ -374,8 +400,8 @@ static inline void relax(struct bf_assign_sparse_ws *ws, size_t *n_heap, size_t 
 
 /*
  * Augmenting row reduction (the initialisation of Jonker and Volgenant's
- * LAPJV), two passes from zero prices: a free row takes the column where its
- * reduced cost c - v is lowest (u1) and lowers that column's price by the
+ * LAPJV), ARR_PASSES passes from zero prices: a free row takes the column
+ * where its reduced cost c - v is lowest (u1) and lowers that column's price by the
  * gap to its second lowest (u2), so that the row's choice stays tight; the
  * row it displaces is processed next (u1 < u2) or in the next pass (a tie).
  * Afterwards u = c - v on each assigned pair, which is then every row's
@@ -389,34 +415,42 @@ static inline void relax(struct bf_assign_sparse_ws *ws, size_t *n_heap, size_t 
  * free, which the rectangular problem does not allow.)  Uses vis[] as the
  * free list.
  */
+/* The rows a solve works on: row i's entries are e in [beg[i], end[i]).  The
+ * caller's compressed rows (end = row_start + 1) or the pruned copy. */
+struct rows_view {
+    const uint32_t *beg, *end, *col;
+    const double *cost;
+};
+
+#define ARR_PASSES 4
 #define ARR_STEPS_PER_ROW 4
 
 static void row_reduction(struct bf_assign_sparse_ws *ws, size_t rows, size_t cols,
-                          const uint32_t *row_start, const uint32_t *col, const double *cost,
+                          const struct rows_view *p,
                           double unassigned)
 {
     uint32_t *fr = ws->vis;
     size_t n_free = 0;
     for (size_t i = 0; i < rows; i++)
         fr[n_free++] = (uint32_t)i;
-    for (int pass = 0; pass < 2 && n_free > 0; pass++) {
+    for (int pass = 0; pass < ARR_PASSES && n_free > 0; pass++) {
         size_t k = 0, prv = n_free, steps = 0, cap = ARR_STEPS_PER_ROW * rows;
         n_free = 0;
         while (k < prv) {
             uint32_t i = fr[k++];
             double u1 = INFINITY, u2 = INFINITY;
             int64_t j1 = -1, j2 = -1;
-            for (uint32_t e = row_start[i]; e <= row_start[i + 1]; e++) {
+            for (uint32_t e = p->beg[i]; e <= p->end[i]; e++) {
                 uint32_t j;
                 double c;
-                if (e == row_start[i + 1]) {
+                if (e == p->end[i]) {
                     j = (uint32_t)(cols + i);
                     c = unassigned;
                 } else {
-                    c = cost[e];
+                    c = p->cost[e];
                     if (!(c < BF_ASSIGN_FORBIDDEN))
                         continue;
-                    j = col[e];
+                    j = p->col[e];
                 }
                 double h = c - ws->v[j];
                 if (h < u2) {
@@ -459,43 +493,21 @@ static void row_reduction(struct bf_assign_sparse_ws *ws, size_t rows, size_t co
         double c = unassigned;
         if ((size_t)j < cols) {
             c = INFINITY;
-            for (uint32_t e = row_start[i]; e < row_start[i + 1]; e++) {
-                if (col[e] == (uint32_t)j && cost[e] < c)
-                    c = cost[e];
+            for (uint32_t e = p->beg[i]; e < p->end[i]; e++) {
+                if (p->col[e] == (uint32_t)j && p->cost[e] < c)
+                    c = p->cost[e];
             }
         }
         ws->u[i] = c - ws->v[j];
     }
 }
 
-int bf_assign_solve_sparse(struct bf_assign_sparse_ws *ws, size_t rows, size_t cols,
-                           const uint32_t *row_start, const uint32_t *col, const double *cost,
-                           double unassigned_cost, int *row_to_col, double *total)
+/* Reset the dual and the assignment, reduce, then augment every row the
+ * reduction left free by a shortest path.  Leaves u, v, col4row, row4col. */
+static int solve_csr(struct bf_assign_sparse_ws *ws, size_t rows, size_t cols,
+                     const struct rows_view *p,
+                     double unassigned_cost)
 {
-    if (!ws || (rows > 0 && (!row_to_col || !row_start)))
-        return BF_EINVAL;
-    if (!isfinite(unassigned_cost) || !(unassigned_cost < BF_ASSIGN_FORBIDDEN))
-        return BF_EINVAL;
-    if (rows > ws->max_rows || cols > ws->max_cols)
-        return BF_EFULL;
-    if (total)
-        *total = 0;
-    if (rows == 0)
-        return 0;
-    if (row_start[0] != 0)
-        return BF_EINVAL;
-    for (size_t i = 0; i < rows; i++) {
-        if (row_start[i + 1] < row_start[i])
-            return BF_EINVAL;
-    }
-    size_t np = row_start[rows];
-    if (np > 0 && (!col || !cost))
-        return BF_EINVAL;
-    for (size_t e = 0; e < np; e++) {
-        if (col[e] >= cols)
-            return BF_EINVAL;
-    }
-
     size_t nx = cols + rows;
     for (size_t i = 0; i < rows; i++) {
         ws->u[i] = 0;
@@ -505,7 +517,7 @@ int bf_assign_solve_sparse(struct bf_assign_sparse_ws *ws, size_t rows, size_t c
         ws->v[j] = 0;
         ws->row4col[j] = -1;
     }
-    row_reduction(ws, rows, cols, row_start, col, cost, unassigned_cost);
+    row_reduction(ws, rows, cols, p, unassigned_cost);
 
     for (size_t cur = 0; cur < rows; cur++) {
         if (ws->col4row[cur] >= 0)
@@ -518,11 +530,11 @@ int bf_assign_solve_sparse(struct bf_assign_sparse_ws *ws, size_t rows, size_t c
             ws->sr[i] = 1;
             ws->vis[n_vis++] = (uint32_t)i;
             double base = min_val - ws->u[i];
-            for (uint32_t e = row_start[i]; e < row_start[i + 1]; e++) {
-                double c = cost[e];
+            for (uint32_t e = p->beg[i]; e < p->end[i]; e++) {
+                double c = p->cost[e];
                 if (!(c < BF_ASSIGN_FORBIDDEN))
                     continue;
-                uint32_t j = col[e];
+                uint32_t j = p->col[e];
                 if (ws->st[j] != 2)
                     relax(ws, &n_heap, &n_touch, j, base + c - ws->v[j], i);
             }
@@ -574,16 +586,218 @@ int bf_assign_solve_sparse(struct bf_assign_sparse_ws *ws, size_t rows, size_t c
                 break;
         }
     }
+    return 0;
+}
 
+/*
+ * Pruning with a dual check.  A track that gates many detections is almost
+ * never assigned to one far down its list: the optimum of a dense cluster
+ * lives among each row's few cheapest entries.  So a row with more than
+ * PRUNE_K allowed entries keeps only its PRUNE_K cheapest (thr[i] = the
+ * dearest kept, so every entry left out costs >= thr[i]) and the pruned
+ * problem is solved.  Its optimum is the optimum of the whole problem when
+ * its final dual (u, v) is feasible on the entries left out too, i.e.
+ * c - u[i] - v[j] >= 0 for each (linear programming duality: a feasible
+ * dual in complementary slackness with a primal solution proves both
+ * optimal).  Column potentials only fall from 0 (v <= 0), so u[i] <= thr[i]
+ * proves it for a whole row at once; a row where it does not hold has its
+ * left-out entries checked one by one.  A row with a violated entry keeps
+ * twice as many and the pruned problem is solved again; a row that would
+ * need more than PRUNE_MAX sends the whole problem to the unpruned solve.
+ * The answer is exact either way; bf_assign_sparse_last says what it took.
+ * Kept entries sit at a fixed stride, PRUNE_MAX per row, so a row can grow
+ * without moving the others.
+ */
+
+/* a before b in the keep heap (a max-heap by cost; ties: the later entry is
+ * the larger, so the choice is deterministic) */
+static inline bool kept_after(const double *kc, const uint32_t *ke, size_t a, size_t b)
+{
+    return kc[a] > kc[b] || (kc[a] == kc[b] && ke[a] > ke[b]);
+}
+
+static inline void keep_swap(double *kc, uint32_t *ke, size_t a, size_t b)
+{
+    double tc = kc[a];
+    kc[a] = kc[b];
+    kc[b] = tc;
+    uint32_t te = ke[a];
+    ke[a] = ke[b];
+    ke[b] = te;
+}
+
+static void keep_push(double *kc, uint32_t *ke, size_t n, double c, uint32_t e)
+{
+    size_t k = n;
+    kc[k] = c;
+    ke[k] = e;
+    while (k > 0 && kept_after(kc, ke, k, (k - 1) / 2)) {
+        keep_swap(kc, ke, k, (k - 1) / 2);
+        k = (k - 1) / 2;
+    }
+}
+
+static void keep_replace_top(double *kc, uint32_t *ke, size_t n, double c, uint32_t e)
+{
+    size_t k = 0;
+    kc[0] = c;
+    ke[0] = e;
+    for (;;) {
+        size_t l = 2 * k + 1, m = k;
+        if (l < n && kept_after(kc, ke, l, m))
+            m = l;
+        if (l + 1 < n && kept_after(kc, ke, l + 1, m))
+            m = l + 1;
+        if (m == k)
+            break;
+        keep_swap(kc, ke, k, m);
+        k = m;
+    }
+}
+
+/* Keep row i's `keep` cheapest allowed entries in its slot, in entry order. */
+static void keep_row(struct bf_assign_sparse_ws *ws, size_t i, size_t keep,
+                     const uint32_t *row_start, const uint32_t *col, const double *cost)
+{
+    double kc[PRUNE_MAX];
+    uint32_t ke[PRUNE_MAX];
+    size_t n = 0;
+    /* the dearest kept once `keep` are kept; until then the bound that also
+     * turns away forbidden entries and NaN.  Entries come in increasing e,
+     * so an equal cost never displaces a kept one. */
+    double top = BF_ASSIGN_FORBIDDEN;
+    for (uint32_t e = row_start[i]; e < row_start[i + 1]; e++) {
+        double c = cost[e];
+        if (!(c < top))
+            continue;
+        if (n < keep)
+            keep_push(kc, ke, n++, c, e);
+        else
+            keep_replace_top(kc, ke, n, c, e);
+        if (n == keep)
+            top = kc[0];
+    }
+    /* a row cut short: what was left out costs >= top (or is forbidden) */
+    ws->thr[i] = row_start[i + 1] - row_start[i] > keep && n == keep ? top : INFINITY;
+    ws->keep[i] = (uint8_t)keep;
+    for (size_t a = 1; a < n; a++) {
+        for (size_t b = a; b > 0 && ke[b - 1] > ke[b]; b--)
+            keep_swap(kc, ke, b, b - 1);
+    }
+    uint32_t at = (uint32_t)(i * PRUNE_MAX);
+    ws->pr_beg[i] = at;
+    ws->pr_end[i] = at + (uint32_t)n;
+    for (size_t a = 0; a < n; a++) {
+        ws->pr_col[at + a] = col[ke[a]];
+        ws->pr_cost[at + a] = kc[a];
+    }
+}
+
+/*
+ * After a pruned solve: rows whose dual does not cover their left-out
+ * entries keep twice as many.  Returns the number of rows grown, or -1 when
+ * a row would need more than PRUNE_MAX (solve the whole problem).
+ */
+static long grow_uncovered(struct bf_assign_sparse_ws *ws, size_t rows,
+                           const uint32_t *row_start, const uint32_t *col, const double *cost)
+{
+    long grown = 0;
+    for (size_t i = 0; i < rows; i++) {
+        if (!(ws->u[i] > ws->thr[i]))
+            continue;   /* thr = INFINITY (nothing left out) or u <= thr */
+        /* kept entries (c < thr) are tight or above, within rounding: only
+         * what may have been left out is checked */
+        bool covered = true;
+        for (uint32_t e = row_start[i]; e < row_start[i + 1] && covered; e++) {
+            double c = cost[e];
+            covered = !(c >= ws->thr[i] && c < BF_ASSIGN_FORBIDDEN &&
+                        c - ws->u[i] - ws->v[col[e]] < 0);
+        }
+        if (covered)
+            continue;
+        if (2 * (size_t)ws->keep[i] > PRUNE_MAX)
+            return -1;
+        keep_row(ws, i, 2 * (size_t)ws->keep[i], row_start, col, cost);
+        grown++;
+    }
+    return grown;
+}
+
+int bf_assign_solve_sparse(struct bf_assign_sparse_ws *ws, size_t rows, size_t cols,
+                           const uint32_t *row_start, const uint32_t *col, const double *cost,
+                           double unassigned_cost, int *row_to_col, double *total)
+{
+    if (!ws || (rows > 0 && (!row_to_col || !row_start)))
+        return BF_EINVAL;
+    if (!isfinite(unassigned_cost) || !(unassigned_cost < BF_ASSIGN_FORBIDDEN))
+        return BF_EINVAL;
+    if (rows > ws->max_rows || cols > ws->max_cols)
+        return BF_EFULL;
+    ws->info = (struct bf_assign_sparse_info){0};
+    if (total)
+        *total = 0;
+    if (rows == 0)
+        return 0;
+    if (row_start[0] != 0)
+        return BF_EINVAL;
+    for (size_t i = 0; i < rows; i++) {
+        if (row_start[i + 1] < row_start[i])
+            return BF_EINVAL;
+    }
+    size_t np = row_start[rows];
+    if (np > 0 && (!col || !cost))
+        return BF_EINVAL;
+    uint32_t top_col = 0;
+    for (size_t e = 0; e < np; e++)
+        top_col = col[e] > top_col ? col[e] : top_col;
+    if (np > 0 && top_col >= cols)
+        return BF_EINVAL;
+
+    const struct rows_view whole = {row_start, row_start + 1, col, cost};
+    const struct rows_view pruned = {ws->pr_beg, ws->pr_end, ws->pr_col, ws->pr_cost};
+    bool cut = false;
+    for (size_t i = 0; i < rows && !cut; i++)
+        cut = row_start[i + 1] - row_start[i] > PRUNE_K;
+    int rc;
+    if (cut) {
+        ws->info.pruned = true;
+        for (size_t i = 0; i < rows; i++)
+            keep_row(ws, i, PRUNE_K, row_start, col, cost);
+        for (;;) {
+            ws->info.rounds++;
+            for (size_t i = 0; i < rows; i++)
+                ws->info.entries += ws->pr_end[i] - ws->pr_beg[i];
+            rc = solve_csr(ws, rows, cols, &pruned, unassigned_cost);
+            if (rc != 0)
+                break;
+            long grown = grow_uncovered(ws, rows, row_start, col, cost);
+            if (grown == 0)
+                break;
+            if (grown < 0) {
+                ws->info.fell_back = true;
+                ws->info.entries += np;
+                rc = solve_csr(ws, rows, cols, &whole, unassigned_cost);
+                break;
+            }
+        }
+    } else {
+        ws->info.entries = np;
+        rc = solve_csr(ws, rows, cols, &whole, unassigned_cost);
+    }
+    if (rc != 0)
+        return rc;
+
+    /* a kept entry is its column's cheapest in the row: look costs up there */
+    const struct rows_view *p = ws->info.pruned && !ws->info.fell_back ? &pruned : &whole;
     double sum = 0;
     for (size_t i = 0; i < rows; i++) {
         int j = ws->col4row[i];
         if (j >= 0 && (size_t)j < cols) {
             row_to_col[i] = j;
             double best = INFINITY;
-            for (uint32_t e = row_start[i]; e < row_start[i + 1]; e++) {
-                if (col[e] == (uint32_t)j && cost[e] < best)
-                    best = cost[e];
+            for (uint32_t e = p->beg[i]; e < p->end[i]; e++) {
+                if (p->col[e] == (uint32_t)j && p->cost[e] < best)
+                    best = p->cost[e];
             }
             sum += best;
         } else {
@@ -594,4 +808,10 @@ int bf_assign_solve_sparse(struct bf_assign_sparse_ws *ws, size_t rows, size_t c
     if (total)
         *total = sum;
     return 0;
+}
+
+void bf_assign_sparse_last(const struct bf_assign_sparse_ws *ws, struct bf_assign_sparse_info *out)
+{
+    if (ws && out)
+        *out = ws->info;
 }

@@ -8,6 +8,7 @@
 #ifndef BF_ASSIGN_H
 #define BF_ASSIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,5 +60,21 @@ void bf_assign_sparse_ws_destroy(struct bf_assign_sparse_ws *ws);   /* accepts N
 int bf_assign_solve_sparse(struct bf_assign_sparse_ws *ws, size_t rows, size_t cols,
                            const uint32_t *row_start, const uint32_t *col, const double *cost,
                            double unassigned_cost, int *row_to_col, double *total);
+
+/*
+ * How the last bf_assign_solve_sparse went.  Rows with many candidates are
+ * first cut to their cheapest few and the cut problem solved; its dual either
+ * proves the answer optimal for the whole problem, or names the rows that
+ * need more candidates (another round), or the whole problem is solved
+ * (fell_back).  The answer is exact either way; these say what it cost.
+ */
+struct bf_assign_sparse_info {
+    size_t entries;   /* candidate pairs the solver worked on, all solves counted */
+    unsigned rounds;  /* solves of the cut problem (0: nothing was cut) */
+    bool pruned;      /* some row was cut to its cheapest candidates */
+    bool fell_back;   /* a row needed too many: the whole problem was solved */
+};
+
+void bf_assign_sparse_last(const struct bf_assign_sparse_ws *ws, struct bf_assign_sparse_info *out);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bf_test.h"
@@ -49,20 +50,22 @@ static double brute(const double *c, size_t rows, size_t cols, double un, size_t
 static void check_solution(const double *c, size_t rows, size_t cols, double un,
                            const int *r2c, double total)
 {
-    unsigned used = 0;
+    bool *used = calloc(cols + 1, sizeof *used);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(used);
     double sum = 0;
     for (size_t i = 0; i < rows; i++) {
         int j = r2c[i];
-        CU_ASSERT(j >= -1 && j < (int)cols);
+        CU_ASSERT_FATAL(j >= -1 && j < (int)cols);
         if (j < 0) {
             sum += un;
             continue;
         }
-        CU_ASSERT(((used >> j) & 1u) == 0);
-        used |= 1u << j;
+        CU_ASSERT(!used[j]);
+        used[j] = true;
         CU_ASSERT(c[i * cols + (size_t)j] < F);
         sum += c[i * cols + (size_t)j];
     }
+    free(used);
     BF_ASSERT_NEAR(sum, total, 1e-9);
 }
 
@@ -324,39 +327,118 @@ static void test_sparse_vs_brute(void)
     bf_assign_sparse_ws_destroy(NULL);
 }
 
+/* Larger problems: both solvers on the same costs, with room for 300 x 300. */
+enum { BIG = 300 };
+static double big_c[BIG * BIG], big_val[BIG * BIG];
+static uint32_t big_rs[BIG + 1], big_col[BIG * BIG];
+static int big_r2c[BIG], big_r2s[BIG];
+
+/* Solve big_c (rows x cols) with the dense and the sparse solver: equal
+ * optima and a valid sparse solution; returns the sparse total. */
+static double agree_with_dense(struct bf_assign_ws *ws, struct bf_assign_sparse_ws *sw,
+                               size_t rows, size_t cols, double un)
+{
+    double t1 = -1, t2 = -2;
+    to_csr(big_c, rows, cols, big_rs, big_col, big_val);
+    CU_ASSERT_EQUAL(bf_assign_solve(ws, big_c, rows, cols, un, big_r2c, &t1), 0);
+    CU_ASSERT_EQUAL(bf_assign_solve_sparse(sw, rows, cols, big_rs, big_col, big_val, un, big_r2s,
+                                           &t2), 0);
+    BF_ASSERT_NEAR(t1, t2, 1e-9);
+    check_solution(big_c, rows, cols, un, big_r2s, t2);
+    return t2;
+}
+
 /* Larger problems, dense and sparse solvers on the same costs: equal optima
  * (60 x 70 at several densities, and 300 x 300 banded like tracker clusters). */
 static void test_sparse_vs_dense(void)
 {
-    enum { R = 300, C = 300 };
     struct bf_assign_ws *ws;
     struct bf_assign_sparse_ws *sw;
-    CU_ASSERT_EQUAL_FATAL(bf_assign_ws_create(R, C, &ws), 0);
-    CU_ASSERT_EQUAL_FATAL(bf_assign_sparse_ws_create(R, C, &sw), 0);
-    static double c[R * C], val[R * C];
-    static uint32_t rs[R + 1], col[R * C];
-    static int r2c[R], r2s[R];
+    CU_ASSERT_EQUAL_FATAL(bf_assign_ws_create(BIG, BIG, &ws), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_assign_sparse_ws_create(BIG, BIG, &sw), 0);
     uint64_t seed = 7;
     for (int trial = 0; trial < 12; trial++) {
-        size_t rows = trial < 8 ? 60 : R, cols = trial < 8 ? 70 : C;
+        size_t rows = trial < 8 ? 60 : BIG, cols = trial < 8 ? 70 : BIG;
         double keep = trial < 8 ? 0.05 + 0.13 * trial : 0.0;
         for (size_t i = 0; i < rows; i++) {
             for (size_t j = 0; j < cols; j++) {
                 bool on = trial < 8 ? rng_unit(&seed) < keep
                                     : (j + 3 >= i && j <= i + 3 && rng_unit(&seed) < 0.8);
-                c[i * cols + j] = on ? rng_unit(&seed) * 9.0 : F;
+                big_c[i * cols + j] = on ? rng_unit(&seed) * 9.0 : F;
             }
         }
-        double un = 18.0, t1, t2;
-        to_csr(c, rows, cols, rs, col, val);
-        CU_ASSERT_EQUAL(bf_assign_solve(ws, c, rows, cols, un, r2c, &t1), 0);
-        CU_ASSERT_EQUAL(bf_assign_solve_sparse(sw, rows, cols, rs, col, val, un, r2s, &t2), 0);
-        BF_ASSERT_NEAR(t1, t2, 1e-9);
-        double sum = 0;
-        for (size_t i = 0; i < rows; i++)
-            sum += r2s[i] < 0 ? un : c[i * cols + (size_t)r2s[i]];
-        BF_ASSERT_NEAR(sum, t2, 1e-9);
+        agree_with_dense(ws, sw, rows, cols, 18.0);
     }
+    bf_assign_ws_destroy(ws);
+    bf_assign_sparse_ws_destroy(sw);
+}
+
+/* Rows with many candidates are cut to their cheapest few and the cut
+ * problem's dual is checked against the rest.  Dense and wide-band random
+ * problems (continuous costs, and small integers full of ties) against the
+ * dense solver; then structured ones where the check must fail: identical
+ * rows need more candidates than the first cut (another round), or more than
+ * any cut (the whole problem). */
+static void test_sparse_pruned(void)
+{
+    struct bf_assign_ws *ws;
+    struct bf_assign_sparse_ws *sw;
+    CU_ASSERT_EQUAL_FATAL(bf_assign_ws_create(BIG, BIG, &ws), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_assign_sparse_ws_create(BIG, BIG, &sw), 0);
+    struct bf_assign_sparse_info info;
+    uint64_t seed = 99;
+    int n_pruned = 0, n_rounds2 = 0;
+    for (int trial = 0; trial < 24; trial++) {
+        size_t rows = 120 + (size_t)(rng_next(&seed) % 121);
+        size_t cols = 120 + (size_t)(rng_next(&seed) % 121);
+        size_t band = trial % 3 == 0 ? cols : 20 + (size_t)(rng_next(&seed) % 120);
+        bool ties = trial % 4 == 1;
+        for (size_t i = 0; i < rows; i++) {
+            size_t mid = i * cols / rows;
+            for (size_t j = 0; j < cols; j++) {
+                bool on = j + band / 2 >= mid && j <= mid + band / 2;
+                double x = ties ? (double)(rng_next(&seed) % 4) : rng_unit(&seed) * 9.0;
+                big_c[i * cols + j] = on ? x : F;
+            }
+        }
+        agree_with_dense(ws, sw, rows, cols, trial % 5 == 2 ? 0.5 : 18.0);
+        bf_assign_sparse_last(sw, &info);
+        CU_ASSERT(info.pruned);
+        CU_ASSERT(!info.fell_back);
+        n_pruned += info.pruned;
+        n_rounds2 += info.rounds > 1;
+    }
+    CU_ASSERT_EQUAL(n_pruned, 24);
+    CU_ASSERT(n_rounds2 >= 1);   /* some random problem needed a second round */
+
+    /* 30 identical rows over 100 columns, column j costs j: the optimum takes
+     * columns 0..29, beyond the first 16 each row keeps */
+    size_t cols = 100;
+    for (size_t i = 0; i < 100; i++) {
+        for (size_t j = 0; j < cols; j++)
+            big_c[i * cols + j] = (double)j;
+    }
+    BF_ASSERT_NEAR(agree_with_dense(ws, sw, 30, cols, 1000.0), 29.0 * 30.0 / 2.0, 0);
+    bf_assign_sparse_last(sw, &info);
+    CU_ASSERT(info.pruned && info.rounds >= 2 && !info.fell_back);
+    /* 100 such rows: more than any row may keep - the whole problem */
+    BF_ASSERT_NEAR(agree_with_dense(ws, sw, 100, cols, 1000.0), 99.0 * 100.0 / 2.0, 0);
+    bf_assign_sparse_last(sw, &info);
+    CU_ASSERT(info.pruned && info.fell_back);
+    CU_ASSERT(info.entries >= 100 * cols);   /* the whole problem was worked on */
+    /* ... and with a cheap way out the cut problem is right at once: one
+     * row takes column 0 (cost 0), the rest stay out at 0.5 */
+    BF_ASSERT_NEAR(agree_with_dense(ws, sw, 100, cols, 0.5), 99 * 0.5, 0);
+    bf_assign_sparse_last(sw, &info);
+    CU_ASSERT(info.pruned && info.rounds == 1 && !info.fell_back);
+    /* short rows are never cut */
+    uint32_t hs[] = {0, 2, 4}, hc[] = {0, 1, 0, 1};
+    double hv[] = {1, 2, 3, 9};
+    double t2;
+    CU_ASSERT_EQUAL(bf_assign_solve_sparse(sw, 2, 2, hs, hc, hv, 100, big_r2s, &t2), 0);
+    BF_ASSERT_NEAR(t2, 5, 0);
+    bf_assign_sparse_last(sw, &info);
+    CU_ASSERT(!info.pruned && info.rounds == 0 && info.entries == 4);
     bf_assign_ws_destroy(ws);
     bf_assign_sparse_ws_destroy(sw);
 }
@@ -364,6 +446,7 @@ static void test_sparse_vs_dense(void)
 static CU_TestInfo assign_tests[] = {
     {"sparse: random small problems match brute force", test_sparse_vs_brute},
     {"sparse agrees with dense up to 300x300", test_sparse_vs_dense},
+    {"sparse: long rows cut, the dual check, more rounds, the whole problem", test_sparse_pruned},
     {"random small problems match brute force", test_random_vs_brute},
     {"hand cases: rectangular, forbidden, ties, errors", test_hand_cases},
     {"40x50 agrees with explicit dummy columns", test_larger_consistency},
