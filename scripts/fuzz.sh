@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the libFuzzer harnesses with clang and run each for a bounded time.
 # Usage: scripts/fuzz.sh [SECONDS_EACH]   (default 20)
-# A crash leaves its input in out/fuzz/; add it to tests/fuzz/corpus/<name>/ as a regression.
+# A finding fails the run and leaves its input in out/fuzz/<name>-*; add it to
+# tests/fuzz/corpus/<name>/ as a regression once fixed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,13 +13,20 @@ cmake --build "$root/build-fuzz" -j"$(nproc)" --target fuzz_detjson fuzz_simaler
 mkdir -p out/fuzz
 for h in detjson simalert; do
   work=$(mktemp -d)
+  log=out/fuzz/$h.log
   cp tests/fuzz/corpus/$h/* "$work/"
   echo "== fuzz_$h for ${secs}s"
-  "$root/build-fuzz/tests/fuzz/fuzz_$h" -max_total_time="$secs" -artifact_prefix=out/fuzz/ \
-    -print_final_stats=1 "$work" 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)' || true
+  # libFuzzer exits non-zero on any finding (a crash, a sanitizer report, a
+  # leak, a timeout) and saves the input as out/fuzz/<harness>-crash-...
+  rc=0
+  "$root/build-fuzz/tests/fuzz/fuzz_$h" -max_total_time="$secs" -artifact_prefix="out/fuzz/$h-" \
+    -print_final_stats=1 "$work" >"$log" 2>&1 || rc=$?
   rm -rf "$work"
-  if ls out/fuzz/crash-* out/fuzz/leak-* out/fuzz/timeout-* >/dev/null 2>&1; then
-    echo "fuzz_$h found a problem: see out/fuzz/" >&2
+  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)' "$log" || true
+  if [ "$rc" -ne 0 ]; then
+    grep -E 'SUMMARY|ERROR|runtime error' "$log" >&2 || true
+    echo "fuzz_$h found a problem (exit $rc): the input is in out/fuzz/$h-*, the log in $log" >&2
+    echo "  fix it, then add the input to tests/fuzz/corpus/$h/ as a regression" >&2
     exit 1
   fi
 done

@@ -95,13 +95,15 @@ int bf_sim_alert_parse(const void *payload, size_t len, struct bf_sim_alert *out
     if (located && isnan(out->lat_deg))
         goto out_delete;
 
+    /* counters as integers only when they are ones (0 <= x < 2^53): a cast of
+     * anything larger is undefined, and the network may send anything */
     double seq = num_or_nan(root, "seq");
-    out->seq = seq >= 0 ? (uint64_t)seq : 0;
+    out->seq = seq >= 0 && seq < 9007199254740992.0 ? (uint64_t)seq : 0;
     copy_str(out->severity, sizeof out->severity,
              cJSON_GetObjectItemCaseSensitive(root, "severity"));
     out->exercise = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "exercise"));
     double tid = num_or_nan(root, "track_id");
-    if (tid >= 0)
+    if (tid >= 0 && tid < 9007199254740992.0)
         out->track_id = (int64_t)tid;
     const cJSON *zone = cJSON_GetObjectItemCaseSensitive(root, "zone");
     if (cJSON_IsObject(zone)) {
