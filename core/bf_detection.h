@@ -46,6 +46,7 @@ extern const char *const bf_class_names[BF_CLASS_COUNT];
 #define BF_DET_F_ELEVATION  0x0008u  /* BEARING carries z[1], elevation */
 #define BF_DET_F_CLASS      0x0010u  /* class_lik holds class hints */
 #define BF_DET_F_TARGET_ID  0x0020u  /* sensor_target_id is valid */
+#define BF_DET_F_TRACK_END  0x0040u  /* the sensor ended its track sensor_target_id with this report */
 
 struct bf_detection {
     bf_time_us t_us;            /* event time of the measurement */

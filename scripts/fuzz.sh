@@ -9,9 +9,14 @@ cd "$root"
 secs=${1:-20}
 CC=clang cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBF_FUZZ=ON -DBF_TESTS=OFF >/dev/null
-cmake --build "$root/build-fuzz" -j"$(nproc)" --target fuzz_detjson fuzz_simalert
+# one harness per seed corpus: tests/fuzz/corpus/<name>/ goes with tests/fuzz/fuzz_<name>.c
+harnesses=()
+for d in tests/fuzz/corpus/*/; do
+  harnesses+=("$(basename "$d")")
+done
+cmake --build "$root/build-fuzz" -j"$(nproc)" --target "${harnesses[@]/#/fuzz_}"
 mkdir -p out/fuzz
-for h in detjson simalert; do
+for h in "${harnesses[@]}"; do
   work=$(mktemp -d)
   log=out/fuzz/$h.log
   cp tests/fuzz/corpus/$h/* "$work/"

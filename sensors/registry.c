@@ -35,7 +35,8 @@ const char *bf_sensor_fault_name(enum bf_sensor_fault_kind k)
         [BF_FAULT_SYNTAX] = "syntax",       [BF_FAULT_SCHEMA] = "schema",
         [BF_FAULT_RANGE] = "range",         [BF_FAULT_TIME] = "time",
         [BF_FAULT_IDENTITY] = "identity",   [BF_FAULT_OVERFLOW] = "overflow",
-        [BF_FAULT_QUEUE_FULL] = "queue_full",
+        [BF_FAULT_QUEUE_FULL] = "queue_full", [BF_FAULT_AUTH] = "auth",
+        [BF_FAULT_UNSUPPORTED] = "unsupported",
     };
     return (unsigned)k < BF_FAULT_KIND_COUNT ? names[k] : "unknown";
 }

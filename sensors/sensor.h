@@ -1,5 +1,5 @@
 /*
- * sensor.h - the sensor plugin ABI (version 1).
+ * sensor.h - the sensor plugin ABI (version 2; version 1 plugins still load).
  *
  * A plugin turns what one kind of sensor says into struct bf_detection.  It
  * is a versioned ops struct (after sqlite3_vfs and gpsd's driver table):
@@ -23,9 +23,19 @@
 #include <cjson/cJSON.h>
 
 #include "core/bf_detection.h"
+#include "core/bf_error.h"
 #include "core/bf_time.h"
 
-#define BF_SENSOR_ABI 1
+#define BF_SENSOR_ABI 2       /* what this host speaks */
+#define BF_SENSOR_ABI_MIN 1   /* the oldest plugin ABI it still loads */
+
+/*
+ * A plugin built as a shared object (loaded with "plugin": "path.so" in the
+ * sensor's config) exports its ops struct under this name:
+ *     const struct bf_sensor_ops bf_sensor_plugin = { .abi_version = ..., };
+ * The host refuses an abi_version outside [BF_SENSOR_ABI_MIN, BF_SENSOR_ABI].
+ */
+#define BF_SENSOR_PLUGIN_SYMBOL "bf_sensor_plugin"
 
 struct bf_geo_frame;
 struct bf_sensor_host;
@@ -55,6 +65,8 @@ enum bf_sensor_fault_kind {
     BF_FAULT_IDENTITY,        /* message names another sensor than its topic */
     BF_FAULT_OVERFLOW,        /* too many detections in one message */
     BF_FAULT_QUEUE_FULL,      /* the engine's ingest queue was full: detection shed */
+    BF_FAULT_AUTH,            /* authentication failed: bad or missing HMAC, replayed counter */
+    BF_FAULT_UNSUPPORTED,     /* well-formed but not something we decode (an ASTERIX category) */
     BF_FAULT_KIND_COUNT
 };
 
@@ -79,6 +91,17 @@ struct bf_sensor_ops {
  */
 typedef void (*bf_sensor_msg_fn)(void *state, const char *topic, const void *payload, size_t len);
 
+/* A position fix of a platform or response unit (ABI 2, host->position). */
+struct bf_position_fix {
+    const char *id;          /* platform or unit id, as named in the config */
+    bf_time_us t_us;         /* event time of the fix */
+    double lat_deg, lon_deg;
+    double alt_m;            /* NAN if unknown */
+    double speed_mps;        /* NAN if unknown */
+    double track_deg;        /* course over ground, degrees true; NAN if unknown */
+    int mode;                /* 2 = 2D fix, 3 = 3D fix */
+};
+
 struct bf_sensor_host {
     uint32_t abi_version;
     void *ctx;
@@ -90,6 +113,15 @@ struct bf_sensor_host {
     int (*subscribe)(void *ctx, const char *filter, bf_sensor_msg_fn fn, void *state);
     /* Count a good message for sensor `index` (health: last data, counters). */
     void (*good)(void *ctx, uint32_t index, bf_time_us t_us);
+    void *future_v1[4];   /* ABI 1 padding, never used */
+    /* ---- ABI 2: check host->abi_version >= 2 first ---- */
+    /* Publish on the engine's output connection. 0, or BF_ESTATE without MQTT. */
+    int (*publish)(void *ctx, const char *topic, const void *payload, size_t len, int qos,
+                   int retain);
+    /* A numeric health figure of sensor `index`, shown in its status ("battery_pct"). */
+    void (*health)(void *ctx, uint32_t index, const char *key, double value);
+    /* A position fix: moves the sensors whose "platform" is fix->id (docs/plugins.md). */
+    void (*position)(void *ctx, const struct bf_position_fix *fix);
     void *future[4];
 };
 
@@ -114,6 +146,28 @@ static inline int bf_sensor_subscribe(struct bf_sensor_host *h, const char *filt
 static inline void bf_sensor_good(struct bf_sensor_host *h, uint32_t index, bf_time_us t_us)
 {
     h->good(h->ctx, index, t_us);
+}
+
+/* ABI 2 wrappers: BF_EVERSION (or nothing) from a host older than ABI 2. */
+static inline int bf_sensor_publish(struct bf_sensor_host *h, const char *topic,
+                                    const void *payload, size_t len, int qos, int retain)
+{
+    if (h->abi_version < 2 || !h->publish)
+        return BF_EVERSION;
+    return h->publish(h->ctx, topic, payload, len, qos, retain);
+}
+
+static inline void bf_sensor_health(struct bf_sensor_host *h, uint32_t index, const char *key,
+                                    double value)
+{
+    if (h->abi_version >= 2 && h->health)
+        h->health(h->ctx, index, key, value);
+}
+
+static inline void bf_sensor_position(struct bf_sensor_host *h, const struct bf_position_fix *fix)
+{
+    if (h->abi_version >= 2 && h->position)
+        h->position(h->ctx, fix);
 }
 
 /* Built-in plugins, by name; NULL if unknown. */
