@@ -242,8 +242,29 @@ static const char *class_name(enum bf_class c)
 
 #define EXPLAIN_MAX_SENSORS 6   /* named in the sentence; the rest are counted */
 
+static void explain_fault(struct jw *w, const struct bf_alert *a, const char *const *ids,
+                          size_t n_ids)
+{
+    char tmp[24], hhmmss[16];
+    const char *name = a->sensor_idx >= 0 ? sensor_name(ids, n_ids, (unsigned)a->sensor_idx, tmp)
+                                          : "a sensor";
+    clock_text(a->first_us, hhmmss);
+    jw_printf(w, "Sensor %s is silent since %s", name, hhmmss);
+    if (a->reason[0])
+        jw_printf(w, " (%s)", a->reason);
+    jw_lit(w, ".");
+    if (a->state == BF_ALERT_RESOLVED) {
+        clock_text(a->last_us, hhmmss);
+        jw_printf(w, " Back at %s.", hhmmss);
+    }
+}
+
 static void explain(struct jw *w, const struct bf_alert *a, const char *const *ids, size_t n_ids)
 {
+    if (a->type == BF_ALERT_SENSOR_FAULT) {
+        explain_fault(w, a, ids, n_ids);
+        return;
+    }
     const char *cls = class_name(a->cls);
     const char *zone = a->zone_name[0] ? a->zone_name : a->zone_id[0] ? a->zone_id : NULL;
     char hhmmss[16];
@@ -323,8 +344,12 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
     jw_str(&w, bf_alert_state_name(a->state));
     jw_lit(&w, ",\"severity\":");
     jw_str(&w, bf_severity_name(a->severity));
-    jw_printf(&w, ",\"exercise\":%s,\"track_id\":%" PRIu32 ",\"zone\":",
-              a->exercise ? "true" : "false", a->track_id);
+    jw_printf(&w, ",\"exercise\":%s,\"track_id\":", a->exercise ? "true" : "false");
+    if (a->type == BF_ALERT_SENSOR_FAULT)
+        jw_lit(&w, "null");
+    else
+        jw_printf(&w, "%" PRIu32, a->track_id);
+    jw_lit(&w, ",\"zone\":");
     if (a->zone_idx >= 0) {
         jw_lit(&w, "{\"id\":");
         jw_str(&w, a->zone_id);
@@ -374,7 +399,16 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
             jw_lit(&w, ",");
         jw_str(&w, sensor_name(sensor_ids, n_sensors, i, tmp));
     }
-    jw_printf(&w, "],\"hits\":%" PRIu32 ",\"explanation\":", a->n_hits);
+    jw_printf(&w, "],\"hits\":%" PRIu32, a->n_hits);
+    if (a->type == BF_ALERT_SENSOR_FAULT) {
+        char tmp[24];
+        jw_lit(&w, ",\"sensor\":");
+        jw_str(&w, a->sensor_idx >= 0 ? sensor_name(sensor_ids, n_sensors, (unsigned)a->sensor_idx, tmp)
+                                      : "");
+        jw_lit(&w, ",\"reason\":");
+        jw_str(&w, a->reason);
+    }
+    jw_lit(&w, ",\"explanation\":");
 
     char text[2048];
     struct jw e = {.buf = text, .len = sizeof text, .pos = 0, .overflow = false};

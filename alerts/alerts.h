@@ -109,6 +109,9 @@ struct bf_alert {
     /* appended: the zone as the JSON shows it, so bf_alert_to_json needs no zones */
     char zone_name[BF_ZONE_NAME_MAX]; /* copied (truncated on a UTF-8 boundary); "" if none */
     enum bf_zone_kind zone_kind;      /* valid when zone_idx >= 0 */
+    /* appended: SENSOR_FAULT only (track_id is then 0 and shown as null) */
+    int sensor_idx;                   /* the faulty sensor, -1 for track alerts */
+    char reason[128];                 /* why, for people */
 };
 
 /* Where alert changes go after the journal: the MQTT publisher, or a test. */
@@ -151,8 +154,17 @@ void bf_alerter_destroy(struct bf_alerter *a);   /* accepts NULL */
 int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32_t what,
                         const struct bf_geo_step *step);
 
-/* Advance event time: resolve alerts idle for resolve_after_s. */
+/* Advance event time: resolve alerts idle for resolve_after_s (never SENSOR_FAULT). */
 int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us);
+
+/*
+ * A sensor went silent (faulty) or came back (!faulty) at event time t_us:
+ * raises a SENSOR_FAULT alert at the sensor's position (lat/lon), or resolves
+ * the live one.  One live SENSOR_FAULT per sensor; repeated calls in the same
+ * state do nothing.  reason is copied.
+ */
+int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faulty, bf_time_us t_us,
+                            double lat_deg, double lon_deg, const char *reason);
 
 void bf_alerter_get_stats(const struct bf_alerter *a, struct bf_alerter_stats *out);
 

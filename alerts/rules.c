@@ -399,6 +399,7 @@ static void raise_alert(struct bf_alerter *a, struct step_ctx *c, enum bf_alert_
     al->zone_kind = zi ? zi->kind : BF_ZONE_BORDER_LINE;
     al->first_us = c->now;
     al->crossing_us = crossing_us;
+    al->sensor_idx = -1;
     fill(a, c, l);
     l->touched = a->step_no;
     publish(a, l);
@@ -648,11 +649,67 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
     bf_time_us idle_us = bf_time_from_s(a->p.resolve_after_s);
     size_t i = 0;
     while (i < a->n) {
-        if (now_us - a->v[i].last_update_us >= idle_us)
+        if (a->v[i].a.type != BF_ALERT_SENSOR_FAULT && now_us - a->v[i].last_update_us >= idle_us)
             resolve_at(a, i, now_us);
         else
             i++;
     }
+    return 0;
+}
+
+/* SENSOR_FAULT keys live above every track id's (track ids are < 2^31). */
+static uint64_t fault_key(uint32_t sensor_idx)
+{
+    return key_of(UINT32_MAX - sensor_idx, -1, BF_ALERT_SENSOR_FAULT);
+}
+
+int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faulty, bf_time_us t_us,
+                            double lat_deg, double lon_deg, const char *reason)
+{
+    if (!a || sensor_idx >= a->n_sensors || sensor_idx >= 64 || t_us == BF_TIME_NONE)
+        return BF_EINVAL;
+    uint64_t key = fault_key(sensor_idx);
+    struct live *l = live_find(a, key);
+    if (!faulty) {
+        if (l)
+            resolve_at(a, (size_t)(l - a->v), t_us);
+        return 0;
+    }
+    if (l)
+        return 0;
+    const char *sid = a->sensor_ids[sensor_idx] ? a->sensor_ids[sensor_idx] : "";
+    char id[BF_ALERT_ID_LEN];
+    if (bf_alert_make_id(a->site, BF_ALERT_SENSOR_FAULT, 0, sid, t_us, id) < 0)
+        return BF_EINVAL;
+    l = live_insert(a, key);
+    if (!l) {
+        a->st.publish_errors++;
+        BF_LOGE(LOG_COMP, "sensor %s: out of memory raising SENSOR_FAULT", sid);
+        return BF_ENOMEM;
+    }
+    struct bf_alert *al = &l->a;
+    memcpy(al->id, id, sizeof id);
+    al->type = BF_ALERT_SENSOR_FAULT;
+    al->severity = BF_SEV_MEDIUM;
+    al->state = BF_ALERT_NEW;
+    al->track_id = 0;
+    al->zone_idx = -1;
+    al->first_us = al->last_us = t_us;
+    al->lat_deg = lat_deg;
+    al->lon_deg = lon_deg;
+    al->ve_mps = al->vn_mps = al->speed_mps = al->heading_deg = NAN;
+    al->cls = BF_CLASS_UNKNOWN;
+    al->class_p = NAN;
+    al->confidence = 1.0;
+    al->time_to_line_s = INFINITY;
+    al->dist_to_line_m = NAN;
+    al->crossing_us = BF_TIME_NONE;
+    al->sensors = UINT64_C(1) << sensor_idx;
+    al->exercise = a->p.exercise;
+    al->sensor_idx = (int)sensor_idx;
+    copy_utf8(al->reason, sizeof al->reason, reason ? reason : "");
+    l->last_update_us = t_us;
+    publish(a, l);
     return 0;
 }
 

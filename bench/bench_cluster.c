@@ -21,31 +21,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench_util.h"
 #include "core/bf_error.h"
 #include "fusion/assign.h"
 
-static uint64_t rng_state;
-
-static double uniform(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) / 9007199254740992.0;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+static struct bench_rng rng;
 
 static void usage(FILE *f)
 {
@@ -116,7 +96,7 @@ int main(int argc, char **argv)
                 rows);
         return 1;
     }
-    rng_state = seed * 0x9E3779B97F4A7C15ull + 1;
+    bench_rng_seed(&rng, seed);
     size_t e = 0;
     for (size_t i = 0; i < rows; i++) {
         row_start[i] = (uint32_t)e;
@@ -126,7 +106,7 @@ int main(int argc, char **argv)
             first = rows - k;
         for (size_t j = first; j < first + k; j++) {
             col[e] = (uint32_t)j;
-            cost[e] = 9.0 * uniform();
+            cost[e] = 9.0 * bench_rng_unit(&rng);
             e++;
         }
     }
@@ -135,9 +115,9 @@ int main(int argc, char **argv)
     double total = 0;
     size_t assigned = 0;
     for (long r = 0; r < repeat; r++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         int rc = bf_assign_solve_sparse(ws, rows, rows, row_start, col, cost, 18.0, r2c, &total);
-        ms[r] = now_ms() - t0;
+        ms[r] = bench_now_ms() - t0;
         if (rc < 0) {
             fprintf(stderr, "borderfuse-bench-cluster: the solver failed: %s\n", bf_strerror(rc));
             return 1;
@@ -147,7 +127,7 @@ int main(int argc, char **argv)
         assigned += r2c[i] >= 0;
     struct bf_assign_sparse_info info;
     bf_assign_sparse_last(ws, &info);
-    qsort(ms, (size_t)repeat, sizeof *ms, cmp_double);
+    qsort(ms, (size_t)repeat, sizeof *ms, bench_cmp_double);
     printf("cluster %zu tracks x %zu detections, %zu candidate pairs (%s)\n", rows, rows, np,
            k == rows ? "dense" : "banded");
     printf("solve: min %.3f ms, median %.3f ms over %ld solves; %zu assigned, total cost %.4f\n",

@@ -24,6 +24,9 @@ enum bf_meas_kind {
     BF_MEAS_SCAN          = 5,  /* no measurement: the sensor completed a look at t_us. Plugins
                                    emit one per scan message so that an empty scan still counts
                                    misses; the engine never hands it to the tracker. */
+    BF_MEAS_HEARTBEAT     = 6,  /* no measurement: the sensor is alive at t_us (a UGS heartbeat).
+                                   Keeps SENSOR_FAULT away (heartbeat_timeout_s); never tracked,
+                                   never opens a scan. */
 };
 
 enum bf_class {

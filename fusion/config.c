@@ -272,8 +272,9 @@ static void load_mqtt(struct loader *L, const cJSON *root, struct bf_config *c)
 
 static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg *s)
 {
-    static const char *const keys[] = {"id", "type", "lat", "lon", "alt_m", "height_m", "range_m", "sigma_m",
-                                       "sigma_range_m", "sigma_bearing_deg", "options", NULL};
+    static const char *const keys[] = {"id", "type", "lat", "lon", "alt_m", "height_m", "range_m",
+                                       "sigma_m", "sigma_range_m", "sigma_bearing_deg", "options",
+                                       "plugin", "platform", "heartbeat_timeout_s", NULL};
     bf_json_check_keys(L->doc, L->diag, so, keys);
     const char *id;
     if (str(L, so, "id", true, &id)) {
@@ -302,6 +303,20 @@ static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg 
     const cJSON *opt = NULL;
     if (bf_json_get_object(L->doc, L->diag, so, "options", false, &opt) == 0)
         s->options = opt;
+    /* a third-party plugin: a shared object exporting BF_SENSOR_PLUGIN_SYMBOL */
+    s->plugin_path = path_key(L, so, "plugin", false, "plugin shared object", true);
+    const char *pf;
+    if (str(L, so, "platform", false, &pf)) {
+        if (name_ok(pf, "_.-", 64))
+            s->platform = pf;
+        else
+            bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(so, "platform"),
+                           "expected the id of a platform (1 to 64 letters, digits, '_', '.' or "
+                           "'-') whose position fixes move this sensor, got \"%s\"", pf);
+    }
+    num(L, so, "heartbeat_timeout_s", false, 0, true, 86400,
+        "a number > 0 and <= 86400 (seconds of event time without a good message before "
+        "SENSOR_FAULT)", &s->heartbeat_timeout_s);
 }
 
 static void load_sensors(struct loader *L, const cJSON *root, struct bf_config *c)

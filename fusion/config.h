@@ -35,6 +35,9 @@ struct bf_sensor_cfg {
     double sigma_range_m;      /* default range std for RANGE_BEARING */
     double sigma_bearing_deg;  /* default bearing std */
     const cJSON *options;      /* plugin-specific "options" object, or NULL (borrowed from doc) */
+    const char *plugin_path;   /* a third-party plugin (.so), resolved; NULL: built-in "type" */
+    const char *platform;      /* id of the platform whose position fixes move it; NULL: fixed */
+    double heartbeat_timeout_s;/* SENSOR_FAULT after this much event time without a good message; 0 off */
 };
 
 struct bf_engine_params {

@@ -28,7 +28,10 @@
  * connection publishes alerts (QoS 1), the retained status with a last will
  * of "offline", and the track picture (QoS 0, at most once a second).
  */
+#include <dlfcn.h>
+#include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,12 +51,39 @@
 #define POP_BATCH 1024
 #define RELEASE_BATCH 4096
 #define TRACKS_PERIOD_US BF_US_PER_S
+#define MAX_HEALTH 8              /* health figures kept per sensor */
+#define PLATFORM_FIXES 128        /* position fixes kept per platform */
+#define PLATFORM_EXTRAPOLATE_US (5 * BF_US_PER_S)   /* dead reckoning past the newest fix */
+#define PLATFORM_EARLY_US BF_US_PER_S               /* tolerated before the oldest fix */
+
+struct health_fig {
+    char key[32];
+    double value;
+};
+
+/* A moving platform (a radar on a vehicle): its recent position fixes. */
+struct platform {
+    char id[65];
+    pthread_mutex_t mu;
+    struct bf_position_fix fix[PLATFORM_FIXES];   /* ring, oldest at head; id unused */
+    size_t head, n;
+    uint64_t fixes;
+};
 
 struct sensor_slot {
     const struct bf_sensor_ops *ops;
     void *state;
+    void *dl;                        /* dlopen handle of a third-party plugin */
     struct bf_sensor_config scfg;
     bool open;
+    int platform;                    /* index in platforms[], -1: fixed position */
+    uint64_t no_platform_fix;        /* detections dropped: no recent platform fix */
+    /* heartbeat watch (engine thread) */
+    bf_time_us alive_evt;            /* event time of its latest released input */
+    bf_time_us alive_wall;           /* monotonic wall time its latest input was taken */
+    bool faulty;
+    struct health_fig health[MAX_HEALTH];   /* under bf_engine.health_mu */
+    size_t n_health;
     _Atomic uint64_t messages;       /* good messages */
     _Atomic uint64_t detections;     /* detections accepted into the queue */
     _Atomic uint64_t shed;           /* detections refused: queue full */
@@ -81,6 +111,11 @@ struct bf_engine {
     struct sensor_slot *sensors;
     const char **sensor_ids;
     struct bf_sensor_host host;
+    pthread_mutex_t health_mu;
+    struct platform *platforms;
+    size_t n_platforms;
+    bf_time_us first_evt;             /* first event time released: silence counts from it */
+    char topic_sensor_status[BF_MAX_SENSORS][200];
 
     struct bf_geo_track_state *geo;   /* per track slot */
     size_t geo_cap;
@@ -90,6 +125,8 @@ struct bf_engine {
     struct bf_detection *scanbuf;     /* queue_capacity: the scan being gathered */
     size_t scan_n;                    /* detections in scanbuf */
     bool scan_open, scan_marker;      /* a scan is being gathered; it had a marker */
+    bool scan_placed;                 /* a moving sensor's scan: its position below */
+    double scan_e_m, scan_n_m;
     bf_time_us scan_t;
     uint32_t scan_sensor;
     const struct bf_track **trackbuf; /* max_tracks */
@@ -127,7 +164,7 @@ static int host_emit(void *ctx, const struct bf_detection *d)
                     e->cfg->engine.queue_capacity, s->scfg.id);
         return BF_EFULL;
     }
-    if (d->kind != BF_MEAS_SCAN) {   /* scan markers are bookkeeping, not detections */
+    if (d->kind != BF_MEAS_SCAN && d->kind != BF_MEAS_HEARTBEAT) {   /* bookkeeping only */
         atomic_fetch_add(&s->detections, 1);
         atomic_fetch_add(&e->received, 1);
     }
@@ -143,7 +180,7 @@ static void host_fault(void *ctx, uint32_t index, enum bf_sensor_fault_kind kind
     atomic_fetch_add(&s->faults[kind], 1);
     uint64_t bit = UINT64_C(1) << kind;
     if (!(atomic_fetch_or(&s->logged_kinds, bit) & bit))
-        BF_LOGW("sensor", "%s: refused a malformed message (%s): %s; further %s faults from this "
+        BF_LOGW("sensor", "%s: refused a message (%s): %s; further %s faults from this "
                 "sensor are counted in its status, not logged", s->scfg.id,
                 bf_sensor_fault_name(kind), detail ? detail : "", bf_sensor_fault_name(kind));
 }
@@ -166,6 +203,70 @@ static void host_good(void *ctx, uint32_t index, bf_time_us t_us)
     if (t_us != BF_TIME_NONE)
         atomic_store(&s->last_data_us, t_us);
     atomic_store(&s->last_rx_us, bf_clock_realtime(NULL));
+}
+
+static int host_publish(void *ctx, const char *topic, const void *payload, size_t len, int qos,
+                        int retain)
+{
+    struct bf_engine *e = ctx;
+    if (!e->mqtt_out)
+        return BF_ESTATE;
+    return bf_mqtt_publish(e->mqtt_out, topic, payload, len, qos, retain != 0);
+}
+
+static void host_health(void *ctx, uint32_t index, const char *key, double value)
+{
+    struct bf_engine *e = ctx;
+    if (index >= e->cfg->n_sensors || !key || !key[0])
+        return;
+    struct sensor_slot *s = &e->sensors[index];
+    pthread_mutex_lock(&e->health_mu);
+    size_t i = 0;
+    while (i < s->n_health && strcmp(s->health[i].key, key) != 0)
+        i++;
+    if (i == s->n_health && i < MAX_HEALTH) {
+        snprintf(s->health[i].key, sizeof s->health[i].key, "%s", key);
+        s->n_health++;
+    }
+    if (i < MAX_HEALTH)
+        s->health[i].value = value;
+    pthread_mutex_unlock(&e->health_mu);
+}
+
+static void host_position(void *ctx, const struct bf_position_fix *fix)
+{
+    struct bf_engine *e = ctx;
+    if (!fix || !fix->id || fix->t_us == BF_TIME_NONE || !isfinite(fix->lat_deg) ||
+        !isfinite(fix->lon_deg) || fix->mode < 2)
+        return;
+    for (size_t k = 0; k < e->n_platforms; k++) {
+        struct platform *p = &e->platforms[k];
+        if (strcmp(p->id, fix->id) != 0)
+            continue;
+        pthread_mutex_lock(&p->mu);
+        /* fixes come in time order: one at the same time replaces the last (gpsd
+         * may report an epoch twice, 2D then 3D); an older one (a log played
+         * again, a receiver reset) starts over */
+        bf_time_us last = p->n > 0 ? p->fix[(p->head + p->n - 1) % PLATFORM_FIXES].t_us
+                                   : BF_TIME_NONE;
+        if (p->n > 0 && fix->t_us < last)
+            p->n = 0;
+        size_t at;
+        if (p->n > 0 && fix->t_us == last) {
+            at = (p->head + p->n - 1) % PLATFORM_FIXES;
+        } else {
+            at = (p->head + p->n) % PLATFORM_FIXES;
+            if (p->n == PLATFORM_FIXES)
+                p->head = (p->head + 1) % PLATFORM_FIXES;
+            else
+                p->n++;
+        }
+        p->fix[at] = *fix;
+        p->fix[at].id = NULL;
+        p->fixes++;
+        pthread_mutex_unlock(&p->mu);
+        return;
+    }
 }
 
 /* ---- alerts out -------------------------------------------------------- */
@@ -196,6 +297,60 @@ static int publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
 }
 
 /* ---- status and track picture ----------------------------------------- */
+
+/* One sensor's health: open, counters of good and bad input, last data, its
+ * own figures (battery, ...), and whether it is silent (SENSOR_FAULT). */
+static cJSON *sensor_status(struct bf_engine *e, size_t i)
+{
+    struct sensor_slot *s = &e->sensors[i];
+    char ts[BF_TIME_ISO_LEN];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", s->scfg.id);
+    cJSON_AddStringToObject(o, "type", e->cfg->sensors[i].type);
+    cJSON_AddBoolToObject(o, "open", s->open);
+    cJSON_AddNumberToObject(o, "messages", (double)atomic_load(&s->messages));
+    cJSON_AddNumberToObject(o, "detections", (double)atomic_load(&s->detections));
+    cJSON_AddNumberToObject(o, "shed", (double)atomic_load(&s->shed));
+    cJSON *f = cJSON_AddObjectToObject(o, "malformed");
+    for (int k = 0; k < BF_FAULT_KIND_COUNT; k++)
+        if (k != BF_FAULT_QUEUE_FULL)
+            cJSON_AddNumberToObject(f, bf_sensor_fault_name(k), (double)atomic_load(&s->faults[k]));
+    int64_t last = atomic_load(&s->last_data_us);
+    if (last != BF_TIME_NONE) {
+        bf_time_format_iso(last, ts, sizeof ts);
+        cJSON_AddStringToObject(o, "last_data", ts);
+    } else {
+        cJSON_AddNullToObject(o, "last_data");
+    }
+    if (e->cfg->sensors[i].heartbeat_timeout_s > 0)
+        cJSON_AddBoolToObject(o, "fault", s->faulty);
+    if (s->platform >= 0) {
+        cJSON_AddStringToObject(o, "platform", e->platforms[s->platform].id);
+        cJSON_AddNumberToObject(o, "no_platform_fix", (double)s->no_platform_fix);
+    }
+    pthread_mutex_lock(&e->health_mu);
+    if (s->n_health > 0) {
+        cJSON *h = cJSON_AddObjectToObject(o, "health");
+        for (size_t k = 0; k < s->n_health; k++)
+            cJSON_AddNumberToObject(h, s->health[k].key, s->health[k].value);
+    }
+    pthread_mutex_unlock(&e->health_mu);
+    return o;
+}
+
+/* borderfuse/<site>/sensors/<id>/status, retained. */
+static void publish_sensor_status(struct bf_engine *e, size_t i)
+{
+    if (!e->mqtt_out)
+        return;
+    cJSON *o = sensor_status(e, i);
+    char *txt = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (txt) {
+        bf_mqtt_publish(e->mqtt_out, e->topic_sensor_status[i], txt, strlen(txt), 1, true);
+        free(txt);
+    }
+}
 
 static void publish_status(struct bf_engine *e, const char *state)
 {
@@ -245,35 +400,16 @@ static void publish_status(struct bf_engine *e, const char *state)
     cJSON_AddNumberToObject(al, "suppressed_test", (double)as.suppressed_test);
     cJSON_AddNumberToObject(al, "journal_errors", (double)as.journal_errors);
     cJSON *sens = cJSON_AddArrayToObject(root, "sensors");
-    for (size_t i = 0; i < e->cfg->n_sensors; i++) {
-        struct sensor_slot *s = &e->sensors[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", s->scfg.id);
-        cJSON_AddStringToObject(o, "type", e->cfg->sensors[i].type);
-        cJSON_AddBoolToObject(o, "open", s->open);
-        cJSON_AddNumberToObject(o, "messages", (double)atomic_load(&s->messages));
-        cJSON_AddNumberToObject(o, "detections", (double)atomic_load(&s->detections));
-        cJSON_AddNumberToObject(o, "shed", (double)atomic_load(&s->shed));
-        cJSON *f = cJSON_AddObjectToObject(o, "malformed");
-        for (int k = 0; k < BF_FAULT_KIND_COUNT; k++)
-            if (k != BF_FAULT_QUEUE_FULL)
-                cJSON_AddNumberToObject(f, bf_sensor_fault_name(k),
-                                        (double)atomic_load(&s->faults[k]));
-        int64_t last = atomic_load(&s->last_data_us);
-        if (last != BF_TIME_NONE) {
-            bf_time_format_iso(last, ts, sizeof ts);
-            cJSON_AddStringToObject(o, "last_data", ts);
-        } else {
-            cJSON_AddNullToObject(o, "last_data");
-        }
-        cJSON_AddItemToArray(sens, o);
-    }
+    for (size_t i = 0; i < e->cfg->n_sensors; i++)
+        cJSON_AddItemToArray(sens, sensor_status(e, i));
     char *txt = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (txt) {
         bf_mqtt_publish(e->mqtt_out, e->topic_status, txt, strlen(txt), 1, true);
         free(txt);
     }
+    for (size_t i = 0; i < e->cfg->n_sensors; i++)
+        publish_sensor_status(e, i);
 }
 
 static void publish_tracks(struct bf_engine *e)
@@ -355,11 +491,145 @@ static void evaluate_changes(struct bf_engine *e)
     }
 }
 
+/* ---- sensor silence (SENSOR_FAULT) -------------------------------------- */
+
+/* Raise or clear SENSOR_FAULT for sensor i at event time t. */
+static void set_fault(struct bf_engine *e, size_t i, bool faulty, bf_time_us t, const char *why)
+{
+    struct sensor_slot *s = &e->sensors[i];
+    if (s->faulty == faulty)
+        return;
+    s->faulty = faulty;
+    const struct bf_sensor_cfg *sc = &e->cfg->sensors[i];
+    if (faulty)
+        BF_LOGW("sensor", "%s: %s; SENSOR_FAULT raised", sc->id, why);
+    else
+        BF_LOGI("sensor", "%s: heard again; SENSOR_FAULT resolved", sc->id);
+    bf_alerter_sensor_fault(e->alerter, (uint32_t)i, faulty, t, sc->lat_deg, sc->lon_deg, why);
+    publish_sensor_status(e, i);
+}
+
+/* A sensor's input was released at event time t: it is alive. */
+static void sensor_alive(struct bf_engine *e, uint32_t i, bf_time_us t)
+{
+    struct sensor_slot *s = &e->sensors[i];
+    if (s->alive_evt == BF_TIME_NONE || t > s->alive_evt)
+        s->alive_evt = t;
+    if (s->faulty)
+        set_fault(e, i, false, t, NULL);
+}
+
+/* Event-time rule: silent for heartbeat_timeout_s of event time at now. */
+static void check_silence(struct bf_engine *e, bf_time_us now)
+{
+    for (size_t i = 0; i < e->cfg->n_sensors; i++) {
+        double to = e->cfg->sensors[i].heartbeat_timeout_s;
+        struct sensor_slot *s = &e->sensors[i];
+        if (!(to > 0) || s->faulty)
+            continue;
+        bf_time_us since = s->alive_evt != BF_TIME_NONE ? s->alive_evt : e->first_evt;
+        if (since == BF_TIME_NONE || now - since <= bf_time_from_s(to))
+            continue;
+        char why[128];
+        snprintf(why, sizeof why, "no message for %.0f s of event time (timeout %.0f s)",
+                 bf_time_to_s(now - since), to);
+        set_fault(e, i, true, now, why);
+    }
+}
+
+/* Live only: silent for heartbeat_timeout_s of wall-clock time (nothing else
+ * may be moving event time).  The fault is dated at the last word plus the
+ * timeout, in event time. */
+static void check_silence_wall(struct bf_engine *e, bf_time_us now_mono)
+{
+    bf_time_us released = bf_reorder_released(e->reorder);
+    for (size_t i = 0; i < e->cfg->n_sensors; i++) {
+        double to = e->cfg->sensors[i].heartbeat_timeout_s;
+        struct sensor_slot *s = &e->sensors[i];
+        if (!(to > 0) || s->faulty || now_mono - s->alive_wall <= bf_time_from_s(to))
+            continue;
+        bf_time_us since = s->alive_evt != BF_TIME_NONE ? s->alive_evt : e->first_evt;
+        bf_time_us t = since != BF_TIME_NONE ? since + bf_time_from_s(to) : released;
+        if (t == BF_TIME_NONE)
+            t = bf_clock_realtime(NULL);   /* nothing ever arrived: today's clock */
+        if (released != BF_TIME_NONE && released > t)
+            t = released;
+        char why[128];
+        snprintf(why, sizeof why, "nothing received for %.0f s (timeout %.0f s)",
+                 bf_time_to_s(now_mono - s->alive_wall), to);
+        set_fault(e, i, true, t, why);
+    }
+}
+
+/* ---- moving platforms ----------------------------------------------------- */
+
+/*
+ * Put a mobile sensor's detection where the sensor was at its event time:
+ * between two fixes linearly, past the newest by dead reckoning (speed and
+ * course) for up to PLATFORM_EXTRAPOLATE_US.  Returns false when no fix is
+ * close enough (the detection must not be placed with a stale position).
+ */
+static bool place_on_platform(struct bf_engine *e, struct bf_detection *d, struct platform *p)
+{
+    struct bf_position_fix a, b;
+    bool have_b = false;
+    pthread_mutex_lock(&p->mu);
+    size_t n = p->n;
+    if (n == 0) {
+        pthread_mutex_unlock(&p->mu);
+        return false;
+    }
+    size_t k = 0;   /* first fix at or after d->t_us */
+    while (k < n && p->fix[(p->head + k) % PLATFORM_FIXES].t_us < d->t_us)
+        k++;
+    if (k == 0) {
+        a = p->fix[p->head];
+        if (a.t_us - d->t_us > PLATFORM_EARLY_US) {
+            pthread_mutex_unlock(&p->mu);
+            return false;
+        }
+    } else if (k == n) {
+        a = p->fix[(p->head + n - 1) % PLATFORM_FIXES];
+    } else {
+        a = p->fix[(p->head + k - 1) % PLATFORM_FIXES];
+        b = p->fix[(p->head + k) % PLATFORM_FIXES];
+        have_b = true;
+    }
+    pthread_mutex_unlock(&p->mu);
+    double ae, an;
+    if (bf_geo_to_local(e->frame, a.lat_deg, a.lon_deg, &ae, &an) < 0)
+        return false;
+    if (have_b) {
+        double be, bn;
+        if (bf_geo_to_local(e->frame, b.lat_deg, b.lon_deg, &be, &bn) < 0)
+            return false;
+        double w = (double)(d->t_us - a.t_us) / (double)(b.t_us - a.t_us);
+        d->sensor_e_m = ae + w * (be - ae);
+        d->sensor_n_m = an + w * (bn - an);
+        return true;
+    }
+    bf_time_us ahead = d->t_us - a.t_us;
+    if (ahead > PLATFORM_EXTRAPOLATE_US)
+        return false;
+    d->sensor_e_m = ae;
+    d->sensor_n_m = an;
+    if (ahead > 0 && isfinite(a.speed_mps) && isfinite(a.track_deg)) {
+        /* course is true; near the origin the grid convergence is negligible for 5 s */
+        double s = a.speed_mps * bf_time_to_s(ahead), c = a.track_deg * M_PI / 180.0;
+        d->sensor_e_m += s * sin(c);
+        d->sensor_n_m += s * cos(c);
+    }
+    return true;
+}
+
 /* Hand the gathered scan to the tracker, then the geofence and alert stages. */
 static void finish_scan(struct bf_engine *e)
 {
     if (!e->scan_open)
         return;
+    /* a moving sensor looked from where its scan was placed (take_input) */
+    if (e->sensors[e->scan_sensor].platform >= 0 && e->scan_placed)
+        bf_tracker_move_sensor(e->tracker, e->scan_sensor, e->scan_e_m, e->scan_n_m);
     /* A scan marker says the sensor looked: an empty look still counts misses. */
     if (e->scan_n > 0 || e->scan_marker) {
         if (bf_tracker_scan(e->tracker, e->scan_sensor, e->scan_t, e->scanbuf, e->scan_n) == 0) {
@@ -373,11 +643,12 @@ static void finish_scan(struct bf_engine *e)
             /* Idle alerts resolve by event time, scan by scan: never by how the
              * input was batched (docs/replay.md). */
             bf_alerter_tick(e->alerter, e->scan_t);
+            check_silence(e, e->scan_t);
         }
     }
     e->processed += e->scan_n;
     e->scan_n = 0;
-    e->scan_open = e->scan_marker = false;
+    e->scan_open = e->scan_marker = e->scan_placed = false;
 }
 
 /*
@@ -389,12 +660,25 @@ static void finish_scan(struct bf_engine *e)
 static void process_released(struct bf_engine *e, const struct bf_detection *d, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        if (e->first_evt == BF_TIME_NONE)
+            e->first_evt = d[i].t_us;
+        if (d[i].sensor_idx < e->cfg->n_sensors)
+            sensor_alive(e, d[i].sensor_idx, d[i].t_us);
+        if (d[i].kind == BF_MEAS_HEARTBEAT) {   /* alive, nothing to track: no scan */
+            check_silence(e, d[i].t_us);
+            continue;
+        }
         if (e->scan_open && (d[i].t_us != e->scan_t || d[i].sensor_idx != e->scan_sensor))
             finish_scan(e);
         if (!e->scan_open) {
             e->scan_open = true;
             e->scan_t = d[i].t_us;
             e->scan_sensor = d[i].sensor_idx;
+        }
+        if (!e->scan_placed && e->sensors[d[i].sensor_idx].platform >= 0) {
+            e->scan_placed = true;
+            e->scan_e_m = d[i].sensor_e_m;
+            e->scan_n_m = d[i].sensor_n_m;
         }
         if (d[i].kind == BF_MEAS_SCAN) {
             e->scan_marker = true;
@@ -411,10 +695,26 @@ static void process_released(struct bf_engine *e, const struct bf_detection *d, 
 }
 
 /* Take what the ingest queue holds into the reorder window; returns detections released. */
-static size_t take_input(struct bf_engine *e, const struct bf_detection *in, size_t got)
+static size_t take_input(struct bf_engine *e, struct bf_detection *in, size_t got)
 {
     size_t released = 0;
+    bool live = !e->opt.no_mqtt;
+    bf_time_us now = live ? bf_clock_monotonic(NULL) : 0;
     for (size_t i = 0; i < got; i++) {
+        struct sensor_slot *ss = &e->sensors[in[i].sensor_idx];
+        ss->alive_wall = now;
+        /* a mobile sensor's detections get its position at their time; the
+         * record holds them placed, so a replay needs no GPS */
+        if (ss->platform >= 0 && in[i].kind != BF_MEAS_HEARTBEAT &&
+            !place_on_platform(e, &in[i], &e->platforms[ss->platform])) {
+            if (in[i].kind == BF_MEAS_SCAN)
+                continue;   /* a look from nowhere known: nothing to count misses against */
+            if (ss->no_platform_fix++ == 0)
+                BF_LOGW("sensor", "%s: detection at a time platform %s has no recent fix for: "
+                        "dropped (counted as no_platform_fix in its status)", ss->scfg.id,
+                        e->platforms[ss->platform].id);
+            continue;
+        }
         if (e->record)
             bf_record_writer_put(e->record, &in[i]);
         int rc = bf_reorder_push(e->reorder, &in[i]);
@@ -471,6 +771,8 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
         publish_tracks(e);
         e->last_tracks_wall = now;
     }
+    if (live)
+        check_silence_wall(e, now);
     if (live && now - e->last_status_wall >= bf_time_from_s(e->cfg->engine.status_period_s)) {
         publish_status(e, "online");
         if (e->record)
@@ -503,6 +805,14 @@ int bf_engine_feed(struct bf_engine *e, const struct bf_detection *d)
     return host_emit(e, d);
 }
 
+int bf_engine_position(struct bf_engine *e, const struct bf_position_fix *fix)
+{
+    if (!e || !fix || !fix->id || fix->t_us == BF_TIME_NONE || fix->mode < 2)
+        return BF_EINVAL;
+    host_position(e, fix);
+    return 0;
+}
+
 void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out)
 {
     struct bf_engine *m = (struct bf_engine *)e;
@@ -516,6 +826,10 @@ void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out)
     out->alerts_publish_failed = e->alerts_publish_failed;
     out->window_overflow = e->window_overflow;
     out->recorded = e->record ? bf_record_writer_count(e->record) : 0;
+    for (size_t i = 0; i < e->cfg->n_sensors; i++) {
+        out->unplaced += e->sensors[i].no_platform_fix;
+        out->sensors_faulty += e->sensors[i].faulty;
+    }
     for (size_t i = 0; i < e->cfg->n_sensors; i++)
         for (int k = 0; k < BF_FAULT_KIND_COUNT; k++)
             if (k != BF_FAULT_QUEUE_FULL)
@@ -567,34 +881,121 @@ static int open_mqtt(struct bf_engine *e)
     return 0;
 }
 
+/*
+ * The ops of sensor i: a built-in by "type", or a third-party shared object
+ * ("plugin") exporting BF_SENSOR_PLUGIN_SYMBOL, whose name must be "type".
+ * Either way an ABI outside [BF_SENSOR_ABI_MIN, BF_SENSOR_ABI] is refused.
+ * Messages go to err; *dl gets the handle to dlclose (NULL for a built-in).
+ */
+static int find_plugin(const struct bf_sensor_cfg *sc, const struct bf_sensor_ops **ops, void **dl,
+                       char *err, size_t len)
+{
+    *ops = NULL;
+    *dl = NULL;
+    if (sc->plugin_path) {
+        void *h = dlopen(sc->plugin_path, RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+            snprintf(err, len, "cannot load plugin %s: %s", sc->plugin_path, dlerror());
+            return BF_ENOTFOUND;
+        }
+        const struct bf_sensor_ops *o = dlsym(h, BF_SENSOR_PLUGIN_SYMBOL);
+        if (!o) {
+            snprintf(err, len, "%s exports no \"%s\": a sensor plugin defines "
+                     "`const struct bf_sensor_ops %s` (see sensors/skeleton.c)", sc->plugin_path,
+                     BF_SENSOR_PLUGIN_SYMBOL, BF_SENSOR_PLUGIN_SYMBOL);
+            dlclose(h);
+            return BF_ENOTFOUND;
+        }
+        *ops = o;
+        *dl = h;
+    } else {
+        *ops = bf_sensor_builtin(sc->type);
+        if (!*ops) {
+            char names[256] = "";
+            for (const char *const *n = bf_sensor_builtin_names(); *n; n++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s\"%s\"",
+                         names[0] ? ", " : "", *n);
+            snprintf(err, len, "unknown sensor type \"%s\": built-in types are %s (or name a "
+                     "shared object with \"plugin\")", sc->type, names);
+            return BF_ENOTFOUND;
+        }
+    }
+    int rc = 0;
+    if ((*ops)->abi_version < BF_SENSOR_ABI_MIN || (*ops)->abi_version > BF_SENSOR_ABI) {
+        snprintf(err, len, "plugin \"%s\" was built for sensor ABI %" PRIu32 "; this engine "
+                 "loads ABI %d to %d: rebuild the plugin against this sensors/sensor.h",
+                 (*ops)->name ? (*ops)->name : "?", (*ops)->abi_version, BF_SENSOR_ABI_MIN,
+                 BF_SENSOR_ABI);
+        rc = BF_EVERSION;
+    } else if (!(*ops)->name || !(*ops)->open || !(*ops)->close) {
+        snprintf(err, len, "plugin has no name, open or close");
+        rc = BF_EINVAL;
+    } else if (sc->plugin_path && strcmp((*ops)->name, sc->type) != 0) {
+        snprintf(err, len, "plugin %s is \"%s\", not \"%s\": set \"type\": \"%s\"",
+                 sc->plugin_path, (*ops)->name, sc->type, (*ops)->name);
+        rc = BF_EINVAL;
+    }
+    if (rc < 0) {
+        if (*dl)
+            dlclose(*dl);
+        *dl = NULL;
+        *ops = NULL;
+    }
+    return rc;
+}
+
 static int open_sensors(struct bf_engine *e)
 {
     const struct bf_config *c = e->cfg;
     for (size_t i = 0; i < c->n_sensors; i++) {
         struct sensor_slot *s = &e->sensors[i];
         const struct bf_sensor_cfg *sc = &c->sensors[i];
-        s->ops = bf_sensor_builtin(sc->type);
-        if (!s->ops) {
-            BF_LOGE(ENGINE_LOG, "sensor %s: unknown type \"%s\"", sc->id, sc->type);
-            return BF_ENOTFOUND;
+        char err[512];
+        int rc = find_plugin(sc, &s->ops, &s->dl, err, sizeof err);
+        if (rc < 0) {
+            BF_LOGE(ENGINE_LOG, "sensor %s: %s", sc->id, err);
+            return rc;
         }
-        if (s->ops->abi_version != BF_SENSOR_ABI) {
-            BF_LOGE(ENGINE_LOG, "sensor %s: plugin \"%s\" was built for sensor ABI %u, this "
-                    "engine speaks ABI %u", sc->id, sc->type, s->ops->abi_version, BF_SENSOR_ABI);
-            return BF_EVERSION;
-        }
+        if (s->dl)
+            BF_LOGI(ENGINE_LOG, "sensor %s: plugin \"%s\" (ABI %" PRIu32 ") loaded from %s",
+                    sc->id, s->ops->name, s->ops->abi_version, sc->plugin_path);
         if (e->opt.no_mqtt)
             continue;
         s->state = calloc(1, s->ops->state_size ? s->ops->state_size : 1);
         if (!s->state)
             return BF_ENOMEM;
-        int rc = s->ops->open(s->state, &s->scfg, &e->host);
+        rc = s->ops->open(s->state, &s->scfg, &e->host);
         if (rc < 0) {
             BF_LOGE(ENGINE_LOG, "sensor %s: plugin \"%s\" failed to open (%s)", sc->id, sc->type,
                     bf_strerror(rc));
             return rc;
         }
         s->open = true;
+    }
+    return 0;
+}
+
+/* One platform per distinct "platform" id among the sensors. */
+static int make_platforms(struct bf_engine *e)
+{
+    const struct bf_config *c = e->cfg;
+    e->platforms = calloc(c->n_sensors ? c->n_sensors : 1, sizeof *e->platforms);
+    if (!e->platforms)
+        return BF_ENOMEM;
+    for (size_t i = 0; i < c->n_sensors; i++) {
+        e->sensors[i].platform = -1;
+        const char *id = c->sensors[i].platform;
+        if (!id)
+            continue;
+        size_t k = 0;
+        while (k < e->n_platforms && strcmp(e->platforms[k].id, id) != 0)
+            k++;
+        if (k == e->n_platforms) {
+            snprintf(e->platforms[k].id, sizeof e->platforms[k].id, "%s", id);
+            pthread_mutex_init(&e->platforms[k].mu, NULL);
+            e->n_platforms++;
+        }
+        e->sensors[i].platform = (int)k;
     }
     return 0;
 }
@@ -617,6 +1018,8 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         e->started_wall = bf_clock_realtime(NULL);
         e->last_input_wall = bf_clock_monotonic(NULL);
     }
+    pthread_mutex_init(&e->health_mu, NULL);
+    e->first_evt = BF_TIME_NONE;
 
     char err[512] = "";
     rc = bf_geo_frame_create(cfg->origin_lat_deg, cfg->origin_lon_deg, cfg->crs, &e->frame, err,
@@ -658,11 +1061,17 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
             .options = sc->options, .frame = e->frame,
         };
         atomic_store(&s->last_data_us, BF_TIME_NONE);
+        s->alive_evt = BF_TIME_NONE;
+        s->alive_wall = e->last_input_wall;
+        snprintf(e->topic_sensor_status[i], sizeof e->topic_sensor_status[i],
+                 "borderfuse/%s/sensors/%s/status", cfg->site, sc->id);
         e->sensor_ids[i] = sc->id;
         ts[i] = (struct bf_tracker_sensor){.e_m = se, .n_m = sn, .range_m = sc->range_m};
     }
     rc = bf_tracker_create(&cfg->tracker, ts, ns, &e->tracker);
     free(ts);
+    if (rc == 0)
+        rc = make_platforms(e);
     if (rc < 0) {
         BF_LOGE(ENGINE_LOG, "tracker: %s", bf_strerror(rc));
         goto out_fail;
@@ -708,7 +1117,8 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
 
     e->host = (struct bf_sensor_host){
         .abi_version = BF_SENSOR_ABI, .ctx = e, .emit = host_emit, .fault = host_fault,
-        .subscribe = host_subscribe, .good = host_good,
+        .subscribe = host_subscribe, .good = host_good, .publish = host_publish,
+        .health = host_health, .position = host_position,
     };
     if (!e->opt.no_mqtt) {
         rc = open_mqtt(e);
@@ -739,6 +1149,10 @@ void bf_engine_destroy(struct bf_engine *e)
         free(s->state);
     }
     bf_mqtt_destroy(e->mqtt_in);   /* no plugin callback runs after this */
+    /* plugin code may still be referenced by the client's callbacks until here */
+    for (size_t i = 0; e->sensors && i < e->cfg->n_sensors; i++)
+        if (e->sensors[i].dl)
+            dlclose(e->sensors[i].dl);
     if (e->mqtt_out) {
         publish_status(e, "offline");
         bf_mqtt_flush(e->mqtt_out, 2000);
@@ -757,6 +1171,10 @@ void bf_engine_destroy(struct bf_engine *e)
     free(e->inbuf);
     free(e->relbuf);
     free(e->scanbuf);
+    for (size_t k = 0; k < e->n_platforms; k++)
+        pthread_mutex_destroy(&e->platforms[k].mu);
+    free(e->platforms);
+    pthread_mutex_destroy(&e->health_mu);
     free(e->sensors);
     free(e->sensor_ids);
     free(e);
@@ -779,16 +1197,17 @@ int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag)
     }
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "sensors");
     for (size_t i = 0; i < cfg->n_sensors; i++) {
-        if (bf_sensor_builtin(cfg->sensors[i].type))
+        const struct bf_sensor_ops *ops;
+        void *dl;
+        if (find_plugin(&cfg->sensors[i], &ops, &dl, err, sizeof err) == 0) {
+            if (dl)
+                dlclose(dl);
             continue;
-        char names[256] = "";
-        for (const char *const *n = bf_sensor_builtin_names(); *n; n++)
-            snprintf(names + strlen(names), sizeof names - strlen(names), "%s\"%s\"",
-                     names[0] ? ", " : "", *n);
+        }
         const cJSON *item = cJSON_GetArrayItem(arr, (int)i);
-        bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(item, "type"),
-                       "unknown sensor type \"%s\": built-in types are %s", cfg->sensors[i].type,
-                       names);
+        const cJSON *at = cJSON_GetObjectItemCaseSensitive(item, cfg->sensors[i].plugin_path
+                                                                     ? "plugin" : "type");
+        bf_json_errorf(cfg->doc, diag, at, "%s", err);
     }
     bf_geo_zones_destroy(zones);
     bf_geo_frame_destroy(frame);

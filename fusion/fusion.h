@@ -72,6 +72,13 @@ void bf_tracker_destroy(struct bf_tracker *t);   /* accepts NULL */
 int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
                     const struct bf_detection *dets, size_t n);
 
+/*
+ * A moving sensor (a radar on a vehicle) is now at (e_m, n_m): its coverage
+ * for the next scans follows it.  Returns 0, or BF_EINVAL for a bad index or
+ * a position that is not finite.
+ */
+int bf_tracker_move_sensor(struct bf_tracker *t, uint32_t sensor_idx, double e_m, double n_m);
+
 /* Changes made by the last scan, in ascending track id. Borrowed until the next scan. */
 size_t bf_tracker_changes(const struct bf_tracker *t, const struct bf_track_change **out);
 
@@ -127,6 +134,8 @@ struct bf_engine_stats {
     uint64_t malformed;         /* sensor messages refused, all sensors, all kinds */
     uint64_t window_overflow;   /* detections forced out of a full reorder window early */
     uint64_t recorded;          /* detections (and scan markers) written to the record */
+    uint64_t unplaced;          /* detections of moving sensors dropped: no recent platform fix */
+    uint32_t sensors_faulty;    /* sensors silent beyond their heartbeat_timeout_s now */
 };
 
 struct bf_engine;   /* opaque */
@@ -154,6 +163,15 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush);
 int bf_engine_feed(struct bf_engine *e, const struct bf_detection *d);
 
 void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out);
+
+/*
+ * A position fix of a platform, as the gps plugin hands it over (any
+ * thread): sensors whose config names fix->id as their "platform" take their
+ * position at each detection's event time from these fixes.  For tests and
+ * tools without plugins; returns 0, or BF_EINVAL for a bad fix.
+ */
+struct bf_position_fix;
+int bf_engine_position(struct bf_engine *e, const struct bf_position_fix *fix);
 const struct bf_tracker *bf_engine_tracker(const struct bf_engine *e);
 
 /* ---- record and replay (fusion/record.c, docs/replay.md) ----------------- */

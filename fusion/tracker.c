@@ -860,6 +860,15 @@ static int add_pair(struct bf_tracker *t, uint32_t k, uint32_t j, double d2)
     return 0;
 }
 
+int bf_tracker_move_sensor(struct bf_tracker *t, uint32_t sensor_idx, double e_m, double n_m)
+{
+    if (!t || sensor_idx >= t->n_sensors || !isfinite(e_m) || !isfinite(n_m))
+        return BF_EINVAL;
+    t->sensors[sensor_idx].e_m = e_m;
+    t->sensors[sensor_idx].n_m = n_m;
+    return 0;
+}
+
 /* Predict slot s to t_us, move it in the grid, and add it to st[]. */
 static void gather_one(struct bf_tracker *t, uint32_t s, const struct bf_tracker_sensor *sen,
                        bf_time_us t_us)

@@ -12,10 +12,18 @@
 
 static const struct bf_sensor_ops *const builtins[] = {
     &bf_sensor_json_ops,
+    &bf_sensor_ugs_ops,
+    &bf_sensor_gps_ops,
+    &bf_sensor_asterix_ops,
+    &bf_sensor_camera_ops,
 };
 
 static const char *const builtin_names[] = {
     "json",
+    "ugs",
+    "gps",
+    "asterix",
+    "camera",
     NULL,
 };
 

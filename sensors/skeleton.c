@@ -2,9 +2,13 @@
  * skeleton.c - a copy-me sensor plugin that compiles and does nothing.
  *
  * To write a plugin: copy this file, rename "skeleton", fill in open() and
- * close(), and add the ops struct to registry.c (or build it as a shared
- * object).  Keep designated initializers: positional ones shift silently when
- * the ABI gains a member.  In open(): validate cfg->options (refuse unknown
+ * close(), and either add the ops struct to registry.c (a built-in) or build
+ * it as a shared object - as CMake builds this very file into
+ * bf_sensor_skeleton.so with BF_SENSOR_SHARED_OBJECT defined, so that the
+ * ops struct is exported as BF_SENSOR_PLUGIN_SYMBOL - and name it in the
+ * sensor's config: {"type": "skeleton", "plugin": "path/to/the.so"}
+ * (docs/plugins.md).  Keep designated initializers: positional ones shift
+ * silently when the ABI gains a member.  In open(): validate cfg->options (refuse unknown
  * keys), start the I/O (subscribe through the host, or start a reader
  * thread), and from the I/O thread call bf_sensor_emit() for each decoded
  * detection, bf_sensor_fault() for each malformed input and bf_sensor_good()
@@ -23,8 +27,12 @@ struct skeleton_state {
 static int skeleton_open(void *state, const struct bf_sensor_config *cfg, struct bf_sensor_host *host)
 {
     struct skeleton_state *s = state;
+    if (cfg->abi_version < 1)
+        return BF_EVERSION;
     s->host = host;
     s->index = cfg->index;
+    /* an ABI 2 service, guarded by the wrapper: shows up in the sensor's status */
+    bf_sensor_health(host, cfg->index, "skeleton_abi", BF_SENSOR_ABI);
     return 0;
 }
 
@@ -33,7 +41,14 @@ static void skeleton_close(void *state)
     (void)state;
 }
 
-const struct bf_sensor_ops bf_sensor_skeleton_ops = {
+#ifdef BF_SENSOR_SHARED_OBJECT
+#define SKELETON_OPS bf_sensor_plugin   /* BF_SENSOR_PLUGIN_SYMBOL: what the host looks up */
+extern const struct bf_sensor_ops SKELETON_OPS;
+#else
+#define SKELETON_OPS bf_sensor_skeleton_ops
+#endif
+
+const struct bf_sensor_ops SKELETON_OPS = {
     .abi_version = BF_SENSOR_ABI,
     .name = "skeleton",
     .summary = "copy-me example: produces nothing",

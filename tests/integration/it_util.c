@@ -54,6 +54,52 @@ bool it_wait_port(int port, double timeout_s)
     return false;
 }
 
+pid_t it_start_gpsfake(const char *workdir, int port, const char *nmea, double cycle_s,
+                       int limit_s, const char *log_path)
+{
+    char port_s[16], cycle[32], limit[16];
+    snprintf(port_s, sizeof port_s, "%d", port);
+    snprintf(cycle, sizeof cycle, "%g", cycle_s);
+    snprintf(limit, sizeof limit, "%d", limit_s);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        setenv("TMPDIR", workdir, 1);
+        const char *path = getenv("PATH");
+        char newpath[4096];
+        snprintf(newpath, sizeof newpath, "%s:/usr/sbin:/sbin", path ? path : "/usr/bin:/bin");
+        setenv("PATH", newpath, 1);
+        char *argv[] = {"timeout", "-k", "3", limit, "gpsfake", "-1", "-q", "-P", port_s,
+                        "-c", cycle, (char *)nmea, NULL};
+        execvp(argv[0], argv);
+        fprintf(stderr, "cannot run timeout/gpsfake: %s\n", strerror(errno));
+        _exit(127);
+    }
+    return pid;
+}
+
+void it_stop_group(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(-pid, SIGTERM);
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 150; i++) {
+        if (waitpid(pid, NULL, WNOHANG) == pid) {
+            kill(-pid, SIGKILL);   /* a gpsd left behind in the group */
+            return;
+        }
+        it_sleep_ms(20);
+    }
+    kill(-pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
 pid_t it_spawn(char *const argv[], const char *log_path)
 {
     pid_t pid = fork();

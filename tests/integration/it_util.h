@@ -18,6 +18,20 @@ pid_t it_start_mosquitto(const char *dir, int port);
 /* Start argv[0] (a path) with stdout+stderr to log_path (NULL: inherit). */
 pid_t it_spawn(char *const argv[], const char *log_path);
 
+/*
+ * gpsfake (which starts its own gpsd; /usr/sbin must be on PATH) serving
+ * 127.0.0.1:port, playing the NMEA log once with cycle_s between sentences,
+ * under `timeout -k 3 limit_s` so that a hanging gpsfake is bounded.  timeout
+ * makes its own process group (stop it with it_stop_group); TMPDIR is
+ * workdir, where gpsfake leaves its control socket; output goes to log_path.
+ * gpsd drops the first second or so of sentences while it probes the device.
+ */
+pid_t it_start_gpsfake(const char *workdir, int port, const char *nmea, double cycle_s,
+                       int limit_s, const char *log_path);
+
+/* A process group led by pid: SIGTERM, then SIGKILL after 3 s; reaps pid. */
+void it_stop_group(pid_t pid);
+
 /* Wait for pid up to timeout_s; returns its exit status, or -1 (killed after the timeout). */
 int it_wait(pid_t pid, double timeout_s);
 
