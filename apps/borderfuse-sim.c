@@ -23,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +35,7 @@
 #include "core/bf_mqtt.h"
 #include "core/bf_time.h"
 #include "geo/geo.h"
+#include "sensors/asterix.h"
 #include "sim/sim.h"
 
 #define EXIT_RUN_OK 0
@@ -85,7 +89,8 @@ static void usage(FILE *f)
 "\n"
 "Play a scenario through the real chain: move the simulated targets, emulate\n"
 "each radar scan and publish the detections over MQTT (one batch message per\n"
-"radar per scan on borderfuse/<site>/sensors/<radar-id>/detections), show\n"
+"radar per scan on borderfuse/<site>/sensors/<radar-id>/detections) or, for a\n"
+"radar with \"asterix\" in the scenario, send them as ASTERIX CAT048 over UDP, show\n"
 "every alert the engine raises on borderfuse/<site>/alerts as it arrives, and\n"
 "at the end score the alerts against the true border crossings.  The\n"
 "scenario format is in docs/scenario.md, the scorecard in docs/scorecard.md.\n"
@@ -300,6 +305,9 @@ static int print_check(const struct bf_sim_scenario *s)
                r->sigma_range_m, r->sigma_bearing_deg, r->clutter_per_scan, r->resolution_m);
         if (r->classify_p > 0)
             printf(", classifies %.0f%%", 100.0 * r->classify_p);
+        if (r->asterix)
+            printf(", ASTERIX CAT048 to %s:%d (SAC %d SIC %d)", r->asterix_host, r->asterix_port,
+                   r->asterix_sac, r->asterix_sic);
         printf("\n");
     }
     for (size_t i = 0; i < s->n_targets; i++) {
@@ -421,6 +429,11 @@ struct run {
     uint64_t *scan_k;
     char *msg;
     size_t msg_cap;
+    int udp;                            /* ASTERIX radars: one UDP socket, -1 none */
+    struct sockaddr_in *udp_dst;        /* per radar */
+    struct bf_asterix_report *ax_scratch;
+    uint8_t *ax_buf;
+    size_t ax_cap;
     uint64_t messages, detections, publish_failed;
     double wall_s;
     double sim_done_s;
@@ -437,6 +450,20 @@ static void progress(const struct run *r, double sim_s, double wall0)
             "messages %llu  alerts %zu\n", (int)(sim_s / 3600), (int)fmod(sim_s / 60, 60),
             (int)fmod(sim_s, 60), sim_s, r->s->duration_s, wall, wall > 0 ? sim_s / wall : 0.0,
             (unsigned long long)r->detections, (unsigned long long)r->messages, alerts);
+}
+
+/* The scan just made by radar j, as ASTERIX CAT048 in one UDP datagram. */
+static int send_asterix(struct run *r, size_t j, bf_time_us t_us)
+{
+    size_t n = 0, len = 0;
+    const struct bf_sim_plot *pl = bf_sim_radar_emu_plots(r->emu[j], &n);
+    int rc = bf_sim_asterix_scan(&r->s->radars[j], pl, n, t_us, r->s->exercise, r->ax_scratch,
+                                 r->ax_buf, r->ax_cap, &len);
+    if (rc < 0 || len == 0)
+        return rc;
+    ssize_t sent = sendto(r->udp, r->ax_buf, len, 0, (const struct sockaddr *)&r->udp_dst[j],
+                          sizeof r->udp_dst[j]);
+    return sent == (ssize_t)len ? 0 : BF_EIO;
 }
 
 /* The scan loop: every radar scan in time order until the end (or a signal). */
@@ -476,7 +503,11 @@ static int play(struct run *r)
             return rc;
         }
         bf_sim_radar_emu_stats(r->emu[j], &after);
-        if (publish_scan(r->mqtt, r->topics[j], r->msg, len) == 0) {
+        if (s->radars[j].asterix)
+            rc = send_asterix(r, j, s->start_us + bf_time_from_s(t));
+        else
+            rc = publish_scan(r->mqtt, r->topics[j], r->msg, len);
+        if (rc == 0) {
             r->messages++;
             r->detections += (after.detected - before.detected) + (after.clutter - before.clutter);
         } else {
@@ -608,7 +639,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "borderfuse-sim: out of memory\n");
         goto out_lock;
     }
-    struct run r = {.s = s, .o = &o, .ac = &ac};
+    struct run r = {.s = s, .o = &o, .ac = &ac, .udp = -1};
     FILE *truthf = NULL;
     char *user = NULL, *pass = NULL;
     char client_id[128], alerts_topic[256], probe_topic[300];
@@ -652,6 +683,38 @@ int main(int argc, char **argv)
     r.msg = malloc(r.msg_cap);
     if (!r.msg)
         goto out_run;
+    r.udp_dst = calloc(nr, sizeof *r.udp_dst);
+    if (!r.udp_dst)
+        goto out_run;
+    for (size_t i = 0; i < nr; i++) {
+        const struct bf_sim_radar *ra = &s->radars[i];
+        if (!ra->asterix)
+            continue;
+        if (r.udp < 0 && (r.udp = socket(AF_INET, SOCK_DGRAM, 0)) < 0) {
+            fprintf(stderr, "borderfuse-sim: cannot open a UDP socket: %s\n", strerror(errno));
+            goto out_run;
+        }
+        r.udp_dst[i].sin_family = AF_INET;
+        r.udp_dst[i].sin_port = htons((uint16_t)ra->asterix_port);
+        if (inet_pton(AF_INET, ra->asterix_host, &r.udp_dst[i].sin_addr) != 1) {
+            fprintf(stderr, "borderfuse-sim: radar %s: \"asterix\".\"host\" must be an IPv4 "
+                    "address, got \"%s\"\n", ra->id, ra->asterix_host);
+            goto out_run;
+        }
+        /* one CAT048 record is at most ~16 octets with the items we send */
+        size_t plots = s->n_targets + (size_t)(ra->clutter_per_scan * 4 + 64);
+        if (plots * 16 + 64 > r.ax_cap) {
+            r.ax_cap = plots * 16 + 64;
+            struct bf_asterix_report *sc = realloc(r.ax_scratch, plots * sizeof *sc);
+            uint8_t *b = realloc(r.ax_buf, r.ax_cap);
+            if (sc)
+                r.ax_scratch = sc;
+            if (b)
+                r.ax_buf = b;
+            if (!sc || !b)
+                goto out_run;
+        }
+    }
 
     if (o.credentials) {
         char err[256];
@@ -717,6 +780,11 @@ int main(int argc, char **argv)
 out_run:
     bf_mqtt_destroy(r.mqtt);
     free(r.msg);
+    if (r.udp >= 0)
+        close(r.udp);
+    free(r.udp_dst);
+    free(r.ax_scratch);
+    free(r.ax_buf);
     if (r.emu)
         for (size_t i = 0; i < nr; i++)
             bf_sim_radar_emu_destroy(r.emu[i]);

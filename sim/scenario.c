@@ -103,7 +103,8 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
 {
     static const char *const keys[] = {"id", "lat", "lon", "range_m", "scan_period_s", "phase_s",
                                        "pd", "sigma_range_m", "sigma_bearing_deg",
-                                       "clutter_per_scan", "resolution_m", "classify_p", NULL};
+                                       "clutter_per_scan", "resolution_m", "classify_p",
+                                       "asterix", NULL};
     if (!cJSON_IsObject(node)) {
         char what[96];
         bf_json_describe(node, what, sizeof what);
@@ -137,6 +138,24 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
     bf_json_get_number(c->doc, c->diag, node, "resolution_m", false, 0, 1e4, &r->resolution_m);
     r->classify_p = 0.0;
     bf_json_get_number(c->doc, c->diag, node, "classify_p", false, 0, 1, &r->classify_p);
+    /* "asterix": {"port": 8600, "host": "127.0.0.1", "sac": 0, "sic": 1} */
+    const cJSON *ax = NULL;
+    if (bf_json_get_object(c->doc, c->diag, node, "asterix", false, &ax) == 0 && ax) {
+        static const char *const akeys[] = {"host", "port", "sac", "sic", NULL};
+        bf_json_check_keys(c->doc, c->diag, ax, akeys);
+        r->asterix = true;
+        r->asterix_host = "127.0.0.1";
+        bf_json_get_string(c->doc, c->diag, ax, "host", false, &r->asterix_host);
+        int64_t v = 0;
+        if (bf_json_get_int(c->doc, c->diag, ax, "port", true, 1, 65535, &v) == 0)
+            r->asterix_port = (int)v;
+        v = 0;
+        if (bf_json_get_int(c->doc, c->diag, ax, "sac", true, 0, 255, &v) == 0)
+            r->asterix_sac = (int)v;
+        v = 0;
+        if (bf_json_get_int(c->doc, c->diag, ax, "sic", true, 0, 255, &v) == 0)
+            r->asterix_sic = (int)v;
+    }
 }
 
 /* "speed_mps": a number for every leg, or one number per leg. */

@@ -69,6 +69,11 @@ struct bf_sim_radar {
     double resolution_m;          /* targets closer than this merge into one plot */
     double classify_p;            /* a plot's class hint names the true class with this
                                    * probability; 0: the radar sends no class hints */
+    /* "asterix": send the plots as ASTERIX CAT048 over UDP instead of JSON over MQTT */
+    bool asterix;
+    const char *asterix_host;     /* default "127.0.0.1" */
+    int asterix_port;
+    int asterix_sac, asterix_sic;
 };
 
 struct bf_sim_waypoint {
@@ -245,6 +250,17 @@ int bf_sim_radar_emu_scan(struct bf_sim_radar_emu *e, const struct bf_sim_target
 
 /* Plots of the last scan, sorted by bearing (borrowed until the next scan). */
 const struct bf_sim_plot *bf_sim_radar_emu_plots(const struct bf_sim_radar_emu *e, size_t *n);
+/*
+ * The plots of one scan as one ASTERIX CAT048 data block (sim/asterix_out.c):
+ * scratch holds n reports; buf[0..cap) gets the block, *len its length (0
+ * for a scan without plots: nothing to send).  Returns 0 or the encoder's
+ * BF_E* (BF_EFULL: cap too small).
+ */
+struct bf_asterix_report;
+int bf_sim_asterix_scan(const struct bf_sim_radar *r, const struct bf_sim_plot *plots, size_t n,
+                        bf_time_us t_us, bool exercise, struct bf_asterix_report *scratch,
+                        uint8_t *buf, size_t cap, size_t *len);
+
 void bf_sim_radar_emu_stats(const struct bf_sim_radar_emu *e, struct bf_sim_radar_stats *out);
 /* A buffer size that always holds one scan's message. */
 size_t bf_sim_radar_emu_msg_max(const struct bf_sim_radar_emu *e);

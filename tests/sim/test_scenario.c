@@ -354,7 +354,16 @@ static void test_demo(void)
         const cJSON *j = cJSON_GetArrayItem(sensors, (int)i);
         const struct bf_sim_radar *r = &s->radars[i];
         CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "id")->valuestring, r->id);
-        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "type")->valuestring, "json");
+        /* the radars speak ASTERIX: the engine listens where the simulator sends */
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "type")->valuestring, "asterix");
+        CU_ASSERT_TRUE(r->asterix);
+        const cJSON *ax = cJSON_GetObjectItem(j, "options");
+        CU_ASSERT_EQUAL(cJSON_GetObjectItem(ax, "port")->valueint, r->asterix_port);
+        CU_ASSERT_EQUAL(cJSON_GetObjectItem(ax, "sac")->valueint, r->asterix_sac);
+        CU_ASSERT_EQUAL(cJSON_GetObjectItem(ax, "sic")->valueint, r->asterix_sic);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(ax, "date")->valuestring, "2026-03-01");
+        CU_ASSERT_EQUAL(s->start_us % (INT64_C(86400) * BF_US_PER_S),
+                        INT64_C(2) * 3600 * BF_US_PER_S);   /* 02:00 of that date */
         BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "lat")->valuedouble, r->lat_deg, 0);
         BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "lon")->valuedouble, r->lon_deg, 0);
         BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "range_m")->valuedouble, r->range_m, 0);
