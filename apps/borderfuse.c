@@ -65,6 +65,10 @@ static void usage(FILE *f)
     }
     fprintf(f,
 "\n\n"
+"Other sensor types load from a shared object named in the sensor's config:\n"
+"  {\"type\": \"myradar\", \"plugin\": \"plugins/myradar.so\", ...} (docs/plugins.md;\n"
+"  sensors/skeleton.c is the example, built as build/sensors/bf_sensor_skeleton.so).\n"
+"\n"
 "Example:\n"
 "  borderfuse --config config/demo/borderfuse.json --mqtt-url tcp://127.0.0.1:1883\n"
 "  borderfuse --config tests/data/straight/engine.json --replay tests/golden/e2e-walker.log \\\n"
