@@ -141,6 +141,7 @@ struct bf_engine {
     bf_time_us last_input_wall;
     bf_time_us last_status_wall;
     bf_time_us last_tracks_wall;
+    bool tracks_dirty;                /* released since the last track picture */
 
     _Atomic uint64_t received, shed;
     uint64_t late, processed, scans, alerts_published, alerts_publish_failed, window_overflow;
@@ -767,7 +768,12 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
         released += k;
     }
     finish_scan(e);   /* the release stopped: every scan released so far is complete */
-    if (released > 0 && live && now - e->last_tracks_wall >= TRACKS_PERIOD_US) {
+    /* the picture at most once a second, and once more after the last change:
+     * what the operator sees is never older than the last detection */
+    if (released > 0)
+        e->tracks_dirty = true;
+    if (e->tracks_dirty && live && now - e->last_tracks_wall >= TRACKS_PERIOD_US) {
+        e->tracks_dirty = false;
         publish_tracks(e);
         e->last_tracks_wall = now;
     }
