@@ -9,7 +9,8 @@
  * arrives, and when the scenario is over (and late alerts have had time to
  * settle) it scores the alerts against the true crossings and prints and
  * writes the scorecard.  Exit status: 0 when the run completed (a bad score
- * is data, not an error), 2 on usage or scenario errors, 1 on broker failure.
+ * is data, not an error), 3 when the scenario's "expect" was not met, 2 on
+ * usage or scenario errors, 1 on broker failure.
  *
  * Threads: the main thread runs the scenario; Paho's thread delivers alerts,
  * which are noted in the alert log under a mutex and printed.
@@ -41,6 +42,7 @@
 #define EXIT_RUN_OK 0
 #define EXIT_BROKER 1
 #define EXIT_USAGE 2
+#define EXIT_EXPECT 3   /* the run went, but the scenario's expected outcome was not met */
 
 #define PROGRESS_EVERY_S 5.0
 #define ALERT_LOG_CAP 100000
@@ -120,7 +122,9 @@ static void usage(FILE *f)
 "                       exit 0 (valid) or 2 (errors, each with file:line:col)\n"
 "  --help               this text\n"
 "\n"
-"Exit status: 0 when the run completed (whatever the score), 2 on usage or\n"
+"Exit status: 0 when the run completed (whatever the score, unless the scenario\n"
+"says what it expects), 3 when the scenario's \"expect\" was not met (each\n"
+"expectation is printed as ok or FAIL after the scorecard), 2 on usage or\n"
 "scenario errors, 1 when the broker could not be reached or was lost.\n"
 "\n"
 "example (engine already running on the same broker):\n"
@@ -435,6 +439,7 @@ struct run {
     uint8_t *ax_buf;
     size_t ax_cap;
     uint64_t messages, detections, publish_failed;
+    int expect_failed;                  /* expectations of the scenario not met */
     double wall_s;
     double sim_done_s;
 };
@@ -567,10 +572,27 @@ static int score_and_report(struct run *r, FILE *truthf)
         .malformed_alerts = r->ac->log.malformed, .exercise_mismatch = r->ac->log.exercise_mismatch,
     };
     char *json = NULL;
+    cJSON *expect = NULL;
     if (rc == 0) {
         bf_sim_scorecard_print(stdout, &ri, cr, n_cr, r->ac->log.items, &sc);
         json = bf_sim_scorecard_json(&ri, cr, n_cr, r->ac->log.items, &sc);
+        expect = bf_sim_expect_check(s, cr, n_cr, r->ac->log.items, r->ac->log.n, &sc, stdout);
+        r->expect_failed = expect ? (int)cJSON_GetObjectItem(expect, "failed")->valuedouble : 0;
     }
+    if (json && expect) {   /* the scorecard carries the check too */
+        cJSON *card = cJSON_Parse(json);
+        if (card) {
+            cJSON_AddItemToObject(card, "expect", expect);
+            expect = NULL;
+            char *j2 = cJSON_Print(card);
+            if (j2) {
+                free(json);
+                json = j2;
+            }
+            cJSON_Delete(card);
+        }
+    }
+    cJSON_Delete(expect);
     pthread_mutex_unlock(&r->ac->lock);
     fflush(stdout);
     if (rc < 0) {
@@ -774,7 +796,7 @@ int main(int argc, char **argv)
                 "incomplete\n", o.mqtt_url, ms.reconnects ? " (it reconnected before)" : "");
         status = EXIT_BROKER;
     } else {
-        status = EXIT_RUN_OK;
+        status = r.expect_failed ? EXIT_EXPECT : EXIT_RUN_OK;
     }
 
 out_run:

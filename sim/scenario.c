@@ -353,7 +353,7 @@ static void parse_top(struct ctx *c, const cJSON *root, struct bf_sim_scenario *
 {
     static const char *const keys[] = {"site", "description", "origin", "frame", "zones",
                                        "start_time", "duration_s", "seed", "time_scale",
-                                       "exercise", "radars", "targets", NULL};
+                                       "exercise", "radars", "targets", "expect", NULL};
     if (!cJSON_IsObject(root)) {
         bf_json_errorf(c->doc, c->diag, root, "expected a scenario object {\"site\": ...}");
         return;
@@ -517,6 +517,10 @@ int bf_sim_scenario_parse(const char *text, size_t len, const char *name, const 
     const cJSON *root = bf_json_doc_root(s->doc);
     const char *zones_rel = NULL;
     parse_top(&c, root, s, &zones_rel);
+    /* the expected outcome names targets and groups: checked once they are known */
+    s->expect = cJSON_GetObjectItemCaseSensitive(root, "expect");
+    if (s->expect)
+        bf_sim_expect_validate(s->doc, diag, s->expect, s);
     if (ctx_failed(&c)) {
         rc = BF_EPARSE;
         goto out_destroy;

@@ -254,6 +254,7 @@ int bf_sim_alert_log_add(struct bf_sim_alert_log *log, const struct bf_sim_alert
                    : strcmp(a->type, "APPROACH") == 0 ? BF_SIM_ALERT_APPROACH
                                                       : BF_SIM_ALERT_OTHER;
         it->track_id = a->track_id;
+        snprintf(it->type, sizeof it->type, "%s", a->type);
         is_new = 1;
     }
     if (reportable && !it->reported) {

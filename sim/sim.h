@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/bf_diag.h"
 #include "core/bf_time.h"
 
@@ -118,6 +120,7 @@ struct bf_sim_scenario {
     struct bf_geo_frame *frame;   /* owned */
     struct bf_geo_zones *zones;   /* owned */
     struct bf_json_doc *doc;      /* owns the strings above */
+    const cJSON *expect;          /* "expect": the expected outcome (sim/expect.c), or NULL */
 };
 
 /*
@@ -318,6 +321,7 @@ struct bf_sim_scored_alert {
     bf_time_us first_us;          /* the alert's first_time */
     double lat_deg, lon_deg;      /* position in its first report */
     int64_t track_id;
+    char type[16];                /* "INCURSION", "SENSOR_FAULT", ... as received */
 };
 
 /*
@@ -525,5 +529,23 @@ void bf_sim_metric_avg_add(struct bf_sim_metric_avg *a, const struct bf_sim_metr
  * *out has NAN distances and zero counts.
  */
 uint64_t bf_sim_metric_avg_mean(const struct bf_sim_metric_avg *a, struct bf_sim_metric *out);
+
+/* ---- expected outcome (expect.c) --------------------------------------------
+ * Lead's part: a scenario's "expect" object, validated at load and checked
+ * after the run (docs/scenario.md, "Expected outcome"). */
+
+struct bf_json_doc;
+/* Report every problem of "expect" through diag (targets/groups must exist). */
+void bf_sim_expect_validate(const struct bf_json_doc *doc, struct bf_diag *diag,
+                            const cJSON *expect, const struct bf_sim_scenario *s);
+
+/*
+ * Check s->expect against the run: prints one line per expectation to out
+ * (may be NULL) and returns {"failed": n, "results": [{"met", "what"}...]}
+ * (cJSON_Delete it), or NULL when the scenario expects nothing.
+ */
+cJSON *bf_sim_expect_check(const struct bf_sim_scenario *s, const struct bf_sim_crossing *cr,
+                           size_t n_cr, const struct bf_sim_scored_alert *al, size_t n_al,
+                           const struct bf_sim_score *sc, FILE *out);
 
 #endif
