@@ -53,6 +53,7 @@ struct opts {
     const char *credentials;
     const char *truth_path;
     const char *scorecard_path;
+    const char *report_dir;  /* --report DIR: report.html and plots (sim/report.c) */
     const char *start_time;
     double time_scale;       /* < 0: from the scenario */
     double duration_s;       /* < 0: from the scenario */
@@ -62,6 +63,8 @@ struct opts {
     double match_radius_m;
     int64_t seed;            /* < 0: from the scenario */
     bool verbose, quiet, check;
+    long broker_pid;         /* --broker-pid: stopped during "broker_outage" events; 0 none */
+    double camera_wait_s;    /* Part U: wait for a client on each camera's video server */
 };
 
 /* State shared with the MQTT thread. */
@@ -72,6 +75,7 @@ struct alerts_ctx {
     bool verbose, quiet;
     atomic_bool probe_seen;
     atomic_bool malformed_reported;
+    struct bf_sim_report *report;   /* --report: alerts and track pictures kept; NULL none */
 };
 
 static volatile sig_atomic_t g_stop;   /* SIGINT/SIGTERM: finish early and score */
@@ -113,11 +117,23 @@ static void usage(FILE *f)
 "  --truth-period-s S   simulated seconds between truth lines, rounded to the 0.5 s\n"
 "                       truth step; 0 = every step (default 1)\n"
 "  --scorecard FILE     write the scorecard as JSON; parent folders are created\n"
+"  --report DIR         also follow the engine's track pictures and write DIR/report.html\n"
+"                       (summary, map, GOSPA over time, alert timeline; self-contained)\n"
+"                       and the plots as DIR/map.svg, gospa.svg, alerts.svg\n"
 "  --settle-s S         wall seconds to wait for late alerts after the last scan (default 5)\n"
 "  --match-radius-m M   how near a crossing an alert must be first reported (default 500)\n"
 "  --connect-timeout-s S  give up if the broker does not answer in S s (default 10)\n"
 "  --verbose            also show alert updates and resolutions, and debug logs\n"
 "  --quiet              no progress lines and no live alerts: only the scorecard\n"
+"  --broker-pid PID     the broker's process: a \"broker_outage\" event of the scenario\n"
+"                       stops it (SIGSTOP) for its duration_s of simulated time\n"
+"                       (duration_s / time scale of wall time, 1 s at time scale 0),\n"
+"                       then resumes it (SIGCONT); without it such events are skipped\n"
+"  --camera-wait-s S    before the first scan, wait up to S wall seconds for a client\n"
+"                       (the engine) on each camera's video port; 0 = do not wait\n"
+"                       (default 5). Ground sensors publish their messages on\n"
+"                       borderfuse/<site>/sensors/<id>/ugs, cameras serve Matroska\n"
+"                       GRAY8 video on tcp://127.0.0.1:<port> (docs/scenario.md)\n"
 "  --check              validate the scenario, print its targets and true crossings,\n"
 "                       exit 0 (valid) or 2 (errors, each with file:line:col)\n"
 "  --help               this text\n"
@@ -147,7 +163,7 @@ static bool parse_double(const char *s, double lo, double hi, double *out)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     enum { O_SCEN = 256, O_URL, O_CRED, O_TS, O_SEED, O_DUR, O_START, O_TRUTH, O_TPER, O_SCORE,
-           O_SETTLE, O_RADIUS, O_CTO, O_VERB, O_QUIET, O_CHECK, O_HELP };
+           O_SETTLE, O_RADIUS, O_CTO, O_VERB, O_QUIET, O_CHECK, O_HELP, O_CAMWAIT, O_BPID, O_REPORT };
     static const struct option lo[] = {
         {"scenario", required_argument, NULL, O_SCEN},
         {"mqtt-url", required_argument, NULL, O_URL},
@@ -159,6 +175,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"truth", required_argument, NULL, O_TRUTH},
         {"truth-period-s", required_argument, NULL, O_TPER},
         {"scorecard", required_argument, NULL, O_SCORE},
+        {"report", required_argument, NULL, O_REPORT},
         {"settle-s", required_argument, NULL, O_SETTLE},
         {"match-radius-m", required_argument, NULL, O_RADIUS},
         {"connect-timeout-s", required_argument, NULL, O_CTO},
@@ -166,11 +183,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"quiet", no_argument, NULL, O_QUIET},
         {"check", no_argument, NULL, O_CHECK},
         {"help", no_argument, NULL, O_HELP},
+        {"broker-pid", required_argument, NULL, O_BPID},
+        {"camera-wait-s", required_argument, NULL, O_CAMWAIT},
         {NULL, 0, NULL, 0},
     };
     *o = (struct opts){.mqtt_url = "tcp://127.0.0.1:1883", .time_scale = -1, .duration_s = -1,
                        .settle_s = 5, .truth_period_s = 1, .connect_timeout_s = 10,
-                       .match_radius_m = 500, .seed = -1};
+                       .match_radius_m = 500, .seed = -1, .camera_wait_s = 5};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -181,6 +200,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_CRED: o->credentials = optarg; break;
         case O_TRUTH: o->truth_path = optarg; break;
         case O_SCORE: o->scorecard_path = optarg; break;
+        case O_REPORT: o->report_dir = optarg; break;
         case O_START: o->start_time = optarg; break;
         case O_VERB: o->verbose = true; break;
         case O_QUIET: o->quiet = true; break;
@@ -225,6 +245,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_RADIUS:
             if (!parse_double(optarg, 1, 1e5, &o->match_radius_m)) {
                 fprintf(stderr, "borderfuse-sim: --match-radius-m: expected metres in [1, 1e5], "
+                        "got \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_BPID:
+            if (!parse_double(optarg, 2, 4194304, &v) || v != floor(v)) {
+                fprintf(stderr, "borderfuse-sim: --broker-pid: expected the broker's process id "
+                        "(an integer > 1), got \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            o->broker_pid = (long)v;
+            break;
+        case O_CAMWAIT:
+            if (!parse_double(optarg, 0, 3600, &o->camera_wait_s)) {
+                fprintf(stderr, "borderfuse-sim: --camera-wait-s: expected seconds in [0, 3600], "
                         "got \"%s\"\n", optarg);
                 return EXIT_USAGE;
             }
@@ -334,6 +369,8 @@ static int print_check(const struct bf_sim_scenario *s)
                    t->start_s, t->radius_m, t->home_lat_deg, t->home_lon_deg, t->speed_mps);
         }
     }
+    bf_sim_features_print(stdout, s);   /* roads, water, Pd shapes, events */
+    bf_sim_sensors_print(stdout, s);    /* Part U: ground sensors and cameras */
     struct bf_sim_crossing *cr;
     size_t n;
     int rc = bf_sim_truth_run(s, &cr, &n);
@@ -369,6 +406,8 @@ static void on_alert(void *ctx, const char *topic, const void *payload, size_t l
                     "further ones are only counted\n", len);
         return;
     }
+    if (ac->report)
+        bf_sim_report_alert(ac->report, &a);
     if (ac->quiet)
         return;
     /* A new id in full (usually NEW); its later changes briefly, with --verbose. */
@@ -388,6 +427,13 @@ static void on_probe(void *ctx, const char *topic, const void *payload, size_t l
     (void)len;
     struct alerts_ctx *ac = ctx;
     atomic_store(&ac->probe_seen, true);
+}
+
+/* Paho's thread: one track picture of the engine (--report). */
+static void on_tracks(void *ctx, const char *topic, const void *payload, size_t len)
+{
+    (void)topic;
+    bf_sim_report_picture(ctx, payload, len);   /* malformed ones are counted in the report */
 }
 
 static double mono_s(void)
@@ -440,8 +486,15 @@ struct run {
     size_t ax_cap;
     uint64_t messages, detections, publish_failed;
     int expect_failed;                  /* expectations of the scenario not met */
+    /* Part L: events (sim/events.c) */
+    size_t ev_next;                     /* first event not yet played */
+    double *pd_factor;                  /* per target: weather factor for the next scan */
+    bool outage_on;                     /* the broker is stopped (SIGSTOP) */
+    double outage_end_s, outage_end_wall;
+    unsigned outages_skipped;
     double wall_s;
     double sim_done_s;
+    struct bf_sim_sensor_emus *emus;    /* Part U: ground sensors and cameras, or NULL */
 };
 
 static void progress(const struct run *r, double sim_s, double wall0)
@@ -455,6 +508,13 @@ static void progress(const struct run *r, double sim_s, double wall0)
             "messages %llu  alerts %zu\n", (int)(sim_s / 3600), (int)fmod(sim_s / 60, 60),
             (int)fmod(sim_s, 60), sim_s, r->s->duration_s, wall, wall > 0 ? sim_s / wall : 0.0,
             (unsigned long long)r->detections, (unsigned long long)r->messages, alerts);
+    if (bf_sim_sensor_emus_count(r->emus) > 0) {   /* Part U */
+        struct bf_sim_sensor_emus_stats es;
+        bf_sim_sensor_emus_stats(r->emus, &es);
+        fprintf(stderr, "                              ugs messages %llu (events %llu)  camera "
+                "frames %llu\n", (unsigned long long)es.ugs_messages,
+                (unsigned long long)es.ugs_events, (unsigned long long)es.camera_frames);
+    }
 }
 
 /* The scan just made by radar j, as ASTERIX CAT048 in one UDP datagram. */
@@ -471,6 +531,105 @@ static int send_asterix(struct run *r, size_t j, bf_time_us t_us)
     return sent == (ssize_t)len ? 0 : BF_EIO;
 }
 
+/* Part L: resume a broker stopped by a "broker_outage" event (at its wall deadline). */
+static void outage_end(struct run *r)
+{
+    if (!r->outage_on)
+        return;
+    sleep_until(r->outage_end_wall);
+    r->outage_on = false;
+    if (kill((pid_t)r->o->broker_pid, SIGCONT) != 0)
+        fprintf(stderr, "borderfuse-sim: cannot resume the broker (pid %ld): %s\n",
+                r->o->broker_pid, strerror(errno));
+    else if (!r->o->quiet)
+        printf("[sim %7.1f s] EVENT broker resumed (SIGCONT to pid %ld)\n", r->outage_end_s,
+               r->o->broker_pid);
+}
+
+/* Part L: play and show the scenario's events due at simulated time t. */
+static void play_events(struct run *r, double t)
+{
+    size_t n;
+    const struct bf_sim_event *ev = bf_sim_events(r->s, &n);
+    if (r->outage_on && t >= r->outage_end_s)
+        outage_end(r);
+    for (; r->ev_next < n && ev[r->ev_next].at_s <= t; r->ev_next++) {
+        const struct bf_sim_event *e = &ev[r->ev_next];
+        char what[256];
+        const char *note = "";
+        bf_sim_event_describe(e, what, sizeof what);
+        if (e->type == BF_SIM_EVENT_BROKER_OUTAGE) {
+            if (r->o->broker_pid <= 0 || r->outage_on) {
+                note = r->outage_on ? " - skipped: the broker is already stopped"
+                                    : " - skipped: no --broker-pid to stop";
+                r->outages_skipped++;
+            } else if (kill((pid_t)r->o->broker_pid, SIGSTOP) != 0) {
+                fprintf(stderr, "borderfuse-sim: cannot stop the broker (pid %ld): %s\n",
+                        r->o->broker_pid, strerror(errno));
+                note = " - skipped: the broker could not be stopped";
+                r->outages_skipped++;
+            } else {
+                double scale = r->s->time_scale;
+                r->outage_on = true;
+                r->outage_end_s = e->at_s + e->duration_s;
+                r->outage_end_wall = mono_s() + (scale > 0 ? e->duration_s / scale : 1.0);
+                note = " (SIGSTOP)";
+            }
+        }
+        if (!r->o->quiet || *note == ' ')
+            printf("[sim %7.1f s] EVENT %s%s\n", e->at_s, what, note);
+    }
+}
+
+/* Part L: weather factors for radar j's scan at t (NULL when there is no event). */
+static void weather_for_scan(struct run *r, size_t j, double t)
+{
+    if (!r->pd_factor)
+        return;
+    const struct bf_sim_target_pos *tp = bf_sim_truth_positions(r->truth);
+    for (size_t i = 0; i < r->s->n_targets; i++)
+        r->pd_factor[i] = tp[i].active ? bf_sim_events_pd_factor(r->s, tp[i].e_m, tp[i].n_m, t)
+                                       : 1.0;
+    bf_sim_radar_emu_set_pd_factors(r->emu[j], r->pd_factor);
+}
+
+/* Part U: publish one ground-sensor message (QoS 1), waiting a little when Paho's buffer is full. */
+static int publish_ugs(void *ctx, const char *topic, const void *payload, size_t len, int qos)
+{
+    struct run *r = ctx;
+    for (int tries = 0;; tries++) {
+        int rc = bf_mqtt_publish(r->mqtt, topic, payload, len, qos, false);
+        if (rc != BF_EFULL || tries >= 2000)
+            return rc;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Part U: the ground sensors and cameras due at simulated time t (between radar scans). */
+static int play_sensors(struct run *r, double t, double wall0, double *next_progress)
+{
+    if (r->s->time_scale > 0)
+        sleep_until(wall0 + t / r->s->time_scale);
+    if (g_stop)
+        return 0;
+    int rc = bf_sim_truth_advance(r->truth, t);
+    if (rc == 0)
+        rc = bf_sim_sensor_emus_step(r->emus, bf_sim_truth_positions(r->truth), r->s->n_targets, t,
+                                     publish_ugs, r);
+    if (rc < 0) {
+        fprintf(stderr, "borderfuse-sim: ground sensors / cameras failed at %.1f s: %s\n", t,
+                bf_strerror(rc));
+        return rc;
+    }
+    r->sim_done_s = t;
+    if (!r->o->quiet && mono_s() >= *next_progress) {
+        progress(r, t, wall0);
+        *next_progress += PROGRESS_EVERY_S;
+    }
+    return 0;
+}
+
 /* The scan loop: every radar scan in time order until the end (or a signal). */
 static int play(struct run *r)
 {
@@ -484,6 +643,12 @@ static int play(struct run *r)
             if (r->next_scan_s[i] < s->duration_s &&
                 (j == SIZE_MAX || r->next_scan_s[i] < r->next_scan_s[j]))
                 j = i;
+        double tx = bf_sim_sensor_emus_next_s(r->emus);   /* Part U: at their own cadence */
+        if (!g_stop && tx < s->duration_s && (j == SIZE_MAX || tx < r->next_scan_s[j])) {
+            if (play_sensors(r, tx, wall0, &next_progress) < 0)
+                return BF_EIO;
+            continue;
+        }
         if (j == SIZE_MAX || g_stop)
             break;
         double t = r->next_scan_s[j];
@@ -496,6 +661,14 @@ static int play(struct run *r)
             fprintf(stderr, "borderfuse-sim: truth failed at %.1f s: %s\n", t, bf_strerror(rc));
             return rc;
         }
+        play_events(r, t);   /* Part L: events; a down radar sends nothing */
+        if (bf_sim_events_sensor_down(s, s->radars[j].id, t)) {
+            r->scan_k[j]++;
+            r->next_scan_s[j] = s->radars[j].phase_s + (double)r->scan_k[j] * s->radars[j].scan_period_s;
+            r->sim_done_s = t;
+            continue;
+        }
+        weather_for_scan(r, j, t);
         size_t len = 0;
         struct bf_sim_radar_stats before, after;
         bf_sim_radar_emu_stats(r->emu[j], &before);
@@ -527,6 +700,9 @@ static int play(struct run *r)
         }
     }
     double end = g_stop ? r->sim_done_s : s->duration_s;
+    if (!g_stop)
+        play_events(r, end);
+    outage_end(r);   /* never leave the broker stopped */
     int rc = bf_sim_truth_advance(r->truth, end);
     r->sim_done_s = end;
     r->wall_s = mono_s() - wall0;
@@ -570,7 +746,15 @@ static int score_and_report(struct run *r, FILE *truthf)
         .detections_sent = r->detections, .messages_sent = r->messages,
         .publish_failed = r->publish_failed, .alerts_received = r->ac->log.received,
         .malformed_alerts = r->ac->log.malformed, .exercise_mismatch = r->ac->log.exercise_mismatch,
+        .broker_outages_skipped = r->outages_skipped,
     };
+    if (r->emus) {   /* Part U */
+        struct bf_sim_sensor_emus_stats es;
+        bf_sim_sensor_emus_stats(r->emus, &es);
+        ri.ugs_messages = es.ugs_messages;
+        ri.camera_frames = es.camera_frames;
+        ri.publish_failed += es.publish_failed;
+    }
     char *json = NULL;
     cJSON *expect = NULL;
     if (rc == 0) {
@@ -579,10 +763,18 @@ static int score_and_report(struct run *r, FILE *truthf)
         expect = bf_sim_expect_check(s, cr, n_cr, r->ac->log.items, r->ac->log.n, &sc, stdout);
         r->expect_failed = expect ? (int)cJSON_GetObjectItem(expect, "failed")->valuedouble : 0;
     }
-    if (json && expect) {   /* the scorecard carries the check too */
+    int rrc = 0;   /* --report: the figures over time */
+    if (rc == 0 && r->ac->report &&
+        (rrc = bf_sim_report_finish(r->ac->report, &ri, cr, n_cr, r->ac->log.items, r->ac->log.n,
+                                    &sc, &sp)) == 0)
+        bf_sim_report_print(stdout, r->ac->report);
+    if (json && (expect || (r->ac->report && rrc == 0))) {   /* the scorecard carries them too */
         cJSON *card = cJSON_Parse(json);
         if (card) {
-            cJSON_AddItemToObject(card, "expect", expect);
+            if (r->ac->report && rrc == 0)
+                bf_sim_report_scorecard_add(r->ac->report, card);
+            if (expect)
+                cJSON_AddItemToObject(card, "expect", expect);
             expect = NULL;
             char *j2 = cJSON_Print(card);
             if (j2) {
@@ -609,6 +801,17 @@ static int score_and_report(struct run *r, FILE *truthf)
             rc = BF_EIO;
         } else if (!r->o->quiet) {
             fprintf(stderr, "scorecard written to %s\n", r->o->scorecard_path);
+        }
+    }
+    if (r->ac->report) {
+        if (rrc == 0)
+            rrc = bf_sim_report_write(r->ac->report, r->o->report_dir);
+        if (rrc < 0) {
+            fprintf(stderr, "borderfuse-sim: cannot write the report to %s: %s\n",
+                    r->o->report_dir, bf_strerror(rrc));
+            rc = rrc;
+        } else if (!r->o->quiet) {
+            fprintf(stderr, "report written to %s/report.html\n", r->o->report_dir);
         }
     }
     if (truthf && !r->o->quiet)
@@ -661,6 +864,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "borderfuse-sim: out of memory\n");
         goto out_lock;
     }
+    if (o.report_dir && bf_sim_report_create(s, &ac.report) < 0) {
+        fprintf(stderr, "borderfuse-sim: out of memory\n");
+        goto out_log;
+    }
     struct run r = {.s = s, .o = &o, .ac = &ac, .udp = -1};
     FILE *truthf = NULL;
     char *user = NULL, *pass = NULL;
@@ -705,6 +912,19 @@ int main(int argc, char **argv)
     r.msg = malloc(r.msg_cap);
     if (!r.msg)
         goto out_run;
+    char emu_err[512];   /* Part U: ground sensors and cameras (their video servers start here) */
+    if (bf_sim_sensor_emus_create(s, true, &r.emus, emu_err, sizeof emu_err) < 0) {
+        fprintf(stderr, "borderfuse-sim: %s\n", emu_err);
+        goto out_run;
+    }
+    size_t n_ev;
+    if (bf_sim_events(s, &n_ev) && s->n_targets > 0 &&
+        !(r.pd_factor = calloc(s->n_targets, sizeof *r.pd_factor)))
+        goto out_run;   /* Part L: weather factors */
+    if (o.broker_pid > 0 && kill((pid_t)o.broker_pid, 0) != 0) {
+        fprintf(stderr, "borderfuse-sim: --broker-pid %ld: %s\n", o.broker_pid, strerror(errno));
+        goto out_run;
+    }
     r.udp_dst = calloc(nr, sizeof *r.udp_dst);
     if (!r.udp_dst)
         goto out_run;
@@ -755,6 +975,10 @@ int main(int argc, char **argv)
     if (bf_mqtt_subscribe(r.mqtt, alerts_topic, 1, on_alert, &ac) < 0 ||
         bf_mqtt_subscribe(r.mqtt, probe_topic, 0, on_probe, &ac) < 0)
         goto out_run;
+    char tracks_topic[256];
+    snprintf(tracks_topic, sizeof tracks_topic, "borderfuse/%s/tracks", s->site);
+    if (ac.report && bf_mqtt_subscribe(r.mqtt, tracks_topic, 0, on_tracks, ac.report) < 0)
+        goto out_run;
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
@@ -767,6 +991,13 @@ int main(int argc, char **argv)
         goto out_run;
     }
     wait_subscribed(&r, probe_topic);
+    if (s->n_cameras > 0 && o.camera_wait_s > 0) {   /* Part U: let the engine connect first */
+        size_t missing = bf_sim_sensor_emus_wait_clients(r.emus, o.camera_wait_s, &g_stop);
+        if (missing > 0)
+            fprintf(stderr, "borderfuse-sim: warning: %zu of %zu cameras have no client after "
+                    "%.0f s (--camera-wait-s); frames go out anyway, a client that connects "
+                    "later starts at the next frame\n", missing, s->n_cameras, o.camera_wait_s);
+    }
     if (!o.quiet) {
         char iso[BF_TIME_ISO_LEN];
         bf_time_format_iso(s->start_us, iso, sizeof iso);
@@ -784,6 +1015,8 @@ int main(int argc, char **argv)
     if (!o.quiet && o.settle_s > 0)
         fprintf(stderr, "borderfuse-sim: last scan sent; waiting %.0f s for late alerts\n",
                 o.settle_s);
+    if (!o.quiet)   /* Part U: what the ground sensors and cameras sent, rendering cost */
+        bf_sim_sensor_emus_report(r.emus, stderr);
     sleep_until(mono_s() + o.settle_s);
     bool connected = bf_mqtt_is_connected(r.mqtt);
     struct bf_mqtt_stats ms;
@@ -800,6 +1033,8 @@ int main(int argc, char **argv)
     }
 
 out_run:
+    outage_end(&r);
+    free(r.pd_factor);
     bf_mqtt_destroy(r.mqtt);
     free(r.msg);
     if (r.udp >= 0)
@@ -818,6 +1053,7 @@ out_run:
     free(r.next_scan_s);
     free(r.scan_k);
     bf_sim_truth_destroy(r.truth);
+    bf_sim_sensor_emus_destroy(r.emus);   /* Part U: ends the video streams */
     if (truthf && fclose(truthf) != 0)
         fprintf(stderr, "borderfuse-sim: closing the truth file failed: %s\n", strerror(errno));
     if (pass)
@@ -825,6 +1061,7 @@ out_run:
     free(user);
     free(pass);
 out_log:
+    bf_sim_report_destroy(ac.report);
     bf_sim_alert_log_free(&ac.log);
 out_lock:
     pthread_mutex_destroy(&ac.lock);

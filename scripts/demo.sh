@@ -2,6 +2,7 @@
 # The demo: a built-in border scenario played by the simulator through a real
 # MQTT broker and the real engine; alerts are shown live, then the scorecard.
 # Usage: scripts/demo.sh [--time-scale X] [--scenario FILE] [--config FILE]
+# (BF_BUILD_DIR=DIR builds and runs from DIR instead of build/.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -17,7 +18,7 @@ while [ $# -gt 0 ]; do
     --config) config=$2; shift 2 ;;
     --time-scale) sim_args+=(--time-scale "$2"); shift 2 ;;
     -h|--help)
-      sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     *) echo "scripts/demo.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -25,11 +26,13 @@ done
 
 scripts/bootstrap.sh
 echo "== building"
-scripts/build.sh "$root/build"
+build=${BF_BUILD_DIR:-$root/build}
+scripts/build.sh "$build"
 
 out=$root/out/demo
 mkdir -p "$out"
 rm -f "$out/journal.jsonl" "$out/scorecard.json" "$out/truth.jsonl"
+rm -rf "$out/report"
 
 port=$(bf_free_port)
 engine_pid=""
@@ -43,7 +46,7 @@ echo "== starting mosquitto on 127.0.0.1:$port"
 bf_start_mosquitto "$out" "$port"
 
 echo "== starting the engine (log: out/demo/engine.log)"
-build/apps/borderfuse --config "$config" --mqtt-url "tcp://127.0.0.1:$port" \
+"$build/apps/borderfuse" --config "$config" --mqtt-url "tcp://127.0.0.1:$port" \
   --journal "$out/journal.jsonl" > "$out/engine.log" 2>&1 &
 engine_pid=$!
 sleep 1
@@ -54,8 +57,10 @@ if ! kill -0 "$engine_pid" 2>/dev/null; then
 fi
 
 echo "== playing $scenario (alerts appear as the engine raises them)"
-build/apps/borderfuse-sim --scenario "$scenario" --mqtt-url "tcp://127.0.0.1:$port" \
-  --truth "$out/truth.jsonl" --scorecard "$out/scorecard.json" "${sim_args[@]}"
+"$build/apps/borderfuse-sim" --scenario "$scenario" --mqtt-url "tcp://127.0.0.1:$port" \
+  --truth "$out/truth.jsonl" --scorecard "$out/scorecard.json" --report "$out/report" \
+  "${sim_args[@]}"
 
 echo
 echo "Files: out/demo/scorecard.json  out/demo/journal.jsonl  out/demo/truth.jsonl  out/demo/engine.log"
+echo "Report (open in a browser): $out/report/report.html"

@@ -7,7 +7,8 @@
  * range; (2) cannot separate targets closer to each other than its
  * resolution: they merge (single linkage) into one plot at their centroid,
  * which is why a group walking together gives one plot; (3) detects each
- * plot with probability pd; (4) measures range and bearing with Gaussian
+ * plot with probability pd (by class and range, times the weather's
+ * factor: bf_sim_radar_pd, bf_sim_radar_emu_set_pd_factors); (4) measures range and bearing with Gaussian
  * noise, the bearing clockwise from TRUE north (the local frame's grid
  * bearing minus the grid convergence at the radar, the exact inverse of what
  * the engine's decoder does); (5) adds a Poisson number of false plots
@@ -41,6 +42,8 @@ struct bf_sim_radar_emu {
     size_t *parent;            /* union-find over in_range positions */
     double *sum_e, *sum_n;     /* per cluster root */
     unsigned *count;
+    double *pd_max, *f_sum;    /* per cluster root: best member Pd, sum of weather factors */
+    const double *pd_factor;   /* per target, borrowed; NULL: 1 */
     struct bf_sim_plot *plots; /* max_targets + max_clutter */
     size_t n_plots;
     struct bf_sim_radar_stats st;
@@ -66,8 +69,11 @@ int bf_sim_radar_emu_create(const struct bf_sim_radar *r, uint64_t seed, uint64_
     e->sum_e = calloc(nt, sizeof *e->sum_e);
     e->sum_n = calloc(nt, sizeof *e->sum_n);
     e->count = calloc(nt, sizeof *e->count);
+    e->pd_max = calloc(nt, sizeof *e->pd_max);
+    e->f_sum = calloc(nt, sizeof *e->f_sum);
     e->plots = calloc(max_targets + e->max_clutter, sizeof *e->plots);
-    if (!e->in_range || !e->parent || !e->sum_e || !e->sum_n || !e->count || !e->plots) {
+    if (!e->in_range || !e->parent || !e->sum_e || !e->sum_n || !e->count || !e->plots || !e->pd_max ||
+        !e->f_sum) {
         bf_sim_radar_emu_destroy(e);
         return BF_ENOMEM;
     }
@@ -84,6 +90,8 @@ void bf_sim_radar_emu_destroy(struct bf_sim_radar_emu *e)
     free(e->sum_e);
     free(e->sum_n);
     free(e->count);
+    free(e->pd_max);
+    free(e->f_sum);
     free(e->plots);
     free(e);
 }
@@ -188,6 +196,7 @@ static void scan_targets(struct bf_sim_radar_emu *e, const struct bf_sim_target_
         e->parent[a] = a;
         e->sum_e[a] = e->sum_n[a] = 0;
         e->count[a] = 0;
+        e->pd_max[a] = e->f_sum[a] = 0;
     }
     for (size_t a = 0; a < m; a++) {
         const struct bf_sim_target_pos *pa = &tp[e->in_range[a]];
@@ -205,6 +214,16 @@ static void scan_targets(struct bf_sim_radar_emu *e, const struct bf_sim_target_
         e->sum_e[root] += tp[e->in_range[a]].e_m;
         e->sum_n[root] += tp[e->in_range[a]].n_m;
         e->count[root]++;
+        e->f_sum[root] += e->pd_factor ? e->pd_factor[e->in_range[a]] : 1.0;
+    }
+    /* a merged plot is as visible as its most visible member, at the centroid's range */
+    for (size_t a = 0; a < m; a++) {
+        size_t root = uf_find(e->parent, a);
+        double rng = hypot(e->sum_e[root] / e->count[root] - r->e_m,
+                           e->sum_n[root] / e->count[root] - r->n_m);
+        double p = bf_sim_radar_pd(r, class_index(tp[e->in_range[a]].cls), rng);
+        if (p > e->pd_max[root])
+            e->pd_max[root] = p;
     }
     for (size_t a = 0; a < m; a++) {
         if (e->count[a] == 0)
@@ -213,7 +232,7 @@ static void scan_targets(struct bf_sim_radar_emu *e, const struct bf_sim_target_
         double ce = e->sum_e[a] / e->count[a], cn = e->sum_n[a] / e->count[a];
         double u = bf_sim_rng_uniform(&e->rng);
         double g_r = bf_sim_rng_gauss(&e->rng), g_b = bf_sim_rng_gauss(&e->rng);
-        if (u >= r->pd)
+        if (u >= e->pd_max[a] * (e->f_sum[a] / e->count[a]))
             continue;
         e->st.detected++;
         double de = ce - r->e_m, dn = cn - r->n_m;
@@ -300,4 +319,9 @@ const struct bf_sim_plot *bf_sim_radar_emu_plots(const struct bf_sim_radar_emu *
 void bf_sim_radar_emu_stats(const struct bf_sim_radar_emu *e, struct bf_sim_radar_stats *out)
 {
     *out = e->st;
+}
+
+void bf_sim_radar_emu_set_pd_factors(struct bf_sim_radar_emu *e, const double *factor)
+{
+    e->pd_factor = factor;
 }

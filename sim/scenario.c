@@ -104,7 +104,8 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
     static const char *const keys[] = {"id", "lat", "lon", "range_m", "scan_period_s", "phase_s",
                                        "pd", "sigma_range_m", "sigma_bearing_deg",
                                        "clutter_per_scan", "resolution_m", "classify_p",
-                                       "asterix", NULL};
+                                       "asterix", "pd_by_class", "pd_near_range_m", "pd_far",
+                                       NULL};
     if (!cJSON_IsObject(node)) {
         char what[96];
         bf_json_describe(node, what, sizeof what);
@@ -136,6 +137,7 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
                        &r->clutter_per_scan);
     r->resolution_m = 15.0;
     bf_json_get_number(c->doc, c->diag, node, "resolution_m", false, 0, 1e4, &r->resolution_m);
+    bf_sim_features_parse_radar(c->doc, c->diag, node, r);   /* Part L: Pd by class and range */
     r->classify_p = 0.0;
     bf_json_get_number(c->doc, c->diag, node, "classify_p", false, 0, 1, &r->classify_p);
     /* "asterix": {"port": 8600, "host": "127.0.0.1", "sac": 0, "sic": 1} */
@@ -286,7 +288,8 @@ static void parse_target(struct ctx *c, const cJSON *node, double duration_s,
                          struct bf_sim_target *t)
 {
     static const char *const keys[] = {"id", "class", "group", "start_s", "motion", "waypoints",
-                                       "speed_mps", "pause_s", "home", "radius_m", NULL};
+                                       "speed_mps", "pause_s", "home", "radius_m", "road",
+                                       "from_m", "to_m", "water", NULL};
     static const char *const motions[] = {"route", "random_walk", NULL};
     const char *classes[BF_CLASS_COUNT + 1];
     for (int i = 0; i < BF_CLASS_COUNT; i++)
@@ -316,6 +319,8 @@ static void parse_target(struct ctx *c, const cJSON *node, double duration_s,
     if (bf_json_get_enum(c->doc, c->diag, node, "motion", false, motions, &motion) < 0)
         return;
     t->motion = (enum bf_sim_motion)motion;
+    if (bf_sim_features_parse_target(c->doc, c->diag, node, t))
+        return;   /* Part L: on a road (the route is built from it) */
     if (t->motion == BF_SIM_MOTION_ROUTE)
         parse_route(c, node, t);
     else
@@ -353,7 +358,8 @@ static void parse_top(struct ctx *c, const cJSON *root, struct bf_sim_scenario *
 {
     static const char *const keys[] = {"site", "description", "origin", "frame", "zones",
                                        "start_time", "duration_s", "seed", "time_scale",
-                                       "exercise", "radars", "targets", "expect", NULL};
+                                       "exercise", "radars", "targets", "expect", "roads",
+                                       "water", "events", "ground_sensors", "cameras", NULL};
     if (!cJSON_IsObject(root)) {
         bf_json_errorf(c->doc, c->diag, root, "expected a scenario object {\"site\": ...}");
         return;
@@ -429,6 +435,8 @@ static void parse_top(struct ctx *c, const cJSON *root, struct bf_sim_scenario *
             check_unique_ids(c, targets, "target");
         }
     }
+    bf_sim_sensors_parse(c->doc, c->diag, root, s);   /* Part U: ground sensors, cameras */
+    bf_sim_features_parse(c->doc, c->diag, root, s);   /* Part L: roads, water, events */
 }
 
 /* dir/rel, or rel itself when it is absolute or dir is empty. malloc'd. */
@@ -531,6 +539,10 @@ int bf_sim_scenario_parse(const char *text, size_t len, const char *name, const 
         goto out_destroy;
     }
     rc = prepare_geometry(s, root, diag, s->doc);
+    if (rc == 0 && !ctx_failed(&c))
+        rc = bf_sim_features_prepare(s, root, diag);   /* Part L: roads, water */
+    if (rc == 0 && !ctx_failed(&c))
+        rc = bf_sim_sensors_prepare(s, root, diag, base_dir);   /* Part U: sensor positions */
     if (rc < 0 || ctx_failed(&c)) {
         rc = rc < 0 ? rc : BF_EINVAL;
         goto out_destroy;
@@ -605,6 +617,8 @@ void bf_sim_scenario_destroy(struct bf_sim_scenario *s)
     }
     free(s->targets);
     free(s->radars);
+    bf_sim_features_destroy(s->features);
+    bf_sim_sensors_destroy(s);   /* Part U */
     bf_geo_zones_destroy(s->zones);
     bf_geo_frame_destroy(s->frame);
     bf_json_doc_destroy(s->doc);

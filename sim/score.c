@@ -477,6 +477,9 @@ char *bf_sim_scorecard_json(const struct bf_sim_run_info *ri, const struct bf_si
     cJSON_AddNumberToObject(o, "detections_sent", (double)ri->detections_sent);
     cJSON_AddNumberToObject(o, "messages_sent", (double)ri->messages_sent);
     cJSON_AddNumberToObject(o, "publish_failed", (double)ri->publish_failed);
+    cJSON_AddNumberToObject(o, "broker_outages_skipped", (double)ri->broker_outages_skipped);
+    cJSON_AddNumberToObject(o, "ugs_messages", (double)ri->ugs_messages);     /* Part U */
+    cJSON_AddNumberToObject(o, "camera_frames", (double)ri->camera_frames);   /* Part U */
 
     cJSON *list = cJSON_AddArrayToObject(o, "crossing_list");
     for (size_t c = 0; list && c < n_cr; c++) {
@@ -549,13 +552,22 @@ void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
                             const struct bf_sim_crossing *cr, size_t n_cr,
                             const struct bf_sim_scored_alert *al, const struct bf_sim_score *sc)
 {
+    if (ri->exercise)   /* nobody should mistake an exercise's card for a real night's */
+        fprintf(f, "\n*** EXERCISE *** EXERCISE *** EXERCISE: simulated targets, not a real "
+                "incursion ***\n");
     fprintf(f, "\n=== scorecard: %s (site %s%s) ===\n", ri->scenario ? ri->scenario : "?",
             ri->site ? ri->site : "?", ri->exercise ? ", EXERCISE" : "");
     fprintf(f, "simulated %.0f s%s in %.1f s wall; %llu detections in %llu messages",
             ri->duration_s, ri->interrupted ? " (interrupted)" : "", ri->wall_s,
             (unsigned long long)ri->detections_sent, (unsigned long long)ri->messages_sent);
+    if (ri->ugs_messages || ri->camera_frames)   /* Part U */
+        fprintf(f, "; %llu ground-sensor messages, %llu camera frames",
+                (unsigned long long)ri->ugs_messages, (unsigned long long)ri->camera_frames);
     if (ri->publish_failed)
         fprintf(f, " (%llu publishes failed)", (unsigned long long)ri->publish_failed);
+    if (ri->broker_outages_skipped)
+        fprintf(f, "\nnote: %u broker outage event%s not played (no --broker-pid, or the broker could not be stopped)",
+                ri->broker_outages_skipped, ri->broker_outages_skipped == 1 ? "" : "s");
     fprintf(f, "\nalerts received %llu (malformed %llu): INCURSION %zu, APPROACH %zu\n\n",
             (unsigned long long)ri->alerts_received, (unsigned long long)ri->malformed_alerts,
             sc->incursion_alerts, sc->approach_alerts);

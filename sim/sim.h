@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/bf_detection.h"
 #include "core/bf_diag.h"
 #include "core/bf_time.h"
 
@@ -76,6 +77,13 @@ struct bf_sim_radar {
     const char *asterix_host;     /* default "127.0.0.1" */
     int asterix_port;
     int asterix_sac, asterix_sic;
+    /* Part L: Pd by class and range (bf_sim_radar_pd, sim/features.c); the
+     * three fields below count only when pd_shaped (set by the scenario
+     * loader), so a radar built by hand keeps its flat "pd" */
+    bool pd_shaped;
+    double pd_class[BF_CLASS_COUNT];   /* near Pd per enum bf_class ("pd_by_class", else pd) */
+    double pd_near_range_m;       /* Pd is flat out to here ("pd_near_range_m", default range_m) */
+    double pd_far;                /* ... then falls linearly to this at range_m (default pd) */
 };
 
 struct bf_sim_waypoint {
@@ -99,6 +107,10 @@ struct bf_sim_target {
     double radius_m;
     double speed_mps;
     double walk_pause_s;          /* wait at each random point */
+    /* Part L: bound to a road or to water (sim/features.c) */
+    const char *road;             /* "road": a route built along that road; NULL: none */
+    double road_from_m, road_to_m;
+    const char *water;            /* "water": every waypoint inside that polygon; NULL: none */
 };
 
 struct bf_sim_scenario {
@@ -121,6 +133,12 @@ struct bf_sim_scenario {
     struct bf_geo_zones *zones;   /* owned */
     struct bf_json_doc *doc;      /* owns the strings above */
     const cJSON *expect;          /* "expect": the expected outcome (sim/expect.c), or NULL */
+    struct bf_sim_features *features;   /* Part L: roads, water, events (owned), or NULL */
+    /* Part U: emulated ground sensors and cameras (sim/scenario_sensors.c; owned) */
+    struct bf_sim_ground_sensor *ground_sensors;
+    size_t n_ground_sensors;
+    struct bf_sim_camera *cameras;
+    size_t n_cameras;
 };
 
 /*
@@ -437,6 +455,9 @@ struct bf_sim_run_info {
     bool interrupted;             /* stopped early (signal): duration_s is how far it got */
     uint64_t detections_sent, messages_sent, publish_failed;
     uint64_t alerts_received, malformed_alerts, exercise_mismatch;
+    unsigned broker_outages_skipped;   /* Part L: "broker_outage" events not played */
+    uint64_t ugs_messages;        /* Part U: ground-sensor messages published */
+    uint64_t camera_frames;       /* Part U: video frames served */
 };
 
 /*
@@ -547,5 +568,410 @@ void bf_sim_expect_validate(const struct bf_json_doc *doc, struct bf_diag *diag,
 cJSON *bf_sim_expect_check(const struct bf_sim_scenario *s, const struct bf_sim_crossing *cr,
                            size_t n_cr, const struct bf_sim_scored_alert *al, size_t n_al,
                            const struct bf_sim_score *sc, FILE *out);
+
+/* ---- Part L: roads, water, events, Pd by class and range -------------------
+ * (sim/features.c, sim/events.c; docs/scenario.md "Roads, water and events") */
+
+/* A named road (polyline) or water body (polygon) of the scenario. */
+struct bf_sim_shape {
+    const char *name;             /* borrowed from the scenario's document */
+    size_t n;                     /* vertices (a polygon is not closed: last != first) */
+    double *lat_deg, *lon_deg;    /* [n] */
+    double *e_m, *n_m;            /* [n] in the local frame */
+    double length_m;              /* a road's length along the polyline */
+};
+
+enum bf_sim_event_type {
+    BF_SIM_EVENT_SENSOR_DOWN = 0, /* the sensor sends nothing from at_s ... */
+    BF_SIM_EVENT_SENSOR_UP,       /* ... until this event for the same sensor */
+    BF_SIM_EVENT_WEATHER,         /* radar Pd times pd_factor inside a disc for duration_s */
+    BF_SIM_EVENT_BROKER_OUTAGE,   /* the broker is stopped for duration_s (--broker-pid) */
+};
+
+struct bf_sim_event {
+    enum bf_sim_event_type type;
+    double at_s;                  /* simulated seconds since the start */
+    double duration_s;            /* weather, broker_outage */
+    const char *sensor;           /* sensor_down / sensor_up: a radar, ground sensor or camera id */
+    double lat_deg, lon_deg;      /* weather: centre of the disc */
+    double e_m, n_m;
+    double radius_m;
+    double pd_factor;             /* weather: 0 ... 1 */
+};
+
+struct bf_sim_features {
+    struct bf_sim_shape *roads;
+    size_t n_roads;
+    struct bf_sim_shape *water;
+    size_t n_water;
+    struct bf_sim_event *events;  /* sorted by at_s, file order among equal times */
+    size_t n_events;
+};
+
+/*
+ * Scenario hooks (called from scenario.c).  The parse functions report every
+ * problem through diag with file:line:col and the JSON path:
+ *  - bf_sim_features_parse_radar: "pd_by_class", "pd_near_range_m", "pd_far"
+ *    of radar node into r (after r->pd and r->range_m are read);
+ *  - bf_sim_features_parse_target: "road" (then it reads the whole motion:
+ *    returns true) and "water" of target node; false when the route or walk
+ *    is still to be read;
+ *  - bf_sim_features_parse: top-level "roads", "water", "events", and the
+ *    names targets and events refer to (after radars and targets are read).
+ * bf_sim_features_prepare, once the frame exists, projects the shapes and
+ * weather centres, builds each road-bound target's route and checks each
+ * boat's waypoints against its water; returns 0 or BF_EINVAL / BF_EPROJ /
+ * BF_ENOMEM (reported).
+ */
+void bf_sim_features_parse_radar(const struct bf_json_doc *doc, struct bf_diag *diag,
+                                 const cJSON *node, struct bf_sim_radar *r);
+bool bf_sim_features_parse_target(const struct bf_json_doc *doc, struct bf_diag *diag,
+                                  const cJSON *node, struct bf_sim_target *t);
+void bf_sim_features_parse(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *root,
+                           struct bf_sim_scenario *s);
+int bf_sim_features_prepare(struct bf_sim_scenario *s, const cJSON *root, struct bf_diag *diag);
+void bf_sim_features_destroy(struct bf_sim_features *f);   /* accepts NULL */
+
+/*
+ * A radar's probability of detecting a target of class cls (enum bf_class;
+ * out of range: "pd") at range_m: pd_class[cls] out to pd_near_range_m, then
+ * falling linearly to pd_class[cls] * pd_far / pd at range_m (0 beyond).
+ */
+double bf_sim_radar_pd(const struct bf_sim_radar *r, int cls, double range_m);
+
+/* Is the point (local frame) inside the water polygon w?  (even-odd rule) */
+bool bf_sim_shape_contains(const struct bf_sim_shape *w, double e_m, double n_m);
+
+/* The point s_m metres along road (clamped to its ends), local frame. */
+void bf_sim_road_point(const struct bf_sim_shape *road, double s_m, double *e_m, double *n_m);
+
+/* Is the sensor with this id down at simulated time t_s (sensor_down/up events)? */
+bool bf_sim_events_sensor_down(const struct bf_sim_scenario *s, const char *sensor_id, double t_s);
+
+/* The product of the pd_factor of every weather event over (e, n) at t_s; 1 if none. */
+double bf_sim_events_pd_factor(const struct bf_sim_scenario *s, double e_m, double n_m, double t_s);
+
+/* The events, sorted by time (borrowed; NULL and 0 when none). */
+const struct bf_sim_event *bf_sim_events(const struct bf_sim_scenario *s, size_t *n);
+
+/* One line for a person, no newline: "radar-east down", "weather: Pd x0.30 within ...". */
+size_t bf_sim_event_describe(const struct bf_sim_event *ev, char *buf, size_t len);
+
+/* --check: the roads, water bodies and events, one line each. */
+void bf_sim_features_print(FILE *f, const struct bf_sim_scenario *s);
+
+/*
+ * Weather for the next scan of radar emulator e: factor[i] multiplies the
+ * Pd of target i (borrowed until the next call; NULL: 1 for every target).
+ * A merged plot takes the mean factor of its members.
+ */
+void bf_sim_radar_emu_set_pd_factors(struct bf_sim_radar_emu *e, const double *factor);
+
+/* ---- Part R: scoring over time and the human report (report.c, report_svg.c) ----
+ * docs/scorecard.md "Track accuracy over time" and "The report".  The
+ * simulator subscribes to the engine's track pictures and keeps them with
+ * every alert; after the run it replays the truth at a fixed step, scores
+ * each picture with OSPA/GOSPA and writes the report. */
+
+#define BF_SIM_REPORT_C_M 100.0            /* OSPA/GOSPA cut-off */
+#define BF_SIM_REPORT_P 1.0                /* ... order (GOSPA alpha = 2) */
+#define BF_SIM_REPORT_CONFIRM_RADIUS_M 50.0   /* a track this near a target has found it */
+#define BF_SIM_REPORT_TRUTH_STEP_S 1.0     /* truth history step (interpolated between) */
+#define BF_SIM_REPORT_MAX_TRACKS 4000000   /* track entries kept over all pictures */
+#define BF_SIM_REPORT_MAX_ALERTS 200000    /* alert ids kept */
+
+/* Per target of the scenario: how soon a confirmed track found it. */
+struct bf_sim_report_target {
+    const char *id;               /* borrowed from the scenario */
+    const char *group;            /* NULL: not in a group */
+    double appeared_s;            /* first truth sample where it exists; NAN: never */
+    double confirmed_s;           /* first picture with a track within 50 m of it; NAN: never */
+    double ttfc_s;                /* confirmed_s - appeared_s; NAN: never found */
+};
+
+/* Per sensor named in the alerts' "sensors": the alert ids naming it. */
+struct bf_sim_report_sensor {
+    const char *id;               /* borrowed from the report */
+    unsigned alerts, incursions, approaches;
+};
+
+/* Nuisance alerts (false INCURSION, APPROACH matching no crossing) of one type and cause. */
+struct bf_sim_report_nuisance {
+    const char *type;             /* "INCURSION" or "APPROACH" */
+    const char *cause;            /* a target or group key, or "clutter" */
+    unsigned count;
+};
+
+struct bf_sim_report_summary {
+    size_t pictures;              /* pictures kept */
+    size_t pictures_scored;       /* ... inside the run's time span: scored */
+    uint64_t pictures_malformed, pictures_dropped, tracks_dropped, alerts_dropped;
+    bool picture_sensors;         /* the pictures name contributing sensors (today: never) */
+    struct bf_sim_metric mean;    /* over scored pictures; NAN distances when none */
+    double false_alerts_per_hour; /* false INCURSION ids per simulated hour; NAN for 0 s */
+    size_t nuisance_total;
+    const struct bf_sim_report_target *targets;   /* [n_targets], scenario order */
+    size_t n_targets;
+    const struct bf_sim_report_sensor *sensors;   /* [n_sensors], by id */
+    size_t n_sensors;
+    const struct bf_sim_report_nuisance *nuisance;   /* [n_nuisance], by type then cause */
+    size_t n_nuisance;
+    const double *t_s;            /* [n_series] scored pictures: time since start ... */
+    const struct bf_sim_metric *metric;   /* ... and OSPA/GOSPA then */
+    size_t n_series;
+};
+
+struct bf_sim_report;   /* opaque */
+
+/* A report for scenario s (borrowed for the report's life).  *out NULL on failure. */
+int bf_sim_report_create(const struct bf_sim_scenario *s, struct bf_sim_report **out);
+void bf_sim_report_destroy(struct bf_sim_report *r);   /* accepts NULL */
+
+/*
+ * Keep one track picture (the JSON of publish_tracks() in fusion/engine.c).
+ * Thread-safe (any thread, e.g. the MQTT callback).  Returns 0, BF_EPARSE
+ * (counted: not JSON, no valid "time" or "tracks"; entries without a numeric
+ * id, lat and lon are skipped and counted), BF_EFULL (counted: beyond
+ * BF_SIM_REPORT_MAX_TRACKS), BF_ESTATE after finish.
+ */
+int bf_sim_report_picture(struct bf_sim_report *r, const void *payload, size_t len);
+
+/*
+ * Note one parsed alert message (bf_sim_alert_parse): its id's first_time,
+ * the first position reported, and every sensor named.  Thread-safe.
+ * Returns 0, BF_EFULL (counted), BF_ESTATE after finish, BF_ENOMEM.
+ */
+int bf_sim_report_alert(struct bf_sim_report *r, const struct bf_sim_alert *a);
+
+/*
+ * After the run, on the thread that owns the scenario (the frame is not
+ * thread-safe): replay the truth, score every picture, time to first
+ * confirmed track, false alerts per hour (ri->duration_s), nuisance alerts
+ * by cause (sc->cause from bf_sim_score_targets, or all "clutter" without
+ * it), contribution per sensor.  Everything it needs is copied.  Returns 0,
+ * BF_ESTATE when called twice, BF_ENOMEM or a truth error.
+ */
+int bf_sim_report_finish(struct bf_sim_report *r, const struct bf_sim_run_info *ri,
+                         const struct bf_sim_crossing *cr, size_t n_cr,
+                         const struct bf_sim_scored_alert *al, size_t n_al,
+                         const struct bf_sim_score *sc, const struct bf_sim_score_params *p);
+
+/* The figures (borrowed from r); NULL before finish. */
+const struct bf_sim_report_summary *bf_sim_report_summary(const struct bf_sim_report *r);
+
+/* Append the report's members to a scorecard object (docs/scorecard.md). 0 or BF_E*. */
+int bf_sim_report_scorecard_add(const struct bf_sim_report *r, cJSON *card);
+
+/* The figures for people, a few lines to f. */
+void bf_sim_report_print(FILE *f, const struct bf_sim_report *r);
+
+/*
+ * Write dir/report.html (self-contained: inline SVG, no scripts, no external
+ * resources) and dir/map.svg, dir/gospa.svg, dir/alerts.svg (dir is created
+ * with its parents).  Returns 0, BF_ESTATE before finish, BF_EIO, BF_ENOMEM.
+ */
+int bf_sim_report_write(const struct bf_sim_report *r, const char *dir);
+
+/* ---- Part U: emulated ground sensors and cameras ----------------------------
+ * (sim/scenario_sensors.c, sim/ugs_emu.c, sim/camera_emu.c, sim/sensor_emus.c;
+ * docs/scenario.md "Ground sensors and cameras") */
+
+#define BF_SIM_CLASSES 6             /* = BF_CLASS_COUNT (core/bf_detection.h) */
+#define BF_SIM_STREAM_UGS 0x10000u   /* random stream of ground sensor i: this + i */
+#define BF_SIM_STREAM_CAMERA 0x20000u   /* ... of camera i (image noise): this + i */
+#define BF_SIM_UGS_HOLDOFF_S 5.0     /* one target triggers a sensor at most once per 5 s */
+
+struct bf_sim_ground_sensor {
+    const char *id;               /* [A-Za-z0-9_.-]+, unique among all sensors */
+    double lat_deg, lon_deg;
+    double e_m, n_m;              /* local frame */
+    double gamma_rad;             /* grid convergence at the sensor (bearings are true) */
+    int type;                     /* enum bf_ugs_type (sensors/ugs.h) */
+    double radius_m[BF_SIM_CLASSES];   /* per enum bf_class; 0: that class never triggers */
+    double pd;                    /* trigger probability per second within the radius */
+    double false_per_hour;        /* rate of the Poisson false triggers */
+    double heartbeat_s;
+    bool bearing;                 /* events carry a bearing (an acoustic array) */
+    double sigma_bearing_deg;     /* its noise; sent in every event */
+    const char *hmac_key_file;    /* as written, or NULL: unsigned messages */
+    char *hmac_key_path;          /* resolved against the scenario's folder (owned) */
+};
+
+struct bf_sim_camera {
+    const char *id;
+    double lat_deg, lon_deg;
+    double e_m, n_m;
+    double gamma_rad;             /* grid convergence at the camera */
+    double height_m, heading_deg, tilt_deg, hfov_deg;   /* pose, as the camera plugin's */
+    int width, height;            /* frame size (width a multiple of 4) */
+    double fps;                   /* frames per simulated second */
+    int port;                     /* TCP port of its video server on 127.0.0.1 */
+};
+
+/*
+ * Scenario hooks (called from scenario.c): bf_sim_sensors_parse reads the
+ * top-level "ground_sensors" and "cameras" (after radars), reporting every
+ * problem through diag; bf_sim_sensors_prepare, once the frame exists,
+ * projects their positions and resolves key files against base_dir (NULL:
+ * the current folder); returns 0, BF_EPROJ (reported) or BF_ENOMEM.
+ * bf_sim_sensors_destroy frees what they allocated.
+ */
+void bf_sim_sensors_parse(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *root,
+                          struct bf_sim_scenario *s);
+int bf_sim_sensors_prepare(struct bf_sim_scenario *s, const cJSON *root, struct bf_diag *diag,
+                           const char *base_dir);
+void bf_sim_sensors_destroy(struct bf_sim_scenario *s);
+/* --check: the ground sensors and cameras, one line each. */
+void bf_sim_sensors_print(FILE *f, const struct bf_sim_scenario *s);
+
+/* ---- one ground sensor (ugs_emu.c) ---- */
+
+struct bf_sim_ugs_stats {
+    uint64_t events;              /* event messages made (true + false) */
+    uint64_t true_events;         /* triggered by a target */
+    uint64_t false_events;        /* Poisson false triggers */
+    uint64_t heartbeats;
+    uint64_t messages;            /* all messages made */
+    uint64_t shed;                /* false triggers beyond the per-step bound (not sent) */
+    double down_s;                /* simulated seconds spent down (scenario events) */
+    double battery_pct;           /* in the last heartbeat */
+};
+
+struct bf_sim_ugs_emu;   /* opaque */
+
+/*
+ * An emulator of ground sensor idx of scenario s (borrowed for its life),
+ * with its own random stream (seed, BF_SIM_STREAM_UGS + idx).  Reads the
+ * sensor's key file when it has one.  0, BF_EIO / BF_EINVAL (the key file;
+ * err says why) or BF_ENOMEM; *out NULL on failure.
+ */
+int bf_sim_ugs_emu_create(const struct bf_sim_scenario *s, size_t idx, uint64_t seed,
+                          struct bf_sim_ugs_emu **out, char *err, size_t errlen);
+void bf_sim_ugs_emu_destroy(struct bf_sim_ugs_emu *e);   /* accepts NULL */
+
+/*
+ * Run the sensor from its previous step to simulated time t_s (> the
+ * previous; the first call covers [0, t_s]) over the targets tp[0..n)
+ * (n <= the scenario's targets): triggers, false triggers and heartbeats,
+ * each encoded as the bytes the sensor sends (sensors/ugs.h), signed when it
+ * has a key, counters increasing, in time order.  Nothing while the sensor is
+ * down (bf_sim_events_sensor_down); a heartbeat as soon as it is up again.
+ * Returns the number of messages made (read them with
+ * bf_sim_ugs_emu_message), or BF_EINVAL / BF_ESTATE (t_s not after the
+ * previous step).
+ */
+int bf_sim_ugs_emu_step(struct bf_sim_ugs_emu *e, const struct bf_sim_target_pos *tp, size_t n,
+                        double t_s);
+/* Message i of the last step (NUL-terminated; borrowed until the next step), or NULL. */
+const char *bf_sim_ugs_emu_message(const struct bf_sim_ugs_emu *e, size_t i, size_t *len);
+/* "borderfuse/<site>/sensors/<id>/ugs" */
+const char *bf_sim_ugs_emu_topic(const struct bf_sim_ugs_emu *e);
+void bf_sim_ugs_emu_stats(const struct bf_sim_ugs_emu *e, struct bf_sim_ugs_stats *out);
+
+/* ---- one camera (camera_emu.c) ---- */
+
+/* Where a target was drawn in the last frame (input pixel coordinates). */
+struct bf_sim_camera_blob {
+    size_t target;                /* index in the scenario's targets */
+    int x0, y0, x1, y1;           /* the box drawn, inclusive, clipped to the image */
+    double u_foot, v_foot;        /* the foot point projected (continuous image coordinates) */
+    double range_m;               /* ground range from the camera */
+};
+
+struct bf_sim_camera_stats {
+    uint64_t frames;              /* rendered */
+    uint64_t pushed;              /* handed to the video server */
+    uint64_t push_failed;
+    uint64_t blobs;               /* targets drawn, summed over frames */
+    double render_ms_sum, render_ms_max;   /* wall time spent rendering */
+};
+
+struct bf_sim_camera_emu;   /* opaque */
+
+/*
+ * An emulator of camera idx of scenario s (borrowed): the renderer (the
+ * ground texture for its pose is drawn here, once) with noise from stream
+ * (seed, BF_SIM_STREAM_CAMERA + idx).  No video server yet (see _serve).
+ * 0, BF_EINVAL or BF_ENOMEM.
+ */
+int bf_sim_camera_emu_create(const struct bf_sim_scenario *s, size_t idx, uint64_t seed,
+                             struct bf_sim_camera_emu **out);
+void bf_sim_camera_emu_destroy(struct bf_sim_camera_emu *e);   /* accepts NULL; stops the server */
+
+/*
+ * Render the frame at simulated time t_s of targets tp[0..n): the ground,
+ * noise, and every active target in view as a blob of its class's size,
+ * nearest drawn last.  Returns the number of targets drawn (their boxes:
+ * bf_sim_camera_emu_blobs).
+ */
+int bf_sim_camera_emu_render(struct bf_sim_camera_emu *e, const struct bf_sim_target_pos *tp,
+                             size_t n, double t_s);
+/* The last frame, width x height GRAY8 rows without padding (borrowed). */
+const uint8_t *bf_sim_camera_emu_image(const struct bf_sim_camera_emu *e);
+const struct bf_sim_camera_blob *bf_sim_camera_emu_blobs(const struct bf_sim_camera_emu *e,
+                                                         size_t *n);
+/* The pinhole pose the frames are drawn with (sensors/camera_pose.h; borrowed). */
+struct bf_camera_pose;
+const struct bf_camera_pose *bf_sim_camera_emu_pose(const struct bf_sim_camera_emu *e);
+
+/*
+ * Start the video server: GStreamer appsrc ! GRAY8 caps ! matroskamux
+ * streamable=true ! tcpserversink on 127.0.0.1:port (new clients start at the
+ * next frame).  0, or BF_EIO with err saying why (GStreamer's message).
+ */
+int bf_sim_camera_emu_serve(struct bf_sim_camera_emu *e, char *err, size_t errlen);
+/* Push the last frame with PTS t_s (simulated seconds since the start).  0 or BF_EIO. */
+int bf_sim_camera_emu_push(struct bf_sim_camera_emu *e, double t_s);
+/* Clients connected to the video server now (0 without a server). */
+unsigned bf_sim_camera_emu_clients(const struct bf_sim_camera_emu *e);
+void bf_sim_camera_emu_stats(const struct bf_sim_camera_emu *e, struct bf_sim_camera_stats *out);
+
+/* ---- all of them, for borderfuse-sim (sensor_emus.c) ---- */
+
+/* Send one message: 0 or a negative BF_E* (counted as failed). */
+typedef int (*bf_sim_publish_fn)(void *ctx, const char *topic, const void *payload, size_t len,
+                                 int qos);
+
+struct bf_sim_sensor_emus;   /* opaque */
+
+struct bf_sim_sensor_emus_stats {
+    uint64_t ugs_messages, ugs_events, ugs_heartbeats;
+    uint64_t camera_frames;       /* frames pushed to the video servers */
+    uint64_t camera_frames_down;  /* frames not made because their camera was down */
+    uint64_t publish_failed;      /* ground-sensor publishes and frame pushes that failed */
+};
+
+/*
+ * Emulators for every ground sensor and camera of s (borrowed); with serve,
+ * each camera's video server is started.  0, or a BF_E* with err saying
+ * which sensor failed and why; *out NULL on failure (nothing left running).
+ */
+int bf_sim_sensor_emus_create(const struct bf_sim_scenario *s, bool serve,
+                              struct bf_sim_sensor_emus **out, char *err, size_t errlen);
+void bf_sim_sensor_emus_destroy(struct bf_sim_sensor_emus *x);   /* accepts NULL */
+/* Ground sensors and cameras in it. */
+size_t bf_sim_sensor_emus_count(const struct bf_sim_sensor_emus *x);
+/* The next simulated time something is due: a truth step for the ground
+ * sensors, a frame for a camera; INFINITY when there is nothing to run. */
+double bf_sim_sensor_emus_next_s(const struct bf_sim_sensor_emus *x);
+/*
+ * Run everything due at t_s (= bf_sim_sensor_emus_next_s(); the truth
+ * advanced to t_s, its positions tp[0..n)): ground sensors step and their
+ * messages go out through publish at QoS 1; cameras render and push a frame
+ * (none while down).  Returns 0 or the first BF_E* of an emulator.
+ */
+int bf_sim_sensor_emus_step(struct bf_sim_sensor_emus *x, const struct bf_sim_target_pos *tp,
+                            size_t n, double t_s, bf_sim_publish_fn publish, void *ctx);
+/*
+ * Wait up to timeout_s of wall time for a client on every camera's video
+ * server (stop, when given, ends the wait early once it is non-zero).
+ * Returns the number of cameras still without a client.
+ */
+size_t bf_sim_sensor_emus_wait_clients(const struct bf_sim_sensor_emus *x, double timeout_s,
+                                       const volatile int *stop);
+void bf_sim_sensor_emus_stats(const struct bf_sim_sensor_emus *x,
+                              struct bf_sim_sensor_emus_stats *out);
+/* One line per emulator: what it sent, and each camera's rendering cost. */
+void bf_sim_sensor_emus_report(const struct bf_sim_sensor_emus *x, FILE *f);
 
 #endif

@@ -117,13 +117,14 @@ static void test_whole_chain(void)
     int port = it_free_port();
     pid_t broker = it_start_mosquitto(tmp, port);
     CU_ASSERT_TRUE_FATAL(broker > 0);
-    char url[64], journal[512], elog[512], slog[512], scorecard[512], truth[512];
+    char url[64], journal[512], elog[512], slog[512], scorecard[512], truth[512], report[512];
     snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
     snprintf(journal, sizeof journal, "%s/journal.jsonl", tmp);
     snprintf(elog, sizeof elog, "%s/engine.log", tmp);
     snprintf(slog, sizeof slog, "%s/sim.log", tmp);
     snprintf(scorecard, sizeof scorecard, "%s/scorecard.json", tmp);
     snprintf(truth, sizeof truth, "%s/truth.jsonl", tmp);
+    snprintf(report, sizeof report, "%s/report", tmp);
 
     /* the centre subscribes first: it must see every alert */
     struct bf_mqtt *sub;
@@ -167,7 +168,7 @@ static void test_whole_chain(void)
     char *sim_argv[] = {(char *)it_bin("apps/borderfuse-sim"), "--scenario",
                         (char *)bf_test_src("tests/data/e2e/scenario.json"), "--mqtt-url", url,
                         "--scorecard", scorecard, "--truth", truth, "--settle-s", "3", "--quiet",
-                        NULL};
+                        "--report", report, NULL};
     pid_t sim = it_spawn(sim_argv, slog);
     CU_ASSERT_TRUE_FATAL(sim > 0);
     int sim_rc = it_wait(sim, 120);
@@ -272,6 +273,29 @@ static void test_whole_chain(void)
     }
     double sent = jnum(sc, "detections_sent");
     CU_ASSERT_TRUE(sent > 100);
+    /* --report: the engine's track pictures were followed and the walker was found */
+    const cJSON *acc = cJSON_GetObjectItem(sc, "track_accuracy");
+    CU_ASSERT_TRUE(jnum(acc, "pictures_scored") >= 3);
+    CU_ASSERT_TRUE(jnum(acc, "gospa_mean_m") >= 0);
+    const cJSON *ttf = cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "time_to_first_track"), 0);
+    CU_ASSERT_STRING_EQUAL(jstr(ttf, "target"), "walker");
+    CU_ASSERT_TRUE(jnum(ttf, "time_to_first_track_s") >= 0);
+    CU_ASSERT_EQUAL(jnum(sc, "false_alerts_per_hour"), 0);
+    char rpath[600];
+    snprintf(rpath, sizeof rpath, "%s/report.html", report);
+    char *html = it_read_file(rpath, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+    /* the crossings table names the walker's crossing as alerted */
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<tr><td>walker</td><td>02:02:3"));
+    const char *row = strstr(html, "<tr><td>walker</td>");
+    const char *verdict = row ? strstr(row, "<td>alerted</td>") : NULL;
+    CU_ASSERT_TRUE(verdict && verdict < strstr(row, "</tr>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<svg "));
+    free(html);
+    snprintf(rpath, sizeof rpath, "%s/map.svg", report);
+    html = it_read_file(rpath, NULL);
+    CU_ASSERT_PTR_NOT_NULL(html && strstr(html, "class=\"track\""));
+    free(html);
 
     /* ---- the status: every detection received, the junk still counted ---- */
     cJSON *st = latest_status();
