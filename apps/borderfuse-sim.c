@@ -486,6 +486,8 @@ struct run {
     size_t ax_cap;
     uint64_t messages, detections, publish_failed;
     int expect_failed;                  /* expectations of the scenario not met */
+    double *next_unit_s;                /* per response unit: its next report */
+    uint64_t unit_messages;
     /* Part L: events (sim/events.c) */
     size_t ev_next;                     /* first event not yet played */
     double *pd_factor;                  /* per target: weather factor for the next scan */
@@ -630,6 +632,26 @@ static int play_sensors(struct run *r, double t, double wall0, double *next_prog
     return 0;
 }
 
+/* Response units report their position up to simulated time t (sim/units.c),
+ * each on borderfuse/<site>/units/<id>, retained, as the gps plugin does. */
+static void play_units(struct run *r, double t)
+{
+    const struct bf_sim_scenario *s = r->s;
+    char topic[256], msg[512];
+    for (size_t k = 0; k < s->n_units; k++) {
+        while (r->next_unit_s[k] <= t) {
+            double tr = r->next_unit_s[k];
+            r->next_unit_s[k] += s->units[k].report_s;
+            int n = bf_sim_unit_message(s, k, tr, msg, sizeof msg);
+            if (n < 0)
+                continue;
+            snprintf(topic, sizeof topic, "borderfuse/%s/units/%s", s->site, s->units[k].id);
+            if (bf_mqtt_publish(r->mqtt, topic, msg, (size_t)n, 0, true) == 0)
+                r->unit_messages++;
+        }
+    }
+}
+
 /* The scan loop: every radar scan in time order until the end (or a signal). */
 static int play(struct run *r)
 {
@@ -694,6 +716,7 @@ static int play(struct run *r)
         r->scan_k[j]++;
         r->next_scan_s[j] = s->radars[j].phase_s + (double)r->scan_k[j] * s->radars[j].scan_period_s;
         r->sim_done_s = t;
+        play_units(r, t);
         if (!r->o->quiet && mono_s() >= next_progress) {
             progress(r, t, wall0);
             next_progress += PROGRESS_EVERY_S;
@@ -889,6 +912,9 @@ int main(int argc, char **argv)
     r.emu = calloc(nr, sizeof *r.emu);
     r.topics = calloc(nr, sizeof *r.topics);
     r.next_scan_s = calloc(nr, sizeof *r.next_scan_s);
+    r.next_unit_s = calloc(s->n_units ? s->n_units : 1, sizeof *r.next_unit_s);
+    if (!r.next_unit_s)
+        goto out_run;
     r.scan_k = calloc(nr, sizeof *r.scan_k);
     if (!r.emu || !r.topics || !r.next_scan_s || !r.scan_k)
         goto out_run;
@@ -1051,6 +1077,7 @@ out_run:
     free(r.emu);
     free(r.topics);
     free(r.next_scan_s);
+    free(r.next_unit_s);
     free(r.scan_k);
     bf_sim_truth_destroy(r.truth);
     bf_sim_sensor_emus_destroy(r.emus);   /* Part U: ends the video streams */

@@ -359,7 +359,8 @@ static void parse_top(struct ctx *c, const cJSON *root, struct bf_sim_scenario *
     static const char *const keys[] = {"site", "description", "origin", "frame", "zones",
                                        "start_time", "duration_s", "seed", "time_scale",
                                        "exercise", "radars", "targets", "expect", "roads",
-                                       "water", "events", "ground_sensors", "cameras", NULL};
+                                       "water", "events", "ground_sensors", "cameras", "units",
+                                       NULL};
     if (!cJSON_IsObject(root)) {
         bf_json_errorf(c->doc, c->diag, root, "expected a scenario object {\"site\": ...}");
         return;
@@ -437,6 +438,7 @@ static void parse_top(struct ctx *c, const cJSON *root, struct bf_sim_scenario *
     }
     bf_sim_sensors_parse(c->doc, c->diag, root, s);   /* Part U: ground sensors, cameras */
     bf_sim_features_parse(c->doc, c->diag, root, s);   /* Part L: roads, water, events */
+    bf_sim_units_parse(c->doc, c->diag, root, s);      /* response units (units.c) */
 }
 
 /* dir/rel, or rel itself when it is absolute or dir is empty. malloc'd. */
@@ -619,6 +621,7 @@ void bf_sim_scenario_destroy(struct bf_sim_scenario *s)
     free(s->radars);
     bf_sim_features_destroy(s->features);
     bf_sim_sensors_destroy(s);   /* Part U */
+    bf_sim_units_free(s);
     bf_geo_zones_destroy(s->zones);
     bf_geo_frame_destroy(s->frame);
     bf_json_doc_destroy(s->doc);

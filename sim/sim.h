@@ -139,6 +139,9 @@ struct bf_sim_scenario {
     size_t n_ground_sensors;
     struct bf_sim_camera *cameras;
     size_t n_cameras;
+    /* response units (sim/units.c; owned) */
+    struct bf_sim_unit *units;
+    size_t n_units;
 };
 
 /*
@@ -973,5 +976,32 @@ void bf_sim_sensor_emus_stats(const struct bf_sim_sensor_emus *x,
                               struct bf_sim_sensor_emus_stats *out);
 /* One line per emulator: what it sent, and each camera's rendering cost. */
 void bf_sim_sensor_emus_report(const struct bf_sim_sensor_emus *x, FILE *f);
+
+/* ---- response units (units.c) -----------------------------------------------
+ * Our own patrols: they move along their waypoints and report their position
+ * on borderfuse/<site>/units/<id> in the gps plugin's message (docs/gps.md);
+ * no sensor of the scenario detects them. */
+
+struct bf_sim_unit {
+    const char *id;               /* borrowed from the scenario's doc */
+    double *lat, *lon;            /* [n_wp] waypoints, degrees */
+    size_t n_wp;
+    double speed_mps;             /* along the route; 0 for a unit that stays */
+    double start_s;               /* leaves its first waypoint at this simulated time */
+    double report_s;              /* a position message every report_s of simulated time */
+};
+
+struct bf_json_doc;
+void bf_sim_units_parse(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *root,
+                        struct bf_sim_scenario *s);
+void bf_sim_units_free(struct bf_sim_scenario *s);
+
+/* Where unit k is at simulated time t_s: WGS84, speed, course (NAN when it never moved). */
+int bf_sim_unit_at(const struct bf_sim_scenario *s, size_t k, double t_s, double *lat,
+                   double *lon, double *speed_mps, double *track_deg);
+
+/* Its message at t_s (docs/gps.md, "exercise": true in an exercise): length or BF_E*. */
+int bf_sim_unit_message(const struct bf_sim_scenario *s, size_t k, double t_s, char *buf,
+                        size_t len);
 
 #endif

@@ -10,9 +10,13 @@
  * transports), with --broker-pid so that a scripted broker outage really
  * stops the broker.  The simulator checks the scenario's "expect" and exits
  * 3 when it is not met; here the exit status and the scorecard's "expect"
- * result are asserted, and every failed expectation is printed.
+ * result are asserted, and every failed expectation is printed.  A dispatch
+ * console subscribed to borderfuse/+/units/+ must see every response unit a
+ * scenario names.
  */
 #include <dirent.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +24,39 @@
 #include <cjson/cJSON.h>
 
 #include "bf_test.h"
+#include "core/bf_mqtt.h"
 #include "it_util.h"
 
 #define MAX_SCENARIOS 32
+
+/* Topics seen on borderfuse/+/units/+ (response units the simulator reports). */
+static struct {
+    pthread_mutex_t lock;
+    char topics[64][160];
+    int n;
+} units = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void on_unit(void *ctx, const char *topic, const void *payload, size_t len)
+{
+    (void)ctx, (void)payload, (void)len;
+    pthread_mutex_lock(&units.lock);
+    bool known = false;
+    for (int i = 0; i < units.n && !known; i++)
+        known = strcmp(units.topics[i], topic) == 0;
+    if (!known && units.n < 64)
+        snprintf(units.topics[units.n++], sizeof units.topics[0], "%s", topic);
+    pthread_mutex_unlock(&units.lock);
+}
+
+static bool unit_seen(const char *topic)
+{
+    pthread_mutex_lock(&units.lock);
+    bool seen = false;
+    for (int i = 0; i < units.n && !seen; i++)
+        seen = strcmp(units.topics[i], topic) == 0;
+    pthread_mutex_unlock(&units.lock);
+    return seen;
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -100,6 +134,28 @@ static bool play(const char *tmp, const char *name, int port, pid_t broker)
     }
     cJSON_Delete(sc);
     free(text);
+
+    /* its response units reported for dispatch on borderfuse/<site>/units/<id> */
+    char *st = it_read_file(scen, NULL);
+    cJSON *sj = st ? cJSON_Parse(st) : NULL;
+    const cJSON *u;
+    cJSON_ArrayForEach(u, cJSON_GetObjectItem(sj, "units"))
+    {
+        char topic[200];
+        snprintf(topic, sizeof topic, "borderfuse/%s/units/%s",
+                 cJSON_GetObjectItem(sj, "site")->valuestring,
+                 cJSON_GetObjectItem(u, "id")->valuestring);
+        bool seen = false;
+        for (int i = 0; i < 40 && !seen; i++) {
+            seen = unit_seen(topic);
+            if (!seen)
+                it_sleep_ms(50);
+        }
+        printf("\n      unit %s: %s", topic, seen ? "reported" : "NOT REPORTED");
+        CU_ASSERT_TRUE(seen);
+    }
+    cJSON_Delete(sj);
+    free(st);
     return met;
 }
 
@@ -112,6 +168,13 @@ static void test_library(void)
     int port = it_free_port();
     pid_t broker = it_start_mosquitto(tmp, port);
     CU_ASSERT_TRUE_FATAL(broker > 0);
+    char url[64];
+    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
+    struct bf_mqtt *sub;
+    struct bf_mqtt_options so = {.url = url, .client_id = "it-dispatch", .clean_session = true};
+    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, "borderfuse/+/units/+", 0, on_unit, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
     size_t met = 0;
     for (size_t i = 0; i < n; i++) {
         bool ok = play(tmp, names[i], port, broker);
@@ -120,6 +183,7 @@ static void test_library(void)
         free(names[i]);
     }
     printf("\n  %zu of %zu scenarios met their expected outcome\n", met, n);
+    bf_mqtt_destroy(sub);
     it_stop(broker);
 }
 
