@@ -15,6 +15,7 @@
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <stddef.h>
 
 int bf_test_main(CU_SuiteInfo *suites);
 
@@ -22,6 +23,9 @@ int bf_test_main(CU_SuiteInfo *suites);
 const char *bf_test_src(const char *rel);
 /* A fresh temporary directory for this test run (created once per process). */
 const char *bf_test_tmpdir(void);
+
+/* Read a whole file (malloc'd, NUL-terminated; *len its length if len) or NULL. */
+char *bf_test_read_file(const char *path, size_t *len);
 
 /* Assert two doubles within tol, printing both on failure. */
 #define BF_ASSERT_NEAR(a, b, tol) CU_ASSERT_DOUBLE_EQUAL((a), (b), (tol))

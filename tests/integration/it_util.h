@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <cjson/cJSON.h>
+
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 int it_free_port(void);
 
@@ -41,8 +43,9 @@ int it_stop(pid_t pid);
 /* Wait until tcp 127.0.0.1:port accepts, up to timeout_s. */
 bool it_wait_port(int port, double timeout_s);
 
-/* Read a whole file (malloc'd, NUL-terminated) or NULL. */
-char *it_read_file(const char *path, size_t *len);
+/* A JSON member: the string (or "" when absent or not a string), the number (or NAN). */
+const char *it_jstr(const cJSON *o, const char *k);
+double it_jnum(const cJSON *o, const char *k);
 
 /* $BF_BINARY_DIR/rel into a static buffer (second buffer rotates between 4). */
 const char *it_bin(const char *rel);

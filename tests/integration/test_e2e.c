@@ -74,27 +74,15 @@ static cJSON *latest_status(void)
     return j;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double jnum(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 /* Wait until the latest status has state and, if path is given, the malformed count n. */
 static bool wait_status(const char *state, const char *kind, double n, double timeout_s)
 {
     for (int i = 0; i < (int)(timeout_s * 20); i++) {
         cJSON *j = latest_status();
-        bool ok = j && strcmp(jstr(j, "state"), state) == 0;
+        bool ok = j && strcmp(it_jstr(j, "state"), state) == 0;
         if (ok && kind) {
             const cJSON *s0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "sensors"), 0);
-            ok = jnum(cJSON_GetObjectItem(s0, "malformed"), kind) == n;
+            ok = it_jnum(cJSON_GetObjectItem(s0, "malformed"), kind) == n;
         }
         cJSON_Delete(j);
         if (ok)
@@ -174,7 +162,7 @@ static void test_whole_chain(void)
     int sim_rc = it_wait(sim, 120);
     CU_ASSERT_EQUAL(sim_rc, 0);
     if (sim_rc != 0) {
-        char *l = it_read_file(slog, NULL);
+        char *l = bf_test_read_file(slog, NULL);
         fprintf(stderr, "\n--- sim log ---\n%s\n", l ? l : "(none)");
         free(l);
     }
@@ -197,37 +185,37 @@ static void test_whole_chain(void)
             malformed++;
             continue;
         }
-        double seq = jnum(a, "seq");
+        double seq = it_jnum(a, "seq");
         seq_grows = seq_grows && seq > last_seq;
         last_seq = seq;
-        CU_ASSERT_STRING_EQUAL(jstr(a, "site"), "it");
+        CU_ASSERT_STRING_EQUAL(it_jstr(a, "site"), "it");
         CU_ASSERT_FALSE(cJSON_IsTrue(cJSON_GetObjectItem(a, "exercise")));
-        if (strcmp(jstr(a, "type"), "INCURSION") == 0) {
+        if (strcmp(it_jstr(a, "type"), "INCURSION") == 0) {
             if (incursion_id[0] == '\0')
-                snprintf(incursion_id, sizeof incursion_id, "%s", jstr(a, "id"));
-            CU_ASSERT_STRING_EQUAL(jstr(a, "id"), incursion_id);   /* one alert, updated */
+                snprintf(incursion_id, sizeof incursion_id, "%s", it_jstr(a, "id"));
+            CU_ASSERT_STRING_EQUAL(it_jstr(a, "id"), incursion_id);   /* one alert, updated */
         }
-        if (strcmp(jstr(a, "type"), "INCURSION") == 0 && strcmp(jstr(a, "state"), "NEW") == 0) {
+        if (strcmp(it_jstr(a, "type"), "INCURSION") == 0 && strcmp(it_jstr(a, "state"), "NEW") == 0) {
             incursion_new++;
-            CU_ASSERT_STRING_EQUAL(jstr(a, "severity"), "high");
-            CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetObjectItem(a, "zone"), "id"), "border");
+            CU_ASSERT_STRING_EQUAL(it_jstr(a, "severity"), "high");
+            CU_ASSERT_STRING_EQUAL(it_jstr(cJSON_GetObjectItem(a, "zone"), "id"), "border");
             const cJSON *pos = cJSON_GetObjectItem(a, "position");
-            double d = metres(46.80001, 8.22, jnum(pos, "lat"), jnum(pos, "lon"));
+            double d = metres(46.80001, 8.22, it_jnum(pos, "lat"), it_jnum(pos, "lon"));
             CU_ASSERT_TRUE(d < 150);
             bf_time_us first, crossing;
-            CU_ASSERT_EQUAL(bf_time_parse_iso(jstr(a, "first_time"), &first), 0);
-            CU_ASSERT_EQUAL(bf_time_parse_iso(jstr(a, "crossing_time"), &crossing), 0);
+            CU_ASSERT_EQUAL(bf_time_parse_iso(it_jstr(a, "first_time"), &first), 0);
+            CU_ASSERT_EQUAL(bf_time_parse_iso(it_jstr(a, "crossing_time"), &crossing), 0);
             double lag = bf_time_to_s(first - t0) - 159.7, cross_err = bf_time_to_s(crossing - t0) - 159.7;
             CU_ASSERT_TRUE(lag > -30 && lag < 45);
             CU_ASSERT_TRUE(fabs(cross_err) < 20);
-            CU_ASSERT_TRUE(jnum(a, "track_id") > 0);
-            CU_ASSERT_TRUE(jnum(a, "confidence") >= 0.5 && jnum(a, "confidence") <= 1);
-            CU_ASSERT_TRUE(jnum(a, "hits") >= 5);
-            CU_ASSERT_STRING_EQUAL(jstr(a, "class"), "person");
+            CU_ASSERT_TRUE(it_jnum(a, "track_id") > 0);
+            CU_ASSERT_TRUE(it_jnum(a, "confidence") >= 0.5 && it_jnum(a, "confidence") <= 1);
+            CU_ASSERT_TRUE(it_jnum(a, "hits") >= 5);
+            CU_ASSERT_STRING_EQUAL(it_jstr(a, "class"), "person");
             const cJSON *sens = cJSON_GetObjectItem(a, "sensors");
             CU_ASSERT_EQUAL(cJSON_GetArraySize(sens), 1);
             CU_ASSERT_STRING_EQUAL(cJSON_GetArrayItem(sens, 0)->valuestring, "radar-a");
-            CU_ASSERT_PTR_NOT_NULL(strstr(jstr(a, "explanation"), "crossed Test border"));
+            CU_ASSERT_PTR_NOT_NULL(strstr(it_jstr(a, "explanation"), "crossed Test border"));
         }
         cJSON_Delete(a);
     }
@@ -238,7 +226,7 @@ static void test_whole_chain(void)
 
     /* the journal holds exactly what was published, in the same order */
     size_t jlen;
-    char *jtext = it_read_file(journal, &jlen);
+    char *jtext = bf_test_read_file(journal, &jlen);
     CU_ASSERT_PTR_NOT_NULL_FATAL(jtext);
     int lines = 0, same = 0;
     for (char *save = NULL, *line = strtok_r(jtext, "\n", &save); line;
@@ -249,41 +237,41 @@ static void test_whole_chain(void)
     free(jtext);
 
     /* ---- the scorecard of the simulator ---- */
-    char *sc_text = it_read_file(scorecard, NULL);
+    char *sc_text = bf_test_read_file(scorecard, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sc_text);
     cJSON *sc = cJSON_Parse(sc_text);
     free(sc_text);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    CU_ASSERT_EQUAL(jnum(sc, "crossings"), 1);
-    CU_ASSERT_EQUAL(jnum(sc, "alerted"), 1);
-    CU_ASSERT_EQUAL(jnum(sc, "missed"), 0);
-    CU_ASSERT_EQUAL(jnum(sc, "duplicates"), 0);
-    CU_ASSERT_EQUAL(jnum(sc, "false_alerts"), 0);
-    CU_ASSERT_EQUAL(jnum(sc, "quiet_incursions"), 0);
-    CU_ASSERT_EQUAL(jnum(sc, "alerts_received"), n);
+    CU_ASSERT_EQUAL(it_jnum(sc, "crossings"), 1);
+    CU_ASSERT_EQUAL(it_jnum(sc, "alerted"), 1);
+    CU_ASSERT_EQUAL(it_jnum(sc, "missed"), 0);
+    CU_ASSERT_EQUAL(it_jnum(sc, "duplicates"), 0);
+    CU_ASSERT_EQUAL(it_jnum(sc, "false_alerts"), 0);
+    CU_ASSERT_EQUAL(it_jnum(sc, "quiet_incursions"), 0);
+    CU_ASSERT_EQUAL(it_jnum(sc, "alerts_received"), n);
     const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "crossing_list"), 0);
-    CU_ASSERT_STRING_EQUAL(jstr(c0, "target"), "walker");
-    CU_ASSERT_STRING_EQUAL(jstr(c0, "alert_id"), incursion_id);
+    CU_ASSERT_STRING_EQUAL(it_jstr(c0, "target"), "walker");
+    CU_ASSERT_STRING_EQUAL(it_jstr(c0, "alert_id"), incursion_id);
     const cJSON *tl = cJSON_GetObjectItem(sc, "targets");
     CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(tl), 4);
     for (int i = 1; i < 4; i++) {   /* runner, truck, deer */
         const cJSON *t = cJSON_GetArrayItem(tl, i);
         CU_ASSERT_FALSE(cJSON_IsTrue(cJSON_GetObjectItem(t, "crossed")));
-        CU_ASSERT_EQUAL(jnum(t, "incursion_alerts"), 0);
+        CU_ASSERT_EQUAL(it_jnum(t, "incursion_alerts"), 0);
     }
-    double sent = jnum(sc, "detections_sent");
+    double sent = it_jnum(sc, "detections_sent");
     CU_ASSERT_TRUE(sent > 100);
     /* --report: the engine's track pictures were followed and the walker was found */
     const cJSON *acc = cJSON_GetObjectItem(sc, "track_accuracy");
-    CU_ASSERT_TRUE(jnum(acc, "pictures_scored") >= 3);
-    CU_ASSERT_TRUE(jnum(acc, "gospa_mean_m") >= 0);
+    CU_ASSERT_TRUE(it_jnum(acc, "pictures_scored") >= 3);
+    CU_ASSERT_TRUE(it_jnum(acc, "gospa_mean_m") >= 0);
     const cJSON *ttf = cJSON_GetArrayItem(cJSON_GetObjectItem(sc, "time_to_first_track"), 0);
-    CU_ASSERT_STRING_EQUAL(jstr(ttf, "target"), "walker");
-    CU_ASSERT_TRUE(jnum(ttf, "time_to_first_track_s") >= 0);
-    CU_ASSERT_EQUAL(jnum(sc, "false_alerts_per_hour"), 0);
+    CU_ASSERT_STRING_EQUAL(it_jstr(ttf, "target"), "walker");
+    CU_ASSERT_TRUE(it_jnum(ttf, "time_to_first_track_s") >= 0);
+    CU_ASSERT_EQUAL(it_jnum(sc, "false_alerts_per_hour"), 0);
     char rpath[600];
     snprintf(rpath, sizeof rpath, "%s/report.html", report);
-    char *html = it_read_file(rpath, NULL);
+    char *html = bf_test_read_file(rpath, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(html);
     /* the crossings table names the walker's crossing as alerted */
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "<tr><td>walker</td><td>02:02:3"));
@@ -293,24 +281,24 @@ static void test_whole_chain(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "<svg "));
     free(html);
     snprintf(rpath, sizeof rpath, "%s/map.svg", report);
-    html = it_read_file(rpath, NULL);
+    html = bf_test_read_file(rpath, NULL);
     CU_ASSERT_PTR_NOT_NULL(html && strstr(html, "class=\"track\""));
     free(html);
 
     /* ---- the status: every detection received, the junk still counted ---- */
     cJSON *st = latest_status();
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-    CU_ASSERT_STRING_EQUAL(jstr(st, "state"), "online");
+    CU_ASSERT_STRING_EQUAL(it_jstr(st, "state"), "online");
     const cJSON *det = cJSON_GetObjectItem(st, "detections");
-    CU_ASSERT_EQUAL(jnum(det, "received"), sent);
-    CU_ASSERT_EQUAL(jnum(det, "processed"), sent);
-    CU_ASSERT_EQUAL(jnum(det, "late"), 0);
-    CU_ASSERT_EQUAL(jnum(det, "malformed_messages"), 4);
+    CU_ASSERT_EQUAL(it_jnum(det, "received"), sent);
+    CU_ASSERT_EQUAL(it_jnum(det, "processed"), sent);
+    CU_ASSERT_EQUAL(it_jnum(det, "late"), 0);
+    CU_ASSERT_EQUAL(it_jnum(det, "malformed_messages"), 4);
     const cJSON *s0 = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "sensors"), 0);
-    CU_ASSERT_STRING_EQUAL(jstr(s0, "id"), "radar-a");
-    CU_ASSERT_EQUAL(jnum(s0, "detections"), sent);
-    CU_ASSERT_EQUAL(jnum(cJSON_GetObjectItem(st, "alerts"), "published"), n);
-    CU_ASSERT_TRUE(jnum(cJSON_GetObjectItem(st, "tracks"), "initiated") >= 4);
+    CU_ASSERT_STRING_EQUAL(it_jstr(s0, "id"), "radar-a");
+    CU_ASSERT_EQUAL(it_jnum(s0, "detections"), sent);
+    CU_ASSERT_EQUAL(it_jnum(cJSON_GetObjectItem(st, "alerts"), "published"), n);
+    CU_ASSERT_TRUE(it_jnum(cJSON_GetObjectItem(st, "tracks"), "initiated") >= 4);
     cJSON_Delete(st);
     cJSON_Delete(sc);
 
@@ -330,7 +318,7 @@ static void test_whole_chain(void)
     CU_ASSERT_TRUE(wait_status("offline", NULL, 0, 10));
     bf_mqtt_destroy(sub);
 
-    char *l = it_read_file(elog, NULL);
+    char *l = bf_test_read_file(elog, NULL);
     CU_ASSERT_PTR_NOT_NULL(l);
     /* each kind of fault logged once, naming the sensor */
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "radar-a: refused a message (syntax)"));

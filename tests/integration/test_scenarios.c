@@ -113,7 +113,7 @@ static bool play(const char *tmp, const char *name, int port, pid_t broker)
     CU_ASSERT_EQUAL(it_stop(engine), 0);
 
     bool met = false;
-    char *text = it_read_file(card, NULL);
+    char *text = bf_test_read_file(card, NULL);
     cJSON *sc = text ? cJSON_Parse(text) : NULL;
     const cJSON *ex = cJSON_GetObjectItem(sc, "expect");
     const cJSON *failed = cJSON_GetObjectItem(ex, "failed");
@@ -128,7 +128,7 @@ static bool play(const char *tmp, const char *name, int port, pid_t broker)
             printf("\n      FAIL %s", cJSON_GetObjectItem(r, "what")->valuestring);
     }
     if (!met && rc != 0 && rc != 3) {
-        char *l = it_read_file(slog, NULL);
+        char *l = bf_test_read_file(slog, NULL);
         printf("\n--- %s sim log ---\n%s\n", name, l ? l : "(none)");
         free(l);
     }
@@ -136,7 +136,7 @@ static bool play(const char *tmp, const char *name, int port, pid_t broker)
     free(text);
 
     /* its response units reported for dispatch on borderfuse/<site>/units/<id> */
-    char *st = it_read_file(scen, NULL);
+    char *st = bf_test_read_file(scen, NULL);
     cJSON *sj = st ? cJSON_Parse(st) : NULL;
     const cJSON *u;
     cJSON_ArrayForEach(u, cJSON_GetObjectItem(sj, "units"))

@@ -90,18 +90,6 @@ static cJSON *parsed(char **slot)
     return j;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double jnum(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 static double metres(double lat1, double lon1, double lat2, double lon2)
 {
     double dn = (lat2 - lat1) * 111195.0;
@@ -114,7 +102,7 @@ static bool wait_messages(char **slot, double n, double timeout_s)
 {
     for (int i = 0; i < (int)(timeout_s * 20); i++) {
         cJSON *j = parsed(slot);
-        bool ok = j && jnum(j, "messages") >= n;
+        bool ok = j && it_jnum(j, "messages") >= n;
         cJSON_Delete(j);
         if (ok)
             return true;
@@ -144,7 +132,7 @@ static bool write_text(const char *path, const char *text, mode_t mode)
 
 static void dump(const char *what, const char *path)
 {
-    char *l = it_read_file(path, NULL);
+    char *l = bf_test_read_file(path, NULL);
     fprintf(stderr, "\n--- %s ---\n%s\n", what, l ? l : "(none)");
     free(l);
 }
@@ -241,16 +229,16 @@ static void test_shadow_crossing(void)
     }
 
     /* ---- what the simulator says it sent ---- */
-    char *sc_text = it_read_file(card, NULL);
+    char *sc_text = bf_test_read_file(card, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sc_text);
     cJSON *sc = cJSON_Parse(sc_text);
     free(sc_text);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    double ugs_sent = jnum(sc, "ugs_messages"), frames = jnum(sc, "camera_frames");
+    double ugs_sent = it_jnum(sc, "ugs_messages"), frames = it_jnum(sc, "camera_frames");
     CU_ASSERT_TRUE(ugs_sent >= 6);          /* heartbeats at 0, 20, ..., 80 and events */
     CU_ASSERT_EQUAL(frames, 500);           /* 100 s at 5 fps */
-    CU_ASSERT_EQUAL(jnum(sc, "detections_sent"), 0);   /* the radar sees nothing */
-    CU_ASSERT_EQUAL(jnum(sc, "publish_failed"), 0);
+    CU_ASSERT_EQUAL(it_jnum(sc, "detections_sent"), 0);   /* the radar sees nothing */
+    CU_ASSERT_EQUAL(it_jnum(sc, "publish_failed"), 0);
 
     /* ---- the engine's retained per-sensor statuses ---- */
     CU_ASSERT_TRUE(wait_messages(&centre.st_ugs, ugs_sent, 10));
@@ -260,18 +248,18 @@ static void test_shadow_crossing(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(scam);
     CU_ASSERT_PTR_NOT_NULL_FATAL(srad);
     /* every signed message accepted; the walker passing 10 m away triggered it */
-    CU_ASSERT_EQUAL(jnum(su, "messages"), ugs_sent);
-    CU_ASSERT_TRUE(jnum(su, "detections") >= 2);
+    CU_ASSERT_EQUAL(it_jnum(su, "messages"), ugs_sent);
+    CU_ASSERT_TRUE(it_jnum(su, "detections") >= 2);
     CU_ASSERT_EQUAL(malformed_total(su), 0);
-    CU_ASSERT_TRUE(jnum(cJSON_GetObjectItem(su, "health"), "battery_pct") > 80);
+    CU_ASSERT_TRUE(it_jnum(cJSON_GetObjectItem(su, "health"), "battery_pct") > 80);
     /* the camera: frames processed (warm-up excepted), detections, no time faults */
-    double cam_msgs = jnum(scam, "messages"), cam_dets = jnum(scam, "detections");
+    double cam_msgs = it_jnum(scam, "messages"), cam_dets = it_jnum(scam, "detections");
     CU_ASSERT_TRUE(cam_msgs >= frames - 10 - 5 && cam_msgs <= frames);
     CU_ASSERT_TRUE(cam_dets >= 100);   /* the walker is in view for most of the run */
     CU_ASSERT_EQUAL(malformed_total(scam), 0);
-    CU_ASSERT_EQUAL(jnum(srad, "detections"), 0);
+    CU_ASSERT_EQUAL(it_jnum(srad, "detections"), 0);
     fprintf(stderr, "\n    ugs-1: %.0f messages, %.0f detections; cam-1: %.0f frames, %.0f "
-            "detections\n", jnum(su, "messages"), jnum(su, "detections"), cam_msgs, cam_dets);
+            "detections\n", it_jnum(su, "messages"), it_jnum(su, "detections"), cam_msgs, cam_dets);
     cJSON_Delete(su);
     cJSON_Delete(scam);
     cJSON_Delete(srad);
@@ -287,17 +275,17 @@ static void test_shadow_crossing(void)
     for (int i = 0; i < n; i++) {
         cJSON *a = cJSON_Parse(centre.alerts[i]);
         CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-        if (strcmp(jstr(a, "type"), "INCURSION") == 0 && strcmp(jstr(a, "state"), "NEW") == 0) {
+        if (strcmp(it_jstr(a, "type"), "INCURSION") == 0 && strcmp(it_jstr(a, "state"), "NEW") == 0) {
             incursions++;
             const cJSON *pos = cJSON_GetObjectItem(a, "position");
-            double d = metres(CROSS_LAT, CROSS_LON, jnum(pos, "lat"), jnum(pos, "lon"));
+            double d = metres(CROSS_LAT, CROSS_LON, it_jnum(pos, "lat"), it_jnum(pos, "lon"));
             CU_ASSERT_TRUE(d < 30);
             bf_time_us first;
-            CU_ASSERT_EQUAL(bf_time_parse_iso(jstr(a, "first_time"), &first), 0);
+            CU_ASSERT_EQUAL(bf_time_parse_iso(it_jstr(a, "first_time"), &first), 0);
             double lag = bf_time_to_s(first - t0) - 75.9;   /* the true crossing: 2 + 111.2/1.5 */
             CU_ASSERT_TRUE(lag > -10 && lag < 15);
             fprintf(stderr, "\n    INCURSION %.1f m from the true crossing, lag %+.1f s", d, lag);
-            CU_ASSERT_STRING_EQUAL(jstr(a, "class"), "person");
+            CU_ASSERT_STRING_EQUAL(it_jstr(a, "class"), "person");
             bool cam = false;
             const cJSON *s;
             cJSON_ArrayForEach(s, cJSON_GetObjectItem(a, "sensors")) {
@@ -313,9 +301,9 @@ static void test_shadow_crossing(void)
     CU_ASSERT_TRUE(ugs_named);   /* its presence detections updated the camera's track */
     fprintf(stderr, "\n    %d alert messages, %d INCURSION; ugs-1 %s among its sensors\n", n,
             incursions, ugs_named ? "is" : "is not");
-    CU_ASSERT_EQUAL(jnum(sc, "crossings"), 1);
-    CU_ASSERT_EQUAL(jnum(sc, "alerted"), 1);
-    CU_ASSERT_EQUAL(jnum(sc, "false_alerts"), 0);
+    CU_ASSERT_EQUAL(it_jnum(sc, "crossings"), 1);
+    CU_ASSERT_EQUAL(it_jnum(sc, "alerted"), 1);
+    CU_ASSERT_EQUAL(it_jnum(sc, "false_alerts"), 0);
     cJSON_Delete(sc);
     if (incursions != 1) {
         dump("sim log", slog);

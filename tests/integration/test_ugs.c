@@ -72,18 +72,6 @@ static void on_msg(void *ctx, const char *topic, const void *payload, size_t len
     pthread_mutex_unlock(&c->lock);
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double jnum(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 /* The latest status (cJSON_Delete it) or NULL. */
 static cJSON *latest_status(void)
 {
@@ -97,7 +85,7 @@ static const cJSON *sensor_of(const cJSON *st, const char *id)
 {
     const cJSON *s;
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(st, "sensors"))
-        if (strcmp(jstr(s, "id"), id) == 0)
+        if (strcmp(it_jstr(s, "id"), id) == 0)
             return s;
     return NULL;
 }
@@ -112,10 +100,10 @@ struct expect {
 static bool matches(const cJSON *s, const struct expect *x)
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(s, "malformed");
-    return s && jnum(s, "messages") == x->messages && jnum(s, "detections") == x->detections &&
-           jnum(m, "syntax") == x->syntax && jnum(m, "schema") == x->schema &&
-           jnum(m, "range") == x->range && jnum(m, "time") == x->time &&
-           jnum(m, "identity") == x->identity && jnum(m, "auth") == x->auth;
+    return s && it_jnum(s, "messages") == x->messages && it_jnum(s, "detections") == x->detections &&
+           it_jnum(m, "syntax") == x->syntax && it_jnum(m, "schema") == x->schema &&
+           it_jnum(m, "range") == x->range && it_jnum(m, "time") == x->time &&
+           it_jnum(m, "identity") == x->identity && it_jnum(m, "auth") == x->auth;
 }
 
 /* Wait until the status shows every expectation (or timeout_s), then assert each figure. */
@@ -137,14 +125,14 @@ static void expect_status(const struct expect *xs, size_t n, double timeout_s)
         const cJSON *s = sensor_of(st, xs[k].id);
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(s, "malformed");
         CU_ASSERT_PTR_NOT_NULL(s);
-        CU_ASSERT_EQUAL(jnum(s, "messages"), xs[k].messages);
-        CU_ASSERT_EQUAL(jnum(s, "detections"), xs[k].detections);
-        CU_ASSERT_EQUAL(jnum(m, "syntax"), xs[k].syntax);
-        CU_ASSERT_EQUAL(jnum(m, "schema"), xs[k].schema);
-        CU_ASSERT_EQUAL(jnum(m, "range"), xs[k].range);
-        CU_ASSERT_EQUAL(jnum(m, "time"), xs[k].time);
-        CU_ASSERT_EQUAL(jnum(m, "identity"), xs[k].identity);
-        CU_ASSERT_EQUAL(jnum(m, "auth"), xs[k].auth);
+        CU_ASSERT_EQUAL(it_jnum(s, "messages"), xs[k].messages);
+        CU_ASSERT_EQUAL(it_jnum(s, "detections"), xs[k].detections);
+        CU_ASSERT_EQUAL(it_jnum(m, "syntax"), xs[k].syntax);
+        CU_ASSERT_EQUAL(it_jnum(m, "schema"), xs[k].schema);
+        CU_ASSERT_EQUAL(it_jnum(m, "range"), xs[k].range);
+        CU_ASSERT_EQUAL(it_jnum(m, "time"), xs[k].time);
+        CU_ASSERT_EQUAL(it_jnum(m, "identity"), xs[k].identity);
+        CU_ASSERT_EQUAL(it_jnum(m, "auth"), xs[k].auth);
         if (!matches(s, &xs[k])) {
             char *txt = cJSON_PrintUnformatted(s);
             fprintf(stderr, "\n  status of %s: %s\n", xs[k].id, txt ? txt : "(none)");
@@ -216,8 +204,8 @@ static cJSON *find_fault(const char *id, const char *state)
     pthread_mutex_lock(&centre.lock);
     for (int i = 0; i < centre.n_alerts && !found; i++) {
         cJSON *a = cJSON_Parse(centre.alerts[i]);
-        if (a && strcmp(jstr(a, "type"), "SENSOR_FAULT") == 0 &&
-            strcmp(jstr(a, "sensor"), id) == 0 && strcmp(jstr(a, "state"), state) == 0)
+        if (a && strcmp(it_jstr(a, "type"), "SENSOR_FAULT") == 0 &&
+            strcmp(it_jstr(a, "sensor"), id) == 0 && strcmp(it_jstr(a, "state"), state) == 0)
             found = a;
         else
             cJSON_Delete(a);
@@ -280,13 +268,13 @@ static void test_ugs_chain(void)
     bool online = false;
     for (int i = 0; i < 300 && !online; i++) {
         cJSON *st = latest_status();
-        online = st && strcmp(jstr(st, "state"), "online") == 0;
+        online = st && strcmp(it_jstr(st, "state"), "online") == 0;
         cJSON_Delete(st);
         if (!online)
             it_sleep_ms(50);
     }
     if (!online) {
-        char *l = it_read_file(elog, NULL);
+        char *l = bf_test_read_file(elog, NULL);
         fprintf(stderr, "\n--- engine log ---\n%s\n", l ? l : "(none)");
         free(l);
     }
@@ -360,11 +348,11 @@ static void test_ugs_chain(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     const cJSON *ha = cJSON_GetObjectItemCaseSensitive(sensor_of(st, "ugs-a"), "health");
     const cJSON *hb = cJSON_GetObjectItemCaseSensitive(sensor_of(st, "ugs-b"), "health");
-    CU_ASSERT_EQUAL(jnum(ha, "battery_pct"), 80);
-    CU_ASSERT_EQUAL(jnum(ha, "temperature_c"), 4.5);
-    CU_ASSERT_EQUAL(jnum(hb, "battery_pct"), 12.5);
-    CU_ASSERT_EQUAL(jnum(cJSON_GetObjectItem(st, "detections"), "received"), 3);
-    CU_ASSERT_STRING_EQUAL(jstr(st, "state"), "online");
+    CU_ASSERT_EQUAL(it_jnum(ha, "battery_pct"), 80);
+    CU_ASSERT_EQUAL(it_jnum(ha, "temperature_c"), 4.5);
+    CU_ASSERT_EQUAL(it_jnum(hb, "battery_pct"), 12.5);
+    CU_ASSERT_EQUAL(it_jnum(cJSON_GetObjectItem(st, "detections"), "received"), 3);
+    CU_ASSERT_STRING_EQUAL(it_jstr(st, "state"), "online");
     cJSON_Delete(st);
 
     /* ---- SENSOR_FAULT: ugs-a's heartbeats stop while ugs-b carries on ---- */
@@ -384,12 +372,12 @@ static void test_ugs_chain(void)
     CU_ASSERT_PTR_NOT_NULL(raised);
     char fault_id[128] = "";
     if (raised) {
-        snprintf(fault_id, sizeof fault_id, "%s", jstr(raised, "id"));
+        snprintf(fault_id, sizeof fault_id, "%s", it_jstr(raised, "id"));
         CU_ASSERT_NOT_EQUAL(fault_id[0], '\0');
-        CU_ASSERT_STRING_EQUAL(jstr(raised, "site"), SITE);
+        CU_ASSERT_STRING_EQUAL(it_jstr(raised, "site"), SITE);
         const cJSON *pos = cJSON_GetObjectItem(raised, "position");
-        CU_ASSERT_TRUE(fabs(jnum(pos, "lat") - 46.7990) < 1e-4);
-        CU_ASSERT_TRUE(fabs(jnum(pos, "lon") - 8.2010) < 1e-4);
+        CU_ASSERT_TRUE(fabs(it_jnum(pos, "lat") - 46.7990) < 1e-4);
+        CU_ASSERT_TRUE(fabs(it_jnum(pos, "lon") - 8.2010) < 1e-4);
         cJSON_Delete(raised);
     }
     CU_ASSERT_PTR_NULL(find_fault("ugs-b", "NEW"));   /* no timeout configured for it */
@@ -404,7 +392,7 @@ static void test_ugs_chain(void)
     }
     CU_ASSERT_PTR_NOT_NULL(resolved);
     if (resolved) {
-        CU_ASSERT_STRING_EQUAL(jstr(resolved, "id"), fault_id);
+        CU_ASSERT_STRING_EQUAL(it_jstr(resolved, "id"), fault_id);
         cJSON_Delete(resolved);
     }
 
@@ -414,7 +402,7 @@ static void test_ugs_chain(void)
     pub = NULL;
     CU_ASSERT_EQUAL(it_stop(engine), 0);
     bf_mqtt_destroy(sub);
-    char *l = it_read_file(elog, NULL);
+    char *l = bf_test_read_file(elog, NULL);
     CU_ASSERT_PTR_NOT_NULL(l);
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "ugs-a: refused a message (auth)"));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "ugs-b: refused a message (range)"));

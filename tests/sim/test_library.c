@@ -29,29 +29,11 @@
 
 #define MAX_FILES 256
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *t = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (t && fread(t, 1, (size_t)n, f) != (size_t)n) {
-        free(t);
-        t = NULL;
-    }
-    if (t)
-        t[n] = '\0';
-    fclose(f);
-    return t;
-}
 
 /* Is the file a scenario (an object with "radars" and "targets")? */
 static bool is_scenario(const char *path)
 {
-    char *t = slurp(path);
+    char *t = bf_test_read_file(path, NULL);
     cJSON *j = t ? cJSON_Parse(t) : NULL;
     bool yes = cJSON_IsObject(j) && cJSON_GetObjectItem(j, "radars") &&
                cJSON_GetObjectItem(j, "targets");
@@ -122,7 +104,7 @@ static void test_all_scenarios_load(void)
     find_scenarios(dir, paths, &n);
     CU_ASSERT_TRUE(in_config >= 9);   /* the demo and the library */
     CU_ASSERT_TRUE(n > in_config);    /* tests/data/e2e */
-    char *schema = slurp(bf_test_src("docs/scenario.schema.json"));
+    char *schema = bf_test_read_file(bf_test_src("docs/scenario.schema.json"), NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(schema);
     cJSON *sj = cJSON_Parse(schema);
     CU_ASSERT_PTR_NOT_NULL(sj);   /* the schema itself is JSON */
@@ -141,7 +123,7 @@ static void test_all_scenarios_load(void)
         CU_ASSERT_EQUAL(rc, 0);
         CU_ASSERT_EQUAL(d.n, 0);
         bf_sim_scenario_destroy(s);
-        char *t = slurp(paths[i]);
+        char *t = bf_test_read_file(paths[i], NULL);
         cJSON *j = cJSON_Parse(t);
         CU_ASSERT_EQUAL(keys_missing(j, schema, paths[i]), 0);
         cJSON_Delete(j);

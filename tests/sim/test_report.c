@@ -234,23 +234,9 @@ static void test_metrics_over_time(void)
 
 static char *slurp(const char *dir, const char *name)
 {
-    char path[1024];
+    char path[2200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *t = malloc((size_t)n + 1);
-    if (t && fread(t, 1, (size_t)n, f) != (size_t)n) {
-        free(t);
-        t = NULL;
-    }
-    if (t)
-        t[n] = '\0';
-    fclose(f);
-    return t;
+    return bf_test_read_file(path, NULL);
 }
 
 static size_t count(const char *hay, const char *needle)
