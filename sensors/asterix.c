@@ -458,6 +458,10 @@ size_t bf_asterix_decode(const uint8_t *buf, size_t len, unsigned cat_mask,
         st->blocks++;
         const uint8_t *p = buf + off + 3, *end = buf + off + blen;
         off += blen;
+        if (cat == BF_ASTERIX_CAT034 || cat == BF_ASTERIX_CAT002) {
+            st->service_blocks++;   /* the radar's own housekeeping: normal, not ours to decode */
+            continue;
+        }
         if (!uap_of(cat)) {
             note(st, BF_ASTERIX_ERR_CATEGORY, "block %u: CAT%03u is not decoded (only 048, 010)",
                  blk, cat);

@@ -20,6 +20,8 @@
 
 #define BF_ASTERIX_CAT010 10
 #define BF_ASTERIX_CAT048 48
+#define BF_ASTERIX_CAT034 34   /* monoradar service messages, beside CAT048 */
+#define BF_ASTERIX_CAT002 2    /* monoradar service messages, beside CAT001 */
 
 /* Category masks for bf_asterix_decode(). */
 #define BF_ASTERIX_MASK_010 0x1u
@@ -104,6 +106,9 @@ struct bf_asterix_stats {
     unsigned records;          /* records written to out[] */
     unsigned overflow;         /* good records beyond max: decoded, not written */
     unsigned skipped_blocks;   /* blocks of a known category not asked for */
+    unsigned service_blocks;   /* radar service messages (CAT034, CAT002: north markers,
+                                  sector crossings) a radar sends beside its reports:
+                                  skipped by LEN, not an error */
     unsigned err[BF_ASTERIX_ERR_COUNT];
     char detail[BF_ASTERIX_ERR_COUNT][BF_ASTERIX_DETAIL_LEN];  /* first error of each kind */
 };

@@ -67,7 +67,7 @@ struct asterix_state {
     /* reader thread only */
     bf_time_us last_t;           /* previous resolved event time, or BF_TIME_NONE */
     uint32_t seq;
-    double datagrams, other_source, coasted;
+    double datagrams, other_source, coasted, service;
     bool rx_error_logged;
     uint8_t *rx;
     struct bf_asterix_report *reports;
@@ -283,6 +283,7 @@ static void on_datagram(struct asterix_state *s, const uint8_t *buf, size_t len)
     s->datagrams++;
     struct bf_asterix_stats st;
     size_t n = bf_asterix_decode(buf, len, s->cat_mask, s->reports, MAX_REPORTS, &st);
+    s->service += st.service_blocks;
     unsigned errors = 0;
     for (int k = 0; k < BF_ASTERIX_ERR_COUNT; k++) {
         for (unsigned i = 0; i < st.err[k]; i++)
@@ -361,6 +362,7 @@ static void on_datagram(struct asterix_state *s, const uint8_t *buf, size_t len)
         bf_sensor_good(s->host, s->idx, tmax);
     bf_sensor_health(s->host, s->idx, "other_source", s->other_source);
     bf_sensor_health(s->host, s->idx, "coasted", s->coasted);
+    bf_sensor_health(s->host, s->idx, "service_messages", s->service);
     bf_sensor_health(s->host, s->idx, "datagrams", s->datagrams);   /* last: datagram done */
 }
 

@@ -332,13 +332,30 @@ static void test_fspec_endless(void)
 
 static void test_unknown_category(void)
 {
-    /* CAT 034 (service messages) between two good blocks: skipped by its LEN */
-    static const uint8_t dg[] = {GOOD, 0x22, 0x00, 0x07, 0xC0, 0x01, 0x02, 0x01, GOOD};
+    /* CAT 062 (system tracks, not decoded here) between two good blocks: skipped by its
+     * LEN, counted as an unknown category */
+    static const uint8_t dg[] = {GOOD, 0x3E, 0x00, 0x07, 0xC0, 0x01, 0x02, 0x01, GOOD};
     CU_ASSERT_EQUAL_FATAL(decode(dg, sizeof dg), 2);
     check_good(0);
     check_good(1);
     expect_only(BF_ASTERIX_ERR_CATEGORY, 1);
     CU_ASSERT_EQUAL(st.blocks, 3);
+    CU_ASSERT_EQUAL(st.service_blocks, 0);
+}
+
+static void test_service_messages(void)
+{
+    /* CAT034 (north marker: 010 SAC/SIC, 000 message type 1) and CAT002 between good
+     * blocks: the radar's housekeeping, skipped by LEN and counted, no error */
+    static const uint8_t dg[] = {GOOD, 0x22, 0x00, 0x07, 0xC0, 0x01, 0x02, 0x01,
+                                 0x02, 0x00, 0x07, 0xC0, 0x01, 0x02, 0x01, GOOD};
+    CU_ASSERT_EQUAL_FATAL(decode(dg, sizeof dg), 2);
+    check_good(0);
+    check_good(1);
+    for (int k = 0; k < BF_ASTERIX_ERR_COUNT; k++)
+        CU_ASSERT_EQUAL(st.err[k], 0);
+    CU_ASSERT_EQUAL(st.service_blocks, 2);
+    CU_ASSERT_EQUAL(st.blocks, 4);
 }
 
 static void test_item_overrun(void)
@@ -677,6 +694,7 @@ static CU_TestInfo codec_tests[] = {
     {"truncated block", test_truncated},
     {"block LEN that lies", test_length_lies},
     {"FSPEC without end", test_fspec_endless},
+    {"service messages (CAT034, CAT002) skipped, not errors", test_service_messages},
     {"unknown category", test_unknown_category},
     {"item past the block", test_item_overrun},
     {"item of unknown length", test_unknown_length_items},

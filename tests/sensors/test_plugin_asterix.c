@@ -304,8 +304,10 @@ static void test_garbage_then_good(void)
     send_to("127.0.0.1", port, endless, sizeof endless);
     static const uint8_t cut[] = {0x30, 0x00, 0x07, 0xD0, 0x05, 0x09, 0x00}; /* 140 cut */
     send_to("127.0.0.1", port, cut, sizeof cut);
-    static const uint8_t cat34[] = {0x22, 0x00, 0x06, 0xC0, 0x05, 0x09};    /* CAT034 */
-    send_to("127.0.0.1", port, cat34, sizeof cat34);
+    static const uint8_t cat34[] = {0x22, 0x00, 0x06, 0xC0, 0x05, 0x09};    /* CAT034: the */
+    send_to("127.0.0.1", port, cat34, sizeof cat34);                  /* radar's own, no fault */
+    static const uint8_t cat62[] = {0x3E, 0x00, 0x06, 0xC0, 0x05, 0x09};    /* CAT062: not ours */
+    send_to("127.0.0.1", port, cat62, sizeof cat62);
     static const uint8_t late[] = {0x30, 0x00, 0x0D, 0xD0, 0x05, 0x09,      /* time of day */
                                    0xFF, 0xFF, 0xFF, 0x01, 0x00, 0x00, 0x00}; /* > 24 h */
     send_to("127.0.0.1", port, late, sizeof late);
@@ -324,7 +326,7 @@ static void test_garbage_then_good(void)
     send_to("127.0.0.1", port, dg, len);
     size_t one = 1;
     CU_ASSERT_FATAL(fake_host_wait(&fake, fake_has_dets, &one, 3000));
-    CU_ASSERT_FATAL(wait_datagrams(0, 7));
+    CU_ASSERT_FATAL(wait_datagrams(0, 8));
     struct bf_detection d;
     CU_ASSERT_EQUAL_FATAL(fake_host_dets(&fake, &d, 1), 1);
     CU_ASSERT_EQUAL(d.t_us, DAY0 + 7200 * BF_US_PER_S);
@@ -336,7 +338,8 @@ static void test_garbage_then_good(void)
     CU_ASSERT_EQUAL(fake.faults[BF_FAULT_TIME], 1);
     CU_ASSERT_EQUAL(fake.good, 1);
     pthread_mutex_unlock(&fake.mu);
-    BF_ASSERT_NEAR(fake_host_health(&fake, 0, "datagrams"), 7.0, 0);
+    BF_ASSERT_NEAR(fake_host_health(&fake, 0, "datagrams"), 8.0, 0);
+    BF_ASSERT_NEAR(fake_host_health(&fake, 0, "service_messages"), 1.0, 0);
     stop(&in);
     fake_host_destroy(&fake);
 }
