@@ -38,8 +38,7 @@ static bool ctx_failed(const struct ctx *c)
     return c->diag->n_errors != c->errors_at_start;
 }
 
-/* Is s a non-empty string of [A-Za-z0-9_.-] (dot allowed only if dot)? */
-static bool is_topic_id(const char *s, bool dot)
+bool bf_sim_is_topic_id(const char *s, bool dot)
 {
     if (!s || !*s)
         return false;
@@ -114,7 +113,7 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
     }
     bf_json_check_keys(c->doc, c->diag, node, keys);
     if (bf_json_get_string(c->doc, c->diag, node, "id", true, &r->id) == 0 &&
-        !is_topic_id(r->id, true)) {
+        !bf_sim_is_topic_id(r->id, true)) {
         bf_json_errorf(c->doc, c->diag, cJSON_GetObjectItemCaseSensitive(node, "id"),
                        "expected an id of letters, digits, '_', '-' or '.' (it is used in the MQTT "
                        "topic), got \"%s\"", r->id);
@@ -367,7 +366,7 @@ static void parse_top(struct ctx *c, const cJSON *root, struct bf_sim_scenario *
     }
     bf_json_check_keys(c->doc, c->diag, root, keys);
     if (bf_json_get_string(c->doc, c->diag, root, "site", true, &s->site) == 0 &&
-        !is_topic_id(s->site, false))
+        !bf_sim_is_topic_id(s->site, false))
         bf_json_errorf(c->doc, c->diag, cJSON_GetObjectItemCaseSensitive(root, "site"),
                        "expected a site name of letters, digits, '_' or '-' (it is used in MQTT "
                        "topics), got \"%s\"", s->site);

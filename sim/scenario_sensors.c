@@ -36,18 +36,10 @@ struct pctx {
     struct bf_diag *diag;
 };
 
+/* a sensor id as the engine's topics and the UGS codec take it */
 static bool is_sensor_id(const char *s)
 {
-    if (!s || !*s)
-        return false;
-    for (const char *p = s; *p; p++) {
-        char ch = *p;
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.';
-        if (!ok)
-            return false;
-    }
-    return strlen(s) <= BF_UGS_ID_MAX;
+    return bf_sim_is_topic_id(s, true) && strlen(s) <= BF_UGS_ID_MAX;
 }
 
 static void get_id(struct pctx *c, const cJSON *node, const char **id)

@@ -152,6 +152,9 @@ struct bf_sim_scenario {
  */
 int bf_sim_scenario_load(const char *path, struct bf_sim_scenario **out, struct bf_diag *diag);
 
+/* Is s a non-empty string of [A-Za-z0-9_.-] (dot allowed only if dot): an id fit for a topic? */
+bool bf_sim_is_topic_id(const char *s, bool dot);
+
 /*
  * The same from text; name is used in diagnostics, base_dir resolves the
  * zones path (NULL: the current directory).

@@ -30,18 +30,6 @@
 
 #define UNITS_MAX 256
 
-static bool id_ok(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++) {
-        char ch = s[n];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-' || ch == '.'))
-            return false;
-    }
-    return n > 0 && n <= 64;
-}
-
 static void parse_unit(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
                        struct bf_sim_unit *u)
 {
@@ -52,7 +40,8 @@ static void parse_unit(const struct bf_json_doc *doc, struct bf_diag *diag, cons
         return;
     }
     bf_json_check_keys(doc, diag, node, keys);
-    if (bf_json_get_string(doc, diag, node, "id", true, &u->id) == 0 && !id_ok(u->id))
+    if (bf_json_get_string(doc, diag, node, "id", true, &u->id) == 0 &&
+        !(bf_sim_is_topic_id(u->id, true) && strlen(u->id) <= 64))
         bf_json_errorf(doc, diag, cJSON_GetObjectItemCaseSensitive(node, "id"),
                        "expected an id of 1 to 64 letters, digits, '_', '-' or '.' (it is used in "
                        "the topic borderfuse/<site>/units/<id>), got \"%s\"", u->id);
