@@ -50,6 +50,7 @@ const char *bf_alert_state_name(enum bf_alert_state s)
     case BF_ALERT_UPDATED: return "UPDATED";
     case BF_ALERT_ACKNOWLEDGED: return "ACKNOWLEDGED";
     case BF_ALERT_RESOLVED: return "RESOLVED";
+    case BF_ALERT_FALSE_ALARM: return "FALSE_ALARM";
     }
     return "UNKNOWN";
 }
@@ -408,6 +409,9 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
         jw_lit(&w, ",\"reason\":");
         jw_str(&w, a->reason);
     }
+    /* [rules] episode, dwell_s */
+    /* [lifecycle] operator */
+    /* [dispatch] dispatch, camera */
     jw_lit(&w, ",\"explanation\":");
 
     char text[2048];

@@ -42,8 +42,9 @@ enum bf_alert_type {
 enum bf_alert_state {
     BF_ALERT_NEW = 1,
     BF_ALERT_UPDATED,
-    BF_ALERT_ACKNOWLEDGED,
+    BF_ALERT_ACKNOWLEDGED,   /* an operator took it (acknowledge / assign a unit) */
     BF_ALERT_RESOLVED,
+    BF_ALERT_FALSE_ALARM,    /* an operator's verdict: closed, nothing was there */
 };
 
 enum bf_severity {
@@ -80,6 +81,16 @@ struct bf_alert_params {
 void bf_alert_params_default(struct bf_alert_params *p);
 
 #define BF_ALERT_ID_LEN 37   /* UUID text + NUL */
+#define BF_OPERATOR_MAX 64   /* operator name + NUL */
+#define BF_UNIT_ID_MAX 65    /* response unit id + NUL */
+#define BF_ALERT_UNITS 3     /* units proposed per alert */
+
+/* A response unit proposed for an alert (docs/dispatch.md). */
+struct bf_alert_unit {
+    char id[BF_UNIT_ID_MAX];
+    double distance_m;        /* straight line, unit to the track now */
+    double eta_s;             /* to the interception point at the unit's speed */
+};
 #define BF_ZONE_ID_MAX 64
 #define BF_ZONE_NAME_MAX 128
 
@@ -112,6 +123,17 @@ struct bf_alert {
     /* appended: SENSOR_FAULT only (track_id is then 0 and shown as null) */
     int sensor_idx;                   /* the faulty sensor, -1 for track alerts */
     char reason[128];                 /* why, for people */
+    /* appended (issue 6): grouping, LOITER, the operator's side, dispatch, cueing */
+    char episode[BF_ALERT_ID_LEN];    /* id of the first alert of this incursion episode */
+    double dwell_s;                   /* LOITER: time spent near the line; else NAN */
+    bf_time_us ack_us;                /* when an operator acknowledged it; BF_TIME_NONE if not */
+    char ack_by[BF_OPERATOR_MAX];     /* who acknowledged it ("" if nobody) */
+    char closed_by[BF_OPERATOR_MAX];  /* who resolved it / marked it a false alarm ("": the engine) */
+    char assigned_unit[BF_UNIT_ID_MAX]; /* unit an operator assigned ("" none) */
+    struct bf_alert_unit units[BF_ALERT_UNITS];  /* nearest available units, nearest ETA first */
+    unsigned n_units;
+    double intercept_lat, intercept_lon; /* predicted interception point (NAN if none) */
+    int camera_idx;                   /* sensor index of the camera cued to it, -1 none */
 };
 
 /* Where alert changes go after the journal: the MQTT publisher, or a test. */

@@ -129,6 +129,12 @@ static struct live *live_insert(struct bf_alerter *a, uint64_t key)
     a->n++;
     memset(&a->v[i], 0, sizeof a->v[i]);
     a->v[i].key = key;
+    struct bf_alert *al = &a->v[i].a;
+    al->sensor_idx = -1;
+    al->dwell_s = NAN;
+    al->ack_us = BF_TIME_NONE;
+    al->intercept_lat = al->intercept_lon = NAN;
+    al->camera_idx = -1;
     return &a->v[i];
 }
 
