@@ -292,7 +292,7 @@ static void test_demo(void)
     CU_ASSERT_EQUAL(cr[2].members, 3);
     /* the designed times (docs/scenario.md), within a second */
     BF_ASSERT_NEAR(cr[0].t_s, 630.1, 1.0);
-    BF_ASSERT_NEAR(cr[1].t_s, 817.9, 1.0);
+    BF_ASSERT_NEAR(cr[1].t_s, 928.7, 1.0);
     BF_ASSERT_NEAR(cr[2].t_s, 1145.1, 1.0);
     for (size_t i = 0; i < n; i++)
         CU_ASSERT_TRUE(line_dist(s->zones, (size_t)border, cr[i].e_m, cr[i].n_m) < 1.0);
@@ -349,7 +349,15 @@ static void test_demo(void)
     BF_ASSERT_NEAR(cJSON_GetObjectItem(origin, "lat")->valuedouble, s->origin_lat_deg, 0);
     BF_ASSERT_NEAR(cJSON_GetObjectItem(origin, "lon")->valuedouble, s->origin_lon_deg, 0);
     const cJSON *sensors = cJSON_GetObjectItem(cfg, "sensors");
-    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(sensors), (int)s->n_radars);
+    CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(sensors), (int)(s->n_radars + s->n_ground_sensors));
+    for (size_t i = 0; i < s->n_ground_sensors; i++) {
+        const cJSON *j = cJSON_GetArrayItem(sensors, (int)(s->n_radars + i));
+        const struct bf_sim_ground_sensor *g = &s->ground_sensors[i];
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "id")->valuestring, g->id);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(j, "type")->valuestring, "ugs");
+        BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "lat")->valuedouble, g->lat_deg, 0);
+        BF_ASSERT_NEAR(cJSON_GetObjectItem(j, "lon")->valuedouble, g->lon_deg, 0);
+    }
     for (size_t i = 0; i < s->n_radars; i++) {
         const cJSON *j = cJSON_GetArrayItem(sensors, (int)i);
         const struct bf_sim_radar *r = &s->radars[i];
