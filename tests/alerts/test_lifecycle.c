@@ -1,0 +1,857 @@
+/*
+ * test_lifecycle.c - what operators do to alerts: the request parser
+ * (bf_ack_parse, a table of good and bad requests), the alerter's actions
+ * (acknowledge, assign, resolve, false_alarm; refusals), the closed key that
+ * keeps a resolved alert from being raised again while its track lives, the
+ * ACKNOWLEDGED state surviving later updates, sequence numbers and journal
+ * lines, the reply JSON and the audit log.
+ *
+ * Geometry as in test_alerts.c: tests/alerts/zones.geojson has a border line
+ * along the meridian through the origin, our side east (e > 0); steps are
+ * made by hand consistent with it (dist = |e|, side = sign(e)).
+ */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "alerts/alerts.h"
+#include "alerts/alerts_int.h"
+#include "bf_test.h"
+#include "core/bf_error.h"
+#include "core/bf_time.h"
+#include "geo/geo.h"
+
+#define T0 INT64_C(1772330000000000)   /* 2026-03-01T01:53:20Z */
+#define S(x) ((bf_time_us)((x) * 1e6))
+#define ID_A "9cf1bec8-9072-51e8-824b-e6e246ec9741"
+
+static struct bf_geo_frame *frame;
+static struct bf_geo_zones *zones;
+static int Z_BORDER;
+static const char *const sensor_ids[] = {"radar-west", "radar-east", "ugs-1"};
+
+static int suite_init(void)
+{
+    char err[256];
+    if (bf_geo_frame_create(46.80, 8.20, "aeqd", &frame, err, sizeof err) < 0)
+        return 1;
+    if (bf_geo_zones_load(bf_test_src("tests/alerts/zones.geojson"), frame, NULL, &zones, NULL) < 0)
+        return 1;
+    Z_BORDER = bf_geo_zone_find(zones, "border");
+    return Z_BORDER < 0;
+}
+
+static int suite_clean(void)
+{
+    bf_geo_zones_destroy(zones);
+    bf_geo_frame_destroy(frame);
+    return 0;
+}
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    char *b = buf[k++ & 3];
+    snprintf(b, 512, "%s/%s", bf_test_tmpdir(), name);
+    return b;
+}
+
+/* ---- a sink that records, and checks the journal came first --------------------- */
+
+#define MAX_REC 64
+
+struct rec {
+    struct bf_alert a;
+    char json[4096];
+    bool journal_first;
+};
+
+struct sink {
+    struct rec r[MAX_REC];
+    int n;
+    const char *journal;
+};
+
+static bool journal_ends_with(const char *path, const char *json)
+{
+    size_t n = 0;
+    char *buf = bf_test_read_file(path, &n);
+    size_t m = strlen(json);
+    bool ok = buf && n >= m + 1 && buf[n - 1] == '\n' && memcmp(buf + n - 1 - m, json, m) == 0 &&
+              (n == m + 1 || buf[n - m - 2] == '\n');
+    free(buf);
+    return ok;
+}
+
+static int sink_publish(void *ctx, const struct bf_alert *a, const char *json, size_t len)
+{
+    struct sink *s = ctx;
+    CU_ASSERT_EQUAL(strlen(json), len);
+    if (s->n < MAX_REC) {
+        struct rec *r = &s->r[s->n++];
+        r->a = *a;
+        snprintf(r->json, sizeof r->json, "%s", json);
+        r->journal_first = s->journal ? journal_ends_with(s->journal, json) : false;
+    }
+    return 0;
+}
+
+static struct bf_alerter *mk_alerter(struct sink *s, const char *journal)
+{
+    struct bf_alert_params p;
+    bf_alert_params_default(&p);
+    p.journal_path = journal;
+    p.journal_fsync = BF_FSYNC_NEVER;
+    memset(s, 0, sizeof *s);
+    s->journal = journal;
+    struct bf_alert_sink sk = {.publish = sink_publish, .ctx = s};
+    struct bf_alerter *a = NULL;
+    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, frame, sensor_ids, 3, &sk, &a), 0);
+    return a;
+}
+
+/* ---- tracks ------------------------------------------------------------------------ */
+
+static void hist_push(struct bf_track *t, bf_time_us t_us, double e, double n)
+{
+    struct bf_track_point p = {.t_us = t_us, .e_m = e, .n_m = n};
+    if (t->hist_len < BF_TRACK_HIST) {
+        t->hist[(t->hist_head + t->hist_len) % BF_TRACK_HIST] = p;
+        t->hist_len++;
+    } else {
+        t->hist[t->hist_head] = p;
+        t->hist_head = (uint8_t)((t->hist_head + 1) % BF_TRACK_HIST);
+    }
+}
+
+/* A confirmed person track (8 hits in 8, one sensor) at (e, n) moving (ve, vn). */
+static void trk_init(struct bf_track *t, uint32_t id, bf_time_us now, double e, double n, double ve,
+                     double vn)
+{
+    memset(t, 0, sizeof *t);
+    t->id = id;
+    t->status = BF_TRACK_CONFIRMED;
+    t->hit_bits = 0xff;
+    t->n_hits = 8;
+    t->t_us = now;
+    t->first_us = now - S(10);
+    t->last_hit_us = now;
+    t->confirmed_us = now - S(5);
+    t->x[0] = e;
+    t->x[1] = n;
+    t->x[2] = ve;
+    t->x[3] = vn;
+    for (int i = 0; i < 4; i++)
+        t->P[i * 5] = 25;
+    t->sensors = 1;
+    t->class_p[BF_CLASS_PERSON] = 0.7f;
+    t->class_p[BF_CLASS_ANIMAL] = 0.3f;
+    hist_push(t, now - S(1), e - ve, n - vn);
+    hist_push(t, now, e, n);
+}
+
+static struct bf_geo_step mkstep(const struct bf_track *t)
+{
+    struct bf_geo_step s;
+    memset(&s, 0, sizeof s);
+    double e = t->x[0], ve = t->x[2];
+    s.nearest_line = Z_BORDER;
+    s.dist_to_line_m = fabs(e);
+    s.line_side = e > 0 ? 1 : e < 0 ? -1 : 0;
+    s.time_to_line_s = (e < 0 && ve > 0) ? -e / ve : (e > 0 && ve < 0) ? e / -ve : INFINITY;
+    return s;
+}
+
+static void add_crossing(struct bf_geo_step *s)
+{
+    struct bf_geo_crossing *c = &s->crossings[s->n_crossings++];
+    c->zone = (uint16_t)Z_BORDER;
+    c->dir = +1;
+    c->frac = 0.6;
+}
+
+/* Track id crosses at now: INCURSION NEW (t stays the caller's to move on). */
+static void cross(struct bf_alerter *a, struct bf_track *t, uint32_t id, bf_time_us now)
+{
+    trk_init(t, id, now, 4, 100, 1, 0);
+    struct bf_geo_step s = mkstep(t);
+    add_crossing(&s);
+    CU_ASSERT_EQUAL(bf_alerter_on_track(a, t, BF_CHANGE_UPDATED, &s), 0);
+}
+
+/* One more step dt_s later, with a (re)crossing in it when crossing. */
+static void step(struct bf_alerter *a, struct bf_track *t, double dt_s, bool crossing)
+{
+    t->t_us += S(dt_s);
+    t->x[0] += t->x[2] * dt_s;
+    t->x[1] += t->x[3] * dt_s;
+    t->n_hits++;
+    t->last_hit_us = t->t_us;
+    hist_push(t, t->t_us, t->x[0], t->x[1]);
+    struct bf_geo_step s = mkstep(t);
+    if (crossing)
+        add_crossing(&s);
+    CU_ASSERT_EQUAL(bf_alerter_on_track(a, t, BF_CHANGE_UPDATED, &s), 0);
+}
+
+/* A valid request (parsed from JSON, so the parser is on the path too). */
+static struct bf_ack_request req(const char *json, const char *topic_op)
+{
+    struct bf_ack_request r;
+    int rc = bf_ack_parse(json, strlen(json), topic_op, &r);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc != 0)
+        fprintf(stderr, "\n  refused: %s: %s\n", json, r.error);
+    return r;
+}
+
+static struct bf_ack_request req_for(const char *action, const char *id, const char *op,
+                                     const char *unit)
+{
+    char json[512];
+    snprintf(json, sizeof json, "{\"request_id\":\"r-1\",\"alert_id\":\"%s\",\"action\":\"%s\","
+             "\"operator\":\"%s\"%s%s%s}", id, action, op, unit ? ",\"unit\":\"" : "",
+             unit ? unit : "", unit ? "\"" : "");
+    return req(json, NULL);
+}
+
+static cJSON *parse_rec(const struct rec *r)
+{
+    cJSON *j = cJSON_Parse(r->json);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    return j;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : cJSON_IsNull(v) ? "<null>" : "<missing>";
+}
+
+/* ---- the parser ----------------------------------------------------------------------- */
+
+struct bad_case {
+    const char *payload;
+    const char *topic_op;
+    const char *error_has;   /* a piece of the expected error text */
+};
+
+static void test_parse_good(void)
+{
+    struct bf_ack_request r;
+    const char *j = "{\"request_id\": \"r-17\", \"alert_id\": \"" ID_A "\", \"action\": "
+                    "\"acknowledge\", \"operator\": \"alice\", \"note\": \"on it\\nline 2\"}";
+    CU_ASSERT_EQUAL(bf_ack_parse(j, strlen(j), NULL, &r), 0);
+    CU_ASSERT_STRING_EQUAL(r.error, "");
+    CU_ASSERT_STRING_EQUAL(r.request_id, "r-17");
+    CU_ASSERT_TRUE(r.has_request_id);
+    CU_ASSERT_STRING_EQUAL(r.alert_id, ID_A);
+    CU_ASSERT_EQUAL(r.action, BF_ACK_ACKNOWLEDGE);
+    CU_ASSERT_STRING_EQUAL(r.operator_id, "alice");
+    CU_ASSERT_FALSE(r.operator_from_topic);
+    CU_ASSERT_STRING_EQUAL(r.note, "on it\nline 2");
+    CU_ASSERT_STRING_EQUAL(r.unit, "");
+
+    j = "{\"alert_id\": \"9CF1BEC8-9072-51E8-824B-E6E246EC9741\", \"action\": \"assign\","
+        " \"operator\": \"alice\", \"unit\": \"patrol-1\", \"future_field\": [1, 2]}";
+    CU_ASSERT_EQUAL(bf_ack_parse(j, strlen(j), NULL, &r), 0);
+    CU_ASSERT_STRING_EQUAL(r.alert_id, ID_A);   /* upper case taken, written lower case */
+    CU_ASSERT_EQUAL(r.action, BF_ACK_ASSIGN);
+    CU_ASSERT_STRING_EQUAL(r.unit, "patrol-1");
+    CU_ASSERT_FALSE(r.has_request_id);
+
+    /* the topic's name wins; the payload's is kept for the audit */
+    j = "{\"alert_id\": \"" ID_A "\", \"action\": \"resolve\", \"operator\": \"mallory\"}";
+    CU_ASSERT_EQUAL(bf_ack_parse(j, strlen(j), "bob", &r), 0);
+    CU_ASSERT_STRING_EQUAL(r.operator_id, "bob");
+    CU_ASSERT_TRUE(r.operator_from_topic);
+    CU_ASSERT_STRING_EQUAL(r.payload_operator, "mallory");
+    /* no operator in the payload: the topic's is enough */
+    j = "{\"alert_id\": \"" ID_A "\", \"action\": \"false_alarm\", \"unit\": null, \"note\": null}";
+    CU_ASSERT_EQUAL(bf_ack_parse(j, strlen(j), "bob", &r), 0);
+    CU_ASSERT_EQUAL(r.action, BF_ACK_FALSE_ALARM);
+    CU_ASSERT_STRING_EQUAL(r.operator_id, "bob");
+    /* UTF-8 names; not NUL-terminated input */
+    char buf[256];
+    j = "{\"alert_id\": \"" ID_A "\", \"action\": \"acknowledge\", \"operator\": \"J\xc3\xb6rg\"}XXXX";
+    size_t n = strlen(j) - 4;
+    memcpy(buf, j, strlen(j));
+    CU_ASSERT_EQUAL(bf_ack_parse(buf, n, NULL, &r), 0);
+    CU_ASSERT_STRING_EQUAL(r.operator_id, "J\xc3\xb6rg");
+    for (enum bf_ack_action k = BF_ACK_ACKNOWLEDGE; k <= BF_ACK_FALSE_ALARM; k++)
+        CU_ASSERT_PTR_NOT_NULL(bf_ack_action_name(k));
+    CU_ASSERT_PTR_NULL(bf_ack_action_name(BF_ACK_NONE));
+}
+
+static void test_parse_refusals(void)
+{
+    char long_op[200], long_note[400], long_rid[200], big[BF_ACK_PAYLOAD_MAX + 100];
+    snprintf(long_op, sizeof long_op, "{\"alert_id\":\"" ID_A "\",\"action\":\"acknowledge\","
+             "\"operator\":\"%064d\"}", 7);
+    snprintf(long_note, sizeof long_note, "{\"alert_id\":\"" ID_A "\",\"action\":\"acknowledge\","
+             "\"operator\":\"al\",\"note\":\"%0257d\"}", 7);
+    snprintf(long_rid, sizeof long_rid, "{\"request_id\":\"%065d\",\"alert_id\":\"" ID_A
+             "\",\"action\":\"acknowledge\",\"operator\":\"al\"}", 7);
+    memset(big, ' ', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    big[0] = '{';
+    big[sizeof big - 2] = '}';
+    const struct bad_case cases[] = {
+        {"", NULL, "empty request"},
+        {"hello", NULL, "not JSON"},
+        {"{\"alert_id\":", NULL, "not JSON"},
+        {"{} trailing", NULL, "not JSON"},
+        {"[1,2]", NULL, "not a JSON object"},
+        {"\"acknowledge\"", NULL, "not a JSON object"},
+        {big, NULL, "request too long"},
+        {"{\"action\":\"acknowledge\",\"operator\":\"al\"}", NULL, "alert_id missing"},
+        {"{\"alert_id\":42,\"action\":\"acknowledge\",\"operator\":\"al\"}", NULL,
+         "alert_id is not an alert id"},
+        {"{\"alert_id\":\"9cf1bec8-9072-51e8-824b-e6e246ec974\",\"action\":\"resolve\","
+         "\"operator\":\"al\"}", NULL, "alert_id is not an alert id"},
+        {"{\"alert_id\":\"9cf1bec8x9072-51e8-824b-e6e246ec9741\",\"action\":\"resolve\","
+         "\"operator\":\"al\"}", NULL, "alert_id is not an alert id"},
+        {"{\"alert_id\":\"" ID_A "\",\"operator\":\"al\"}", NULL, "action missing"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"ack\",\"operator\":\"al\"}", NULL,
+         "unknown action \"ack\""},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":7,\"operator\":\"al\"}", NULL,
+         "action must be a string"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"acknowledge\"}", NULL, "operator missing"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"acknowledge\",\"operator\":\"\"}", NULL,
+         "operator must be"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"acknowledge\",\"operator\":\"a/b\"}", NULL,
+         "operator must be"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"acknowledge\",\"operator\":\"a\\u0001\"}", NULL,
+         "operator must be"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"acknowledge\",\"operator\":\"\xff\xfe\"}", NULL,
+         "operator must be"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"acknowledge\",\"operator\":\"\xed\xa0\x80\"}", NULL,
+         "operator must be"},   /* an encoded surrogate is not UTF-8 */
+        {long_op, NULL, "operator must be 1 to 63 bytes"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"acknowledge\"}", "", "empty operator name in the topic"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"acknowledge\"}", "a+b", "operator name in the topic"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"assign\",\"operator\":\"al\"}", NULL,
+         "unit missing"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"assign\",\"operator\":\"al\",\"unit\":5}", NULL,
+         "unit must be text"},
+        {"{\"alert_id\":\"" ID_A "\",\"action\":\"resolve\",\"operator\":\"al\",\"unit\":\"p-1\"}",
+         NULL, "unit is only for assign"},
+        {long_note, NULL, "note must be text of at most 256 bytes"},
+        {long_rid, NULL, "request_id must be text of at most 64 bytes"},
+        {"{\"request_id\":17,\"alert_id\":\"" ID_A "\",\"action\":\"resolve\",\"operator\":\"al\"}",
+         NULL, "request_id must be text"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct bf_ack_request r;
+        int rc = bf_ack_parse(cases[i].payload, strlen(cases[i].payload), cases[i].topic_op, &r);
+        CU_ASSERT_EQUAL(rc, BF_EPARSE);
+        bool has = strstr(r.error, cases[i].error_has) != NULL;
+        CU_ASSERT_TRUE(has);
+        if (rc != BF_EPARSE || !has)
+            fprintf(stderr, "\n  case %zu: rc %d error \"%s\", expected \"%s\"\n", i, rc, r.error,
+                    cases[i].error_has);
+        if (strstr(cases[i].error_has, "alert_id"))
+            CU_ASSERT_STRING_EQUAL(r.alert_id, "");   /* never a part of an id */
+        /* an alerter never acts on it */
+        struct bf_ack_result res;
+        CU_ASSERT_EQUAL(bf_alerter_act(NULL, &r, T0, &res), BF_EINVAL);
+    }
+    /* a NUL byte inside */
+    struct bf_ack_request r;
+    CU_ASSERT_EQUAL(bf_ack_parse("{\"a\":\"x\0\"}", 10, NULL, &r), BF_EPARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.error, "NUL"));
+    /* what was valid is kept for the reply and the audit, with the first problem named */
+    const char *j = "{\"request_id\":\"r-9\",\"alert_id\":\"" ID_A "\",\"action\":\"explode\"}";
+    CU_ASSERT_EQUAL(bf_ack_parse(j, strlen(j), "carol", &r), BF_EPARSE);
+    CU_ASSERT_STRING_EQUAL(r.request_id, "r-9");
+    CU_ASSERT_STRING_EQUAL(r.alert_id, ID_A);
+    CU_ASSERT_STRING_EQUAL(r.action_text, "explode");
+    CU_ASSERT_STRING_EQUAL(r.operator_id, "carol");
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.error, "unknown action \"explode\""));
+    /* garbage on a named topic still says who sent it */
+    CU_ASSERT_EQUAL(bf_ack_parse("garbage", 7, "carol", &r), BF_EPARSE);
+    CU_ASSERT_STRING_EQUAL(r.operator_id, "carol");
+}
+
+/* ---- the actions ------------------------------------------------------------------------- */
+
+static void test_acknowledge(void)
+{
+    const char *jpath = tmp_path("lc_ack.jsonl");
+    unlink(jpath);
+    struct sink s;
+    struct bf_alerter *a = mk_alerter(&s, jpath);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    struct bf_track t;
+    cross(a, &t, 42, T0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 1);
+    CU_ASSERT_STRING_EQUAL(s.r[0].a.id, ID_A);
+    cJSON *j0 = parse_rec(&s.r[0]);
+    const cJSON *op0 = cJSON_GetObjectItemCaseSensitive(j0, "operator");
+    CU_ASSERT_TRUE(cJSON_IsObject(op0));
+    CU_ASSERT_STRING_EQUAL(jstr(op0, "acknowledged_by"), "<null>");
+    CU_ASSERT_STRING_EQUAL(jstr(op0, "acknowledged_time"), "<null>");
+    CU_ASSERT_STRING_EQUAL(jstr(op0, "assigned_unit"), "<null>");
+    CU_ASSERT_STRING_EQUAL(jstr(op0, "closed_by"), "<null>");
+    cJSON_Delete(j0);
+
+    struct bf_ack_request r = req_for("acknowledge", ID_A, "alice", NULL);
+    struct bf_ack_result res;
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(2), &res), 0);
+    CU_ASSERT_TRUE(res.ok);
+    CU_ASSERT_STRING_EQUAL(res.error, "");
+    CU_ASSERT_EQUAL(res.state, BF_ALERT_ACKNOWLEDGED);
+    CU_ASSERT_EQUAL(res.type, BF_ALERT_INCURSION);
+    CU_ASSERT_EQUAL(res.track_id, 42);
+    CU_ASSERT_EQUAL(res.seq, 2);
+    CU_ASSERT_EQUAL(res.t_us, T0 + S(2));
+    CU_ASSERT_EQUAL_FATAL(s.n, 2);
+    const struct bf_alert *ak = &s.r[1].a;
+    CU_ASSERT_STRING_EQUAL(ak->id, ID_A);
+    CU_ASSERT_EQUAL(ak->state, BF_ALERT_ACKNOWLEDGED);
+    CU_ASSERT_EQUAL(ak->seq, 2);
+    CU_ASSERT_EQUAL(ak->last_us, T0 + S(2));
+    CU_ASSERT_EQUAL(ak->ack_us, T0 + S(2));
+    CU_ASSERT_EQUAL(ak->first_us, T0);
+    CU_ASSERT_STRING_EQUAL(ak->ack_by, "alice");
+    CU_ASSERT_TRUE(s.r[1].journal_first);   /* journaled before the sink, like any change */
+    cJSON *j = parse_rec(&s.r[1]);
+    CU_ASSERT_STRING_EQUAL(jstr(j, "state"), "ACKNOWLEDGED");
+    CU_ASSERT_STRING_EQUAL(jstr(j, "time"), "2026-03-01T01:53:22.000Z");
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(j, "operator");
+    CU_ASSERT_STRING_EQUAL(jstr(op, "acknowledged_by"), "alice");
+    CU_ASSERT_STRING_EQUAL(jstr(op, "acknowledged_time"), "2026-03-01T01:53:22.000Z");
+    CU_ASSERT_STRING_EQUAL(jstr(op, "assigned_unit"), "<null>");
+    CU_ASSERT_STRING_EQUAL(jstr(op, "closed_by"), "<null>");
+    CU_ASSERT_PTR_NOT_NULL(strstr(jstr(j, "explanation"), " Acknowledged by alice at 01:53:22Z."));
+    /* the operator object comes before the explanation, which stays last */
+    CU_ASSERT_TRUE(strstr(s.r[1].json, "\"operator\":") < strstr(s.r[1].json, "\"explanation\":"));
+    cJSON_Delete(j);
+
+    /* twice: refused, nothing published */
+    r = req_for("acknowledge", ID_A, "bob", NULL);
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(3), &res), 0);
+    CU_ASSERT_FALSE(res.ok);
+    CU_ASSERT_STRING_EQUAL(res.error, "already acknowledged by alice");
+    CU_ASSERT_EQUAL(res.state, BF_ALERT_ACKNOWLEDGED);
+    CU_ASSERT_EQUAL(res.seq, 0);
+    CU_ASSERT_EQUAL(s.n, 2);
+
+    struct bf_alerter_stats st;
+    bf_alerter_get_stats(a, &st);
+    CU_ASSERT_EQUAL(st.operator_actions, 1);
+    CU_ASSERT_EQUAL(st.live, 1);
+    CU_ASSERT_TRUE(bf_alerter_check(a));
+    bf_alerter_destroy(a);
+    uint64_t seq = 0;
+    CU_ASSERT_EQUAL(bf_journal_last_seq(jpath, &seq), 0);
+    CU_ASSERT_EQUAL(seq, 2);
+    /* the journal holds both lines, NEW then ACKNOWLEDGED */
+    char *txt = bf_test_read_file(jpath, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+    char *nl = strchr(txt, '\n');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(nl);
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"state\":\"NEW\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(nl, "\"state\":\"ACKNOWLEDGED\""));
+    free(txt);
+}
+
+static void test_acknowledged_survives_updates(void)
+{
+    struct sink s;
+    struct bf_alerter *a = mk_alerter(&s, NULL);
+    struct bf_track t;
+    cross(a, &t, 42, T0);
+    struct bf_ack_request r = req_for("acknowledge", ID_A, "alice", NULL);
+    struct bf_ack_result res;
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(1), &res), 0);
+    CU_ASSERT_TRUE(res.ok);
+    for (int k = 0; k < 12; k++)
+        step(a, &t, 1.0, false);
+    /* UPDATED publications (every 5 s of event time after the ack) keep ACKNOWLEDGED */
+    CU_ASSERT_EQUAL_FATAL(s.n, 4);
+    for (int i = 2; i < 4; i++) {
+        CU_ASSERT_EQUAL(s.r[i].a.state, BF_ALERT_ACKNOWLEDGED);
+        CU_ASSERT_STRING_EQUAL(s.r[i].a.ack_by, "alice");
+        CU_ASSERT_EQUAL(s.r[i].a.ack_us, T0 + S(1));
+        CU_ASSERT_EQUAL(s.r[i].a.seq, (uint64_t)i + 1);
+    }
+    CU_ASSERT_EQUAL(s.r[2].a.last_us, T0 + S(6));
+    CU_ASSERT_EQUAL(s.r[3].a.last_us, T0 + S(11));
+    BF_ASSERT_NEAR(s.r[3].a.dist_to_line_m, 15.0, 1e-9);   /* it still follows its track */
+    CU_ASSERT_TRUE(bf_alerter_check(a));
+    /* the engine still ends it when the track is deleted: RESOLVED, by nobody */
+    t.t_us += S(1);
+    t.status = BF_TRACK_DELETED;
+    CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_DELETED, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 5);
+    CU_ASSERT_EQUAL(s.r[4].a.state, BF_ALERT_RESOLVED);
+    CU_ASSERT_STRING_EQUAL(s.r[4].a.closed_by, "");
+    cJSON *j = parse_rec(&s.r[4]);
+    const char *ex = jstr(j, "explanation");
+    CU_ASSERT_PTR_NOT_NULL(strstr(ex, " Acknowledged by alice at 01:53:21Z. Resolved at 01:53:33Z."));
+    cJSON_Delete(j);
+    bf_alerter_destroy(a);
+}
+
+static void test_assign(void)
+{
+    struct sink s;
+    struct bf_alerter *a = mk_alerter(&s, NULL);
+    struct bf_track t;
+    cross(a, &t, 42, T0);
+    CU_ASSERT_FALSE(bf_alerter_unit_assigned(a, "patrol-1"));
+    /* assign on a NEW alert acknowledges it too */
+    struct bf_ack_request r = req_for("assign", ID_A, "alice", "patrol-1");
+    struct bf_ack_result res;
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(2), &res), 0);
+    CU_ASSERT_TRUE(res.ok);
+    CU_ASSERT_EQUAL(res.state, BF_ALERT_ACKNOWLEDGED);
+    CU_ASSERT_EQUAL_FATAL(s.n, 2);
+    CU_ASSERT_STRING_EQUAL(s.r[1].a.ack_by, "alice");
+    CU_ASSERT_STRING_EQUAL(s.r[1].a.assigned_unit, "patrol-1");
+    CU_ASSERT_TRUE(bf_alerter_unit_assigned(a, "patrol-1"));
+    CU_ASSERT_FALSE(bf_alerter_unit_assigned(a, "patrol-2"));
+    cJSON *j = parse_rec(&s.r[1]);
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(j, "operator");
+    CU_ASSERT_STRING_EQUAL(jstr(op, "assigned_unit"), "patrol-1");
+    CU_ASSERT_PTR_NOT_NULL(strstr(jstr(j, "explanation"),
+                                  " Acknowledged by alice at 01:53:22Z; unit patrol-1 assigned."));
+    cJSON_Delete(j);
+    /* the same unit again: refused; another unit (by bob): replaces it, ack_by stays alice */
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(3), &res), 0);
+    CU_ASSERT_FALSE(res.ok);
+    CU_ASSERT_STRING_EQUAL(res.error, "unit patrol-1 is already assigned");
+    r = req_for("assign", ID_A, "bob", "patrol-2");
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(4), &res), 0);
+    CU_ASSERT_TRUE(res.ok);
+    CU_ASSERT_EQUAL_FATAL(s.n, 3);
+    CU_ASSERT_STRING_EQUAL(s.r[2].a.assigned_unit, "patrol-2");
+    CU_ASSERT_STRING_EQUAL(s.r[2].a.ack_by, "alice");
+    CU_ASSERT_EQUAL(s.r[2].a.ack_us, T0 + S(2));
+    CU_ASSERT_EQUAL(s.r[2].a.seq, 3);
+    CU_ASSERT_FALSE(bf_alerter_unit_assigned(a, "patrol-1"));
+    CU_ASSERT_TRUE(bf_alerter_unit_assigned(a, "patrol-2"));
+    CU_ASSERT_TRUE(bf_alerter_check(a));
+    /* resolved: the unit is free again */
+    r = req_for("resolve", ID_A, "bob", NULL);
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(5), &res), 0);
+    CU_ASSERT_TRUE(res.ok);
+    CU_ASSERT_FALSE(bf_alerter_unit_assigned(a, "patrol-2"));
+    bf_alerter_destroy(a);
+}
+
+static void test_resolve_closes_key(void)
+{
+    struct sink s;
+    struct bf_alerter *a = mk_alerter(&s, NULL);
+    struct bf_track t, u;
+    cross(a, &t, 42, T0);
+    cross(a, &u, 43, T0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 2);
+    char id_u[BF_ALERT_ID_LEN];
+    memcpy(id_u, s.r[1].a.id, sizeof id_u);
+    struct bf_ack_request r = req_for("resolve", ID_A, "bob", NULL);
+    r.note[0] = '\0';
+    struct bf_ack_result res;
+    /* an engine time before the alert's last change: the action takes the alert's time */
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 - S(30), &res), 0);
+    CU_ASSERT_TRUE(res.ok);
+    CU_ASSERT_EQUAL(res.state, BF_ALERT_RESOLVED);
+    CU_ASSERT_EQUAL(res.t_us, T0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 3);
+    CU_ASSERT_EQUAL(s.r[2].a.state, BF_ALERT_RESOLVED);
+    CU_ASSERT_STRING_EQUAL(s.r[2].a.closed_by, "bob");
+    CU_ASSERT_STRING_EQUAL(s.r[2].a.ack_by, "");
+    CU_ASSERT_EQUAL(s.r[2].a.seq, 3);
+    cJSON *j = parse_rec(&s.r[2]);
+    CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetObjectItemCaseSensitive(j, "operator"), "closed_by"), "bob");
+    const char *ex = jstr(j, "explanation");
+    CU_ASSERT_PTR_NOT_NULL(strstr(ex, " Resolved by bob at 01:53:20Z."));
+    CU_ASSERT_PTR_NULL(strstr(ex, "Acknowledged"));
+    cJSON_Delete(j);
+    struct bf_alerter_stats st;
+    bf_alerter_get_stats(a, &st);
+    CU_ASSERT_EQUAL(st.live, 1);
+    CU_ASSERT_EQUAL(st.closed_keys, 1);
+    CU_ASSERT_EQUAL(st.resolved, 1);
+    /* no longer live: a second resolve is refused */
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(1), &res), 0);
+    CU_ASSERT_FALSE(res.ok);
+    CU_ASSERT_STRING_EQUAL(res.error, "no live alert with that id");
+    CU_ASSERT_EQUAL(res.state, 0);
+
+    /* the track goes on, crosses again (wobble): nothing raised for it, counted */
+    int before = s.n;
+    for (int k = 0; k < 6; k++)
+        step(a, &t, 1.0, k == 2);
+    for (int i = before; i < s.n; i++)
+        CU_ASSERT_NOT_EQUAL(s.r[i].a.track_id, 42);
+    bf_alerter_get_stats(a, &st);
+    CU_ASSERT_TRUE(st.reraise_blocked >= 1);
+    CU_ASSERT_EQUAL(st.raised, 2);
+    CU_ASSERT_TRUE(bf_alerter_check(a));
+    /* the other track's alert is not affected */
+    step(a, &u, 6.0, false);
+    CU_ASSERT_STRING_EQUAL(s.r[s.n - 1].a.id, id_u);
+    CU_ASSERT_EQUAL(s.r[s.n - 1].a.state, BF_ALERT_UPDATED);
+
+    /* the track is deleted: its key is forgotten */
+    t.t_us += S(1);
+    t.status = BF_TRACK_DELETED;
+    CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_DELETED, NULL), 0);
+    bf_alerter_get_stats(a, &st);
+    CU_ASSERT_EQUAL(st.closed_keys, 0);
+    CU_ASSERT_TRUE(bf_alerter_check(a));
+    bf_alerter_destroy(a);
+}
+
+static void test_false_alarm(void)
+{
+    struct sink s;
+    struct bf_alerter *a = mk_alerter(&s, NULL);
+    struct bf_track t;
+    cross(a, &t, 42, T0);
+    struct bf_ack_request r = req_for("acknowledge", ID_A, "alice", NULL);
+    struct bf_ack_result res;
+    bf_alerter_act(a, &r, T0 + S(1), &res);
+    r = req_for("false_alarm", ID_A, "bob", NULL);
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(2), &res), 0);
+    CU_ASSERT_TRUE(res.ok);
+    CU_ASSERT_EQUAL(res.state, BF_ALERT_FALSE_ALARM);
+    CU_ASSERT_EQUAL(res.seq, 3);
+    CU_ASSERT_EQUAL_FATAL(s.n, 3);
+    CU_ASSERT_EQUAL(s.r[2].a.state, BF_ALERT_FALSE_ALARM);
+    cJSON *j = parse_rec(&s.r[2]);
+    CU_ASSERT_STRING_EQUAL(jstr(j, "state"), "FALSE_ALARM");
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(j, "operator");
+    CU_ASSERT_STRING_EQUAL(jstr(op, "acknowledged_by"), "alice");
+    CU_ASSERT_STRING_EQUAL(jstr(op, "closed_by"), "bob");
+    CU_ASSERT_PTR_NOT_NULL(strstr(jstr(j, "explanation"), " Acknowledged by alice at 01:53:21Z. "
+                                                          "Marked a false alarm by bob at 01:53:22Z."));
+    cJSON_Delete(j);
+    struct bf_alerter_stats st;
+    bf_alerter_get_stats(a, &st);
+    CU_ASSERT_EQUAL(st.false_alarms, 1);
+    CU_ASSERT_EQUAL(st.resolved, 0);
+    CU_ASSERT_EQUAL(st.live, 0);
+    CU_ASSERT_EQUAL(st.operator_actions, 2);
+    CU_ASSERT_EQUAL(st.closed_keys, 1);
+    step(a, &t, 1.0, true);
+    CU_ASSERT_EQUAL(s.n, 3);   /* the rabbit does not come back as a new incursion */
+    bf_alerter_destroy(a);
+}
+
+static void test_refusals(void)
+{
+    struct sink s;
+    struct bf_alerter *a = mk_alerter(&s, NULL);
+    struct bf_track t;
+    cross(a, &t, 42, T0);
+    struct bf_ack_result res;
+    struct bf_ack_request r = req_for("acknowledge", "00000000-0000-5000-8000-000000000000", "al", NULL);
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0, &res), 0);
+    CU_ASSERT_FALSE(res.ok);
+    CU_ASSERT_STRING_EQUAL(res.error, "no live alert with that id");
+    CU_ASSERT_EQUAL(res.seq, 0);
+    CU_ASSERT_EQUAL(res.t_us, BF_TIME_NONE);
+    /* a request the parser refused is refused with its reason */
+    struct bf_ack_request bad;
+    const char *bj = "{\"alert_id\":\"" ID_A "\",\"action\":\"assign\",\"operator\":\"al\"}";
+    CU_ASSERT_EQUAL(bf_ack_parse(bj, strlen(bj), NULL, &bad), BF_EPARSE);
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &bad, T0, &res), 0);
+    CU_ASSERT_FALSE(res.ok);
+    CU_ASSERT_STRING_EQUAL(res.error, bad.error);
+    CU_ASSERT_EQUAL(s.n, 1);   /* nothing published */
+    struct bf_alerter_stats st;
+    bf_alerter_get_stats(a, &st);
+    CU_ASSERT_EQUAL(st.operator_actions, 0);
+    CU_ASSERT_EQUAL(bf_alerter_act(a, NULL, T0, &res), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0, NULL), BF_EINVAL);
+    CU_ASSERT_FALSE(bf_alerter_unit_assigned(NULL, "x"));
+    CU_ASSERT_FALSE(bf_alerter_unit_assigned(a, ""));
+    bf_alerter_destroy(a);
+}
+
+static void test_sensor_fault(void)
+{
+    struct sink s;
+    struct bf_alerter *a = mk_alerter(&s, NULL);
+    CU_ASSERT_EQUAL(bf_alerter_sensor_fault(a, 2, true, T0, 46.79, 8.19, "silent"), 0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 1);
+    char id[BF_ALERT_ID_LEN];
+    memcpy(id, s.r[0].a.id, sizeof id);
+    struct bf_ack_request r = req_for("acknowledge", id, "alice", NULL);
+    struct bf_ack_result res;
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, BF_TIME_NONE, &res), 0);   /* no engine time: alert's */
+    CU_ASSERT_TRUE(res.ok);
+    CU_ASSERT_EQUAL(res.type, BF_ALERT_SENSOR_FAULT);
+    CU_ASSERT_EQUAL(res.t_us, T0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 2);
+    CU_ASSERT_EQUAL(s.r[1].a.state, BF_ALERT_ACKNOWLEDGED);
+    cJSON *j = parse_rec(&s.r[1]);
+    CU_ASSERT_PTR_NOT_NULL(strstr(jstr(j, "explanation"), "Sensor ugs-1 is silent since 01:53:20Z "
+                                                          "(silent). Acknowledged by alice at "
+                                                          "01:53:20Z."));
+    cJSON_Delete(j);
+    /* resolved by an operator: gone; no key closed (there is no track to wait for) */
+    r = req_for("resolve", id, "alice", NULL);
+    CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(5), &res), 0);
+    CU_ASSERT_TRUE(res.ok);
+    struct bf_alerter_stats st;
+    bf_alerter_get_stats(a, &st);
+    CU_ASSERT_EQUAL(st.live, 0);
+    CU_ASSERT_EQUAL(st.closed_keys, 0);
+    /* the sensor comes back (nothing to resolve), then falls silent again: a new alert */
+    CU_ASSERT_EQUAL(bf_alerter_sensor_fault(a, 2, false, T0 + S(10), 46.79, 8.19, NULL), 0);
+    CU_ASSERT_EQUAL(s.n, 3);
+    CU_ASSERT_EQUAL(bf_alerter_sensor_fault(a, 2, true, T0 + S(20), 46.79, 8.19, "silent"), 0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 4);
+    CU_ASSERT_EQUAL(s.r[3].a.state, BF_ALERT_NEW);
+    CU_ASSERT_STRING_NOT_EQUAL(s.r[3].a.id, id);
+    CU_ASSERT_TRUE(bf_alerter_check(a));
+    bf_alerter_destroy(a);
+}
+
+/* ---- reply and audit ------------------------------------------------------------------- */
+
+static void test_reply_json(void)
+{
+    struct bf_ack_request r = req("{\"request_id\":\"r-17\",\"alert_id\":\"" ID_A "\","
+                                  "\"action\":\"acknowledge\",\"operator\":\"alice\"}", NULL);
+    struct bf_ack_result res = {.ok = true, .state = BF_ALERT_ACKNOWLEDGED, .seq = 4};
+    char buf[1024];
+    int n = bf_ack_reply_json(&r, &res, buf, sizeof buf);
+    CU_ASSERT_TRUE_FATAL(n > 0);
+    CU_ASSERT_STRING_EQUAL(buf, "{\"request_id\":\"r-17\",\"alert_id\":\"" ID_A "\",\"action\":"
+                                "\"acknowledge\",\"ok\":true,\"state\":\"ACKNOWLEDGED\",\"error\":null}");
+    /* refused by the parser: no result */
+    struct bf_ack_request bad;
+    const char *bj = "{\"request_id\":\"r-18\",\"action\":\"hug\"}";
+    CU_ASSERT_EQUAL(bf_ack_parse(bj, strlen(bj), "bob", &bad), BF_EPARSE);
+    n = bf_ack_reply_json(&bad, NULL, buf, sizeof buf);
+    CU_ASSERT_TRUE_FATAL(n > 0);
+    cJSON *j = cJSON_Parse(buf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_STRING_EQUAL(jstr(j, "request_id"), "r-18");
+    CU_ASSERT_STRING_EQUAL(jstr(j, "alert_id"), "<null>");
+    CU_ASSERT_STRING_EQUAL(jstr(j, "action"), "hug");
+    CU_ASSERT_TRUE(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "ok")));
+    CU_ASSERT_STRING_EQUAL(jstr(j, "state"), "<null>");
+    CU_ASSERT_STRING_EQUAL(jstr(j, "error"), bad.error);
+    cJSON_Delete(j);
+    /* refused by the alerter */
+    struct bf_ack_result no = {.ok = false};
+    snprintf(no.error, sizeof no.error, "no live alert with that id");
+    n = bf_ack_reply_json(&r, &no, buf, sizeof buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"ok\":false,\"state\":null,\"error\":\"no live alert with "
+                                       "that id\""));
+    CU_ASSERT_EQUAL(bf_ack_reply_json(&r, &res, buf, 20), BF_ERANGE);
+}
+
+static void test_audit_log(void)
+{
+    const char *path = tmp_path("audit.jsonl");
+    unlink(path);
+    struct bf_audit *au = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_audit_open(path, &au), 0);
+    struct bf_ack_request r = req("{\"request_id\":\"r-1\",\"alert_id\":\"" ID_A "\",\"action\":"
+                                  "\"assign\",\"operator\":\"mallory\",\"unit\":\"patrol-1\","
+                                  "\"note\":\"north gate \\\"B\\\"\"}", "alice");
+    struct bf_ack_result res = {.ok = true, .state = BF_ALERT_ACKNOWLEDGED, .seq = 7,
+                                .t_us = T0 + S(2)};
+    CU_ASSERT_EQUAL(bf_audit_write(au, T0 + S(100) + 123000, &r, &res), 0);
+    struct bf_ack_request bad;
+    bf_ack_parse("not json", 8, NULL, &bad);
+    CU_ASSERT_EQUAL(bf_audit_write(au, T0 + S(101), &bad, NULL), 0);
+    bf_audit_close(au);
+
+    size_t n = 0;
+    char *txt = bf_test_read_file(path, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+    CU_ASSERT_TRUE(n > 0 && txt[n - 1] == '\n');
+    char *l2 = strchr(txt, '\n');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l2);
+    *l2++ = '\0';
+    cJSON *a1 = cJSON_Parse(txt), *a2 = cJSON_Parse(l2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a2);
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "time"), "2026-03-01T01:55:00.123Z");
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "operator"), "alice");
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "operator_source"), "topic");
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "payload_operator"), "mallory");
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "action"), "assign");
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "alert_id"), ID_A);
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "unit"), "patrol-1");
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "note"), "north gate \"B\"");
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "request_id"), "r-1");
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "result"), "ok");
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "state"), "ACKNOWLEDGED");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItemCaseSensitive(a1, "seq")->valuedouble, 7);
+    CU_ASSERT_STRING_EQUAL(jstr(a1, "event_time"), "2026-03-01T01:53:22.000Z");
+    CU_ASSERT_STRING_EQUAL(jstr(a2, "operator"), "<null>");
+    CU_ASSERT_STRING_EQUAL(jstr(a2, "operator_source"), "none");
+    CU_ASSERT_STRING_EQUAL(jstr(a2, "result"), bad.error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(jstr(a2, "result"), "not JSON"));
+    CU_ASSERT_STRING_EQUAL(jstr(a2, "alert_id"), "<null>");
+    CU_ASSERT_STRING_EQUAL(jstr(a2, "seq"), "<null>");
+    cJSON_Delete(a1);
+    cJSON_Delete(a2);
+    free(txt);
+
+    /* reopened after a crash mid-line: the torn line stays apart, appends go after it */
+    int fd = open(path, O_WRONLY | O_APPEND);
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, "{\"time\":\"2026", 13), 13);
+    close(fd);
+    CU_ASSERT_EQUAL_FATAL(bf_audit_open(path, &au), 0);
+    CU_ASSERT_EQUAL(bf_audit_write(au, T0, &r, &res), 0);
+    bf_audit_close(au);
+    txt = bf_test_read_file(path, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+    int lines = 0, good = 0;
+    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
+        lines++;
+        cJSON *j = cJSON_Parse(line);
+        good += j != NULL;
+        cJSON_Delete(j);
+    }
+    CU_ASSERT_EQUAL(lines, 4);
+    CU_ASSERT_EQUAL(good, 3);
+    free(txt);
+    struct stat sb;
+    CU_ASSERT_EQUAL(stat(path, &sb), 0);
+    CU_ASSERT_EQUAL(sb.st_mode & 0077 & ~(unsigned)S_IRGRP, 0);   /* not writable by others */
+    CU_ASSERT_EQUAL(bf_audit_open(tmp_path("no-such-dir/audit.jsonl"), &au), BF_EIO);
+    CU_ASSERT_PTR_NULL(au);
+    bf_audit_close(NULL);
+}
+
+static CU_TestInfo tests[] = {
+    {"parse good requests", test_parse_good},
+    {"parse refusals", test_parse_refusals},
+    {"acknowledge", test_acknowledge},
+    {"ACKNOWLEDGED survives updates", test_acknowledged_survives_updates},
+    {"assign a unit", test_assign},
+    {"resolve closes the key", test_resolve_closes_key},
+    {"false alarm", test_false_alarm},
+    {"refusals by the alerter", test_refusals},
+    {"sensor fault acknowledged and resolved", test_sensor_fault},
+    {"reply JSON", test_reply_json},
+    {"audit log", test_audit_log},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+    {"lifecycle", suite_init, suite_clean, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
+};
+
+int main(void) { return bf_test_main(suites); }
