@@ -79,6 +79,14 @@ void bf_alert_params_default(struct bf_alert_params *p)
         .journal_path = NULL,
         .journal_fsync = BF_FSYNC_ALWAYS,
         .exercise = false,
+        .loiter_distance_m = 150,
+        .loiter_time_s = 90,
+        .ugs_cover_m = 50,
+        .ugs_min_events = 2,
+        .ugs_window_s = 60,
+        .suppress_classes = 1u << BF_CLASS_ANIMAL,
+        .resend_window_s = 60,
+        .retention_days = 30,
     };
 }
 
@@ -187,6 +195,15 @@ static void jw_str(struct jw *w, const char *s)
     jw_raw(w, "\"", 1);
 }
 
+/* A string, or null when it is empty. */
+static void jw_str_or_null(struct jw *w, const char *s)
+{
+    if (s && s[0])
+        jw_str(w, s);
+    else
+        jw_lit(w, "null");
+}
+
 /* A number with a fixed number of decimals, or null when not finite. */
 static void jw_num(struct jw *w, double v, int decimals)
 {
@@ -243,6 +260,28 @@ static const char *class_name(enum bf_class c)
 
 #define EXPLAIN_MAX_SENSORS 6   /* named in the sentence; the rest are counted */
 
+/* What operators did, in the order they did it (closing by the engine is
+ * told by the callers): " Acknowledged by alice at 01:55:02Z; unit patrol-1
+ * assigned.", " Resolved by bob at 01:58:10Z.", " Marked a false alarm by bob
+ * at 01:58:10Z." */
+static void explain_operator(struct jw *w, const struct bf_alert *a)
+{
+    char hhmmss[16];
+    if (a->ack_by[0]) {
+        clock_text(a->ack_us, hhmmss);
+        jw_printf(w, " Acknowledged by %s at %s", a->ack_by, hhmmss);
+        if (a->assigned_unit[0])
+            jw_printf(w, "; unit %s assigned", a->assigned_unit);
+        jw_lit(w, ".");
+    }
+    if (a->closed_by[0] && (a->state == BF_ALERT_RESOLVED || a->state == BF_ALERT_FALSE_ALARM)) {
+        clock_text(a->last_us, hhmmss);
+        jw_printf(w, a->state == BF_ALERT_RESOLVED ? " Resolved by %s at %s."
+                                                   : " Marked a false alarm by %s at %s.",
+                  a->closed_by, hhmmss);
+    }
+}
+
 static void explain_fault(struct jw *w, const struct bf_alert *a, const char *const *ids,
                           size_t n_ids)
 {
@@ -254,9 +293,41 @@ static void explain_fault(struct jw *w, const struct bf_alert *a, const char *co
     if (a->reason[0])
         jw_printf(w, " (%s)", a->reason);
     jw_lit(w, ".");
-    if (a->state == BF_ALERT_RESOLVED) {
+    explain_operator(w, a);
+    if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
         clock_text(a->last_us, hhmmss);
         jw_printf(w, " Back at %s.", hhmmss);
+    }
+}
+
+/* "Ground sensor ugs-1 tripped 2 times since 01:53:20Z with no track covering it, 120 m
+ * from State border; class hint person (45%); confidence 75%." */
+static void explain_ugs(struct jw *w, const struct bf_alert *a, const char *const *ids,
+                        size_t n_ids)
+{
+    char tmp[24], hhmmss[16];
+    const char *name = a->sensor_idx >= 0 ? sensor_name(ids, n_ids, (unsigned)a->sensor_idx, tmp)
+                                          : "a ground sensor";
+    const char *zone = a->zone_name[0] ? a->zone_name : a->zone_id[0] ? a->zone_id : NULL;
+    clock_text(a->first_us, hhmmss);
+    jw_printf(w, "Ground sensor %s tripped %" PRIu32 " time%s since %s with no track covering it",
+              name, a->n_hits, a->n_hits == 1 ? "" : "s", hhmmss);
+    if (zone && isfinite(a->dist_to_line_m))
+        jw_printf(w, ", %.0f m from %s", a->dist_to_line_m, zone);
+    else
+        jw_lit(w, ", away from any border line");
+    if (isfinite(a->class_p))
+        jw_printf(w, "; class hint %s (%d%%)", class_name(a->cls), percent(a->class_p));
+    else
+        jw_lit(w, "; no class hint");
+    jw_printf(w, "; confidence %d%%.", percent(a->confidence));
+    explain_operator(w, a);
+    if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
+        clock_text(a->last_us, hhmmss);
+        if (strncmp(a->reason, "covered by", 10) == 0)
+            jw_printf(w, " Resolved at %s: %s.", hhmmss, a->reason);
+        else
+            jw_printf(w, " Resolved at %s.", hhmmss);
     }
 }
 
@@ -264,6 +335,10 @@ static void explain(struct jw *w, const struct bf_alert *a, const char *const *i
 {
     if (a->type == BF_ALERT_SENSOR_FAULT) {
         explain_fault(w, a, ids, n_ids);
+        return;
+    }
+    if (a->type == BF_ALERT_UGS_TRIGGER) {
+        explain_ugs(w, a, ids, n_ids);
         return;
     }
     const char *cls = class_name(a->cls);
@@ -293,6 +368,16 @@ static void explain(struct jw *w, const struct bf_alert *a, const char *const *i
             jw_printf(w, ", expected to reach it in %.0f s (%s)", a->time_to_line_s, hhmmss);
         }
         break;
+    case BF_ALERT_LOITER:
+        jw_printf(w, " has stayed near %s %s", zone ? zone : "the border line",
+                  a->reason[0] ? a->reason : "");
+        if (isfinite(a->dwell_s) && a->last_us != BF_TIME_NONE) {
+            clock_text(a->last_us - bf_time_from_s(a->dwell_s), hhmmss);
+            jw_printf(w, " for %.0f s (since %s)", a->dwell_s, hhmmss);
+        }
+        if (isfinite(a->dist_to_line_m))
+            jw_printf(w, ", now %.0f m from it", a->dist_to_line_m);
+        break;
     default:
         jw_printf(w, " raised %s", bf_alert_type_name(a->type));
         if (zone)
@@ -317,10 +402,22 @@ static void explain(struct jw *w, const struct bf_alert *a, const char *const *i
     if (more)
         jw_printf(w, " and %u more", more);
     jw_printf(w, "; confidence %d%%.", percent(a->confidence));
-    if (a->state == BF_ALERT_RESOLVED) {
+    explain_operator(w, a);
+    if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
         clock_text(a->last_us, hhmmss);
         jw_printf(w, " Resolved at %s.", hhmmss);
     }
+}
+
+int bf_alert_explain(const struct bf_alert *a, const char *const *sensor_ids, size_t n_sensors,
+                     char *buf, size_t len)
+{
+    if (!a || !buf || len == 0)
+        return BF_EINVAL;
+    struct jw w = {.buf = buf, .len = len, .pos = 0, .overflow = false};
+    buf[0] = '\0';
+    explain(&w, a, sensor_ids, n_sensors);
+    return (int)w.pos;   /* on overflow: the whole pieces that fitted */
 }
 
 /* ---- JSON --------------------------------------------------------------- */
@@ -346,7 +443,7 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
     jw_lit(&w, ",\"severity\":");
     jw_str(&w, bf_severity_name(a->severity));
     jw_printf(&w, ",\"exercise\":%s,\"track_id\":", a->exercise ? "true" : "false");
-    if (a->type == BF_ALERT_SENSOR_FAULT)
+    if (a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_UGS_TRIGGER)
         jw_lit(&w, "null");
     else
         jw_printf(&w, "%" PRIu32, a->track_id);
@@ -401,7 +498,7 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
         jw_str(&w, sensor_name(sensor_ids, n_sensors, i, tmp));
     }
     jw_printf(&w, "],\"hits\":%" PRIu32, a->n_hits);
-    if (a->type == BF_ALERT_SENSOR_FAULT) {
+    if (a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_UGS_TRIGGER) {
         char tmp[24];
         jw_lit(&w, ",\"sensor\":");
         jw_str(&w, a->sensor_idx >= 0 ? sensor_name(sensor_ids, n_sensors, (unsigned)a->sensor_idx, tmp)
@@ -410,8 +507,51 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
         jw_str(&w, a->reason);
     }
     /* [rules] episode, dwell_s */
+    jw_lit(&w, ",\"episode\":");
+    if (a->episode[0])
+        jw_str(&w, a->episode);
+    else
+        jw_lit(&w, "null");
+    jw_lit(&w, ",\"dwell_s\":");
+    jw_num(&w, a->type == BF_ALERT_LOITER ? a->dwell_s : NAN, 1);
     /* [lifecycle] operator */
+    jw_lit(&w, ",\"operator\":{\"acknowledged_by\":");
+    jw_str_or_null(&w, a->ack_by);
+    jw_lit(&w, ",\"acknowledged_time\":");
+    jw_time(&w, a->ack_by[0] ? a->ack_us : BF_TIME_NONE);
+    jw_lit(&w, ",\"assigned_unit\":");
+    jw_str_or_null(&w, a->assigned_unit);
+    jw_lit(&w, ",\"closed_by\":");
+    jw_str_or_null(&w, a->closed_by);
+    jw_lit(&w, "}");
     /* [dispatch] dispatch, camera */
+    jw_lit(&w, ",\"dispatch\":{\"intercept\":");
+    if (isfinite(a->intercept_lat) && isfinite(a->intercept_lon)) {
+        jw_lit(&w, "{\"lat\":");
+        jw_num(&w, a->intercept_lat, 7);
+        jw_lit(&w, ",\"lon\":");
+        jw_num(&w, a->intercept_lon, 7);
+        jw_lit(&w, "}");
+    } else {
+        jw_lit(&w, "null");
+    }
+    jw_lit(&w, ",\"units\":[");
+    for (unsigned u = 0; u < a->n_units && u < BF_ALERT_UNITS; u++) {
+        jw_lit(&w, u ? ",{\"id\":" : "{\"id\":");
+        jw_str(&w, a->units[u].id);
+        jw_lit(&w, ",\"distance_m\":");
+        jw_num(&w, a->units[u].distance_m, 1);
+        jw_lit(&w, ",\"eta_s\":");
+        jw_num(&w, a->units[u].eta_s, 1);
+        jw_lit(&w, "}");
+    }
+    jw_lit(&w, "]},\"camera\":");
+    if (a->camera_idx >= 0) {
+        char tmp[24];
+        jw_str(&w, sensor_name(sensor_ids, n_sensors, (unsigned)a->camera_idx, tmp));
+    } else {
+        jw_lit(&w, "null");
+    }
     jw_lit(&w, ",\"explanation\":");
 
     char text[2048];

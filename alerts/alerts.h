@@ -2,15 +2,18 @@
  * alerts.h - alert rules, one live alert per (track, zone, type), the alert
  * journal, and the JSON form published on borderfuse/<site>/alerts.
  *
- * Alert lifecycle (issue 2 implements NEW, UPDATED, RESOLVED; operators add
- * ACKNOWLEDGED later):
+ * Alert lifecycle (docs/alerts.md):
  *
  *     rule fires            rule fires again / track moves
  *   ------------> [NEW] ------------------------------> [UPDATED] --+
  *                   |                                      ^   |     | (more updates)
- *                   |                                      +---+-----+
- *                   | track deleted or no update for resolve_after_s
- *                   +--------------------------------------> [RESOLVED]
+ *                   | acknowledge / assign (an operator)   +---+-----+
+ *                   +-----------------> [ACKNOWLEDGED] <-------+
+ *                                         (kept by later updates)
+ *   from any live state:
+ *     condition over, track deleted, idle resolve_after_s --> [RESOLVED]
+ *     an operator's resolve                               --> [RESOLVED] (closed_by)
+ *     an operator's false_alarm                           --> [FALSE_ALARM] (closed_by)
  *
  * Every change of an alert is appended to the journal, then handed to the
  * sink (the MQTT publisher).  The id is a UUID derived from (site, type,
@@ -59,6 +62,10 @@ const char *bf_alert_type_name(enum bf_alert_type t);
 const char *bf_alert_state_name(enum bf_alert_state s);
 const char *bf_severity_name(enum bf_severity s);
 
+/* The confidence (0..1, docs/alerts.md "Confidence") of a track now: what an
+ * alert on it would carry; the track picture shows it per track. */
+double bf_alert_track_confidence(const struct bf_track *trk);
+
 enum bf_fsync_policy {
     BF_FSYNC_ALWAYS = 0,   /* fsync after every journal append (default) */
     BF_FSYNC_NEVER,        /* leave it to the OS */
@@ -76,6 +83,17 @@ struct bf_alert_params {
     const char *journal_path;    /* NULL: no journal (tests only) */
     enum bf_fsync_policy journal_fsync;
     bool exercise;               /* mark every alert as exercise */
+    const char *audit_path;      /* operator audit log (the engine writes it); NULL: none */
+    /* appended (issue 6, rules): LOITER, UGS_TRIGGER, suppression by class */
+    double loiter_distance_m;    /* LOITER band: within this of a border line, either side; 0: off. default 150 */
+    double loiter_time_s;        /* ... for this long (event time) raises LOITER; default 90 */
+    double ugs_cover_m;          /* a track covers a ground sensor within its radius + this; default 50 */
+    uint32_t ugs_min_events;     /* uncovered trips needed ... default 2 (1..BF_UGS_EVENTS_MAX) */
+    double ugs_window_s;         /* ... within this window to raise UGS_TRIGGER; default 60 */
+    uint32_t suppress_classes;   /* bit c: tracks of most likely class c raise nothing; default animal */
+    /* appended (issue 6, delivery and retention): docs/alerts.md, docs/retention.md */
+    double resend_window_s;      /* after a lost connection, resend what was acked this long before; default 60 */
+    double retention_days;       /* closed alerts older than this leave the journal; 0: keep for ever. default 30 */
 };
 
 void bf_alert_params_default(struct bf_alert_params *p);
@@ -153,6 +171,13 @@ struct bf_alerter_stats {
     uint64_t journal_errors;
     uint64_t publish_errors;
     uint32_t live;
+    uint64_t operator_actions;      /* bf_alerter_act requests applied (published) */
+    uint64_t false_alarms;          /* closed by an operator as FALSE_ALARM */
+    uint64_t reraise_blocked;       /* triggers of a key an operator closed, track still alive */
+    uint32_t closed_keys;           /* keys closed by an operator now */
+    uint64_t suppressed_class;      /* most likely class in suppress_classes (tracks, UGS hints) */
+    uint64_t ugs_trips;             /* ground-sensor trips examined (bf_alerter_on_ugs) */
+    uint64_t ugs_covered;           /* ... of which a track covered the sensor */
 };
 
 struct bf_alerter;   /* opaque */
@@ -188,6 +213,29 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us);
 int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faulty, bf_time_us t_us,
                             double lat_deg, double lon_deg, const char *reason);
 
+#define BF_UGS_EVENTS_MAX 8   /* largest ugs_min_events */
+
+/*
+ * Sensor kinds for the confidence's independence term (docs/alerts.md):
+ * kinds[i] names the kind of sensor i (the configured "type": "asterix",
+ * "camera", "ugs", "json" ...); sensors with equal strings are one kind.
+ * Strings are compared here and not kept.  Until this is called every sensor
+ * is a kind of its own.  Returns 0 or BF_EINVAL.
+ */
+int bf_alerter_set_sensor_kinds(struct bf_alerter *a, const char *const *kinds, size_t n);
+
+/*
+ * A ground sensor tripped: d is one PRESENCE or BEARING detection of sensor
+ * d->sensor_idx (a "ugs" sensor), already handed to the tracker; range_m the
+ * sensor's coverage (bearings); tracks[0..n_tracks) the live tracks after
+ * that scan (borrowed for the call).  When no CONFIRMED/COASTING track covers
+ * the sensor the trip counts towards UGS_TRIGGER (ugs_min_events within
+ * ugs_window_s); a track that covers it resolves the live UGS_TRIGGER.
+ * Other kinds are ignored.  Returns 0 or BF_EINVAL.
+ */
+int bf_alerter_on_ugs(struct bf_alerter *a, const struct bf_detection *d, double range_m,
+                      const struct bf_track *const *tracks, size_t n_tracks);
+
 void bf_alerter_get_stats(const struct bf_alerter *a, struct bf_alerter_stats *out);
 
 /*
@@ -197,5 +245,233 @@ void bf_alerter_get_stats(const struct bf_alerter *a, struct bf_alerter_stats *o
  */
 int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *const *sensor_ids,
                      size_t n_sensors, char *buf, size_t len);
+
+/* ---- operators: requests on borderfuse/<site>/alerts/ack (docs/alerts.md) ---- */
+
+enum bf_ack_action {
+    BF_ACK_NONE = 0,          /* missing or unknown (the request is refused) */
+    BF_ACK_ACKNOWLEDGE,       /* "acknowledge": NEW/UPDATED -> ACKNOWLEDGED */
+    BF_ACK_ASSIGN,            /* "assign": a unit takes it; ACKNOWLEDGED */
+    BF_ACK_RESOLVE,           /* "resolve": RESOLVED, leaves the live set */
+    BF_ACK_FALSE_ALARM,       /* "false_alarm": FALSE_ALARM, leaves the live set */
+};
+
+/* "acknowledge", "assign", "resolve", "false_alarm"; NULL for BF_ACK_NONE. */
+const char *bf_ack_action_name(enum bf_ack_action a);
+
+#define BF_ACK_PAYLOAD_MAX 4096     /* longer requests are refused unread */
+#define BF_ACK_REQUEST_ID_MAX 65    /* request id + NUL */
+#define BF_ACK_NOTE_MAX 257         /* note + NUL */
+#define BF_ACK_ACTION_TEXT_MAX 24   /* the action as written, for the reply and the audit */
+
+/* An operator's request, as far as it could be read: the fields of a refused
+ * request hold whatever was valid ("" where absent or bad). */
+struct bf_ack_request {
+    char request_id[BF_ACK_REQUEST_ID_MAX];
+    char alert_id[BF_ALERT_ID_LEN];          /* lower-case UUID text */
+    enum bf_ack_action action;
+    char action_text[BF_ACK_ACTION_TEXT_MAX];/* as written (truncated), "" if absent */
+    char operator_id[BF_OPERATOR_MAX];       /* who: the topic suffix, else the payload's */
+    char payload_operator[BF_OPERATOR_MAX];  /* the payload's "operator" ("" if none) */
+    char unit[BF_UNIT_ID_MAX];               /* assign only */
+    char note[BF_ACK_NOTE_MAX];
+    bool has_request_id;                     /* request_id given (it may be "") */
+    bool operator_from_topic;                /* operator_id is the topic suffix */
+    char error[128];                         /* why it is refused; "" when valid */
+};
+
+/*
+ * Read an operator request: payload[0..len) (need not be NUL-terminated) as
+ * it arrived on borderfuse/<site>/alerts/ack (topic_operator NULL) or on
+ * .../alerts/ack/<operator> (topic_operator the suffix, which wins over the
+ * payload's "operator").  Pure: no I/O, no clock, no state.  Returns 0, or
+ * BF_EPARSE with out->error saying why (out is always filled as far as it
+ * could be read).
+ */
+int bf_ack_parse(const void *payload, size_t len, const char *topic_operator,
+                 struct bf_ack_request *out);
+
+/* What bf_alerter_act did. */
+struct bf_ack_result {
+    bool ok;
+    enum bf_alert_state state;  /* the alert's state after the request; 0 if no such alert */
+    enum bf_alert_type type;    /* the alert's type; 0 if no such alert */
+    uint32_t track_id;
+    uint64_t seq;               /* seq of the change published; 0 if none */
+    bf_time_us t_us;            /* event time given to the action; BF_TIME_NONE if none */
+    char error[128];            /* why it was refused; "" when ok */
+};
+
+/*
+ * The reply on borderfuse/<site>/alerts/result: {"request_id", "alert_id",
+ * "action", "ok", "state", "error"}.  res NULL: refused before it reached the
+ * alerter, with req->error.  Writes at most len bytes with NUL; returns the
+ * length or BF_ERANGE.
+ */
+int bf_ack_reply_json(const struct bf_ack_request *req, const struct bf_ack_result *res, char *buf,
+                      size_t len);
+
+/*
+ * Apply a valid operator request (engine thread only) at event time
+ * max(alert's last change, now_us): acknowledge / assign make the live alert
+ * ACKNOWLEDGED (and it stays so through later updates), resolve / false_alarm
+ * close it and close its key (track, zone, type) while the track lives.  The
+ * change is published like any other (new seq, journal, sink).  Refused -
+ * out->ok false with the reason, nothing changed - when no live alert has
+ * that id, or the action does not fit its state.  Returns 0 (out says what
+ * happened) or BF_EINVAL for bad arguments.
+ */
+int bf_alerter_act(struct bf_alerter *a, const struct bf_ack_request *req, bf_time_us now_us,
+                   struct bf_ack_result *out);
+
+/* True if a live alert has unit_id assigned by an operator (dispatch). */
+bool bf_alerter_unit_assigned(const struct bf_alerter *a, const char *unit_id);
+
+/*
+ * Dispatch and cueing (docs/dispatch.md, docs/cueing.md): fn(ctx, alert) is
+ * called on the engine thread just before every publication of an alert is
+ * formatted, and may set its units[], n_units, intercept_lat/lon and
+ * camera_idx (the alert keeps them until the next call).  fn NULL: none.
+ */
+void bf_alerter_set_enrich(struct bf_alerter *a, void (*fn)(void *ctx, struct bf_alert *al), void *ctx);
+
+/* ---- the operator audit log (audit.c) ---------------------------------------- */
+
+struct bf_audit;   /* opaque */
+
+/*
+ * Open (create if absent) the append-only audit log at path (JSON Lines,
+ * O_APPEND, each line made durable with fdatasync).  A last line without its
+ * newline is closed with one.  Returns 0, BF_EIO or BF_ENOMEM; *out NULL on
+ * failure.
+ */
+int bf_audit_open(const char *path, struct bf_audit **out);
+
+/*
+ * Append the line of one operator request: wall time wall_us, operator,
+ * action, alert id, unit, note, request id, and the result ("ok" or the
+ * refusal; res NULL: refused before the alerter, with req->error).  One
+ * write(2) per line; safe from any thread.  Returns 0 or BF_EIO.
+ */
+int bf_audit_write(struct bf_audit *au, bf_time_us wall_us, const struct bf_ack_request *req,
+                   const struct bf_ack_result *res);
+
+/* The JSON line bf_audit_write writes (without the newline). Length or BF_ERANGE. */
+int bf_audit_format(bf_time_us wall_us, const struct bf_ack_request *req,
+                    const struct bf_ack_result *res, char *buf, size_t len);
+
+void bf_audit_close(struct bf_audit *au);   /* accepts NULL */
+
+/* ---- retention (retention.c, docs/retention.md) ------------------------------ */
+
+struct cJSON;
+
+struct bf_purge_stats {
+    uint64_t lines_kept, lines_purged;
+    uint64_t lines_unreadable;     /* kept: not JSON, or no readable time */
+    uint64_t bytes_before, bytes_after;
+};
+
+/* For a readable line older than the cutoff: true keeps it. obj is borrowed for the call. */
+typedef bool (*bf_jsonl_keep_fn)(void *ctx, const struct cJSON *obj, bf_time_us t_us);
+
+/*
+ * Purge the JSON Lines file at path: a line whose member time_key (ISO 8601
+ * text or integer microseconds) is older than cutoff_us is dropped unless
+ * keep (may be NULL) keeps it; unreadable lines and newer lines stay, in
+ * their order, byte for byte.  When something is dropped the survivors go to
+ * "<path>.purge-tmp", which is fsync'd and renamed over path (the directory
+ * is synced too), so a crash leaves the old or the new file; when nothing is
+ * dropped the file is not touched.  Writers holding path open must reopen
+ * it afterwards, and must not append during the purge.  An absent file is
+ * fine (0).  st (may be NULL) gets the figures.  Returns 0, BF_EIO, BF_ENOMEM
+ * or BF_EINVAL; on failure the file is unchanged.
+ */
+int bf_jsonl_purge(const char *path, bf_time_us cutoff_us, const char *time_key,
+                   bf_jsonl_keep_fn keep, void *ctx, struct bf_purge_stats *st);
+
+/* Called for each line (without its newline); obj NULL when it is not a JSON object. Non-zero stops. */
+typedef int (*bf_jsonl_line_fn)(void *ctx, const struct cJSON *obj, const char *line, size_t len);
+
+/* Read path line by line (absent: 0). Returns 0, BF_EIO, or what fn returned. */
+int bf_jsonl_foreach(const char *path, bf_jsonl_line_fn fn, void *ctx);
+
+/* True if a live alert (NEW, UPDATED, ACKNOWLEDGED) has this id. */
+bool bf_alerter_is_live(const struct bf_alerter *a, const char *alert_id);
+
+/*
+ * Purge the alerter's journal (docs/retention.md): every line of an alert
+ * whose newest line is older than cutoff_us ("time", event time) goes,
+ * except lines with seq > keep_above_seq and alerts still live; the journal
+ * is reopened on the new file.  Engine thread only (no alert is journaled
+ * meanwhile).  No journal: 0.  Returns 0 or BF_E* (the journal unchanged).
+ */
+int bf_alerter_purge_journal(struct bf_alerter *a, bf_time_us cutoff_us, uint64_t keep_above_seq,
+                             struct bf_purge_stats *st);
+
+/* ---- delivery: the outbox over the journal (outbox.c, docs/alerts.md) -------- */
+
+struct bf_mqtt;
+struct bf_outbox;   /* opaque */
+
+struct bf_outbox_stats {
+    uint64_t delivered_seq;   /* the watermark: every journaled seq <= it was acknowledged */
+    uint64_t backlog;         /* alert lines not yet acknowledged */
+    uint64_t recovered;       /* lines above the watermark found in the journal at start */
+    uint64_t sent;            /* publishes handed to MQTT (first sends and resends) */
+    uint64_t resent;          /* ... of which resends (start, refused, failed, reconnect) */
+    uint64_t acked;           /* acknowledgements taken */
+    uint64_t refused;         /* publishes MQTT refused (buffer full): retried from the journal */
+    uint64_t reconnects;      /* reconnects that triggered a resend */
+    uint64_t read_errors;     /* journal lines that could not be read back */
+};
+
+/*
+ * Open the outbox over the journal at journal_path (docs/alerts.md,
+ * "Delivery").  Reads the watermark file "<journal_path>.delivered" and
+ * queues every journal line above it for sending.  resend_window_s: after a
+ * lost connection, lines acknowledged this long before the loss are sent
+ * again.  Returns 0, BF_EINVAL, BF_EIO or BF_ENOMEM; *out NULL on failure.
+ */
+int bf_outbox_open(const char *journal_path, double resend_window_s, struct bf_outbox **out);
+
+/* Publish through m on topic (copied) from now on; m is borrowed and must outlive the outbox's use. */
+void bf_outbox_attach(struct bf_outbox *o, struct bf_mqtt *m, const char *topic);
+
+/* bf_mqtt_options.on_connection / .on_acked with ctx = the outbox (Paho's thread). */
+void bf_outbox_on_connection(void *outbox, bool up);
+void bf_outbox_on_acked(void *outbox, const char *topic, const void *payload, size_t len, bool ok);
+
+/*
+ * An alert line just journaled (or that failed to be): json[0..len) is the
+ * line, seq its number (> every seq put before).  It is sent at once when
+ * nothing older waits, else by bf_outbox_pump.  Engine thread.  Returns 0 or
+ * BF_ENOMEM / BF_EINVAL (then it is not tracked: counted by the caller).
+ */
+int bf_outbox_put(struct bf_outbox *o, uint64_t seq, const char *json, size_t len);
+
+/*
+ * Engine thread, every loop: take the acknowledgements, advance and (at
+ * most every 200 ms) save the watermark, mark lines to resend after a
+ * reconnect or a failure, and send what waits while connected.
+ * now_us: monotonic wall clock.
+ */
+void bf_outbox_pump(struct bf_outbox *o, bf_time_us now_us);
+
+/* Pump until nothing waits for an acknowledgement or timeout_ms passed; saves the watermark. 0 or BF_ECONN. */
+int bf_outbox_drain(struct bf_outbox *o, int timeout_ms);
+
+/*
+ * Purge the journal (bf_alerter_purge_journal) keeping every line the
+ * outbox may still send, and follow the journal to its new file.  Engine
+ * thread.  Returns what the purge returned.
+ */
+int bf_outbox_purge(struct bf_outbox *o, struct bf_alerter *a, bf_time_us cutoff_us,
+                    struct bf_purge_stats *st);
+
+void bf_outbox_get_stats(const struct bf_outbox *o, struct bf_outbox_stats *out);
+
+/* Save the watermark and free. Detach from MQTT first (destroy the client). Accepts NULL. */
+void bf_outbox_close(struct bf_outbox *o);
 
 #endif

@@ -32,6 +32,14 @@ int bf_alert_uuid5(const uint8_t ns[16], const char *name, size_t len, char out[
 int bf_alert_make_id(const char *site, enum bf_alert_type type, uint32_t track_id,
                      const char *zone_id, bf_time_us first_us, char out[BF_ALERT_ID_LEN]);
 
+/*
+ * The explanation sentence of a (the JSON's "explanation") into buf (len
+ * bytes, NUL-terminated; cut between whole pieces when it does not fit).
+ * Returns its length, or BF_EINVAL.  For other views of an alert (CoT).
+ */
+int bf_alert_explain(const struct bf_alert *a, const char *const *sensor_ids, size_t n_sensors,
+                     char *buf, size_t len);
+
 /* ---- confidence (rules.c) ------------------------------------------- */
 
 /* The terms of the confidence of a track, each 0..1 (docs/alerts.md). */
@@ -44,6 +52,41 @@ struct bf_alert_conf {
 };
 
 void bf_alert_confidence(const struct bf_track *trk, struct bf_alert_conf *out);
+
+/*
+ * The same with sensor kinds: kind_of[i] (i < 64) is the kind of sensor i.
+ * support = 1 - 0.5^k_eff, k_eff = sum over the kinds present of
+ * 1 + BF_SAME_KIND_WEIGHT * (sensors of that kind - 1): a second sensor of a
+ * kind already counted adds less than a sensor of a new kind.  kind_of NULL:
+ * every sensor a kind of its own (then it equals bf_alert_confidence).
+ */
+#define BF_SAME_KIND_WEIGHT 0.5
+void bf_alert_confidence_kinds(const struct bf_track *trk, const uint8_t *kind_of,
+                               struct bf_alert_conf *out);
+
+/* ---- severity (rules.c; the table is in docs/alerts.md) -------------- */
+
+#define BF_SEV_LOW_CONFIDENCE 0.65   /* below it: one step lower */
+#define BF_SEV_VEHICLE_P 0.75        /* a vehicle this sure: one step higher at a line */
+
+struct bf_sev_in {
+    enum bf_alert_type type;
+    int zone_severity;      /* the alert's zone severity 1..4; 0 when none */
+    int line_side;          /* LOITER: +1 our side, -1 theirs, 0 on the line */
+    unsigned modalities;    /* UGS_TRIGGER: distinct channels among the trips in the window */
+    enum bf_class cls;      /* most likely class */
+    double confidence;      /* 0..1 */
+    double class_p;         /* probability of cls */
+};
+
+/*
+ * Severity from type, zone, class and confidence: a base per type, +1 for a
+ * vehicle (class_p >= BF_SEV_VEHICLE_P) at a border line (INCURSION,
+ * APPROACH, LOITER), -1 when confidence
+ * is below BF_SEV_LOW_CONFIDENCE (track alerts), clamped to low..critical.
+ * SENSOR_FAULT is always medium.
+ */
+enum bf_severity bf_alert_severity(const struct bf_sev_in *in);
 
 /* Check the alerter's invariants (debug builds assert; false if broken). */
 bool bf_alerter_check(const struct bf_alerter *a);
@@ -71,6 +114,18 @@ int bf_journal_open(const char *path, enum bf_fsync_policy policy, uint64_t *las
 int bf_journal_append(struct bf_journal *j, char *line, size_t len);
 
 void bf_journal_close(struct bf_journal *j);   /* accepts NULL */
+
+/*
+ * Purge the journal (docs/retention.md): drop every line of an alert whose
+ * lines are all older than cutoff_us ("time"), unless its seq is above
+ * keep_above_seq or is_live(live_ctx, id) (may be NULL) says the alert is
+ * live; then append to the new file.  No append may run meanwhile.  Returns
+ * 0 or BF_E* (on failure the file is unchanged, or could not be reopened:
+ * BF_EIO, logged).
+ */
+int bf_journal_purge(struct bf_journal *j, bf_time_us cutoff_us, uint64_t keep_above_seq,
+                     bool (*is_live)(void *ctx, const char *alert_id), void *live_ctx,
+                     struct bf_purge_stats *st);
 
 /*
  * seq of the last complete, parseable alert line of the file at path;

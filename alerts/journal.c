@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,6 +38,7 @@
 
 struct bf_journal {
     int fd;
+    char *path;       /* to reopen after a purge */
     enum bf_fsync_policy policy;
     bool torn_tail;   /* a failed append may have left a partial line */
 };
@@ -194,9 +196,11 @@ int bf_journal_open(const char *path, enum bf_fsync_policy policy, uint64_t *las
     if (!j)
         return BF_ENOMEM;
     j->policy = policy;
-    j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    j->path = strdup(path);
+    j->fd = j->path ? open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640) : -1;
     if (j->fd < 0) {
         BF_LOGE("alerts/journal", "%s: cannot open: %s", path, strerror(errno));
+        free(j->path);
         free(j);
         return BF_EIO;
     }
@@ -231,6 +235,7 @@ int bf_journal_open(const char *path, enum bf_fsync_policy policy, uint64_t *las
 
 out_close:
     close(j->fd);
+    free(j->path);
     free(j);
     return rc;
 }
@@ -261,5 +266,99 @@ void bf_journal_close(struct bf_journal *j)
     if (j->policy == BF_FSYNC_ALWAYS)
         fdatasync(j->fd);
     close(j->fd);
+    free(j->path);
     free(j);
+}
+
+/* ---- retention (docs/retention.md) ------------------------------------- */
+
+/* Ids of the alerts that have a line at or after the cutoff: sorted, for bsearch. */
+struct recent_ids {
+    char (*id)[BF_ALERT_ID_LEN];
+    size_t n, cap;
+    bf_time_us cutoff_us;
+    int err;
+};
+
+static int collect_recent(void *ctx, const cJSON *obj, const char *line, size_t len)
+{
+    (void)line;
+    (void)len;
+    struct recent_ids *r = ctx;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "time");
+    bf_time_us us;
+    if (!cJSON_IsString(id) || strlen(id->valuestring) >= BF_ALERT_ID_LEN || !cJSON_IsString(t) ||
+        bf_time_parse_iso(t->valuestring, &us) < 0 || us < r->cutoff_us)
+        return 0;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 256;
+        void *nv = realloc(r->id, cap * sizeof *r->id);
+        if (!nv)
+            return r->err = BF_ENOMEM;
+        r->id = nv;
+        r->cap = cap;
+    }
+    snprintf(r->id[r->n++], BF_ALERT_ID_LEN, "%s", id->valuestring);
+    return 0;
+}
+
+static int cmp_id(const void *a, const void *b) { return strcmp(a, b); }
+
+struct keep_ctx {
+    struct recent_ids *recent;
+    uint64_t keep_above_seq;
+    bool (*is_live)(void *ctx, const char *alert_id);
+    void *live_ctx;
+};
+
+static bool keep_line(void *ctx, const cJSON *obj, bf_time_us t_us)
+{
+    (void)t_us;
+    struct keep_ctx *k = ctx;
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(obj, "seq");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+    if (cJSON_IsNumber(seq) && seq->valuedouble > (double)k->keep_above_seq)
+        return true;   /* not yet known delivered */
+    if (!cJSON_IsString(id))
+        return true;   /* not an alert line: not ours to judge */
+    if (k->recent->n && bsearch(id->valuestring, k->recent->id, k->recent->n,
+                                sizeof *k->recent->id, cmp_id))
+        return true;   /* the alert has a newer line */
+    return k->is_live && k->is_live(k->live_ctx, id->valuestring);
+}
+
+int bf_journal_purge(struct bf_journal *j, bf_time_us cutoff_us, uint64_t keep_above_seq,
+                     bool (*is_live)(void *ctx, const char *alert_id), void *live_ctx,
+                     struct bf_purge_stats *st)
+{
+    struct recent_ids r = {.cutoff_us = cutoff_us};
+    int rc = bf_jsonl_foreach(j->path, collect_recent, &r);
+    if (rc == 0)
+        rc = r.err;
+    if (rc < 0) {
+        free(r.id);
+        return rc;
+    }
+    if (r.n)
+        qsort(r.id, r.n, sizeof *r.id, cmp_id);
+    struct keep_ctx k = {.recent = &r, .keep_above_seq = keep_above_seq, .is_live = is_live,
+                         .live_ctx = live_ctx};
+    struct bf_purge_stats local;
+    if (!st)
+        st = &local;
+    rc = bf_jsonl_purge(j->path, cutoff_us, "time", keep_line, &k, st);
+    free(r.id);
+    if (rc < 0 || st->lines_purged == 0)
+        return rc;
+    /* the path is a new file now: append to it, not to the old one */
+    int fd = open(j->path, O_RDWR | O_APPEND | O_CLOEXEC);
+    if (fd < 0) {
+        BF_LOGE("alerts/journal", "%s: cannot reopen after the purge: %s", j->path,
+                strerror(errno));
+        return BF_EIO;
+    }
+    close(j->fd);
+    j->fd = fd;
+    return 0;
 }

@@ -24,13 +24,39 @@
  *  - UPDATED is published at most every update_min_interval_s of event
  *    time (always on a severity change); RESOLVED is always published.
  *
+ * Issue 6 rules (docs/alerts.md): LOITER (a per-track dwell record: first
+ * time near a line, forgotten on leaving the band past a hysteresis, on a
+ * crossing, or with the track); UGS_TRIGGER (per ground sensor: a small ring
+ * of uncovered trips; raised after ugs_min_events within ugs_window_s,
+ * resolved when a track comes to cover the sensor); suppression by class;
+ * one severity function (bf_alert_severity); support weighted by sensor kind
+ * (bf_alert_confidence_kinds); and the episode: every alert of a track
+ * carries the id of the track's first alert (or of the UGS_TRIGGER the track
+ * came to cover), kept in the same per-track record.
+ *
  * Invariants of struct bf_alerter (checked by bf_alerter_check()):
  *  (1) v[0..n) is sorted by key, strictly ascending (one live alert per key);
  *  (2) v[i].key == key_of(track_id, zone_idx, type) of v[i].a;
- *  (3) a live alert is NEW or UPDATED (RESOLVED ones leave the array);
+ *  (3) a live alert is NEW, UPDATED or ACKNOWLEDGED (RESOLVED and
+ *      FALSE_ALARM ones leave the array);
  *  (4) v[i].a.seq <= seq (seq is the last number handed out);
  *  (5) v[i].last_pub_us <= v[i].last_update_us;
- *  (6) n <= cap.
+ *  (6) n <= cap;
+ *  (7) closed[0..n_closed) - keys an operator closed (resolve, false_alarm)
+ *      while their track lives - is strictly ascending, and no closed key is
+ *      live: a closed key raises nothing until BF_CHANGE_DELETED forgets it;
+ *  (8) an ACKNOWLEDGED alert has ack_by and ack_us; a NEW or UPDATED one has
+ *      neither, nor an assigned_unit;
+ *  (9) tr[0..n_tr) - the per-track records - is sorted by track id, strictly
+ *      ascending, n_tr <= cap_tr; sensor alerts (SENSOR_FAULT, UGS_TRIGGER)
+ *      are keyed by UINT32_MAX - sensor_idx in place of a track id;
+ * (10) every ground sensor's ring holds at most BF_UGS_EVENTS_MAX trips,
+ *      oldest first.
+ *
+ * Operators (bf_alerter_act, docs/alerts.md): acknowledge and assign make a
+ * live alert ACKNOWLEDGED, and update() keeps that state through later
+ * updates (only NEW becomes UPDATED); resolve and false_alarm publish the
+ * closing change, drop the alert and close its key.
  */
 #include "alerts/alerts_int.h"
 
@@ -55,6 +81,29 @@ struct live {
     uint64_t touched;            /* step_no of the step that last handled it */
 };
 
+/* What the alerter remembers of a track between its steps (issue 6). */
+struct trk_rec {
+    uint32_t track_id;
+    char episode[BF_ALERT_ID_LEN];  /* "" until its first alert (or a covered UGS_TRIGGER) */
+    int loiter_line;                /* the line it dwells near */
+    bf_time_us near_since_us;       /* first time within loiter_distance_m; BF_TIME_NONE: not near */
+    bf_time_us last_us;             /* its latest step */
+};
+
+/* A ground sensor's recent uncovered trips and the geometry of its latest one. */
+struct ugs_rec {
+    bf_time_us t_us[BF_UGS_EVENTS_MAX];   /* oldest first */
+    uint32_t sig[BF_UGS_EVENTS_MAX];      /* channel signature of each trip */
+    unsigned n;
+    uint16_t kind;                        /* BF_MEAS_PRESENCE or BF_MEAS_BEARING */
+    double e_m, n_m;                      /* the sensor */
+    double radius_m;                      /* PRESENCE: "something within radius_m" */
+    double range_m, bearing_rad, sigma_rad;   /* BEARING: reach, direction, its std */
+    bool line_known;
+    int line;                             /* nearest border line, -1 none */
+    double line_dist_m;
+};
+
 struct bf_alerter {
     struct bf_alert_params p;
     char *site;
@@ -71,8 +120,19 @@ struct bf_alerter {
     struct live *v;
     size_t n, cap;
     uint64_t step_no;
+    uint64_t *closed;               /* keys closed by an operator, ascending (7) */
+    size_t n_closed, cap_closed;
     char *json;
     size_t json_cap;
+    /* dispatch + cueing: fills an alert's units, interception and camera before it is formatted */
+    void (*enrich)(void *ctx, struct bf_alert *al);
+    void *enrich_ctx;
+    /* issue 6 rules */
+    uint8_t kind_of[64];            /* sensor i's kind (bf_alerter_set_sensor_kinds) */
+    struct trk_rec *tr;             /* per-track records, sorted by track id (9) */
+    size_t n_tr, cap_tr;
+    struct ugs_rec *ugs;            /* one per sensor (10) */
+    bf_time_us purged_us;           /* event time records were last purged (tick) */
 };
 
 /* What one call knows about its track. */
@@ -83,6 +143,7 @@ struct step_ctx {
     struct bf_alert_conf conf;
     bool base_ok;       /* CONFIRMED/COASTING with min_hits */
     bool have_geo;      /* lat/lon/velocity below computed */
+    double dwell_s;     /* LOITER: time near the line so far; NAN if not near */
     double lat, lon, ve, vn, speed, heading;
 };
 
@@ -144,16 +205,88 @@ static void live_remove(struct bf_alerter *a, size_t i)
     a->n--;
 }
 
+/* ---- keys closed by an operator (invariant 7) ----------------------------- */
+
+/* First index of closed[] whose key is >= key. */
+static size_t closed_lower_bound(const struct bf_alerter *a, uint64_t key)
+{
+    size_t lo = 0, hi = a->n_closed;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->closed[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool closed_find(const struct bf_alerter *a, uint64_t key)
+{
+    size_t i = closed_lower_bound(a, key);
+    return i < a->n_closed && a->closed[i] == key;
+}
+
+/* Close key; false when memory runs out (the key may then be raised again). */
+static bool closed_add(struct bf_alerter *a, uint64_t key)
+{
+    size_t i = closed_lower_bound(a, key);
+    if (i < a->n_closed && a->closed[i] == key)
+        return true;
+    if (a->n_closed == a->cap_closed) {
+        size_t cap = a->cap_closed ? a->cap_closed * 2 : 16;
+        uint64_t *nc = realloc(a->closed, cap * sizeof *nc);
+        if (!nc)
+            return false;
+        a->closed = nc;
+        a->cap_closed = cap;
+    }
+    memmove(&a->closed[i + 1], &a->closed[i], (a->n_closed - i) * sizeof *a->closed);
+    a->closed[i] = key;
+    a->n_closed++;
+    return true;
+}
+
+/* The track is gone: its closed keys are forgotten (its id is not reused). */
+static void closed_forget_track(struct bf_alerter *a, uint32_t track_id)
+{
+    size_t lo = closed_lower_bound(a, key_of(track_id, -1, 0));
+    size_t hi = closed_lower_bound(a, key_of(track_id, -1, 0) + (UINT64_C(1) << 16));
+    if (hi == lo)
+        return;   /* none (closed may still be NULL) */
+    memmove(&a->closed[lo], &a->closed[hi], (a->n_closed - hi) * sizeof *a->closed);
+    a->n_closed -= hi - lo;
+}
+
 bool bf_alerter_check(const struct bf_alerter *a)
 {
     bool ok = a->n <= a->cap;                                                     /* (6) */
     for (size_t i = 0; ok && i < a->n; i++) {
         const struct live *l = &a->v[i];
         ok = (i == 0 || a->v[i - 1].key < l->key)                                 /* (1) */
-             && l->key == key_of(l->a.track_id, l->a.zone_idx, l->a.type)         /* (2) */
-             && (l->a.state == BF_ALERT_NEW || l->a.state == BF_ALERT_UPDATED)    /* (3) */
+             && l->key == key_of(l->a.sensor_idx >= 0 ? UINT32_MAX - (uint32_t)l->a.sensor_idx
+                                                      : l->a.track_id,
+                                 l->a.zone_idx, l->a.type)                        /* (2), (9) */
+             && (l->a.state == BF_ALERT_NEW || l->a.state == BF_ALERT_UPDATED ||
+                 l->a.state == BF_ALERT_ACKNOWLEDGED)                             /* (3) */
+             && (l->a.state == BF_ALERT_ACKNOWLEDGED                              /* (8) */
+                     ? l->a.ack_by[0] && l->a.ack_us != BF_TIME_NONE
+                     : !l->a.ack_by[0] && l->a.ack_us == BF_TIME_NONE && !l->a.assigned_unit[0])
              && l->a.seq <= a->seq                                                /* (4) */
              && l->last_pub_us <= l->last_update_us;                              /* (5) */
+    }
+    for (size_t i = 0; ok && i < a->n_closed; i++) {                              /* (7) */
+        size_t j = lower_bound(a, a->closed[i]);
+        ok = (i == 0 || a->closed[i - 1] < a->closed[i]) &&
+             !(j < a->n && a->v[j].key == a->closed[i]);
+    }
+    for (size_t i = 0; ok && i < a->n_tr; i++)                                    /* (9) */
+        ok = i == 0 || a->tr[i - 1].track_id < a->tr[i].track_id;
+    ok = ok && a->n_tr <= a->cap_tr;
+    for (size_t i = 0; ok && a->ugs && i < a->n_sensors; i++) {                   /* (10) */
+        ok = a->ugs[i].n <= BF_UGS_EVENTS_MAX;
+        for (unsigned k = 1; ok && k < a->ugs[i].n; k++)
+            ok = a->ugs[i].t_us[k - 1] <= a->ugs[i].t_us[k];
     }
     assert(ok);
     return ok;
@@ -163,11 +296,33 @@ bool bf_alerter_check(const struct bf_alerter *a)
 
 void bf_alert_confidence(const struct bf_track *trk, struct bf_alert_conf *out)
 {
+    bf_alert_confidence_kinds(trk, NULL, out);
+}
+
+/* k_eff: each kind present counts 1, each further sensor of a kind BF_SAME_KIND_WEIGHT. */
+static double effective_sensors(uint64_t sensors, const uint8_t *kind_of)
+{
+    if (!kind_of)
+        return (double)__builtin_popcountll(sensors);
+    unsigned per_kind[64] = {0};
+    double k = 0.0;
+    for (unsigned i = 0; i < 64; i++) {
+        if (!(sensors & (UINT64_C(1) << i)))
+            continue;
+        unsigned kd = kind_of[i] & 63u;
+        k += per_kind[kd]++ ? BF_SAME_KIND_WEIGHT : 1.0;
+    }
+    return k;
+}
+
+void bf_alert_confidence_kinds(const struct bf_track *trk, const uint8_t *kind_of,
+                               struct bf_alert_conf *out)
+{
     /* hit ratio over the opportunities since the oldest hit still in hit_bits */
     unsigned window = trk->hit_bits ? 32u - (unsigned)__builtin_clz(trk->hit_bits) : 0;
     double ratio = window ? (double)__builtin_popcount(trk->hit_bits) / window : 0.0;
     out->quality = (1.0 - exp(-(double)trk->n_hits / 4.0)) * ratio;
-    out->support = 1.0 - pow(0.5, (double)__builtin_popcountll(trk->sensors));
+    out->support = 1.0 - pow(0.5, effective_sensors(trk->sensors, kind_of));
     out->cls = BF_CLASS_UNKNOWN;
     double best = 0.0;
     for (int c = 0; c < BF_CLASS_COUNT; c++) {
@@ -180,6 +335,109 @@ void bf_alert_confidence(const struct bf_track *trk, struct bf_alert_conf *out)
     out->class_term = fmin(best, 1.0);
     double conf = 0.45 * out->quality + 0.35 * out->support + 0.20 * out->class_term;
     out->confidence = fmin(fmax(conf, 0.0), 1.0);
+}
+
+double bf_alert_track_confidence(const struct bf_track *trk)
+{
+    struct bf_alert_conf c;
+    bf_alert_confidence(trk, &c);
+    return c.confidence;
+}
+
+/* ---- severity (docs/alerts.md, "Severity") --------------------------------------- */
+
+enum bf_severity bf_alert_severity(const struct bf_sev_in *in)
+{
+    int s;
+    bool at_line = false, track = true;
+    switch (in->type) {
+    case BF_ALERT_INCURSION:
+        s = in->zone_severity >= 4 ? BF_SEV_CRITICAL : BF_SEV_HIGH;
+        at_line = true;
+        break;
+    case BF_ALERT_ZONE_ENTRY:
+        s = in->zone_severity > 0 ? in->zone_severity : BF_SEV_MEDIUM;
+        break;
+    case BF_ALERT_APPROACH:
+        s = BF_SEV_MEDIUM;
+        at_line = true;
+        break;
+    case BF_ALERT_LOITER:
+        s = in->line_side > 0 ? BF_SEV_HIGH : BF_SEV_MEDIUM;
+        at_line = true;
+        break;
+    case BF_ALERT_UGS_TRIGGER:
+        s = in->modalities >= 2 ? BF_SEV_MEDIUM : BF_SEV_LOW;
+        track = false;
+        break;
+    default:
+        return BF_SEV_MEDIUM;
+    }
+    if (at_line && in->cls == BF_CLASS_VEHICLE && in->class_p >= BF_SEV_VEHICLE_P)
+        s++;
+    if (track && !(in->confidence >= BF_SEV_LOW_CONFIDENCE))
+        s--;
+    return (enum bf_severity)(s < BF_SEV_LOW ? BF_SEV_LOW : s > BF_SEV_CRITICAL ? BF_SEV_CRITICAL : s);
+}
+
+/* ---- per-track records (9): episode and dwell ----------------------------------------- */
+
+static size_t rec_lower_bound(const struct bf_alerter *a, uint32_t track_id)
+{
+    size_t lo = 0, hi = a->n_tr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->tr[mid].track_id < track_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static struct trk_rec *rec_find(struct bf_alerter *a, uint32_t track_id)
+{
+    size_t i = rec_lower_bound(a, track_id);
+    return (i < a->n_tr && a->tr[i].track_id == track_id) ? &a->tr[i] : NULL;
+}
+
+/* The track's record, created at now if absent; NULL when memory runs out.  Moves
+ * the other records: a pointer from rec_find/rec_get is good until the next rec_get. */
+static struct trk_rec *rec_get(struct bf_alerter *a, uint32_t track_id, bf_time_us now)
+{
+    size_t i = rec_lower_bound(a, track_id);
+    if (i < a->n_tr && a->tr[i].track_id == track_id)
+        return &a->tr[i];
+    if (a->n_tr == a->cap_tr) {
+        size_t cap = a->cap_tr ? a->cap_tr * 2 : 64;
+        struct trk_rec *nt = realloc(a->tr, cap * sizeof *nt);
+        if (!nt)
+            return NULL;
+        a->tr = nt;
+        a->cap_tr = cap;
+    }
+    memmove(&a->tr[i + 1], &a->tr[i], (a->n_tr - i) * sizeof *a->tr);
+    a->n_tr++;
+    struct trk_rec *r = &a->tr[i];
+    memset(r, 0, sizeof *r);
+    r->track_id = track_id;
+    r->loiter_line = -1;
+    r->near_since_us = BF_TIME_NONE;
+    r->last_us = now;
+    return r;
+}
+
+static void rec_remove_at(struct bf_alerter *a, size_t i)
+{
+    memmove(&a->tr[i], &a->tr[i + 1], (a->n_tr - i - 1) * sizeof *a->tr);
+    a->n_tr--;
+}
+
+static void rec_forget(struct bf_alerter *a, uint32_t track_id)
+{
+    size_t i = rec_lower_bound(a, track_id);
+    if (i < a->n_tr && a->tr[i].track_id == track_id)
+        rec_remove_at(a, i);
 }
 
 /* ---- filling an alert from its track ---------------------------------------- */
@@ -274,6 +532,12 @@ static void fill(struct bf_alerter *a, struct step_ctx *c, struct live *l)
     al->sensors = c->trk->sensors;
     al->n_hits = c->trk->n_hits;
     al->exercise = a->p.exercise || (c->trk->flags & BF_DET_F_EXERCISE);
+    if (al->type == BF_ALERT_LOITER) {
+        al->dwell_s = c->dwell_s;
+        int side = is_line(a, al->zone_idx) ? side_of(a, c, al->zone_idx) : 0;
+        copy_utf8(al->reason, sizeof al->reason,
+                  side > 0 ? "on our side" : side < 0 ? "on their side" : "on the line");
+    }
     l->last_update_us = c->now;
 }
 
@@ -286,6 +550,8 @@ static void publish(struct bf_alerter *a, struct live *l)
 {
     uint64_t seq = a->seq + 1, old_seq = l->a.seq;
     l->a.seq = seq;
+    if (a->enrich)
+        a->enrich(a->enrich_ctx, &l->a);
     int n;
     while ((n = bf_alert_to_json(&l->a, a->site, (const char *const *)a->sensor_ids, a->n_sensors,
                                  a->json, a->json_cap)) == BF_ERANGE &&
@@ -316,6 +582,7 @@ static void publish(struct bf_alerter *a, struct live *l)
     case BF_ALERT_NEW: a->st.raised++; break;
     case BF_ALERT_UPDATED: a->st.updated++; break;
     case BF_ALERT_RESOLVED: a->st.resolved++; break;
+    case BF_ALERT_FALSE_ALARM: a->st.false_alarms++; break;
     default: break;
     }
     if (a->sink.publish) {
@@ -345,11 +612,14 @@ static void update(struct bf_alerter *a, struct step_ctx *c, struct live *l, enu
 {
     fill(a, c, l);
     l->touched = a->step_no;
+    if (sev < l->a.severity)
+        sev = l->a.severity;   /* a live alert's severity only rises (docs/alerts.md) */
     bool sev_changed = sev != l->a.severity;
     l->a.severity = sev;
     bf_time_us min_us = bf_time_from_s(a->p.update_min_interval_s);
     if (sev_changed || c->now - l->last_pub_us >= min_us) {
-        l->a.state = BF_ALERT_UPDATED;
+        if (l->a.state == BF_ALERT_NEW)   /* an operator's ACKNOWLEDGED stays */
+            l->a.state = BF_ALERT_UPDATED;
         publish(a, l);
     }
 }
@@ -367,6 +637,10 @@ static bool gate(struct bf_alerter *a, const struct step_ctx *c)
     }
     if (c->step->inside & a->mask_no_alert) {
         a->st.suppressed_no_alert++;
+        return false;
+    }
+    if ((unsigned)c->conf.cls < 32 && (a->p.suppress_classes & (1u << c->conf.cls))) {
+        a->st.suppressed_class++;
         return false;
     }
     if (c->conf.confidence < a->p.min_confidence) {
@@ -406,6 +680,11 @@ static void raise_alert(struct bf_alerter *a, struct step_ctx *c, enum bf_alert_
     al->first_us = c->now;
     al->crossing_us = crossing_us;
     al->sensor_idx = -1;
+    /* the episode: the id of the track's first alert (or of the UGS_TRIGGER it covered) */
+    struct trk_rec *r = rec_get(a, c->trk->id, c->now);
+    if (r && !r->episode[0])
+        memcpy(r->episode, id, sizeof id);
+    memcpy(al->episode, r ? r->episode : id, sizeof al->episode);
     fill(a, c, l);
     l->touched = a->step_no;
     publish(a, l);
@@ -419,20 +698,27 @@ static void trigger(struct bf_alerter *a, struct step_ctx *c, enum bf_alert_type
     if (l) {
         if (l->touched != a->step_no)
             update(a, c, l, sev);
+    } else if (closed_find(a, key_of(c->trk->id, z, type))) {
+        a->st.reraise_blocked++;   /* an operator closed it: not again while the track lives */
     } else if (gate(a, c)) {
         raise_alert(a, c, type, z, sev, crossing_us);
     }
 }
 
-static enum bf_severity zone_severity(const struct bf_zone_info *zi)
+/* The severity of a track alert of type on zone z now (bf_alert_severity). */
+static enum bf_severity track_sev(struct bf_alerter *a, const struct step_ctx *c,
+                                  enum bf_alert_type type, int z)
 {
-    int s = zi ? zi->severity : BF_SEV_MEDIUM;
-    return (enum bf_severity)(s < 1 ? 1 : s > 4 ? 4 : s);
-}
-
-static enum bf_severity incursion_severity(const struct bf_zone_info *zi)
-{
-    return (zi && zi->severity >= 4) ? BF_SEV_CRITICAL : BF_SEV_HIGH;
+    const struct bf_zone_info *zi = z >= 0 ? bf_geo_zone_info(a->zones, (size_t)z) : NULL;
+    struct bf_sev_in in = {
+        .type = type,
+        .zone_severity = zi ? zi->severity : 0,
+        .line_side = (type == BF_ALERT_LOITER && is_line(a, z)) ? side_of(a, c, z) : 0,
+        .cls = c->conf.cls,
+        .confidence = c->conf.confidence,
+        .class_p = c->conf.class_term,
+    };
+    return bf_alert_severity(&in);
 }
 
 static const struct bf_track_point *hist_at(const struct bf_track *trk, unsigned i)
@@ -501,8 +787,8 @@ static void rule_incursion(struct bf_alerter *a, struct step_ctx *c)
         const struct bf_geo_crossing *cr = &s->crossings[i];
         if (cr->dir != +1 || !is_line(a, cr->zone))
             continue;
-        trigger(a, c, BF_ALERT_INCURSION, cr->zone,
-                incursion_severity(bf_geo_zone_info(a->zones, cr->zone)), crossing_time(c, cr->frac));
+        trigger(a, c, BF_ALERT_INCURSION, cr->zone, track_sev(a, c, BF_ALERT_INCURSION, cr->zone),
+                crossing_time(c, cr->frac));
     }
     /* late confirmation: on our side now, its earliest remembered point on theirs */
     int z = s->nearest_line;
@@ -512,7 +798,7 @@ static void rule_incursion(struct bf_alerter *a, struct step_ctx *c)
     const struct bf_track_point *oldest = hist_at(c->trk, 0);
     if (bf_geo_line_side(a->zones, (size_t)z, oldest->e_m, oldest->n_m) != -1)
         return;
-    trigger(a, c, BF_ALERT_INCURSION, z, incursion_severity(bf_geo_zone_info(a->zones, (size_t)z)),
+    trigger(a, c, BF_ALERT_INCURSION, z, track_sev(a, c, BF_ALERT_INCURSION, z),
             late_crossing_time(a, c, z));
 }
 
@@ -522,8 +808,7 @@ static void rule_zone_entry(struct bf_alerter *a, struct step_ctx *c)
     while (m) {
         int z = __builtin_ctzll(m);
         m &= m - 1;
-        trigger(a, c, BF_ALERT_ZONE_ENTRY, z, zone_severity(bf_geo_zone_info(a->zones, (size_t)z)),
-                BF_TIME_NONE);
+        trigger(a, c, BF_ALERT_ZONE_ENTRY, z, track_sev(a, c, BF_ALERT_ZONE_ENTRY, z), BF_TIME_NONE);
     }
 }
 
@@ -542,7 +827,8 @@ static void rule_approach(struct bf_alerter *a, struct step_ctx *c)
     /* a track whose incursion on this line is still live is not approaching it */
     if (live_find(a, key_of(c->trk->id, s->nearest_line, BF_ALERT_INCURSION)))
         return;
-    trigger(a, c, BF_ALERT_APPROACH, s->nearest_line, BF_SEV_MEDIUM, BF_TIME_NONE);
+    trigger(a, c, BF_ALERT_APPROACH, s->nearest_line,
+            track_sev(a, c, BF_ALERT_APPROACH, s->nearest_line), BF_TIME_NONE);
 }
 
 static bool crossed_in(const struct bf_geo_step *s, int z)
@@ -551,6 +837,52 @@ static bool crossed_in(const struct bf_geo_step *s, int z)
         if (s->crossings[i].zone == z && s->crossings[i].dir == +1)
             return true;
     return false;
+}
+
+/* Leave the band only this far beyond loiter_distance_m (a fraction of it). */
+#define LOITER_HYSTERESIS 0.2
+
+/*
+ * LOITER: the dwell record starts when the track is first within
+ * loiter_distance_m of its nearest line (either side) and is forgotten when
+ * it is farther than loiter_distance_m * (1 + LOITER_HYSTERESIS), when the
+ * nearest line changes, or on a crossing onto our side (INCURSION takes
+ * over).  Dwell of loiter_time_s event time triggers LOITER, unless the
+ * track's INCURSION on that line is live, or it is on their side closing in
+ * to reach the line within loiter_time_s (a walker heading for the line is
+ * approaching, not loitering; a live LOITER keeps following it).
+ */
+static void rule_loiter(struct bf_alerter *a, struct step_ctx *c)
+{
+    if (!(a->p.loiter_distance_m > 0))
+        return;
+    const struct bf_geo_step *s = c->step;
+    int z = s->nearest_line;
+    double d = s->dist_to_line_m;
+    bool line = is_line(a, z) && isfinite(d);
+    struct trk_rec *r = rec_find(a, c->trk->id);
+    if (r && r->near_since_us != BF_TIME_NONE &&
+        (!line || z != r->loiter_line || crossed_in(s, z) ||
+         !(d <= a->p.loiter_distance_m * (1.0 + LOITER_HYSTERESIS))))
+        r->near_since_us = BF_TIME_NONE;
+    if (line && d <= a->p.loiter_distance_m && !crossed_in(s, z) &&
+        (!r || r->near_since_us == BF_TIME_NONE)) {
+        r = rec_get(a, c->trk->id, c->now);
+        if (!r)
+            return;
+        r->loiter_line = z;
+        r->near_since_us = c->now;
+    }
+    if (!r || r->near_since_us == BF_TIME_NONE)
+        return;
+    c->dwell_s = bf_time_to_s(c->now - r->near_since_us);
+    if (c->dwell_s < a->p.loiter_time_s ||
+        live_find(a, key_of(c->trk->id, z, BF_ALERT_INCURSION)))
+        return;
+    if (s->line_side == -1 && s->time_to_line_s <= a->p.loiter_time_s &&
+        !live_find(a, key_of(c->trk->id, z, BF_ALERT_LOITER)))
+        return;
+    trigger(a, c, BF_ALERT_LOITER, z, track_sev(a, c, BF_ALERT_LOITER, z), BF_TIME_NONE);
 }
 
 /*
@@ -594,6 +926,9 @@ static void follow_up(struct bf_alerter *a, struct step_ctx *c)
                                                                ttl <= a->p.approach_time_s));
             break;
         }
+        case BF_ALERT_LOITER:
+            ended = true;   /* rule_loiter touches it while the dwell lasts */
+            break;
         default:
             break;
         }
@@ -601,7 +936,7 @@ static void follow_up(struct bf_alerter *a, struct step_ctx *c)
             fill(a, c, l);
             resolve_at(a, i, c->now);   /* removes v[i]: i now names the next one */
         } else {
-            update(a, c, l, l->a.severity);
+            update(a, c, l, track_sev(a, c, l->a.type, z));
             i++;
         }
     }
@@ -616,6 +951,295 @@ static void resolve_track(struct bf_alerter *a, uint32_t track_id, bf_time_us t_
         resolve_at(a, i, t_us);
 }
 
+/* ---- ground sensors: UGS_TRIGGER (10) ------------------------------------------------ */
+
+#define UGS_BEARING_REACH_M 2000.0   /* a bearing's reach when the sensor has no range */
+#define UGS_SIG_BEARING 0xffffffffu  /* channel signature of a bearing trip */
+
+/* Keyed like SENSOR_FAULT, above every track id, with the sensor's nearest line as zone. */
+static uint64_t ugs_key(uint32_t sensor_idx, int line)
+{
+    return key_of(UINT32_MAX - sensor_idx, line, BF_ALERT_UGS_TRIGGER);
+}
+
+/* Does track t (CONFIRMED/COASTING) lie where the sensor's latest trip says something is? */
+static bool ugs_covered_by(const struct bf_alerter *a, const struct ugs_rec *r,
+                           const struct bf_track *t)
+{
+    if (t->status != BF_TRACK_CONFIRMED && t->status != BF_TRACK_COASTING)
+        return false;
+    double dx = t->x[0] - r->e_m, dy = t->x[1] - r->n_m, cover = a->p.ugs_cover_m;
+    if (!isfinite(dx) || !isfinite(dy))
+        return false;
+    if (r->kind == BF_MEAS_PRESENCE)
+        return hypot(dx, dy) <= r->radius_m + cover;
+    /* bearing: along the ray, within cover of it, widened by 3 sigma of the bearing */
+    double b = r->bearing_rad, along = dx * sin(b) + dy * cos(b);
+    double perp = fabs(dx * cos(b) - dy * sin(b));
+    double reach = r->range_m > 0 && isfinite(r->range_m) ? r->range_m : UGS_BEARING_REACH_M;
+    double widen = tan(fmin(3.0 * r->sigma_rad, M_PI / 3.0));
+    return along >= -cover && along <= reach + cover && perp <= cover + fmax(along, 0.0) * widen;
+}
+
+/* Distinct channel signatures among the sensor's trips in the ring. */
+static unsigned ugs_modalities(const struct ugs_rec *r)
+{
+    unsigned m = 0;
+    for (unsigned i = 0; i < r->n; i++) {
+        bool seen = false;
+        for (unsigned j = 0; j < i && !seen; j++)
+            seen = r->sig[j] == r->sig[i];
+        m += !seen;
+    }
+    return m;
+}
+
+/* Most likely class of a trip's hints (lowest index on ties), and its normalised probability. */
+static enum bf_class ugs_class(const struct bf_detection *d, double *p_out)
+{
+    *p_out = NAN;
+    if (!(d->flags & BF_DET_F_CLASS))
+        return BF_CLASS_UNKNOWN;
+    double sum = 0.0, best = -1.0;
+    enum bf_class cls = BF_CLASS_UNKNOWN;
+    for (int k = 0; k < BF_CLASS_COUNT; k++) {
+        double l = d->class_lik[k];
+        if (!isfinite(l) || l < 0)
+            return BF_CLASS_UNKNOWN;
+        sum += l;
+        if (l > best) {
+            best = l;
+            cls = (enum bf_class)k;
+        }
+    }
+    if (!(sum > 0))
+        return BF_CLASS_UNKNOWN;
+    *p_out = best / sum;
+    return cls;
+}
+
+static bool ugs_in_no_alert(struct bf_alerter *a, double e_m, double n_m)
+{
+    uint64_t m = a->mask_no_alert;
+    while (m) {
+        int z = __builtin_ctzll(m);
+        m &= m - 1;
+        if (bf_geo_zone_contains(a->zones, (size_t)z, e_m, n_m))
+            return true;
+    }
+    return false;
+}
+
+/* Resolve the UGS_TRIGGER at v[i]: track t now covers its sensor; t's episode becomes its id. */
+static void ugs_resolve_covered(struct bf_alerter *a, size_t i, const struct bf_track *t,
+                                bf_time_us now)
+{
+    struct live *l = &a->v[i];
+    snprintf(l->a.reason, sizeof l->a.reason, "covered by track %" PRIu32, t->id);
+    struct trk_rec *r = rec_get(a, t->id, now);
+    if (r && !r->episode[0])
+        memcpy(r->episode, l->a.episode, sizeof r->episode);
+    if (l->a.sensor_idx >= 0 && (size_t)l->a.sensor_idx < a->n_sensors)
+        a->ugs[l->a.sensor_idx].n = 0;   /* the track explains the trips */
+    resolve_at(a, i, now);
+}
+
+/* A CONFIRMED/COASTING track stepped: does it now cover a sensor with a live UGS_TRIGGER? */
+static void ugs_cover_by_track(struct bf_alerter *a, const struct bf_track *t)
+{
+    if (!a->n_sensors)
+        return;
+    size_t i = lower_bound(a, key_of(UINT32_MAX - (uint32_t)(a->n_sensors - 1), -1, 0));
+    while (i < a->n) {
+        const struct live *l = &a->v[i];
+        if (l->a.type == BF_ALERT_UGS_TRIGGER && l->a.sensor_idx >= 0 &&
+            (size_t)l->a.sensor_idx < a->n_sensors &&
+            ugs_covered_by(a, &a->ugs[l->a.sensor_idx], t))
+            ugs_resolve_covered(a, i, t, t->t_us);   /* removes v[i] */
+        else
+            i++;
+    }
+}
+
+/* The fields of a UGS_TRIGGER from the sensor's ring and its latest trip d. */
+static void ugs_fill(struct bf_alerter *a, struct live *l, const struct ugs_rec *r,
+                     const struct bf_detection *d)
+{
+    struct bf_alert *al = &l->a;
+    al->last_us = d->t_us;
+    if (bf_geo_to_wgs84(a->frame, r->e_m, r->n_m, &al->lat_deg, &al->lon_deg) < 0)
+        al->lat_deg = al->lon_deg = NAN;
+    al->ve_mps = al->vn_mps = al->speed_mps = al->heading_deg = NAN;
+    al->cls = ugs_class(d, &al->class_p);
+    al->confidence = 1.0 - pow(0.5, (double)r->n);
+    al->time_to_line_s = INFINITY;
+    al->dist_to_line_m = r->line >= 0 ? r->line_dist_m : NAN;
+    al->crossing_us = BF_TIME_NONE;
+    al->sensors = UINT64_C(1) << d->sensor_idx;
+    al->n_hits = r->n;
+    al->exercise = al->exercise || a->p.exercise || (d->flags & BF_DET_F_EXERCISE);
+    unsigned mods = ugs_modalities(r);
+    snprintf(al->reason, sizeof al->reason,
+             "%u trips in %.0f s, %u channel%s, no track within %.0f m", r->n,
+             bf_time_to_s(r->t_us[r->n - 1] - r->t_us[0]), mods, mods == 1 ? "" : "s",
+             (r->kind == BF_MEAS_PRESENCE ? r->radius_m : 0.0) + a->p.ugs_cover_m);
+    l->last_update_us = d->t_us;
+}
+
+static void ugs_raise(struct bf_alerter *a, const struct ugs_rec *r, const struct bf_detection *d,
+                      enum bf_severity sev)
+{
+    uint32_t si = d->sensor_idx;
+    const char *sid = a->sensor_ids[si] ? a->sensor_ids[si] : "";
+    char id[BF_ALERT_ID_LEN];
+    if (bf_alert_make_id(a->site, BF_ALERT_UGS_TRIGGER, 0, sid, d->t_us, id) < 0) {
+        a->st.publish_errors++;
+        return;
+    }
+    uint64_t key = ugs_key(si, r->line);
+    size_t ci = closed_lower_bound(a, key);    /* an operator closed the last one: a new */
+    if (ci < a->n_closed && a->closed[ci] == key) {   /* trigger is a new event */
+        memmove(&a->closed[ci], &a->closed[ci + 1], (a->n_closed - ci - 1) * sizeof *a->closed);
+        a->n_closed--;
+    }
+    struct live *l = live_insert(a, key);
+    if (!l) {
+        a->st.publish_errors++;
+        BF_LOGE(LOG_COMP, "sensor %s: out of memory raising UGS_TRIGGER", sid);
+        return;
+    }
+    struct bf_alert *al = &l->a;
+    memcpy(al->id, id, sizeof id);
+    memcpy(al->episode, id, sizeof id);
+    al->type = BF_ALERT_UGS_TRIGGER;
+    al->severity = sev;
+    al->state = BF_ALERT_NEW;
+    al->track_id = 0;
+    al->zone_idx = r->line;
+    const struct bf_zone_info *zi = r->line >= 0 ? bf_geo_zone_info(a->zones, (size_t)r->line) : NULL;
+    copy_utf8(al->zone_id, sizeof al->zone_id, zi ? zi->id : "");
+    copy_utf8(al->zone_name, sizeof al->zone_name, zi ? (zi->name ? zi->name : zi->id) : "");
+    al->zone_kind = zi ? zi->kind : BF_ZONE_BORDER_LINE;
+    al->first_us = d->t_us;
+    al->sensor_idx = (int)si;
+    ugs_fill(a, l, r, d);
+    publish(a, l);
+}
+
+int bf_alerter_on_ugs(struct bf_alerter *a, const struct bf_detection *d, double range_m,
+                      const struct bf_track *const *tracks, size_t n_tracks)
+{
+    if (!a || !d || d->sensor_idx >= a->n_sensors || d->sensor_idx >= 64 ||
+        d->t_us == BF_TIME_NONE || (n_tracks && !tracks))
+        return BF_EINVAL;
+    if (d->kind != BF_MEAS_PRESENCE && d->kind != BF_MEAS_BEARING)
+        return 0;
+    if (!isfinite(d->sensor_e_m) || !isfinite(d->sensor_n_m) || !isfinite(d->z[0]) ||
+        (d->kind == BF_MEAS_PRESENCE && !(d->z[0] > 0)))
+        return BF_EINVAL;
+    struct ugs_rec *r = &a->ugs[d->sensor_idx];
+    r->kind = d->kind;
+    r->e_m = d->sensor_e_m;
+    r->n_m = d->sensor_n_m;
+    r->range_m = range_m;
+    if (d->kind == BF_MEAS_PRESENCE) {
+        r->radius_m = d->z[0];
+    } else {
+        r->bearing_rad = d->z[0];
+        r->sigma_rad = isfinite(d->R[0][0]) && d->R[0][0] > 0 ? sqrt(d->R[0][0]) : 0.1;
+    }
+    if (!r->line_known) {   /* the sensor does not move: its nearest line once */
+        r->line_known = true;
+        r->line = -1;
+        r->line_dist_m = INFINITY;
+        for (size_t z = 0; z < a->n_zones; z++) {
+            if (!is_line(a, (int)z))
+                continue;
+            double dz = bf_geo_zone_distance(a->zones, z, r->e_m, r->n_m);
+            if (isfinite(dz) && dz < r->line_dist_m) {
+                r->line_dist_m = dz;
+                r->line = (int)z;
+            }
+        }
+    }
+    a->st.ugs_trips++;
+    double p;
+    enum bf_class cls = ugs_class(d, &p);
+    if (d->flags & BF_DET_F_TEST) {
+        a->st.suppressed_test++;
+        return 0;
+    }
+    if (ugs_in_no_alert(a, r->e_m, r->n_m)) {
+        a->st.suppressed_no_alert++;
+        return 0;
+    }
+    if ((d->flags & BF_DET_F_CLASS) && (a->p.suppress_classes & (1u << cls))) {
+        a->st.suppressed_class++;
+        return 0;
+    }
+    uint64_t key = ugs_key(d->sensor_idx, r->line);
+    for (size_t k = 0; k < n_tracks; k++) {
+        if (tracks[k] && ugs_covered_by(a, r, tracks[k])) {
+            a->st.ugs_covered++;
+            struct live *l = live_find(a, key);
+            if (l)
+                ugs_resolve_covered(a, (size_t)(l - a->v), tracks[k], d->t_us);
+            r->n = 0;
+            return 0;
+        }
+    }
+    /* the ring: drop what left the window (and the oldest when full), then add */
+    bf_time_us win = bf_time_from_s(a->p.ugs_window_s);
+    unsigned drop = 0;
+    while (drop < r->n && d->t_us - r->t_us[drop] > win)
+        drop++;
+    if (r->n - drop == BF_UGS_EVENTS_MAX)
+        drop++;
+    memmove(r->t_us, r->t_us + drop, (r->n - drop) * sizeof *r->t_us);
+    memmove(r->sig, r->sig + drop, (r->n - drop) * sizeof *r->sig);
+    r->n -= drop;
+    if (r->n && d->t_us < r->t_us[r->n - 1])
+        r->n = 0;   /* time went back (cannot happen after the reorder window): start over */
+    r->t_us[r->n] = d->t_us;
+    r->sig[r->n] = d->kind == BF_MEAS_BEARING ? UGS_SIG_BEARING
+                                               : (uint32_t)fmin(llround(d->z[0] * 10.0), 1e9);
+    r->n++;
+    struct bf_sev_in in = {.type = BF_ALERT_UGS_TRIGGER, .modalities = ugs_modalities(r),
+                           .cls = cls, .confidence = 1.0};
+    enum bf_severity sev = bf_alert_severity(&in);
+    struct live *l = live_find(a, key);
+    if (l) {
+        ugs_fill(a, l, r, d);
+        bool up = sev > l->a.severity;
+        if (up)
+            l->a.severity = sev;
+        if (up || d->t_us - l->last_pub_us >= bf_time_from_s(a->p.update_min_interval_s)) {
+            if (l->a.state == BF_ALERT_NEW)
+                l->a.state = BF_ALERT_UPDATED;
+            publish(a, l);
+        }
+    } else if (r->n >= a->p.ugs_min_events) {
+        ugs_raise(a, r, d, sev);
+    }
+    return 0;
+}
+
+int bf_alerter_set_sensor_kinds(struct bf_alerter *a, const char *const *kinds, size_t n)
+{
+    if (!a || (n && !kinds))
+        return BF_EINVAL;
+    for (size_t i = 0; i < 64; i++) {
+        a->kind_of[i] = (uint8_t)i;
+        for (size_t j = 0; i < n && kinds[i] && j < i; j++) {
+            if (kinds[j] && strcmp(kinds[i], kinds[j]) == 0) {
+                a->kind_of[i] = a->kind_of[j];
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 /* ---- public ------------------------------------------------------------------------- */
 
 int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32_t what,
@@ -625,6 +1249,8 @@ int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32
         return BF_EINVAL;
     if ((what & BF_CHANGE_DELETED) || trk->status == BF_TRACK_DELETED) {
         resolve_track(a, trk->id, trk->t_us);
+        closed_forget_track(a, trk->id);
+        rec_forget(a, trk->id);
         return 0;
     }
     if (!step || !isfinite(trk->x[0]) || !isfinite(trk->x[1]) || !isfinite(trk->x[2]) ||
@@ -638,18 +1264,45 @@ int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32
         .base_ok = (trk->status == BF_TRACK_CONFIRMED || trk->status == BF_TRACK_COASTING) &&
                    trk->n_hits >= a->p.min_hits,
     };
-    bf_alert_confidence(trk, &c.conf);
+    c.dwell_s = NAN;
+    bf_alert_confidence_kinds(trk, a->kind_of, &c.conf);
+    struct trk_rec *r = rec_find(a, trk->id);
+    if (r)
+        r->last_us = c.now;
+    /* first, so that an alert this step raises joins the covered trigger's episode */
+    if (trk->status == BF_TRACK_CONFIRMED || trk->status == BF_TRACK_COASTING)
+        ugs_cover_by_track(a, trk);
     rule_incursion(a, &c);
     rule_zone_entry(a, &c);
     rule_approach(a, &c);
+    rule_loiter(a, &c);
     follow_up(a, &c);
     return 0;
 }
+
+#define REC_FORGET_S 600.0   /* records idle this long go when resolve_after_s is 0 */
+#define REC_PURGE_S 10.0     /* how often (event time) the tick looks for idle records */
 
 int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
 {
     if (!a || now_us == BF_TIME_NONE)
         return BF_EINVAL;
+    /* forget the records of tracks not seen for long and without live alerts (9);
+     * every REC_PURGE_S of event time, not on every scan */
+    bf_time_us forget_us = bf_time_from_s(a->p.resolve_after_s > 0 ? 2.0 * a->p.resolve_after_s
+                                                                   : REC_FORGET_S);
+    bool purge = a->n_tr && (a->purged_us == 0 || now_us - a->purged_us >= bf_time_from_s(REC_PURGE_S) ||
+                             now_us < a->purged_us);
+    if (purge)
+        a->purged_us = now_us;
+    for (size_t k = 0; purge && k < a->n_tr;) {
+        size_t i = lower_bound(a, key_of(a->tr[k].track_id, -1, 0));
+        bool has_live = i < a->n && (a->v[i].key >> 16) == a->tr[k].track_id;
+        if (!has_live && now_us - a->tr[k].last_us > forget_us)
+            rec_remove_at(a, k);
+        else
+            k++;
+    }
     if (!(a->p.resolve_after_s > 0))
         return 0;
     bf_time_us idle_us = bf_time_from_s(a->p.resolve_after_s);
@@ -723,6 +1376,7 @@ void bf_alerter_get_stats(const struct bf_alerter *a, struct bf_alerter_stats *o
 {
     *out = a->st;
     out->live = (uint32_t)a->n;
+    out->closed_keys = (uint32_t)a->n_closed;
 }
 
 static bool params_ok(const struct bf_alert_params *p)
@@ -733,7 +1387,12 @@ static bool params_ok(const struct bf_alert_params *p)
            p->min_confidence >= 0 && p->min_confidence <= 1 && isfinite(p->resolve_after_s) &&
            p->resolve_after_s >= 0 && isfinite(p->update_min_interval_s) &&
            p->update_min_interval_s >= 0 &&
-           (p->journal_fsync == BF_FSYNC_ALWAYS || p->journal_fsync == BF_FSYNC_NEVER);
+           (p->journal_fsync == BF_FSYNC_ALWAYS || p->journal_fsync == BF_FSYNC_NEVER) &&
+           isfinite(p->loiter_distance_m) && p->loiter_distance_m >= 0 &&
+           isfinite(p->loiter_time_s) && p->loiter_time_s >= 0 && isfinite(p->ugs_cover_m) &&
+           p->ugs_cover_m >= 0 && p->ugs_min_events >= 1 &&
+           p->ugs_min_events <= BF_UGS_EVENTS_MAX && isfinite(p->ugs_window_s) &&
+           p->ugs_window_s > 0;
 }
 
 int bf_alerter_create(const struct bf_alert_params *p, const char *site, struct bf_geo_zones *zones,
@@ -767,6 +1426,10 @@ int bf_alerter_create(const struct bf_alert_params *p, const char *site, struct 
     a->json = malloc(a->json_cap);
     if (!a->json)
         goto out_free_ids;
+    a->ugs = calloc(n_sensors ? n_sensors : 1, sizeof *a->ugs);
+    if (!a->ugs)
+        goto out_free_json;
+    bf_alerter_set_sensor_kinds(a, NULL, 0);   /* every sensor a kind of its own */
     a->n_zones = bf_geo_zones_count(zones);
     if (a->n_zones > BF_GEO_MAX_ZONES)
         a->n_zones = BF_GEO_MAX_ZONES;
@@ -787,6 +1450,7 @@ int bf_alerter_create(const struct bf_alert_params *p, const char *site, struct 
     return 0;
 
 out_free_json:
+    free(a->ugs);
     free(a->json);
 out_free_ids:
     free(a->sensor_ids);
@@ -804,7 +1468,145 @@ void bf_alerter_destroy(struct bf_alerter *a)
     bf_journal_close(a->journal);
     free(a->json);
     free(a->v);
+    free(a->closed);
+    free(a->tr);
+    free(a->ugs);
     free(a->sensor_ids);
     free(a->site);
     free(a);
+}
+
+/* ---- retention (docs/retention.md) ---------------------------------------------------- */
+
+bool bf_alerter_is_live(const struct bf_alerter *a, const char *alert_id)
+{
+    for (size_t i = 0; a && alert_id && i < a->n; i++)
+        if (strcmp(a->v[i].a.id, alert_id) == 0)
+            return true;
+    return false;
+}
+
+static bool live_cb(void *ctx, const char *alert_id) { return bf_alerter_is_live(ctx, alert_id); }
+
+int bf_alerter_purge_journal(struct bf_alerter *a, bf_time_us cutoff_us, uint64_t keep_above_seq,
+                             struct bf_purge_stats *st)
+{
+    if (st)
+        memset(st, 0, sizeof *st);
+    if (!a || !a->journal)
+        return 0;
+    return bf_journal_purge(a->journal, cutoff_us, keep_above_seq, live_cb, a, st);
+}
+
+/* ---- operators ------------------------------------------------------------------------ */
+
+/* The live alert with this id (a linear scan: operators act seldom), or NULL. */
+static struct live *live_by_id(struct bf_alerter *a, const char *id)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i].a.id, id) == 0)
+            return &a->v[i];
+    return NULL;
+}
+
+int bf_alerter_act(struct bf_alerter *a, const struct bf_ack_request *req, bf_time_us now_us,
+                   struct bf_ack_result *out)
+{
+    if (!a || !req || !out)
+        return BF_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->t_us = BF_TIME_NONE;
+    if (req->error[0] || req->action == BF_ACK_NONE || !req->operator_id[0] || !req->alert_id[0]) {
+        snprintf(out->error, sizeof out->error, "%s", req->error[0] ? req->error : "invalid request");
+        return 0;
+    }
+    struct live *l = live_by_id(a, req->alert_id);
+    if (!l) {
+        snprintf(out->error, sizeof out->error, "no live alert with that id");
+        return 0;
+    }
+    struct bf_alert *al = &l->a;
+    out->state = al->state;
+    out->type = al->type;
+    out->track_id = al->track_id;
+    /* never before the alert's own last change; else the engine's event time now */
+    bf_time_us t = al->last_us;
+    if (now_us != BF_TIME_NONE && (t == BF_TIME_NONE || now_us > t))
+        t = now_us;
+    bool acked = al->state == BF_ALERT_ACKNOWLEDGED;
+    switch (req->action) {
+    case BF_ACK_ACKNOWLEDGE:
+        if (acked) {
+            snprintf(out->error, sizeof out->error, "already acknowledged by %s", al->ack_by);
+            return 0;
+        }
+        break;
+    case BF_ACK_ASSIGN:
+        if (!req->unit[0]) {
+            snprintf(out->error, sizeof out->error, "unit missing: assign needs the unit's id");
+            return 0;
+        }
+        if (acked && strcmp(al->assigned_unit, req->unit) == 0) {
+            snprintf(out->error, sizeof out->error, "unit %s is already assigned", req->unit);
+            return 0;
+        }
+        copy_utf8(al->assigned_unit, sizeof al->assigned_unit, req->unit);
+        break;
+    case BF_ACK_RESOLVE:
+    case BF_ACK_FALSE_ALARM:
+        break;
+    case BF_ACK_NONE:
+        return 0;   /* cannot happen: refused above */
+    }
+    out->t_us = t;
+    al->last_us = t;
+    if (l->last_update_us < t)
+        l->last_update_us = t;
+    a->st.operator_actions++;
+    if (req->action == BF_ACK_ACKNOWLEDGE || req->action == BF_ACK_ASSIGN) {
+        if (!acked) {
+            al->ack_us = t;
+            copy_utf8(al->ack_by, sizeof al->ack_by, req->operator_id);
+        }
+        al->state = BF_ALERT_ACKNOWLEDGED;
+        publish(a, l);
+        out->ok = true;
+        out->state = al->state;
+        out->seq = al->seq;
+        return 0;
+    }
+    /* resolve / false_alarm: the closing change, then out of the live set, key closed */
+    al->state = req->action == BF_ACK_RESOLVE ? BF_ALERT_RESOLVED : BF_ALERT_FALSE_ALARM;
+    copy_utf8(al->closed_by, sizeof al->closed_by, req->operator_id);
+    publish(a, l);
+    out->ok = true;
+    out->state = al->state;
+    out->seq = al->seq;
+    uint64_t key = l->key;
+    bool fault = al->type == BF_ALERT_SENSOR_FAULT;
+    live_remove(a, (size_t)(l - a->v));
+    /* a SENSOR_FAULT has no track to wait for: the next silence of the sensor raises anew */
+    if (!fault && !closed_add(a, key))
+        BF_LOGE(LOG_COMP, "out of memory closing alert %s: its track may raise it again",
+                req->alert_id);
+    return 0;
+}
+
+bool bf_alerter_unit_assigned(const struct bf_alerter *a, const char *unit_id)
+{
+    if (!a || !unit_id || !unit_id[0])
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i].a.state == BF_ALERT_ACKNOWLEDGED &&
+            strcmp(a->v[i].a.assigned_unit, unit_id) == 0)
+            return true;
+    return false;
+}
+
+void bf_alerter_set_enrich(struct bf_alerter *a, void (*fn)(void *ctx, struct bf_alert *al), void *ctx)
+{
+    if (!a)
+        return;
+    a->enrich = fn;
+    a->enrich_ctx = ctx;
 }

@@ -51,6 +51,7 @@ struct opts {
     const char *scenario;
     const char *mqtt_url;
     const char *credentials;
+    const char *tls_ca, *tls_cert, *tls_key;   /* with an ssl:// URL; NULL: none */
     const char *truth_path;
     const char *scorecard_path;
     const char *report_dir;  /* --report DIR: report.html and plots (sim/report.c) */
@@ -105,6 +106,9 @@ static void usage(FILE *f)
 "  --scenario FILE      the scenario (JSON); required\n"
 "  --mqtt-url URL       the broker the engine listens on (default tcp://127.0.0.1:1883)\n"
 "  --credentials FILE   MQTT username/password JSON, mode 600 (default: anonymous)\n"
+"  --tls-ca FILE        with an ssl:// URL: the CA of the broker's certificate\n"
+"                       (default: the system's); --tls-cert/--tls-key FILE: a client\n"
+"                       certificate and its unencrypted key (docs/security.md)\n"
 "  --time-scale X       simulated seconds per wall second; 0 = as fast as possible\n"
 "                       (default: the scenario's time_scale, else 1 = real time)\n"
 "  --seed N             random seed (default: the scenario's seed)\n"
@@ -163,11 +167,15 @@ static bool parse_double(const char *s, double lo, double hi, double *out)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     enum { O_SCEN = 256, O_URL, O_CRED, O_TS, O_SEED, O_DUR, O_START, O_TRUTH, O_TPER, O_SCORE,
-           O_SETTLE, O_RADIUS, O_CTO, O_VERB, O_QUIET, O_CHECK, O_HELP, O_CAMWAIT, O_BPID, O_REPORT };
+           O_SETTLE, O_RADIUS, O_CTO, O_VERB, O_QUIET, O_CHECK, O_HELP, O_CAMWAIT, O_BPID, O_REPORT,
+           O_TLS_CA, O_TLS_CERT, O_TLS_KEY };
     static const struct option lo[] = {
         {"scenario", required_argument, NULL, O_SCEN},
         {"mqtt-url", required_argument, NULL, O_URL},
         {"credentials", required_argument, NULL, O_CRED},
+        {"tls-ca", required_argument, NULL, O_TLS_CA},
+        {"tls-cert", required_argument, NULL, O_TLS_CERT},
+        {"tls-key", required_argument, NULL, O_TLS_KEY},
         {"time-scale", required_argument, NULL, O_TS},
         {"seed", required_argument, NULL, O_SEED},
         {"duration-s", required_argument, NULL, O_DUR},
@@ -198,6 +206,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_SCEN: o->scenario = optarg; break;
         case O_URL: o->mqtt_url = optarg; break;
         case O_CRED: o->credentials = optarg; break;
+        case O_TLS_CA: o->tls_ca = optarg; break;
+        case O_TLS_CERT: o->tls_cert = optarg; break;
+        case O_TLS_KEY: o->tls_key = optarg; break;
         case O_TRUTH: o->truth_path = optarg; break;
         case O_SCORE: o->scorecard_path = optarg; break;
         case O_REPORT: o->report_dir = optarg; break;
@@ -992,7 +1003,9 @@ int main(int argc, char **argv)
         }
     }
     struct bf_mqtt_options mo = {.url = o.mqtt_url, .client_id = client_id, .username = user,
-                                 .password = pass, .clean_session = true};
+                                 .password = pass, .clean_session = true,
+                                 .tls = {.ca_file = o.tls_ca, .cert_file = o.tls_cert,
+                                         .key_file = o.tls_key}};
     status = EXIT_BROKER;
     if (bf_mqtt_create(&mo, &r.mqtt) < 0) {
         fprintf(stderr, "borderfuse-sim: cannot use the broker URL %s\n", o.mqtt_url);

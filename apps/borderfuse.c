@@ -46,6 +46,7 @@ static void usage(FILE *f)
 "                           exit 0 if it is good, 2 if not\n"
 "  -u, --mqtt-url URL       broker, overriding mqtt.url (tcp://HOST:PORT)\n"
 "  -j, --journal PATH       alert journal, overriding alerts.journal\n"
+"      --audit PATH         operator audit log, overriding alerts.audit_log\n"
 "  -l, --log-level LEVEL    error, warn, info (default, or the config's) or debug\n"
 "  -x, --exercise           mark every alert as exercise\n"
 "      --record FILE        record the decoded input stream to FILE (JSON lines,\n"
@@ -233,6 +234,7 @@ int main(int argc, char **argv)
         {"check-config", required_argument, NULL, 'C'},
         {"mqtt-url", required_argument, NULL, 'u'},
         {"journal", required_argument, NULL, 'j'},
+        {"audit", required_argument, NULL, 'A'},
         {"log-level", required_argument, NULL, 'l'},
         {"exercise", no_argument, NULL, 'x'},
         {"record", required_argument, NULL, 'R'},
@@ -252,6 +254,7 @@ int main(int argc, char **argv)
         case 'C': return check_config(optarg);
         case 'u': opt.mqtt_url = optarg; break;
         case 'j': opt.journal_path = optarg; break;
+        case 'A': opt.audit_path = optarg; break;
         case 'l': log_level = optarg; break;
         case 'x': opt.exercise = true; break;
         case 'R': opt.record_path = optarg; break;

@@ -27,6 +27,19 @@ struct bf_mqtt_options {
     const char *client_id;
     const char *username;     /* NULL: none */
     const char *password;     /* NULL: none; never logged */
+    /*
+     * TLS, used when url is ssl://, mqtts:// or wss://: the server certificate
+     * must chain to ca_file (NULL: the system's trusted CAs) and, unless
+     * no_hostname_check, name the URL's host (DNS or IP subjectAltName).
+     * Protocol TLS 1.2 or later.  Files are checked at create time.
+     */
+    struct bf_mqtt_tls {
+        const char *ca_file;      /* PEM CA certificate(s); NULL: system store */
+        const char *cert_file;    /* PEM client certificate (chain); NULL: none */
+        const char *key_file;     /* PEM private key of cert_file; NULL: in cert_file */
+        const char *key_password; /* NULL: the key is not encrypted; never logged */
+        bool no_hostname_check;   /* true skips the host name check (never in production) */
+    } tls;
     int keepalive_s;          /* 0: 20 s */
     bool clean_session;       /* false keeps a persistent session on the broker */
     const char *persist_dir;  /* NULL: in memory; else Paho file persistence here */
@@ -39,6 +52,14 @@ struct bf_mqtt_options {
     /* Called (on Paho's thread) when the connection comes up or is lost. */
     void (*on_connection)(void *ctx, bool up);
     void *ctx;
+    /*
+     * Called (on Paho's thread, with ctx) when the broker acknowledged a QoS>0
+     * publish (ok true; topic and payload are that message's, borrowed for
+     * the call), or when one failed (ok false; Paho does not say which, so
+     * topic and payload are NULL).  Messages restored from persist_dir after
+     * a restart are not reported.  NULL: not told.
+     */
+    void (*on_acked)(void *ctx, const char *topic, const void *payload, size_t len, bool ok);
 };
 
 /* Create a client and start connecting (asynchronously, retrying for ever). */
@@ -77,6 +98,33 @@ struct bf_mqtt_stats {
     uint64_t reconnects;
 };
 void bf_mqtt_get_stats(const struct bf_mqtt *m, struct bf_mqtt_stats *out);
+
+/* True when url asks for TLS (ssl://, mqtts://, wss://). */
+bool bf_mqtt_url_is_tls(const char *url);
+
+/*
+ * Secrets from a credentials file (JSON, mode 600):
+ * {"username": "...", "password": "...", "key_password": "..."}; username and
+ * password come together or not at all, key_password (of an encrypted TLS
+ * client key) is optional, at least one of them is present.
+ */
+struct bf_mqtt_credentials {
+    char *username;       /* NULL: none */
+    char *password;       /* NULL: none */
+    char *key_password;   /* NULL: none */
+};
+
+/*
+ * Read path into *out (malloc'd strings; free with bf_mqtt_credentials_clear).
+ * Refuses (BF_EINVAL) a file readable by group or others; BF_EIO when it
+ * cannot be read, BF_EPARSE when the JSON is wrong; the message goes to err
+ * and never contains a secret.  On failure *out is all NULL.
+ */
+int bf_mqtt_credentials_read(const char *path, struct bf_mqtt_credentials *out, char *err,
+                             size_t errlen);
+
+/* Wipe and free the strings of c (which may be all NULL). */
+void bf_mqtt_credentials_clear(struct bf_mqtt_credentials *c);
 
 /*
  * Read credentials from a JSON file {"username": "...", "password": "..."}.

@@ -16,7 +16,11 @@
  *    which Paho's automatic reconnect takes over;
  *  - publishes are buffered while disconnected (sendWhileDisconnected) up to
  *    max_buffered; a full buffer is BF_EFULL for the caller to count;
- *  - counters for received / published / delivered / failed / reconnects.
+ *  - counters for received / published / delivered / failed / reconnects;
+ *  - TLS (ssl://, mqtts://, wss://): the broker's certificate is verified
+ *    against the CA file and the URL's host, TLS 1.2 or later, an optional
+ *    client certificate; OpenSSL's reason for a failed handshake is logged
+ *    with what to check.  Passwords never reach a log line.
  *
  * Threads: Paho calls us on its own thread; the table and counters are under
  * one mutex, never held while user callbacks run.
@@ -40,6 +44,9 @@
 #include "core/bf_time.h"
 
 #define MQTT_LOG "mqtt"
+/* TLS 1.2 suites with forward secrecy and AEAD only: a TLS 1.0/1.1 server finds none in
+ * common (Paho 1.3.12 ignores sslVersion with OpenSSL >= 1.1); TLS 1.3 suites are apart. */
+#define TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20"
 #define MAX_SUBS 64
 
 struct sub {
@@ -55,6 +62,10 @@ struct bf_mqtt {
     char *client_id;
     char *username;
     char *password;
+    char *ca_file, *cert_file, *key_file, *key_password;   /* TLS, copied */
+    bool tls;                       /* the URL is ssl://, mqtts:// or wss:// */
+    char tls_error[256];            /* last OpenSSL error of a connect, under lock */
+    bool retrying;                  /* on_connect_failure() waits to retry, under lock */
     char *will_topic;
     char *will_payload;
     struct bf_mqtt_options opt;   /* strings above replace the borrowed ones */
@@ -191,6 +202,23 @@ static int on_message(void *ctx, char *topic_name, int topic_len, MQTTAsync_mess
     return 1;
 }
 
+/* A QoS>0 publish acknowledged (PUBACK/PUBCOMP): tell the owner which. */
+static void on_pub_success(void *ctx, MQTTAsync_successData *d)
+{
+    struct bf_mqtt *m = ctx;
+    if (m->opt.on_acked && d && d->alt.pub.message.payloadlen >= 0)
+        m->opt.on_acked(m->opt.ctx, d->alt.pub.destinationName, d->alt.pub.message.payload,
+                        (size_t)d->alt.pub.message.payloadlen, true);
+}
+
+static void on_pub_failure(void *ctx, MQTTAsync_failureData *d)
+{
+    (void)d;
+    struct bf_mqtt *m = ctx;
+    if (m->opt.on_acked)
+        m->opt.on_acked(m->opt.ctx, NULL, NULL, 0, false);
+}
+
 static void on_delivered(void *ctx, MQTTAsync_token token)
 {
     (void)token;
@@ -205,6 +233,39 @@ static void on_delivered(void *ctx, MQTTAsync_token token)
 
 static int start_connect(struct bf_mqtt *m);
 
+/* Paho's OpenSSL error hook (one line per queued error): keep the last for the log. */
+static int on_tls_error(const char *str, size_t len, void *ctx)
+{
+    struct bf_mqtt *m = ctx;
+    while (len > 0 && (str[len - 1] == '\n' || str[len - 1] == '\r'))
+        len--;
+    /* OpenSSL 3: "<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:": keep
+     * "<reason> (<function>)"; anything else whole. */
+    const char *f[6] = {0};
+    size_t flen[6] = {0};
+    const char *p = NULL;
+    for (size_t i = 0; i + 7 <= len && !p; i++)
+        if (!memcmp(str + i, ":error:", 7))
+            p = str + i;
+    if (p) {
+        p += 7;
+        for (int i = 0; i < 6 && p < str + len; i++) {
+            const char *q = memchr(p, ':', (size_t)(str + len - p));
+            f[i] = p;
+            flen[i] = q ? (size_t)(q - p) : (size_t)(str + len - p);
+            p = q ? q + 1 : str + len;
+        }
+    }
+    pthread_mutex_lock(&m->lock);
+    if (f[3] && flen[3] > 0)
+        snprintf(m->tls_error, sizeof m->tls_error, "%.*s (%.*s)", (int)flen[3], f[3],
+                 (int)flen[2], f[2]);
+    else
+        snprintf(m->tls_error, sizeof m->tls_error, "%.*s", (int)len, str);
+    pthread_mutex_unlock(&m->lock);
+    return 1;
+}
+
 static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
 {
     struct bf_mqtt *m = ctx;
@@ -215,19 +276,68 @@ static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
     pthread_mutex_unlock(&m->lock);
     if (stopping)
         return;
-    if (delay >= 800)
+    char tls_error[sizeof m->tls_error];
+    pthread_mutex_lock(&m->lock);
+    memcpy(tls_error, m->tls_error, sizeof tls_error);
+    m->tls_error[0] = '\0';
+    pthread_mutex_unlock(&m->lock);
+    /* A TLS failure is a configuration problem more often than a broker still starting: say it
+     * at once (the plain-text first connect stays quiet while a broker comes up). */
+    bool refused = resp && resp->message && !strcmp(resp->message, "CONNACK return code");
+    if (delay >= 800 && refused)
+        BF_LOGW(MQTT_LOG, "%s: %s refused the connection (CONNACK %d: %s); retrying", m->client_id,
+                m->url, resp->code, resp->code == 4 ? "bad user name or password" :
+                resp->code == 5 ? "not authorized" : resp->code == 2 ? "client id rejected" :
+                "see the broker's log");
+    else if ((delay >= 800 || delay == 100) && m->tls)
+        BF_LOGW(MQTT_LOG, "%s: cannot connect to %s over TLS (%s%s%s); retrying. Check: wrong "
+                "CA (the CA file must hold the CA that signed the broker's certificate)? host name "
+                "mismatch (the URL's host must be a DNS or IP subjectAltName of that certificate)? "
+                "client certificate refused (not signed by a CA the broker trusts) or its key or "
+                "key password wrong? is the port a TLS listener?", m->client_id, m->url,
+                resp && resp->message ? resp->message : "no answer",
+                tls_error[0] ? "; OpenSSL: " : "", tls_error);
+    else if (delay >= 800)
         BF_LOGW(MQTT_LOG, "%s: cannot connect to %s (%s); retrying", m->client_id, m->url,
                 resp && resp->message ? resp->message : "no answer");
-    /* Paho retries only after a first success: retry the first connect ourselves. */
-    struct timespec ts = {.tv_sec = delay / 1000, .tv_nsec = (long)(delay % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-    start_connect(m);
+    /* Paho retries only after a first success: retry the first connect ourselves, unless
+     * bf_mqtt_destroy() comes meanwhile (it wakes us, and waits for !retrying). */
+    struct timespec dl;
+    bf_deadline_after_ms(delay, &dl);
+    pthread_mutex_lock(&m->lock);
+    m->retrying = true;
+    int rc = 0;
+    while (!m->stopping && rc == 0)
+        rc = pthread_cond_timedwait(&m->cond, &m->lock, &dl);
+    stopping = m->stopping;
+    pthread_mutex_unlock(&m->lock);
+    if (!stopping)
+        start_connect(m);
+    pthread_mutex_lock(&m->lock);
+    m->retrying = false;
+    pthread_cond_broadcast(&m->cond);
+    pthread_mutex_unlock(&m->lock);
 }
 
 static int start_connect(struct bf_mqtt *m)
 {
     MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
     MQTTAsync_willOptions wo = MQTTAsync_willOptions_initializer;
+    MQTTAsync_SSLOptions so = MQTTAsync_SSLOptions_initializer;
+    if (m->tls) {
+        so.trustStore = m->ca_file;
+        so.keyStore = m->cert_file;
+        so.privateKey = m->key_file;
+        so.privateKeyPassword = m->key_password;
+        so.enableServerCertAuth = 1;                          /* chain to a trusted CA */
+        so.verify = m->opt.tls.no_hostname_check ? 0 : 1;     /* and name the host */
+        so.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
+        so.enabledCipherSuites = TLS12_CIPHERS;
+        so.ssl_error_cb = on_tls_error;
+        so.ssl_error_context = m;
+        co.ssl = &so;
+        co.MQTTVersion = MQTTVERSION_3_1_1;   /* no second handshake to retry with MQTT 3.1 */
+    }
     co.keepAliveInterval = m->opt.keepalive_s > 0 ? m->opt.keepalive_s : 20;
     co.cleansession = m->opt.clean_session ? 1 : 0;
     co.automaticReconnect = 1;
@@ -253,11 +363,75 @@ static int start_connect(struct bf_mqtt *m)
     return 0;
 }
 
+bool bf_mqtt_url_is_tls(const char *url)
+{
+    return url && (!strncmp(url, "ssl://", 6) || !strncmp(url, "mqtts://", 8) ||
+                   !strncmp(url, "wss://", 6));
+}
+
+/*
+ * Refuse a URL with user information (it would reach the log).
+ * Copy the TLS options into m and check that each file can be read, so that
+ * a wrong path is one clear message at start-up rather than a handshake that
+ * fails for ever.  TLS options with a plain-text URL are refused: that
+ * mistake would send the password in clear.  Returns 0 or BF_EINVAL (logged).
+ */
+static int setup_tls(struct bf_mqtt *m, const struct bf_mqtt_options *opt)
+{
+    const struct bf_mqtt_tls *t = &opt->tls;
+    if (strchr(opt->url, '@')) {   /* user:password@host would be logged with the URL */
+        BF_LOGE(MQTT_LOG, "%s: the broker URL holds a '@': put the user name and password in the "
+                "credentials file, never in the URL", opt->client_id);
+        return BF_EINVAL;
+    }
+    m->tls = bf_mqtt_url_is_tls(opt->url);
+    if (!m->tls) {
+        if (t->ca_file || t->cert_file || t->key_file) {
+            BF_LOGE(MQTT_LOG, "%s: TLS files are configured but %s is not a TLS URL: use "
+                    "ssl://HOST:8883 (or mqtts://)", opt->client_id, opt->url);
+            return BF_EINVAL;
+        }
+        return 0;
+    }
+    if (t->key_file && !t->cert_file) {
+        BF_LOGE(MQTT_LOG, "%s: a TLS key file without a certificate file: set both",
+                opt->client_id);
+        return BF_EINVAL;
+    }
+    const char *paths[3] = {t->ca_file, t->cert_file, t->key_file};
+    static const char *const what[3] = {"CA file", "client certificate", "client key"};
+    for (int i = 0; i < 3; i++) {
+        if (!paths[i])
+            continue;
+        FILE *f = fopen(paths[i], "r");
+        if (!f) {
+            BF_LOGE(MQTT_LOG, "%s: cannot read the TLS %s %s: %s", opt->client_id, what[i],
+                    paths[i], strerror(errno));
+            return BF_EINVAL;
+        }
+        fclose(f);
+    }
+    m->ca_file = dup_or_null(t->ca_file);
+    m->cert_file = dup_or_null(t->cert_file);
+    m->key_file = dup_or_null(t->key_file);
+    m->key_password = dup_or_null(t->key_password);
+    if ((t->ca_file && !m->ca_file) || (t->cert_file && !m->cert_file) ||
+        (t->key_file && !m->key_file) || (t->key_password && !m->key_password))
+        return BF_EINVAL;
+    return 0;
+}
+
 /* Free what create() copied (the password wiped first), the locks and m. */
 static void free_client(struct bf_mqtt *m)
 {
     if (m->password)
         memset(m->password, 0, strlen(m->password));
+    if (m->key_password)
+        memset(m->key_password, 0, strlen(m->key_password));
+    free(m->ca_file);
+    free(m->cert_file);
+    free(m->key_file);
+    free(m->key_password);
     free(m->url);
     free(m->client_id);
     free(m->username);
@@ -289,6 +463,10 @@ int bf_mqtt_create(const struct bf_mqtt_options *opt, struct bf_mqtt **out)
     pthread_cond_init(&m->cond, NULL);
     if (!m->url || !m->client_id)
         goto out_free;
+    if (setup_tls(m, opt) < 0) {
+        free_client(m);
+        return BF_EINVAL;
+    }
 
     MQTTAsync_createOptions cro = MQTTAsync_createOptions_initializer;
     cro.sendWhileDisconnected = 1;
@@ -326,6 +504,9 @@ void bf_mqtt_destroy(struct bf_mqtt *m)
         return;
     pthread_mutex_lock(&m->lock);
     m->stopping = true;
+    pthread_cond_broadcast(&m->cond);
+    while (m->retrying)   /* a first-connect retry in on_connect_failure() still uses m */
+        pthread_cond_wait(&m->cond, &m->lock);
     bool connected = m->connected;
     pthread_mutex_unlock(&m->lock);
     if (connected) {
@@ -378,6 +559,11 @@ int bf_mqtt_publish(struct bf_mqtt *m, const char *topic, const void *payload, s
     msg.qos = qos;
     msg.retained = retain ? 1 : 0;
     MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+    if (qos > 0 && m->opt.on_acked) {
+        ro.onSuccess = on_pub_success;
+        ro.onFailure = on_pub_failure;
+        ro.context = m;
+    }
     if (qos > 0)
         atomic_fetch_add(&m->outstanding, 1);
     int rc = MQTTAsync_sendMessage(m->client, topic, &msg, &ro);
@@ -438,9 +624,41 @@ void bf_mqtt_get_stats(const struct bf_mqtt *m, struct bf_mqtt_stats *out)
     out->reconnects = atomic_load(&mm->reconnects);
 }
 
-int bf_mqtt_read_credentials(const char *path, char **user, char **pass, char *err, size_t errlen)
+/* Strdup a string member (NULL when absent); false when it is present but not a string. */
+static bool secret_member(const cJSON *root, const char *key, char **out)
 {
-    *user = *pass = NULL;
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, key);
+    *out = NULL;
+    if (!it)
+        return true;
+    if (!cJSON_IsString(it))
+        return false;
+    *out = strdup(it->valuestring);
+    memset(it->valuestring, 0, strlen(it->valuestring));
+    return *out != NULL;
+}
+
+static void wipe_free(char **s)
+{
+    if (*s)
+        memset(*s, 0, strlen(*s));
+    free(*s);
+    *s = NULL;
+}
+
+void bf_mqtt_credentials_clear(struct bf_mqtt_credentials *c)
+{
+    if (!c)
+        return;
+    wipe_free(&c->username);
+    wipe_free(&c->password);
+    wipe_free(&c->key_password);
+}
+
+int bf_mqtt_credentials_read(const char *path, struct bf_mqtt_credentials *out, char *err,
+                             size_t errlen)
+{
+    *out = (struct bf_mqtt_credentials){0};
     struct stat st;
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "cannot read credentials file %s: %s", path, strerror(errno));
@@ -462,24 +680,40 @@ int bf_mqtt_read_credentials(const char *path, char **user, char **pass, char *e
     buf[n] = '\0';
     cJSON *root = cJSON_Parse(buf);
     memset(buf, 0, sizeof buf);
-    const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "username");
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "password");
     int rc = 0;
-    if (!cJSON_IsString(u) || !cJSON_IsString(p)) {
+    if (!cJSON_IsObject(root) || !secret_member(root, "username", &out->username) ||
+        !secret_member(root, "password", &out->password) ||
+        !secret_member(root, "key_password", &out->key_password) ||
+        !out->username != !out->password || (!out->username && !out->key_password)) {
         snprintf(err, errlen, "credentials file %s: expected {\"username\": \"...\", "
-                 "\"password\": \"...\"}", path);
+                 "\"password\": \"...\"} and/or {\"key_password\": \"...\"} (strings)", path);
         rc = BF_EPARSE;
-    } else {
-        *user = strdup(u->valuestring);
-        *pass = strdup(p->valuestring);
-        if (!*user || !*pass) {
-            free(*user);
-            free(*pass);
-            *user = *pass = NULL;
-            rc = BF_ENOMEM;
-        }
-        memset(p->valuestring, 0, strlen(p->valuestring));
+        bf_mqtt_credentials_clear(out);
     }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, root)   /* wipe what was not taken (a refused file) */
+        if (cJSON_IsString(it))
+            memset(it->valuestring, 0, strlen(it->valuestring));
     cJSON_Delete(root);
     return rc;
+}
+
+int bf_mqtt_read_credentials(const char *path, char **user, char **pass, char *err, size_t errlen)
+{
+    *user = *pass = NULL;
+    struct bf_mqtt_credentials c;
+    int rc = bf_mqtt_credentials_read(path, &c, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (!c.username) {
+        snprintf(err, errlen, "credentials file %s: expected {\"username\": \"...\", "
+                 "\"password\": \"...\"}", path);
+        bf_mqtt_credentials_clear(&c);
+        return BF_EPARSE;
+    }
+    *user = c.username;
+    *pass = c.password;
+    c.username = c.password = NULL;
+    bf_mqtt_credentials_clear(&c);
+    return 0;
 }

@@ -19,7 +19,8 @@
  * The defaults of the "tracker" and "alerts" sections are the modules' own,
  * bf_tracker_params_default() and bf_alert_params_default(), so they are
  * written down once; only the journal differs: "journal.jsonl" beside the
- * configuration.
+ * configuration (and the operator audit log, when not named, goes beside
+ * the journal as "audit.jsonl": the engine works that out).
  */
 #include "fusion/config.h"
 
@@ -32,7 +33,9 @@
 
 #include <glib.h>
 
+#include "alerts/cot.h"
 #include "core/bf_error.h"
+#include "core/bf_mqtt.h"
 
 /* struct bf_config with what the loader owns besides the doc. */
 struct config_priv {
@@ -240,16 +243,46 @@ static bool url_ok(const char *u)
     return false;
 }
 
+/* mqtt.tls: the files must exist, and TLS needs a TLS URL (else it would silently be clear text). */
+static void load_mqtt_tls(struct loader *L, const cJSON *mqtt, struct bf_config *c)
+{
+    static const char *const keys[] = {"ca_file", "cert_file", "key_file", "verify_hostname", NULL};
+    const cJSON *o = section(L, mqtt, "tls", false);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    struct bf_mqtt_tls_cfg *t = &c->mqtt.tls;
+    t->ca_file = path_key(L, o, "ca_file", false, "CA certificate file", true);
+    t->cert_file = path_key(L, o, "cert_file", false, "client certificate file", true);
+    t->key_file = path_key(L, o, "key_file", false, "client key file", true);
+    bf_json_get_bool(L->doc, L->diag, o, "verify_hostname", false, &t->verify_hostname);
+    if (cJSON_GetObjectItemCaseSensitive(o, "key_file") &&
+        !cJSON_GetObjectItemCaseSensitive(o, "cert_file"))
+        bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "key_file"),
+                       "a client key without a certificate: set \"cert_file\" too (or drop "
+                       "\"key_file\")");
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(mqtt, "url");
+    const char *url = c->mqtt.url;
+    bool url_reported = u && !(cJSON_IsString(u) && u->valuestring == url);
+    if (!url_reported && !bf_mqtt_url_is_tls(url))
+        bf_json_errorf(L->doc, L->diag, o, "\"tls\" is set but the broker URL \"%s\" is not "
+                       "TLS: set \"url\" to \"ssl://HOST:8883\" (or mqtts://)", url);
+}
+
 static void load_mqtt(struct loader *L, const cJSON *root, struct bf_config *c)
 {
-    static const char *const keys[] = {"url", "client_id", "credentials", "keepalive_s", NULL};
+    static const char *const keys[] = {"url", "client_id", "credentials", "keepalive_s", "tls", NULL};
     const cJSON *o = section(L, root, "mqtt", false);
     if (!o)
         return;
     bf_json_check_keys(L->doc, L->diag, o, keys);
     const char *s;
     if (str(L, o, "url", false, &s)) {
-        if (url_ok(s))
+        if (strchr(s, '@'))
+            bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "url"),
+                           "the broker URL holds a '@': put the user name and password in the "
+                           "\"credentials\" file, never in the URL");
+        else if (url_ok(s))
             c->mqtt.url = s;
         else
             bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "url"),
@@ -268,6 +301,7 @@ static void load_mqtt(struct loader *L, const cJSON *root, struct bf_config *c)
     int64_t v;
     if (integer(L, o, "keepalive_s", false, 1, 65535, "an integer between 1 and 65535 (seconds)", &v))
         c->mqtt.keepalive_s = (int)v;
+    load_mqtt_tls(L, o, c);
 }
 
 static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg *s)
@@ -465,11 +499,56 @@ static void load_tracker(struct loader *L, const cJSON *root, struct bf_tracker_
     load_q_by_class(L, o, t);
 }
 
+/* The "alerts" keys of LOITER, UGS_TRIGGER and suppression by class (docs/alerts.md). */
+static void load_alert_rules6(struct loader *L, const cJSON *o, struct bf_alert_params *a)
+{
+    int64_t v;
+    num(L, o, "loiter_distance_m", false, 0, false, 1e4,
+        "a number between 0 and 10000 (metres either side of a border line; 0 turns LOITER off)",
+        &a->loiter_distance_m);
+    num(L, o, "loiter_time_s", false, 0, false, 86400,
+        "a number between 0 and 86400 (seconds of dwell near the line before LOITER)",
+        &a->loiter_time_s);
+    num(L, o, "ugs_cover_m", false, 0, false, 1e4,
+        "a number between 0 and 10000 (metres beyond a ground sensor's radius a track covers it)",
+        &a->ugs_cover_m);
+    if (integer(L, o, "ugs_min_events", false, 1, BF_UGS_EVENTS_MAX,
+                "an integer between 1 and 8 (uncovered ground-sensor trips before UGS_TRIGGER)", &v))
+        a->ugs_min_events = (uint32_t)v;
+    num(L, o, "ugs_window_s", false, 0, true, 86400,
+        "a number > 0 and <= 86400 (seconds within which ugs_min_events trips must fall)",
+        &a->ugs_window_s);
+    const cJSON *arr = NULL;
+    if (bf_json_get_array(L->doc, L->diag, o, "suppress_classes", false, &arr) != 0 || !arr)
+        return;
+    uint32_t mask = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr) {
+        int c = -1;
+        for (int k = 0; cJSON_IsString(it) && k < BF_CLASS_COUNT; k++)
+            if (strcmp(it->valuestring, bf_class_names[k]) == 0)
+                c = k;
+        if (c < 0) {
+            char got[96];
+            got_text(it, got, sizeof got);
+            bf_json_errorf(L->doc, L->diag, it,
+                           "expected a class name in suppress_classes (person, vehicle, animal, "
+                           "vessel, aircraft, unknown), got %s; use [] to suppress none", got);
+            continue;
+        }
+        mask |= 1u << c;
+    }
+    a->suppress_classes = mask;
+}
+
 static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_params *a)
 {
     static const char *const keys[] = {"approach_distance_m", "approach_time_s", "rearm_distance_m", "min_hits",
                                        "min_confidence", "resolve_after_s", "update_min_interval_s",
-                                       "journal", "journal_fsync", "exercise", NULL};
+                                       "journal", "journal_fsync", "exercise", "audit_log",
+                                       "loiter_distance_m", "loiter_time_s", "ugs_cover_m",
+                                       "ugs_min_events", "ugs_window_s", "suppress_classes",
+                                       "resend_window_s", "retention_days", NULL};
     static const char *const fsync_names[] = {"always", "never", NULL};
     const cJSON *o = section(L, root, "alerts", false);
     if (!o)
@@ -493,10 +572,19 @@ static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_par
     const char *j = path_key(L, o, "journal", false, "alert journal", false);
     if (j)
         a->journal_path = j;
+    const char *au = path_key(L, o, "audit_log", false, "operator audit log", false);
+    if (au)
+        a->audit_path = au;
     int idx;
     if (bf_json_get_enum(L->doc, L->diag, o, "journal_fsync", false, fsync_names, &idx) == 0)
         a->journal_fsync = idx == 0 ? BF_FSYNC_ALWAYS : BF_FSYNC_NEVER;
     bf_json_get_bool(L->doc, L->diag, o, "exercise", false, &a->exercise);
+    num(L, o, "resend_window_s", false, 0, false, 86400,
+        "a number between 0 and 86400 (seconds; more than the broker's autosave_interval, "
+        "docs/alerts.md)", &a->resend_window_s);
+    num(L, o, "retention_days", false, 0, false, 36500,
+        "a number between 0 and 36500 (days; 0 keeps the journal for ever)", &a->retention_days);
+    load_alert_rules6(L, o, a);
 }
 
 static void load_engine(struct loader *L, const cJSON *root, struct bf_engine_params *e)
@@ -520,12 +608,225 @@ static void load_engine(struct loader *L, const cJSON *root, struct bf_engine_pa
         &e->idle_flush_s);
 }
 
+/* cot.udp / cot.tcp: "host:port", or null to turn that transport off. */
+static const char *cot_endpoint(struct loader *L, const cJSON *o, const char *key, const char *dflt)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!it)
+        return dflt;
+    if (cJSON_IsNull(it))
+        return NULL;
+    char host[256];
+    int port;
+    if (!cJSON_IsString(it) ||
+        bf_cot_parse_hostport(it->valuestring, host, sizeof host, &port) < 0) {
+        char got[96];
+        got_text(it, got, sizeof got);
+        bf_json_errorf(L->doc, L->diag, it, "expected \"host:port\" (a port 1-65535; IPv6 as "
+                       "\"[addr]:port\") or null to turn %s output off, got %s", key, got);
+        return NULL;
+    }
+    return it->valuestring;
+}
+
+static void load_cot(struct loader *L, const cJSON *root, struct bf_cot_cfg *t)
+{
+    static const char *const keys[] = {"udp", "tcp", "ttl", "loopback", "tracks", "alerts",
+                                       "units", "stale_s", "alert_type", NULL};
+    *t = (struct bf_cot_cfg){.udp = BF_COT_UDP_DEFAULT, .ttl = 1, .loopback = true,
+                             .tracks = true, .alerts = true, .units = true, .stale_s = BF_COT_STALE_S_DEFAULT,
+                             .alert_type = BF_COT_ALERT_TYPE_DEFAULT};
+    const cJSON *o = section(L, root, "cot", false);
+    if (!o)
+        return;
+    t->enabled = true;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    t->udp = cot_endpoint(L, o, "udp", BF_COT_UDP_DEFAULT);
+    t->tcp = cot_endpoint(L, o, "tcp", NULL);
+    int64_t v;
+    if (integer(L, o, "ttl", false, 0, 255, "an integer between 0 and 255 (multicast hops)", &v))
+        t->ttl = (int)v;
+    bf_json_get_bool(L->doc, L->diag, o, "loopback", false, &t->loopback);
+    bf_json_get_bool(L->doc, L->diag, o, "tracks", false, &t->tracks);
+    bf_json_get_bool(L->doc, L->diag, o, "alerts", false, &t->alerts);
+    bf_json_get_bool(L->doc, L->diag, o, "units", false, &t->units);
+    num(L, o, "stale_s", false, BF_COT_TRACK_PERIOD_S, false, 86400,
+        "a number between 1 and 86400 (seconds; at least one track picture period of 1 s, "
+        "default 5)", &t->stale_s);
+    const char *ty;
+    if (str(L, o, "alert_type", false, &ty)) {
+        if (name_ok(ty, "-", BF_COT_TYPE_MAX - 1) && isalpha((unsigned char)ty[0]))
+            t->alert_type = ty;
+        else
+            bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "alert_type"),
+                           "expected a CoT type such as \"b-l\" (letters and digits separated "
+                           "by '-', at most %d characters), got \"%s\"", BF_COT_TYPE_MAX - 1, ty);
+    }
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "udp");
+    const cJSON *tc = cJSON_GetObjectItemCaseSensitive(o, "tcp");
+    if (cJSON_IsNull(u) && (!tc || cJSON_IsNull(tc)))   /* not when one was merely invalid */
+        bf_json_errorf(L->doc, L->diag, o, "both \"udp\" and \"tcp\" are null: give at least "
+                       "one, or remove the \"cot\" section to turn CoT output off");
+}
+
+/* cueing.cameras.<id>: overrides for one camera, which must be a sensor of type "camera". */
+static void load_cue_camera(struct loader *L, const cJSON *o, const struct bf_config *c,
+                            const struct bf_cue_params *d, struct bf_cue_camera_cfg *cc)
+{
+    static const char *const keys[] = {"zero_deg", "pan_min_deg", "pan_max_deg", "max_range_m",
+                                       "fov_min_deg", "fov_max_deg", NULL};
+    *cc = (struct bf_cue_camera_cfg){
+        .id = o->string, .zero_deg = NAN, .pan_min_deg = NAN, .pan_max_deg = NAN,
+        .max_range_m = NAN, .fov_min_deg = NAN, .fov_max_deg = NAN,
+    };
+    int si = bf_config_sensor_find(c, o->string);
+    if (si < 0 || strcmp(c->sensors[si].type ? c->sensors[si].type : "", "camera") != 0) {
+        char names[256] = "";
+        for (size_t i = 0; i < c->n_sensors; i++)
+            if (c->sensors[i].id && c->sensors[i].type && !strcmp(c->sensors[i].type, "camera"))
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s\"%s\"",
+                         names[0] ? ", " : "", c->sensors[i].id);
+        bf_json_errorf(L->doc, L->diag, o, "\"%s\" is not the id of a sensor of type \"camera\" "
+                       "(cameras here: %s): name a camera sensor, or remove this entry",
+                       o->string, names[0] ? names : "none");
+    }
+    if (!cJSON_IsObject(o)) {
+        char got[96];
+        bf_json_describe(o, got, sizeof got);
+        bf_json_errorf(L->doc, L->diag, o, "expected an object of per-camera cueing options "
+                       "{\"pan_min_deg\": ..., ...}, got %s", got);
+        return;
+    }
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    num(L, o, "zero_deg", false, -360, false, 360,
+        "a number between -360 and 360 (true bearing of the mount's pan 0, degrees clockwise "
+        "from north)", &cc->zero_deg);
+    bool a = num(L, o, "pan_min_deg", false, -180, false, 180,
+                 "a number between -180 and 180 (degrees from the mount's zero)", &cc->pan_min_deg);
+    bool b = num(L, o, "pan_max_deg", false, -180, false, 180,
+                 "a number between -180 and 180 (degrees from the mount's zero)", &cc->pan_max_deg);
+    const cJSON *pmin = cJSON_GetObjectItemCaseSensitive(o, "pan_min_deg");
+    const cJSON *pmax = cJSON_GetObjectItemCaseSensitive(o, "pan_max_deg");
+    if ((pmin != NULL) != (pmax != NULL))
+        bf_json_errorf(L->doc, L->diag, pmin ? pmin : pmax, "pan limits come in pairs: give both "
+                       "\"pan_min_deg\" and \"pan_max_deg\" (or neither: no limit)");
+    else if (a && b && cc->pan_min_deg > cc->pan_max_deg)
+        bf_json_errorf(L->doc, L->diag, pmin, "pan_min_deg (%g) must not exceed pan_max_deg (%g): "
+                       "the camera pans from the one to the other through its zero",
+                       cc->pan_min_deg, cc->pan_max_deg);
+    num(L, o, "max_range_m", false, 0, true, 1e5, "a number > 0 and <= 100000 (metres)",
+        &cc->max_range_m);
+    bool fa = num(L, o, "fov_min_deg", false, 0, true, 179,
+                  "a number > 0 and <= 179 (degrees, the lens's narrowest horizontal field of view)",
+                  &cc->fov_min_deg);
+    bool fb = num(L, o, "fov_max_deg", false, 0, true, 179,
+                  "a number > 0 and <= 179 (degrees, the lens's widest horizontal field of view)",
+                  &cc->fov_max_deg);
+    double lo = isnan(cc->fov_min_deg) ? d->fov_min_deg : cc->fov_min_deg;
+    double hi = isnan(cc->fov_max_deg) ? d->fov_max_deg : cc->fov_max_deg;
+    if ((fa || fb) && lo > hi)
+        bf_json_errorf(L->doc, L->diag, o, "this camera's narrowest field of view (%g) is wider "
+                       "than its widest (%g): fix fov_min_deg / fov_max_deg", lo, hi);
+}
+
+static void load_cueing(struct loader *L, const cJSON *root, struct bf_config *c)
+{
+    static const char *const keys[] = {"enabled", "max_range_m", "target_width_m", "fov_min_deg",
+                                       "fov_max_deg", "min_interval_s", "min_move_deg", "cameras",
+                                       NULL};
+    struct bf_cue_params *p = &c->cueing;
+    const cJSON *o = section(L, root, "cueing", false);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    bf_json_get_bool(L->doc, L->diag, o, "enabled", false, &p->enabled);
+    num(L, o, "max_range_m", false, 0, true, 1e5, "a number > 0 and <= 100000 (metres)",
+        &p->max_range_m);
+    num(L, o, "target_width_m", false, 0, true, 1000,
+        "a number > 0 and <= 1000 (metres that fill the picture)", &p->target_width_m);
+    bool fa = num(L, o, "fov_min_deg", false, 0, true, 179,
+                  "a number > 0 and <= 179 (degrees, the narrowest horizontal field of view)",
+                  &p->fov_min_deg);
+    bool fb = num(L, o, "fov_max_deg", false, 0, true, 179,
+                  "a number > 0 and <= 179 (degrees, the widest horizontal field of view)",
+                  &p->fov_max_deg);
+    if ((fa || fb) && p->fov_min_deg > p->fov_max_deg)
+        bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, fa ? "fov_min_deg" : "fov_max_deg"),
+                       "fov_min_deg (%g) must not exceed fov_max_deg (%g): the zoom runs from "
+                       "the widest to the narrowest field of view", p->fov_min_deg, p->fov_max_deg);
+    num(L, o, "min_interval_s", false, 0, false, 3600,
+        "a number between 0 and 3600 (seconds of event time between updates of one camera)",
+        &p->min_interval_s);
+    num(L, o, "min_move_deg", false, 0, false, 90,
+        "a number between 0 and 90 (degrees of pan or tilt that warrant an update)",
+        &p->min_move_deg);
+    const cJSON *cams = NULL;
+    if (bf_json_get_object(L->doc, L->diag, o, "cameras", false, &cams) != 0 || !cams)
+        return;
+    int n = cJSON_GetArraySize(cams);
+    if (n <= 0)
+        return;
+    struct bf_cue_camera_cfg *cc = g_new0(struct bf_cue_camera_cfg, (size_t)n);
+    own(L, (char *)cc);
+    size_t i = 0;
+    for (const cJSON *it = cams->child; it; it = it->next)
+        load_cue_camera(L, it, c, p, &cc[i++]);
+    c->cue_cameras = cc;
+    c->n_cue_cameras = i;
+}
+
+static void load_dispatch(struct loader *L, const cJSON *root, struct bf_config *c)
+{
+    static const char *const keys[] = {"enabled", "unit_speed_mps", "unit_speeds", "unit_stale_s",
+                                       "max_units", NULL};
+    struct bf_dispatch_params *p = &c->dispatch;
+    const cJSON *o = section(L, root, "dispatch", false);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    bf_json_get_bool(L->doc, L->diag, o, "enabled", false, &p->enabled);
+    num(L, o, "unit_speed_mps", false, 0, true, 1000,
+        "a number > 0 and <= 1000 (m/s, how fast a response unit travels to a target)",
+        &p->unit_speed_mps);
+    num(L, o, "unit_stale_s", false, 0, true, 86400,
+        "a number > 0 and <= 86400 (seconds between a unit's last fix and an alert beyond which "
+        "the unit is not proposed)", &p->unit_stale_s);
+    int64_t v;
+    if (integer(L, o, "max_units", false, 1, 100000, "an integer between 1 and 100000 (units "
+                "remembered)", &v))
+        p->max_units = (uint32_t)v;
+    const cJSON *sp = NULL;
+    if (bf_json_get_object(L->doc, L->diag, o, "unit_speeds", false, &sp) != 0 || !sp)
+        return;
+    int n = cJSON_GetArraySize(sp);
+    if (n <= 0)
+        return;
+    struct bf_dispatch_speed *s = g_new0(struct bf_dispatch_speed, (size_t)n);
+    own(L, (char *)s);
+    size_t k = 0;
+    for (const cJSON *it = sp->child; it; it = it->next) {
+        if (!name_ok(it->string, "_.-", 64)) {
+            bf_json_errorf(L->doc, L->diag, it, "expected a unit id of 1 to 64 letters, digits, "
+                           "'_', '.' or '-' (as in borderfuse/<site>/units/<id>), got \"%s\"",
+                           it->string);
+            continue;
+        }
+        double mps;
+        if (num(L, sp, it->string, true, 0, true, 1000,
+                "a number > 0 and <= 1000 (m/s, this unit's speed)", &mps))
+            s[k++] = (struct bf_dispatch_speed){.id = it->string, .speed_mps = mps};
+    }
+    p->speeds = s;
+    p->n_speeds = k;
+}
+
 /* ---- the whole file ------------------------------------------------------------ */
 
 static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
 {
     static const char *const keys[] = {"site", "origin", "frame", "zones", "log_level", "mqtt",
-                                       "sensors", "tracker", "alerts", "engine", NULL};
+                                       "sensors", "tracker", "alerts", "engine", "cot", "cueing",
+                                       "dispatch", NULL};
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
 
     bf_json_check_keys(L->doc, L->diag, root, keys);
@@ -550,6 +851,9 @@ static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
     load_tracker(L, root, &c->tracker);
     load_alerts(L, root, &c->alerts);
     load_engine(L, root, &c->engine);
+    load_cot(L, root, &c->cot);
+    load_cueing(L, root, c);
+    load_dispatch(L, root, c);
 }
 
 void bf_config_destroy(struct bf_config *cfg)
@@ -596,10 +900,13 @@ int bf_config_load(const char *path, struct bf_config **out, struct bf_diag *dia
     c->log_level = BF_LOG_INFO;
     c->mqtt.url = MQTT_URL_DEFAULT;
     c->mqtt.keepalive_s = MQTT_KEEPALIVE_S_DEFAULT;
+    c->mqtt.tls.verify_hostname = true;
     bf_tracker_params_default(&c->tracker);
     bf_alert_params_default(&c->alerts);
     c->alerts.journal_path = resolve(&L, JOURNAL_DEFAULT);
     engine_defaults(&c->engine);
+    bf_cue_params_default(&c->cueing);
+    bf_dispatch_params_default(&c->dispatch);
 
     const cJSON *root = bf_json_doc_root(c->doc);
     if (!cJSON_IsObject(root)) {

@@ -16,6 +16,8 @@
 #include <cjson/cJSON.h>
 
 #include "alerts/alerts.h"
+#include "alerts/cue.h"
+#include "alerts/dispatch.h"
 #include "core/bf_diag.h"
 #include "core/bf_json.h"
 #include "core/bf_log.h"
@@ -52,6 +54,26 @@ struct bf_mqtt_cfg {
     const char *client_id;        /* default "borderfuse-<site>" */
     const char *credentials_path; /* NULL: anonymous; resolved relative to the config file */
     int keepalive_s;              /* default 20 */
+    struct bf_mqtt_tls_cfg {      /* "tls": only with an ssl:// or mqtts:// url (docs/security.md) */
+        const char *ca_file;      /* NULL: the system's CAs; paths resolved like credentials */
+        const char *cert_file;    /* client certificate, NULL: none */
+        const char *key_file;     /* its key, NULL: in cert_file; an encrypted key's password
+                                   * is "key_password" in the credentials file */
+        bool verify_hostname;     /* default true */
+    } tls;
+};
+
+/* The "cot" section (docs/cot.md): tracks and alerts as Cursor-on-Target for TAK. */
+struct bf_cot_cfg {
+    bool enabled;                 /* the section is present */
+    const char *udp;              /* "host:port"; default "239.2.3.1:6969"; NULL (null): no UDP */
+    const char *tcp;              /* "host:port" of a TAK server; default NULL */
+    int ttl;                      /* multicast TTL; default 1 */
+    bool loopback;                /* multicast loopback; default true */
+    bool tracks, alerts;          /* what is sent; default both */
+    bool units;                   /* our response units (dispatch) as friendly; default true */
+    double stale_s;               /* track events stale after this; default 5 (track periods of 1 s) */
+    const char *alert_type;       /* CoT type of alert events; default "b-l" */
 };
 
 struct bf_config {
@@ -66,6 +88,11 @@ struct bf_config {
     struct bf_tracker_params tracker;
     struct bf_alert_params alerts;   /* alerts.journal_path resolved relative to the config */
     struct bf_engine_params engine;
+    struct bf_cot_cfg cot;           /* "cot": TAK output, off when absent */
+    struct bf_cue_params cueing;     /* "cueing": camera cueing (docs/cueing.md) */
+    struct bf_cue_camera_cfg *cue_cameras;   /* "cueing.cameras": per-camera overrides */
+    size_t n_cue_cameras;
+    struct bf_dispatch_params dispatch;      /* "dispatch" (docs/dispatch.md); speeds owned */
     enum bf_log_level log_level;     /* default info */
     struct bf_json_doc *doc;         /* owns every string above */
 };

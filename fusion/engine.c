@@ -25,8 +25,11 @@
  * tracks and alerts as the live run (bar the idle flush and shed detections).
  *
  * MQTT: an ingest connection carries the sensors' subscriptions; an output
- * connection publishes alerts (QoS 1), the retained status with a last will
- * of "offline", and the track picture (QoS 0, at most once a second).
+ * connection publishes alerts (QoS 1, through the outbox over the journal,
+ * which sends again what the broker did not confirm: alerts/outbox.c), the
+ * retained status with a last will of "offline", the track picture (QoS 0,
+ * at most once a second) and, once at start, the zones as GeoJSON
+ * (retained, for displays: docs/web.md).
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -36,8 +39,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alerts/alerts.h"
+#include "alerts/cue.h"
+#include "alerts/dispatch.h"
+#include "alerts/cot.h"
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 #include "core/bf_mqtt.h"
@@ -106,7 +113,17 @@ struct bf_engine {
     struct bf_reorder *reorder;
     struct bf_mqtt *mqtt_in;
     struct bf_mqtt *mqtt_out;
+    struct bf_outbox *outbox;         /* alerts never lost (docs/alerts.md); NULL: no journal/MQTT */
+    char *persist_dir;                /* Paho persistence of mqtt_out, beside the journal */
+    bf_time_us last_purge_wall;       /* retention (docs/retention.md), monotonic */
     struct bf_record_writer *record;
+    struct bf_cuer *cuer;             /* camera cueing (docs/cueing.md); NULL: off or no camera */
+    struct dispatch_units *units;     /* response units (docs/dispatch.md); NULL: off */
+    struct bf_cot_out *cot;           /* TAK output (docs/cot.md), NULL: off */
+    struct bf_cot_params cot_params;
+    char *cot_buf;                    /* BF_COT_EVENT_MAX: one event being formatted */
+    uint64_t cot_format_errors;
+    bf_time_us cot_units_wall;        /* when our units were last sent as CoT */
 
     struct sensor_slot *sensors;
     const char **sensor_ids;
@@ -136,6 +153,14 @@ struct bf_engine {
     char topic_alerts[160];
     char topic_status[160];
     char topic_tracks[160];
+    /* operators: Paho's thread parses requests into the inbox, the engine thread acts */
+    char topic_ack[160];              /* borderfuse/<site>/alerts/ack (and .../ack/+) */
+    char topic_result[160];           /* borderfuse/<site>/alerts/result */
+    struct bf_audit *audit;           /* NULL: no audit log (not live) */
+    pthread_mutex_t ack_mu;           /* guards the inbox */
+    struct bf_ack_request *ack_inbox; /* ACK_INBOX, a ring; NULL when not live */
+    size_t ack_head, ack_n;
+    _Atomic uint64_t ack_requests, ack_accepted, ack_refused, ack_overflow, audit_errors;
 
     bf_time_us started_wall;
     bf_time_us last_input_wall;
@@ -276,7 +301,9 @@ static int publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
 {
     struct bf_engine *e = ctx;
     int rc = 0;
-    if (e->mqtt_out) {
+    if (e->outbox && bf_outbox_put(e->outbox, a->seq, json, len) == 0) {
+        /* the outbox sends it, and again until the broker confirmed it */
+    } else if (e->mqtt_out) {
         rc = bf_mqtt_publish(e->mqtt_out, e->topic_alerts, json, len, 1, false);
         if (rc < 0) {
             e->alerts_publish_failed++;
@@ -294,7 +321,200 @@ static int publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
             a->lat_deg, a->lon_deg, a->confidence * 100.0, when, a->exercise ? " EXERCISE" : "");
     if (e->opt.alert_tap)
         e->opt.alert_tap->publish(e->opt.alert_tap->ctx, a, json, len);
+    if (e->cot && e->cfg->cot.alerts) {   /* best effort, after the guaranteed path */
+        int n = bf_cot_alert(a, e->cfg->site, e->sensor_ids, e->cfg->n_sensors, &e->cot_params,
+                             e->cot_buf, BF_COT_EVENT_MAX);
+        if (n > 0)
+            bf_cot_out_send(e->cot, e->cot_buf, (size_t)n, bf_clock_monotonic(NULL));
+        else
+            e->cot_format_errors++;
+    }
     return rc;
+}
+
+/* ---- operators: alerts/ack in, alerts/result out (docs/alerts.md) -------- */
+
+#define ACK_INBOX 64            /* requests waiting for the engine thread */
+#define ACK_LOG_FIRST 16        /* refusals logged one by one; then at powers of two */
+
+/* Log a refusal readably, without flooding: the first ACK_LOG_FIRST, then 32, 64, ... */
+static bool ack_log_refusal(uint64_t n)
+{
+    return n <= ACK_LOG_FIRST || (n & (n - 1)) == 0;
+}
+
+/* The reply on alerts/result and the audit line of one request (any thread). */
+static void ack_answer(struct bf_engine *e, const struct bf_ack_request *req,
+                       const struct bf_ack_result *res)
+{
+    char buf[2048];
+    int n = bf_ack_reply_json(req, res, buf, sizeof buf);
+    if (n > 0 && e->mqtt_out)
+        bf_mqtt_publish(e->mqtt_out, e->topic_result, buf, (size_t)n, 1, false);
+    if (e->audit && bf_audit_write(e->audit, bf_clock_realtime(NULL), req, res) < 0) {
+        uint64_t k = atomic_fetch_add(&e->audit_errors, 1) + 1;
+        if ((k & (k - 1)) == 0)
+            BF_LOGE("operator", "audit log write failed (%" PRIu64 " so far): %s %s of alert %s "
+                    "is not in the audit log", k, req->operator_id[0] ? req->operator_id : "?",
+                    req->action_text[0] ? req->action_text : "?",
+                    req->alert_id[0] ? req->alert_id : "?");
+    }
+}
+
+/* A refused request: counted, logged (bounded), answered and audited. */
+static void ack_refuse(struct bf_engine *e, const struct bf_ack_request *req,
+                       const struct bf_ack_result *res, const char *why)
+{
+    uint64_t k = atomic_fetch_add(&e->ack_refused, 1) + 1;
+    if (ack_log_refusal(k))
+        BF_LOGW("operator", "refused %s of alert %s by %s (request %s): %s%s",
+                req->action_text[0] ? req->action_text : "(no action)",
+                req->alert_id[0] ? req->alert_id : "(no id)",
+                req->operator_id[0] ? req->operator_id : "(nobody)",
+                req->has_request_id ? req->request_id : "-", why,
+                k == ACK_LOG_FIRST ? "; further refusals are counted in status and logged at "
+                                     "powers of two" : "");
+    ack_answer(e, req, res);
+}
+
+/* Paho's thread: a request on alerts/ack or alerts/ack/<operator>.  Parsed here (pure),
+ * acted on by the engine thread; a full inbox is refused at once. */
+static void on_ack(void *ctx, const char *topic, const void *payload, size_t len)
+{
+    struct bf_engine *e = ctx;
+    size_t blen = strlen(e->topic_ack);
+    if (strncmp(topic, e->topic_ack, blen) != 0 || (topic[blen] != '\0' && topic[blen] != '/'))
+        return;   /* not ours (cannot happen with our two filters) */
+    const char *suffix = topic[blen] == '/' ? topic + blen + 1 : NULL;
+    atomic_fetch_add(&e->ack_requests, 1);
+    struct bf_ack_request req;
+    bf_ack_parse(payload, len, suffix, &req);
+    pthread_mutex_lock(&e->ack_mu);
+    bool queued = e->ack_n < ACK_INBOX;
+    if (queued) {
+        e->ack_inbox[(e->ack_head + e->ack_n) % ACK_INBOX] = req;
+        e->ack_n++;
+    }
+    pthread_mutex_unlock(&e->ack_mu);
+    if (!queued) {
+        atomic_fetch_add(&e->ack_overflow, 1);
+        struct bf_ack_result res = {.ok = false, .t_us = BF_TIME_NONE};
+        snprintf(res.error, sizeof res.error, "engine busy: %d operator requests waiting; "
+                 "send it again", ACK_INBOX);
+        ack_refuse(e, &req, &res, res.error);
+    }
+}
+
+/* Engine thread: act on what the inbox holds. */
+static void drain_acks(struct bf_engine *e)
+{
+    if (!e->ack_inbox)
+        return;
+    for (;;) {
+        struct bf_ack_request req;
+        pthread_mutex_lock(&e->ack_mu);
+        bool have = e->ack_n > 0;
+        if (have) {
+            req = e->ack_inbox[e->ack_head];
+            e->ack_head = (e->ack_head + 1) % ACK_INBOX;
+            e->ack_n--;
+        }
+        pthread_mutex_unlock(&e->ack_mu);
+        if (!have)
+            return;
+        if (req.error[0]) {
+            ack_refuse(e, &req, NULL, req.error);
+            continue;
+        }
+        /* the action's event time: the alert's last change or the engine's time, the later */
+        struct bf_ack_result res;
+        bf_alerter_act(e->alerter, &req, bf_reorder_released(e->reorder), &res);
+        if (!res.ok) {
+            ack_refuse(e, &req, &res, res.error);
+            continue;
+        }
+        atomic_fetch_add(&e->ack_accepted, 1);
+        /* (the note, free text, is in the audit log, not in this one) */
+        BF_LOGI("operator", "%s: %s %s alert %s (track %" PRIu32 ")%s%s -> %s, seq %" PRIu64,
+                req.operator_id, bf_ack_action_name(req.action), bf_alert_type_name(res.type),
+                req.alert_id, res.track_id, req.unit[0] ? ", unit " : "", req.unit,
+                bf_alert_state_name(res.state), res.seq);
+        ack_answer(e, &req, &res);
+    }
+}
+
+/*
+ * Open the audit log and subscribe to the operators' topics (live engine
+ * only).  The log is --audit, else alerts.audit_log, else "audit.jsonl"
+ * beside the journal in effect (so a --journal elsewhere takes it along);
+ * none without a journal (tests).
+ */
+static int open_operators(struct bf_engine *e)
+{
+    const char *path = e->opt.audit_path ? e->opt.audit_path : e->alert_params.audit_path;
+    char beside[1024];
+    const char *jp = e->alert_params.journal_path;
+    if (!path && jp) {
+        const char *slash = strrchr(jp, '/');
+        int dl = slash ? (int)(slash - jp + 1) : 0;
+        if (snprintf(beside, sizeof beside, "%.*saudit.jsonl", dl, jp) < (int)sizeof beside)
+            path = beside;
+    }
+    e->ack_inbox = calloc(ACK_INBOX, sizeof *e->ack_inbox);
+    if (!e->ack_inbox)
+        return BF_ENOMEM;
+    pthread_mutex_init(&e->ack_mu, NULL);
+    if (path) {
+        int rc = bf_audit_open(path, &e->audit);
+        if (rc < 0) {
+            BF_LOGE(ENGINE_LOG, "operator audit log %s cannot be opened (%s): check "
+                    "alerts.audit_log or --audit", path, bf_strerror(rc));
+            return rc;
+        }
+        BF_LOGI(ENGINE_LOG, "operator actions: %s and %s/+ answered on %s, audited in %s",
+                e->topic_ack, e->topic_ack, e->topic_result, path);
+    }
+    char filter[200];
+    snprintf(filter, sizeof filter, "%s/+", e->topic_ack);
+    int rc = bf_mqtt_subscribe(e->mqtt_in, e->topic_ack, 1, on_ack, e);
+    if (rc == 0)
+        rc = bf_mqtt_subscribe(e->mqtt_in, filter, 1, on_ack, e);
+    if (rc < 0)
+        BF_LOGE(ENGINE_LOG, "cannot subscribe to %s (%s)", e->topic_ack, bf_strerror(rc));
+    return rc;
+}
+
+/* After the MQTT connections are gone (no on_ack any more): what the inbox still holds
+ * was not acted on; it is audited as refused (nobody can be answered now). */
+static void close_operators(struct bf_engine *e)
+{
+    if (!e->ack_inbox)
+        return;
+    for (; e->ack_n > 0; e->ack_n--, e->ack_head = (e->ack_head + 1) % ACK_INBOX) {
+        struct bf_ack_result res = {.ok = false, .t_us = BF_TIME_NONE};
+        snprintf(res.error, sizeof res.error, "engine stopped before acting on it; send it again");
+        if (e->audit)
+            bf_audit_write(e->audit, bf_clock_realtime(NULL), &e->ack_inbox[e->ack_head], &res);
+    }
+    bf_audit_close(e->audit);
+    e->audit = NULL;
+    pthread_mutex_destroy(&e->ack_mu);
+    free(e->ack_inbox);
+    e->ack_inbox = NULL;
+}
+
+/* Status: "operators": requests, accepted, refused, ... */
+static void status_operators(struct bf_engine *e, cJSON *root, const struct bf_alerter_stats *as)
+{
+    cJSON *o = cJSON_AddObjectToObject(root, "operators");
+    cJSON_AddNumberToObject(o, "requests", (double)atomic_load(&e->ack_requests));
+    cJSON_AddNumberToObject(o, "accepted", (double)atomic_load(&e->ack_accepted));
+    cJSON_AddNumberToObject(o, "refused", (double)atomic_load(&e->ack_refused));
+    cJSON_AddNumberToObject(o, "inbox_overflow", (double)atomic_load(&e->ack_overflow));
+    cJSON_AddNumberToObject(o, "audit_errors", (double)atomic_load(&e->audit_errors));
+    cJSON_AddNumberToObject(o, "false_alarms", (double)as->false_alarms);
+    cJSON_AddNumberToObject(o, "closed_keys", as->closed_keys);
+    cJSON_AddNumberToObject(o, "reraise_blocked", (double)as->reraise_blocked);
 }
 
 /* ---- status and track picture ----------------------------------------- */
@@ -353,6 +573,8 @@ static void publish_sensor_status(struct bf_engine *e, size_t i)
     }
 }
 
+static void status_cue_dispatch(struct bf_engine *e, cJSON *root);   /* cueing, dispatch */
+
 static void publish_status(struct bf_engine *e, const char *state)
 {
     if (!e->mqtt_out)
@@ -399,7 +621,38 @@ static void publish_status(struct bf_engine *e, const char *state)
     cJSON_AddNumberToObject(al, "suppressed_no_alert", (double)as.suppressed_no_alert);
     cJSON_AddNumberToObject(al, "suppressed_confidence", (double)as.suppressed_confidence);
     cJSON_AddNumberToObject(al, "suppressed_test", (double)as.suppressed_test);
+    cJSON_AddNumberToObject(al, "suppressed_class", (double)as.suppressed_class);
+    cJSON_AddNumberToObject(al, "ugs_trips", (double)as.ugs_trips);
+    cJSON_AddNumberToObject(al, "ugs_covered", (double)as.ugs_covered);
     cJSON_AddNumberToObject(al, "journal_errors", (double)as.journal_errors);
+    if (e->outbox) {
+        struct bf_outbox_stats os;
+        bf_outbox_get_stats(e->outbox, &os);
+        cJSON *ob = cJSON_AddObjectToObject(al, "outbox");
+        cJSON_AddNumberToObject(ob, "backlog", (double)os.backlog);
+        cJSON_AddNumberToObject(ob, "delivered_seq", (double)os.delivered_seq);
+        cJSON_AddNumberToObject(ob, "recovered", (double)os.recovered);
+        cJSON_AddNumberToObject(ob, "sent", (double)os.sent);
+        cJSON_AddNumberToObject(ob, "resent", (double)os.resent);
+        cJSON_AddNumberToObject(ob, "acked", (double)os.acked);
+        cJSON_AddNumberToObject(ob, "refused", (double)os.refused);
+        cJSON_AddNumberToObject(ob, "read_errors", (double)os.read_errors);
+    }
+    status_cue_dispatch(e, root);
+    if (e->cot) {
+        struct bf_cot_out_stats cs;
+        bf_cot_out_get_stats(e->cot, &cs);
+        cJSON *co = cJSON_AddObjectToObject(root, "cot");
+        cJSON_AddNumberToObject(co, "udp_sent", (double)cs.udp_sent);
+        cJSON_AddNumberToObject(co, "udp_dropped", (double)cs.udp_dropped);
+        cJSON_AddBoolToObject(co, "tcp_connected", cs.tcp_connected);
+        cJSON_AddNumberToObject(co, "tcp_sent", (double)cs.tcp_sent);
+        cJSON_AddNumberToObject(co, "tcp_dropped", (double)cs.tcp_dropped);
+        cJSON_AddNumberToObject(co, "tcp_connects", (double)cs.tcp_connects);
+        cJSON_AddNumberToObject(co, "tcp_disconnects", (double)cs.tcp_disconnects);
+        cJSON_AddNumberToObject(co, "format_errors", (double)e->cot_format_errors);
+    }
+    status_operators(e, root, &as);
     cJSON *sens = cJSON_AddArrayToObject(root, "sensors");
     for (size_t i = 0; i < e->cfg->n_sensors; i++)
         cJSON_AddItemToArray(sens, sensor_status(e, i));
@@ -424,6 +677,8 @@ static void publish_tracks(struct bf_engine *e)
     bf_time_format_iso(released == BF_TIME_NONE ? 0 : released, ts, sizeof ts);
     cJSON_AddStringToObject(root, "site", e->cfg->site);
     cJSON_AddStringToObject(root, "time", ts);
+    bf_time_format_iso(bf_clock_realtime(NULL), ts, sizeof ts);
+    cJSON_AddStringToObject(root, "published", ts);   /* wall time: the picture's age */
     cJSON *arr = cJSON_AddArrayToObject(root, "tracks");
     for (size_t i = 0; i < n; i++) {
         const struct bf_track *t = e->trackbuf[i];
@@ -447,6 +702,8 @@ static void publish_tracks(struct bf_engine *e)
         cJSON_AddNumberToObject(o, "heading_deg", round(fmod(hdg + 360.0, 360.0) * 10) / 10);
         cJSON_AddStringToObject(o, "class", bf_class_names[best]);
         cJSON_AddNumberToObject(o, "class_p", round(t->class_p[best] * 100) / 100);
+        double conf = bf_alert_track_confidence(t);
+        cJSON_AddNumberToObject(o, "confidence", round(conf * 1000) / 1000);
         cJSON_AddBoolToObject(o, "exercise", (t->flags & BF_DET_F_EXERCISE) != 0);
         cJSON_AddItemToArray(arr, o);
     }
@@ -455,6 +712,326 @@ static void publish_tracks(struct bf_engine *e)
     if (txt) {
         bf_mqtt_publish(e->mqtt_out, e->topic_tracks, txt, strlen(txt), 0, false);
         free(txt);
+    }
+}
+
+/*
+ * borderfuse/<site>/zones, retained: the configured zones as a GeoJSON
+ * FeatureCollection for displays (the operator page), each feature with the
+ * properties id, name, kind, severity and, for a border line, our_side
+ * ("left"/"right").  Read from the zones file, which bf_geo_zones_load() has
+ * already checked; a feature the loader does not know is left out.
+ */
+static void publish_zones(struct bf_engine *e)
+{
+    struct bf_diag diag = {0};
+    struct bf_json_doc *doc = NULL;
+    if (!e->mqtt_out || bf_json_doc_load(e->cfg->zones_path, &doc, &diag) < 0) {
+        bf_json_doc_destroy(doc);
+        return;
+    }
+    const cJSON *features = cJSON_GetObjectItemCaseSensitive(bf_json_doc_root(doc), "features");
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "type", "FeatureCollection");
+    cJSON_AddStringToObject(root, "site", e->cfg->site);
+    cJSON *out = cJSON_AddArrayToObject(root, "features");
+    const cJSON *f;
+    cJSON_ArrayForEach(f, features) {
+        const cJSON *props = cJSON_GetObjectItemCaseSensitive(f, "properties");
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(props, "id");
+        if (!cJSON_IsString(id))
+            id = cJSON_GetObjectItemCaseSensitive(f, "id");
+        int idx = cJSON_IsString(id) ? bf_geo_zone_find(e->zones, id->valuestring) : -1;
+        const cJSON *geom = cJSON_GetObjectItemCaseSensitive(f, "geometry");
+        if (idx < 0 || !cJSON_IsObject(geom))
+            continue;
+        const struct bf_zone_info *zi = bf_geo_zone_info(e->zones, (size_t)idx);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "type", "Feature");
+        cJSON *p = cJSON_AddObjectToObject(o, "properties");
+        cJSON_AddStringToObject(p, "id", zi->id);
+        cJSON_AddStringToObject(p, "name", zi->name);
+        cJSON_AddStringToObject(p, "kind", bf_zone_kind_name(zi->kind));
+        cJSON_AddNumberToObject(p, "severity", zi->severity);
+        if (zi->kind == BF_ZONE_BORDER_LINE)
+            cJSON_AddStringToObject(p, "our_side", zi->our_side > 0 ? "left" : "right");
+        cJSON_AddItemToObject(o, "geometry", cJSON_Duplicate(geom, true));
+        cJSON_AddItemToArray(out, o);
+    }
+    bf_json_doc_destroy(doc);
+    char topic[200];
+    snprintf(topic, sizeof topic, "borderfuse/%s/zones", e->cfg->site);
+    char *txt = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (txt) {
+        bf_mqtt_publish(e->mqtt_out, topic, txt, strlen(txt), 1, true);
+        free(txt);
+    }
+}
+
+static void cot_units(struct bf_engine *e, bf_time_us now);
+
+/* The track picture as CoT, one event per confirmed or coasting track (docs/cot.md). */
+static void cot_tracks(struct bf_engine *e, bf_time_us now)
+{
+    if (!e->cot || !e->cfg->cot.tracks)
+        return;
+    size_t n = bf_tracker_tracks(e->tracker, e->trackbuf, e->cfg->tracker.max_tracks);
+    for (size_t i = 0; i < n; i++) {
+        const struct bf_track *t = e->trackbuf[i];
+        if (t->status != BF_TRACK_CONFIRMED && t->status != BF_TRACK_COASTING)
+            continue;
+        int k = bf_cot_track(t, e->cfg->site, e->frame, e->sensor_ids, e->cfg->n_sensors,
+                             &e->cot_params, e->cot_buf, BF_COT_EVENT_MAX);
+        if (k > 0)
+            bf_cot_out_send(e->cot, e->cot_buf, (size_t)k, now);
+        else
+            e->cot_format_errors++;
+    }
+}
+
+/* ---- camera cueing and dispatch (docs/cueing.md, docs/dispatch.md) ----- */
+
+/* The response units heard on borderfuse/<site>/units/+: written on Paho's
+ * thread, read on the engine thread, under mu.  Bounded by max_units. */
+struct dispatch_units {
+    pthread_mutex_t mu;
+    struct bf_dispatch_unit *v;      /* max_units, in arrival order */
+    size_t n, cap;
+    uint64_t messages, malformed, removed, full;
+    struct bf_dispatch_unit *snap;   /* engine thread: a copy taken per alert */
+    struct bf_dispatch_cand *cands;  /* engine thread: scratch for bf_dispatch_fill */
+};
+
+static void on_unit_msg(void *ctx, const char *topic, const void *payload, size_t len)
+{
+    struct bf_engine *e = ctx;
+    struct dispatch_units *u = e->units;
+    const char *slash = strrchr(topic, '/');
+    const char *id = slash ? slash + 1 : topic;
+    struct bf_dispatch_unit pos;
+    char err[160];
+    int rc = bf_dispatch_unit_parse(id, payload, len, &pos, err, sizeof err);
+    pthread_mutex_lock(&u->mu);
+    u->messages++;
+    size_t i = 0;
+    while (rc != BF_EPARSE && i < u->n && strcmp(u->v[i].id, id) != 0)
+        i++;
+    if (rc == BF_EPARSE) {
+        u->malformed++;
+        if ((u->malformed & (u->malformed - 1)) == 0)   /* 1st, 2nd, 4th, ... */
+            BF_LOGW("dispatch", "%s: malformed unit message skipped (%s); %llu so far, counted in "
+                    "status", topic, err, (unsigned long long)u->malformed);
+    } else if (rc == BF_ENOTFOUND) {   /* retained message cleared: the unit is gone */
+        if (i < u->n) {
+            u->v[i] = u->v[--u->n];
+            u->removed++;
+        }
+    } else if (i < u->n) {
+        u->v[i] = pos;
+    } else if (u->n < u->cap) {
+        u->v[u->n++] = pos;
+    } else if (u->full++ == 0) {
+        BF_LOGW("dispatch", "unit %s ignored: %zu units known already (raise dispatch.max_units)",
+                id, u->cap);
+    }
+    pthread_mutex_unlock(&u->mu);
+}
+
+/* borderfuse/<site>/cameras/<id>/cue, QoS 1, not retained (docs/cueing.md). */
+static void publish_cue(void *ctx, const struct bf_cue_cmd *c)
+{
+    struct bf_engine *e = ctx;
+    char buf[768], topic[200];
+    int n = bf_cue_cmd_to_json(c, buf, sizeof buf);
+    if (n < 0)
+        return;
+    snprintf(topic, sizeof topic, "borderfuse/%s/cameras/%s/cue", e->cfg->site, c->cam->id);
+    if (e->mqtt_out)
+        bf_mqtt_publish(e->mqtt_out, topic, buf, (size_t)n, 1, false);
+    if (c->release)
+        BF_LOGI("cue", "%s released (track %u: %s)", c->cam->id, c->track_id, c->reason);
+    else
+        BF_LOGD("cue", "%s -> track %u pan %.2f tilt %.2f fov %.2f range %.0f m", c->cam->id,
+                c->track_id, c->aim.pan_deg, c->aim.tilt_deg, c->aim.fov_deg, c->aim.range_m);
+}
+
+static bool unit_busy(void *ctx, const char *unit_id)
+{
+    struct bf_engine *e = ctx;
+    return bf_alerter_unit_assigned(e->alerter, unit_id);
+}
+
+/* The alerter's hook, just before an alert is formatted: its camera and units. */
+static void enrich_alert(void *ctx, struct bf_alert *a)
+{
+    struct bf_engine *e = ctx;
+    if (e->cuer)
+        a->camera_idx = bf_cuer_on_alert(e->cuer, a);
+    if (e->units) {
+        struct dispatch_units *u = e->units;
+        pthread_mutex_lock(&u->mu);
+        size_t n = u->n;
+        memcpy(u->snap, u->v, n * sizeof *u->v);
+        pthread_mutex_unlock(&u->mu);
+        bf_dispatch_fill(&e->cfg->dispatch, e->frame, u->snap, n, u->cands, unit_busy, e, a);
+    }
+}
+
+/* The cuer follows the tracks one scan changed (after their alerts). */
+static void cue_changes(struct bf_engine *e)
+{
+    if (!e->cuer)
+        return;
+    const struct bf_track_change *ch;
+    size_t n = bf_tracker_changes(e->tracker, &ch);
+    for (size_t i = 0; i < n; i++)
+        bf_cuer_on_track(e->cuer, ch[i].track, ch[i].what);
+}
+
+/* The cameras (sensors of type "camera") with their cueing overrides; the cuer. */
+static int open_cueing(struct bf_engine *e)
+{
+    const struct bf_config *c = e->cfg;
+    if (!c->cueing.enabled)
+        return 0;
+    struct bf_cue_camera *cams = calloc(c->n_sensors ? c->n_sensors : 1, sizeof *cams);
+    if (!cams)
+        return BF_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_sensors; i++) {
+        const struct bf_sensor_cfg *sc = &c->sensors[i];
+        if (!sc->type || strcmp(sc->type, "camera") != 0)
+            continue;
+        const struct bf_cue_camera_cfg *o = NULL;
+        for (size_t k = 0; k < c->n_cue_cameras; k++)
+            if (!strcmp(c->cue_cameras[k].id, sc->id))
+                o = &c->cue_cameras[k];
+        /* the mount's zero: configured, else the fixed camera's heading option, else north */
+        const cJSON *hd = sc->options ? cJSON_GetObjectItemCaseSensitive(sc->options, "heading_deg")
+                                      : NULL;
+        double zero = o && !isnan(o->zero_deg) ? o->zero_deg
+                      : cJSON_IsNumber(hd) && isfinite(hd->valuedouble) ? hd->valuedouble : 0.0;
+        double gamma = 0;
+        if (bf_geo_convergence(e->frame, sc->lat_deg, sc->lon_deg, &gamma) < 0 || !isfinite(gamma))
+            gamma = 0;
+        struct bf_cue_camera *m = &cams[n++];
+        *m = (struct bf_cue_camera){
+            .id = sc->id, .sensor_idx = (uint32_t)i, .e_m = e->sensors[i].scfg.e_m,
+            .n_m = e->sensors[i].scfg.n_m, .height_m = sc->height_m, .convergence_rad = gamma,
+            .zero_deg = zero,
+            .pan_limited = o && !isnan(o->pan_min_deg) && !isnan(o->pan_max_deg),
+            .pan_min_deg = o ? o->pan_min_deg : NAN, .pan_max_deg = o ? o->pan_max_deg : NAN,
+            .max_range_m = o && !isnan(o->max_range_m) ? o->max_range_m : c->cueing.max_range_m,
+            .fov_min_deg = o && !isnan(o->fov_min_deg) ? o->fov_min_deg : c->cueing.fov_min_deg,
+            .fov_max_deg = o && !isnan(o->fov_max_deg) ? o->fov_max_deg : c->cueing.fov_max_deg,
+        };
+    }
+    int rc = 0;
+    if (n > 0) {
+        struct bf_cue_sink sink = {.publish = publish_cue, .ctx = e};
+        rc = bf_cuer_create(&c->cueing, cams, n, e->frame, &sink, &e->cuer);
+        if (rc < 0)
+            BF_LOGE(ENGINE_LOG, "cueing: cannot start (%s)", bf_strerror(rc));
+        else
+            BF_LOGI(ENGINE_LOG, "cueing: %zu camera%s on borderfuse/%s/cameras/<id>/cue", n,
+                    n == 1 ? "" : "s", c->site);
+    }
+    free(cams);
+    return rc;
+}
+
+/* Our response units as friendly CoT, once a second (docs/cot.md); engine thread. */
+static void cot_units(struct bf_engine *e, bf_time_us now)
+{
+    struct dispatch_units *u = e->units;
+    if (!e->cot || !e->cfg->cot.units || !u)
+        return;
+    pthread_mutex_lock(&u->mu);
+    size_t n = u->n;
+    memcpy(u->snap, u->v, n * sizeof *u->v);
+    pthread_mutex_unlock(&u->mu);
+    for (size_t i = 0; i < n; i++) {
+        int k = bf_cot_unit(e->cfg->site, u->snap[i].id, u->snap[i].lat_deg, u->snap[i].lon_deg,
+                            u->snap[i].t_us, &e->cot_params, e->cot_buf, BF_COT_EVENT_MAX);
+        if (k > 0)
+            bf_cot_out_send(e->cot, e->cot_buf, (size_t)k, now);
+        else
+            e->cot_format_errors++;
+    }
+}
+
+/* The units table and its subscription (live only). */
+static int open_dispatch(struct bf_engine *e)
+{
+    const struct bf_config *c = e->cfg;
+    if (!c->dispatch.enabled || !e->mqtt_in)
+        return 0;
+    struct dispatch_units *u = calloc(1, sizeof *u);
+    if (!u)
+        return BF_ENOMEM;
+    pthread_mutex_init(&u->mu, NULL);
+    u->cap = c->dispatch.max_units;
+    u->v = calloc(u->cap, sizeof *u->v);
+    u->snap = calloc(u->cap, sizeof *u->snap);
+    u->cands = calloc(u->cap, sizeof *u->cands);
+    e->units = u;
+    if (!u->v || !u->snap || !u->cands)
+        return BF_ENOMEM;
+    char filter[200];
+    snprintf(filter, sizeof filter, "borderfuse/%s/units/+", c->site);
+    return bf_mqtt_subscribe(e->mqtt_in, filter, 0, on_unit_msg, e);
+}
+
+static int open_cue_dispatch(struct bf_engine *e)
+{
+    int rc = open_cueing(e);
+    if (rc == 0)
+        rc = open_dispatch(e);
+    if (rc == 0 && (e->cuer || e->units))
+        bf_alerter_set_enrich(e->alerter, enrich_alert, e);
+    return rc;
+}
+
+/* After the ingest connection is gone (no callback runs any more). */
+static void close_cue_dispatch(struct bf_engine *e)
+{
+    bf_cuer_destroy(e->cuer);
+    e->cuer = NULL;
+    if (e->units) {
+        pthread_mutex_destroy(&e->units->mu);
+        free(e->units->v);
+        free(e->units->snap);
+        free(e->units->cands);
+        free(e->units);
+        e->units = NULL;
+    }
+}
+
+/* Status: {"cueing": {...}, "dispatch": {...}}. */
+static void status_cue_dispatch(struct bf_engine *e, cJSON *root)
+{
+    if (e->cuer) {
+        struct bf_cuer_stats cs;
+        bf_cuer_get_stats(e->cuer, &cs);
+        cJSON *o = cJSON_AddObjectToObject(root, "cueing");
+        cJSON_AddNumberToObject(o, "cameras_busy", cs.busy);
+        cJSON_AddNumberToObject(o, "cues", (double)cs.cues);
+        cJSON_AddNumberToObject(o, "releases", (double)cs.releases);
+        cJSON_AddNumberToObject(o, "held", (double)cs.held);
+        cJSON_AddNumberToObject(o, "preempted", (double)cs.preempted);
+        cJSON_AddNumberToObject(o, "uncovered", (double)cs.uncovered);
+    }
+    if (e->units) {
+        struct dispatch_units *u = e->units;
+        cJSON *o = cJSON_AddObjectToObject(root, "dispatch");
+        pthread_mutex_lock(&u->mu);
+        cJSON_AddNumberToObject(o, "units", (double)u->n);
+        cJSON_AddNumberToObject(o, "messages", (double)u->messages);
+        cJSON_AddNumberToObject(o, "malformed", (double)u->malformed);
+        cJSON_AddNumberToObject(o, "removed", (double)u->removed);
+        cJSON_AddNumberToObject(o, "ignored_full", (double)u->full);
+        pthread_mutex_unlock(&u->mu);
     }
 }
 
@@ -623,6 +1200,24 @@ static bool place_on_platform(struct bf_engine *e, struct bf_detection *d, struc
     return true;
 }
 
+/*
+ * A ground sensor's scan, after the tracker took it: each trip (presence or
+ * bearing) goes to the alerter with the live tracks, which raises
+ * UGS_TRIGGER where no track covers the sensor (docs/alerts.md).
+ */
+static void feed_ugs(struct bf_engine *e)
+{
+    if (e->scan_n == 0 || e->scan_sensor >= e->cfg->n_sensors ||
+        strcmp(e->cfg->sensors[e->scan_sensor].type, "ugs") != 0)
+        return;
+    size_t nt = bf_tracker_tracks(e->tracker, e->trackbuf, e->cfg->tracker.max_tracks);
+    if (nt > e->cfg->tracker.max_tracks)
+        nt = e->cfg->tracker.max_tracks;
+    for (size_t i = 0; i < e->scan_n; i++)
+        bf_alerter_on_ugs(e->alerter, &e->scanbuf[i], e->cfg->sensors[e->scan_sensor].range_m,
+                          e->trackbuf, nt);
+}
+
 /* Hand the gathered scan to the tracker, then the geofence and alert stages. */
 static void finish_scan(struct bf_engine *e)
 {
@@ -641,6 +1236,8 @@ static void finish_scan(struct bf_engine *e)
                 e->opt.track_tap->scan(e->opt.track_tap->ctx, e->scan_sensor, e->scan_t, ch, nch);
             }
             evaluate_changes(e);
+            feed_ugs(e);
+            cue_changes(e);
             /* Idle alerts resolve by event time, scan by scan: never by how the
              * input was batched (docs/replay.md). */
             bf_alerter_tick(e->alerter, e->scan_t);
@@ -742,6 +1339,20 @@ static size_t take_input(struct bf_engine *e, struct bf_detection *in, size_t go
     return released;
 }
 
+/* Retention (docs/retention.md): closed alerts older than retention_days leave the journal. */
+static void purge_journal(struct bf_engine *e, bf_time_us now_mono)
+{
+    e->last_purge_wall = now_mono;
+    double days = e->alert_params.retention_days;
+    if (!e->outbox || !(days > 0))
+        return;
+    bf_time_us cutoff = bf_clock_realtime(NULL) - bf_time_from_s(days * 86400.0);
+    struct bf_purge_stats ps;
+    if (bf_outbox_purge(e->outbox, e->alerter, cutoff, &ps) == 0 && ps.lines_purged > 0)
+        BF_LOGI(ENGINE_LOG, "retention: %llu journal lines older than %g days purged, %llu kept",
+                (unsigned long long)ps.lines_purged, days, (unsigned long long)ps.lines_kept);
+}
+
 size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
 {
     /* Drain the queue (bounded, so a flood cannot keep the loop here for ever). */
@@ -768,6 +1379,7 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
         released += k;
     }
     finish_scan(e);   /* the release stopped: every scan released so far is complete */
+    drain_acks(e);    /* operators act on the alerts as they stand after this release */
     /* the picture at most once a second, and once more after the last change:
      * what the operator sees is never older than the last detection */
     if (released > 0)
@@ -775,10 +1387,23 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
     if (e->tracks_dirty && live && now - e->last_tracks_wall >= TRACKS_PERIOD_US) {
         e->tracks_dirty = false;
         publish_tracks(e);
+        cot_tracks(e, now);
         e->last_tracks_wall = now;
     }
     if (live)
         check_silence_wall(e, now);
+    if (e->outbox) {
+        bf_outbox_pump(e->outbox, now);
+        if (now - e->last_purge_wall >= 3600 * BF_US_PER_S)
+            purge_journal(e, now);
+    }
+    if (e->cot) {
+        bf_cot_out_poll(e->cot, now);
+        if (now - e->cot_units_wall >= TRACKS_PERIOD_US) {
+            cot_units(e, now);
+            e->cot_units_wall = now;
+        }
+    }
     if (live && now - e->last_status_wall >= bf_time_from_s(e->cfg->engine.status_period_s)) {
         publish_status(e, "online");
         if (e->record)
@@ -850,13 +1475,16 @@ static int open_mqtt(struct bf_engine *e)
 {
     const struct bf_config *c = e->cfg;
     char *user = NULL, *pass = NULL;
+    struct bf_mqtt_credentials cred = {0};   /* wiped below; never logged */
     if (c->mqtt.credentials_path) {
         char err[512];
-        int rc = bf_mqtt_read_credentials(c->mqtt.credentials_path, &user, &pass, err, sizeof err);
+        int rc = bf_mqtt_credentials_read(c->mqtt.credentials_path, &cred, err, sizeof err);
         if (rc < 0) {
             BF_LOGE(ENGINE_LOG, "%s", err);
             return rc;
         }
+        user = cred.username;
+        pass = cred.password;
     }
     const char *url = e->opt.mqtt_url ? e->opt.mqtt_url : c->mqtt.url;
     char id_in[160];
@@ -866,19 +1494,33 @@ static int open_mqtt(struct bf_engine *e)
         .url = url, .client_id = id_in, .username = user, .password = pass,
         .keepalive_s = c->mqtt.keepalive_s, .clean_session = true,
     };
+    in.tls = (struct bf_mqtt_tls){
+        .ca_file = c->mqtt.tls.ca_file, .cert_file = c->mqtt.tls.cert_file,
+        .key_file = c->mqtt.tls.key_file, .key_password = cred.key_password,
+        .no_hostname_check = !c->mqtt.tls.verify_hostname,
+    };
     struct bf_mqtt_options outo = in;
     outo.client_id = c->mqtt.client_id;
     outo.will_topic = e->topic_status;
     outo.will_payload = offline;
     outo.will_qos = 1;
     outo.will_retain = true;
+    if (e->outbox) {   /* docs/alerts.md, Delivery */
+        /* clean session kept: Paho 1.3.12 resending its own in-flight messages
+         * of a persistent session after a reconnect reads freed memory (ASan,
+         * tests/integration/test_noloss.c); the outbox resends them anyway */
+        outo.clean_session = true;
+        outo.persist_dir = e->persist_dir;
+        outo.on_connection = bf_outbox_on_connection;
+        outo.on_acked = bf_outbox_on_acked;
+        outo.ctx = e->outbox;
+    }
     int rc = bf_mqtt_create(&in, &e->mqtt_in);
     if (rc == 0)
         rc = bf_mqtt_create(&outo, &e->mqtt_out);
-    if (pass)
-        memset(pass, 0, strlen(pass));
-    free(user);
-    free(pass);
+    if (rc == 0 && e->outbox)
+        bf_outbox_attach(e->outbox, e->mqtt_out, e->topic_alerts);
+    bf_mqtt_credentials_clear(&cred);
     if (rc < 0)
         return rc;
     if (bf_mqtt_wait_connected(e->mqtt_out, 5000) < 0)
@@ -1020,6 +1662,8 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     snprintf(e->topic_alerts, sizeof e->topic_alerts, "borderfuse/%s/alerts", cfg->site);
     snprintf(e->topic_status, sizeof e->topic_status, "borderfuse/%s/status", cfg->site);
     snprintf(e->topic_tracks, sizeof e->topic_tracks, "borderfuse/%s/tracks", cfg->site);
+    snprintf(e->topic_ack, sizeof e->topic_ack, "borderfuse/%s/alerts/ack", cfg->site);
+    snprintf(e->topic_result, sizeof e->topic_result, "borderfuse/%s/alerts/result", cfg->site);
     if (!e->opt.no_mqtt) {   /* no clock at all without MQTT */
         e->started_wall = bf_clock_realtime(NULL);
         e->last_input_wall = bf_clock_monotonic(NULL);
@@ -1113,6 +1757,12 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         BF_LOGE(ENGINE_LOG, "alerts: cannot start (%s)", bf_strerror(rc));
         goto out_fail;
     }
+    {   /* sensors of one type are one kind for the confidence (docs/alerts.md) */
+        const char *kinds[BF_MAX_SENSORS];
+        for (size_t i = 0; i < ns && i < BF_MAX_SENSORS; i++)
+            kinds[i] = cfg->sensors[i].type;
+        bf_alerter_set_sensor_kinds(e->alerter, kinds, ns < BF_MAX_SENSORS ? ns : BF_MAX_SENSORS);
+    }
 
     if (e->opt.record_path) {
         rc = bf_record_writer_open(e->opt.record_path, cfg, e->opt.record_notes, &e->record);
@@ -1126,13 +1776,56 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         .subscribe = host_subscribe, .good = host_good, .publish = host_publish,
         .health = host_health, .position = host_position,
     };
+    if (!e->opt.no_mqtt && e->alert_params.journal_path) {
+        /* the outbox over the journal; Paho keeps its in-flight messages beside it */
+        rc = bf_outbox_open(e->alert_params.journal_path, e->alert_params.resend_window_s,
+                            &e->outbox);
+        size_t pl = strlen(e->alert_params.journal_path);
+        e->persist_dir = rc == 0 ? malloc(pl + sizeof ".mqtt") : NULL;
+        if (rc == 0 && !e->persist_dir)
+            rc = BF_ENOMEM;
+        if (rc < 0) {
+            BF_LOGE(ENGINE_LOG, "alerts: cannot open the outbox over %s (%s)",
+                    e->alert_params.journal_path, bf_strerror(rc));
+            goto out_fail;
+        }
+        memcpy(e->persist_dir, e->alert_params.journal_path, pl);
+        memcpy(e->persist_dir + pl, ".mqtt", sizeof ".mqtt");
+        purge_journal(e, bf_clock_monotonic(NULL));
+    }
     if (!e->opt.no_mqtt) {
         rc = open_mqtt(e);
         if (rc < 0)
             goto out_fail;
         publish_status(e, "online");
         e->last_status_wall = bf_clock_monotonic(NULL);
+        publish_zones(e);
+        rc = open_operators(e);
+        if (rc < 0)
+            goto out_fail;
     }
+    if (cfg->cot.enabled && !e->opt.no_mqtt) {   /* live only: its back-off reads the clock */
+        bf_cot_params_default(&e->cot_params);
+        e->cot_params.stale_s = cfg->cot.stale_s;
+        e->cot_params.alert_stale_s = e->alert_params.resolve_after_s;
+        snprintf(e->cot_params.alert_type, sizeof e->cot_params.alert_type, "%s",
+                 cfg->cot.alert_type);
+        struct bf_cot_out_options co = {
+            .udp = cfg->cot.udp, .tcp = cfg->cot.tcp, .ttl = cfg->cot.ttl,
+            .loopback = cfg->cot.loopback,
+        };
+        e->cot_buf = malloc(BF_COT_EVENT_MAX);
+        rc = e->cot_buf ? bf_cot_out_create(&co, &e->cot, err, sizeof err) : BF_ENOMEM;
+        if (rc < 0) {
+            BF_LOGE(ENGINE_LOG, "cot: %s", e->cot_buf ? err : "out of memory");
+            goto out_fail;
+        }
+        BF_LOGI(ENGINE_LOG, "CoT: udp %s, tcp %s", cfg->cot.udp ? cfg->cot.udp : "off",
+                cfg->cot.tcp ? cfg->cot.tcp : "off");
+    }
+    rc = open_cue_dispatch(e);
+    if (rc < 0)
+        goto out_fail;
     rc = open_sensors(e);
     if (rc < 0)
         goto out_fail;
@@ -1160,11 +1853,29 @@ void bf_engine_destroy(struct bf_engine *e)
         if (e->sensors[i].dl)
             dlclose(e->sensors[i].dl);
     if (e->mqtt_out) {
-        publish_status(e, "offline");
-        bf_mqtt_flush(e->mqtt_out, 2000);
+        /* Waiting only makes sense with a broker to answer: a stop must stay quick. */
+        bool up = bf_mqtt_is_connected(e->mqtt_out);
+        struct bf_outbox_stats os = {0};
+        if (e->outbox)
+            bf_outbox_get_stats(e->outbox, &os);
+        if (e->outbox && (up ? bf_outbox_drain(e->outbox, 2000) < 0 : os.backlog > 0))
+            BF_LOGW(ENGINE_LOG, "stopping with alerts not yet confirmed by the broker; they are "
+                    "sent again on the next start");
+        if (up) {
+            publish_status(e, "offline");
+            bf_mqtt_flush(e->mqtt_out, 2000);
+        }
         bf_mqtt_destroy(e->mqtt_out);
     }
+    bf_outbox_close(e->outbox);   /* after the client: no callback reaches it any more */
+    if (e->persist_dir)
+        rmdir(e->persist_dir);    /* Paho leaves it empty when all was delivered */
+    free(e->persist_dir);
+    close_operators(e);   /* after mqtt_in: no request arrives any more */
     bf_alerter_destroy(e->alerter);
+    close_cue_dispatch(e);
+    bf_cot_out_destroy(e->cot);
+    free(e->cot_buf);
     if (e->record && bf_record_writer_close(e->record) == 0)
         BF_LOGI(ENGINE_LOG, "recording %s closed", e->opt.record_path);
     bf_reorder_destroy(e->reorder);

@@ -109,6 +109,7 @@ struct bf_track_tap {
 struct bf_engine_options {
     const char *mqtt_url;       /* overrides the config's mqtt.url; NULL: keep */
     const char *journal_path;   /* overrides alerts.journal; NULL: keep */
+    const char *audit_path;     /* overrides alerts.audit_log; NULL: keep */
     bool no_journal;            /* replay and tests: no journal at all (overrides both) */
     bool exercise;              /* mark every alert as exercise */
     /* Tests and replay: no broker, no plugins, no wall clock (no idle flush: release

@@ -10,8 +10,14 @@ packages=(
   libgps-dev gpsd gpsd-clients
   libpaho-mqtt-dev mosquitto mosquitto-clients
   libgeos-dev libcjson-dev libcunit1-dev libproj-dev libglib2.0-dev libssl-dev
-  clang libclang-rt-14-dev python3
+  clang libclang-rt-14-dev python3 openssl
+  chromium
 )
+# The operator page (web/) is built with node and npm; a node from elsewhere
+# (nodesource, nvm) will do, so Debian's are added only when none is there.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The demo: a built-in border scenario played by the simulator through a real
 # MQTT broker and the real engine; alerts are shown live, then the scorecard.
-# Usage: scripts/demo.sh [--time-scale X] [--scenario FILE] [--config FILE]
-# (BF_BUILD_DIR=DIR builds and runs from DIR instead of build/.)
+# Usage: scripts/demo.sh [--time-scale X] [--scenario FILE] [--config FILE] [--keep-open]
+# The operator page is served on a loopback port (the URL is printed); --keep-open
+# keeps the engine and the page up after the scenario until Ctrl-C.
+# (BF_BUILD_DIR=DIR builds and runs from DIR; BF_TILE_URL=URL gives the page base-map tiles.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,13 +14,15 @@ export PATH="$PATH:/usr/sbin:/sbin"
 scenario=config/demo/scenario.json
 config=config/demo/borderfuse.json
 sim_args=()
+keep_open=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --scenario) scenario=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --time-scale) sim_args+=(--time-scale "$2"); shift 2 ;;
+    --keep-open) keep_open=1; shift ;;
     -h|--help)
-      sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     *) echo "scripts/demo.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -36,7 +40,9 @@ rm -rf "$out/report"
 
 port=$(bf_free_port)
 engine_pid=""
+web_pid=""
 cleanup() {
+  [ -n "$web_pid" ] && kill -TERM "$web_pid" 2>/dev/null || true
   [ -n "$engine_pid" ] && kill -TERM "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null || true
   [ -n "${BF_MOSQUITTO_PID:-}" ] && kill -TERM "$BF_MOSQUITTO_PID" 2>/dev/null || true
 }
@@ -56,6 +62,23 @@ if ! kill -0 "$engine_pid" 2>/dev/null; then
   exit 1
 fi
 
+# The operator page (docs/web.md): static files and the MQTT WebSocket on one loopback port.
+if command -v node >/dev/null 2>&1 && scripts/web.sh "$build/web"; then
+  web_port=$(bf_free_port)
+  python3 - "$config" "$out/web-config.json" "${BF_TILE_URL:-}" <<'PY'
+import json, sys
+site = json.load(open(sys.argv[1]))["site"]
+json.dump({"site": site, "ws_url": None, "tile_url": sys.argv[3] or None}, open(sys.argv[2], "w"))
+PY
+  node web/serve.mjs --root "$build/web" --broker "127.0.0.1:$port" --port "$web_port" \
+    --config "$out/web-config.json" > "$out/web.log" 2>&1 &
+  web_pid=$!
+  echo "== operator page: http://127.0.0.1:$web_port/ (log in with any operator name; no password"
+  echo "   on the demo broker). Tip: --keep-open keeps it up after the scenario."
+else
+  echo "== operator page not available (node/npm missing or the build failed; see above)"
+fi
+
 echo "== playing $scenario (alerts appear as the engine raises them)"
 "$build/apps/borderfuse-sim" --scenario "$scenario" --mqtt-url "tcp://127.0.0.1:$port" \
   --truth "$out/truth.jsonl" --scorecard "$out/scorecard.json" --report "$out/report" \
@@ -64,3 +87,7 @@ echo "== playing $scenario (alerts appear as the engine raises them)"
 echo
 echo "Files: out/demo/scorecard.json  out/demo/journal.jsonl  out/demo/truth.jsonl  out/demo/engine.log"
 echo "Report (open in a browser): $out/report/report.html"
+if [ "$keep_open" = 1 ] && [ -n "$web_pid" ]; then
+  echo "The engine and the operator page stay up: http://127.0.0.1:$web_port/ (Ctrl-C to stop)"
+  wait "$web_pid" || true
+fi

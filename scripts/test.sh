@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, run every test, then
 # build again with AddressSanitizer + UndefinedBehaviorSanitizer and run again.
+# (ctest includes the operator page's tests in headless chromium: ctest -L web.)
 # Finally each libFuzzer harness runs for a short while (scripts/fuzz.sh).
 # Usage: scripts/test.sh [--no-sanitize] [--no-fuzz]
 set -euo pipefail
@@ -12,7 +13,7 @@ for a in "$@"; do
   case "$a" in
     --no-sanitize) sanitize=0 ;;
     --no-fuzz) fuzz=0 ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scripts/test.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done

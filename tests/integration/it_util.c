@@ -122,14 +122,21 @@ pid_t it_spawn(char *const argv[], const char *log_path)
 
 pid_t it_start_mosquitto(const char *dir, int port)
 {
+    return it_start_mosquitto_ex(dir, port, NULL);
+}
+
+pid_t it_start_mosquitto_ex(const char *dir, int port, const char *extra)
+{
     char conf[512], log[512];
     snprintf(conf, sizeof conf, "%s/mosquitto.conf", dir);
     snprintf(log, sizeof log, "%s/mosquitto.log", dir);
     FILE *f = fopen(conf, "w");
     if (!f)
         return -1;
-    fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
-               "max_queued_messages 100000\nlog_dest stdout\n", port);
+    fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\n%s"
+               "max_queued_messages 100000\nlog_dest stdout\n%s%s", port,
+            extra ? "" : "persistence false\n", extra ? extra : "",
+            extra && geteuid() == 0 ? "user root\n" : "");
     fclose(f);
     const char *candidates[] = {"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto",
                                 "/usr/bin/mosquitto"};

@@ -17,6 +17,14 @@ int it_free_port(void);
 /* Start mosquitto on 127.0.0.1:port with its config in dir; wait until it listens. */
 pid_t it_start_mosquitto(const char *dir, int port);
 
+/*
+ * The same with extra config lines (each ending in "\n") instead of
+ * "persistence false", e.g. "persistence true\nautosave_interval 1\n
+ * persistence_location <dir>/\n"; started again on the same dir and port it
+ * reads the same persistence file.  As root the broker stays root.
+ */
+pid_t it_start_mosquitto_ex(const char *dir, int port, const char *extra);
+
 /* Start argv[0] (a path) with stdout+stderr to log_path (NULL: inherit). */
 pid_t it_spawn(char *const argv[], const char *log_path);
 
