@@ -138,6 +138,14 @@ int bf_sim_alert_parse(const void *payload, size_t len, struct bf_sim_alert *out
             p += (size_t)n;
         }
     }
+    const cJSON *units = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(root, "dispatch"), "units");
+    const cJSON *u0 = cJSON_IsArray(units) ? cJSON_GetArrayItem(units, 0) : NULL;
+    copy_str(out->unit, sizeof out->unit, cJSON_GetObjectItemCaseSensitive(u0, "id"));
+    out->unit_eta_s = u0 ? num_or_nan(u0, "eta_s") : NAN;
+    copy_str(out->acked_by, sizeof out->acked_by,
+             cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "operator"),
+                                              "acknowledged_by"));
     rc = 0;
 
 out_delete:
@@ -207,6 +215,13 @@ size_t bf_sim_alert_format(const struct bf_sim_alert *a, bool brief, char *buf, 
         put(buf, len, &pos, "  (%s)", a->sensors);
     if (!isnan(a->confidence))
         put(buf, len, &pos, "  conf %.0f%%", a->confidence * 100.0);
+    if (a->acked_by[0])
+        put(buf, len, &pos, "  ack %s", a->acked_by);
+    if (a->unit[0]) {
+        put(buf, len, &pos, "  -> %s", a->unit);
+        if (isfinite(a->unit_eta_s) && a->unit_eta_s >= 0 && a->unit_eta_s < 360000)
+            put(buf, len, &pos, " ETA %dm%02ds", (int)a->unit_eta_s / 60, (int)a->unit_eta_s % 60);
+    }
     return pos;
 }
 

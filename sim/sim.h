@@ -314,6 +314,9 @@ struct bf_sim_alert {
     char cls[16];                 /* "" if absent */
     double class_p, confidence;   /* NAN if absent */
     char sensors[128];            /* "radar-west, radar-east" */
+    char unit[BF_SIM_ID_MAX];     /* the first unit proposed in "dispatch" ("" none) */
+    double unit_eta_s;            /* its ETA to the interception point (NAN if absent) */
+    char acked_by[64];            /* operator.acknowledged_by ("" nobody) */
 };
 
 /*
@@ -326,7 +329,8 @@ int bf_sim_alert_parse(const void *payload, size_t len, struct bf_sim_alert *out
 /*
  * One line for an operator, no newline:
  *   [02:13:07Z] INCURSION  high  track 42  person 70%  State border  46.81230N 8.23450E
- *   heading 176° 1.3 m/s  (radar-west, radar-east)  conf 82%
+ *   heading 176° 1.3 m/s  (radar-west, radar-east)  conf 82%  -> patrol-7 ETA 2m10s
+ * (the last part when the engine proposed a unit; "ack alice" when acknowledged).
  * brief: only time, type, state, track and zone.  Returns the length.
  */
 size_t bf_sim_alert_format(const struct bf_sim_alert *a, bool brief, char *buf, size_t len);

@@ -120,6 +120,22 @@ static void test_format(void)
     bf_sim_alert_format(&a, false, line, sizeof line);
     CU_ASSERT_PTR_NOT_NULL(strstr(line, "[02:13:07Z] EXERCISE INCURSION  high"));
     CU_ASSERT_PTR_NOT_NULL(strstr(line, "33.50000S 70.25000W"));
+    CU_ASSERT_PTR_NULL(strstr(line, "->"));   /* no unit proposed */
+    CU_ASSERT_PTR_NULL(strstr(line, "  ack "));
+    /* the engine's proposal and the operator's acknowledgement */
+    const char *dispatched =
+        "{\"id\": \"d\", \"type\": \"INCURSION\", \"state\": \"ACKNOWLEDGED\", "
+        "\"first_time\": \"2026-03-01T02:00:00Z\", \"time\": \"2026-03-01T02:00:00Z\", "
+        "\"position\": {\"lat\": 1, \"lon\": 2}, \"operator\": {\"acknowledged_by\": \"alice\"}, "
+        "\"dispatch\": {\"intercept\": null, \"units\": [{\"id\": \"patrol-7\", \"distance_m\": 900, "
+        "\"eta_s\": 130.4}, {\"id\": \"patrol-9\", \"eta_s\": 400}]}}";
+    struct bf_sim_alert d;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_alert_parse(dispatched, strlen(dispatched), &d), 0);
+    CU_ASSERT_STRING_EQUAL(d.unit, "patrol-7");
+    BF_ASSERT_NEAR(d.unit_eta_s, 130.4, 1e-9);
+    bf_sim_alert_format(&d, false, line, sizeof line);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "  ACKNOWLEDGED"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "  ack alice  -> patrol-7 ETA 2m10s"));
     /* never past the buffer */
     char small[20];
     bf_sim_alert_format(&a, false, small, sizeof small);
