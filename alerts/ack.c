@@ -20,7 +20,7 @@
  * payload's "operator"; the payload's name is kept apart
  * (payload_operator) for the audit line when the two differ.
  */
-#include "alerts/alerts.h"
+#include "alerts/alerts_int.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -50,39 +50,10 @@ const char *bf_ack_action_name(enum bf_ack_action a)
 /* Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, <= U+10FFFF). */
 static bool utf8_ok(const unsigned char *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t k;
-        unsigned min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-            min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            min = 0x10000;
-        } else {
+    uint32_t cp;
+    for (size_t i = 0, k; i < n; i += k)
+        if ((k = bf_utf8_next(s + i, n - i, &cp)) == 0)
             return false;
-        }
-        if (n - i <= k)
-            return false;
-        unsigned cp = c & (0x3fu >> k);
-        for (size_t j = 1; j <= k; j++) {
-            unsigned cc = s[i + j];
-            if ((cc & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (cc & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += k + 1;
-    }
     return true;
 }
 
@@ -300,14 +271,6 @@ int bf_ack_parse(const void *payload, size_t len, const char *topic_operator,
 
 /* ---- the reply ---------------------------------------------------------------- */
 
-static void add_text_or_null(cJSON *o, const char *key, const char *s)
-{
-    if (s && s[0])
-        cJSON_AddStringToObject(o, key, s);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 int bf_ack_reply_json(const struct bf_ack_request *req, const struct bf_ack_result *res, char *buf,
                       size_t len)
 {
@@ -322,16 +285,12 @@ int bf_ack_reply_json(const struct bf_ack_request *req, const struct bf_ack_resu
         cJSON_AddStringToObject(o, "request_id", req->request_id);
     else
         cJSON_AddNullToObject(o, "request_id");
-    add_text_or_null(o, "alert_id", req->alert_id);
-    add_text_or_null(o, "action", req->action != BF_ACK_NONE ? bf_ack_action_name(req->action)
-                                                            : req->action_text);
+    bf_json_add_text_or_null(o, "alert_id", req->alert_id);
+    bf_json_add_text_or_null(o, "action", req->action != BF_ACK_NONE
+                                              ? bf_ack_action_name(req->action)
+                                              : req->action_text);
     cJSON_AddBoolToObject(o, "ok", ok);
-    add_text_or_null(o, "state", res && res->state ? bf_alert_state_name(res->state) : NULL);
-    add_text_or_null(o, "error", ok ? NULL : err[0] ? err : "refused");
-    buf[0] = '\0';
-    int rc = cJSON_PrintPreallocated(o, buf, (int)len, false) ? (int)strlen(buf) : BF_ERANGE;
-    cJSON_Delete(o);
-    if (rc < 0)
-        buf[0] = '\0';
-    return rc;
+    bf_json_add_text_or_null(o, "state", res && res->state ? bf_alert_state_name(res->state) : NULL);
+    bf_json_add_text_or_null(o, "error", ok ? NULL : err[0] ? err : "refused");
+    return bf_json_print_free(o, buf, len);
 }

@@ -18,7 +18,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,89 +134,50 @@ int bf_alert_make_id(const char *site, enum bf_alert_type type, uint32_t track_i
     return bf_alert_uuid5(bf_alert_uuid_ns, name, (size_t)n, out);
 }
 
-/* ---- a bounded text writer ------------------------------------------- */
-
-struct jw {
-    char *buf;
-    size_t len;    /* capacity, including the NUL */
-    size_t pos;    /* bytes written (excluding NUL) */
-    bool overflow;
-};
-
-static void jw_raw(struct jw *w, const char *s, size_t n)
-{
-    if (w->overflow)
-        return;
-    if (n >= w->len - w->pos) {
-        w->overflow = true;
-        return;
-    }
-    memcpy(w->buf + w->pos, s, n);
-    w->pos += n;
-    w->buf[w->pos] = '\0';
-}
-
-static void jw_lit(struct jw *w, const char *s) { jw_raw(w, s, strlen(s)); }
-
-__attribute__((format(printf, 2, 3))) static void jw_printf(struct jw *w, const char *fmt, ...)
-{
-    if (w->overflow)
-        return;
-    size_t room = w->len - w->pos;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(w->buf + w->pos, room, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= room) {
-        w->overflow = true;
-        w->buf[w->pos] = '\0';
-        return;
-    }
-    w->pos += (size_t)n;
-}
+/* ---- JSON pieces on the bounded text writer (struct bf_tw, text.c) ---- */
 
 /* A JSON string: quotes, backslash and control characters escaped; other bytes as they are. */
-static void jw_str(struct jw *w, const char *s)
+static void jw_str(struct bf_tw *w, const char *s)
 {
-    jw_raw(w, "\"", 1);
+    bf_tw_raw(w, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         if (*p == '"' || *p == '\\') {
             char e[2] = {'\\', (char)*p};
-            jw_raw(w, e, 2);
+            bf_tw_raw(w, e, 2);
         } else if (*p == '\n') {
-            jw_lit(w, "\\n");
+            bf_tw_lit(w, "\\n");
         } else if (*p < 0x20 || *p == 0x7f) {
-            jw_printf(w, "\\u%04x", *p);
+            bf_tw_printf(w, "\\u%04x", *p);
         } else {
-            jw_raw(w, (const char *)p, 1);
+            bf_tw_raw(w, (const char *)p, 1);
         }
     }
-    jw_raw(w, "\"", 1);
+    bf_tw_raw(w, "\"", 1);
 }
 
 /* A string, or null when it is empty. */
-static void jw_str_or_null(struct jw *w, const char *s)
+static void jw_str_or_null(struct bf_tw *w, const char *s)
 {
     if (s && s[0])
         jw_str(w, s);
     else
-        jw_lit(w, "null");
+        bf_tw_lit(w, "null");
 }
 
 /* A number with a fixed number of decimals, or null when not finite. */
-static void jw_num(struct jw *w, double v, int decimals)
+static void jw_num(struct bf_tw *w, double v, int decimals)
 {
     if (!isfinite(v))
-        jw_lit(w, "null");
+        bf_tw_lit(w, "null");
     else
-        jw_printf(w, "%.*f", decimals, v);
+        bf_tw_printf(w, "%.*f", decimals, v);
 }
 
-static void jw_time(struct jw *w, bf_time_us t)
+static void jw_time(struct bf_tw *w, bf_time_us t)
 {
     char iso[BF_TIME_ISO_LEN];
     if (t == BF_TIME_NONE || bf_time_format_iso(t, iso, sizeof iso) < 0)
-        jw_lit(w, "null");
+        bf_tw_lit(w, "null");
     else
         jw_str(w, iso);
 }
@@ -264,45 +224,45 @@ static const char *class_name(enum bf_class c)
  * told by the callers): " Acknowledged by alice at 01:55:02Z; unit patrol-1
  * assigned.", " Resolved by bob at 01:58:10Z.", " Marked a false alarm by bob
  * at 01:58:10Z." */
-static void explain_operator(struct jw *w, const struct bf_alert *a)
+static void explain_operator(struct bf_tw *w, const struct bf_alert *a)
 {
     char hhmmss[16];
     if (a->ack_by[0]) {
         clock_text(a->ack_us, hhmmss);
-        jw_printf(w, " Acknowledged by %s at %s", a->ack_by, hhmmss);
+        bf_tw_printf(w, " Acknowledged by %s at %s", a->ack_by, hhmmss);
         if (a->assigned_unit[0])
-            jw_printf(w, "; unit %s assigned", a->assigned_unit);
-        jw_lit(w, ".");
+            bf_tw_printf(w, "; unit %s assigned", a->assigned_unit);
+        bf_tw_lit(w, ".");
     }
     if (a->closed_by[0] && (a->state == BF_ALERT_RESOLVED || a->state == BF_ALERT_FALSE_ALARM)) {
         clock_text(a->last_us, hhmmss);
-        jw_printf(w, a->state == BF_ALERT_RESOLVED ? " Resolved by %s at %s."
+        bf_tw_printf(w, a->state == BF_ALERT_RESOLVED ? " Resolved by %s at %s."
                                                    : " Marked a false alarm by %s at %s.",
                   a->closed_by, hhmmss);
     }
 }
 
-static void explain_fault(struct jw *w, const struct bf_alert *a, const char *const *ids,
+static void explain_fault(struct bf_tw *w, const struct bf_alert *a, const char *const *ids,
                           size_t n_ids)
 {
     char tmp[24], hhmmss[16];
     const char *name = a->sensor_idx >= 0 ? sensor_name(ids, n_ids, (unsigned)a->sensor_idx, tmp)
                                           : "a sensor";
     clock_text(a->first_us, hhmmss);
-    jw_printf(w, "Sensor %s is silent since %s", name, hhmmss);
+    bf_tw_printf(w, "Sensor %s is silent since %s", name, hhmmss);
     if (a->reason[0])
-        jw_printf(w, " (%s)", a->reason);
-    jw_lit(w, ".");
+        bf_tw_printf(w, " (%s)", a->reason);
+    bf_tw_lit(w, ".");
     explain_operator(w, a);
     if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
         clock_text(a->last_us, hhmmss);
-        jw_printf(w, " Back at %s.", hhmmss);
+        bf_tw_printf(w, " Back at %s.", hhmmss);
     }
 }
 
 /* "Ground sensor ugs-1 tripped 2 times since 01:53:20Z with no track covering it, 120 m
  * from State border; class hint person (45%); confidence 75%." */
-static void explain_ugs(struct jw *w, const struct bf_alert *a, const char *const *ids,
+static void explain_ugs(struct bf_tw *w, const struct bf_alert *a, const char *const *ids,
                         size_t n_ids)
 {
     char tmp[24], hhmmss[16];
@@ -310,28 +270,28 @@ static void explain_ugs(struct jw *w, const struct bf_alert *a, const char *cons
                                           : "a ground sensor";
     const char *zone = a->zone_name[0] ? a->zone_name : a->zone_id[0] ? a->zone_id : NULL;
     clock_text(a->first_us, hhmmss);
-    jw_printf(w, "Ground sensor %s tripped %" PRIu32 " time%s since %s with no track covering it",
-              name, a->n_hits, a->n_hits == 1 ? "" : "s", hhmmss);
+    bf_tw_printf(w, "Ground sensor %s tripped %" PRIu32 " time%s since %s with no track covering it",
+                 name, a->n_hits, a->n_hits == 1 ? "" : "s", hhmmss);
     if (zone && isfinite(a->dist_to_line_m))
-        jw_printf(w, ", %.0f m from %s", a->dist_to_line_m, zone);
+        bf_tw_printf(w, ", %.0f m from %s", a->dist_to_line_m, zone);
     else
-        jw_lit(w, ", away from any border line");
+        bf_tw_lit(w, ", away from any border line");
     if (isfinite(a->class_p))
-        jw_printf(w, "; class hint %s (%d%%)", class_name(a->cls), percent(a->class_p));
+        bf_tw_printf(w, "; class hint %s (%d%%)", class_name(a->cls), percent(a->class_p));
     else
-        jw_lit(w, "; no class hint");
-    jw_printf(w, "; confidence %d%%.", percent(a->confidence));
+        bf_tw_lit(w, "; no class hint");
+    bf_tw_printf(w, "; confidence %d%%.", percent(a->confidence));
     explain_operator(w, a);
     if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
         clock_text(a->last_us, hhmmss);
         if (strncmp(a->reason, "covered by", 10) == 0)
-            jw_printf(w, " Resolved at %s: %s.", hhmmss, a->reason);
+            bf_tw_printf(w, " Resolved at %s: %s.", hhmmss, a->reason);
         else
-            jw_printf(w, " Resolved at %s.", hhmmss);
+            bf_tw_printf(w, " Resolved at %s.", hhmmss);
     }
 }
 
-static void explain(struct jw *w, const struct bf_alert *a, const char *const *ids, size_t n_ids)
+static void explain(struct bf_tw *w, const struct bf_alert *a, const char *const *ids, size_t n_ids)
 {
     if (a->type == BF_ALERT_SENSOR_FAULT) {
         explain_fault(w, a, ids, n_ids);
@@ -344,47 +304,47 @@ static void explain(struct jw *w, const struct bf_alert *a, const char *const *i
     const char *cls = class_name(a->cls);
     const char *zone = a->zone_name[0] ? a->zone_name : a->zone_id[0] ? a->zone_id : NULL;
     char hhmmss[16];
-    jw_printf(w, "Confirmed track %" PRIu32 " (%s, %d%%)", a->track_id, cls, percent(a->class_p));
+    bf_tw_printf(w, "Confirmed track %" PRIu32 " (%s, %d%%)", a->track_id, cls, percent(a->class_p));
     switch (a->type) {
     case BF_ALERT_INCURSION:
-        jw_printf(w, " crossed %s onto our side", zone ? zone : "the border line");
+        bf_tw_printf(w, " crossed %s onto our side", zone ? zone : "the border line");
         if (a->crossing_us != BF_TIME_NONE) {
             clock_text(a->crossing_us, hhmmss);
-            jw_printf(w, " at %s", hhmmss);
+            bf_tw_printf(w, " at %s", hhmmss);
         }
         break;
     case BF_ALERT_ZONE_ENTRY:
         clock_text(a->first_us, hhmmss);
-        jw_printf(w, " entered %s at %s", zone ? zone : "a restricted zone", hhmmss);
+        bf_tw_printf(w, " entered %s at %s", zone ? zone : "a restricted zone", hhmmss);
         break;
     case BF_ALERT_APPROACH:
         if (isfinite(a->dist_to_line_m))
-            jw_printf(w, " is %.0f m from %s on their side", a->dist_to_line_m,
-                      zone ? zone : "the border line");
+            bf_tw_printf(w, " is %.0f m from %s on their side", a->dist_to_line_m,
+                         zone ? zone : "the border line");
         else
-            jw_printf(w, " is approaching %s on their side", zone ? zone : "the border line");
+            bf_tw_printf(w, " is approaching %s on their side", zone ? zone : "the border line");
         if (isfinite(a->time_to_line_s) && a->time_to_line_s >= 0 && a->last_us != BF_TIME_NONE) {
             clock_text(a->last_us + bf_time_from_s(a->time_to_line_s), hhmmss);
-            jw_printf(w, ", expected to reach it in %.0f s (%s)", a->time_to_line_s, hhmmss);
+            bf_tw_printf(w, ", expected to reach it in %.0f s (%s)", a->time_to_line_s, hhmmss);
         }
         break;
     case BF_ALERT_LOITER:
-        jw_printf(w, " has stayed near %s %s", zone ? zone : "the border line",
-                  a->reason[0] ? a->reason : "");
+        bf_tw_printf(w, " has stayed near %s %s", zone ? zone : "the border line",
+                     a->reason[0] ? a->reason : "");
         if (isfinite(a->dwell_s) && a->last_us != BF_TIME_NONE) {
             clock_text(a->last_us - bf_time_from_s(a->dwell_s), hhmmss);
-            jw_printf(w, " for %.0f s (since %s)", a->dwell_s, hhmmss);
+            bf_tw_printf(w, " for %.0f s (since %s)", a->dwell_s, hhmmss);
         }
         if (isfinite(a->dist_to_line_m))
-            jw_printf(w, ", now %.0f m from it", a->dist_to_line_m);
+            bf_tw_printf(w, ", now %.0f m from it", a->dist_to_line_m);
         break;
     default:
-        jw_printf(w, " raised %s", bf_alert_type_name(a->type));
+        bf_tw_printf(w, " raised %s", bf_alert_type_name(a->type));
         if (zone)
-            jw_printf(w, " for %s", zone);
+            bf_tw_printf(w, " for %s", zone);
         break;
     }
-    jw_lit(w, "; seen by ");
+    bf_tw_lit(w, "; seen by ");
     unsigned named = 0, more = 0;
     for (unsigned i = 0; i < 64; i++) {
         if (!(a->sensors & (UINT64_C(1) << i)))
@@ -394,18 +354,18 @@ static void explain(struct jw *w, const struct bf_alert *a, const char *const *i
             continue;
         }
         char tmp[24];
-        jw_printf(w, "%s%s", named ? ", " : "", sensor_name(ids, n_ids, i, tmp));
+        bf_tw_printf(w, "%s%s", named ? ", " : "", sensor_name(ids, n_ids, i, tmp));
         named++;
     }
     if (named == 0)
-        jw_lit(w, "no recorded sensor");
+        bf_tw_lit(w, "no recorded sensor");
     if (more)
-        jw_printf(w, " and %u more", more);
-    jw_printf(w, "; confidence %d%%.", percent(a->confidence));
+        bf_tw_printf(w, " and %u more", more);
+    bf_tw_printf(w, "; confidence %d%%.", percent(a->confidence));
     explain_operator(w, a);
     if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
         clock_text(a->last_us, hhmmss);
-        jw_printf(w, " Resolved at %s.", hhmmss);
+        bf_tw_printf(w, " Resolved at %s.", hhmmss);
     }
 }
 
@@ -414,7 +374,7 @@ int bf_alert_explain(const struct bf_alert *a, const char *const *sensor_ids, si
 {
     if (!a || !buf || len == 0)
         return BF_EINVAL;
-    struct jw w = {.buf = buf, .len = len, .pos = 0, .overflow = false};
+    struct bf_tw w = {.buf = buf, .len = len, .pos = 0, .overflow = false};
     buf[0] = '\0';
     explain(&w, a, sensor_ids, n_sensors);
     return (int)w.pos;   /* on overflow: the whole pieces that fitted */
@@ -429,139 +389,139 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
         return BF_EINVAL;
     if (len == 0)
         return BF_ERANGE;
-    struct jw w = {.buf = buf, .len = len, .pos = 0, .overflow = false};
+    struct bf_tw w = {.buf = buf, .len = len, .pos = 0, .overflow = false};
     buf[0] = '\0';
 
-    jw_lit(&w, "{\"id\":");
+    bf_tw_lit(&w, "{\"id\":");
     jw_str(&w, a->id);
-    jw_printf(&w, ",\"seq\":%" PRIu64 ",\"site\":", a->seq);
+    bf_tw_printf(&w, ",\"seq\":%" PRIu64 ",\"site\":", a->seq);
     jw_str(&w, site);
-    jw_lit(&w, ",\"type\":");
+    bf_tw_lit(&w, ",\"type\":");
     jw_str(&w, bf_alert_type_name(a->type));
-    jw_lit(&w, ",\"state\":");
+    bf_tw_lit(&w, ",\"state\":");
     jw_str(&w, bf_alert_state_name(a->state));
-    jw_lit(&w, ",\"severity\":");
+    bf_tw_lit(&w, ",\"severity\":");
     jw_str(&w, bf_severity_name(a->severity));
-    jw_printf(&w, ",\"exercise\":%s,\"track_id\":", a->exercise ? "true" : "false");
+    bf_tw_printf(&w, ",\"exercise\":%s,\"track_id\":", a->exercise ? "true" : "false");
     if (a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_UGS_TRIGGER)
-        jw_lit(&w, "null");
+        bf_tw_lit(&w, "null");
     else
-        jw_printf(&w, "%" PRIu32, a->track_id);
-    jw_lit(&w, ",\"zone\":");
+        bf_tw_printf(&w, "%" PRIu32, a->track_id);
+    bf_tw_lit(&w, ",\"zone\":");
     if (a->zone_idx >= 0) {
-        jw_lit(&w, "{\"id\":");
+        bf_tw_lit(&w, "{\"id\":");
         jw_str(&w, a->zone_id);
-        jw_lit(&w, ",\"name\":");
+        bf_tw_lit(&w, ",\"name\":");
         jw_str(&w, a->zone_name[0] ? a->zone_name : a->zone_id);
-        jw_lit(&w, ",\"kind\":");
+        bf_tw_lit(&w, ",\"kind\":");
         jw_str(&w, bf_zone_kind_name(a->zone_kind));
-        jw_lit(&w, "}");
+        bf_tw_lit(&w, "}");
     } else {
-        jw_lit(&w, "null");
+        bf_tw_lit(&w, "null");
     }
-    jw_lit(&w, ",\"first_time\":");
+    bf_tw_lit(&w, ",\"first_time\":");
     jw_time(&w, a->first_us);
-    jw_lit(&w, ",\"time\":");
+    bf_tw_lit(&w, ",\"time\":");
     jw_time(&w, a->last_us);
-    jw_lit(&w, ",\"position\":{\"lat\":");
+    bf_tw_lit(&w, ",\"position\":{\"lat\":");
     jw_num(&w, a->lat_deg, 7);
-    jw_lit(&w, ",\"lon\":");
+    bf_tw_lit(&w, ",\"lon\":");
     jw_num(&w, a->lon_deg, 7);
-    jw_lit(&w, "},\"velocity\":{\"east_mps\":");
+    bf_tw_lit(&w, "},\"velocity\":{\"east_mps\":");
     jw_num(&w, a->ve_mps, 2);
-    jw_lit(&w, ",\"north_mps\":");
+    bf_tw_lit(&w, ",\"north_mps\":");
     jw_num(&w, a->vn_mps, 2);
-    jw_lit(&w, ",\"speed_mps\":");
+    bf_tw_lit(&w, ",\"speed_mps\":");
     jw_num(&w, a->speed_mps, 2);
-    jw_lit(&w, ",\"heading_deg\":");
+    bf_tw_lit(&w, ",\"heading_deg\":");
     jw_num(&w, a->heading_deg, 1);
-    jw_lit(&w, "},\"class\":");
+    bf_tw_lit(&w, "},\"class\":");
     jw_str(&w, class_name(a->cls));
-    jw_lit(&w, ",\"class_p\":");
+    bf_tw_lit(&w, ",\"class_p\":");
     jw_num(&w, a->class_p, 3);
-    jw_lit(&w, ",\"confidence\":");
+    bf_tw_lit(&w, ",\"confidence\":");
     jw_num(&w, a->confidence, 3);
-    jw_lit(&w, ",\"time_to_line_s\":");
+    bf_tw_lit(&w, ",\"time_to_line_s\":");
     jw_num(&w, a->time_to_line_s, 1);
-    jw_lit(&w, ",\"distance_to_line_m\":");
+    bf_tw_lit(&w, ",\"distance_to_line_m\":");
     jw_num(&w, a->dist_to_line_m, 1);
-    jw_lit(&w, ",\"crossing_time\":");
+    bf_tw_lit(&w, ",\"crossing_time\":");
     jw_time(&w, a->crossing_us);
-    jw_lit(&w, ",\"sensors\":[");
+    bf_tw_lit(&w, ",\"sensors\":[");
     unsigned k = 0;
     for (unsigned i = 0; i < 64; i++) {
         if (!(a->sensors & (UINT64_C(1) << i)))
             continue;
         char tmp[24];
         if (k++)
-            jw_lit(&w, ",");
+            bf_tw_lit(&w, ",");
         jw_str(&w, sensor_name(sensor_ids, n_sensors, i, tmp));
     }
-    jw_printf(&w, "],\"hits\":%" PRIu32, a->n_hits);
+    bf_tw_printf(&w, "],\"hits\":%" PRIu32, a->n_hits);
     if (a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_UGS_TRIGGER) {
         char tmp[24];
-        jw_lit(&w, ",\"sensor\":");
+        bf_tw_lit(&w, ",\"sensor\":");
         jw_str(&w, a->sensor_idx >= 0 ? sensor_name(sensor_ids, n_sensors, (unsigned)a->sensor_idx, tmp)
                                       : "");
-        jw_lit(&w, ",\"reason\":");
+        bf_tw_lit(&w, ",\"reason\":");
         jw_str(&w, a->reason);
     }
     /* [rules] episode, dwell_s */
-    jw_lit(&w, ",\"episode\":");
+    bf_tw_lit(&w, ",\"episode\":");
     if (a->episode[0])
         jw_str(&w, a->episode);
     else
-        jw_lit(&w, "null");
-    jw_lit(&w, ",\"dwell_s\":");
+        bf_tw_lit(&w, "null");
+    bf_tw_lit(&w, ",\"dwell_s\":");
     jw_num(&w, a->type == BF_ALERT_LOITER ? a->dwell_s : NAN, 1);
     /* [lifecycle] operator */
-    jw_lit(&w, ",\"operator\":{\"acknowledged_by\":");
+    bf_tw_lit(&w, ",\"operator\":{\"acknowledged_by\":");
     jw_str_or_null(&w, a->ack_by);
-    jw_lit(&w, ",\"acknowledged_time\":");
+    bf_tw_lit(&w, ",\"acknowledged_time\":");
     jw_time(&w, a->ack_by[0] ? a->ack_us : BF_TIME_NONE);
-    jw_lit(&w, ",\"assigned_unit\":");
+    bf_tw_lit(&w, ",\"assigned_unit\":");
     jw_str_or_null(&w, a->assigned_unit);
-    jw_lit(&w, ",\"closed_by\":");
+    bf_tw_lit(&w, ",\"closed_by\":");
     jw_str_or_null(&w, a->closed_by);
-    jw_lit(&w, "}");
+    bf_tw_lit(&w, "}");
     /* [dispatch] dispatch, camera */
-    jw_lit(&w, ",\"dispatch\":{\"intercept\":");
+    bf_tw_lit(&w, ",\"dispatch\":{\"intercept\":");
     if (isfinite(a->intercept_lat) && isfinite(a->intercept_lon)) {
-        jw_lit(&w, "{\"lat\":");
+        bf_tw_lit(&w, "{\"lat\":");
         jw_num(&w, a->intercept_lat, 7);
-        jw_lit(&w, ",\"lon\":");
+        bf_tw_lit(&w, ",\"lon\":");
         jw_num(&w, a->intercept_lon, 7);
-        jw_lit(&w, "}");
+        bf_tw_lit(&w, "}");
     } else {
-        jw_lit(&w, "null");
+        bf_tw_lit(&w, "null");
     }
-    jw_lit(&w, ",\"units\":[");
+    bf_tw_lit(&w, ",\"units\":[");
     for (unsigned u = 0; u < a->n_units && u < BF_ALERT_UNITS; u++) {
-        jw_lit(&w, u ? ",{\"id\":" : "{\"id\":");
+        bf_tw_lit(&w, u ? ",{\"id\":" : "{\"id\":");
         jw_str(&w, a->units[u].id);
-        jw_lit(&w, ",\"distance_m\":");
+        bf_tw_lit(&w, ",\"distance_m\":");
         jw_num(&w, a->units[u].distance_m, 1);
-        jw_lit(&w, ",\"eta_s\":");
+        bf_tw_lit(&w, ",\"eta_s\":");
         jw_num(&w, a->units[u].eta_s, 1);
-        jw_lit(&w, "}");
+        bf_tw_lit(&w, "}");
     }
-    jw_lit(&w, "]},\"camera\":");
+    bf_tw_lit(&w, "]},\"camera\":");
     if (a->camera_idx >= 0) {
         char tmp[24];
         jw_str(&w, sensor_name(sensor_ids, n_sensors, (unsigned)a->camera_idx, tmp));
     } else {
-        jw_lit(&w, "null");
+        bf_tw_lit(&w, "null");
     }
-    jw_lit(&w, ",\"explanation\":");
+    bf_tw_lit(&w, ",\"explanation\":");
 
     char text[2048];
-    struct jw e = {.buf = text, .len = sizeof text, .pos = 0, .overflow = false};
+    struct bf_tw e = {.buf = text, .len = sizeof text, .pos = 0, .overflow = false};
     text[0] = '\0';
     explain(&e, a, sensor_ids, n_sensors);
     /* On overflow text holds the whole pieces written so far (never a split
      * character): an explanation is for people, never worth failing for. */
     jw_str(&w, text);
-    jw_lit(&w, "}");
+    bf_tw_lit(&w, "}");
     if (w.overflow) {
         buf[0] = '\0';
         return BF_ERANGE;

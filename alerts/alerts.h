@@ -362,6 +362,18 @@ int bf_audit_format(bf_time_us wall_us, const struct bf_ack_request *req,
 
 void bf_audit_close(struct bf_audit *au);   /* accepts NULL */
 
+struct bf_purge_stats;
+
+/*
+ * Retention (docs/retention.md): drop every line of the audit log whose
+ * "time" (wall clock) is older than cutoff_us; lines without a readable time
+ * stay.  Holds the log's lock, so no line is written meanwhile, and appends
+ * go to the new file afterwards.  st (may be NULL) gets the figures.  Safe
+ * from any thread.  Returns 0, BF_EINVAL, BF_EIO or BF_ENOMEM (the log is
+ * then unchanged, or could not be reopened: BF_EIO, logged).
+ */
+int bf_audit_purge(struct bf_audit *au, bf_time_us cutoff_us, struct bf_purge_stats *st);
+
 /* ---- retention (retention.c, docs/retention.md) ------------------------------ */
 
 struct cJSON;

@@ -1,6 +1,7 @@
 /*
  * alerts_int.h - internals shared by the files of alerts/ (and its tests):
- * identity (UUIDv5), confidence, the journal.  Not for other modules.
+ * identity (UUIDv5), confidence, the journal, the file and text helpers.
+ * Not for other modules.
  */
 #ifndef BF_ALERTS_INT_H
 #define BF_ALERTS_INT_H
@@ -8,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "alerts/alerts.h"
 
@@ -132,5 +134,107 @@ int bf_journal_purge(struct bf_journal *j, bf_time_us cutoff_us, uint64_t keep_a
  * 0 if the file is absent or holds none.  Returns 0 or BF_EIO.
  */
 int bf_journal_last_seq(const char *path, uint64_t *seq);
+
+/* ---- the append-only files: journal, audit log, purge (fileio.c) ---------- */
+
+/*
+ * write(2) all n bytes of p to fd, retrying interrupted and short writes.
+ * Returns 0, or BF_EIO (errno kept) with *partial (may be NULL) true when
+ * some of the bytes were written.
+ */
+int bf_write_all(int fd, const void *p, size_t n, bool *partial);
+
+/* pread(2) exactly n bytes at off (retrying).  Returns 0, or BF_EIO (also at end of file). */
+int bf_read_at(int fd, void *buf, size_t n, off_t off);
+
+/* fsync the directory holding path, so a created or renamed entry is durable (best effort). */
+void bf_sync_dir_of(const char *path);
+
+/*
+ * A line file just opened on fd (O_APPEND) at path: if empty, its directory
+ * is synced (durable); if its last byte is not a newline (a torn line, as a
+ * crash leaves it) a warning tagged log_comp is logged and a newline is
+ * appended (fdatasync'd when durable), so the torn line stays a line of its
+ * own that readers skip.  Returns 0 or BF_EIO.
+ */
+int bf_line_file_settle(int fd, const char *path, bool durable, const char *log_comp);
+
+/*
+ * Append line[0..n) (ending with its newline) in one write(2).  *torn_tail
+ * (the file's state, false at first): when set, a newline is written first
+ * to close the partial line a failed append left; a failed append sets it
+ * when part of the line went out.  No fsync.  Returns 0 or BF_EIO.
+ */
+int bf_append_line(int fd, const char *line, size_t n, bool *torn_tail);
+
+/*
+ * After a purge replaced the file at path: open path for appending and put
+ * that descriptor in *fd, closing the old one.  Returns 0, or BF_EIO (logged
+ * with log_comp; *fd unchanged).
+ */
+int bf_reopen_append(const char *path, int *fd, const char *log_comp);
+
+/* ---- arrays sorted by a key (sorted.c) ---------------------------------------- */
+
+/*
+ * base[0..n) are records of size bytes in increasing order of the unsigned
+ * key key_of reads from a record.  The index of the first whose key is >=
+ * key (n when none).
+ */
+size_t bf_sorted_lower(const void *base, size_t n, size_t size, uint64_t key,
+                       uint64_t (*key_of)(const void *rec));
+
+/* key_of for records whose first member is their uint64_t / uint32_t key. */
+uint64_t bf_key_u64(const void *rec);
+uint64_t bf_key_u32(const void *rec);
+
+/*
+ * Open a zeroed slot at index i (<= *n) of base[0..*n) (records of size
+ * bytes, *cap allocated; base may be NULL when *cap is 0), growing the array
+ * when full (to cap0 records first, then twice as many).  Returns the array,
+ * which may have moved (the caller stores it), with *n one more; or NULL
+ * when memory runs out (base, *n and *cap unchanged and still valid).
+ */
+void *bf_sorted_open(void *base, size_t *n, size_t *cap, size_t size, size_t i, size_t cap0);
+
+/* Remove the count records at index i of base[0..*n) (*n -= count). */
+void bf_sorted_close(void *base, size_t *n, size_t size, size_t i, size_t count);
+
+/* ---- text: the bounded writer, UTF-8, cJSON habits (text.c) ----------------- */
+
+/*
+ * A bounded text writer into the caller's buf (len bytes, len >= 1, buf[0]
+ * NUL at start): pieces are appended with their NUL; the first piece that
+ * does not fit sets overflow, is not written, and nothing is written after
+ * it (buf then holds the whole pieces before it).
+ */
+struct bf_tw {
+    char *buf;
+    size_t len;    /* capacity, including the NUL */
+    size_t pos;    /* bytes written (excluding the NUL) */
+    bool overflow;
+};
+
+void bf_tw_raw(struct bf_tw *w, const char *s, size_t n);
+void bf_tw_lit(struct bf_tw *w, const char *s);
+__attribute__((format(printf, 2, 3))) void bf_tw_printf(struct bf_tw *w, const char *fmt, ...);
+
+/*
+ * The well-formed UTF-8 sequence at p (n bytes left; RFC 3629: no overlong
+ * form, no surrogate, at most U+10FFFF): its length 1..4 with its code point
+ * in *cp, or 0 when it is not one (or n is 0).
+ */
+size_t bf_utf8_next(const unsigned char *p, size_t n, uint32_t *cp);
+
+struct cJSON;
+
+/* Add s as a string member key of o, or null when s is NULL or "". */
+void bf_json_add_text_or_null(struct cJSON *o, const char *key, const char *s);
+
+/*
+ * Print o compactly into buf (len bytes, 1 .. INT32_MAX, with the NUL) and
+ * delete o.  Returns the length, or BF_ERANGE with buf "".
+ */
+int bf_json_print_free(struct cJSON *o, char *buf, size_t len);
 
 #endif

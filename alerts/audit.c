@@ -7,8 +7,11 @@
  * who tried something that was refused.  The answer must survive a crash of
  * the engine a moment later and must not be rewritable by the engine
  * itself.  So the log is append-only: the file is opened with O_APPEND
- * (never truncated, never rewritten), each request is one line written with
- * a single write(2) (lines never interleave, even from two threads), and the
+ * (never truncated; only the retention purge, bf_audit_purge, replaces it
+ * by a copy without its lines older than the retention period, under the
+ * same lock as the writes; docs/retention.md), each request is one line
+ * written with a single write(2) (lines never interleave, even from two
+ * threads), and the
  * line is made durable with fdatasync(2) before the operator gets the
  * answer.  A torn last line (a crash mid-write) is closed with a newline on
  * open, so it stays a line of its own that readers skip.
@@ -17,16 +20,14 @@
  * this is a record of what people did, when they did it.  The event time
  * the action was given in the alert is in "event_time".
  */
-#include "alerts/alerts.h"
+#include "alerts/alerts_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -39,38 +40,10 @@
 
 struct bf_audit {
     int fd;
-    pthread_mutex_t mu;    /* one line at a time, and the torn-tail flag */
+    char *path;            /* to purge and reopen */
+    pthread_mutex_t mu;    /* one line at a time, the torn-tail flag, the purge */
     bool torn_tail;        /* a failed write left part of a line: start the next one clean */
 };
-
-static int write_all(int fd, const char *p, size_t n, bool *partial)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t w = write(fd, p + done, n - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            *partial = done > 0;
-            return BF_EIO;
-        }
-        done += (size_t)w;
-    }
-    return 0;
-}
-
-static void sync_dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return;
-    int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    free(copy);
-}
 
 int bf_audit_open(const char *path, struct bf_audit **out)
 {
@@ -80,50 +53,29 @@ int bf_audit_open(const char *path, struct bf_audit **out)
     struct bf_audit *au = calloc(1, sizeof *au);
     if (!au)
         return BF_ENOMEM;
+    au->path = strdup(path);
+    if (!au->path) {
+        free(au);
+        return BF_ENOMEM;
+    }
     au->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (au->fd < 0) {
         BF_LOGE(LOG_COMP, "%s: cannot open: %s", path, strerror(errno));
-        free(au);
-        return BF_EIO;
+        goto out_free;
     }
-    struct stat sb;
-    int rc = BF_EIO;
-    if (fstat(au->fd, &sb) < 0)
-        goto out_close;
-    if (sb.st_size == 0) {
-        sync_dir_of(path);
-    } else {
-        char last;
-        ssize_t r;
-        do
-            r = pread(au->fd, &last, 1, sb.st_size - 1);
-        while (r < 0 && errno == EINTR);
-        if (r != 1)
-            goto out_close;
-        bool partial = false;
-        if (last != '\n') {
-            BF_LOGW(LOG_COMP, "%s: torn last line (crash?) left as is", path);
-            if (write_all(au->fd, "\n", 1, &partial) < 0 || fdatasync(au->fd) < 0)
-                goto out_close;
-        }
+    if (bf_line_file_settle(au->fd, path, true, LOG_COMP) < 0) {
+        BF_LOGE(LOG_COMP, "%s: cannot read or write: %s", path, strerror(errno));
+        close(au->fd);
+        goto out_free;
     }
     pthread_mutex_init(&au->mu, NULL);
     *out = au;
     return 0;
 
-out_close:
-    BF_LOGE(LOG_COMP, "%s: cannot read or write: %s", path, strerror(errno));
-    close(au->fd);
+out_free:
+    free(au->path);
     free(au);
-    return rc;
-}
-
-static void add_text_or_null(cJSON *o, const char *key, const char *s)
-{
-    if (s && s[0])
-        cJSON_AddStringToObject(o, key, s);
-    else
-        cJSON_AddNullToObject(o, key);
+    return BF_EIO;
 }
 
 static void add_time_or_null(cJSON *o, const char *key, bf_time_us t)
@@ -146,18 +98,19 @@ int bf_audit_format(bf_time_us wall_us, const struct bf_ack_request *req,
     if (!o)
         return BF_ENOMEM;
     add_time_or_null(o, "time", wall_us);
-    add_text_or_null(o, "operator", req->operator_id);
-    add_text_or_null(o, "action", req->action != BF_ACK_NONE ? bf_ack_action_name(req->action)
-                                                            : req->action_text);
-    add_text_or_null(o, "alert_id", req->alert_id);
-    add_text_or_null(o, "unit", req->unit);
-    add_text_or_null(o, "note", req->note);
+    bf_json_add_text_or_null(o, "operator", req->operator_id);
+    bf_json_add_text_or_null(o, "action", req->action != BF_ACK_NONE
+                                              ? bf_ack_action_name(req->action)
+                                              : req->action_text);
+    bf_json_add_text_or_null(o, "alert_id", req->alert_id);
+    bf_json_add_text_or_null(o, "unit", req->unit);
+    bf_json_add_text_or_null(o, "note", req->note);
     if (req->has_request_id)
         cJSON_AddStringToObject(o, "request_id", req->request_id);
     else
         cJSON_AddNullToObject(o, "request_id");
     cJSON_AddStringToObject(o, "result", ok ? "ok" : err);
-    add_text_or_null(o, "state", res && res->state ? bf_alert_state_name(res->state) : NULL);
+    bf_json_add_text_or_null(o, "state", res && res->state ? bf_alert_state_name(res->state) : NULL);
     if (res && res->seq)
         cJSON_AddNumberToObject(o, "seq", (double)res->seq);
     else
@@ -169,12 +122,7 @@ int bf_audit_format(bf_time_us wall_us, const struct bf_ack_request *req,
     if (req->operator_from_topic && req->payload_operator[0] &&
         strcmp(req->payload_operator, req->operator_id) != 0)
         cJSON_AddStringToObject(o, "payload_operator", req->payload_operator);
-    buf[0] = '\0';
-    int rc = cJSON_PrintPreallocated(o, buf, (int)len, false) ? (int)strlen(buf) : BF_ERANGE;
-    cJSON_Delete(o);
-    if (rc < 0)
-        buf[0] = '\0';
-    return rc;
+    return bf_json_print_free(o, buf, len);
 }
 
 int bf_audit_write(struct bf_audit *au, bf_time_us wall_us, const struct bf_ack_request *req,
@@ -187,21 +135,27 @@ int bf_audit_write(struct bf_audit *au, bf_time_us wall_us, const struct bf_ack_
     if (n < 0)
         return n;
     line[n] = '\n';
-    bool partial = false;
     pthread_mutex_lock(&au->mu);
-    int rc = 0;
-    if (au->torn_tail) {
-        rc = write_all(au->fd, "\n", 1, &partial);
-        if (rc == 0)
-            au->torn_tail = false;
+    int rc = bf_append_line(au->fd, line, (size_t)n + 1, &au->torn_tail);
+    if (rc == 0 && fdatasync(au->fd) < 0)
+        rc = BF_EIO;
+    pthread_mutex_unlock(&au->mu);
+    return rc;
+}
+
+int bf_audit_purge(struct bf_audit *au, bf_time_us cutoff_us, struct bf_purge_stats *st)
+{
+    struct bf_purge_stats local;
+    if (!st)
+        st = &local;
+    if (!au) {
+        memset(st, 0, sizeof *st);
+        return BF_EINVAL;
     }
-    if (rc == 0) {
-        rc = write_all(au->fd, line, (size_t)n + 1, &partial);
-        if (rc < 0)
-            au->torn_tail = partial;
-        else if (fdatasync(au->fd) < 0)
-            rc = BF_EIO;
-    }
+    pthread_mutex_lock(&au->mu);
+    int rc = bf_jsonl_purge(au->path, cutoff_us, "time", NULL, NULL, st);
+    if (rc == 0 && st->lines_purged > 0)   /* the path is a new file: append to that one */
+        rc = bf_reopen_append(au->path, &au->fd, LOG_COMP);
     pthread_mutex_unlock(&au->mu);
     return rc;
 }
@@ -213,5 +167,6 @@ void bf_audit_close(struct bf_audit *au)
     fdatasync(au->fd);
     close(au->fd);
     pthread_mutex_destroy(&au->mu);
+    free(au->path);
     free(au);
 }

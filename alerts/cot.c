@@ -30,7 +30,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,100 +65,37 @@ int bf_cot_track_uid(const char *site, uint32_t id, char *out, size_t cap)
     return (n < 0 || (size_t)n >= cap) ? BF_ERANGE : n;
 }
 
-/* ---- a bounded XML writer ----------------------------------------------- */
+/* ---- XML pieces on the bounded text writer (struct bf_tw, text.c) -------- */
 
-struct xw {
-    char *buf;
-    size_t len;    /* capacity including the NUL */
-    size_t pos;
-    bool overflow;
-};
-
-static void xw_raw(struct xw *w, const char *s, size_t n)
-{
-    if (w->overflow)
-        return;
-    if (n >= w->len - w->pos) {
-        w->overflow = true;
-        return;
-    }
-    memcpy(w->buf + w->pos, s, n);
-    w->pos += n;
-    w->buf[w->pos] = '\0';
-}
-
-static void xw_lit(struct xw *w, const char *s) { xw_raw(w, s, strlen(s)); }
-
-__attribute__((format(printf, 2, 3))) static void xw_printf(struct xw *w, const char *fmt, ...)
-{
-    if (w->overflow)
-        return;
-    size_t room = w->len - w->pos;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(w->buf + w->pos, room, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= room) {
-        w->overflow = true;
-        w->buf[w->pos] = '\0';
-        return;
-    }
-    w->pos += (size_t)n;
-}
-
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 if invalid. */
+/* Length of the UTF-8 sequence at p (n bytes left) if it is an XML character, else 0. */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
-    size_t k;
     uint32_t cp;
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        k = 2;
-        cp = p[0] & 0x1fu;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        k = 3;
-        cp = p[0] & 0x0fu;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        k = 4;
-        cp = p[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (n < k)
-        return 0;
-    for (size_t i = 1; i < k; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3fu);
-    }
-    if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-        return 0;   /* overlong, surrogate, out of range, not an XML character */
-    return k;
+    size_t k = bf_utf8_next(p, n, &cp);
+    return cp == 0xfffe || cp == 0xffff ? 0 : k;   /* not XML characters */
 }
 
 /* s escaped for an attribute value or element text. */
-static void xw_esc(struct xw *w, const char *s)
+static void xw_esc(struct bf_tw *w, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     size_t n = strlen((const char *)p);
     while (n > 0) {
         switch (*p) {
-        case '&': xw_lit(w, "&amp;"); break;
-        case '<': xw_lit(w, "&lt;"); break;
-        case '>': xw_lit(w, "&gt;"); break;
-        case '"': xw_lit(w, "&quot;"); break;
-        case '\'': xw_lit(w, "&apos;"); break;
+        case '&': bf_tw_lit(w, "&amp;"); break;
+        case '<': bf_tw_lit(w, "&lt;"); break;
+        case '>': bf_tw_lit(w, "&gt;"); break;
+        case '"': bf_tw_lit(w, "&quot;"); break;
+        case '\'': bf_tw_lit(w, "&apos;"); break;
         default:
             if (*p < 0x20 || *p == 0x7f) {
-                xw_lit(w, " ");   /* XML 1.0 has no way to carry them; \t \n would be normalised */
+                bf_tw_lit(w, " ");   /* XML 1.0 has no way to carry them; \t \n would be normalised */
             } else {
                 size_t k = utf8_len(p, n);
                 if (k == 0) {
-                    xw_lit(w, "?");
+                    bf_tw_lit(w, "?");
                 } else {
-                    xw_raw(w, (const char *)p, k);
+                    bf_tw_raw(w, (const char *)p, k);
                     p += k;
                     n -= k;
                     continue;
@@ -175,63 +111,63 @@ int bf_cot_escape(const char *s, char *out, size_t cap)
 {
     if (!out || cap == 0)
         return BF_ERANGE;
-    struct xw w = {.buf = out, .len = cap};
+    struct bf_tw w = {.buf = out, .len = cap};
     out[0] = '\0';
     xw_esc(&w, s);
     return w.overflow ? BF_ERANGE : (int)w.pos;
 }
 
 /* name="value", value escaped */
-static void xw_attr(struct xw *w, const char *name, const char *value)
+static void xw_attr(struct bf_tw *w, const char *name, const char *value)
 {
-    xw_printf(w, " %s=\"", name);
+    bf_tw_printf(w, " %s=\"", name);
     xw_esc(w, value);
-    xw_lit(w, "\"");
+    bf_tw_lit(w, "\"");
 }
 
-static void xw_time_attr(struct xw *w, const char *name, bf_time_us t)
+static void xw_time_attr(struct bf_tw *w, const char *name, bf_time_us t)
 {
     char iso[BF_TIME_ISO_LEN];
     if (bf_time_format_iso(t, iso, sizeof iso) < 0) {
         w->overflow = true;
         return;
     }
-    xw_printf(w, " %s=\"%s\"", name, iso);
+    bf_tw_printf(w, " %s=\"%s\"", name, iso);
 }
 
 /* A number with decimals; non-finite values as the CoT "unknown" value. */
-static void xw_num_attr(struct xw *w, const char *name, double v, int decimals)
+static void xw_num_attr(struct bf_tw *w, const char *name, double v, int decimals)
 {
     if (!isfinite(v))
         v = COT_UNKNOWN;
-    xw_printf(w, " %s=\"%.*f\"", name, decimals, v);
+    bf_tw_printf(w, " %s=\"%.*f\"", name, decimals, v);
 }
 
 /* The <event ...> opening tag. */
-static void event_open(struct xw *w, const char *uid, const char *type, bf_time_us t,
+static void event_open(struct bf_tw *w, const char *uid, const char *type, bf_time_us t,
                        bf_time_us stale, bool exercise)
 {
-    xw_lit(w, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<event version=\"2.0\"");
+    bf_tw_lit(w, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<event version=\"2.0\"");
     xw_attr(w, "uid", uid);
     xw_attr(w, "type", type);
-    xw_lit(w, " how=\"m-f\"");
+    bf_tw_lit(w, " how=\"m-f\"");
     xw_time_attr(w, "time", t);
     xw_time_attr(w, "start", t);
     xw_time_attr(w, "stale", stale);
     if (exercise)
-        xw_lit(w, " opex=\"e\"");
-    xw_lit(w, ">");
+        bf_tw_lit(w, " opex=\"e\"");
+    bf_tw_lit(w, ">");
 }
 
-static void point(struct xw *w, double lat, double lon, double ce)
+static void point(struct bf_tw *w, double lat, double lon, double ce)
 {
-    xw_lit(w, "<point");
+    bf_tw_lit(w, "<point");
     xw_num_attr(w, "lat", lat, 7);
     xw_num_attr(w, "lon", lon, 7);
     xw_num_attr(w, "hae", COT_UNKNOWN, 1);
     xw_num_attr(w, "ce", ce, 1);
     xw_num_attr(w, "le", COT_UNKNOWN, 1);
-    xw_lit(w, "/>");
+    bf_tw_lit(w, "/>");
 }
 
 /* Name of sensor bit i: its id, or "sensor-<i>". */
@@ -244,7 +180,7 @@ static const char *sensor_name(const char *const *ids, size_t n, unsigned i, cha
 }
 
 /* "radar-a,ugs-1" (comma-separated, in sensor order) escaped into the writer. */
-static void sensors_list(struct xw *w, uint64_t mask, const char *const *ids, size_t n)
+static void sensors_list(struct bf_tw *w, uint64_t mask, const char *const *ids, size_t n)
 {
     unsigned k = 0;
     for (unsigned i = 0; i < 64; i++) {
@@ -252,7 +188,7 @@ static void sensors_list(struct xw *w, uint64_t mask, const char *const *ids, si
             continue;
         char tmp[24];
         if (k++)
-            xw_lit(w, ",");
+            bf_tw_lit(w, ",");
         xw_esc(w, sensor_name(ids, n, i, tmp));
     }
 }
@@ -269,7 +205,7 @@ static int percent(double p)
     return (int)lround(fmin(fmax(p, 0.0), 1.0) * 100.0);
 }
 
-static int finish(struct xw *w, char *buf)
+static int finish(struct bf_tw *w, char *buf)
 {
     if (w->overflow) {
         buf[0] = '\0';
@@ -320,34 +256,34 @@ int bf_cot_track(const struct bf_track *t, const char *site, struct bf_geo_frame
     if (bf_cot_track_uid(site, t->id, uid, sizeof uid) < 0)
         return BF_ERANGE;
 
-    struct xw w = {.buf = buf, .len = len};
+    struct bf_tw w = {.buf = buf, .len = len};
     event_open(&w, uid, bf_cot_track_type(conf.cls), t->t_us,
                t->t_us + bf_time_from_s(p->stale_s), exercise);
     point(&w, lat, lon, ce90(t->P));
-    xw_lit(&w, "<detail>");
-    xw_printf(&w, "<contact callsign=\"T%" PRIu32 " %s\"/>", t->id, cls);
-    xw_lit(&w, "<track");
+    bf_tw_lit(&w, "<detail>");
+    bf_tw_printf(&w, "<contact callsign=\"T%" PRIu32 " %s\"/>", t->id, cls);
+    bf_tw_lit(&w, "<track");
     xw_num_attr(&w, "course", course, 1);
     xw_num_attr(&w, "speed", speed, 2);
-    xw_lit(&w, "/>");
-    xw_printf(&w, "<remarks>%sTrack %" PRIu32 " (%s): %s %d%%, confidence %d%%; seen by ",
-              exercise ? "EXERCISE. " : "", t->id, bf_track_status_name(t->status), cls,
-              percent(conf.class_term), percent(conf.confidence));
+    bf_tw_lit(&w, "/>");
+    bf_tw_printf(&w, "<remarks>%sTrack %" PRIu32 " (%s): %s %d%%, confidence %d%%; seen by ",
+                 exercise ? "EXERCISE. " : "", t->id, bf_track_status_name(t->status), cls,
+                 percent(conf.class_term), percent(conf.confidence));
     if (t->sensors)
         sensors_list(&w, t->sensors, sensor_ids, n_sensors);
     else
-        xw_lit(&w, "no recorded sensor");
-    xw_lit(&w, ".</remarks>");
-    xw_lit(&w, "<__borderfuse kind=\"track\"");
+        bf_tw_lit(&w, "no recorded sensor");
+    bf_tw_lit(&w, ".</remarks>");
+    bf_tw_lit(&w, "<__borderfuse kind=\"track\"");
     xw_attr(&w, "site", site);
-    xw_printf(&w, " track=\"%" PRIu32 "\"", t->id);
+    bf_tw_printf(&w, " track=\"%" PRIu32 "\"", t->id);
     xw_attr(&w, "status", bf_track_status_name(t->status));
     xw_attr(&w, "class", cls);
-    xw_printf(&w, " class_p=\"%.3f\" confidence=\"%.3f\" hits=\"%" PRIu32 "\" sensors=\"",
-              isfinite(conf.class_term) ? conf.class_term : 0.0, conf.confidence, t->n_hits);
+    bf_tw_printf(&w, " class_p=\"%.3f\" confidence=\"%.3f\" hits=\"%" PRIu32 "\" sensors=\"",
+                 isfinite(conf.class_term) ? conf.class_term : 0.0, conf.confidence, t->n_hits);
     sensors_list(&w, t->sensors, sensor_ids, n_sensors);
-    xw_printf(&w, "\" exercise=\"%s\"/>", exercise ? "true" : "false");
-    xw_lit(&w, "</detail></event>\n");
+    bf_tw_printf(&w, "\" exercise=\"%s\"/>", exercise ? "true" : "false");
+    bf_tw_lit(&w, "</detail></event>\n");
     return finish(&w, buf);
 }
 
@@ -370,43 +306,43 @@ int bf_cot_alert(const struct bf_alert *a, const char *site, const char *const *
     /* a live alert stays on the map until the engine would resolve it for want of
      * updates; a closed one fades after one track stale period */
     double stale_s = alert_closed(a->state) ? p->stale_s : p->alert_stale_s;
-    struct xw w = {.buf = buf, .len = len};
+    struct bf_tw w = {.buf = buf, .len = len};
     event_open(&w, a->id, p->alert_type[0] ? p->alert_type : BF_COT_ALERT_TYPE_DEFAULT,
                a->last_us, a->last_us + bf_time_from_s(stale_s), a->exercise);
     point(&w, a->lat_deg, a->lon_deg, COT_UNKNOWN);
-    xw_lit(&w, "<detail>");
-    xw_lit(&w, "<contact callsign=\"");
+    bf_tw_lit(&w, "<detail>");
+    bf_tw_lit(&w, "<contact callsign=\"");
     xw_esc(&w, bf_alert_type_name(a->type));
     if (track_alert)
-        xw_printf(&w, " T%" PRIu32, a->track_id);
-    xw_printf(&w, " %s %s\"/>", bf_severity_name(a->severity), bf_alert_state_name(a->state));
+        bf_tw_printf(&w, " T%" PRIu32, a->track_id);
+    bf_tw_printf(&w, " %s %s\"/>", bf_severity_name(a->severity), bf_alert_state_name(a->state));
     if (track_alert) {
         char uid[160];
         if (bf_cot_track_uid(site, a->track_id, uid, sizeof uid) < 0)
             return BF_ERANGE;
-        xw_lit(&w, "<link");
+        bf_tw_lit(&w, "<link");
         xw_attr(&w, "uid", uid);
         xw_attr(&w, "type", bf_cot_track_type(a->cls));
-        xw_lit(&w, " relation=\"p-p\"/>");
+        bf_tw_lit(&w, " relation=\"p-p\"/>");
     }
     char text[2048];
     bf_alert_explain(a, sensor_ids, n_sensors, text, sizeof text);
-    xw_lit(&w, "<remarks>");
+    bf_tw_lit(&w, "<remarks>");
     if (a->exercise)
-        xw_lit(&w, "EXERCISE. ");
-    xw_printf(&w, "%s %s (%s): ", bf_alert_type_name(a->type), bf_alert_state_name(a->state),
-              bf_severity_name(a->severity));
+        bf_tw_lit(&w, "EXERCISE. ");
+    bf_tw_printf(&w, "%s %s (%s): ", bf_alert_type_name(a->type), bf_alert_state_name(a->state),
+                 bf_severity_name(a->severity));
     xw_esc(&w, text);
-    xw_lit(&w, "</remarks>");
-    xw_lit(&w, "<__borderfuse kind=\"alert\"");
+    bf_tw_lit(&w, "</remarks>");
+    bf_tw_lit(&w, "<__borderfuse kind=\"alert\"");
     xw_attr(&w, "site", site);
     xw_attr(&w, "id", a->id);
-    xw_printf(&w, " seq=\"%" PRIu64 "\"", a->seq);
+    bf_tw_printf(&w, " seq=\"%" PRIu64 "\"", a->seq);
     xw_attr(&w, "alert_type", bf_alert_type_name(a->type));
     xw_attr(&w, "state", bf_alert_state_name(a->state));
     xw_attr(&w, "severity", bf_severity_name(a->severity));
     if (track_alert)
-        xw_printf(&w, " track=\"%" PRIu32 "\"", a->track_id);
+        bf_tw_printf(&w, " track=\"%" PRIu32 "\"", a->track_id);
     if (a->zone_idx >= 0) {
         xw_attr(&w, "zone_id", a->zone_id);
         xw_attr(&w, "zone_name", a->zone_name[0] ? a->zone_name : a->zone_id);
@@ -414,10 +350,10 @@ int bf_cot_alert(const struct bf_alert *a, const char *site, const char *const *
     if (a->episode[0])
         xw_attr(&w, "episode", a->episode);
     xw_attr(&w, "class", class_name(a->cls));
-    xw_printf(&w, " confidence=\"%.3f\" sensors=\"", isfinite(a->confidence) ? a->confidence : 0.0);
+    bf_tw_printf(&w, " confidence=\"%.3f\" sensors=\"", isfinite(a->confidence) ? a->confidence : 0.0);
     sensors_list(&w, a->sensors, sensor_ids, n_sensors);
-    xw_printf(&w, "\" exercise=\"%s\"/>", a->exercise ? "true" : "false");
-    xw_lit(&w, "</detail></event>\n");
+    bf_tw_printf(&w, "\" exercise=\"%s\"/>", a->exercise ? "true" : "false");
+    bf_tw_lit(&w, "</detail></event>\n");
     return finish(&w, buf);
 }
 
@@ -431,26 +367,26 @@ int bf_cot_unit(const char *site, const char *unit_id, double lat_deg, double lo
     buf[0] = '\0';
     if (t_us == BF_TIME_NONE || !isfinite(lat_deg) || !isfinite(lon_deg))
         return BF_EINVAL;
-    struct xw w = {.buf = buf, .len = len};
-    xw_lit(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<event version=\"2.0\"");
-    xw_lit(&w, " uid=\"borderfuse.");
+    struct bf_tw w = {.buf = buf, .len = len};
+    bf_tw_lit(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<event version=\"2.0\"");
+    bf_tw_lit(&w, " uid=\"borderfuse.");
     xw_esc(&w, site);
-    xw_lit(&w, ".unit.");
+    bf_tw_lit(&w, ".unit.");
     xw_esc(&w, unit_id);
-    xw_lit(&w, "\" type=\"a-f-G-U-C\" how=\"m-g\"");
+    bf_tw_lit(&w, "\" type=\"a-f-G-U-C\" how=\"m-g\"");
     xw_time_attr(&w, "time", t_us);
     xw_time_attr(&w, "start", t_us);
     xw_time_attr(&w, "stale", t_us + bf_time_from_s(p->stale_s));
-    xw_lit(&w, ">");
+    bf_tw_lit(&w, ">");
     point(&w, lat_deg, lon_deg, COT_UNKNOWN);
-    xw_lit(&w, "<detail>");
-    xw_lit(&w, "<contact callsign=\"");
+    bf_tw_lit(&w, "<detail>");
+    bf_tw_lit(&w, "<contact callsign=\"");
     xw_esc(&w, unit_id);
-    xw_lit(&w, "\"/><remarks>Response unit ");
+    bf_tw_lit(&w, "\"/><remarks>Response unit ");
     xw_esc(&w, unit_id);
-    xw_lit(&w, " (its own GPS fix).</remarks><__borderfuse kind=\"unit\"");
+    bf_tw_lit(&w, " (its own GPS fix).</remarks><__borderfuse kind=\"unit\"");
     xw_attr(&w, "site", site);
     xw_attr(&w, "unit", unit_id);
-    xw_lit(&w, "/></detail></event>\n");
+    bf_tw_lit(&w, "/></detail></event>\n");
     return finish(&w, buf);
 }

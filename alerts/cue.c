@@ -37,11 +37,11 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts/alerts_int.h"
 #include "core/bf_error.h"
 
 #define DEG (180.0 / M_PI)
@@ -96,79 +96,64 @@ bool bf_cue_covers(const struct bf_cue_camera *cam, const struct bf_cue_aim *aim
     return !cam->pan_limited || (aim->pan_deg >= cam->pan_min_deg && aim->pan_deg <= cam->pan_max_deg);
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
-
-static int put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = *pos < len ? vsnprintf(buf + *pos, len - *pos, fmt, ap) : -1;
-    va_end(ap);
-    if (n < 0 || (size_t)n >= len - *pos)
-        return BF_ERANGE;
-    *pos += (size_t)n;
-    return 0;
-}
+/* ---- JSON (on the bounded text writer, struct bf_tw) ----------------------- */
 
 /* A finite number with decimals, or null. */
-static int put_num(char *buf, size_t len, size_t *pos, const char *key, double v, int decimals)
+static void put_num(struct bf_tw *w, const char *key, double v, int decimals)
 {
-    if (!isfinite(v))
-        return put(buf, len, pos, ",\"%s\":null", key);
-    return put(buf, len, pos, ",\"%s\":%.*f", key, decimals, v);
+    if (isfinite(v))
+        bf_tw_printf(w, ",\"%s\":%.*f", key, decimals, v);
+    else
+        bf_tw_printf(w, ",\"%s\":null", key);
 }
 
 int bf_cue_cmd_to_json(const struct bf_cue_cmd *c, char *buf, size_t len)
 {
     if (!c || !c->cam || !buf || len == 0)
         return BF_EINVAL;
-    size_t pos = 0;
     char when[BF_TIME_ISO_LEN] = "";
     if (c->t_us == BF_TIME_NONE || bf_time_format_iso(c->t_us, when, sizeof when) < 0)
         when[0] = '\0';
-    int rc = put(buf, len, &pos, "{\"camera\":\"%s\",\"action\":\"%s\",\"track_id\":", c->cam->id,
+    struct bf_tw w = {.buf = buf, .len = len};
+    buf[0] = '\0';
+    bf_tw_printf(&w, "{\"camera\":\"%s\",\"action\":\"%s\",\"track_id\":", c->cam->id,
                  c->release ? "release" : "cue");
-    if (rc == 0)
-        rc = c->track_id ? put(buf, len, &pos, "%" PRIu32, c->track_id) : put(buf, len, &pos, "null");
-    if (rc == 0)
-        rc = c->alert_id && c->alert_id[0] ? put(buf, len, &pos, ",\"alert_id\":\"%s\"", c->alert_id)
-                                            : put(buf, len, &pos, ",\"alert_id\":null");
-    if (rc == 0)
-        rc = put(buf, len, &pos, ",\"priority\":%d,\"severity\":", c->priority);
-    if (rc == 0)
-        rc = c->severity ? put(buf, len, &pos, "\"%s\"", bf_severity_name(c->severity))
-                         : put(buf, len, &pos, "null");
-    if (rc == 0)
-        rc = when[0] ? put(buf, len, &pos, ",\"time\":\"%s\"", when) : put(buf, len, &pos, ",\"time\":null");
-    if (rc == 0)
-        rc = put(buf, len, &pos, ",\"target\":{\"lat\":");
-    if (rc == 0)
-        rc = isfinite(c->lat_deg) && isfinite(c->lon_deg)
-                 ? put(buf, len, &pos, "%.7f,\"lon\":%.7f}", c->lat_deg, c->lon_deg)
-                 : put(buf, len, &pos, "null,\"lon\":null}");
-    if (rc == 0)
-        rc = put_num(buf, len, &pos, "range_m", c->aim.range_m, 1);
-    if (rc == 0)
-        rc = put_num(buf, len, &pos, "bearing_deg", c->aim.bearing_deg, 3);
-    if (rc == 0)
-        rc = put_num(buf, len, &pos, "pan_deg", c->aim.pan_deg, 3);
-    if (rc == 0)
-        rc = put_num(buf, len, &pos, "tilt_deg", c->aim.tilt_deg, 3);
-    if (rc == 0)
-        rc = put_num(buf, len, &pos, "fov_deg", c->aim.fov_deg, 3);
-    if (rc == 0)
-        rc = put_num(buf, len, &pos, "zoom", c->aim.zoom, 2);
-    if (rc == 0)
-        rc = c->release && c->reason ? put(buf, len, &pos, ",\"reason\":\"%s\"}", c->reason)
-                                     : put(buf, len, &pos, ",\"reason\":null}");
-    if (rc < 0) {
+    if (c->track_id)
+        bf_tw_printf(&w, "%" PRIu32, c->track_id);
+    else
+        bf_tw_lit(&w, "null");
+    if (c->alert_id && c->alert_id[0])
+        bf_tw_printf(&w, ",\"alert_id\":\"%s\"", c->alert_id);
+    else
+        bf_tw_lit(&w, ",\"alert_id\":null");
+    bf_tw_printf(&w, ",\"priority\":%d,\"severity\":", c->priority);
+    if (c->severity)
+        bf_tw_printf(&w, "\"%s\"", bf_severity_name(c->severity));
+    else
+        bf_tw_lit(&w, "null");
+    if (when[0])
+        bf_tw_printf(&w, ",\"time\":\"%s\"", when);
+    else
+        bf_tw_lit(&w, ",\"time\":null");
+    if (isfinite(c->lat_deg) && isfinite(c->lon_deg))
+        bf_tw_printf(&w, ",\"target\":{\"lat\":%.7f,\"lon\":%.7f}", c->lat_deg, c->lon_deg);
+    else
+        bf_tw_lit(&w, ",\"target\":{\"lat\":null,\"lon\":null}");
+    put_num(&w, "range_m", c->aim.range_m, 1);
+    put_num(&w, "bearing_deg", c->aim.bearing_deg, 3);
+    put_num(&w, "pan_deg", c->aim.pan_deg, 3);
+    put_num(&w, "tilt_deg", c->aim.tilt_deg, 3);
+    put_num(&w, "fov_deg", c->aim.fov_deg, 3);
+    put_num(&w, "zoom", c->aim.zoom, 2);
+    if (c->release && c->reason)
+        bf_tw_printf(&w, ",\"reason\":\"%s\"}", c->reason);
+    else
+        bf_tw_lit(&w, ",\"reason\":null}");
+    if (w.overflow) {
         buf[0] = '\0';
         return BF_ERANGE;
     }
-    return (int)pos;
+    return (int)w.pos;
 }
 
 /* ---- the cuer ----------------------------------------------------------------- */
@@ -230,15 +215,8 @@ static bool bf_cuer_check(const struct bf_cuer *c)
 
 static size_t note_lower(const struct bf_cuer *c, uint32_t id)
 {
-    size_t lo = 0, hi = c->n_notes;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->notes[mid].track_id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    _Static_assert(offsetof(struct note, track_id) == 0, "track_id is the sort key (bf_key_u32)");
+    return bf_sorted_lower(c->notes, c->n_notes, sizeof *c->notes, id, bf_key_u32);
 }
 
 static struct note *note_find(struct bf_cuer *c, uint32_t id)
@@ -253,16 +231,10 @@ static struct note *note_get(struct bf_cuer *c, uint32_t id)
     size_t i = note_lower(c, id);
     if (i < c->n_notes && c->notes[i].track_id == id)
         return &c->notes[i];
-    if (c->n_notes == c->cap_notes) {
-        size_t cap = c->cap_notes ? c->cap_notes * 2 : 64;
-        struct note *nv = realloc(c->notes, cap * sizeof *nv);
-        if (!nv)
-            return NULL;
-        c->notes = nv;
-        c->cap_notes = cap;
-    }
-    memmove(&c->notes[i + 1], &c->notes[i], (c->n_notes - i) * sizeof *c->notes);
-    c->n_notes++;
+    struct note *nv = bf_sorted_open(c->notes, &c->n_notes, &c->cap_notes, sizeof *nv, i, 64);
+    if (!nv)
+        return NULL;
+    c->notes = nv;
     c->notes[i] = (struct note){.track_id = id, .priority = BF_CUE_PRIO_TRACK};
     return &c->notes[i];
 }
@@ -270,10 +242,8 @@ static struct note *note_get(struct bf_cuer *c, uint32_t id)
 static void note_remove(struct bf_cuer *c, uint32_t id)
 {
     size_t i = note_lower(c, id);
-    if (i < c->n_notes && c->notes[i].track_id == id) {
-        memmove(&c->notes[i], &c->notes[i + 1], (c->n_notes - i - 1) * sizeof *c->notes);
-        c->n_notes--;
-    }
+    if (i < c->n_notes && c->notes[i].track_id == id)
+        bf_sorted_close(c->notes, &c->n_notes, sizeof *c->notes, i, 1);
 }
 
 static int cam_of_track(const struct bf_cuer *c, uint32_t track_id)

@@ -20,7 +20,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,20 +59,6 @@ static bool line_seq(const char *p, size_t n, uint64_t *seq)
     return ok;
 }
 
-static int read_at(int fd, char *buf, size_t n, off_t off)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = pread(fd, buf + got, n - got, off + (off_t)got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return BF_EIO;
-        got += (size_t)r;
-    }
-    return 0;
-}
-
 /*
  * Last seq in the file open on fd, reading growing tail windows.  0 when no
  * complete line is an alert but every line looks like a (torn) JSON object;
@@ -103,7 +88,7 @@ static int last_seq_fd(int fd, const char *path, uint64_t *seq)
             goto out_free_buf;
         }
         buf = nb;
-        if (read_at(fd, buf, n, start) < 0) {
+        if (bf_read_at(fd, buf, n, start) < 0) {
             rc = BF_EIO;
             goto out_free_buf;
         }
@@ -148,41 +133,11 @@ int bf_journal_last_seq(const char *path, uint64_t *seq)
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n, bool *partial)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t w = write(fd, p + done, n - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            *partial = done > 0;
-            return BF_EIO;
-        }
-        done += (size_t)w;
-    }
-    return 0;
-}
-
 static int sync_fd(struct bf_journal *j)
 {
     if (j->policy == BF_FSYNC_ALWAYS && fdatasync(j->fd) < 0)
         return BF_EIO;
     return 0;
-}
-
-/* Make a newly created file's directory entry durable too. */
-static void sync_dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return;
-    int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    free(copy);
 }
 
 int bf_journal_open(const char *path, enum bf_fsync_policy policy, uint64_t *last_seq,
@@ -205,31 +160,10 @@ int bf_journal_open(const char *path, enum bf_fsync_policy policy, uint64_t *las
         return BF_EIO;
     }
     int rc = last_seq_fd(j->fd, path, last_seq);
+    if (rc == 0)
+        rc = bf_line_file_settle(j->fd, path, policy == BF_FSYNC_ALWAYS, "alerts/journal");
     if (rc < 0)
         goto out_close;
-    struct stat sb;
-    if (fstat(j->fd, &sb) < 0) {
-        rc = BF_EIO;
-        goto out_close;
-    }
-    if (sb.st_size == 0) {
-        if (policy == BF_FSYNC_ALWAYS)
-            sync_dir_of(path);
-    } else {
-        char last;
-        if (read_at(j->fd, &last, 1, sb.st_size - 1) < 0) {
-            rc = BF_EIO;
-            goto out_close;
-        }
-        if (last != '\n') {
-            BF_LOGW("alerts/journal", "%s: torn last line (crash?) left as is and skipped", path);
-            bool partial = false;
-            if (write_all(j->fd, "\n", 1, &partial) < 0 || sync_fd(j) < 0) {
-                rc = BF_EIO;
-                goto out_close;
-            }
-        }
-    }
     *out = j;
     return 0;
 
@@ -242,21 +176,11 @@ out_close:
 
 int bf_journal_append(struct bf_journal *j, char *line, size_t len)
 {
-    bool partial = false;
-    if (j->torn_tail) {
-        if (write_all(j->fd, "\n", 1, &partial) < 0)
-            return BF_EIO;
-        j->torn_tail = false;
-    }
     char saved = line[len];
     line[len] = '\n';
-    int rc = write_all(j->fd, line, len + 1, &partial);
+    int rc = bf_append_line(j->fd, line, len + 1, &j->torn_tail);
     line[len] = saved;
-    if (rc < 0) {
-        j->torn_tail = partial;
-        return rc;
-    }
-    return sync_fd(j);
+    return rc < 0 ? rc : sync_fd(j);
 }
 
 void bf_journal_close(struct bf_journal *j)
@@ -352,13 +276,5 @@ int bf_journal_purge(struct bf_journal *j, bf_time_us cutoff_us, uint64_t keep_a
     if (rc < 0 || st->lines_purged == 0)
         return rc;
     /* the path is a new file now: append to it, not to the old one */
-    int fd = open(j->path, O_RDWR | O_APPEND | O_CLOEXEC);
-    if (fd < 0) {
-        BF_LOGE("alerts/journal", "%s: cannot reopen after the purge: %s", j->path,
-                strerror(errno));
-        return BF_EIO;
-    }
-    close(j->fd);
-    j->fd = fd;
-    return 0;
+    return bf_reopen_append(j->path, &j->fd, "alerts/journal");
 }

@@ -36,7 +36,7 @@
  *  (4) no entry before first_need needs sending;
  *  (5) unacked counts the entries not acknowledged.
  */
-#include "alerts/alerts.h"
+#include "alerts/alerts_int.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -158,14 +158,11 @@ static bool outbox_check(const struct bf_outbox *o)
 /* Index of the entry with this seq, or SIZE_MAX. */
 static size_t find_seq(const struct bf_outbox *o, uint64_t seq)
 {
-    size_t lo = o->head, hi = o->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (o->v[mid].seq < seq)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    _Static_assert(offsetof(struct entry, seq) == 0, "seq is the sort key (bf_key_u64)");
+    if (o->head == o->n)
+        return SIZE_MAX;
+    size_t lo = o->head + bf_sorted_lower(o->v + o->head, o->n - o->head, sizeof *o->v, seq,
+                                          bf_key_u64);
     return lo < o->n && o->v[lo].seq == seq ? lo : SIZE_MAX;
 }
 
@@ -192,20 +189,6 @@ static struct entry *add_entry(struct bf_outbox *o, uint64_t seq)
     *e = (struct entry){.seq = seq, .off = -1, .need_send = true, .ack_us = BF_TIME_NONE};
     o->unacked++;
     return e;
-}
-
-static int read_at(int fd, char *buf, size_t n, off_t off)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = pread(fd, buf + got, n - got, off + (off_t)got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return BF_EIO;
-        got += (size_t)r;
-    }
-    return 0;
 }
 
 static int grow_buf(struct bf_outbox *o, size_t need)
@@ -242,7 +225,7 @@ static void save_mark(struct bf_outbox *o, bf_time_us now_us)
                      "{\"delivered_seq\":%" PRIu64 ",\"journal_offset\":%lld,"
                      "\"journal_inode\":%llu}\n", o->mark, (long long)o->mark_off, ino);
     int fd = open(o->mark_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    bool ok = fd >= 0 && write(fd, txt, (size_t)n) == n && fdatasync(fd) == 0;
+    bool ok = fd >= 0 && bf_write_all(fd, txt, (size_t)n, NULL) == 0 && fdatasync(fd) == 0;
     if (fd >= 0)
         close(fd);
     ok = ok && rename(o->mark_tmp, o->mark_path) == 0;
@@ -381,7 +364,7 @@ int bf_outbox_open(const char *journal_path, double resend_window_s, struct bf_o
     if (o->rfd >= 0 && fstat(o->rfd, &sb) == 0 && ino == (unsigned long long)sb.st_ino &&
         o->mark_off > 0 && o->mark_off <= (int64_t)sb.st_size) {
         char c;
-        if (read_at(o->rfd, &c, 1, (off_t)(o->mark_off - 1)) == 0 && c == '\n')
+        if (bf_read_at(o->rfd, &c, 1, (off_t)(o->mark_off - 1)) == 0 && c == '\n')
             from = o->mark_off;   /* the journal has only grown since: start there */
     }
     int rc = scan_journal(o, from, recover_line);
@@ -473,7 +456,7 @@ static int send_entry(struct bf_outbox *o, size_t i, const char *line)
         if (e->copy) {
             line = e->copy;
         } else if (e->off >= 0 && o->rfd >= 0 && grow_buf(o, e->len + 1) == 0 &&
-                   read_at(o->rfd, o->buf, e->len, (off_t)e->off) == 0) {
+                   bf_read_at(o->rfd, o->buf, e->len, (off_t)e->off) == 0) {
             uint64_t seq;
             if (line_seq(o->buf, e->len, &seq) && seq == e->seq)
                 line = o->buf;
@@ -518,7 +501,7 @@ int bf_outbox_put(struct bf_outbox *o, uint64_t seq, const char *json, size_t le
     struct stat sb;
     if (o->rfd >= 0 && fstat(o->rfd, &sb) == 0 && (uint64_t)sb.st_size >= len + 1 &&
         grow_buf(o, len + 1) == 0 &&
-        read_at(o->rfd, o->buf, len + 1, sb.st_size - (off_t)len - 1) == 0 &&
+        bf_read_at(o->rfd, o->buf, len + 1, sb.st_size - (off_t)len - 1) == 0 &&
         o->buf[len] == '\n' && memcmp(o->buf, json, len) == 0)
         off = (int64_t)sb.st_size - (int64_t)len - 1;
     char *copy = NULL;
@@ -680,7 +663,7 @@ int bf_outbox_purge(struct bf_outbox *o, struct bf_alerter *a, bf_time_us cutoff
         e->off -= delta;
         uint64_t seq;
         if (moved_ok && (e->off < 0 || grow_buf(o, e->len) < 0 || o->rfd < 0 ||
-                         read_at(o->rfd, o->buf, e->len, (off_t)e->off) < 0 ||
+                         bf_read_at(o->rfd, o->buf, e->len, (off_t)e->off) < 0 ||
                          !line_seq(o->buf, e->len, &seq) || seq != e->seq))
             moved_ok = false;
     }

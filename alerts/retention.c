@@ -19,11 +19,10 @@
  * cannot be read (not JSON, no time) is kept: a purge destroys only what it
  * has understood.
  */
-#include "alerts/alerts.h"
+#include "alerts/alerts_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,33 +71,6 @@ int bf_jsonl_foreach(const char *path, bf_jsonl_line_fn fn, void *ctx)
     free(line);
     fclose(f);
     return rc;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return BF_EIO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static void sync_dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return;
-    int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    free(copy);
 }
 
 int bf_jsonl_purge(const char *path, bf_time_us cutoff_us, const char *time_key,
@@ -151,7 +123,7 @@ int bf_jsonl_purge(const char *path, bf_time_us cutoff_us, const char *time_key,
         if (kept) {
             st->lines_kept++;
             st->bytes_after += len;
-            rc = write_all(out, line, len);
+            rc = bf_write_all(out, line, len, NULL);
         } else {
             st->lines_purged++;
         }
@@ -167,7 +139,7 @@ int bf_jsonl_purge(const char *path, bf_time_us cutoff_us, const char *time_key,
         if (rename(tmp, path) < 0) {
             rc = BF_EIO;
         } else {
-            sync_dir_of(path);
+            bf_sync_dir_of(path);
             goto out_free;   /* tmp is the file now */
         }
     }

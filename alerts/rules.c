@@ -157,15 +157,8 @@ static uint64_t key_of(uint32_t track_id, int zone_idx, enum bf_alert_type type)
 /* First index whose key is >= key. */
 static size_t lower_bound(const struct bf_alerter *a, uint64_t key)
 {
-    size_t lo = 0, hi = a->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->v[mid].key < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    _Static_assert(offsetof(struct live, key) == 0, "key is the sort key (bf_key_u64)");
+    return bf_sorted_lower(a->v, a->n, sizeof *a->v, key, bf_key_u64);
 }
 
 static struct live *live_find(struct bf_alerter *a, uint64_t key)
@@ -177,18 +170,11 @@ static struct live *live_find(struct bf_alerter *a, uint64_t key)
 /* A zeroed entry for key (absent), or NULL when memory runs out. */
 static struct live *live_insert(struct bf_alerter *a, uint64_t key)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        struct live *nv = realloc(a->v, cap * sizeof *nv);
-        if (!nv)
-            return NULL;
-        a->v = nv;
-        a->cap = cap;
-    }
     size_t i = lower_bound(a, key);
-    memmove(&a->v[i + 1], &a->v[i], (a->n - i) * sizeof *a->v);
-    a->n++;
-    memset(&a->v[i], 0, sizeof a->v[i]);
+    struct live *nv = bf_sorted_open(a->v, &a->n, &a->cap, sizeof *a->v, i, 64);
+    if (!nv)
+        return NULL;
+    a->v = nv;
     a->v[i].key = key;
     struct bf_alert *al = &a->v[i].a;
     al->sensor_idx = -1;
@@ -201,8 +187,7 @@ static struct live *live_insert(struct bf_alerter *a, uint64_t key)
 
 static void live_remove(struct bf_alerter *a, size_t i)
 {
-    memmove(&a->v[i], &a->v[i + 1], (a->n - i - 1) * sizeof *a->v);
-    a->n--;
+    bf_sorted_close(a->v, &a->n, sizeof *a->v, i, 1);
 }
 
 /* ---- keys closed by an operator (invariant 7) ----------------------------- */
@@ -210,15 +195,7 @@ static void live_remove(struct bf_alerter *a, size_t i)
 /* First index of closed[] whose key is >= key. */
 static size_t closed_lower_bound(const struct bf_alerter *a, uint64_t key)
 {
-    size_t lo = 0, hi = a->n_closed;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->closed[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return bf_sorted_lower(a->closed, a->n_closed, sizeof *a->closed, key, bf_key_u64);
 }
 
 static bool closed_find(const struct bf_alerter *a, uint64_t key)
@@ -233,17 +210,11 @@ static bool closed_add(struct bf_alerter *a, uint64_t key)
     size_t i = closed_lower_bound(a, key);
     if (i < a->n_closed && a->closed[i] == key)
         return true;
-    if (a->n_closed == a->cap_closed) {
-        size_t cap = a->cap_closed ? a->cap_closed * 2 : 16;
-        uint64_t *nc = realloc(a->closed, cap * sizeof *nc);
-        if (!nc)
-            return false;
-        a->closed = nc;
-        a->cap_closed = cap;
-    }
-    memmove(&a->closed[i + 1], &a->closed[i], (a->n_closed - i) * sizeof *a->closed);
+    uint64_t *nc = bf_sorted_open(a->closed, &a->n_closed, &a->cap_closed, sizeof *nc, i, 16);
+    if (!nc)
+        return false;
+    a->closed = nc;
     a->closed[i] = key;
-    a->n_closed++;
     return true;
 }
 
@@ -252,10 +223,7 @@ static void closed_forget_track(struct bf_alerter *a, uint32_t track_id)
 {
     size_t lo = closed_lower_bound(a, key_of(track_id, -1, 0));
     size_t hi = closed_lower_bound(a, key_of(track_id, -1, 0) + (UINT64_C(1) << 16));
-    if (hi == lo)
-        return;   /* none (closed may still be NULL) */
-    memmove(&a->closed[lo], &a->closed[hi], (a->n_closed - hi) * sizeof *a->closed);
-    a->n_closed -= hi - lo;
+    bf_sorted_close(a->closed, &a->n_closed, sizeof *a->closed, lo, hi - lo);   /* none: nothing */
 }
 
 bool bf_alerter_check(const struct bf_alerter *a)
@@ -384,15 +352,8 @@ enum bf_severity bf_alert_severity(const struct bf_sev_in *in)
 
 static size_t rec_lower_bound(const struct bf_alerter *a, uint32_t track_id)
 {
-    size_t lo = 0, hi = a->n_tr;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->tr[mid].track_id < track_id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    _Static_assert(offsetof(struct trk_rec, track_id) == 0, "the sort key (bf_key_u32)");
+    return bf_sorted_lower(a->tr, a->n_tr, sizeof *a->tr, track_id, bf_key_u32);
 }
 
 static struct trk_rec *rec_find(struct bf_alerter *a, uint32_t track_id)
@@ -408,18 +369,11 @@ static struct trk_rec *rec_get(struct bf_alerter *a, uint32_t track_id, bf_time_
     size_t i = rec_lower_bound(a, track_id);
     if (i < a->n_tr && a->tr[i].track_id == track_id)
         return &a->tr[i];
-    if (a->n_tr == a->cap_tr) {
-        size_t cap = a->cap_tr ? a->cap_tr * 2 : 64;
-        struct trk_rec *nt = realloc(a->tr, cap * sizeof *nt);
-        if (!nt)
-            return NULL;
-        a->tr = nt;
-        a->cap_tr = cap;
-    }
-    memmove(&a->tr[i + 1], &a->tr[i], (a->n_tr - i) * sizeof *a->tr);
-    a->n_tr++;
+    struct trk_rec *nt = bf_sorted_open(a->tr, &a->n_tr, &a->cap_tr, sizeof *nt, i, 64);
+    if (!nt)
+        return NULL;
+    a->tr = nt;
     struct trk_rec *r = &a->tr[i];
-    memset(r, 0, sizeof *r);
     r->track_id = track_id;
     r->loiter_line = -1;
     r->near_since_us = BF_TIME_NONE;
@@ -429,8 +383,7 @@ static struct trk_rec *rec_get(struct bf_alerter *a, uint32_t track_id, bf_time_
 
 static void rec_remove_at(struct bf_alerter *a, size_t i)
 {
-    memmove(&a->tr[i], &a->tr[i + 1], (a->n_tr - i - 1) * sizeof *a->tr);
-    a->n_tr--;
+    bf_sorted_close(a->tr, &a->n_tr, sizeof *a->tr, i, 1);
 }
 
 static void rec_forget(struct bf_alerter *a, uint32_t track_id)
@@ -1099,8 +1052,7 @@ static void ugs_raise(struct bf_alerter *a, const struct ugs_rec *r, const struc
     uint64_t key = ugs_key(si, r->line);
     size_t ci = closed_lower_bound(a, key);    /* an operator closed the last one: a new */
     if (ci < a->n_closed && a->closed[ci] == key) {   /* trigger is a new event */
-        memmove(&a->closed[ci], &a->closed[ci + 1], (a->n_closed - ci - 1) * sizeof *a->closed);
-        a->n_closed--;
+        bf_sorted_close(a->closed, &a->n_closed, sizeof *a->closed, ci, 1);
     }
     struct live *l = live_insert(a, key);
     if (!l) {

@@ -1,7 +1,8 @@
 /*
  * test_retention.c - the purge of JSON Lines files (alerts/retention.c), the
- * journal's retention policy (bf_journal_purge) and the outbox's recovery
- * from the journal and its watermark file (alerts/outbox.c).
+ * retention of the journal (bf_journal_purge) and of the audit log
+ * (bf_audit_purge), and the outbox's recovery from the journal and its
+ * watermark file (alerts/outbox.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,98 @@ static void test_journal_purge(void)
     unlink(path);
 }
 
+/* One audit line of a request from op on alert id at wall time t. */
+static void audit(struct bf_audit *au, bf_time_us t, const char *op, const char *req_id)
+{
+    struct bf_ack_request r = {.action = BF_ACK_ACKNOWLEDGE, .has_request_id = true};
+    snprintf(r.request_id, sizeof r.request_id, "%s", req_id);
+    snprintf(r.operator_id, sizeof r.operator_id, "%s", op);
+    snprintf(r.alert_id, sizeof r.alert_id, "%s", "462d2f70-d8f4-5bd2-830f-525b27b13e39");
+    struct bf_ack_result res = {.ok = true, .state = BF_ALERT_ACKNOWLEDGED, .seq = 9,
+                                .t_us = t};
+    CU_ASSERT_EQUAL(bf_audit_write(au, t, &r, &res), 0);
+}
+
+/* The request ids of the lines of the file at path, space-separated ("?" a line without). */
+static void request_ids(const char *path, char *out, size_t cap)
+{
+    char *text = bf_test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    size_t pos = 0;
+    out[0] = '\0';
+    for (char *line = strtok(text, "\n"); line && pos < cap; line = strtok(NULL, "\n")) {
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "request_id");
+        int n = snprintf(out + pos, cap - pos, "%s%s", pos ? " " : "",
+                         cJSON_IsString(id) ? id->valuestring : "?");
+        pos += n > 0 ? (size_t)n : 0;
+        cJSON_Delete(o);
+    }
+    free(text);
+}
+
+static void test_audit_purge(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/audit-purge.jsonl", bf_test_tmpdir());
+    /* a line from before (kept: no time to judge it by) and a torn one, as a crash leaves it */
+    write_file(path, "{\"note\":\"no time\"}\n{\"time\":\"2026-01-0");
+    struct bf_audit *au = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_audit_open(path, &au), 0);
+    audit(au, iso("2026-01-01T08:00:00Z"), "alice", "r-1");
+    audit(au, iso("2026-02-28T23:59:59.999Z"), "bob", "r-2");
+    audit(au, iso("2026-03-01T00:00:00Z"), "alice", "r-3");
+    audit(au, iso("2026-06-01T12:00:00Z"), "carol", "r-4");
+    char ids[256];
+    request_ids(path, ids, sizeof ids);
+    CU_ASSERT_STRING_EQUAL(ids, "? ? r-1 r-2 r-3 r-4");
+    struct stat before, after;
+    CU_ASSERT_EQUAL(stat(path, &before), 0);
+
+    struct bf_purge_stats st;
+    CU_ASSERT_EQUAL(bf_audit_purge(au, iso("2026-03-01T00:00:00Z"), &st), 0);
+    CU_ASSERT_EQUAL(st.lines_purged, 2);       /* r-1, r-2 */
+    CU_ASSERT_EQUAL(st.lines_kept, 4);         /* the two without a time, r-3, r-4 */
+    CU_ASSERT_EQUAL(st.lines_unreadable, 2);
+    CU_ASSERT(st.bytes_after < st.bytes_before);
+    request_ids(path, ids, sizeof ids);
+    CU_ASSERT_STRING_EQUAL(ids, "? ? r-3 r-4");
+    CU_ASSERT_EQUAL(stat(path, &after), 0);
+    CU_ASSERT_NOT_EQUAL(before.st_ino, after.st_ino);   /* a new file took the path */
+    CU_ASSERT_EQUAL((uint64_t)after.st_size, st.bytes_after);
+
+    /* appending still works, and goes to the new file */
+    audit(au, iso("2026-06-02T00:00:00Z"), "dave", "r-5");
+    request_ids(path, ids, sizeof ids);
+    CU_ASSERT_STRING_EQUAL(ids, "? ? r-3 r-4 r-5");
+    char *text = bf_test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    const char *last = strstr(text, "\"request_id\":\"r-5\"");
+    CU_ASSERT_PTR_NOT_NULL(last);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"operator\":\"dave\""));
+    CU_ASSERT(text[0] != '\0' && text[strlen(text) - 1] == '\n');
+    free(text);
+
+    /* nothing older: not rewritten; the writer keeps its file */
+    CU_ASSERT_EQUAL(stat(path, &before), 0);
+    CU_ASSERT_EQUAL(bf_audit_purge(au, iso("2026-03-01T00:00:00Z"), &st), 0);
+    CU_ASSERT_EQUAL(st.lines_purged, 0);
+    CU_ASSERT_EQUAL(st.lines_kept, 5);
+    CU_ASSERT_EQUAL(stat(path, &after), 0);
+    CU_ASSERT_EQUAL(before.st_ino, after.st_ino);
+    /* everything with a time goes; the next line still lands */
+    CU_ASSERT_EQUAL(bf_audit_purge(au, iso("2027-01-01T00:00:00Z"), NULL), 0);
+    audit(au, iso("2027-01-02T00:00:00Z"), "erin", "r-6");
+    request_ids(path, ids, sizeof ids);
+    CU_ASSERT_STRING_EQUAL(ids, "? ? r-6");
+    bf_audit_close(au);
+    CU_ASSERT_EQUAL(bf_audit_purge(NULL, 0, &st), BF_EINVAL);
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.purge-tmp", path);
+    CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
+    unlink(path);
+}
+
 static void test_outbox_recovery(void)
 {
     char path[512], mark[600];
@@ -198,6 +291,7 @@ static void test_outbox_recovery(void)
 static CU_TestInfo tests[] = {
     {"jsonl purge: old lines go, unreadable and kept ones stay, byte for byte", test_jsonl_purge},
     {"journal purge: closed alerts older than the cutoff, not live or owed ones", test_journal_purge},
+    {"audit purge: old lines go, newer and timeless stay, appends go on", test_audit_purge},
     {"outbox: lines above the watermark are owed; acks move it in order", test_outbox_recovery},
     CU_TEST_INFO_NULL,
 };

@@ -1,0 +1,110 @@
+/*
+ * text.c - the text helpers the output formats of alerts/ share: a bounded
+ * writer into the caller's buffer (the alert JSON, the CoT XML, the cue
+ * commands), the UTF-8 decoder that checks operator input and CoT text, and
+ * the two cJSON habits of the reply and the audit line.
+ *
+ * The problem: every output of this module is written into a buffer the
+ * caller owns, with no allocation, and must come out whole or be reported as
+ * too long - never cut in the middle of a token.  The writer keeps that
+ * promise once: after the first piece that does not fit it writes nothing
+ * more and says so, so the formatters append piece after piece and check
+ * once at the end.
+ */
+#include "alerts/alerts_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/bf_error.h"
+
+void bf_tw_raw(struct bf_tw *w, const char *s, size_t n)
+{
+    if (w->overflow)
+        return;
+    if (n >= w->len - w->pos) {
+        w->overflow = true;
+        return;
+    }
+    memcpy(w->buf + w->pos, s, n);
+    w->pos += n;
+    w->buf[w->pos] = '\0';
+}
+
+void bf_tw_lit(struct bf_tw *w, const char *s) { bf_tw_raw(w, s, strlen(s)); }
+
+void bf_tw_printf(struct bf_tw *w, const char *fmt, ...)
+{
+    if (w->overflow)
+        return;
+    size_t room = w->len - w->pos;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(w->buf + w->pos, room, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= room) {
+        w->overflow = true;
+        w->buf[w->pos] = '\0';
+        return;
+    }
+    w->pos += (size_t)n;
+}
+
+size_t bf_utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    size_t k;
+    uint32_t c, min;
+    if (n == 0)
+        return 0;
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        k = 2;
+        c = p[0] & 0x1fu;
+        min = 0x80;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        k = 3;
+        c = p[0] & 0x0fu;
+        min = 0x800;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        k = 4;
+        c = p[0] & 0x07u;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < k)
+        return 0;
+    for (size_t i = 1; i < k; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[i] & 0x3fu);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;   /* overlong, out of range, a surrogate */
+    *cp = c;
+    return k;
+}
+
+void bf_json_add_text_or_null(struct cJSON *o, const char *key, const char *s)
+{
+    if (s && s[0])
+        cJSON_AddStringToObject(o, key, s);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+int bf_json_print_free(struct cJSON *o, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    int rc = cJSON_PrintPreallocated(o, buf, (int)len, false) ? (int)strlen(buf) : BF_ERANGE;
+    cJSON_Delete(o);
+    if (rc < 0)
+        buf[0] = '\0';
+    return rc;
+}
