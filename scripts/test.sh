@@ -42,6 +42,7 @@ if [ "$sanitize" = 1 ]; then
   scripts/build.sh "$root/build-asan" -DBF_SANITIZE=ON
   echo "== tests under sanitizers"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_tests "$root/build-asan"
 fi

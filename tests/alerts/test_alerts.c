@@ -2,7 +2,7 @@
  * test_alerts.c - the alerter: rules, lifecycle, rate limit, suppression,
  * identity, sequence and journal, JSON.
  *
- * The zones fixture (zones.geojson) has a straight border line along the
+ * The zones fixture (fixture.h) has a straight border line along the
  * meridian through the site origin (local e = 0; our side is east, e > 0), a
  * restricted polygon, a buffer polygon and a no_alert polygon.  Most tests
  * feed hand-made geofence steps consistent with that geometry (dist = |e|,
@@ -23,188 +23,45 @@
 #include "bf_test.h"
 #include "core/bf_error.h"
 #include "core/bf_time.h"
+#include "fixture.h"
 #include "geo/geo.h"
 
-#define T0 INT64_C(1772330000000000)   /* 2026-03-01T01:53:20Z */
-#define S(x) ((bf_time_us)((x) * 1e6))
-
-static struct bf_geo_frame *frame;
-static struct bf_geo_zones *zones, *zones_crit;
-static int Z_BORDER, Z_DEPOT, Z_BUFFER, Z_FARM;
-static const char *const sensor_ids[] = {"radar-west", "radar-east", "ugs-1"};
+static struct bf_geo_zones *zones_crit;   /* tests/alerts/zones_critical.geojson */
+static int Z_DEPOT, Z_BUFFER, Z_FARM;
 
 static int suite_init(void)
 {
-    char err[256];
-    if (bf_geo_frame_create(46.80, 8.20, "aeqd", &frame, err, sizeof err) < 0) {
-        fprintf(stderr, "frame: %s\n", err);
+    if (fx_init() != 0 ||
+        bf_geo_zones_load(bf_test_src("tests/alerts/zones_critical.geojson"), fx_frame, NULL,
+                          &zones_crit, NULL) < 0)
         return 1;
-    }
-    if (bf_geo_zones_load(bf_test_src("tests/alerts/zones.geojson"), frame, NULL, &zones, NULL) < 0 ||
-        bf_geo_zones_load(bf_test_src("tests/alerts/zones_critical.geojson"), frame, NULL, &zones_crit,
-                          NULL) < 0)
-        return 1;
-    Z_BORDER = bf_geo_zone_find(zones, "border");
-    Z_DEPOT = bf_geo_zone_find(zones, "depot");
-    Z_BUFFER = bf_geo_zone_find(zones, "buffer-east");
-    Z_FARM = bf_geo_zone_find(zones, "farm");
-    return (Z_BORDER < 0 || Z_DEPOT < 0 || Z_BUFFER < 0 || Z_FARM < 0) ? 1 : 0;
+    Z_DEPOT = bf_geo_zone_find(fx_zones, "depot");
+    Z_BUFFER = bf_geo_zone_find(fx_zones, "buffer-east");
+    Z_FARM = bf_geo_zone_find(fx_zones, "farm");
+    return (Z_DEPOT < 0 || Z_BUFFER < 0 || Z_FARM < 0) ? 1 : 0;
 }
 
 static int suite_clean(void)
 {
-    bf_geo_zones_destroy(zones);
     bf_geo_zones_destroy(zones_crit);
-    bf_geo_frame_destroy(frame);
-    return 0;
+    return fx_clean();
 }
 
-/* ---- a sink that records --------------------------------------------------- */
+/* ---- alerters (three sensors: radar-west, radar-east, ugs-1) ------------------------------ */
 
-#define MAX_REC 128
-
-struct rec {
-    struct bf_alert a;
-    char json[4096];
-    bool journal_first;   /* the journal's last line was this JSON when the sink ran */
-};
-
-struct sink {
-    struct rec r[MAX_REC];
-    int n;
-    const char *journal;  /* check the journal inside the callback */
-    int fail_rc;
-};
-
-/* Does the file end with exactly json + "\n"? */
-static bool file_ends_with_line(const char *path, const char *json)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    size_t m = strlen(json);
-    return n >= m + 1 && buf[n - 1] == '\n' && memcmp(buf + n - 1 - m, json, m) == 0 &&
-           (n == m + 1 || buf[n - m - 2] == '\n');
-}
-
-static int sink_publish(void *ctx, const struct bf_alert *a, const char *json, size_t len)
-{
-    struct sink *s = ctx;
-    CU_ASSERT_EQUAL(strlen(json), len);
-    if (s->n < MAX_REC) {
-        struct rec *r = &s->r[s->n++];
-        r->a = *a;
-        snprintf(r->json, sizeof r->json, "%s", json);
-        r->journal_first = s->journal ? file_ends_with_line(s->journal, json) : false;
-    }
-    return s->fail_rc;
-}
-
-static struct bf_alerter *mk_alerter_z(struct sink *s, const char *journal, struct bf_geo_zones *z,
+static struct bf_alerter *mk_alerter_z(struct fx_sink *s, const char *journal,
+                                       struct bf_geo_zones *z,
                                        void (*tweak)(struct bf_alert_params *))
 {
-    struct bf_alert_params p;
-    bf_alert_params_default(&p);
-    p.journal_path = journal;
-    if (tweak)
-        tweak(&p);
-    memset(s, 0, sizeof *s);
-    struct bf_alert_sink sk = {.publish = sink_publish, .ctx = s};
-    struct bf_alerter *a = NULL;
-    int rc = bf_alerter_create(&p, "demo", z, frame, sensor_ids, 3, &sk, &a);
-    CU_ASSERT_EQUAL(rc, 0);
-    return a;
+    return fx_alerter(s, 3, journal, z, tweak);
 }
 
-static struct bf_alerter *mk_alerter(struct sink *s) { return mk_alerter_z(s, NULL, zones, NULL); }
-
-/* ---- tracks and steps ------------------------------------------------------- */
-
-static void hist_push(struct bf_track *t, bf_time_us t_us, double e, double n)
+static struct bf_alerter *mk_alerter(struct fx_sink *s)
 {
-    struct bf_track_point p = {.t_us = t_us, .e_m = e, .n_m = n};
-    if (t->hist_len < BF_TRACK_HIST) {
-        t->hist[(t->hist_head + t->hist_len) % BF_TRACK_HIST] = p;
-        t->hist_len++;
-    } else {
-        t->hist[t->hist_head] = p;
-        t->hist_head = (uint8_t)((t->hist_head + 1) % BF_TRACK_HIST);
-    }
-}
-
-/* A confirmed track with 8 hits in 8, one sensor, person 0.7, seen 1 s ago one step back. */
-static void trk_init(struct bf_track *t, uint32_t id, bf_time_us now, double e, double n, double ve,
-                     double vn)
-{
-    memset(t, 0, sizeof *t);
-    t->id = id;
-    t->status = BF_TRACK_CONFIRMED;
-    t->hit_bits = 0xff;
-    t->n_hits = 8;
-    t->t_us = now;
-    t->first_us = now - S(10);
-    t->last_hit_us = now;
-    t->confirmed_us = now - S(5);
-    t->x[0] = e;
-    t->x[1] = n;
-    t->x[2] = ve;
-    t->x[3] = vn;
-    for (int i = 0; i < 4; i++)
-        t->P[i * 5] = 25;
-    t->sensors = 1;
-    t->class_p[BF_CLASS_PERSON] = 0.7f;
-    t->class_p[BF_CLASS_ANIMAL] = 0.3f;
-    hist_push(t, now - S(1), e - ve, n - vn);
-    hist_push(t, now, e, n);
-}
-
-/* Move the track by its velocity for dt_s, one more hit. */
-static void trk_move(struct bf_track *t, double dt_s)
-{
-    t->t_us += S(dt_s);
-    t->x[0] += t->x[2] * dt_s;
-    t->x[1] += t->x[3] * dt_s;
-    t->n_hits++;
-    t->last_hit_us = t->t_us;
-    hist_push(t, t->t_us, t->x[0], t->x[1]);
-}
-
-/* The step geo would give for the fixture's border (e = 0, ours east). */
-static struct bf_geo_step mkstep(const struct bf_track *t, uint64_t inside)
-{
-    struct bf_geo_step s;
-    memset(&s, 0, sizeof s);
-    double e = t->x[0], ve = t->x[2];
-    s.inside = inside;
-    s.nearest_line = Z_BORDER;
-    s.dist_to_line_m = fabs(e);
-    s.line_side = e > 0 ? 1 : e < 0 ? -1 : 0;
-    s.time_to_line_s = (e < 0 && ve > 0) ? -e / ve : (e > 0 && ve < 0) ? e / -ve : INFINITY;
-    return s;
-}
-
-static void add_crossing(struct bf_geo_step *s, int dir, double frac)
-{
-    struct bf_geo_crossing *c = &s->crossings[s->n_crossings++];
-    c->zone = (uint16_t)Z_BORDER;
-    c->dir = (int8_t)dir;
-    c->e_m = 0;
-    c->frac = frac;
+    return mk_alerter_z(s, NULL, fx_zones, NULL);
 }
 
 static uint64_t bit(int z) { return UINT64_C(1) << z; }
-
-static int count_type_state(const struct sink *s, enum bf_alert_type t, enum bf_alert_state st)
-{
-    int k = 0;
-    for (int i = 0; i < s->n; i++)
-        k += s->r[i].a.type == t && s->r[i].a.state == st;
-    return k;
-}
 
 static void iso(bf_time_us t, char *buf)
 {
@@ -229,15 +86,15 @@ static void test_uuid5_known_answer(void)
 static void raise_incursion(struct bf_alerter *a, uint32_t id, bf_time_us now)
 {
     struct bf_track t;
-    trk_init(&t, id, now, 4, 100, 1, 0);
-    struct bf_geo_step s = mkstep(&t, 0);
-    add_crossing(&s, +1, 0.6);
+    fx_track_init(&t, id, now, 4, 100, 1, 0);
+    struct bf_geo_step s = fx_step(&t, 0);
+    fx_add_crossing(&s, +1, 0.6);
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &s), 0);
 }
 
 static void test_ids_stable(void)
 {
-    struct sink s1, s2;
+    struct fx_sink s1, s2;
     struct bf_alerter *a1 = mk_alerter(&s1), *a2 = mk_alerter(&s2);
     raise_incursion(a1, 42, T0);
     raise_incursion(a2, 42, T0);
@@ -262,16 +119,16 @@ static void test_ids_stable(void)
 
 static void test_incursion_once_then_updates(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_track t;
-    trk_init(&t, 42, T0, 4, 100, 1, 0);   /* from e = -6 at T0-1s to e = 4 at T0 */
+    fx_track_init(&t, 42, T0, 4, 100, 1, 0);   /* from e = -6 at T0-1s to e = 4 at T0 */
     /* the crossing point is 0.6 of the way from the previous point: T0 - 0.4 s */
     t.hist_len = 0;
-    hist_push(&t, T0 - S(1), -6, 100);
-    hist_push(&t, T0, 4, 100);
-    struct bf_geo_step st = mkstep(&t, 0);
-    add_crossing(&st, +1, 0.6);
+    fx_hist_push(&t, T0 - S(1), -6, 100);
+    fx_hist_push(&t, T0, 4, 100);
+    struct bf_geo_step st = fx_step(&t, 0);
+    fx_add_crossing(&st, +1, 0.6);
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
     const struct bf_alert *n0 = &s.r[0].a;
@@ -279,7 +136,7 @@ static void test_incursion_once_then_updates(void)
     CU_ASSERT_EQUAL(n0->state, BF_ALERT_NEW);
     CU_ASSERT_EQUAL(n0->severity, BF_SEV_HIGH);
     CU_ASSERT_EQUAL(n0->seq, 1);
-    CU_ASSERT_EQUAL(n0->zone_idx, Z_BORDER);
+    CU_ASSERT_EQUAL(n0->zone_idx, fx_border);
     CU_ASSERT_STRING_EQUAL(n0->zone_id, "border");
     CU_ASSERT_EQUAL(n0->crossing_us, T0 - S(0.4));
     CU_ASSERT_EQUAL(n0->first_us, T0);
@@ -288,13 +145,13 @@ static void test_incursion_once_then_updates(void)
 
     /* 12 more steps, 1 s apart, still on our side: updated, never raised again */
     for (int k = 1; k <= 12; k++) {
-        trk_move(&t, 1.0);
-        struct bf_geo_step s2 = mkstep(&t, 0);
+        fx_track_move(&t, 1.0);
+        struct bf_geo_step s2 = fx_step(&t, 0);
         CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &s2), 0);
     }
     /* update_min_interval_s = 5: UPDATED at T0+5 and T0+10 only */
     CU_ASSERT_EQUAL_FATAL(s.n, 3);
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 1);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 1);
     CU_ASSERT_EQUAL(s.r[1].a.state, BF_ALERT_UPDATED);
     CU_ASSERT_EQUAL(s.r[1].a.last_us, T0 + S(5));
     CU_ASSERT_EQUAL(s.r[2].a.last_us, T0 + S(10));
@@ -316,9 +173,9 @@ static void test_incursion_once_then_updates(void)
 
     /* back onto their side, beyond the approach distance: the incursion is over */
     t.x[2] = -100;
-    trk_move(&t, 4.0);   /* e = 16 - 400 = -384 */
-    struct bf_geo_step s3 = mkstep(&t, 0);
-    add_crossing(&s3, -1, 0.8);
+    fx_track_move(&t, 4.0);   /* e = 16 - 400 = -384 */
+    struct bf_geo_step s3 = fx_step(&t, 0);
+    fx_add_crossing(&s3, -1, 0.8);
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &s3), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 4);
     CU_ASSERT_EQUAL(s.r[3].a.state, BF_ALERT_RESOLVED);
@@ -333,17 +190,17 @@ static void test_incursion_once_then_updates(void)
 
 static void test_update_rate_limit(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_track t;
-    trk_init(&t, 7, T0, 2, 0, 2, 0);
-    struct bf_geo_step st = mkstep(&t, 0);
-    add_crossing(&st, +1, 0.5);
+    fx_track_init(&t, 7, T0, 2, 0, 2, 0);
+    struct bf_geo_step st = fx_step(&t, 0);
+    fx_add_crossing(&st, +1, 0.5);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     /* 60 steps at 0.25 s: 15 s of event time -> UPDATED at +5, +10, +15 */
     for (int k = 0; k < 60; k++) {
-        trk_move(&t, 0.25);
-        struct bf_geo_step s2 = mkstep(&t, 0);
+        fx_track_move(&t, 0.25);
+        struct bf_geo_step s2 = fx_step(&t, 0);
         bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &s2);
     }
     CU_ASSERT_EQUAL_FATAL(s.n, 4);
@@ -353,8 +210,8 @@ static void test_update_rate_limit(void)
         CU_ASSERT_TRUE(s.r[i].a.last_us - s.r[i - 1].a.last_us >= S(5));
     }
     /* one more update (not published), then a resolution, published at once */
-    trk_move(&t, 0.25);
-    struct bf_geo_step s3 = mkstep(&t, 0);
+    fx_track_move(&t, 0.25);
+    struct bf_geo_step s3 = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &s3);
     CU_ASSERT_EQUAL(s.n, 4);
     t.t_us += S(0.25);
@@ -371,16 +228,16 @@ static void zero_interval(struct bf_alert_params *p) { p->update_min_interval_s 
 
 static void test_update_interval_zero(void)
 {
-    struct sink s;
-    struct bf_alerter *a = mk_alerter_z(&s, NULL, zones, zero_interval);
+    struct fx_sink s;
+    struct bf_alerter *a = mk_alerter_z(&s, NULL, fx_zones, zero_interval);
     struct bf_track t;
-    trk_init(&t, 7, T0, 2, 0, 2, 0);
-    struct bf_geo_step st = mkstep(&t, 0);
-    add_crossing(&st, +1, 0.5);
+    fx_track_init(&t, 7, T0, 2, 0, 2, 0);
+    struct bf_geo_step st = fx_step(&t, 0);
+    fx_add_crossing(&st, +1, 0.5);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     for (int k = 0; k < 3; k++) {
-        trk_move(&t, 0.25);
-        struct bf_geo_step s2 = mkstep(&t, 0);
+        fx_track_move(&t, 0.25);
+        struct bf_geo_step s2 = fx_step(&t, 0);
         bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &s2);
     }
     CU_ASSERT_EQUAL(s.n, 4);   /* every update published */
@@ -389,11 +246,11 @@ static void test_update_interval_zero(void)
 
 static void test_incursion_critical(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter_z(&s, NULL, zones_crit, NULL);
     struct bf_track t;
-    trk_init(&t, 3, T0, 1, 0, 1, 0);
-    struct bf_geo_step st = mkstep(&t, 0);
+    fx_track_init(&t, 3, T0, 1, 0, 1, 0);
+    struct bf_geo_step st = fx_step(&t, 0);
     st.nearest_line = 0;
     st.crossings[0] = (struct bf_geo_crossing){.zone = 0, .dir = +1, .frac = 0.5};
     st.n_crossings = 1;
@@ -405,17 +262,17 @@ static void test_incursion_critical(void)
 
 static void test_late_confirmation(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     /* crossed while tentative: -30, -10 | +10, now +20; the step has no crossing */
     struct bf_track t;
-    trk_init(&t, 9, T0, 20, 50, 10, 0);
+    fx_track_init(&t, 9, T0, 20, 50, 10, 0);
     t.hist_len = 0;
-    hist_push(&t, T0 - S(3), -30, 50);
-    hist_push(&t, T0 - S(2), -10, 50);
-    hist_push(&t, T0 - S(1), 10, 50);
-    hist_push(&t, T0, 20, 50);
-    struct bf_geo_step st = mkstep(&t, 0);
+    fx_hist_push(&t, T0 - S(3), -30, 50);
+    fx_hist_push(&t, T0 - S(2), -10, 50);
+    fx_hist_push(&t, T0 - S(1), 10, 50);
+    fx_hist_push(&t, T0, 20, 50);
+    struct bf_geo_step st = fx_step(&t, 0);
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED | BF_CHANGE_CONFIRMED, &st), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
     CU_ASSERT_EQUAL(s.r[0].a.type, BF_ALERT_INCURSION);
@@ -423,15 +280,15 @@ static void test_late_confirmation(void)
     /* between -10 (T0-2s) and +10 (T0-1s), equal distances: T0 - 1.5 s */
     CU_ASSERT_EQUAL(s.r[0].a.crossing_us, T0 - S(1.5));
     /* next step: updated only, not raised again */
-    trk_move(&t, 1.0);
-    struct bf_geo_step s2 = mkstep(&t, 0);
+    fx_track_move(&t, 1.0);
+    struct bf_geo_step s2 = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &s2);
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 1);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 1);
 
     /* a track that was always on our side raises nothing when confirmed */
     struct bf_track u;
-    trk_init(&u, 10, T0, 40, 50, 10, 0);
-    struct bf_geo_step s3 = mkstep(&u, 0);
+    fx_track_init(&u, 10, T0, 40, 50, 10, 0);
+    struct bf_geo_step s3 = fx_step(&u, 0);
     int before = s.n;
     bf_alerter_on_track(a, &u, BF_CHANGE_UPDATED | BF_CHANGE_CONFIRMED, &s3);
     CU_ASSERT_EQUAL(s.n, before);
@@ -442,23 +299,23 @@ static void test_late_confirmation(void)
 
 static void test_approach_by_distance_and_time(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_track t;
     /* by distance: 250 m from the line, standing still */
-    trk_init(&t, 20, T0, -250, 0, 0, 0);
-    struct bf_geo_step st = mkstep(&t, 0);
+    fx_track_init(&t, 20, T0, -250, 0, 0, 0);
+    struct bf_geo_step st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
     CU_ASSERT_EQUAL(s.r[0].a.type, BF_ALERT_APPROACH);
     CU_ASSERT_EQUAL(s.r[0].a.severity, BF_SEV_MEDIUM);
-    CU_ASSERT_EQUAL(s.r[0].a.zone_idx, Z_BORDER);
+    CU_ASSERT_EQUAL(s.r[0].a.zone_idx, fx_border);
     CU_ASSERT_TRUE(isinf(s.r[0].a.time_to_line_s));
     BF_ASSERT_NEAR(s.r[0].a.dist_to_line_m, 250, 1e-9);
 
     /* by time: 1000 m away at 10 m/s -> 100 s <= 120 s */
-    trk_init(&t, 21, T0, -1000, 0, 10, 0);
-    st = mkstep(&t, 0);
+    fx_track_init(&t, 21, T0, -1000, 0, 10, 0);
+    st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 2);
     CU_ASSERT_EQUAL(s.r[1].a.type, BF_ALERT_APPROACH);
@@ -475,11 +332,11 @@ static void test_approach_by_distance_and_time(void)
     cJSON_Delete(j);
 
     /* neither: 1000 m at 5 m/s -> 200 s; nor on our side within 250 m */
-    trk_init(&t, 22, T0, -1000, 0, 5, 0);
-    st = mkstep(&t, 0);
+    fx_track_init(&t, 22, T0, -1000, 0, 5, 0);
+    st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
-    trk_init(&t, 23, T0, 250, 0, -1, 0);
-    st = mkstep(&t, 0);
+    fx_track_init(&t, 23, T0, 250, 0, -1, 0);
+    st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL(s.n, 2);
     bf_alerter_destroy(a);
@@ -487,48 +344,48 @@ static void test_approach_by_distance_and_time(void)
 
 static void test_approach_resolution(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_track t;
     /* raised at 250 m, walking away at 25 m/s */
-    trk_init(&t, 30, T0, -250, 0, -25, 0);
-    struct bf_geo_step st = mkstep(&t, 0);
+    fx_track_init(&t, 30, T0, -250, 0, -25, 0);
+    struct bf_geo_step st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
     for (int k = 0; k < 7; k++) {   /* -275 ... -425: within 1.5 x 300 m, stays live */
-        trk_move(&t, 1.0);
-        st = mkstep(&t, 0);
+        fx_track_move(&t, 1.0);
+        st = fx_step(&t, 0);
         bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     }
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 0);
-    trk_move(&t, 1.0);   /* -450: not beyond */
-    st = mkstep(&t, 0);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 0);
+    fx_track_move(&t, 1.0);   /* -450: not beyond */
+    st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 0);
-    trk_move(&t, 1.0);   /* -475: beyond 450 and not approaching */
-    st = mkstep(&t, 0);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 0);
+    fx_track_move(&t, 1.0);   /* -475: beyond 450 and not approaching */
+    st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 1);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 1);
     CU_ASSERT_EQUAL(s.r[s.n - 1].a.last_us, T0 + S(9));
 
     /* far but closing fast: beyond 1.5 x distance yet within approach_time_s: stays */
-    trk_init(&t, 31, T0, -250, 0, 0, 0);
-    st = mkstep(&t, 0);
+    fx_track_init(&t, 31, T0, -250, 0, 0, 0);
+    st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     t.x[0] = -600;
     t.x[2] = 10;   /* 60 s to the line */
-    trk_move(&t, 1.0);
-    st = mkstep(&t, 0);
-    int before = count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED);
+    fx_track_move(&t, 1.0);
+    st = fx_step(&t, 0);
+    int before = fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), before);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), before);
 
     /* it crosses: INCURSION NEW first, then the APPROACH is RESOLVED in the same step */
     int n0 = s.n;
     t.x[0] = -5;
-    trk_move(&t, 1.0);   /* e = +5 */
-    st = mkstep(&t, 0);
-    add_crossing(&st, +1, 0.5);
+    fx_track_move(&t, 1.0);   /* e = +5 */
+    st = fx_step(&t, 0);
+    fx_add_crossing(&st, +1, 0.5);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, n0 + 2);
     CU_ASSERT_EQUAL(s.r[n0].a.type, BF_ALERT_INCURSION);
@@ -545,18 +402,18 @@ static void test_approach_resolution(void)
 
 static void test_zone_entry_restricted_only(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_track t;
     /* inside the buffer (on our side, 100 m from the line, walking along it): nothing */
-    trk_init(&t, 50, T0, 100, 0, 0, 1);
-    struct bf_geo_step st = mkstep(&t, bit(Z_BUFFER));
+    fx_track_init(&t, 50, T0, 100, 0, 0, 1);
+    struct bf_geo_step st = fx_step(&t, bit(Z_BUFFER));
     st.entered = bit(Z_BUFFER);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL(s.n, 0);
     /* into the depot: ZONE_ENTRY with the depot's severity (4: critical) */
-    trk_init(&t, 51, T0, 900, 0, 0, 1);
-    st = mkstep(&t, bit(Z_DEPOT));
+    fx_track_init(&t, 51, T0, 900, 0, 0, 1);
+    st = fx_step(&t, bit(Z_DEPOT));
     st.entered = bit(Z_DEPOT);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
@@ -567,14 +424,14 @@ static void test_zone_entry_restricted_only(void)
     CU_ASSERT_EQUAL(s.r[0].a.zone_kind, BF_ZONE_RESTRICTED);
     CU_ASSERT_EQUAL(s.r[0].a.crossing_us, BF_TIME_NONE);
     /* still inside: updated, not raised again */
-    trk_move(&t, 6.0);
-    st = mkstep(&t, bit(Z_DEPOT));
+    fx_track_move(&t, 6.0);
+    st = fx_step(&t, bit(Z_DEPOT));
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 2);
     CU_ASSERT_EQUAL(s.r[1].a.state, BF_ALERT_UPDATED);
     /* out: resolved */
-    trk_move(&t, 1.0);
-    st = mkstep(&t, 0);
+    fx_track_move(&t, 1.0);
+    st = fx_step(&t, 0);
     st.exited = bit(Z_DEPOT);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 3);
@@ -587,41 +444,41 @@ static void test_zone_entry_restricted_only(void)
 
 static void crossing_step(struct bf_alerter *a, struct bf_track *t, uint64_t inside)
 {
-    struct bf_geo_step st = mkstep(t, inside);
-    add_crossing(&st, +1, 0.5);
+    struct bf_geo_step st = fx_step(t, inside);
+    fx_add_crossing(&st, +1, 0.5);
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, t, BF_CHANGE_UPDATED, &st), 0);
 }
 
 static void test_suppression(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_alerter_stats st;
     struct bf_track t;
 
-    trk_init(&t, 60, T0, 3, 0, 3, 0);
+    fx_track_init(&t, 60, T0, 3, 0, 3, 0);
     t.status = BF_TRACK_TENTATIVE;
     crossing_step(a, &t, 0);
-    trk_init(&t, 61, T0, 3, 0, 3, 0);
+    fx_track_init(&t, 61, T0, 3, 0, 3, 0);
     t.n_hits = 4;   /* min_hits 5 */
     crossing_step(a, &t, 0);
     bf_alerter_get_stats(a, &st);
     CU_ASSERT_EQUAL(s.n, 0);
     CU_ASSERT_EQUAL(st.suppressed_test + st.suppressed_no_alert + st.suppressed_confidence, 0);
 
-    trk_init(&t, 62, T0, 3, 0, 3, 0);
+    fx_track_init(&t, 62, T0, 3, 0, 3, 0);
     t.flags = BF_DET_F_TEST;
     crossing_step(a, &t, 0);
     bf_alerter_get_stats(a, &st);
     CU_ASSERT_EQUAL(st.suppressed_test, 1);
 
-    trk_init(&t, 63, T0, 3, 0, 3, 0);
+    fx_track_init(&t, 63, T0, 3, 0, 3, 0);
     crossing_step(a, &t, bit(Z_FARM));
     bf_alerter_get_stats(a, &st);
     CU_ASSERT_EQUAL(st.suppressed_no_alert, 1);
 
     /* weak: 5 hits in 16 opportunities, unknown class -> below 0.5 */
-    trk_init(&t, 64, T0, 3, 0, 3, 0);
+    fx_track_init(&t, 64, T0, 3, 0, 3, 0);
     t.n_hits = 5;
     t.hit_bits = 0x8421 | 0x0100;   /* oldest hit 16 back, 5 hits */
     memset(t.class_p, 0, sizeof t.class_p);
@@ -639,7 +496,7 @@ static void test_suppression(void)
     CU_ASSERT_EQUAL(s.n, 0);
 
     /* the same step for a healthy track does raise (the test is not vacuous) */
-    trk_init(&t, 65, T0, 3, 0, 3, 0);
+    fx_track_init(&t, 65, T0, 3, 0, 3, 0);
     crossing_step(a, &t, 0);
     CU_ASSERT_EQUAL(s.n, 1);
     bf_alerter_destroy(a);
@@ -650,7 +507,7 @@ static void test_suppression(void)
 static void test_confidence(void)
 {
     struct bf_track t;
-    trk_init(&t, 1, T0, 0, 0, 0, 0);   /* 8 hits in 8, person 0.7, one sensor */
+    fx_track_init(&t, 1, T0, 0, 0, 0, 0);   /* 8 hits in 8, person 0.7, one sensor */
     struct bf_alert_conf c1, c2, c3;
     bf_alert_confidence(&t, &c1);
     double q = 1 - exp(-2.0);
@@ -677,16 +534,16 @@ static void test_confidence(void)
 
 static void test_deletion_resolves(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_track t;
-    trk_init(&t, 70, T0, 900, 0, 1, 0);   /* crossed long ago; now in the depot */
-    struct bf_geo_step st = mkstep(&t, bit(Z_DEPOT));
-    add_crossing(&st, +1, 0.5);
+    fx_track_init(&t, 70, T0, 900, 0, 1, 0);   /* crossed long ago; now in the depot */
+    struct bf_geo_step st = fx_step(&t, bit(Z_DEPOT));
+    fx_add_crossing(&st, +1, 0.5);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     struct bf_track other;
-    trk_init(&other, 71, T0, 900, 10, 1, 0);
-    st = mkstep(&other, bit(Z_DEPOT));
+    fx_track_init(&other, 71, T0, 900, 10, 1, 0);
+    st = fx_step(&other, bit(Z_DEPOT));
     bf_alerter_on_track(a, &other, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 3);
     t.t_us = T0 + S(2);
@@ -694,7 +551,7 @@ static void test_deletion_resolves(void)
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_DELETED, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 5);
     /* key order: border (INCURSION) before depot (ZONE_ENTRY) */
-    CU_ASSERT_EQUAL(s.r[3].a.type, Z_BORDER < Z_DEPOT ? BF_ALERT_INCURSION : BF_ALERT_ZONE_ENTRY);
+    CU_ASSERT_EQUAL(s.r[3].a.type, fx_border < Z_DEPOT ? BF_ALERT_INCURSION : BF_ALERT_ZONE_ENTRY);
     CU_ASSERT_EQUAL(s.r[3].a.state, BF_ALERT_RESOLVED);
     CU_ASSERT_EQUAL(s.r[4].a.state, BF_ALERT_RESOLVED);
     CU_ASSERT_EQUAL(s.r[3].a.track_id, 70);
@@ -709,7 +566,7 @@ static void test_deletion_resolves(void)
 
 static void test_tick_resolves_idle(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     raise_incursion(a, 80, T0);
     raise_incursion(a, 81, T0 + S(30));
@@ -745,17 +602,17 @@ static double jnum(const cJSON *o, const char *k)
 
 static void test_json_fields(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_track t;
-    trk_init(&t, 42, T0, 12.5, 100, 1.0, -1.3);
+    fx_track_init(&t, 42, T0, 12.5, 100, 1.0, -1.3);
     t.n_hits = 14;
     t.hit_bits = 0x3fff;
     t.sensors = 0x3;   /* radar-west, radar-east */
     t.hist_len = 0;
-    hist_push(&t, T0 - S(2), -7.5, 102.6);
-    struct bf_geo_step st = mkstep(&t, 0);
-    add_crossing(&st, +1, 0.7);   /* T0 - 2 s + 0.7 * 2 s = T0 - 0.6 s */
+    fx_hist_push(&t, T0 - S(2), -7.5, 102.6);
+    struct bf_geo_step st = fx_step(&t, 0);
+    fx_add_crossing(&st, +1, 0.7);   /* T0 - 2 s + 0.7 * 2 s = T0 - 0.6 s */
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
     const char *json = s.r[0].json;
@@ -782,7 +639,7 @@ static void test_json_fields(void)
     CU_ASSERT_STRING_EQUAL(buf, "2026-03-01T01:53:19.400Z");
 
     double lat, lon, gamma;
-    CU_ASSERT_EQUAL(bf_geo_to_wgs84(frame, 12.5, 100, &lat, &lon), 0);
+    CU_ASSERT_EQUAL(bf_geo_to_wgs84(fx_frame, 12.5, 100, &lat, &lon), 0);
     const cJSON *pos = cJSON_GetObjectItem(j, "position");
     BF_ASSERT_NEAR(jnum(pos, "lat"), lat, 5.1e-8);
     BF_ASSERT_NEAR(jnum(pos, "lon"), lon, 5.1e-8);
@@ -792,7 +649,7 @@ static void test_json_fields(void)
     p = strchr(p, '.');
     CU_ASSERT_EQUAL(strspn(p + 1, "0123456789"), 7);   /* 7 decimals */
 
-    CU_ASSERT_EQUAL(bf_geo_convergence(frame, lat, lon, &gamma), 0);
+    CU_ASSERT_EQUAL(bf_geo_convergence(fx_frame, lat, lon, &gamma), 0);
     const cJSON *v = cJSON_GetObjectItem(j, "velocity");
     double ve = 1.0 * cos(gamma) - (-1.3) * sin(gamma), vn = 1.0 * sin(gamma) + (-1.3) * cos(gamma);
     BF_ASSERT_NEAR(jnum(v, "east_mps"), ve, 0.0051);
@@ -829,7 +686,7 @@ static void test_json_fields(void)
     r.sensors = UINT64_C(1) << 5;   /* an unnamed sensor */
     r.exercise = true;
     char out[4096];
-    int n = bf_alert_to_json(&r, "demo", sensor_ids, 3, out, sizeof out);
+    int n = bf_alert_to_json(&r, "demo", fx_sensor_ids, 3, out, sizeof out);
     CU_ASSERT_TRUE_FATAL(n > 0);
     CU_ASSERT_EQUAL((size_t)n, strlen(out));
     j = cJSON_Parse(out);
@@ -846,10 +703,10 @@ static void test_json_fields(void)
                            "seen by sensor-5; confidence 84%. Resolved at 01:54:25Z.");
     cJSON_Delete(j);
     /* too small a buffer */
-    CU_ASSERT_EQUAL(bf_alert_to_json(&r, "demo", sensor_ids, 3, out, 100), BF_ERANGE);
+    CU_ASSERT_EQUAL(bf_alert_to_json(&r, "demo", fx_sensor_ids, 3, out, 100), BF_ERANGE);
     /* quotes in names are escaped */
     snprintf(r.zone_name, sizeof r.zone_name, "The \"old\" line");
-    n = bf_alert_to_json(&r, "demo", sensor_ids, 3, out, sizeof out);
+    n = bf_alert_to_json(&r, "demo", fx_sensor_ids, 3, out, sizeof out);
     j = cJSON_Parse(out);
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
     CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetObjectItem(j, "zone"), "name"), "The \"old\" line");
@@ -860,20 +717,20 @@ static void test_json_fields(void)
 /* Heading is from TRUE north: far east of the origin grid north is not true north. */
 static void test_heading_true_north(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_track t;
-    trk_init(&t, 90, T0, 50000, 0, 0, 10);   /* 50 km east, moving grid north */
+    fx_track_init(&t, 90, T0, 50000, 0, 0, 10);   /* 50 km east, moving grid north */
     t.hist_len = 0;
-    hist_push(&t, T0 - S(1), -1, -10);   /* was on their side: late-confirmation INCURSION */
-    hist_push(&t, T0, 50000, 0);
-    struct bf_geo_step st = mkstep(&t, 0);
+    fx_hist_push(&t, T0 - S(1), -1, -10);   /* was on their side: late-confirmation INCURSION */
+    fx_hist_push(&t, T0, 50000, 0);
+    struct bf_geo_step st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED | BF_CHANGE_CONFIRMED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
     /* independent: the geodetic azimuth of a 1 m grid-north step, from the ellipsoid's radii */
     double lat0, lon0, lat1, lon1;
-    bf_geo_to_wgs84(frame, 50000, 0, &lat0, &lon0);
-    bf_geo_to_wgs84(frame, 50000, 1, &lat1, &lon1);
+    bf_geo_to_wgs84(fx_frame, 50000, 0, &lat0, &lon0);
+    bf_geo_to_wgs84(fx_frame, 50000, 1, &lat1, &lon1);
     double A = 6378137.0, e2 = 0.00669437999014, phi = lat0 * M_PI / 180;
     double w = sqrt(1 - e2 * sin(phi) * sin(phi));
     double M = A * (1 - e2) / (w * w * w), N = A / w;
@@ -893,15 +750,6 @@ static void test_heading_true_north(void)
 
 /* ---- journal and sequence ---------------------------------------------------------------------------------- */
 
-static const char *tmp_path(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    char *b = buf[k++ & 3];
-    snprintf(b, 512, "%s/%s", bf_test_tmpdir(), name);
-    return b;
-}
-
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -912,10 +760,10 @@ static void write_file(const char *path, const char *text)
 
 static void test_journal_before_sink(void)
 {
-    const char *path = tmp_path("j_fresh.jsonl");
+    const char *path = fx_tmp_path("j_fresh.jsonl");
     unlink(path);
-    struct sink s;
-    struct bf_alerter *a = mk_alerter_z(&s, path, zones, NULL);
+    struct fx_sink s;
+    struct bf_alerter *a = mk_alerter_z(&s, path, fx_zones, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     s.journal = path;
     raise_incursion(a, 42, T0);
@@ -931,7 +779,7 @@ static void test_journal_before_sink(void)
     CU_ASSERT_EQUAL(bf_journal_last_seq(path, &seq), 0);
     CU_ASSERT_EQUAL(seq, 2);
     /* and the numbering continues after a restart */
-    a = mk_alerter_z(&s, path, zones, NULL);
+    a = mk_alerter_z(&s, path, fx_zones, NULL);
     raise_incursion(a, 43, T0 + S(5));
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
     CU_ASSERT_EQUAL(s.r[0].a.seq, 3);
@@ -940,11 +788,11 @@ static void test_journal_before_sink(void)
 
 static void test_seq_from_existing_journal(void)
 {
-    const char *path = tmp_path("j_old.jsonl");
+    const char *path = fx_tmp_path("j_old.jsonl");
     write_file(path, "{\"id\":\"a\",\"seq\":7,\"site\":\"demo\"}\n"
                      "{\"id\":\"b\",\"seq\":41,\"site\":\"demo\"}\n");
-    struct sink s;
-    struct bf_alerter *a = mk_alerter_z(&s, path, zones, NULL);
+    struct fx_sink s;
+    struct bf_alerter *a = mk_alerter_z(&s, path, fx_zones, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     raise_incursion(a, 42, T0);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
@@ -954,15 +802,15 @@ static void test_seq_from_existing_journal(void)
 
 static void test_seq_truncated_journal(void)
 {
-    const char *path = tmp_path("j_torn.jsonl");
+    const char *path = fx_tmp_path("j_torn.jsonl");
     write_file(path, "{\"id\":\"a\",\"seq\":7,\"site\":\"demo\"}\n"
                      "{\"id\":\"b\",\"seq\":41,\"site\":\"demo\"}\n"
                      "{\"id\":\"c\",\"seq\":99,\"si");   /* a crash mid-write */
     uint64_t seq = 0;
     CU_ASSERT_EQUAL(bf_journal_last_seq(path, &seq), 0);
     CU_ASSERT_EQUAL(seq, 41);
-    struct sink s;
-    struct bf_alerter *a = mk_alerter_z(&s, path, zones, NULL);
+    struct fx_sink s;
+    struct bf_alerter *a = mk_alerter_z(&s, path, fx_zones, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     s.journal = path;
     raise_incursion(a, 42, T0);
@@ -973,15 +821,15 @@ static void test_seq_truncated_journal(void)
     CU_ASSERT_EQUAL(bf_journal_last_seq(path, &seq), 0);
     CU_ASSERT_EQUAL(seq, 42);
     /* next start: the torn line is now a complete but unparseable line; still skipped */
-    a = mk_alerter_z(&s, path, zones, NULL);
+    a = mk_alerter_z(&s, path, fx_zones, NULL);
     raise_incursion(a, 43, T0);
     CU_ASSERT_EQUAL(s.r[0].a.seq, 43);
     bf_alerter_destroy(a);
 
     /* only a torn first line: numbering starts at 1 */
-    path = tmp_path("j_torn_only.jsonl");
+    path = fx_tmp_path("j_torn_only.jsonl");
     write_file(path, "{\"id\":\"c\",\"se");
-    a = mk_alerter_z(&s, path, zones, NULL);
+    a = mk_alerter_z(&s, path, fx_zones, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     raise_incursion(a, 44, T0);
     CU_ASSERT_EQUAL(s.r[0].a.seq, 1);
@@ -991,7 +839,7 @@ static void test_seq_truncated_journal(void)
 static void test_journal_long_tail(void)
 {
     /* the last good line is more than the first 64 KiB window back */
-    const char *path = tmp_path("j_long.jsonl");
+    const char *path = fx_tmp_path("j_long.jsonl");
     FILE *f = fopen(path, "wb");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fprintf(f, "{\"id\":\"a\",\"seq\":500}\n");
@@ -1005,18 +853,18 @@ static void test_journal_long_tail(void)
 
 static void test_journal_foreign_file(void)
 {
-    const char *path = tmp_path("j_foreign.txt");
+    const char *path = fx_tmp_path("j_foreign.txt");
     write_file(path, "hello\nworld\n");
     struct bf_alert_params p;
     bf_alert_params_default(&p);
     p.journal_path = path;
     struct bf_alerter *a = (struct bf_alerter *)&p;   /* must be reset to NULL */
-    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, frame, sensor_ids, 3, NULL, &a), BF_EPARSE);
+    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", fx_zones, fx_frame, fx_sensor_ids, 3, NULL, &a), BF_EPARSE);
     CU_ASSERT_PTR_NULL(a);
     /* an unopenable path fails at start */
-    p.journal_path = tmp_path("no-such-dir/j.jsonl");
+    p.journal_path = fx_tmp_path("no-such-dir/j.jsonl");
     a = (struct bf_alerter *)&p;
-    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, frame, sensor_ids, 3, NULL, &a), BF_EIO);
+    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", fx_zones, fx_frame, fx_sensor_ids, 3, NULL, &a), BF_EIO);
     CU_ASSERT_PTR_NULL(a);
 }
 
@@ -1024,8 +872,8 @@ static void test_journal_error_still_publishes(void)
 {
     if (access("/dev/full", W_OK) != 0)
         return;   /* no device that fails every write */
-    struct sink s;
-    struct bf_alerter *a = mk_alerter_z(&s, "/dev/full", zones, NULL);
+    struct fx_sink s;
+    struct bf_alerter *a = mk_alerter_z(&s, "/dev/full", fx_zones, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     raise_incursion(a, 42, T0);
     CU_ASSERT_EQUAL(s.n, 1);
@@ -1038,7 +886,7 @@ static void test_journal_error_still_publishes(void)
 
 static void test_sink_error_counted(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     s.fail_rc = BF_ECONN;
     raise_incursion(a, 42, T0);
@@ -1056,19 +904,19 @@ static void test_bad_arguments(void)
     bf_alert_params_default(&p);
     struct bf_alerter *a = (struct bf_alerter *)&p;
     p.min_confidence = 1.5;
-    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, frame, sensor_ids, 3, NULL, &a), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", fx_zones, fx_frame, fx_sensor_ids, 3, NULL, &a), BF_EINVAL);
     CU_ASSERT_PTR_NULL(a);
     bf_alert_params_default(&p);
-    CU_ASSERT_EQUAL(bf_alerter_create(&p, "", zones, frame, sensor_ids, 3, NULL, &a), BF_EINVAL);
-    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, frame, sensor_ids, 3, NULL, &a), 0);
+    CU_ASSERT_EQUAL(bf_alerter_create(&p, "", fx_zones, fx_frame, fx_sensor_ids, 3, NULL, &a), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", fx_zones, fx_frame, fx_sensor_ids, 3, NULL, &a), 0);
     struct bf_track t;
-    trk_init(&t, 1, T0, NAN, 0, 0, 0);
-    struct bf_geo_step st = mkstep(&t, 0);
+    fx_track_init(&t, 1, T0, NAN, 0, 0, 0);
+    struct bf_geo_step st = fx_step(&t, 0);
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st), BF_EINVAL);
-    trk_init(&t, 1, T0, 1, 0, 0, 0);
+    fx_track_init(&t, 1, T0, 1, 0, 0, 0);
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, NULL), BF_EINVAL);
     /* a crossing naming a zone that is not a border line is ignored, not a crash */
-    st = mkstep(&t, 0);
+    st = fx_step(&t, 0);
     st.crossings[0] = (struct bf_geo_crossing){.zone = 60, .dir = 1, .frac = 0.5};
     st.n_crossings = 1;
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st), 0);
@@ -1086,26 +934,26 @@ static void test_bad_arguments(void)
 
 static void test_with_real_geo_step(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_geo_track_state gs;
     memset(&gs, 0, sizeof gs);
     struct bf_track t;
     /* a walker 60.3 m west of the line heading east at 1.5 m/s: crosses at t = 40.2 s,
      * seen on our side at the step of t = 41 s */
-    trk_init(&t, 100, T0, -60.3, 20, 1.5, 0);
+    fx_track_init(&t, 100, T0, -60.3, 20, 1.5, 0);
     for (int k = 0; k <= 80; k++) {
         if (k)
-            trk_move(&t, 1.0);
+            fx_track_move(&t, 1.0);
         struct bf_geo_step st;
-        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
+        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(fx_zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
         CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st), 0);
     }
     CU_ASSERT_TRUE(bf_alerter_check(a));
-    CU_ASSERT_EQUAL_FATAL(count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_NEW), 1);
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 1);
-    CU_ASSERT_EQUAL_FATAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 1);
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_ZONE_ENTRY, BF_ALERT_NEW), 0);   /* buffer only */
+    CU_ASSERT_EQUAL_FATAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_NEW), 1);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 1);
+    CU_ASSERT_EQUAL_FATAL(fx_count(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 1);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_ZONE_ENTRY, BF_ALERT_NEW), 0);   /* buffer only */
     for (int i = 0; i < s.n; i++) {
         if (s.r[i].a.type == BF_ALERT_INCURSION && s.r[i].a.state == BF_ALERT_NEW) {
             CU_ASSERT_EQUAL(s.r[i].a.first_us, T0 + S(41));
@@ -1130,47 +978,47 @@ static void test_with_real_geo_step(void)
  */
 static void test_wobble_on_line_one_incursion(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_geo_track_state gs;
     memset(&gs, 0, sizeof gs);
     struct bf_track t;
-    trk_init(&t, 7, T0, -10, 20, 1, 0);
+    fx_track_init(&t, 7, T0, -10, 20, 1, 0);
     static const double e_at[] = {-5, 2, -3, 4, -1, 3, -4, 1, -2, 5, -6, 2, -3, 8, 12};
     for (size_t k = 0; k < sizeof e_at / sizeof e_at[0]; k++) {
         double prev = t.x[0];
-        trk_move(&t, 1.0);
+        fx_track_move(&t, 1.0);
         t.x[0] = e_at[k];
         t.x[2] = e_at[k] - prev;
         t.hist[(t.hist_head + t.hist_len - 1) % BF_TRACK_HIST].e_m = t.x[0];
         struct bf_geo_step st;
-        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
+        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(fx_zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
         CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st), 0);
     }
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 1);
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_RESOLVED), 0);
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_NEW), 1);   /* before the line */
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 1);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 1);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_INCURSION, BF_ALERT_RESOLVED), 0);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_NEW), 1);   /* before the line */
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 1);
 
     /* back to their side, 60 m out: the incursion ends */
     t.x[2] = -20;
     for (int k = 0; k < 4; k++) {
-        trk_move(&t, 1.0);
+        fx_track_move(&t, 1.0);
         struct bf_geo_step st;
-        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
+        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(fx_zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
         CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st), 0);
     }
     BF_ASSERT_NEAR(t.x[0], -68, 1e-9);
-    CU_ASSERT_EQUAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_RESOLVED), 1);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_INCURSION, BF_ALERT_RESOLVED), 1);
     /* and crosses again: a new incursion with a new id */
     t.x[2] = 20;
     for (int k = 0; k < 5; k++) {
-        trk_move(&t, 1.0);
+        fx_track_move(&t, 1.0);
         struct bf_geo_step st;
-        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
+        CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(fx_zones, &gs, t.x[0], t.x[1], t.x[2], t.x[3], &st), 0);
         CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st), 0);
     }
-    CU_ASSERT_EQUAL_FATAL(count_type_state(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 2);
+    CU_ASSERT_EQUAL_FATAL(fx_count(&s, BF_ALERT_INCURSION, BF_ALERT_NEW), 2);
     const char *ids[2];
     int n = 0;
     for (int i = 0; i < s.n && n < 2; i++)

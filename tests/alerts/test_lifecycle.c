@@ -6,12 +6,10 @@
  * ACKNOWLEDGED state surviving later updates, sequence numbers and journal
  * lines, the reply JSON and the audit log.
  *
- * Geometry as in test_alerts.c: tests/alerts/zones.geojson has a border line
- * along the meridian through the origin, our side east (e > 0); steps are
- * made by hand consistent with it (dist = |e|, side = sign(e)).
+ * Geometry: the fixture of fixture.h (a border line along the meridian
+ * through the origin, our side east; steps made by hand consistent with it).
  */
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,179 +23,39 @@
 #include "bf_test.h"
 #include "core/bf_error.h"
 #include "core/bf_time.h"
+#include "fixture.h"
 #include "geo/geo.h"
 
-#define T0 INT64_C(1772330000000000)   /* 2026-03-01T01:53:20Z */
-#define S(x) ((bf_time_us)((x) * 1e6))
 #define ID_A "9cf1bec8-9072-51e8-824b-e6e246ec9741"
 
-static struct bf_geo_frame *frame;
-static struct bf_geo_zones *zones;
-static int Z_BORDER;
-static const char *const sensor_ids[] = {"radar-west", "radar-east", "ugs-1"};
+/* ---- alerters and tracks ----------------------------------------------------------- */
 
-static int suite_init(void)
+static void fsync_never(struct bf_alert_params *p) { p->journal_fsync = BF_FSYNC_NEVER; }
+
+/* An alerter publishing into s; with a journal, s checks that each change was journaled first. */
+static struct bf_alerter *mk_alerter(struct fx_sink *s, const char *journal)
 {
-    char err[256];
-    if (bf_geo_frame_create(46.80, 8.20, "aeqd", &frame, err, sizeof err) < 0)
-        return 1;
-    if (bf_geo_zones_load(bf_test_src("tests/alerts/zones.geojson"), frame, NULL, &zones, NULL) < 0)
-        return 1;
-    Z_BORDER = bf_geo_zone_find(zones, "border");
-    return Z_BORDER < 0;
-}
-
-static int suite_clean(void)
-{
-    bf_geo_zones_destroy(zones);
-    bf_geo_frame_destroy(frame);
-    return 0;
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    char *b = buf[k++ & 3];
-    snprintf(b, 512, "%s/%s", bf_test_tmpdir(), name);
-    return b;
-}
-
-/* ---- a sink that records, and checks the journal came first --------------------- */
-
-#define MAX_REC 64
-
-struct rec {
-    struct bf_alert a;
-    char json[4096];
-    bool journal_first;
-};
-
-struct sink {
-    struct rec r[MAX_REC];
-    int n;
-    const char *journal;
-};
-
-static bool journal_ends_with(const char *path, const char *json)
-{
-    size_t n = 0;
-    char *buf = bf_test_read_file(path, &n);
-    size_t m = strlen(json);
-    bool ok = buf && n >= m + 1 && buf[n - 1] == '\n' && memcmp(buf + n - 1 - m, json, m) == 0 &&
-              (n == m + 1 || buf[n - m - 2] == '\n');
-    free(buf);
-    return ok;
-}
-
-static int sink_publish(void *ctx, const struct bf_alert *a, const char *json, size_t len)
-{
-    struct sink *s = ctx;
-    CU_ASSERT_EQUAL(strlen(json), len);
-    if (s->n < MAX_REC) {
-        struct rec *r = &s->r[s->n++];
-        r->a = *a;
-        snprintf(r->json, sizeof r->json, "%s", json);
-        r->journal_first = s->journal ? journal_ends_with(s->journal, json) : false;
-    }
-    return 0;
-}
-
-static struct bf_alerter *mk_alerter(struct sink *s, const char *journal)
-{
-    struct bf_alert_params p;
-    bf_alert_params_default(&p);
-    p.journal_path = journal;
-    p.journal_fsync = BF_FSYNC_NEVER;
-    memset(s, 0, sizeof *s);
+    struct bf_alerter *a = fx_alerter(s, 3, journal, fx_zones, fsync_never);
     s->journal = journal;
-    struct bf_alert_sink sk = {.publish = sink_publish, .ctx = s};
-    struct bf_alerter *a = NULL;
-    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, frame, sensor_ids, 3, &sk, &a), 0);
     return a;
-}
-
-/* ---- tracks ------------------------------------------------------------------------ */
-
-static void hist_push(struct bf_track *t, bf_time_us t_us, double e, double n)
-{
-    struct bf_track_point p = {.t_us = t_us, .e_m = e, .n_m = n};
-    if (t->hist_len < BF_TRACK_HIST) {
-        t->hist[(t->hist_head + t->hist_len) % BF_TRACK_HIST] = p;
-        t->hist_len++;
-    } else {
-        t->hist[t->hist_head] = p;
-        t->hist_head = (uint8_t)((t->hist_head + 1) % BF_TRACK_HIST);
-    }
-}
-
-/* A confirmed person track (8 hits in 8, one sensor) at (e, n) moving (ve, vn). */
-static void trk_init(struct bf_track *t, uint32_t id, bf_time_us now, double e, double n, double ve,
-                     double vn)
-{
-    memset(t, 0, sizeof *t);
-    t->id = id;
-    t->status = BF_TRACK_CONFIRMED;
-    t->hit_bits = 0xff;
-    t->n_hits = 8;
-    t->t_us = now;
-    t->first_us = now - S(10);
-    t->last_hit_us = now;
-    t->confirmed_us = now - S(5);
-    t->x[0] = e;
-    t->x[1] = n;
-    t->x[2] = ve;
-    t->x[3] = vn;
-    for (int i = 0; i < 4; i++)
-        t->P[i * 5] = 25;
-    t->sensors = 1;
-    t->class_p[BF_CLASS_PERSON] = 0.7f;
-    t->class_p[BF_CLASS_ANIMAL] = 0.3f;
-    hist_push(t, now - S(1), e - ve, n - vn);
-    hist_push(t, now, e, n);
-}
-
-static struct bf_geo_step mkstep(const struct bf_track *t)
-{
-    struct bf_geo_step s;
-    memset(&s, 0, sizeof s);
-    double e = t->x[0], ve = t->x[2];
-    s.nearest_line = Z_BORDER;
-    s.dist_to_line_m = fabs(e);
-    s.line_side = e > 0 ? 1 : e < 0 ? -1 : 0;
-    s.time_to_line_s = (e < 0 && ve > 0) ? -e / ve : (e > 0 && ve < 0) ? e / -ve : INFINITY;
-    return s;
-}
-
-static void add_crossing(struct bf_geo_step *s)
-{
-    struct bf_geo_crossing *c = &s->crossings[s->n_crossings++];
-    c->zone = (uint16_t)Z_BORDER;
-    c->dir = +1;
-    c->frac = 0.6;
 }
 
 /* Track id crosses at now: INCURSION NEW (t stays the caller's to move on). */
 static void cross(struct bf_alerter *a, struct bf_track *t, uint32_t id, bf_time_us now)
 {
-    trk_init(t, id, now, 4, 100, 1, 0);
-    struct bf_geo_step s = mkstep(t);
-    add_crossing(&s);
+    fx_track_init(t, id, now, 4, 100, 1, 0);
+    struct bf_geo_step s = fx_step(t, 0);
+    fx_add_crossing(&s, +1, 0.6);
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, t, BF_CHANGE_UPDATED, &s), 0);
 }
 
 /* One more step dt_s later, with a (re)crossing in it when crossing. */
 static void step(struct bf_alerter *a, struct bf_track *t, double dt_s, bool crossing)
 {
-    t->t_us += S(dt_s);
-    t->x[0] += t->x[2] * dt_s;
-    t->x[1] += t->x[3] * dt_s;
-    t->n_hits++;
-    t->last_hit_us = t->t_us;
-    hist_push(t, t->t_us, t->x[0], t->x[1]);
-    struct bf_geo_step s = mkstep(t);
+    fx_track_move(t, dt_s);
+    struct bf_geo_step s = fx_step(t, 0);
     if (crossing)
-        add_crossing(&s);
+        fx_add_crossing(&s, +1, 0.6);
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, t, BF_CHANGE_UPDATED, &s), 0);
 }
 
@@ -222,7 +80,7 @@ static struct bf_ack_request req_for(const char *action, const char *id, const c
     return req(json, NULL);
 }
 
-static cJSON *parse_rec(const struct rec *r)
+static cJSON *parse_rec(const struct fx_rec *r)
 {
     cJSON *j = cJSON_Parse(r->json);
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
@@ -384,9 +242,9 @@ static void test_parse_refusals(void)
 
 static void test_acknowledge(void)
 {
-    const char *jpath = tmp_path("lc_ack.jsonl");
+    const char *jpath = fx_tmp_path("lc_ack.jsonl");
     unlink(jpath);
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s, jpath);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     struct bf_track t;
@@ -465,7 +323,7 @@ static void test_acknowledge(void)
 
 static void test_acknowledged_survives_updates(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s, NULL);
     struct bf_track t;
     cross(a, &t, 42, T0);
@@ -503,7 +361,7 @@ static void test_acknowledged_survives_updates(void)
 
 static void test_assign(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s, NULL);
     struct bf_track t;
     cross(a, &t, 42, T0);
@@ -550,7 +408,7 @@ static void test_assign(void)
 
 static void test_resolve_closes_key(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s, NULL);
     struct bf_track t, u;
     cross(a, &t, 42, T0);
@@ -615,7 +473,7 @@ static void test_resolve_closes_key(void)
 
 static void test_false_alarm(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s, NULL);
     struct bf_track t;
     cross(a, &t, 42, T0);
@@ -651,7 +509,7 @@ static void test_false_alarm(void)
 
 static void test_refusals(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s, NULL);
     struct bf_track t;
     cross(a, &t, 42, T0);
@@ -682,7 +540,7 @@ static void test_refusals(void)
 
 static void test_sensor_fault(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s, NULL);
     CU_ASSERT_EQUAL(bf_alerter_sensor_fault(a, 2, true, T0, 46.79, 8.19, "silent"), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
@@ -758,7 +616,7 @@ static void test_reply_json(void)
 
 static void test_audit_log(void)
 {
-    const char *path = tmp_path("audit.jsonl");
+    const char *path = fx_tmp_path("audit.jsonl");
     unlink(path);
     struct bf_audit *au = NULL;
     CU_ASSERT_EQUAL_FATAL(bf_audit_open(path, &au), 0);
@@ -829,7 +687,7 @@ static void test_audit_log(void)
     struct stat sb;
     CU_ASSERT_EQUAL(stat(path, &sb), 0);
     CU_ASSERT_EQUAL(sb.st_mode & 0077 & ~(unsigned)S_IRGRP, 0);   /* not writable by others */
-    CU_ASSERT_EQUAL(bf_audit_open(tmp_path("no-such-dir/audit.jsonl"), &au), BF_EIO);
+    CU_ASSERT_EQUAL(bf_audit_open(fx_tmp_path("no-such-dir/audit.jsonl"), &au), BF_EIO);
     CU_ASSERT_PTR_NULL(au);
     bf_audit_close(NULL);
 }
@@ -850,7 +708,7 @@ static CU_TestInfo tests[] = {
 };
 
 static CU_SuiteInfo suites[] = {
-    {"lifecycle", suite_init, suite_clean, NULL, NULL, tests},
+    {"lifecycle", fx_init, fx_clean, NULL, NULL, tests},
     CU_SUITE_INFO_NULL,
 };
 

@@ -5,10 +5,10 @@
  * confirmed by radar and a ground sensor has a higher confidence than the
  * same crossing seen by radar alone.
  *
- * Geometry (tests/alerts/zones.geojson): a border line along local e = 0,
- * our side east; a no_alert farm at about e -1140..-760, n 1110..1670.  The
- * hand-made steps follow that geometry (dist = |e|, side = sign(e)), as in
- * test_alerts.c; the real-tracker test uses bf_geo_track_step.
+ * Geometry (tests/alerts/zones.geojson, fixture.h): a border line along local
+ * e = 0, our side east; a no_alert farm at about e -1140..-760, n 1110..1670.
+ * The hand-made steps follow that geometry (dist = |e|, side = sign(e)); the
+ * real-tracker test uses bf_geo_track_step.
  */
 #include <math.h>
 #include <stdio.h>
@@ -23,132 +23,29 @@
 #include "bf_test.h"
 #include "core/bf_error.h"
 #include "core/bf_time.h"
+#include "fixture.h"
 #include "fusion/config.h"
 #include "fusion/fusion.h"
 #include "geo/geo.h"
 
-#define T0 INT64_C(1772330000000000)   /* 2026-03-01T01:53:20Z */
-#define S(x) ((bf_time_us)((x) * 1e6))
-
-static struct bf_geo_frame *frame;
-static struct bf_geo_zones *zones;
-static int Z_BORDER;
-static const char *const sensor_ids[] = {"radar-west", "radar-east", "ugs-1", "ugs-2"};
-#define N_SENSORS 4
+#define N_SENSORS 4   /* fx_sensor_ids: radar-west, radar-east, ugs-1, ugs-2 */
 #define UGS1 2
 #define UGS2 3
 
-static int suite_init(void)
+/* ---- alerters, hand-made tracks and steps (the fixture's line: e = 0, ours east) ---------- */
+
+static struct bf_alerter *mk(struct fx_sink *s, void (*tweak)(struct bf_alert_params *))
 {
-    char err[256];
-    if (bf_geo_frame_create(46.80, 8.20, "aeqd", &frame, err, sizeof err) < 0) {
-        fprintf(stderr, "frame: %s\n", err);
-        return 1;
-    }
-    if (bf_geo_zones_load(bf_test_src("tests/alerts/zones.geojson"), frame, NULL, &zones, NULL) < 0)
-        return 1;
-    Z_BORDER = bf_geo_zone_find(zones, "border");
-    return Z_BORDER < 0;
-}
-
-static int suite_clean(void)
-{
-    bf_geo_zones_destroy(zones);
-    bf_geo_frame_destroy(frame);
-    return 0;
-}
-
-/* ---- a recording sink --------------------------------------------------------- */
-
-#define MAX_REC 256
-
-struct rec {
-    struct bf_alert a;
-    char json[4096];
-};
-
-struct sink {
-    struct rec r[MAX_REC];
-    int n;
-};
-
-static int sink_publish(void *ctx, const struct bf_alert *a, const char *json, size_t len)
-{
-    struct sink *s = ctx;
-    (void)len;
-    if (s->n < MAX_REC) {
-        s->r[s->n].a = *a;
-        snprintf(s->r[s->n].json, sizeof s->r[s->n].json, "%s", json);
-        s->n++;
-    }
-    return 0;
-}
-
-static struct bf_alerter *mk(struct sink *s, void (*tweak)(struct bf_alert_params *))
-{
-    struct bf_alert_params p;
-    bf_alert_params_default(&p);
-    if (tweak)
-        tweak(&p);
-    memset(s, 0, sizeof *s);
-    struct bf_alert_sink sk = {.publish = sink_publish, .ctx = s};
-    struct bf_alerter *a = NULL;
-    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, frame, sensor_ids, N_SENSORS, &sk, &a), 0);
-    return a;
+    return fx_alerter(s, N_SENSORS, NULL, fx_zones, tweak);
 }
 
 /* The index of the first record of type/state at or after from, or -1. */
-static int find(const struct sink *s, int from, enum bf_alert_type t, enum bf_alert_state st)
+static int find(const struct fx_sink *s, int from, enum bf_alert_type t, enum bf_alert_state st)
 {
     for (int i = from; i < s->n; i++)
         if (s->r[i].a.type == t && s->r[i].a.state == st)
             return i;
     return -1;
-}
-
-static int count(const struct sink *s, enum bf_alert_type t, enum bf_alert_state st)
-{
-    int k = 0;
-    for (int i = 0; i < s->n; i++)
-        k += s->r[i].a.type == t && s->r[i].a.state == st;
-    return k;
-}
-
-/* ---- hand-made tracks and steps (the fixture's line: e = 0, ours east) ------------------ */
-
-static void hist_push(struct bf_track *t, bf_time_us t_us, double e, double n)
-{
-    struct bf_track_point p = {.t_us = t_us, .e_m = e, .n_m = n};
-    if (t->hist_len < BF_TRACK_HIST) {
-        t->hist[(t->hist_head + t->hist_len) % BF_TRACK_HIST] = p;
-        t->hist_len++;
-    } else {
-        t->hist[t->hist_head] = p;
-        t->hist_head = (uint8_t)((t->hist_head + 1) % BF_TRACK_HIST);
-    }
-}
-
-/* Confirmed, 8 hits in 8, one radar, person 0.7 (confidence 0.704). */
-static void trk_init(struct bf_track *t, uint32_t id, bf_time_us now, double e, double n, double ve)
-{
-    memset(t, 0, sizeof *t);
-    t->id = id;
-    t->status = BF_TRACK_CONFIRMED;
-    t->hit_bits = 0xff;
-    t->n_hits = 8;
-    t->t_us = now;
-    t->first_us = now - S(10);
-    t->last_hit_us = now;
-    t->x[0] = e;
-    t->x[1] = n;
-    t->x[2] = ve;
-    for (int i = 0; i < 4; i++)
-        t->P[i * 5] = 25;
-    t->sensors = 1;
-    t->class_p[BF_CLASS_PERSON] = 0.7f;
-    t->class_p[BF_CLASS_ANIMAL] = 0.3f;
-    hist_push(t, now - S(1), e - ve, n);
-    hist_push(t, now, e, n);
 }
 
 /* The track at e (same n) at time now, one more hit. */
@@ -158,30 +55,14 @@ static void trk_at(struct bf_track *t, bf_time_us now, double e)
     t->x[0] = e;
     t->n_hits++;
     t->last_hit_us = now;
-    hist_push(t, now, e, t->x[1]);
-}
-
-static struct bf_geo_step mkstep(const struct bf_track *t)
-{
-    struct bf_geo_step s;
-    memset(&s, 0, sizeof s);
-    double e = t->x[0], ve = t->x[2];
-    s.nearest_line = Z_BORDER;
-    s.dist_to_line_m = fabs(e);
-    s.line_side = e > 0 ? 1 : e < 0 ? -1 : 0;
-    s.time_to_line_s = (e < 0 && ve > 0) ? -e / ve : (e > 0 && ve < 0) ? e / -ve : INFINITY;
-    return s;
+    fx_hist_push(t, now, e, t->x[1]);
 }
 
 static int step(struct bf_alerter *a, const struct bf_track *t, int crossing)
 {
-    struct bf_geo_step s = mkstep(t);
-    if (crossing) {
-        struct bf_geo_crossing *c = &s.crossings[s.n_crossings++];
-        c->zone = (uint16_t)Z_BORDER;
-        c->dir = (int8_t)crossing;
-        c->frac = 0.5;
-    }
+    struct bf_geo_step s = fx_step(t, 0);
+    if (crossing)
+        fx_add_crossing(&s, crossing, 0.5);
     return bf_alerter_on_track(a, t, BF_CHANGE_UPDATED, &s);
 }
 
@@ -213,10 +94,10 @@ static void no_approach(struct bf_alert_params *p)
  */
 static void test_loiter_after_dwell(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk(&s, no_approach);
     struct bf_track t;
-    trk_init(&t, 11, T0, -100, 0, 0);
+    fx_track_init(&t, 11, T0, -100, 0, 0, 0);
     for (int k = 0; k <= 17; k++) {   /* 0, 5, ... 85 s */
         if (k)
             trk_at(&t, T0 + S(5 * k), -100);
@@ -231,7 +112,7 @@ static void test_loiter_after_dwell(void)
     CU_ASSERT_EQUAL(al->state, BF_ALERT_NEW);
     CU_ASSERT_EQUAL(al->severity, BF_SEV_MEDIUM);   /* their side, person, confidence >= 0.65 */
     BF_ASSERT_NEAR(al->dwell_s, 90.0, 1e-9);
-    CU_ASSERT_EQUAL(al->zone_idx, Z_BORDER);
+    CU_ASSERT_EQUAL(al->zone_idx, fx_border);
     CU_ASSERT_STRING_EQUAL(al->episode, al->id);   /* its first alert opens the episode */
 
     cJSON *j = parse(s.r[0].json);
@@ -251,13 +132,13 @@ static void test_loiter_after_dwell(void)
     /* drifting out to 170 m: still inside the band with its hysteresis */
     trk_at(&t, T0 + S(100), -170);
     CU_ASSERT_EQUAL(step(a, &t, 0), 0);
-    CU_ASSERT_EQUAL(count(&s, BF_ALERT_LOITER, BF_ALERT_RESOLVED), 0);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_LOITER, BF_ALERT_RESOLVED), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 2);
     BF_ASSERT_NEAR(s.r[1].a.dwell_s, 100.0, 1e-9);
     /* 200 m: out */
     trk_at(&t, T0 + S(105), -200);
     CU_ASSERT_EQUAL(step(a, &t, 0), 0);
-    CU_ASSERT_EQUAL(count(&s, BF_ALERT_LOITER, BF_ALERT_RESOLVED), 1);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_LOITER, BF_ALERT_RESOLVED), 1);
     /* back in: the dwell starts again, no LOITER for another 90 s */
     int n0 = s.n;
     trk_at(&t, T0 + S(110), -100);
@@ -267,7 +148,7 @@ static void test_loiter_after_dwell(void)
     CU_ASSERT_EQUAL(s.n, n0);
     trk_at(&t, T0 + S(200), -100);
     CU_ASSERT_EQUAL(step(a, &t, 0), 0);
-    CU_ASSERT_EQUAL(count(&s, BF_ALERT_LOITER, BF_ALERT_NEW), 2);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_LOITER, BF_ALERT_NEW), 2);
     CU_ASSERT_TRUE(bf_alerter_check(a));
     bf_alerter_destroy(a);
 }
@@ -275,10 +156,10 @@ static void test_loiter_after_dwell(void)
 /* On our side LOITER is high; a crossing ends it and the INCURSION takes over. */
 static void test_loiter_side_and_crossing(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk(&s, no_approach);
     struct bf_track t;
-    trk_init(&t, 12, T0, 40, 500, 0);   /* our side, never on theirs */
+    fx_track_init(&t, 12, T0, 40, 500, 0, 0);   /* our side, never on theirs */
     for (int k = 0; k <= 18; k++) {
         if (k)
             trk_at(&t, T0 + S(5 * k), 40);
@@ -291,7 +172,7 @@ static void test_loiter_side_and_crossing(void)
 
     /* a loiterer on their side who then crosses */
     struct bf_track u;
-    trk_init(&u, 13, T0, -50, -500, 0);
+    fx_track_init(&u, 13, T0, -50, -500, 0, 0);
     for (int k = 0; k <= 18; k++) {
         if (k)
             trk_at(&u, T0 + S(5 * k), -50);
@@ -327,10 +208,10 @@ static void test_loiter_side_and_crossing(void)
 /* APPROACH -> INCURSION -> ZONE_ENTRY of one walker: one episode; a new track: another. */
 static void test_episode(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk(&s, NULL);
     struct bf_track t;
-    trk_init(&t, 21, T0, -250, 0, 2);
+    fx_track_init(&t, 21, T0, -250, 0, 2, 0);
     step(a, &t, 0);                       /* APPROACH */
     trk_at(&t, T0 + S(130), 10);
     step(a, &t, +1);                      /* INCURSION, APPROACH resolved */
@@ -340,7 +221,7 @@ static void test_episode(void)
     for (int i = 0; i < s.n; i++)
         CU_ASSERT_STRING_EQUAL(s.r[i].a.episode, s.r[0].a.id);
     struct bf_track o;
-    trk_init(&o, 22, T0 + S(130), -250, 100, 2);
+    fx_track_init(&o, 22, T0 + S(130), -250, 100, 2, 0);
     step(a, &o, 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 4);
     CU_ASSERT_STRING_EQUAL(s.r[3].a.episode, s.r[3].a.id);
@@ -356,10 +237,10 @@ static void test_episode(void)
 /* The record (and so the episode) outlives the track's alerts, not a long silence. */
 static void test_episode_records_forgotten(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk(&s, NULL);
     struct bf_track t;
-    trk_init(&t, 23, T0, -250, 0, 0);
+    fx_track_init(&t, 23, T0, -250, 0, 0, 0);
     step(a, &t, 0);                                  /* APPROACH by distance */
     CU_ASSERT_EQUAL(bf_alerter_tick(a, T0 + S(120)), 0);   /* idle: resolved */
     CU_ASSERT_EQUAL_FATAL(s.n, 2);
@@ -383,10 +264,10 @@ static void no_class_suppression(struct bf_alert_params *p) { p->suppress_classe
 
 static void test_class_suppression(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk(&s, NULL);
     struct bf_track t;
-    trk_init(&t, 31, T0, 5, 0, 10);   /* came from e = -5 */
+    fx_track_init(&t, 31, T0, 5, 0, 10, 0);   /* came from e = -5 */
     t.class_p[BF_CLASS_PERSON] = 0.2f;
     t.class_p[BF_CLASS_ANIMAL] = 0.8f;
     CU_ASSERT_EQUAL(step(a, &t, +1), 0);   /* the crossing */
@@ -403,7 +284,7 @@ static void test_class_suppression(void)
 
     /* the same rabbit with an empty suppress_classes raises (the test can fail) */
     a = mk(&s, no_class_suppression);
-    trk_init(&t, 31, T0, 5, 0, 1);
+    fx_track_init(&t, 31, T0, 5, 0, 1, 0);
     t.class_p[BF_CLASS_PERSON] = 0.2f;
     t.class_p[BF_CLASS_ANIMAL] = 0.8f;
     step(a, &t, +1);
@@ -457,10 +338,10 @@ static void test_severity_table(void)
 /* A fresh single-radar incursion (confidence 0.64) is medium; it rises, never falls. */
 static void test_severity_follows_confidence(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk(&s, NULL);
     struct bf_track t;
-    trk_init(&t, 41, T0, 5, 0, 1);
+    fx_track_init(&t, 41, T0, 5, 0, 1, 0);
     t.n_hits = 5;
     t.hit_bits = 0x1f;
     struct bf_alert_conf cf;
@@ -491,7 +372,7 @@ static void test_severity_follows_confidence(void)
 static void test_support_kinds(void)
 {
     struct bf_track t;
-    trk_init(&t, 1, T0, 0, 0, 0);
+    fx_track_init(&t, 1, T0, 0, 0, 0, 0);
     uint8_t kinds[64];
     for (int i = 0; i < 64; i++)
         kinds[i] = (uint8_t)i;
@@ -518,11 +399,11 @@ static void test_support_kinds(void)
     BF_ASSERT_NEAR(plain.support, 0.75, 1e-12);
 
     /* the alerter groups by the configured type */
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk(&s, NULL);
     const char *types[N_SENSORS] = {"asterix", "asterix", "ugs", "ugs"};
     CU_ASSERT_EQUAL(bf_alerter_set_sensor_kinds(a, types, N_SENSORS), 0);
-    trk_init(&t, 51, T0, 5, 0, 1);
+    fx_track_init(&t, 51, T0, 5, 0, 1, 0);
     t.sensors = 0x3;
     step(a, &t, +1);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
@@ -556,7 +437,7 @@ static struct bf_detection ugs_trip(uint32_t si, bf_time_us t, double e, double 
 
 static void test_ugs_trigger(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk(&s, NULL);
     struct bf_alerter_stats st;
     const double ue = -500, un = 0;
@@ -598,7 +479,7 @@ static void test_ugs_trigger(void)
 
     /* a tentative track there covers nothing */
     struct bf_track t;
-    trk_init(&t, 61, T0 + S(24), -470, 10, 5);
+    fx_track_init(&t, 61, T0 + S(24), -470, 10, 5, 0);
     t.status = BF_TRACK_TENTATIVE;
     CU_ASSERT_EQUAL(step(a, &t, 0), 0);
     CU_ASSERT_EQUAL(s.n, 2);
@@ -630,7 +511,7 @@ static void test_ugs_trigger(void)
 
 static void test_ugs_window_and_suppression(void)
 {
-    struct sink s;
+    struct fx_sink s;
     struct bf_alerter *a = mk(&s, NULL);
     struct bf_alerter_stats st;
     /* two trips 61 s apart: not within ugs_window_s (60) */
@@ -641,7 +522,7 @@ static void test_ugs_window_and_suppression(void)
     CU_ASSERT_EQUAL(s.n, 0);
     /* a confirmed track covering the sensor from the first trip: never raised */
     struct bf_track t;
-    trk_init(&t, 71, T0 + S(70), -320, -790, 0);
+    fx_track_init(&t, 71, T0 + S(70), -320, -790, 0, 0);
     const struct bf_track *tr[1] = {&t};
     for (int k = 0; k < 4; k++) {
         d = ugs_trip(UGS2, T0 + S(70 + k), -300, -800, 30, false);
@@ -672,7 +553,7 @@ static void test_ugs_window_and_suppression(void)
     }
     /* inside the no_alert farm (8.1875 E, 46.8125 N) */
     double fe, fn;
-    CU_ASSERT_EQUAL_FATAL(bf_geo_to_local(frame, 46.8125, 8.1875, &fe, &fn), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_geo_to_local(fx_frame, 46.8125, 8.1875, &fe, &fn), 0);
     for (int k = 0; k < 3; k++) {
         d = ugs_trip(UGS1, T0 + S(400 + k), fe, fn, 30, false);
         bf_alerter_on_ugs(a, &d, 30, NULL, 0);
@@ -724,7 +605,7 @@ static void walk(bool with_ugs, struct run *out)
     };
     struct bf_tracker *trk = NULL;
     CU_ASSERT_EQUAL_FATAL(bf_tracker_create(&tp, sens, N_SENSORS, &trk), 0);
-    struct sink *s = calloc(1, sizeof *s);
+    struct fx_sink *s = calloc(1, sizeof *s);
     struct bf_alerter *a = mk(s, NULL);
     const char *types[N_SENSORS] = {"asterix", "asterix", "ugs", "ugs"};
     bf_alerter_set_sensor_kinds(a, types, N_SENSORS);
@@ -774,7 +655,7 @@ static void walk(bool with_ugs, struct run *out)
             if (!(ch[i].what & (BF_CHANGE_UPDATED | BF_CHANGE_NEW | BF_CHANGE_CONFIRMED)))
                 continue;
             struct bf_geo_step gstep;
-            CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(zones, gs, tr->x[0], tr->x[1], tr->x[2],
+            CU_ASSERT_EQUAL_FATAL(bf_geo_track_step(fx_zones, gs, tr->x[0], tr->x[1], tr->x[2],
                                                     tr->x[3], &gstep), 0);
             CU_ASSERT_EQUAL(bf_alerter_on_track(a, tr, ch[i].what, &gstep), 0);
             if (!checked_support && gstep.n_crossings > 0) {
@@ -854,15 +735,18 @@ static void test_params_checked(void)
     BF_ASSERT_NEAR(p.ugs_window_s, 60, 0);
     CU_ASSERT_EQUAL(p.suppress_classes, 1u << BF_CLASS_ANIMAL);
     p.ugs_min_events = BF_UGS_EVENTS_MAX + 1;
-    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, frame, sensor_ids, N_SENSORS, NULL, &a),
+    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", fx_zones, fx_frame, fx_sensor_ids, N_SENSORS, NULL,
+                                      &a),
                     BF_EINVAL);
     bf_alert_params_default(&p);
     p.ugs_window_s = 0;
-    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, frame, sensor_ids, N_SENSORS, NULL, &a),
+    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", fx_zones, fx_frame, fx_sensor_ids, N_SENSORS, NULL,
+                                      &a),
                     BF_EINVAL);
     bf_alert_params_default(&p);
     p.loiter_time_s = NAN;
-    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, frame, sensor_ids, N_SENSORS, NULL, &a),
+    CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", fx_zones, fx_frame, fx_sensor_ids, N_SENSORS, NULL,
+                                      &a),
                     BF_EINVAL);
     CU_ASSERT_PTR_NULL(a);
 }
@@ -955,7 +839,7 @@ static void test_config_keys(void)
  * lone ground-sensor trips (no track anywhere).  Returns the INCURSION's
  * confidence when raised (NAN if none); *n_ugs the UGS_TRIGGER messages.
  */
-static double engine_run(bool radar, bool with_ugs, struct sink *s, int *n_ugs)
+static double engine_run(bool radar, bool with_ugs, struct fx_sink *s, int *n_ugs)
 {
     char zpath[2048], cpath[1100], rel[1024], cwd[512] = "";
     snprintf(rel, sizeof rel, "%s", bf_test_src("tests/alerts/zones.geojson"));
@@ -978,9 +862,9 @@ static double engine_run(bool radar, bool with_ugs, struct sink *s, int *n_ugs)
     struct bf_config *cfg = NULL;
     CU_ASSERT_EQUAL_FATAL(bf_config_load(cpath, &cfg, &diag), 0);
     double ue, un;
-    CU_ASSERT_EQUAL_FATAL(bf_geo_to_local(frame, 46.80, 8.19974, &ue, &un), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_geo_to_local(fx_frame, 46.80, 8.19974, &ue, &un), 0);
     memset(s, 0, sizeof *s);
-    struct bf_alert_sink tap = {.publish = sink_publish, .ctx = s};
+    struct bf_alert_sink tap = {.publish = fx_sink_publish, .ctx = s};
     struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true, .alert_tap = &tap};
     struct bf_engine *e = NULL;
     CU_ASSERT_EQUAL_FATAL(bf_engine_create(cfg, &opt, &e), 0);
@@ -1025,7 +909,7 @@ static double engine_run(bool radar, bool with_ugs, struct sink *s, int *n_ugs)
 
 static void test_engine_ground_sensors(void)
 {
-    struct sink *s = calloc(1, sizeof *s);
+    struct fx_sink *s = calloc(1, sizeof *s);
     int n_ugs;
     /* lone trips every 2 s for 30 s, no track: one UGS_TRIGGER from the 2nd trip */
     engine_run(false, false, s, &n_ugs);
@@ -1074,7 +958,7 @@ static CU_TestInfo tests[] = {
 };
 
 static CU_SuiteInfo suites[] = {
-    {"rules6", suite_init, suite_clean, NULL, NULL, tests},
+    {"rules6", fx_init, fx_clean, NULL, NULL, tests},
     CU_SUITE_INFO_NULL,
 };
 

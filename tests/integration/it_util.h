@@ -1,6 +1,10 @@
 /*
  * it_util.h - helpers for integration tests: a private mosquitto on a free
- * loopback port, child processes with time limits, files.
+ * loopback port, child processes with time limits, files, the engine as a
+ * process, a collecting MQTT subscriber and a radar's JSON detections.
+ *
+ * None of these asserts: they return what happened and the test asserts on
+ * it, so that a failure points at the test's own line.
  */
 #ifndef BF_IT_UTIL_H
 #define BF_IT_UTIL_H
@@ -11,8 +15,14 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/bf_mqtt.h"
+#include "core/bf_time.h"
+
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 int it_free_port(void);
+
+/* The mosquitto executable (/usr/sbin, /usr/local/sbin or /usr/bin), or NULL. */
+const char *it_mosquitto_bin(void);
 
 /* Start mosquitto on 127.0.0.1:port with its config in dir; wait until it listens. */
 pid_t it_start_mosquitto(const char *dir, int port);
@@ -45,7 +55,7 @@ void it_stop_group(pid_t pid);
 /* Wait for pid up to timeout_s; returns its exit status, or -1 (killed after the timeout). */
 int it_wait(pid_t pid, double timeout_s);
 
-/* SIGTERM, then SIGKILL after 3 s. Returns the exit status or -1. */
+/* SIGTERM, then SIGKILL after 10 s. Returns the exit status or -1. */
 int it_stop(pid_t pid);
 
 /* Wait until tcp 127.0.0.1:port accepts, up to timeout_s. */
@@ -60,5 +70,129 @@ const char *it_bin(const char *rel);
 
 /* Sleep for ms milliseconds. */
 void it_sleep_ms(int ms);
+
+/* ---- files ------------------------------------------------------------------------------ */
+
+/* Write the formatted text to path (created or truncated), then chmod it to mode. 0 or -1. */
+__attribute__((format(printf, 3, 4)))
+int it_write_file(const char *path, mode_t mode, const char *fmt, ...);
+
+/*
+ * An engine configuration at path: {"site": site, "origin": 46.80 N 8.20 E,
+ * "zones": zones, then the members formatted from fmt (each test's sensors,
+ * alerts, engine ... sections, without the closing brace)}.  0 or -1.
+ */
+__attribute__((format(printf, 4, 5)))
+int it_write_engine_config(const char *path, const char *site, const char *zones,
+                           const char *fmt, ...);
+
+/* Remove dir and what is in it, down to three levels of subdirectories (Paho's persistence). */
+void it_rm_tree(const char *dir);
+
+/* Print a log file to stderr (its last 12000 bytes), headed by its path; for failures. */
+void it_show_log(const char *path);
+
+/* ---- the engine --------------------------------------------------------------------------- */
+
+/*
+ * Start apps/borderfuse --config conf, with --mqtt-url url and --log-level
+ * level when not NULL, stdout+stderr to log_path.  The pid, or -1.
+ */
+pid_t it_start_engine(const char *conf, const char *url, const char *level, const char *log_path);
+
+/* ---- a collecting subscriber --------------------------------------------------------------- */
+
+/*
+ * Every message a subscription delivers, topic and payload (NUL-terminated
+ * copies), in arrival order; safe between Paho's thread and the test's.
+ * Subscribe with bf_mqtt_subscribe(m, filter, qos, it_collector_on_msg, c),
+ * from any number of clients.  Queries take an exact topic, or NULL for any;
+ * an index i < 0 counts from the end (-1: the latest).
+ */
+struct it_collector;
+
+/* A new, empty collector (NULL when out of memory); it_collector_free it after the clients. */
+struct it_collector *it_collector_new(void);
+void it_collector_free(struct it_collector *c);
+
+/* The bf_mqtt_msg_fn that stores a message in the collector ctx. */
+void it_collector_on_msg(void *ctx, const char *topic, const void *payload, size_t len);
+
+/* How many messages arrived on topic. */
+int it_collector_count(struct it_collector *c, const char *topic);
+
+/* A malloc'd copy of the i-th message on topic, or NULL. */
+char *it_collector_text(struct it_collector *c, const char *topic, int i);
+
+/* The i-th message on topic parsed (cJSON_Delete it), or NULL (none, or not JSON). */
+cJSON *it_collector_json(struct it_collector *c, const char *topic, int i);
+
+/* Wait up to timeout_s (0: look once) for a message on topic holding has (NULL: any). */
+bool it_collector_wait(struct it_collector *c, const char *topic, const char *has, double timeout_s);
+
+/* A test on a parsed message; arg is the caller's. */
+typedef bool (*it_match_fn)(const cJSON *j, const void *arg);
+
+/* How many messages on topic parse and match. */
+int it_collector_count_json(struct it_collector *c, const char *topic, it_match_fn match,
+                            const void *arg);
+
+/*
+ * The first message on topic, in arrival order, that parses and matches,
+ * polled every 50 ms up to timeout_s (0: look once); cJSON_Delete it.  NULL
+ * when none did.
+ */
+cJSON *it_collector_wait_json(struct it_collector *c, const char *topic, it_match_fn match,
+                              const void *arg, double timeout_s);
+
+/*
+ * The latest message on topic (a status), polled until it matches or
+ * timeout_s passed: then the latest as it is (NULL when none came).  Check
+ * it again; cJSON_Delete it.
+ */
+cJSON *it_collector_wait_latest(struct it_collector *c, const char *topic, it_match_fn match,
+                                const void *arg, double timeout_s);
+
+/* it_match_fn: a status whose "state" is "online" (and whose "site" is arg, when not NULL). */
+bool it_match_online(const cJSON *status, const void *site);
+
+/* Wait up to timeout_s until the latest message on status_topic is it_match_online(site). */
+bool it_wait_online(struct it_collector *c, const char *status_topic, const char *site,
+                    double timeout_s);
+
+/* What an alert must carry to match (NULL: any); its "seq" must exceed min_seq. */
+struct it_alert_want {
+    const char *type, *state, *id, *sensor;
+    double min_seq;
+};
+
+/* it_match_fn over a struct it_alert_want. */
+bool it_match_alert(const cJSON *alert, const void *want);
+
+/* ---- a radar's JSON detections ------------------------------------------------------------- */
+
+/*
+ * Publish (QoS 1, not retained) one batch of the JSON detection format:
+ * {"sensor": sensor, "t": ISO time of t_us, ("exercise": true,) "detections":
+ * [{"lat", "lon" (8 decimals), "sigma_m": 5 (, "class": {"person": 0.9})}]},
+ * or an empty list when lat is NAN.  bf_mqtt_publish's code.
+ */
+int it_publish_detection(struct bf_mqtt *pub, const char *topic, const char *sensor,
+                         bf_time_us t_us, double lat, double lon, bool person, bool exercise);
+
+/* A person walking due south (speed_mps < 0: north) along a meridian, one scan a second. */
+struct it_walker {
+    struct bf_mqtt *pub;
+    const char *topic, *sensor;
+    bf_time_us t0_us;           /* event time of scan 0 */
+    double lat0, north0_m;      /* scan k is at lat0 + (north0_m - speed_mps k) / m_per_deg */
+    double lon;
+    double speed_mps, m_per_deg;
+    bool exercise;              /* "exercise": true in every batch */
+    int pause_every, pause_ms;  /* sleep pause_ms after every pause_every-th scan (0: never) */
+};
+
+/* Publish scans k0 .. k1-1 of the walker (with its person hint); 0, or the first error. */
+int it_publish_walker(const struct it_walker *w, int k0, int k1);
 
 #endif

@@ -14,9 +14,7 @@
  * over-long request are refused with a reason, answered and audited; the
  * engine keeps running, counts it all in status, and journals the changes.
  */
-#include <dirent.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,141 +30,64 @@
 
 #define SITE "itack"
 #define ROOT "borderfuse/" SITE "/"
-#define MAX_MSGS 512
 #define UNKNOWN_ID "00000000-0000-5000-8000-000000000000"
 
-struct centre {
-    pthread_mutex_t lock;
-    char *status;
-    char *alerts[MAX_MSGS];
-    int n_alerts;
-    char *results[MAX_MSGS];
-    int n_results;
-};
-
-static struct centre centre = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct it_collector *centre;   /* status, alerts, alerts/result */
 static struct bf_mqtt *pub;
-static bf_time_us t_start;   /* event time of the walker's first scan */
-
-static void on_msg(void *ctx, const char *topic, const void *payload, size_t len)
-{
-    struct centre *c = ctx;
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return;
-    memcpy(copy, payload, len);
-    copy[len] = '\0';
-    pthread_mutex_lock(&c->lock);
-    if (strcmp(topic, ROOT "status") == 0) {
-        free(c->status);
-        c->status = copy;
-    } else if (strcmp(topic, ROOT "alerts/result") == 0 && c->n_results < MAX_MSGS) {
-        c->results[c->n_results++] = copy;
-    } else if (strcmp(topic, ROOT "alerts") == 0 && c->n_alerts < MAX_MSGS) {
-        c->alerts[c->n_alerts++] = copy;
-    } else {
-        free(copy);
-    }
-    pthread_mutex_unlock(&c->lock);
-}
-
-static cJSON *latest_status(void)
-{
-    pthread_mutex_lock(&centre.lock);
-    cJSON *j = centre.status ? cJSON_Parse(centre.status) : NULL;
-    pthread_mutex_unlock(&centre.lock);
-    return j;
-}
+static struct it_walker walker = {    /* the radar: a person walking south along lon 8.205 at
+                                       * 2 m/s from 30 m north of the line (lat 46.80, our
+                                       * side south), one scan per second of event time */
+    .topic = ROOT "sensors/radar-a/detections", .sensor = "radar-a", .lat0 = 46.80,
+    .north0_m = 30.0, .lon = 8.205, .speed_mps = 2.0, .m_per_deg = 111200.0};
 
 /* The first alert with type, state (and id when not NULL) and seq > min_seq; polled up to
  * timeout_s.  cJSON_Delete it. */
 static cJSON *wait_alert(const char *type, const char *state, const char *id, double min_seq,
                          double timeout_s)
 {
-    for (int tries = 0; tries <= (int)(timeout_s * 20); tries++) {
-        cJSON *found = NULL;
-        pthread_mutex_lock(&centre.lock);
-        for (int i = 0; i < centre.n_alerts && !found; i++) {
-            cJSON *a = cJSON_Parse(centre.alerts[i]);
-            if (a && strcmp(it_jstr(a, "type"), type) == 0 && strcmp(it_jstr(a, "state"), state) == 0 &&
-                (!id || strcmp(it_jstr(a, "id"), id) == 0) && it_jnum(a, "seq") > min_seq)
-                found = a;
-            else
-                cJSON_Delete(a);
-        }
-        pthread_mutex_unlock(&centre.lock);
-        if (found)
-            return found;
-        it_sleep_ms(50);
-    }
-    return NULL;
+    struct it_alert_want w = {.type = type, .state = state, .id = id, .min_seq = min_seq};
+    return it_collector_wait_json(centre, ROOT "alerts", it_match_alert, &w, timeout_s);
+}
+
+/* A result with request_id (or, with NULL, one without request_id whose error holds the text). */
+static bool result_is(const cJSON *r, const void *arg)
+{
+    const char *const *want = arg;   /* request_id, error_has */
+    const cJSON *rid = cJSON_GetObjectItemCaseSensitive(r, "request_id");
+    return want[0] ? cJSON_IsString(rid) && strcmp(rid->valuestring, want[0]) == 0
+                   : cJSON_IsNull(rid) && strstr(it_jstr(r, "error"), want[1]);
 }
 
 /* The result for request_id (NULL: one without request_id whose error holds error_has). */
 static cJSON *wait_result(const char *request_id, const char *error_has, double timeout_s)
 {
-    for (int tries = 0; tries <= (int)(timeout_s * 20); tries++) {
-        cJSON *found = NULL;
-        pthread_mutex_lock(&centre.lock);
-        for (int i = 0; i < centre.n_results && !found; i++) {
-            cJSON *r = cJSON_Parse(centre.results[i]);
-            const cJSON *rid = cJSON_GetObjectItemCaseSensitive(r, "request_id");
-            bool match = request_id ? cJSON_IsString(rid) && strcmp(rid->valuestring, request_id) == 0
-                                    : cJSON_IsNull(rid) && strstr(it_jstr(r, "error"), error_has);
-            if (r && match)
-                found = r;
-            else
-                cJSON_Delete(r);
-        }
-        pthread_mutex_unlock(&centre.lock);
-        if (found)
-            return found;
-        it_sleep_ms(50);
-    }
-    return NULL;
+    const char *want[2] = {request_id, error_has};
+    return it_collector_wait_json(centre, ROOT "alerts/result", result_is, want, timeout_s);
 }
 
 /* The highest seq published so far for alert id. */
 static double last_seq(const char *id)
 {
     double best = 0;
-    pthread_mutex_lock(&centre.lock);
-    for (int i = 0; i < centre.n_alerts; i++) {
-        cJSON *a = cJSON_Parse(centre.alerts[i]);
-        if (a && strcmp(it_jstr(a, "id"), id) == 0 && it_jnum(a, "seq") > best)
+    cJSON *a;
+    for (int i = 0; (a = it_collector_json(centre, ROOT "alerts", i)) != NULL; i++) {
+        if (strcmp(it_jstr(a, "id"), id) == 0 && it_jnum(a, "seq") > best)
             best = it_jnum(a, "seq");
         cJSON_Delete(a);
     }
-    pthread_mutex_unlock(&centre.lock);
     return best;
 }
 
 static int count_alerts(const char *type, const char *state)
 {
-    int k = 0;
-    pthread_mutex_lock(&centre.lock);
-    for (int i = 0; i < centre.n_alerts; i++) {
-        cJSON *a = cJSON_Parse(centre.alerts[i]);
-        k += a && strcmp(it_jstr(a, "type"), type) == 0 && strcmp(it_jstr(a, "state"), state) == 0;
-        cJSON_Delete(a);
-    }
-    pthread_mutex_unlock(&centre.lock);
-    return k;
+    struct it_alert_want w = {.type = type, .state = state};
+    return it_collector_count_json(centre, ROOT "alerts", it_match_alert, &w);
 }
 
-/* The radar's scans k0 .. k1-1: a person walking south along lon 8.205 at 2 m/s, from
- * 30 m north of the line (lat 46.80, our side south), one scan per second of event time. */
+/* The radar's scans k0 .. k1-1 of the walker. */
 static void walk(int k0, int k1)
 {
-    for (int k = k0; k < k1; k++) {
-        char t[BF_TIME_ISO_LEN], msg[512];
-        bf_time_format_iso(t_start + (bf_time_us)k * BF_US_PER_S, t, sizeof t);
-        double lat = 46.80 + (30.0 - 2.0 * k) / 111200.0;
-        snprintf(msg, sizeof msg, "{\"sensor\":\"radar-a\",\"t\":\"%s\",\"detections\":[{\"lat\":%.7f,"
-                 "\"lon\":8.2050000,\"sigma_m\":5,\"class\":{\"person\":0.9}}]}", t, lat);
-        CU_ASSERT_EQUAL(bf_mqtt_publish(pub, ROOT "sensors/radar-a/detections", msg, strlen(msg), 1,
-                                        false), 0);
-    }
+    CU_ASSERT_EQUAL(it_publish_walker(&walker, k0, k1), 0);
     CU_ASSERT_EQUAL(bf_mqtt_flush(pub, 5000), 0);
 }
 
@@ -207,24 +128,13 @@ static int count_lines(const char *path)
     return n;
 }
 
-static void rm_tmpdir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static const cJSON *member(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
+
+static bool eight_requests(const cJSON *st, const void *arg)
+{
+    (void)arg;
+    return it_jnum(member(st, "operators"), "requests") == 8;
+}
 
 static void test_operator_actions(void)
 {
@@ -238,48 +148,36 @@ static void test_operator_actions(void)
     snprintf(elog, sizeof elog, "%s/engine.log", tmp);
     snprintf(audit, sizeof audit, "%s/ops-audit.jsonl", tmp);
     snprintf(journal, sizeof journal, "%s/journal.jsonl", tmp);
-    FILE *f = fopen(conf, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fprintf(f,
-            "{\"site\": \"" SITE "\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
-            " \"zones\": \"%s\",\n"
+    const char *zones = bf_test_src("tests/data/straight/zones.geojson");
+    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(conf, SITE, zones,
             " \"sensors\": [{\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.20,"
             " \"range_m\": 9000, \"sigma_m\": 5}],\n"
             " \"alerts\": {\"journal\": \"journal.jsonl\", \"journal_fsync\": \"never\","
             " \"audit_log\": \"ops-audit.jsonl\"},\n"
             " \"engine\": {\"reorder_window_ms\": 200, \"status_period_s\": 0.25,"
-            " \"idle_flush_s\": 0.3}}\n",
-            bf_test_src("tests/data/straight/zones.geojson"));
-    fclose(f);
+            " \"idle_flush_s\": 0.3}"), 0);
 
+    centre = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(centre);
     struct bf_mqtt *sub;
     struct bf_mqtt_options so = {.url = url, .client_id = "it-ack-centre", .clean_session = true};
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "status", 1, on_msg, &centre), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts", 1, on_msg, &centre), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts/result", 1, on_msg, &centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "status", 1, it_collector_on_msg, centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts", 1, it_collector_on_msg, centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts/result", 1, it_collector_on_msg, centre), 0);
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
 
-    char *argv[] = {(char *)it_bin("apps/borderfuse"), "--config", conf, "--mqtt-url", url,
-                    "--log-level", "info", NULL};
-    pid_t engine = it_spawn(argv, elog);
+    pid_t engine = it_start_engine(conf, url, "info", elog);
     CU_ASSERT_TRUE_FATAL(engine > 0);
-    bool online = false;
-    for (int i = 0; i < 300 && !online; i++) {
-        cJSON *st = latest_status();
-        online = st && strcmp(it_jstr(st, "state"), "online") == 0;
-        cJSON_Delete(st);
-        if (!online)
-            it_sleep_ms(50);
-    }
-    CU_ASSERT_TRUE_FATAL(online);
+    CU_ASSERT_TRUE_FATAL(it_wait_online(centre, ROOT "status", NULL, 15));
     it_sleep_ms(300);   /* the engine's subscriptions land */
     struct bf_mqtt_options po = {.url = url, .client_id = "it-ack-field", .clean_session = true};
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&po, &pub), 0);
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(pub, 5000), 0);
+    walker.pub = pub;
 
     /* ---- the crossing: INCURSION NEW ---- */
-    t_start = (bf_clock_realtime(NULL) / BF_US_PER_S - 120) * BF_US_PER_S;
+    walker.t0_us = (bf_clock_realtime(NULL) / BF_US_PER_S - 120) * BF_US_PER_S;
     walk(0, 30);
     cJSON *nw = wait_alert("INCURSION", "NEW", NULL, 0, 10);
     CU_ASSERT_PTR_NOT_NULL_FATAL(nw);
@@ -441,14 +339,8 @@ static void test_operator_actions(void)
     it_sleep_ms(800);
     CU_ASSERT_EQUAL(count_alerts("INCURSION", "NEW"), 1);
     CU_ASSERT_EQUAL(kill(engine, 0), 0);
-    cJSON *st = NULL;
-    for (int i = 0; i < 100; i++) {   /* a status published after the last request */
-        cJSON_Delete(st);
-        st = latest_status();
-        if (st && it_jnum(member(st, "operators"), "requests") == 8)
-            break;
-        it_sleep_ms(50);
-    }
+    /* a status published after the last request */
+    cJSON *st = it_collector_wait_latest(centre, ROOT "status", eight_requests, NULL, 5);
     const cJSON *ops = member(st, "operators");
     CU_ASSERT_EQUAL(it_jnum(ops, "requests"), 8);
     CU_ASSERT_EQUAL(it_jnum(ops, "accepted"), 3);
@@ -475,16 +367,9 @@ static void test_operator_actions(void)
         fprintf(stderr, "\n--- engine log ---\n%s\n", l);
     free(l);
     it_stop(broker);
-    rm_tmpdir(tmp);
-    pthread_mutex_lock(&centre.lock);
-    for (int i = 0; i < centre.n_alerts; i++)
-        free(centre.alerts[i]);
-    for (int i = 0; i < centre.n_results; i++)
-        free(centre.results[i]);
-    centre.n_alerts = centre.n_results = 0;
-    free(centre.status);
-    centre.status = NULL;
-    pthread_mutex_unlock(&centre.lock);
+    it_rm_tree(tmp);
+    it_collector_free(centre);
+    centre = NULL;
 }
 
 static CU_TestInfo tests[] = {

@@ -17,7 +17,6 @@
  * section.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -38,7 +37,7 @@
 #include "it_util.h"
 
 #define SITE "itcot"
-#define DET_TOPIC "borderfuse/" SITE "/sensors/radar-a/detections"
+#define ROOT "borderfuse/" SITE "/"
 #define MAX_EVENTS 4096
 #define STALE_S 4.0
 #define LON 8.17
@@ -46,7 +45,7 @@
 #define SPEED 1.5               /* m/s, due south */
 #define M_PER_DEG_LAT 111195.0  /* near enough at 46.8 N for a 30 m tolerance */
 
-/* What arrives: events by transport, MQTT alerts, the status. */
+/* What arrives as CoT: events by transport. */
 struct sink {
     pthread_mutex_t lock;
     char *udp[MAX_EVENTS];
@@ -55,30 +54,12 @@ struct sink {
     int n_tcp;
     GString *stream;        /* TCP bytes not yet split into events */
     bool tcp_accepted;
-    char *alerts[256];
-    int n_alerts;
-    char *status;
 };
 
 static struct sink sink = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct it_collector *centre;   /* MQTT: alerts, status */
 static volatile int stop_rx;
 static int udp_fd = -1, listen_fd = -1;
-
-static void on_msg(void *ctx, const char *topic, const void *payload, size_t len)
-{
-    struct sink *s = ctx;
-    char *copy = g_strndup(payload, len);
-    pthread_mutex_lock(&s->lock);
-    if (strcmp(topic, "borderfuse/" SITE "/status") == 0) {
-        g_free(s->status);
-        s->status = copy;
-    } else if (s->n_alerts < 256) {
-        s->alerts[s->n_alerts++] = copy;
-    } else {
-        g_free(copy);
-    }
-    pthread_mutex_unlock(&s->lock);
-}
 
 /* Split complete events ("...</event>") off the TCP stream. */
 static void split_stream(struct sink *s)
@@ -270,38 +251,12 @@ static bool find_event(char **list, int n, const char *kind, const char *alert_t
     return false;
 }
 
-static void rm_tmpdir(const char *dir)
+/* A status whose "cot" figures reached what arrived (n[0] by UDP, n[1] by TCP). */
+static bool cot_counted(const cJSON *st, const void *arg)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-/* The first NEW INCURSION on MQTT, parsed, or NULL. */
-static cJSON *mqtt_incursion(void)
-{
-    cJSON *found = NULL;
-    pthread_mutex_lock(&sink.lock);
-    for (int i = 0; i < sink.n_alerts && !found; i++) {
-        cJSON *a = cJSON_Parse(sink.alerts[i]);
-        if (a && strcmp(it_jstr(a, "type"), "INCURSION") == 0 &&
-            strcmp(it_jstr(a, "state"), "NEW") == 0)
-            found = a;
-        else
-            cJSON_Delete(a);
-    }
-    pthread_mutex_unlock(&sink.lock);
-    return found;
+    const int *n = arg;
+    const cJSON *co = cJSON_GetObjectItem(st, "cot");
+    return it_jnum(co, "udp_sent") >= n[0] && it_jnum(co, "tcp_sent") >= n[1];
 }
 
 static void test_cot_chain(void)
@@ -325,45 +280,39 @@ static void test_cot_chain(void)
     snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
     snprintf(conf, sizeof conf, "%s/engine.json", tmp);
     snprintf(elog, sizeof elog, "%s/engine.log", tmp);
-    FILE *f = fopen(conf, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fprintf(f,
-            "{\"site\": \"" SITE "\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
-            " \"zones\": \"%s\",\n"
+    const char *zones = bf_test_src("tests/data/straight/zones.geojson");
+    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(conf, SITE, zones,
             " \"sensors\": [{\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.79, \"lon\": 8.17,"
             " \"range_m\": 5000, \"sigma_m\": 5}],\n"
             " \"alerts\": {\"journal\": \"journal.jsonl\", \"journal_fsync\": \"never\"},\n"
             " \"dispatch\": {\"enabled\": true},\n"
             " \"engine\": {\"reorder_window_ms\": 200, \"status_period_s\": 0.25,"
             " \"idle_flush_s\": 0.3},\n"
-            " \"cot\": {\"udp\": \"127.0.0.1:%d\", \"tcp\": \"127.0.0.1:%d\", \"stale_s\": %g}}\n",
-            bf_test_src("tests/data/straight/zones.geojson"), uport, tport, STALE_S);
-    fclose(f);
+            " \"cot\": {\"udp\": \"127.0.0.1:%d\", \"tcp\": \"127.0.0.1:%d\", \"stale_s\": %g}",
+            uport, tport, STALE_S), 0);
 
+    centre = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(centre);
     struct bf_mqtt *sub, *pub;
     struct bf_mqtt_options so = {.url = url, .client_id = "it-cot-centre", .clean_session = true};
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, "borderfuse/" SITE "/status", 1, on_msg, &sink), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, "borderfuse/" SITE "/alerts", 1, on_msg, &sink), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "status", 1, it_collector_on_msg, centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts", 1, it_collector_on_msg, centre), 0);
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
 
-    char *argv[] = {(char *)it_bin("apps/borderfuse"), "--config", conf, "--mqtt-url", url,
-                    "--log-level", "info", NULL};
-    pid_t engine = it_spawn(argv, elog);
+    pid_t engine = it_start_engine(conf, url, "info", elog);
     CU_ASSERT_TRUE_FATAL(engine > 0);
     bool ready = false;
     for (int i = 0; i < 200 && !ready; i++) {   /* online, and connected to our "TAK server" */
         pthread_mutex_lock(&sink.lock);
-        ready = sink.status && strstr(sink.status, "\"online\"") && sink.tcp_accepted;
+        ready = sink.tcp_accepted;
         pthread_mutex_unlock(&sink.lock);
+        ready = ready && it_collector_wait(centre, ROOT "status", "\"online\"", 0);
         if (!ready)
             it_sleep_ms(50);
     }
-    if (!ready) {
-        char *l = bf_test_read_file(elog, NULL);
-        fprintf(stderr, "\n--- engine log ---\n%s\n", l ? l : "(none)");
-        free(l);
-    }
+    if (!ready)
+        it_show_log(elog);
     CU_ASSERT_TRUE_FATAL(ready);
     it_sleep_ms(300);   /* the engine's subscription lands */
 
@@ -377,29 +326,18 @@ static void test_cot_chain(void)
     snprintf(unit_msg, sizeof unit_msg, "{\"id\":\"patrol-1\",\"time\":\"%s\",\"lat\":46.7901234,"
              "\"lon\":8.1801234,\"alt_m\":null,\"speed_mps\":0,\"track_deg\":null,\"mode\":3}",
              unit_t);
-    CU_ASSERT_EQUAL(bf_mqtt_publish(pub, "borderfuse/" SITE "/units/patrol-1", unit_msg,
-                                    strlen(unit_msg), 1, true), 0);
-    for (int k = 0; k < 80; k++) {
-        char t[BF_TIME_ISO_LEN], msg[512];
-        bf_time_format_iso(t0 + k * BF_US_PER_S, t, sizeof t);
-        double lat = LAT0 - SPEED * k / M_PER_DEG_LAT;
-        snprintf(msg, sizeof msg,
-                 "{\"sensor\":\"radar-a\",\"t\":\"%s\",\"exercise\":true,\"detections\":"
-                 "[{\"lat\":%.7f,\"lon\":%.7f,\"sigma_m\":5,\"class\":{\"person\":0.9}}]}",
-                 t, lat, LON);
-        CU_ASSERT_EQUAL(bf_mqtt_publish(pub, DET_TOPIC, msg, strlen(msg), 1, false), 0);
-        if (k % 10 == 9)
-            it_sleep_ms(100);   /* a few track pictures along the way */
-    }
+    CU_ASSERT_EQUAL(bf_mqtt_publish(pub, ROOT "units/patrol-1", unit_msg, strlen(unit_msg), 1,
+                                    true), 0);
+    struct it_walker w = {.pub = pub, .topic = ROOT "sensors/radar-a/detections",
+                          .sensor = "radar-a", .t0_us = t0, .lat0 = LAT0, .lon = LON,
+                          .speed_mps = SPEED, .m_per_deg = M_PER_DEG_LAT, .exercise = true,
+                          .pause_every = 10, .pause_ms = 100};   /* a few track pictures on the way */
+    CU_ASSERT_EQUAL(it_publish_walker(&w, 0, 80), 0);
     CU_ASSERT_EQUAL(bf_mqtt_flush(pub, 5000), 0);
 
     /* ---- wait for the INCURSION on MQTT, then its CoT on UDP and TCP ---- */
-    cJSON *alert = NULL;
-    for (int i = 0; i < 200 && !alert; i++) {
-        alert = mqtt_incursion();
-        if (!alert)
-            it_sleep_ms(50);
-    }
+    struct it_alert_want want = {.type = "INCURSION", .state = "NEW"};
+    cJSON *alert = it_collector_wait_json(centre, ROOT "alerts", it_match_alert, &want, 10);
     CU_ASSERT_PTR_NOT_NULL_FATAL(alert);
     struct ev trk = {0}, alu = {0}, alt = {0}, unit = {0};
     bool have_trk = false, have_alu = false, have_alt = false, have_unit = false;
@@ -498,21 +436,12 @@ static void test_cot_chain(void)
 
     /* ---- the status counts what was sent (at least what arrived so far; it lags by up to
      * one status period while units keep going out) ---- */
-    cJSON *st = NULL;
-    const cJSON *co = NULL;
     pthread_mutex_lock(&sink.lock);
     int n_udp = sink.n_udp, n_tcp = sink.n_tcp;
     pthread_mutex_unlock(&sink.lock);
-    for (int i = 0; i < 60; i++) {
-        cJSON_Delete(st);
-        pthread_mutex_lock(&sink.lock);
-        st = sink.status ? cJSON_Parse(sink.status) : NULL;
-        pthread_mutex_unlock(&sink.lock);
-        co = cJSON_GetObjectItem(st, "cot");
-        if (it_jnum(co, "udp_sent") >= n_udp && it_jnum(co, "tcp_sent") >= n_tcp)
-            break;
-        it_sleep_ms(50);
-    }
+    int sent[2] = {n_udp, n_tcp};
+    cJSON *st = it_collector_wait_latest(centre, ROOT "status", cot_counted, sent, 3);
+    const cJSON *co = cJSON_GetObjectItem(st, "cot");
     CU_ASSERT_PTR_NOT_NULL(co);
     CU_ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(co, "tcp_connected")));
     CU_ASSERT_TRUE(it_jnum(co, "udp_sent") >= n_udp && n_udp > 0);
@@ -531,15 +460,14 @@ static void test_cot_chain(void)
     pthread_join(rx, NULL);
     close(udp_fd);
     close(listen_fd);
-    rm_tmpdir(tmp);
+    it_rm_tree(tmp);
+    it_collector_free(centre);
+    centre = NULL;
     pthread_mutex_lock(&sink.lock);
     for (int i = 0; i < sink.n_udp; i++)
         g_free(sink.udp[i]);
     for (int i = 0; i < sink.n_tcp; i++)
         g_free(sink.tcp[i]);
-    for (int i = 0; i < sink.n_alerts; i++)
-        g_free(sink.alerts[i]);
-    g_free(sink.status);
     g_string_free(sink.stream, TRUE);
     pthread_mutex_unlock(&sink.lock);
 }

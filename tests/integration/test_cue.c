@@ -16,9 +16,7 @@
  * match this test's own interception of the alert's position and velocity;
  * once the track is deleted the camera is released.
  */
-#include <dirent.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +31,6 @@
 #include "it_util.h"
 
 #define SITE "itcue"
-#define MAX_MSGS 1024
 
 /* the camera, the unit and the vehicle */
 #define CAM_LAT 46.7960
@@ -45,39 +42,9 @@
 #define TGT_LON 8.2200
 #define TGT_VN (-5.0)           /* m/s, due south */
 #define SCANS 40
+#define ROOT "borderfuse/" SITE "/"
 
-struct inbox {
-    pthread_mutex_t lock;
-    char *status;
-    char *alerts[MAX_MSGS];
-    int n_alerts;
-    char *cues[MAX_MSGS];
-    int n_cues;
-};
-
-static struct inbox box = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static void on_msg(void *ctx, const char *topic, const void *payload, size_t len)
-{
-    struct inbox *b = ctx;
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return;
-    memcpy(copy, payload, len);
-    copy[len] = '\0';
-    pthread_mutex_lock(&b->lock);
-    if (strcmp(topic, "borderfuse/" SITE "/status") == 0) {
-        free(b->status);
-        b->status = copy;
-    } else if (strcmp(topic, "borderfuse/" SITE "/cameras/cam-1/cue") == 0 && b->n_cues < MAX_MSGS) {
-        b->cues[b->n_cues++] = copy;
-    } else if (strcmp(topic, "borderfuse/" SITE "/alerts") == 0 && b->n_alerts < MAX_MSGS) {
-        b->alerts[b->n_alerts++] = copy;
-    } else {
-        free(copy);
-    }
-    pthread_mutex_unlock(&b->lock);
-}
+static struct it_collector *box;   /* status, alerts, cameras/+/cue */
 
 /* Local metres of (lat, lon) from (lat0, lon0) on the WGS84 ellipsoid's radii at lat0. */
 static void local_m(double lat0, double lon0, double lat, double lon, double *e, double *n)
@@ -97,23 +64,6 @@ static double truth_lat(double t_s)
     return TGT_LAT0 + TGT_VN * t_s * 0.01 / n;
 }
 
-static void rm_tmpdir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* The smallest t >= 0 with |p + v t - u| = s t (this test's own solution), or -1. */
 static double intercept_s(double de, double dn, double ve, double vn, double s)
 {
@@ -128,12 +78,16 @@ static double intercept_s(double de, double dn, double ve, double vn, double s)
     return lo >= 0 ? lo : hi >= 0 ? hi : -1;
 }
 
-static int count_locked(int *n)
+/* Online, and the unit known. */
+static bool online_with_unit(const cJSON *st, const void *arg)
 {
-    pthread_mutex_lock(&box.lock);
-    int v = *n;
-    pthread_mutex_unlock(&box.lock);
-    return v;
+    return it_match_online(st, arg) && it_jnum(cJSON_GetObjectItem(st, "dispatch"), "units") == 1;
+}
+
+static bool cues_released(const cJSON *st, const void *arg)
+{
+    (void)arg;
+    return it_jnum(cJSON_GetObjectItem(st, "cueing"), "releases") >= 1;
 }
 
 static void test_cue_and_dispatch(void)
@@ -146,11 +100,8 @@ static void test_cue_and_dispatch(void)
     snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
     snprintf(conf, sizeof conf, "%s/engine.json", tmp);
     snprintf(elog, sizeof elog, "%s/engine.log", tmp);
-    FILE *f = fopen(conf, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fprintf(f,
-            "{\"site\": \"" SITE "\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
-            " \"zones\": \"%s\",\n"
+    const char *zones = bf_test_src("tests/data/straight/zones.geojson");
+    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(conf, SITE, zones,
             " \"sensors\": [\n"
             "  {\"id\": \"radar-1\", \"type\": \"json\", \"lat\": 46.7900, \"lon\": 8.2100,"
             " \"range_m\": 5000, \"sigma_m\": 5},\n"
@@ -164,16 +115,16 @@ static void test_cue_and_dispatch(void)
             " \"cueing\": {\"min_interval_s\": 1, \"cameras\": {\"cam-1\": {\"zero_deg\": 0}}},\n"
             " \"dispatch\": {\"unit_speed_mps\": 12},\n"
             " \"engine\": {\"reorder_window_ms\": 200, \"status_period_s\": 0.25,"
-            " \"idle_flush_s\": 0.5}}\n",
-            bf_test_src("tests/data/straight/zones.geojson"), CAM_LAT, CAM_LON, CAM_H, vport);
-    fclose(f);
+            " \"idle_flush_s\": 0.5}", CAM_LAT, CAM_LON, CAM_H, vport), 0);
 
+    box = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(box);
     struct bf_mqtt *sub, *pub;
     struct bf_mqtt_options so = {.url = url, .client_id = "it-cue-centre", .clean_session = true};
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, "borderfuse/" SITE "/status", 1, on_msg, &box), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, "borderfuse/" SITE "/alerts", 1, on_msg, &box), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, "borderfuse/" SITE "/cameras/+/cue", 1, on_msg, &box), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "status", 1, it_collector_on_msg, box), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts", 1, it_collector_on_msg, box), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "cameras/+/cue", 1, it_collector_on_msg, box), 0);
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
     struct bf_mqtt_options po = {.url = url, .client_id = "it-cue-field", .clean_session = true};
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&po, &pub), 0);
@@ -186,61 +137,41 @@ static void test_cue_and_dispatch(void)
     bf_time_format_iso(t0 + 20 * BF_US_PER_S, ts, sizeof ts);
     snprintf(msg, sizeof msg, "{\"id\":\"patrol-1\",\"time\":\"%s\",\"lat\":%.8f,\"lon\":%.8f,"
              "\"alt_m\":null,\"speed_mps\":0.0,\"track_deg\":null,\"mode\":2}", ts, UNIT_LAT, UNIT_LON);
-    CU_ASSERT_EQUAL(bf_mqtt_publish(pub, "borderfuse/" SITE "/units/patrol-1", msg, strlen(msg), 1,
-                                    true), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_publish(pub, ROOT "units/patrol-1", msg, strlen(msg), 1, true), 0);
     const char *junk = "{\"id\":\"patrol-9\",\"time\":\"never\",\"lat\":1,\"lon\":2}";
-    CU_ASSERT_EQUAL(bf_mqtt_publish(pub, "borderfuse/" SITE "/units/patrol-9", junk, strlen(junk), 1,
-                                    true), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_publish(pub, ROOT "units/patrol-9", junk, strlen(junk), 1, true), 0);
     CU_ASSERT_EQUAL(bf_mqtt_flush(pub, 5000), 0);
 
-    char *argv[] = {(char *)it_bin("apps/borderfuse"), "--config", conf, "--mqtt-url", url,
-                    "--log-level", "info", NULL};
-    pid_t engine = it_spawn(argv, elog);
+    pid_t engine = it_start_engine(conf, url, "info", elog);
     CU_ASSERT_TRUE_FATAL(engine > 0);
-    bool online = false;
-    for (int i = 0; i < 300 && !online; i++) {
-        pthread_mutex_lock(&box.lock);
-        cJSON *st = box.status ? cJSON_Parse(box.status) : NULL;
-        pthread_mutex_unlock(&box.lock);
-        online = st && strcmp(it_jstr(st, "state"), "online") == 0 &&
-                 it_jnum(cJSON_GetObjectItem(st, "dispatch"), "units") == 1;
-        cJSON_Delete(st);
-        if (!online)
-            it_sleep_ms(50);
-    }
-    if (!online) {
-        char *l = bf_test_read_file(elog, NULL);
-        fprintf(stderr, "\n--- engine log ---\n%s\n", l ? l : "(none)");
-        free(l);
-    }
+    cJSON *on = it_collector_wait_latest(box, ROOT "status", online_with_unit, NULL, 15);
+    bool online = on && online_with_unit(on, NULL);
+    cJSON_Delete(on);
+    if (!online)
+        it_show_log(elog);
     CU_ASSERT_TRUE_FATAL(online);   /* up, and patrol-1 known (patrol-9 refused) */
 
     /* the radar: one scan a second of event time, ten a second of wall time */
-    for (int k = 0; k < SCANS + 12; k++) {
-        bf_time_format_iso(t0 + k * BF_US_PER_S, ts, sizeof ts);
-        if (k < SCANS)
-            snprintf(msg, sizeof msg, "{\"sensor\":\"radar-1\",\"t\":\"%s\",\"detections\":"
-                     "[{\"lat\":%.8f,\"lon\":%.8f,\"sigma_m\":5}]}", ts, truth_lat(k), TGT_LON);
-        else   /* the vehicle is gone: empty scans until the track is deleted */
-            snprintf(msg, sizeof msg, "{\"sensor\":\"radar-1\",\"t\":\"%s\",\"detections\":[]}", ts);
-        CU_ASSERT_EQUAL(bf_mqtt_publish(pub, "borderfuse/" SITE "/sensors/radar-1/detections", msg,
-                                        strlen(msg), 1, false), 0);
+    for (int k = 0; k < SCANS + 12; k++) {   /* then empty scans until the track is deleted */
+        CU_ASSERT_EQUAL(it_publish_detection(pub, ROOT "sensors/radar-1/detections", "radar-1",
+                                             t0 + k * BF_US_PER_S, k < SCANS ? truth_lat(k) : NAN,
+                                             TGT_LON, false, false), 0);
         it_sleep_ms(100);
     }
     CU_ASSERT_EQUAL(bf_mqtt_flush(pub, 5000), 0);
-    /* wait for the release (the track deleted after its misses) */
+    /* wait for the release (the track deleted after its misses), up to 30 s on a loaded machine */
     bool released = false;
-    for (int i = 0; i < 300 && !released; i++) {   /* up to 30 s on a loaded machine */
-        pthread_mutex_lock(&box.lock);
-        released = box.n_cues > 0 && strstr(box.cues[box.n_cues - 1], "\"release\"") != NULL;
-        pthread_mutex_unlock(&box.lock);
+    for (int i = 0; i < 300 && !released; i++) {
+        char *last = it_collector_text(box, ROOT "cameras/cam-1/cue", -1);
+        released = last && strstr(last, "\"release\"") != NULL;
+        free(last);
         if (!released)
             it_sleep_ms(100);
     }
     it_sleep_ms(500);
 
     /* ---- the cues ---- */
-    int n_cues = count_locked(&box.n_cues);
+    int n_cues = it_collector_count(box, ROOT "cameras/cam-1/cue");
     CU_ASSERT_TRUE(n_cues >= 3);
     int n_checked = 0, n_with_alert = 0;
     char high_ids[8][40];   /* alert ids of the cues at priority 4 (a high alert) */
@@ -249,7 +180,7 @@ static void test_cue_and_dispatch(void)
     bf_time_us last_cue_t = BF_TIME_NONE;
     uint32_t track = 0;
     for (int i = 0; i < n_cues; i++) {
-        cJSON *c = cJSON_Parse(box.cues[i]);
+        cJSON *c = it_collector_json(box, ROOT "cameras/cam-1/cue", i);
         CU_ASSERT_PTR_NOT_NULL_FATAL(c);
         CU_ASSERT_STRING_EQUAL(it_jstr(c, "camera"), "cam-1");
         bool rel = strcmp(it_jstr(c, "action"), "release") == 0;
@@ -306,15 +237,8 @@ static void test_cue_and_dispatch(void)
            "truth %.2f m\n", n_checked, n_with_alert, worst_bearing, worst_truth_m);
 
     /* ---- the INCURSION: camera and unit ---- */
-    cJSON *inc = NULL;
-    int n_alerts = count_locked(&box.n_alerts);
-    for (int i = 0; i < n_alerts && !inc; i++) {
-        cJSON *a = cJSON_Parse(box.alerts[i]);
-        if (a && strcmp(it_jstr(a, "type"), "INCURSION") == 0 && strcmp(it_jstr(a, "state"), "NEW") == 0)
-            inc = a;
-        else
-            cJSON_Delete(a);
-    }
+    struct it_alert_want want = {.type = "INCURSION", .state = "NEW"};
+    cJSON *inc = it_collector_wait_json(box, ROOT "alerts", it_match_alert, &want, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(inc);
     CU_ASSERT_STRING_EQUAL(it_jstr(inc, "camera"), "cam-1");
     /* once raised, the incursion (high) drives the camera: its cues name it */
@@ -347,16 +271,7 @@ static void test_cue_and_dispatch(void)
     cJSON_Delete(inc);
 
     /* status: the junk unit counted, the cuer's figures (once the release is in it) */
-    cJSON *st = NULL;
-    for (int i = 0; i < 100; i++) {
-        cJSON_Delete(st);
-        pthread_mutex_lock(&box.lock);
-        st = box.status ? cJSON_Parse(box.status) : NULL;
-        pthread_mutex_unlock(&box.lock);
-        if (it_jnum(cJSON_GetObjectItem(st, "cueing"), "releases") >= 1)
-            break;
-        it_sleep_ms(100);
-    }
+    cJSON *st = it_collector_wait_latest(box, ROOT "status", cues_released, NULL, 10);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     CU_ASSERT_EQUAL(it_jnum(cJSON_GetObjectItem(st, "dispatch"), "malformed"), 1);
     CU_ASSERT_EQUAL(it_jnum(cJSON_GetObjectItem(st, "cueing"), "releases"), 1);
@@ -374,16 +289,9 @@ static void test_cue_and_dispatch(void)
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "cueing: 1 camera"));
     free(l);
     it_stop(broker);
-    rm_tmpdir(tmp);
-    pthread_mutex_lock(&box.lock);
-    for (int i = 0; i < box.n_alerts; i++)
-        free(box.alerts[i]);
-    for (int i = 0; i < box.n_cues; i++)
-        free(box.cues[i]);
-    box.n_alerts = box.n_cues = 0;
-    free(box.status);
-    box.status = NULL;
-    pthread_mutex_unlock(&box.lock);
+    it_rm_tree(tmp);
+    it_collector_free(box);
+    box = NULL;
 }
 
 static CU_TestInfo tests[] = {

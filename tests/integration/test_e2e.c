@@ -15,7 +15,6 @@
  * will ("offline", retained) when the engine dies.
  */
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,65 +30,36 @@
 
 #define SITE_TOPIC "borderfuse/it"
 #define DET_TOPIC SITE_TOPIC "/sensors/radar-a/detections"
-#define MAX_ALERTS 8192
+#define STATUS_TOPIC SITE_TOPIC "/status"
+#define ALERTS_TOPIC SITE_TOPIC "/alerts"
 
-/* What the centre has received. */
-struct centre {
-    pthread_mutex_t lock;
-    char *alerts[MAX_ALERTS];
-    int n_alerts;
-    char *status;          /* the latest status message */
-    int n_status;
+static struct it_collector *centre;   /* what the centre has received: alerts and status */
+
+/* The state a status must have, and the malformed count n of kind (kind NULL: none). */
+struct want_status {
+    const char *state, *kind;
+    double n;
 };
 
-static struct centre centre = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static void on_msg(void *ctx, const char *topic, const void *payload, size_t len)
+static bool status_is(const cJSON *j, const void *arg)
 {
-    struct centre *c = ctx;
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return;
-    memcpy(copy, payload, len);
-    copy[len] = '\0';
-    pthread_mutex_lock(&c->lock);
-    if (strcmp(topic, SITE_TOPIC "/status") == 0) {
-        free(c->status);
-        c->status = copy;
-        c->n_status++;
-    } else if (c->n_alerts < MAX_ALERTS) {
-        c->alerts[c->n_alerts++] = copy;
-    } else {
-        free(copy);
+    const struct want_status *w = arg;
+    bool ok = strcmp(it_jstr(j, "state"), w->state) == 0;
+    if (ok && w->kind) {
+        const cJSON *s0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "sensors"), 0);
+        ok = it_jnum(cJSON_GetObjectItem(s0, "malformed"), w->kind) == w->n;
     }
-    pthread_mutex_unlock(&c->lock);
+    return ok;
 }
 
-/* A parsed copy of the latest status (cJSON_Delete it), or NULL. */
-static cJSON *latest_status(void)
-{
-    pthread_mutex_lock(&centre.lock);
-    cJSON *j = centre.status ? cJSON_Parse(centre.status) : NULL;
-    pthread_mutex_unlock(&centre.lock);
-    return j;
-}
-
-/* Wait until the latest status has state and, if path is given, the malformed count n. */
+/* Wait until the latest status has state and, if kind is given, the malformed count n. */
 static bool wait_status(const char *state, const char *kind, double n, double timeout_s)
 {
-    for (int i = 0; i < (int)(timeout_s * 20); i++) {
-        cJSON *j = latest_status();
-        bool ok = j && strcmp(it_jstr(j, "state"), state) == 0;
-        if (ok && kind) {
-            const cJSON *s0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "sensors"), 0);
-            ok = it_jnum(cJSON_GetObjectItem(s0, "malformed"), kind) == n;
-        }
-        cJSON_Delete(j);
-        if (ok)
-            return true;
-        it_sleep_ms(50);
-    }
-    return false;
+    struct want_status w = {.state = state, .kind = kind, .n = n};
+    cJSON *j = it_collector_wait_latest(centre, STATUS_TOPIC, status_is, &w, timeout_s);
+    bool ok = j && status_is(j, &w);
+    cJSON_Delete(j);
+    return ok;
 }
 
 static double metres(double lat1, double lon1, double lat2, double lon2)
@@ -115,11 +85,13 @@ static void test_whole_chain(void)
     snprintf(report, sizeof report, "%s/report", tmp);
 
     /* the centre subscribes first: it must see every alert */
+    centre = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(centre);
     struct bf_mqtt *sub;
     struct bf_mqtt_options so = {.url = url, .client_id = "it-centre", .clean_session = true};
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, SITE_TOPIC "/alerts", 1, on_msg, &centre), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, SITE_TOPIC "/status", 1, on_msg, &centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ALERTS_TOPIC, 1, it_collector_on_msg, centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, STATUS_TOPIC, 1, it_collector_on_msg, centre), 0);
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
 
     char *engine_argv[] = {(char *)it_bin("apps/borderfuse"), "--config",
@@ -169,9 +141,7 @@ static void test_whole_chain(void)
     it_sleep_ms(1500);   /* three more status periods */
 
     /* ---- the alerts the centre received ---- */
-    pthread_mutex_lock(&centre.lock);
-    int n = centre.n_alerts;
-    pthread_mutex_unlock(&centre.lock);
+    int n = it_collector_count(centre, ALERTS_TOPIC);
     CU_ASSERT_TRUE_FATAL(n > 0);
     bf_time_us t0;
     CU_ASSERT_EQUAL_FATAL(bf_time_parse_iso("2026-03-01T02:00:00Z", &t0), 0);
@@ -180,7 +150,7 @@ static void test_whole_chain(void)
     double last_seq = 0;
     bool seq_grows = true;
     for (int i = 0; i < n; i++) {
-        cJSON *a = cJSON_Parse(centre.alerts[i]);
+        cJSON *a = it_collector_json(centre, ALERTS_TOPIC, i);
         if (!a) {
             malformed++;
             continue;
@@ -230,8 +200,11 @@ static void test_whole_chain(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(jtext);
     int lines = 0, same = 0;
     for (char *save = NULL, *line = strtok_r(jtext, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save), lines++)
-        same += lines < n && strcmp(line, centre.alerts[lines]) == 0;
+         line = strtok_r(NULL, "\n", &save), lines++) {
+        char *got = lines < n ? it_collector_text(centre, ALERTS_TOPIC, lines) : NULL;
+        same += got && strcmp(line, got) == 0;
+        free(got);
+    }
     CU_ASSERT_EQUAL(lines, n);
     CU_ASSERT_EQUAL(same, n);
     free(jtext);
@@ -286,7 +259,7 @@ static void test_whole_chain(void)
     free(html);
 
     /* ---- the status: every detection received, the junk still counted ---- */
-    cJSON *st = latest_status();
+    cJSON *st = it_collector_json(centre, STATUS_TOPIC, -1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     CU_ASSERT_STRING_EQUAL(it_jstr(st, "state"), "online");
     const cJSON *det = cJSON_GetObjectItem(st, "detections");
@@ -308,13 +281,12 @@ static void test_whole_chain(void)
     CU_ASSERT_TRUE(wait_status("offline", NULL, 0, 10));
     bf_mqtt_destroy(sub);
     /* and a centre that connects later still learns it */
-    pthread_mutex_lock(&centre.lock);
-    free(centre.status);
-    centre.status = NULL;
-    pthread_mutex_unlock(&centre.lock);
+    it_collector_free(centre);
+    centre = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(centre);
     so.client_id = "it-centre-late";
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, SITE_TOPIC "/status", 1, on_msg, &centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, STATUS_TOPIC, 1, it_collector_on_msg, centre), 0);
     CU_ASSERT_TRUE(wait_status("offline", NULL, 0, 10));
     bf_mqtt_destroy(sub);
 
@@ -324,9 +296,8 @@ static void test_whole_chain(void)
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "radar-a: refused a message (syntax)"));
     free(l);
     it_stop(broker);
-    for (int i = 0; i < centre.n_alerts; i++)
-        free(centre.alerts[i]);
-    free(centre.status);
+    it_collector_free(centre);
+    centre = NULL;
 }
 
 static CU_TestInfo tests[] = {

@@ -17,7 +17,6 @@
  * 20 messages: refused publishes are sent again from the journal), and a
  * control run of (a) with resend_window_s 0 whose losses are printed.
  */
-#include <dirent.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -59,30 +58,12 @@ struct centre {
 };
 
 static struct centre centre = {.lock = PTHREAD_MUTEX_INITIALIZER};
-static pthread_mutex_t status_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *status_txt;   /* the latest engine status */
-
-static void on_status(void *ctx, const char *topic, const void *payload, size_t len)
-{
-    (void)ctx;
-    (void)topic;
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return;
-    memcpy(copy, payload, len);
-    copy[len] = '\0';
-    pthread_mutex_lock(&status_lock);
-    free(status_txt);
-    status_txt = copy;
-    pthread_mutex_unlock(&status_lock);
-}
+static struct it_collector *statuses;   /* the engine's status messages */
 
 /* A figure of the latest status's alerts.outbox, or NAN. */
 static double outbox_figure(const char *key)
 {
-    pthread_mutex_lock(&status_lock);
-    cJSON *st = status_txt ? cJSON_Parse(status_txt) : NULL;
-    pthread_mutex_unlock(&status_lock);
+    cJSON *st = it_collector_json(statuses, "borderfuse/" SITE "/status", -1);
     const cJSON *al = cJSON_GetObjectItemCaseSensitive(st, "alerts");
     const cJSON *ob = cJSON_GetObjectItemCaseSensitive(al, "outbox");
     double v = it_jnum(ob, key);
@@ -189,28 +170,6 @@ static uint64_t received_now(void)
     return r;
 }
 
-/* Remove dir and what is in it (one level of subdirectories: Paho's persistence). */
-static void rm_tree(const char *dir, int depth)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (depth < 3 && lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rm_tree(path, depth + 1);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* Event time of scan 0: the wall clock at the start of a run (live sensors; retention keeps it). */
 static int64_t T0_US;
 
@@ -234,27 +193,14 @@ static void send_scan(struct bf_mqtt *pub, int k)
 
 static void write_config(const char *conf, const char *zones, int resend_window_s)
 {
-    FILE *f = fopen(conf, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fprintf(f,
-            "{\"site\": \"" SITE "\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
-            " \"zones\": \"%s\",\n"
+    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(conf, SITE, zones,
             " \"mqtt\": {\"client_id\": \"it-noloss-engine\"},\n"
             " \"sensors\": [{\"id\": \"radar\", \"type\": \"json\", \"lat\": 46.79, \"lon\": 8.20,"
             " \"range_m\": 20000, \"sigma_m\": 3}],\n"
             " \"alerts\": {\"journal\": \"journal.jsonl\", \"journal_fsync\": \"never\","
             " \"update_min_interval_s\": 0, \"resend_window_s\": %d, \"resolve_after_s\": 600},\n"
             " \"engine\": {\"reorder_window_ms\": 100, \"status_period_s\": 0.5,"
-            " \"idle_flush_s\": 0.3, \"queue_capacity\": 65536}}\n",
-            zones, resend_window_s);
-    fclose(f);
-}
-
-static pid_t start_engine(const char *conf, const char *url, const char *log)
-{
-    char *argv[] = {(char *)it_bin("apps/borderfuse"), "--config", (char *)conf, "--mqtt-url",
-                    (char *)url, "--log-level", "warn", NULL};
-    return it_spawn(argv, log);
+            " \"idle_flush_s\": 0.3, \"queue_capacity\": 65536}", resend_window_s), 0);
 }
 
 /*
@@ -276,15 +222,6 @@ static double wait_complete(const char *journal, bool need_all, double timeout_s
         it_sleep_ms(250);
     }
     return -1;
-}
-
-/* The engine's log, shown when something went wrong. */
-static void show_log(const char *path)
-{
-    char *l = bf_test_read_file(path, NULL);
-    const char *tail = l ? (strlen(l) > 12000 ? l + strlen(l) - 12000 : l) : "(none)";
-    fprintf(stderr, "\n--- %s (tail) ---\n%s\n", path, tail);
-    free(l);
 }
 
 /*
@@ -320,9 +257,10 @@ static void run(bool kill_broker, bool control)
     struct bf_mqtt_options po = {.url = url, .client_id = "it-noloss-field", .clean_session = true};
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&po, &pub), 0);
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(pub, 5000), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(pub, "borderfuse/" SITE "/status", 1, on_status, NULL), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(pub, "borderfuse/" SITE "/status", 1, it_collector_on_msg,
+                                      statuses), 0);
 
-    pid_t engine = start_engine(conf, url, elog);
+    pid_t engine = it_start_engine(conf, url, "warn", elog);
     CU_ASSERT_TRUE_FATAL(engine > 0);
     it_sleep_ms(1500);   /* the engine subscribed; the broker autosaved the centre's session */
 
@@ -355,7 +293,7 @@ static void run(bool kill_broker, bool control)
                 kill(engine, SIGKILL);
                 waitpid(engine, NULL, 0);
                 it_sleep_ms(300);
-                engine = start_engine(conf, url, elog);
+                engine = it_start_engine(conf, url, "warn", elog);
                 CU_ASSERT_TRUE_FATAL(engine > 0);
                 t_restart = bf_clock_monotonic(NULL);
             }
@@ -383,11 +321,11 @@ static void run(bool kill_broker, bool control)
         bf_mqtt_destroy(pub);
         bf_mqtt_destroy(sub);
         it_stop(broker);
-        rm_tree(dir, 0);
+        it_rm_tree(dir);
         return;
     }
     if (missing || lines < 1000)
-        show_log(elog);
+        it_show_log(elog);
     CU_ASSERT_TRUE(lines >= 1000);   /* thousands of alerts, really */
     CU_ASSERT_EQUAL(missing, 0);
     CU_ASSERT_EQUAL(wrong, 0);
@@ -428,7 +366,7 @@ static void run(bool kill_broker, bool control)
     bf_mqtt_destroy(pub);
     bf_mqtt_destroy(sub);
     it_stop(broker);
-    rm_tree(dir, 0);
+    it_rm_tree(dir);
 }
 
 /*
@@ -515,7 +453,7 @@ static void test_overload(void)
     bf_journal_close(j);
     bf_mqtt_destroy(sub);
     it_stop(broker);
-    rm_tree(dir, 0);
+    it_rm_tree(dir);
 }
 
 static void test_broker_killed(void) { run(true, false); }
@@ -525,13 +463,14 @@ static void test_broker_killed_control(void) { run(true, true); }
 static int setup(void)
 {
     centre.by_seq = calloc(MAX_SEQ, sizeof *centre.by_seq);
-    return centre.by_seq ? 0 : 1;
+    statuses = it_collector_new();
+    return centre.by_seq && statuses ? 0 : 1;
 }
 
 static int teardown(void)
 {
     free(centre.by_seq);
-    free(status_txt);
+    it_collector_free(statuses);
     return 0;
 }
 

@@ -11,7 +11,6 @@
  * borderfuse/<site>/units/truck-1.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,47 +66,20 @@ static void read_log(const char *path)
     fclose(f);
 }
 
-struct inbox {
-    pthread_mutex_t lock;
-    char *tracks, *unit, *gps_status;
-};
+static struct it_collector *inbox;   /* tracks, units/truck-1, sensors/gps-1/status */
 
-static struct inbox inbox = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static void on_msg(void *ctx, const char *topic, const void *payload, size_t len)
+/* The latest message on SITE/rel, parsed (cJSON_Delete it), or NULL. */
+static cJSON *parsed(const char *rel)
 {
-    struct inbox *b = ctx;
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return;
-    memcpy(copy, payload, len);
-    copy[len] = '\0';
-    char **slot = strcmp(topic, SITE "/tracks") == 0             ? &b->tracks
-                  : strcmp(topic, SITE "/units/truck-1") == 0      ? &b->unit
-                  : strcmp(topic, SITE "/sensors/gps-1/status") == 0 ? &b->gps_status
-                                                                    : NULL;
-    pthread_mutex_lock(&b->lock);
-    if (slot) {
-        free(*slot);
-        *slot = copy;
-        copy = NULL;
-    }
-    pthread_mutex_unlock(&b->lock);
-    free(copy);
-}
-
-static cJSON *parsed(char **slot)
-{
-    pthread_mutex_lock(&inbox.lock);
-    cJSON *j = *slot ? cJSON_Parse(*slot) : NULL;
-    pthread_mutex_unlock(&inbox.lock);
-    return j;
+    char topic[128];
+    snprintf(topic, sizeof topic, SITE "/%s", rel);
+    return it_collector_json(inbox, topic, -1);
 }
 
 /* The gps sensor has passed on at least n fixes. */
 static bool gps_messages_at_least(double n)
 {
-    cJSON *j = parsed(&inbox.gps_status);
+    cJSON *j = parsed("sensors/gps-1/status");
     const cJSON *m = cJSON_GetObjectItem(j, "messages");
     bool ok = cJSON_IsNumber(m) && m->valuedouble >= n;
     cJSON_Delete(j);
@@ -117,7 +89,7 @@ static bool gps_messages_at_least(double n)
 /* The latest track picture's confirmed track nearest the target: its distance, or INFINITY. */
 static double track_miss_m(struct bf_geo_frame *frame, double te, double tn)
 {
-    cJSON *j = parsed(&inbox.tracks);
+    cJSON *j = parsed("tracks");
     double best = INFINITY;
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItem(j, "tracks"))
@@ -163,12 +135,15 @@ static void test_radar_on_a_truck_with_gpsd(void)
             ORIGIN_LAT, ORIGIN_LON, bf_test_src("tests/data/straight/zones.geojson"), gps_port);
     fclose(f);
 
+    inbox = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inbox);
     struct bf_mqtt *sub;
     struct bf_mqtt_options so = {.url = url, .client_id = "it-centre", .clean_session = true};
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, SITE "/tracks", 0, on_msg, &inbox), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, SITE "/units/truck-1", 0, on_msg, &inbox), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, SITE "/sensors/gps-1/status", 0, on_msg, &inbox), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, SITE "/tracks", 0, it_collector_on_msg, inbox), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, SITE "/units/truck-1", 0, it_collector_on_msg, inbox), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, SITE "/sensors/gps-1/status", 0, it_collector_on_msg,
+                                      inbox), 0);
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
 
     /* the engine first (its gps plugin retries until gpsd is up), then the truck */
@@ -187,7 +162,7 @@ static void test_radar_on_a_truck_with_gpsd(void)
     }
     CU_ASSERT_TRUE_FATAL(fed);
     it_sleep_ms(1500);   /* the rest of the log */
-    cJSON *unit = parsed(&inbox.unit);
+    cJSON *unit = parsed("units/truck-1");
     CU_ASSERT_PTR_NOT_NULL_FATAL(unit);
     CU_ASSERT(fabs(cJSON_GetObjectItem(unit, "lat")->valuedouble - fixes[n_fixes - 1].lat) < 1e-3);
     cJSON_Delete(unit);
@@ -237,9 +212,8 @@ static void test_radar_on_a_truck_with_gpsd(void)
     bf_mqtt_destroy(sub);
     it_stop(broker);
     bf_geo_frame_destroy(frame);
-    free(inbox.tracks);
-    free(inbox.unit);
-    free(inbox.gps_status);
+    it_collector_free(inbox);
+    inbox = NULL;
 }
 
 static CU_TestInfo tests[] = {

@@ -18,7 +18,6 @@
  * alice acknowledge in her own name, not in bob's, nor publish alerts; an engine trusting the wrong CA logs OpenSSL's
  * reason and what to check; no engine log holds a password.
  */
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,54 +38,11 @@
 #define ENGINE_PASS "eng-Pw-7781qz"
 #define KEY_PASS "key-Pw-5519xv"
 #define USER_PASS "user-Pw-2290"
-#define MAX_MSGS 64
 
 static char dir[256];      /* certificates, password file, configs, logs */
 static int port, port_alt; /* TLS listeners on 127.0.0.1 and 127.0.0.2 */
 static pid_t broker = -1;
 static char url[64], url_alt[64];
-
-struct inbox {
-    pthread_mutex_t lock;
-    int n;
-    char topics[MAX_MSGS][128];
-    char payloads[MAX_MSGS][1024];
-};
-
-static void collect(void *ctx, const char *topic, const void *payload, size_t len)
-{
-    struct inbox *in = ctx;
-    pthread_mutex_lock(&in->lock);
-    if (in->n < MAX_MSGS) {
-        snprintf(in->topics[in->n], sizeof in->topics[0], "%s", topic);
-        snprintf(in->payloads[in->n], sizeof in->payloads[0], "%.*s", (int)len,
-                 (const char *)payload);
-        in->n++;
-    }
-    pthread_mutex_unlock(&in->lock);
-}
-
-/* Index of the first message on topic (with payload when not NULL), or -1. */
-static int find_msg(struct inbox *in, const char *topic, const char *payload)
-{
-    int found = -1;
-    pthread_mutex_lock(&in->lock);
-    for (int i = 0; i < in->n && found < 0; i++)
-        if (!strcmp(in->topics[i], topic) && (!payload || !strcmp(in->payloads[i], payload)))
-            found = i;
-    pthread_mutex_unlock(&in->lock);
-    return found;
-}
-
-static bool wait_msg(struct inbox *in, const char *topic, const char *payload, int timeout_ms)
-{
-    for (int t = 0; t < timeout_ms; t += 20) {
-        if (find_msg(in, topic, payload) >= 0)
-            return true;
-        it_sleep_ms(20);
-    }
-    return find_msg(in, topic, payload) >= 0;
-}
 
 /* dir/name in one of 8 rotating buffers. */
 static const char *tf(const char *name)
@@ -114,16 +70,6 @@ static int sh(const char *fmt, ...)
     return rc;
 }
 
-static int write_text(const char *path, const char *text, mode_t mode)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fputs(text, f);
-    fclose(f);
-    return chmod(path, mode);
-}
-
 /* A CA: name.key, name.crt (EC P-256, valid 2 days). */
 static int make_ca(const char *name)
 {
@@ -138,7 +84,7 @@ static int make_leaf(const char *name, const char *ca, const char *ext)
 {
     char extfile[64];
     snprintf(extfile, sizeof extfile, "%s.ext", name);
-    if (write_text(tf(extfile), ext, 0600) != 0)
+    if (it_write_file(tf(extfile), 0600, "%s", ext) != 0)
         return -1;
     return sh("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
               "-keyout %s.key -out %s.csr -subj /CN=%s && "
@@ -147,16 +93,6 @@ static int make_leaf(const char *name, const char *ca, const char *ext)
 }
 
 static double now_s(void) { return bf_time_to_s(bf_clock_monotonic(NULL)); }
-
-static const char *mosquitto_bin(void)
-{
-    static const char *const candidates[] = {"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto",
-                                             "/usr/bin/mosquitto"};
-    for (size_t i = 0; i < 3; i++)
-        if (access(candidates[i], X_OK) == 0)
-            return candidates[i];
-    return NULL;
-}
 
 static int suite_init(void)
 {
@@ -199,9 +135,9 @@ static int suite_init(void)
              "listener %d 127.0.0.1\n%s"
              "listener %d 127.0.0.2\n%s",
              tf("passwd"), bf_test_src("config/mosquitto/acl.example"), port, tls, port_alt, tls);
-    if (write_text(tf("mosquitto.conf"), conf, 0600) != 0)
+    if (it_write_file(tf("mosquitto.conf"), 0600, "%s", conf) != 0)
         return 1;
-    const char *bin = mosquitto_bin();
+    const char *bin = it_mosquitto_bin();
     if (!bin)
         return 1;
     char *argv[] = {(char *)bin, "-c", (char *)tf("mosquitto.conf"), NULL};
@@ -250,23 +186,20 @@ static bool connects(struct bf_mqtt *m, const char *what)
 
 static void write_engine_config(const char *name, const char *ca_file)
 {
-    char conf[2048];
-    snprintf(conf, sizeof conf,
-             "{\"site\": \"" SITE "\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
-             " \"zones\": \"%s\",\n"
-             " \"log_level\": \"debug\",\n"
-             " \"mqtt\": {\"url\": \"%s\", \"client_id\": \"%s\",\n"
-             "   \"credentials\": \"engine-credentials.json\",\n"
-             "   \"tls\": {\"ca_file\": \"%s\", \"cert_file\": \"client.crt\",\n"
-             "           \"key_file\": \"engine.key\", \"verify_hostname\": true}},\n"
-             " \"sensors\": [{\"id\": \"radar-1\", \"type\": \"json\", \"lat\": 46.799, "
-             "\"lon\": 8.201}],\n"
-             " \"alerts\": {\"journal\": \"%s.jsonl\", \"journal_fsync\": \"never\"},\n"
-             " \"engine\": {\"status_period_s\": 0.25}}\n",
-             bf_test_src("tests/data/straight/zones.geojson"), url, name, ca_file, name);
     char file[64];
     snprintf(file, sizeof file, "%s.json", name);
-    CU_ASSERT_EQUAL_FATAL(write_text(tf(file), conf, 0600), 0);
+    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(tf(file), SITE,
+            bf_test_src("tests/data/straight/zones.geojson"),
+            " \"log_level\": \"debug\",\n"
+            " \"mqtt\": {\"url\": \"%s\", \"client_id\": \"%s\",\n"
+            "   \"credentials\": \"engine-credentials.json\",\n"
+            "   \"tls\": {\"ca_file\": \"%s\", \"cert_file\": \"client.crt\",\n"
+            "           \"key_file\": \"engine.key\", \"verify_hostname\": true}},\n"
+            " \"sensors\": [{\"id\": \"radar-1\", \"type\": \"json\", \"lat\": 46.799, "
+            "\"lon\": 8.201}],\n"
+            " \"alerts\": {\"journal\": \"%s.jsonl\", \"journal_fsync\": \"never\"},\n"
+            " \"engine\": {\"status_period_s\": 0.25}", url, name, ca_file, name), 0);
+    CU_ASSERT_EQUAL(chmod(tf(file), 0600), 0);
 }
 
 /* The engine log must never hold a password; it is printed when check fails. */
@@ -291,8 +224,7 @@ static pid_t start_engine(const char *name)
     char conf_path[512], log_path[512];
     snprintf(conf_path, sizeof conf_path, "%s", tf(conf));
     snprintf(log_path, sizeof log_path, "%s", tf(log));
-    char *argv[] = {(char *)it_bin("apps/borderfuse"), "--config", conf_path, NULL};
-    return it_spawn(argv, log_path);
+    return it_start_engine(conf_path, NULL, NULL, log_path);
 }
 
 static void test_engine_over_tls(void)
@@ -300,32 +232,24 @@ static void test_engine_over_tls(void)
     char cred[256];
     snprintf(cred, sizeof cred, "{\"username\": \"borderfuse\", \"password\": \"%s\", "
              "\"key_password\": \"%s\"}\n", ENGINE_PASS, KEY_PASS);
-    CU_ASSERT_EQUAL_FATAL(write_text(tf("engine-credentials.json"), cred, 0600), 0);
+    CU_ASSERT_EQUAL_FATAL(it_write_file(tf("engine-credentials.json"), 0600, "%s", cred), 0);
     write_engine_config("engine", "ca.crt");
     pid_t engine = start_engine("engine");
     CU_ASSERT_TRUE_FATAL(engine > 0);
 
     /* Operator bob, over mqtts://, reads the engine's retained status. */
-    static struct inbox in = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    struct it_collector *in = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(in);
     char bob_url[64];
     snprintf(bob_url, sizeof bob_url, "mqtts://127.0.0.1:%d", port);
     struct bf_mqtt *bob = client("it-tls-bob", bob_url, "bob", "ca.crt", "client.crt", "client.key",
                                  false);
     CU_ASSERT_TRUE(connects(bob, "operator bob"));
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(bob, "borderfuse/" SITE "/status", 1, collect, &in), 0);
-    bool online = false;
-    for (int i = 0; i < 300 && !online; i++) {
-        pthread_mutex_lock(&in.lock);
-        for (int k = 0; k < in.n && !online; k++) {
-            cJSON *st = cJSON_Parse(in.payloads[k]);
-            online = st && !strcmp(it_jstr(st, "state"), "online") &&
-                     !strcmp(it_jstr(st, "site"), SITE);
-            cJSON_Delete(st);
-        }
-        pthread_mutex_unlock(&in.lock);
-        if (!online)
-            it_sleep_ms(50);
-    }
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(bob, "borderfuse/" SITE "/status", 1, it_collector_on_msg, in),
+                    0);
+    cJSON *on = it_collector_wait_json(in, "borderfuse/" SITE "/status", it_match_online, SITE, 15);
+    bool online = on != NULL;
+    cJSON_Delete(on);
     CU_ASSERT_TRUE(online);
     char *log = engine_log("engine", !online);
     CU_ASSERT_PTR_NOT_NULL(strstr(log, "connected to ssl://127.0.0.1"));
@@ -334,6 +258,7 @@ static void test_engine_over_tls(void)
     log = engine_log("engine", false);   /* shutdown lines too */
     free(log);
     bf_mqtt_destroy(bob);
+    it_collector_free(in);
 }
 
 static void test_refusals(void)
@@ -398,7 +323,8 @@ static void publish_pair(struct bf_mqtt *m, const char *a, const char *b, const 
 
 static void test_acl_sensor(void)
 {
-    static struct inbox in = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    struct it_collector *in = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(in);
     /* The engine's account reads every sensor. */
     struct bf_mqtt_options eo = {
         .url = url, .client_id = "it-tls-engine-acct", .username = "borderfuse",
@@ -409,7 +335,7 @@ static void test_acl_sensor(void)
     struct bf_mqtt *eng = NULL;
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&eo, &eng), 0);
     CU_ASSERT_TRUE_FATAL(connects(eng, "the engine's account (encrypted key)"));
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(eng, "borderfuse/+/sensors/+/ugs", 1, collect, &in), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(eng, "borderfuse/+/sensors/+/ugs", 1, it_collector_on_msg, in), 0);
     it_sleep_ms(200);   /* the subscription lands */
 
     struct bf_mqtt *ugs1 = client("it-tls-ugs-1", url, "ugs-1", "ca.crt", "client.crt", "client.key",
@@ -418,18 +344,19 @@ static void test_acl_sensor(void)
     const char *other = "borderfuse/" SITE "/sensors/ugs-2/ugs";
     const char *own = "borderfuse/" SITE "/sensors/ugs-1/ugs";
     publish_pair(ugs1, other, own, "{\"sensor\":\"ugs-1\",\"kind\":\"heartbeat\"}");
-    CU_ASSERT_TRUE(wait_msg(&in, own, NULL, 3000));
+    CU_ASSERT_TRUE(it_collector_wait(in, own, NULL, 3));
     it_sleep_ms(300);
-    CU_ASSERT_EQUAL(find_msg(&in, other, NULL), -1);
-    CU_ASSERT_EQUAL(in.n, 1);
+    CU_ASSERT_EQUAL(it_collector_count(in, other), 0);
+    CU_ASSERT_EQUAL(it_collector_count(in, NULL), 1);
     bf_mqtt_destroy(ugs1);
     bf_mqtt_destroy(eng);
+    it_collector_free(in);
 }
 
 static void test_acl_operator(void)
 {
-    static struct inbox acks = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    static struct inbox seen = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    struct it_collector *acks = it_collector_new(), *seen = it_collector_new();
+    CU_ASSERT_TRUE_FATAL(acks && seen);
     const char *alerts = "borderfuse/" SITE "/alerts";
     const char *ack_alice = "borderfuse/" SITE "/alerts/ack/alice";
     const char *ack_bob = "borderfuse/" SITE "/alerts/ack/bob";
@@ -442,17 +369,18 @@ static void test_acl_operator(void)
     struct bf_mqtt *eng = NULL;
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&eo, &eng), 0);
     CU_ASSERT_TRUE_FATAL(connects(eng, "the engine's account"));
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(eng, "borderfuse/" SITE "/alerts/ack/#", 1, collect, &acks), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(eng, "borderfuse/" SITE "/alerts/ack/#", 1, it_collector_on_msg,
+                                      acks), 0);
     struct bf_mqtt *bob = client("it-tls-bob2", url, "bob", "ca.crt", "client.crt", "client.key",
                                  false);
     CU_ASSERT_TRUE_FATAL(connects(bob, "operator bob"));
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(bob, alerts, 1, collect, &seen), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(bob, alerts, 1, it_collector_on_msg, seen), 0);
     it_sleep_ms(200);
 
     /* Control: the engine's account may write alerts, and bob sees them. */
     const char *real = "{\"id\":\"from-engine\"}";
     CU_ASSERT_EQUAL(bf_mqtt_publish(eng, alerts, real, strlen(real), 1, false), 0);
-    CU_ASSERT_TRUE(wait_msg(&seen, alerts, real, 3000));
+    CU_ASSERT_TRUE(it_collector_wait(seen, alerts, real, 3));
 
     struct bf_mqtt *alice = client("it-tls-alice", url, "alice", "ca.crt", "client.crt",
                                    "client.key", false);
@@ -461,15 +389,17 @@ static void test_acl_operator(void)
     const char *ack = "{\"request_id\":\"r-1\",\"alert_id\":\"x\",\"action\":\"acknowledge\"}";
     CU_ASSERT_EQUAL(bf_mqtt_publish(alice, alerts, forged, strlen(forged), 1, false), 0);
     publish_pair(alice, ack_bob, ack_alice, ack);
-    CU_ASSERT_TRUE(wait_msg(&acks, ack_alice, ack, 3000));
+    CU_ASSERT_TRUE(it_collector_wait(acks, ack_alice, ack, 3));
     it_sleep_ms(300);
-    CU_ASSERT_EQUAL(find_msg(&acks, ack_bob, NULL), -1);
-    CU_ASSERT_EQUAL(find_msg(&seen, alerts, forged), -1);
-    CU_ASSERT_EQUAL(acks.n, 1);
-    CU_ASSERT_EQUAL(seen.n, 1);
+    CU_ASSERT_EQUAL(it_collector_count(acks, ack_bob), 0);
+    CU_ASSERT_FALSE(it_collector_wait(seen, alerts, forged, 0));
+    CU_ASSERT_EQUAL(it_collector_count(acks, NULL), 1);
+    CU_ASSERT_EQUAL(it_collector_count(seen, NULL), 1);
     bf_mqtt_destroy(alice);
     bf_mqtt_destroy(bob);
     bf_mqtt_destroy(eng);
+    it_collector_free(acks);
+    it_collector_free(seen);
 }
 
 static void test_engine_wrong_ca(void)
@@ -505,7 +435,7 @@ static void check_config_refuses(const char *mqtt_json, const char *expect)
              " \"zones\": \"%s\",\n \"mqtt\": %s,\n"
              " \"sensors\": [{\"id\": \"radar-1\", \"type\": \"json\", \"lat\": 46.799, "
              "\"lon\": 8.201}]}\n", bf_test_src("tests/data/straight/zones.geojson"), mqtt_json);
-    CU_ASSERT_EQUAL_FATAL(write_text(tf("bad.json"), conf, 0600), 0);
+    CU_ASSERT_EQUAL_FATAL(it_write_file(tf("bad.json"), 0600, "%s", conf), 0);
     char conf_path[512], log_path[512];
     snprintf(conf_path, sizeof conf_path, "%s", tf("bad.json"));
     snprintf(log_path, sizeof log_path, "%s", tf("bad.log"));

@@ -16,14 +16,11 @@
  * The messages are signed here with OpenSSL's one-shot HMAC() over the
  * prefix, the recipe of docs/ugs.md, not with the codec's encoder.
  */
-#include <dirent.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -39,47 +36,15 @@
 #define TOPIC_A "borderfuse/" SITE "/sensors/ugs-a/ugs"
 #define TOPIC_B "borderfuse/" SITE "/sensors/ugs-b/ugs"
 #define KEY_HEX "4f1c2e8a9b7d6053a1f2e3d4c5b6a7988796a5b4c3d2e1f0f1e2d3c4b5a69788"
-#define MAX_ALERTS 256
+#define TOPIC_STATUS "borderfuse/" SITE "/status"
+#define TOPIC_ALERTS "borderfuse/" SITE "/alerts"
 
-struct centre {
-    pthread_mutex_t lock;
-    char *status;
-    char *alerts[MAX_ALERTS];
-    int n_alerts;
-};
-
-static struct centre centre = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static struct it_collector *centre;   /* status and alerts */
 static unsigned char key[32];
 static struct bf_mqtt *pub;
 
-static void on_msg(void *ctx, const char *topic, const void *payload, size_t len)
-{
-    struct centre *c = ctx;
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return;
-    memcpy(copy, payload, len);
-    copy[len] = '\0';
-    pthread_mutex_lock(&c->lock);
-    if (strcmp(topic, "borderfuse/" SITE "/status") == 0) {
-        free(c->status);
-        c->status = copy;
-    } else if (c->n_alerts < MAX_ALERTS) {
-        c->alerts[c->n_alerts++] = copy;
-    } else {
-        free(copy);
-    }
-    pthread_mutex_unlock(&c->lock);
-}
-
 /* The latest status (cJSON_Delete it) or NULL. */
-static cJSON *latest_status(void)
-{
-    pthread_mutex_lock(&centre.lock);
-    cJSON *j = centre.status ? cJSON_Parse(centre.status) : NULL;
-    pthread_mutex_unlock(&centre.lock);
-    return j;
-}
+static cJSON *latest_status(void) { return it_collector_json(centre, TOPIC_STATUS, -1); }
 
 static const cJSON *sensor_of(const cJSON *st, const char *id)
 {
@@ -179,39 +144,11 @@ static void heartbeat(char which, unsigned counter, double battery)
     send(which == 'a' ? TOPIC_A : TOPIC_B, msg);
 }
 
-/* Remove the flat temporary directory dir and the files in it. */
-static void rm_tmpdir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* The first SENSOR_FAULT alert for sensor id in state, parsed (cJSON_Delete it), or NULL. */
 static cJSON *find_fault(const char *id, const char *state)
 {
-    cJSON *found = NULL;
-    pthread_mutex_lock(&centre.lock);
-    for (int i = 0; i < centre.n_alerts && !found; i++) {
-        cJSON *a = cJSON_Parse(centre.alerts[i]);
-        if (a && strcmp(it_jstr(a, "type"), "SENSOR_FAULT") == 0 &&
-            strcmp(it_jstr(a, "sensor"), id) == 0 && strcmp(it_jstr(a, "state"), state) == 0)
-            found = a;
-        else
-            cJSON_Delete(a);
-    }
-    pthread_mutex_unlock(&centre.lock);
-    return found;
+    struct it_alert_want w = {.type = "SENSOR_FAULT", .sensor = id, .state = state};
+    return it_collector_wait_json(centre, TOPIC_ALERTS, it_match_alert, &w, 0);
 }
 
 static void test_ugs_chain(void)
@@ -231,16 +168,9 @@ static void test_ugs_chain(void)
         sscanf(KEY_HEX + 2 * i, "%2x", &v);
         key[i] = (unsigned char)v;
     }
-    FILE *f = fopen(keyfile, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fprintf(f, "%s\n", KEY_HEX);
-    fclose(f);
-    CU_ASSERT_EQUAL_FATAL(chmod(keyfile, 0600), 0);
-    f = fopen(conf, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fprintf(f,
-            "{\"site\": \"" SITE "\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
-            " \"zones\": \"%s\",\n"
+    CU_ASSERT_EQUAL_FATAL(it_write_file(keyfile, 0600, "%s\n", KEY_HEX), 0);
+    const char *zones = bf_test_src("tests/data/straight/zones.geojson");
+    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(conf, SITE, zones,
             " \"sensors\": [\n"
             "  {\"id\": \"ugs-a\", \"type\": \"ugs\", \"lat\": 46.7990, \"lon\": 8.2010,"
             " \"range_m\": 50, \"sigma_bearing_deg\": 8, \"heartbeat_timeout_s\": 3,\n"
@@ -250,34 +180,22 @@ static void test_ugs_chain(void)
             " ],\n"
             " \"alerts\": {\"journal\": \"journal.jsonl\", \"journal_fsync\": \"never\"},\n"
             " \"engine\": {\"reorder_window_ms\": 200, \"status_period_s\": 0.25,"
-            " \"idle_flush_s\": 0.5}}\n",
-            bf_test_src("tests/data/straight/zones.geojson"), keyfile);
-    fclose(f);
+            " \"idle_flush_s\": 0.5}", keyfile), 0);
 
+    centre = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(centre);
     struct bf_mqtt *sub;
     struct bf_mqtt_options so = {.url = url, .client_id = "it-ugs-centre", .clean_session = true};
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, "borderfuse/" SITE "/status", 1, on_msg, &centre), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, "borderfuse/" SITE "/alerts", 1, on_msg, &centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, TOPIC_STATUS, 1, it_collector_on_msg, centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, TOPIC_ALERTS, 1, it_collector_on_msg, centre), 0);
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
 
-    char *argv[] = {(char *)it_bin("apps/borderfuse"), "--config", conf, "--mqtt-url", url,
-                    "--log-level", "info", NULL};
-    pid_t engine = it_spawn(argv, elog);
+    pid_t engine = it_start_engine(conf, url, "info", elog);
     CU_ASSERT_TRUE_FATAL(engine > 0);
-    bool online = false;
-    for (int i = 0; i < 300 && !online; i++) {
-        cJSON *st = latest_status();
-        online = st && strcmp(it_jstr(st, "state"), "online") == 0;
-        cJSON_Delete(st);
-        if (!online)
-            it_sleep_ms(50);
-    }
-    if (!online) {
-        char *l = bf_test_read_file(elog, NULL);
-        fprintf(stderr, "\n--- engine log ---\n%s\n", l ? l : "(none)");
-        free(l);
-    }
+    bool online = it_wait_online(centre, TOPIC_STATUS, NULL, 15);
+    if (!online)
+        it_show_log(elog);
     CU_ASSERT_TRUE_FATAL(online);
     it_sleep_ms(300);   /* the engine's own subscriptions land */
 
@@ -413,14 +331,9 @@ static void test_ugs_chain(void)
         fprintf(stderr, "\n--- engine log ---\n%s\n", l);
     free(l);
     it_stop(broker);
-    rm_tmpdir(tmp);   /* key, config, logs, journal */
-    pthread_mutex_lock(&centre.lock);
-    for (int i = 0; i < centre.n_alerts; i++)
-        free(centre.alerts[i]);
-    centre.n_alerts = 0;
-    free(centre.status);
-    centre.status = NULL;
-    pthread_mutex_unlock(&centre.lock);
+    it_rm_tree(tmp);   /* key, config, logs, journal */
+    it_collector_free(centre);
+    centre = NULL;
 }
 
 static CU_TestInfo tests[] = {

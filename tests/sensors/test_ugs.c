@@ -14,7 +14,6 @@
  * radius and class hints, grid bearing, scan marker, heartbeat marker,
  * health), what it refuses (replay, auth) and which options it refuses.
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "core/bf_error.h"
 #include "fake_host.h"
 #include "geo/geo.h"
+#include "integration/it_util.h"
 #include "sensors/sensor.h"
 #include "sensors/ugs.h"
 
@@ -442,28 +442,10 @@ static int plugin_setup(void)
     return bf_geo_frame_create(46.80, 8.20, NULL, &frame, NULL, 0) < 0;
 }
 
-/* Remove the flat temporary directory dir and the files in it. */
-static void rm_tmpdir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static int plugin_teardown(void)
 {
     bf_geo_frame_destroy(frame);
-    rm_tmpdir(bf_test_tmpdir());   /* the key files */
+    it_rm_tree(bf_test_tmpdir());   /* the key files */
     return 0;
 }
 
