@@ -8,8 +8,10 @@
 // screen, the patrol unit and the sensors are listed, an INCURSION alert
 // arrives with its explanation, selecting it highlights its track, and an
 // acknowledgement comes back from the engine (state ACKNOWLEDGED, and the
-// alert's operator.acknowledged_by, which only the engine writes).
-// Screenshots go to --out.
+// alert's operator.acknowledged_by, which only the engine writes). A second
+// page opened after the INCURSION was raised shows it at once, from the
+// engine's retained snapshot of the live alerts (alerts/live), before any
+// alert message reached it. Screenshots go to --out.
 //
 // Usage: node tests/web/e2e.mjs --bin BUILD_DIR --web BUILT_PAGE_DIR --out OUT_DIR
 
@@ -114,6 +116,32 @@ H.main(async () => {
   const sensors = await page.locator('#sensors tr[data-sensor]').count();
   H.check(sensors === 2, `both sensors listed (${sensors})`);
   H.check(await page.locator('.unit[data-unit="patrol-2"]').count() === 1, 'unit patrol-2 on the map');
+
+  // A page opened now (another operator logging in) shows the incursion at
+  // once, from the retained snapshot. Wait until a snapshot holding it was
+  // published: its seq reaches what page 1 knows of the alert.
+  const knownSeq = await page.evaluate((aid) => window.__bf.model.alerts.get(aid).seq, alertId);
+  await page.waitForFunction((s) => window.__bfStats.liveSeq !== null && window.__bfStats.liveSeq >= s,
+    knownSeq, { timeout: 10000 });
+  const ctx2 = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const page2 = await ctx2.newPage();
+  page2.on('pageerror', (e) => consoleErrors.push(`page 2: ${e}`));
+  await page2.goto(server.url);
+  await page2.fill('#login-user', 'bob');
+  const t2 = Date.now();
+  await page2.click('#login-go');
+  const seen2 = await page2.waitForSelector(`#alerts li[data-alert-id="${alertId}"]`, { timeout: 5000 })
+    .then(() => Date.now() - t2).catch(() => null);
+  const via2 = await page2.evaluate((aid) => ({
+    via: window.__bf.model.alertVia.get(aid) || null, snapshots: window.__bfStats.liveSnapshots,
+    type: (window.__bf.model.alerts.get(aid) || {}).type || null,
+  }), alertId);
+  H.check(seen2 !== null && via2.via === 'snapshot' && via2.type === 'INCURSION' &&
+          via2.snapshots >= 1,
+          `a page opened after the incursion shows it ${seen2} ms after login, ` +
+          `first learnt from the live snapshot (${via2.via}, ${via2.snapshots} snapshot(s))`);
+  await page2.screenshot({ path: path.join(o.out, 'late-login.png') });
+  await ctx2.close();
 
   // Selecting the alert highlights its track.
   await card.locator('.a-what').click();

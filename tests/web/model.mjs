@@ -41,6 +41,37 @@ test('list order: severity, then not yet acknowledged, then newest', () => {
   assert.deepEqual(M.liveAlerts(m).map((a) => a.id), ['crit', 'h-new', 'h-old', 'h-ack', 'low']);
 });
 
+test('the live snapshot seeds the list; per id the higher seq wins either way', () => {
+  const m = M.createModel();
+  // a page that logged in late: the snapshot is all it knows
+  const snap = { site: 's', time: '2026-03-01T02:05:00Z', seq: 9, left_out: 0,
+                 alerts: [alert({ id: 'inc', seq: 9, severity: 'critical' }),
+                          alert({ id: 'app', seq: 4, type: 'APPROACH', severity: 'medium' })] };
+  assert.equal(M.applyLiveSnapshot(m, snap, 0), 2);
+  assert.deepEqual(M.liveAlerts(m).map((a) => a.id), ['inc', 'app']);
+  assert.equal(m.alertVia.get('inc'), 'snapshot');
+  // newer alert messages win over it ...
+  M.applyAlert(m, alert({ id: 'inc', seq: 11, state: 'ACKNOWLEDGED', severity: 'critical' }), 0);
+  M.applyAlert(m, alert({ id: 'app', seq: 12, type: 'APPROACH', state: 'RESOLVED' }), 0);
+  assert.equal(m.alertVia.get('inc'), 'snapshot');   // first learnt from the snapshot
+  // ... and a snapshot arriving late (built before them) changes nothing
+  assert.equal(M.applyLiveSnapshot(m, snap, 0), 0);
+  assert.equal(m.alerts.get('inc').state, 'ACKNOWLEDGED');
+  assert.equal(m.alerts.get('app').state, 'RESOLVED');
+  assert.deepEqual(M.liveAlerts(m).map((a) => a.id), ['inc']);
+  // a newer snapshot updates; an alert first seen on alerts says so
+  M.applyAlert(m, alert({ id: 'z', seq: 13 }), 0);
+  assert.equal(m.alertVia.get('z'), 'alerts');
+  assert.equal(M.applyLiveSnapshot(m, { alerts: [alert({ id: 'inc', seq: 14, state: 'ACKNOWLEDGED',
+                                                          severity: 'critical', hits: 40 })] }, 0), 1);
+  assert.equal(m.alerts.get('inc').hits, 40);
+  // malformed snapshots and entries are counted, never thrown
+  assert.equal(M.applyLiveSnapshot(m, { alerts: 'no' }, 0), -1);
+  assert.equal(M.applyLiveSnapshot(m, null, 0), -1);
+  assert.equal(M.applyLiveSnapshot(m, { alerts: [{ id: 5 }, null] }, 0), 0);
+  assert.equal(m.malformed, 4);
+});
+
 test('alert age is read on the event clock', () => {
   const m = M.createModel();
   M.applyAlert(m, alert({}), 0);

@@ -7,6 +7,11 @@
 // is redrawn from scratch (markers move in place, alert cards are kept and
 // only their changed fields rewritten).
 //
+// Alerts: every change arrives on .../alerts; the engine's retained snapshot of
+// the live alerts (.../alerts/live) seeds the list at login, so an alert raised
+// before the page connected shows at once. Per alert the higher seq wins,
+// whichever topic it came on.
+//
 // Actions follow the operator protocol (docs/alerts.md): the page publishes a
 // request on borderfuse/<site>/alerts/ack/<operator> and shows only what the
 // engine answers - the alert with its new state on .../alerts and the result
@@ -36,6 +41,8 @@ const stats = {
   tracksMessages: 0,      // track pictures received
   tracksRendered: 0,      // track pictures whose content has been drawn
   alertsMessages: 0,
+  liveSnapshots: 0,       // snapshots of the live alerts received (alerts/live)
+  liveSeq: null,          // "seq" of the latest snapshot (the highest alert seq in it)
   frames: 0,
   malformed: 0,
   maxTracks: 0,
@@ -82,6 +89,7 @@ function topicsFor(site) {
   const b = `borderfuse/${site}`;
   return {
     tracks: `${b}/tracks`, alerts: `${b}/alerts`, result: `${b}/alerts/result`,
+    live: `${b}/alerts/live`,
     status: `${b}/status`, sensors: `${b}/sensors/+/status`, units: `${b}/units/+`,
     zones: `${b}/zones`, ackPrefix: `${b}/alerts/ack/`, base: b,
   };
@@ -110,6 +118,11 @@ function onMessage(topic, payload) {
   } else if (topic === t.alerts) {
     stats.alertsMessages++;
     if (M.applyAlert(state.model, msg, Date.now()))
+      schedule('alerts');
+  } else if (topic === t.live) {
+    stats.liveSnapshots++;
+    stats.liveSeq = typeof msg.seq === 'number' ? msg.seq : null;
+    if (M.applyLiveSnapshot(state.model, msg, Date.now()) > 0)
       schedule('alerts');
   } else if (topic === t.result) {
     onResult(msg);
@@ -169,7 +182,7 @@ function login(ev) {
     document.body.classList.add('logged-in');
     const t = state.topics;
     client.subscribe([t.zones, t.status, t.sensors, t.units, t.tracks], { qos: 0 });
-    client.subscribe([t.alerts, t.result], { qos: 1 });
+    client.subscribe([t.alerts, t.live, t.result], { qos: 1 });
   });
   client.on('reconnect', () => setConn('reconnecting', 'wait'));
   client.on('close', () => {

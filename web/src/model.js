@@ -27,6 +27,7 @@ export function createModel() {
     tracksPublished: null,    // wall time (ms) the engine published it
     alerts: new Map(),        // id -> latest alert message (highest seq)
     alertSeen: new Map(),     // id -> wall ms the page first saw it
+    alertVia: new Map(),      // id -> where the page first learnt of it: 'alerts' or 'snapshot'
     sensors: new Map(),       // id -> sensor status object
     units: new Map(),         // id -> unit report
     engine: null,             // the retained engine status
@@ -89,9 +90,10 @@ export function applyTracks(m, msg) {
 
 /**
  * Fold one alert message (docs/alerts.md) into the model: kept if it is newer
- * (higher seq) than what is known of that alert. Returns the kept alert or null.
+ * (higher seq) than what is known of that alert. `via` says where it came from
+ * ('alerts', or 'snapshot' from applyLiveSnapshot). Returns the kept alert or null.
  */
-export function applyAlert(m, a, nowWallMs) {
+export function applyAlert(m, a, nowWallMs, via = 'alerts') {
   if (!a || !isStr(a.id) || !isNum(a.seq) || !isStr(a.type) || !isStr(a.state)) {
     m.malformed++;
     return null;
@@ -100,10 +102,32 @@ export function applyAlert(m, a, nowWallMs) {
   if (old && old.seq >= a.seq)
     return null;   // a duplicate or an older message arriving late
   m.alerts.set(a.id, a);
-  if (!m.alertSeen.has(a.id))
+  if (!m.alertSeen.has(a.id)) {
     m.alertSeen.set(a.id, nowWallMs);
+    m.alertVia.set(a.id, via);
+  }
   noteEventTime(m, isoMs(a.time));
   return a;
+}
+
+/**
+ * Fold the engine's retained snapshot of the live alerts ({site, time, seq,
+ * alerts: [...], left_out}, on alerts/live) into the model: each alert in it
+ * goes through applyAlert, so per id the higher seq wins and a snapshot that
+ * arrives late never undoes a newer alert message. It only adds and updates:
+ * an alert leaves the live list by its own closing message. Returns how many
+ * alerts it changed, or -1 if it is malformed.
+ */
+export function applyLiveSnapshot(m, snap, nowWallMs) {
+  if (!snap || !Array.isArray(snap.alerts)) {
+    m.malformed++;
+    return -1;
+  }
+  let changed = 0;
+  for (const a of snap.alerts)
+    if (applyAlert(m, a, nowWallMs, 'snapshot'))
+      changed++;
+  return changed;
 }
 
 export function isClosed(a) {
