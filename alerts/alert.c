@@ -80,6 +80,7 @@ void bf_alert_params_default(struct bf_alert_params *p)
         .exercise = false,
         .loiter_distance_m = 150,
         .loiter_time_s = 90,
+        .loiter_progress_m = 60,
         .ugs_cover_m = 50,
         .ugs_min_events = 2,
         .ugs_window_s = 60,

@@ -87,6 +87,7 @@ struct bf_alert_params {
     /* appended (issue 6, rules): LOITER, UGS_TRIGGER, suppression by class */
     double loiter_distance_m;    /* LOITER band: within this of a border line, either side; 0: off. default 150 */
     double loiter_time_s;        /* ... for this long (event time) raises LOITER; default 90 */
+    double loiter_progress_m;    /* ... unless it moved this much to or from the line over loiter_time_s; default 60 */
     double ugs_cover_m;          /* a track covers a ground sensor within its radius + this; default 50 */
     uint32_t ugs_min_events;     /* uncovered trips needed ... default 2 (1..BF_UGS_EVENTS_MAX) */
     double ugs_window_s;         /* ... within this window to raise UGS_TRIGGER; default 60 */

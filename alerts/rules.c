@@ -81,6 +81,8 @@ struct live {
     uint64_t touched;            /* step_no of the step that last handled it */
 };
 
+#define LOITER_SAMPLES 8
+
 /* What the alerter remembers of a track between its steps (issue 6). */
 struct trk_rec {
     uint32_t track_id;
@@ -88,6 +90,11 @@ struct trk_rec {
     int loiter_line;                /* the line it dwells near */
     bf_time_us near_since_us;       /* first time within loiter_distance_m; BF_TIME_NONE: not near */
     bf_time_us last_us;             /* its latest step */
+    /* LOITER progress: (time, signed distance to the line) every loiter_time_s / 4
+     * since near_since_us, oldest first (LOITER_SAMPLES cover twice loiter_time_s) */
+    bf_time_us smp_t[LOITER_SAMPLES];
+    double smp_d[LOITER_SAMPLES];
+    unsigned smp_n;
 };
 
 /* A ground sensor's recent uncovered trips and the geometry of its latest one. */
@@ -801,9 +808,12 @@ static bool crossed_in(const struct bf_geo_step *s, int z)
  * it is farther than loiter_distance_m * (1 + LOITER_HYSTERESIS), when the
  * nearest line changes, or on a crossing onto our side (INCURSION takes
  * over).  Dwell of loiter_time_s event time triggers LOITER, unless the
- * track's INCURSION on that line is live, or it is on their side closing in
- * to reach the line within loiter_time_s (a walker heading for the line is
- * approaching, not loitering; a live LOITER keeps following it).
+ * track's INCURSION on that line is live, or it is passing through: its
+ * signed distance to the line changed by loiter_progress_m or more over the
+ * last loiter_time_s (a walker heading for the line at 1.3 m/s covers 117 m
+ * in 90 s; judged on positions, not on the velocity estimate, which a noisy
+ * track can show near zero for a scan), or it is on their side closing in to
+ * reach the line within loiter_time_s.  A live LOITER keeps following it.
  */
 static void rule_loiter(struct bf_alerter *a, struct step_ctx *c)
 {
@@ -828,12 +838,32 @@ static void rule_loiter(struct bf_alerter *a, struct step_ctx *c)
     }
     if (!r || r->near_since_us == BF_TIME_NONE)
         return;
+    if (r->near_since_us == c->now)
+        r->smp_n = 0;   /* a new dwell */
+    double sd = s->line_side < 0 ? -d : d;
+    bf_time_us every = bf_time_from_s(a->p.loiter_time_s / 4.0);
+    if (r->smp_n == 0 || c->now - r->smp_t[r->smp_n - 1] >= every) {
+        if (r->smp_n == LOITER_SAMPLES) {
+            memmove(r->smp_t, r->smp_t + 1, (LOITER_SAMPLES - 1) * sizeof r->smp_t[0]);
+            memmove(r->smp_d, r->smp_d + 1, (LOITER_SAMPLES - 1) * sizeof r->smp_d[0]);
+            r->smp_n--;
+        }
+        r->smp_t[r->smp_n] = c->now;
+        r->smp_d[r->smp_n++] = sd;
+    }
     c->dwell_s = bf_time_to_s(c->now - r->near_since_us);
     if (c->dwell_s < a->p.loiter_time_s ||
         live_find(a, key_of(c->trk->id, z, BF_ALERT_INCURSION)))
         return;
-    if (s->line_side == -1 && s->time_to_line_s <= a->p.loiter_time_s &&
-        !live_find(a, key_of(c->trk->id, z, BF_ALERT_LOITER)))
+    bool live = live_find(a, key_of(c->trk->id, z, BF_ALERT_LOITER)) != NULL;
+    /* the newest sample at least loiter_time_s old: the progress over the window */
+    bf_time_us window = bf_time_from_s(a->p.loiter_time_s);
+    unsigned k = r->smp_n;
+    while (k > 0 && c->now - r->smp_t[k - 1] < window)
+        k--;
+    if (!live && k > 0 && fabs(sd - r->smp_d[k - 1]) >= a->p.loiter_progress_m)
+        return;
+    if (s->line_side == -1 && s->time_to_line_s <= a->p.loiter_time_s && !live)
         return;
     trigger(a, c, BF_ALERT_LOITER, z, track_sev(a, c, BF_ALERT_LOITER, z), BF_TIME_NONE);
 }
@@ -1341,7 +1371,8 @@ static bool params_ok(const struct bf_alert_params *p)
            p->update_min_interval_s >= 0 &&
            (p->journal_fsync == BF_FSYNC_ALWAYS || p->journal_fsync == BF_FSYNC_NEVER) &&
            isfinite(p->loiter_distance_m) && p->loiter_distance_m >= 0 &&
-           isfinite(p->loiter_time_s) && p->loiter_time_s >= 0 && isfinite(p->ugs_cover_m) &&
+           isfinite(p->loiter_time_s) && p->loiter_time_s >= 0 &&
+           isfinite(p->loiter_progress_m) && p->loiter_progress_m >= 0 && isfinite(p->ugs_cover_m) &&
            p->ugs_cover_m >= 0 && p->ugs_min_events >= 1 &&
            p->ugs_min_events <= BF_UGS_EVENTS_MAX && isfinite(p->ugs_window_s) &&
            p->ugs_window_s > 0;

@@ -509,6 +509,10 @@ static void load_alert_rules6(struct loader *L, const cJSON *o, struct bf_alert_
     num(L, o, "loiter_time_s", false, 0, false, 86400,
         "a number between 0 and 86400 (seconds of dwell near the line before LOITER)",
         &a->loiter_time_s);
+    num(L, o, "loiter_progress_m", false, 0, false, 1e4,
+        "a number between 0 and 10000 (metres a track may move to or from the line over "
+        "loiter_time_s and still be loitering)",
+        &a->loiter_progress_m);
     num(L, o, "ugs_cover_m", false, 0, false, 1e4,
         "a number between 0 and 10000 (metres beyond a ground sensor's radius a track covers it)",
         &a->ugs_cover_m);
@@ -546,8 +550,8 @@ static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_par
     static const char *const keys[] = {"approach_distance_m", "approach_time_s", "rearm_distance_m", "min_hits",
                                        "min_confidence", "resolve_after_s", "update_min_interval_s",
                                        "journal", "journal_fsync", "exercise", "audit_log",
-                                       "loiter_distance_m", "loiter_time_s", "ugs_cover_m",
-                                       "ugs_min_events", "ugs_window_s", "suppress_classes",
+                                       "loiter_distance_m", "loiter_time_s", "loiter_progress_m",
+                                       "ugs_cover_m", "ugs_min_events", "ugs_window_s", "suppress_classes",
                                        "resend_window_s", "retention_days", NULL};
     static const char *const fsync_names[] = {"always", "never", NULL};
     const cJSON *o = section(L, root, "alerts", false);

@@ -153,6 +153,44 @@ static void test_loiter_after_dwell(void)
     bf_alerter_destroy(a);
 }
 
+/*
+ * A walker heading for the line at 1.3 m/s from 150 m whose velocity estimate
+ * is zero (a noisy track can show that for a scan): it spends 115 s in the
+ * band, but moves 117 m in 90 s - passing through, no LOITER.  One who paces
+ * 100 m off the line, up and down it, does loiter.
+ */
+static void test_loiter_passing_through(void)
+{
+    struct fx_sink s;
+    struct bf_alerter *a = mk(&s, no_approach);
+    struct bf_track t;
+    fx_track_init(&t, 14, T0, -150, 0, 0, 0);
+    for (int k = 1; k <= 22; k++) {   /* 5 .. 110 s: -143.5 .. -7 m */
+        trk_at(&t, T0 + S(5 * k), -150 + 1.3 * 5 * k);
+        CU_ASSERT_EQUAL(step(a, &t, 0), 0);
+    }
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_LOITER, BF_ALERT_NEW), 0);
+    /* the same walker, but it stops 60 m short of the line: after 90 s there, LOITER */
+    struct bf_track u;
+    fx_track_init(&u, 15, T0, -150, 0, 0, 0);
+    int k = 1;
+    for (; k <= 14; k++) {   /* 91 m in 70 s */
+        trk_at(&u, T0 + S(5 * k), -150 + 1.3 * 5 * k);
+        step(a, &u, 0);
+    }
+    int first = -1;
+    for (; k <= 60 && first < 0; k++) {
+        trk_at(&u, T0 + S(5 * k), -59);
+        step(a, &u, 0);
+        if (fx_count(&s, BF_ALERT_LOITER, BF_ALERT_NEW) > 0)
+            first = 5 * k;
+    }
+    /* the first window with less than 60 m of progress: 90 s after -119 m (t = 25 s) */
+    printf("\n  LOITER for the walker who stopped at t = %d s\n", first);
+    CU_ASSERT_TRUE(first >= 115 && first <= 140);
+    bf_alerter_destroy(a);
+}
+
 /* On our side LOITER is high; a crossing ends it and the INCURSION takes over. */
 static void test_loiter_side_and_crossing(void)
 {
@@ -940,6 +978,7 @@ static void test_engine_ground_sensors(void)
 }
 
 static CU_TestInfo tests[] = {
+    {"LOITER: passing through is not loitering", test_loiter_passing_through},
     {"LOITER after the dwell, not before", test_loiter_after_dwell},
     {"LOITER side, crossing ends it", test_loiter_side_and_crossing},
     {"episode of one walker", test_episode},
