@@ -116,6 +116,10 @@ H.main(async () => {
   const sensors = await page.locator('#sensors tr[data-sensor]').count();
   H.check(sensors === 2, `both sensors listed (${sensors})`);
   H.check(await page.locator('.unit[data-unit="patrol-2"]').count() === 1, 'unit patrol-2 on the map');
+  // The engine's proposal for dispatch: the nearest unit and its ETA, on the card.
+  const proposed = await card.locator('.a-meta', { hasText: /nearest unit patrol-2, ETA \d+ (s|min)/ })
+    .waitFor({ timeout: 20000 }).then(() => true, () => false);
+  H.check(proposed, `nearest unit and ETA shown: "${await card.locator('.a-meta').textContent()}"`);
 
   // A page opened now (another operator logging in) shows the incursion at
   // once, from the retained snapshot. Wait until a snapshot holding it was

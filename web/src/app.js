@@ -329,6 +329,12 @@ function fillCard(card, a) {
       parts.push(cross);
     if (typeof a.distance_to_line_m === 'number')
       parts.push(`${Math.round(a.distance_to_line_m)} m from the line`);
+    const units = a.dispatch && Array.isArray(a.dispatch.units) ? a.dispatch.units : [];
+    if (units.length && units[0] && typeof units[0].id === 'string')
+      parts.push(`nearest unit ${units[0].id}` +
+                 (typeof units[0].eta_s === 'number' ? `, ETA ${M.fmtAge(units[0].eta_s)}` : ''));
+    if (typeof a.camera === 'string' && a.camera)
+      parts.push(`camera ${a.camera} cued`);
     if (a.exercise)
       parts.push('EXERCISE');
     card.meta.textContent = parts.join(' · ');
