@@ -358,6 +358,18 @@ int bf_outbox_open(const char *journal_path, double resend_window_s, struct bf_o
 
     unsigned long long ino;
     load_mark(o, &ino);
+    uint64_t last = 0;
+    if (o->mark > 0 && bf_journal_last_seq(journal_path, &last) == 0 && o->mark > last) {
+        /* a watermark above every line: it belongs to a journal that was removed or
+         * replaced (a new one numbers from 1 again); trusting it would skip lines */
+        BF_LOGW(OB_LOG, "%s: delivered seq %" PRIu64 " is above the journal's last seq %" PRIu64
+                "; it belongs to another journal file: every line is sent again",
+                o->mark_path, o->mark, last);
+        o->mark = 0;
+        o->mark_off = 0;
+        ino = 0;
+        o->saved_once = false;   /* the next pump writes the right one */
+    }
     open_reader(o);
     int64_t from = 0;
     struct stat sb;
@@ -678,6 +690,7 @@ int bf_outbox_purge(struct bf_outbox *o, struct bf_alerter *a, bf_time_us cutoff
     } else {
         o->mark_off = o->mark_off > delta ? o->mark_off - delta : 0;
     }
+    o->saved_once = false;   /* the journal is a new file now: record its inode soon */
     save_mark(o, bf_clock_monotonic(NULL));
     return 0;
 }

@@ -35,7 +35,7 @@ scripts/build.sh "$build"
 
 out=$root/out/demo
 mkdir -p "$out"
-rm -f "$out/journal.jsonl" "$out/scorecard.json" "$out/truth.jsonl"
+rm -f "$out/journal.jsonl" "$out/journal.jsonl.delivered" "$out/audit.jsonl" "$out/scorecard.json" "$out/truth.jsonl"
 rm -rf "$out/report"
 
 port=$(bf_free_port)
@@ -85,7 +85,7 @@ echo "== playing $scenario (alerts appear as the engine raises them)"
   "${sim_args[@]}"
 
 echo
-echo "Files: out/demo/scorecard.json  out/demo/journal.jsonl  out/demo/truth.jsonl  out/demo/engine.log"
+echo "Files: out/demo/scorecard.json  out/demo/journal.jsonl  out/demo/audit.jsonl  out/demo/truth.jsonl  out/demo/engine.log"
 echo "Report (open in a browser): $out/report/report.html"
 if [ "$keep_open" = 1 ] && [ -n "$web_pid" ]; then
   echo "The engine and the operator page stay up: http://127.0.0.1:$web_port/ (Ctrl-C to stop)"

@@ -284,6 +284,14 @@ static void test_outbox_recovery(void)
     CU_ASSERT_EQUAL(st.recovered, 0);
     CU_ASSERT_EQUAL(st.delivered_seq, 5);
     bf_outbox_close(o);
+    /* the journal removed and begun again (numbering from 1) beside the old watermark:
+     * the watermark is not this journal's, every line is owed */
+    write_file(path, "{\"id\":\"g\",\"seq\":1}\n{\"id\":\"h\",\"seq\":2}\n");
+    CU_ASSERT_EQUAL_FATAL(bf_outbox_open(path, 60, &o), 0);
+    bf_outbox_get_stats(o, &st);
+    CU_ASSERT_EQUAL(st.recovered, 2);
+    CU_ASSERT_EQUAL(st.delivered_seq, 0);
+    bf_outbox_close(o);
     unlink(path);
     unlink(mark);
 }
