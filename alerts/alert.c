@@ -38,6 +38,7 @@ const char *bf_alert_type_name(enum bf_alert_type t)
     case BF_ALERT_LOITER: return "LOITER";
     case BF_ALERT_UGS_TRIGGER: return "UGS_TRIGGER";
     case BF_ALERT_SENSOR_FAULT: return "SENSOR_FAULT";
+    case BF_ALERT_SYSTEM: return "SYSTEM";
     }
     return "UNKNOWN";
 }
@@ -50,6 +51,7 @@ const char *bf_alert_state_name(enum bf_alert_state s)
     case BF_ALERT_ACKNOWLEDGED: return "ACKNOWLEDGED";
     case BF_ALERT_RESOLVED: return "RESOLVED";
     case BF_ALERT_FALSE_ALARM: return "FALSE_ALARM";
+    case BF_ALERT_LOST: return "LOST";
     }
     return "UNKNOWN";
 }

@@ -40,6 +40,7 @@ enum bf_alert_type {
     BF_ALERT_LOITER,
     BF_ALERT_UGS_TRIGGER,
     BF_ALERT_SENSOR_FAULT,
+    BF_ALERT_SYSTEM,         /* the engine itself is degraded (disk, track pool, ...) */
 };
 
 enum bf_alert_state {
@@ -48,6 +49,7 @@ enum bf_alert_state {
     BF_ALERT_ACKNOWLEDGED,   /* an operator took it (acknowledge / assign a unit) */
     BF_ALERT_RESOLVED,
     BF_ALERT_FALSE_ALARM,    /* an operator's verdict: closed, nothing was there */
+    BF_ALERT_LOST,           /* its track ended: last seen, open until resolved or reacquired */
 };
 
 enum bf_severity {

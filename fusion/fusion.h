@@ -26,6 +26,14 @@
 struct bf_tracker_sensor {
     double e_m, n_m;   /* position, local frame */
     double range_m;    /* coverage radius; <= 0: unlimited */
+    /*
+     * Probability of detection of a target at (e_m, n_m) by this sensor
+     * (its detection region, Pd by range, terrain masking: docs/coverage.md).
+     * NULL: params.pd inside range_m, 0 outside.  Called on the engine thread
+     * only; ctx is borrowed for the tracker's life.
+     */
+    double (*pd_at)(const void *ctx, uint32_t sensor_idx, double e_m, double n_m);
+    const void *pd_ctx;
 };
 
 /* What happened to a track in the last scan: BF_CHANGE_* flags, in tracks/tracks.h. */

@@ -10,6 +10,7 @@ packages=(
   libgps-dev gpsd gpsd-clients
   libpaho-mqtt-dev mosquitto mosquitto-clients
   libgeos-dev libcjson-dev libcunit1-dev libproj-dev libglib2.0-dev libssl-dev
+  libgdal-dev gdal-bin
   clang libclang-rt-14-dev python3 openssl
   chromium
 )

@@ -131,6 +131,8 @@ struct bf_track {
     float class_p[BF_CLASS_COUNT]; /* class probabilities, sum 1 */
     double score;                /* log-likelihood-ratio track score (docs/tracking.md) */
     double score_peak;           /* its highest value so far */
+    uint32_t continues_id;       /* id of the recently lost track this one continues
+                                  * (gated in position, velocity, time and class), 0: none */
     uint8_t hist_len;            /* positions in hist, newest at hist[(hist_head + hist_len - 1) % N] */
     uint8_t hist_head;
     struct bf_track_point hist[BF_TRACK_HIST];

@@ -76,7 +76,7 @@ static struct bf_tracker *make(const struct bf_tracker_params *p, const struct b
     return t;
 }
 
-static const struct bf_tracker_sensor unlimited[2] = {{0, 0, 0}, {0, 0, 0}};
+static const struct bf_tracker_sensor unlimited[2] = {{.e_m = 0, .n_m = 0, .range_m = 0}, {.e_m = 0, .n_m = 0, .range_m = 0}};
 
 /* The change entry for track id, or NULL. */
 static const struct bf_track_change *change_of(const struct bf_tracker *t, uint32_t id)
@@ -281,7 +281,7 @@ static void test_crossing(void)
     bf_tracker_params_default(&p);
     p.init_speed_sigma_mps = 15;   /* vehicles, not walkers */
     p.gate_sigma = 4;
-    struct bf_tracker_sensor radar = {0, -2000, 8000};
+    struct bf_tracker_sensor radar = {.e_m = 0, .n_m = -2000, .range_m = 8000};
     struct bf_tracker *t = make(&p, &radar, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     run_crossing(t, 42, true);
@@ -501,7 +501,7 @@ static void test_determinism(void)
 {
     struct bf_tracker_params p;
     bf_tracker_params_default(&p);
-    struct bf_tracker_sensor sens[2] = {{0, -2000, 8000}, {500, 500, 0}};
+    struct bf_tracker_sensor sens[2] = {{.e_m = 0, .n_m = -2000, .range_m = 8000}, {.e_m = 500, .n_m = 500, .range_m = 0}};
     struct bf_tracker *a = make(&p, sens, 2), *b = make(&p, sens, 2);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
@@ -601,7 +601,7 @@ static void test_coverage_and_sigma(void)
     struct bf_tracker_params p;
     bf_tracker_params_default(&p);
     p.max_pos_sigma_m = 50;
-    struct bf_tracker_sensor sens[2] = {{0, 0, 0}, {0, 0, 1000}};
+    struct bf_tracker_sensor sens[2] = {{.e_m = 0, .n_m = 0, .range_m = 0}, {.e_m = 0, .n_m = 0, .range_m = 1000}};
     struct bf_tracker *t = make(&p, sens, 2);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     double far[1][2] = {{5000, 0}};
@@ -776,7 +776,7 @@ static void test_unlocated_update(void)
 {
     struct bf_tracker_params p;
     bf_tracker_params_default(&p);
-    const struct bf_tracker_sensor sens[3] = {{0, 0, 0}, {0, -1000, 5000}, {20, 60, 500}};
+    const struct bf_tracker_sensor sens[3] = {{.e_m = 0, .n_m = 0, .range_m = 0}, {.e_m = 0, .n_m = -1000, .range_m = 5000}, {.e_m = 20, .n_m = 60, .range_m = 500}};
     struct bf_tracker *t = make(&p, sens, 3);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     double pt[1][2];
