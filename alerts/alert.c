@@ -294,8 +294,25 @@ static void explain_ugs(struct bf_tw *w, const struct bf_alert *a, const char *c
     }
 }
 
+/* "The engine is degraded: journal writes fail (No space left on device)." */
+static void explain_system(struct bf_tw *w, const struct bf_alert *a)
+{
+    char hhmmss[16];
+    clock_text(a->first_us, hhmmss);
+    bf_tw_printf(w, "The engine is degraded since %s: %s.", hhmmss, a->reason);
+    explain_operator(w, a);
+    if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
+        clock_text(a->last_us, hhmmss);
+        bf_tw_printf(w, " Recovered at %s.", hhmmss);
+    }
+}
+
 static void explain(struct bf_tw *w, const struct bf_alert *a, const char *const *ids, size_t n_ids)
 {
+    if (a->type == BF_ALERT_SYSTEM) {
+        explain_system(w, a);
+        return;
+    }
     if (a->type == BF_ALERT_SENSOR_FAULT) {
         explain_fault(w, a, ids, n_ids);
         return;
@@ -406,7 +423,8 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
     bf_tw_lit(&w, ",\"severity\":");
     jw_str(&w, bf_severity_name(a->severity));
     bf_tw_printf(&w, ",\"exercise\":%s,\"track_id\":", a->exercise ? "true" : "false");
-    if (a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_UGS_TRIGGER)
+    if (a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_UGS_TRIGGER ||
+        a->type == BF_ALERT_SYSTEM)
         bf_tw_lit(&w, "null");
     else
         bf_tw_printf(&w, "%" PRIu32, a->track_id);
@@ -461,6 +479,10 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
         jw_str(&w, sensor_name(sensor_ids, n_sensors, i, tmp));
     }
     bf_tw_printf(&w, "],\"hits\":%" PRIu32, a->n_hits);
+    if (a->type == BF_ALERT_SYSTEM) {
+        bf_tw_lit(&w, ",\"reason\":");
+        jw_str(&w, a->reason);
+    }
     if (a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_UGS_TRIGGER) {
         char tmp[24];
         bf_tw_lit(&w, ",\"sensor\":");

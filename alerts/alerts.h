@@ -216,6 +216,27 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us);
 int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faulty, bf_time_us t_us,
                             double lat_deg, double lon_deg, const char *reason);
 
+/* What a SYSTEM alert is about: the engine itself is degraded (docs/alerts.md). */
+enum bf_system_fault {
+    BF_SYSTEM_STORAGE = 0,     /* journal / audit writes failing (disk full, I/O error) */
+    BF_SYSTEM_TRACK_POOL,      /* the track pool is full: new targets cannot start tracks */
+    BF_SYSTEM_INGEST,          /* detections are being shed (ingest overload) */
+    BF_SYSTEM_FAULT_COUNT
+};
+
+/* "storage", "track_pool", "ingest" */
+const char *bf_system_fault_name(enum bf_system_fault f);
+
+/*
+ * The engine became degraded (active) or recovered (!active) at event time
+ * t_us: raises a SYSTEM alert (severity high, no position, reason copied) or
+ * resolves the live one.  One live SYSTEM alert per kind; repeated calls in
+ * the same state do nothing (the reason of a live one is not changed).
+ * Returns 0, BF_EINVAL or BF_ENOMEM.
+ */
+int bf_alerter_system_fault(struct bf_alerter *a, enum bf_system_fault kind, bool active,
+                            bf_time_us t_us, const char *reason);
+
 #define BF_UGS_EVENTS_MAX 8   /* largest ugs_min_events */
 
 /*

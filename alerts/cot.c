@@ -300,8 +300,8 @@ int bf_cot_alert(const struct bf_alert *a, const char *site, const char *const *
     if (!a || !p || !buf || len == 0)
         return BF_EINVAL;
     buf[0] = '\0';
-    if (a->last_us == BF_TIME_NONE || !a->id[0])
-        return BF_EINVAL;
+    if (a->last_us == BF_TIME_NONE || !a->id[0] || a->type == BF_ALERT_SYSTEM)
+        return BF_EINVAL;   /* SYSTEM has no place on a map */
     bool track_alert = a->type != BF_ALERT_SENSOR_FAULT;
     /* a live alert stays on the map until the engine would resolve it for want of
      * updates; a closed one fades after one track stale period */

@@ -437,7 +437,7 @@ void bf_cuer_on_track(struct bf_cuer *c, const struct bf_track *trk, uint32_t wh
 
 int bf_cuer_on_alert(struct bf_cuer *c, const struct bf_alert *a)
 {
-    if (!c || !a || a->type == BF_ALERT_SENSOR_FAULT)
+    if (!c || !a || a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_SYSTEM)
         return -1;
     bool closed = a->state == BF_ALERT_RESOLVED || a->state == BF_ALERT_FALSE_ALARM;
     int prio = BF_CUE_PRIO_TRACK + (int)a->severity;

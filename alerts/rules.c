@@ -1290,7 +1290,8 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
     bf_time_us idle_us = bf_time_from_s(a->p.resolve_after_s);
     size_t i = 0;
     while (i < a->n) {
-        if (a->v[i].a.type != BF_ALERT_SENSOR_FAULT && now_us - a->v[i].last_update_us >= idle_us)
+        if (a->v[i].a.type != BF_ALERT_SENSOR_FAULT && a->v[i].a.type != BF_ALERT_SYSTEM &&
+            now_us - a->v[i].last_update_us >= idle_us)
             resolve_at(a, i, now_us);
         else
             i++;
@@ -1349,6 +1350,71 @@ int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faul
     al->exercise = a->p.exercise;
     al->sensor_idx = (int)sensor_idx;
     copy_utf8(al->reason, sizeof al->reason, reason ? reason : "");
+    l->last_update_us = t_us;
+    publish(a, l);
+    return 0;
+}
+
+const char *bf_system_fault_name(enum bf_system_fault f)
+{
+    switch (f) {
+    case BF_SYSTEM_STORAGE: return "storage";
+    case BF_SYSTEM_TRACK_POOL: return "track_pool";
+    case BF_SYSTEM_INGEST: return "ingest";
+    case BF_SYSTEM_FAULT_COUNT: break;
+    }
+    return "unknown";
+}
+
+/* SYSTEM keys live above the SENSOR_FAULT keys (64 sensors at most). */
+static uint64_t system_key(enum bf_system_fault kind)
+{
+    return key_of(UINT32_MAX - 64 - (uint32_t)kind, -1, BF_ALERT_SYSTEM);
+}
+
+int bf_alerter_system_fault(struct bf_alerter *a, enum bf_system_fault kind, bool active,
+                            bf_time_us t_us, const char *reason)
+{
+    if (!a || (unsigned)kind >= BF_SYSTEM_FAULT_COUNT || t_us == BF_TIME_NONE)
+        return BF_EINVAL;
+    uint64_t key = system_key(kind);
+    struct live *l = live_find(a, key);
+    if (!active) {
+        if (l)
+            resolve_at(a, (size_t)(l - a->v), t_us);
+        return 0;
+    }
+    if (l)
+        return 0;
+    char id[BF_ALERT_ID_LEN];
+    if (bf_alert_make_id(a->site, BF_ALERT_SYSTEM, 0, bf_system_fault_name(kind), t_us, id) < 0)
+        return BF_EINVAL;
+    l = live_insert(a, key);
+    if (!l) {
+        a->st.publish_errors++;
+        BF_LOGE(LOG_COMP, "out of memory raising SYSTEM %s", bf_system_fault_name(kind));
+        return BF_ENOMEM;
+    }
+    struct bf_alert *al = &l->a;
+    memcpy(al->id, id, sizeof id);
+    al->type = BF_ALERT_SYSTEM;
+    al->severity = BF_SEV_HIGH;
+    al->state = BF_ALERT_NEW;
+    al->track_id = UINT32_MAX - 64 - (uint32_t)kind;   /* the key's, shown as null (invariant 2) */
+    al->zone_idx = -1;
+    al->first_us = al->last_us = t_us;
+    al->lat_deg = al->lon_deg = NAN;
+    al->ve_mps = al->vn_mps = al->speed_mps = al->heading_deg = NAN;
+    al->cls = BF_CLASS_UNKNOWN;
+    al->class_p = NAN;
+    al->confidence = 1.0;
+    al->time_to_line_s = INFINITY;
+    al->dist_to_line_m = NAN;
+    al->crossing_us = BF_TIME_NONE;
+    al->sensors = 0;
+    al->exercise = a->p.exercise;
+    al->sensor_idx = -1;
+    copy_utf8(al->reason, sizeof al->reason, reason ? reason : bf_system_fault_name(kind));
     l->last_update_us = t_us;
     publish(a, l);
     return 0;

@@ -80,7 +80,8 @@ int engine_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
         live_note(e, a, json, len);
     if (e->opt.alert_tap)
         e->opt.alert_tap->publish(e->opt.alert_tap->ctx, a, json, len);
-    if (e->cot && e->cfg->cot.alerts) {   /* best effort, after the guaranteed path */
+    if (e->cot && e->cfg->cot.alerts && a->type != BF_ALERT_SYSTEM) {   /* best effort, after the
+                                                                        * guaranteed path */
         int n = bf_cot_alert(a, e->cfg->site, e->sensor_ids, e->cfg->n_sensors, &e->cot_params,
                              e->cot_buf, BF_COT_EVENT_MAX);
         if (n > 0)

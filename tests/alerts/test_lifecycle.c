@@ -578,6 +578,45 @@ static void test_sensor_fault(void)
     bf_alerter_destroy(a);
 }
 
+static void test_system_fault(void)
+{
+    struct fx_sink s;
+    struct bf_alerter *a = mk_alerter(&s, NULL);
+    CU_ASSERT_EQUAL(bf_alerter_system_fault(a, BF_SYSTEM_FAULT_COUNT, true, T0, "x"), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_alerter_system_fault(a, BF_SYSTEM_STORAGE, true, BF_TIME_NONE, "x"), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_alerter_system_fault(a, BF_SYSTEM_STORAGE, false, T0, NULL), 0);
+    CU_ASSERT_EQUAL(s.n, 0);   /* nothing live: nothing to resolve */
+    CU_ASSERT_EQUAL(bf_alerter_system_fault(a, BF_SYSTEM_STORAGE, true, T0,
+                                            "journal writes fail (No space left on device)"), 0);
+    CU_ASSERT_EQUAL(bf_alerter_system_fault(a, BF_SYSTEM_STORAGE, true, T0 + S(1), "again"), 0);
+    CU_ASSERT_EQUAL(bf_alerter_system_fault(a, BF_SYSTEM_TRACK_POOL, true, T0 + S(2),
+                                            "track pool full"), 0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 2);   /* one live alert per kind */
+    CU_ASSERT_EQUAL(s.r[0].a.type, BF_ALERT_SYSTEM);
+    CU_ASSERT_EQUAL(s.r[0].a.severity, BF_SEV_HIGH);
+    CU_ASSERT_STRING_NOT_EQUAL(s.r[0].a.id, s.r[1].a.id);
+    cJSON *j = parse_rec(&s.r[0]);
+    CU_ASSERT_STRING_EQUAL(jstr(j, "type"), "SYSTEM");
+    CU_ASSERT_STRING_EQUAL(jstr(j, "reason"), "journal writes fail (No space left on device)");
+    CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "track_id")));
+    CU_ASSERT_PTR_NOT_NULL(strstr(jstr(j, "explanation"),
+                                  "The engine is degraded since 01:53:20Z: journal writes fail"));
+    cJSON_Delete(j);
+    /* idle ticks never resolve it; recovery does */
+    CU_ASSERT_EQUAL(bf_alerter_tick(a, T0 + S(3600)), 0);
+    CU_ASSERT_EQUAL(s.n, 2);
+    CU_ASSERT_EQUAL(bf_alerter_system_fault(a, BF_SYSTEM_STORAGE, false, T0 + S(3601), NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 3);
+    CU_ASSERT_EQUAL(s.r[2].a.state, BF_ALERT_RESOLVED);
+    CU_ASSERT_STRING_EQUAL(s.r[2].a.id, s.r[0].a.id);
+    CU_ASSERT_STRING_EQUAL(bf_system_fault_name(BF_SYSTEM_TRACK_POOL), "track_pool");
+    struct bf_alerter_stats st;
+    bf_alerter_get_stats(a, &st);
+    CU_ASSERT_EQUAL(st.live, 1);
+    CU_ASSERT_TRUE(bf_alerter_check(a));
+    bf_alerter_destroy(a);
+}
+
 /* ---- reply and audit ------------------------------------------------------------------- */
 
 static void test_reply_json(void)
@@ -702,6 +741,7 @@ static CU_TestInfo tests[] = {
     {"false alarm", test_false_alarm},
     {"refusals by the alerter", test_refusals},
     {"sensor fault acknowledged and resolved", test_sensor_fault},
+    {"system fault raised once per kind, never idle-resolved", test_system_fault},
     {"reply JSON", test_reply_json},
     {"audit log", test_audit_log},
     CU_TEST_INFO_NULL,
