@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages borderfuse needs, and nothing when all are there.
+# It only installs: it never stops, disables or reconfigures a service of the host.
 # Usage: scripts/bootstrap.sh [--with-browser]
 set -euo pipefail
 
@@ -45,10 +46,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# The packaged services are not wanted: tests and the demo start their own on free ports.
-for svc in mosquitto gpsd gpsd.socket; do
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
-    $sudo systemctl stop "$svc" || true
-  fi
-done
+# The host's own services (a site broker, gpsd) are never stopped, disabled or
+# reconfigured here: tests and the demo start private ones on free loopback ports
+# beside whatever already runs.
 echo "bootstrap: done"

@@ -573,7 +573,7 @@ static ssize_t recv_wait(int fd, char *buf, size_t cap, int timeout_ms)
 
 static void test_sender_udp_tcp(void)
 {
-    int uport, tport;
+    int uport = 0, tport = 0;   /* set by bound_socket on success */
     int ufd = bound_socket(SOCK_DGRAM, &uport);
     int lfd = bound_socket(SOCK_STREAM, &tport);
     CU_ASSERT_TRUE_FATAL(ufd >= 0 && lfd >= 0);
