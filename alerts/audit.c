@@ -109,7 +109,7 @@ int bf_audit_format(bf_time_us wall_us, const struct bf_ack_request *req,
         cJSON_AddStringToObject(o, "request_id", req->request_id);
     else
         cJSON_AddNullToObject(o, "request_id");
-    cJSON_AddStringToObject(o, "result", ok ? "ok" : err);
+    bf_json_add_text_or_null(o, "result", ok ? "ok" : err);
     bf_json_add_text_or_null(o, "state", res && res->state ? bf_alert_state_name(res->state) : NULL);
     if (res && res->seq)
         cJSON_AddNumberToObject(o, "seq", (double)res->seq);
