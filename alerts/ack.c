@@ -321,7 +321,7 @@ int bf_ack_reply_json(const struct bf_ack_request *req, const struct bf_ack_resu
     if (!o)
         return BF_ENOMEM;
     if (req->has_request_id)
-        cJSON_AddStringToObject(o, "request_id", req->request_id);
+        bf_json_add_text(o, "request_id", req->request_id);
     else
         cJSON_AddNullToObject(o, "request_id");
     bf_json_add_text_or_null(o, "alert_id", req->alert_id);

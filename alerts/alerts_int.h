@@ -243,8 +243,11 @@ size_t bf_utf8_clean(const char *s, char *out, size_t cap);
 
 struct cJSON;
 
-/* Add s as a string member key of o (bytes that are not UTF-8 replaced by
- * U+FFFD, at most 1023 bytes then), or null when s is NULL or "". */
+/* Add s (NULL: "") as a string member key of o, bytes that are not UTF-8
+ * replaced by U+FFFD (at most 1023 bytes then). */
+void bf_json_add_text(struct cJSON *o, const char *key, const char *s);
+
+/* The same, or null when s is NULL or "". */
 void bf_json_add_text_or_null(struct cJSON *o, const char *key, const char *s);
 
 /*

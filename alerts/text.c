@@ -154,13 +154,10 @@ size_t bf_utf8_clean(const char *s, char *out, size_t cap)
     return pos;
 }
 
-void bf_json_add_text_or_null(struct cJSON *o, const char *key, const char *s)
+void bf_json_add_text(struct cJSON *o, const char *key, const char *s)
 {
-    if (!s || !s[0]) {
-        cJSON_AddNullToObject(o, key);
-        return;
-    }
     char clean[1024];
+    s = s ? s : "";
     size_t n = strlen(s);
     bool ok = true;
     uint32_t cp;
@@ -169,6 +166,14 @@ void bf_json_add_text_or_null(struct cJSON *o, const char *key, const char *s)
     if (!ok)   /* never a published byte that is not UTF-8 */
         bf_utf8_clean(s, clean, sizeof clean);
     cJSON_AddStringToObject(o, key, ok ? s : clean);
+}
+
+void bf_json_add_text_or_null(struct cJSON *o, const char *key, const char *s)
+{
+    if (s && s[0])
+        bf_json_add_text(o, key, s);
+    else
+        cJSON_AddNullToObject(o, key);
 }
 
 int bf_json_print_free(struct cJSON *o, char *buf, size_t len)
