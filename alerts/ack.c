@@ -269,6 +269,45 @@ int bf_ack_parse(const void *payload, size_t len, const char *topic_operator,
     return out->error[0] ? BF_EPARSE : 0;
 }
 
+/* ---- authority ---------------------------------------------------------- */
+
+bool bf_ack_operator_name_ok(const char *s)
+{
+    if (!s)
+        return false;
+    size_t n = strlen(s);
+    return n > 0 && n < BF_OPERATOR_MAX && text_ok(s, n, TEXT_NAME);
+}
+
+int bf_ack_authorize(struct bf_ack_request *req, const struct bf_ack_authority *auth)
+{
+    if (!req)
+        return BF_EINVAL;
+    if (req->error[0])
+        return BF_EPARSE;
+    if (!auth)
+        return 0;
+    const char *who = req->operator_id;
+    if (auth->require_topic_name && !req->operator_from_topic) {
+        refuse(req, "\"%s\" on the bare alerts/ack topic, refused here: publish on "
+               "alerts/ack/<name>", who);
+        return BF_EINVAL;
+    }
+    for (size_t i = 0; i < auth->n_sensor_ids; i++)
+        if (auth->sensor_ids[i] && strcmp(auth->sensor_ids[i], who) == 0) {
+            refuse(req, "\"%s\" is a sensor, not an operator: sensors may not act on alerts",
+                   who);
+            return BF_EINVAL;
+        }
+    if (auth->n_names == 0)
+        return 0;
+    for (size_t i = 0; i < auth->n_names; i++)
+        if (auth->names[i] && strcmp(auth->names[i], who) == 0)
+            return 0;
+    refuse(req, "\"%s\" is not an operator of this engine (operators.names)", who);
+    return BF_EINVAL;
+}
+
 /* ---- the reply ---------------------------------------------------------------- */
 
 int bf_ack_reply_json(const struct bf_ack_request *req, const struct bf_ack_result *res, char *buf,
@@ -282,7 +321,7 @@ int bf_ack_reply_json(const struct bf_ack_request *req, const struct bf_ack_resu
     if (!o)
         return BF_ENOMEM;
     if (req->has_request_id)
-        cJSON_AddStringToObject(o, "request_id", req->request_id);
+        bf_json_add_text(o, "request_id", req->request_id);
     else
         cJSON_AddNullToObject(o, "request_id");
     bf_json_add_text_or_null(o, "alert_id", req->alert_id);

@@ -139,23 +139,10 @@ int bf_alert_make_id(const char *site, enum bf_alert_type type, uint32_t track_i
 
 /* ---- JSON pieces on the bounded text writer (struct bf_tw, text.c) ---- */
 
-/* A JSON string: quotes, backslash and control characters escaped; other bytes as they are. */
+/* A JSON string, always UTF-8 (bf_tw_json_str: bad bytes become U+FFFD). */
 static void jw_str(struct bf_tw *w, const char *s)
 {
-    bf_tw_raw(w, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            char e[2] = {'\\', (char)*p};
-            bf_tw_raw(w, e, 2);
-        } else if (*p == '\n') {
-            bf_tw_lit(w, "\\n");
-        } else if (*p < 0x20 || *p == 0x7f) {
-            bf_tw_printf(w, "\\u%04x", *p);
-        } else {
-            bf_tw_raw(w, (const char *)p, 1);
-        }
-    }
-    bf_tw_raw(w, "\"", 1);
+    bf_tw_json_str(w, s);
 }
 
 /* A string, or null when it is empty. */

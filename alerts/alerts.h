@@ -315,6 +315,32 @@ struct bf_ack_request {
 int bf_ack_parse(const void *payload, size_t len, const char *topic_operator,
                  struct bf_ack_request *out);
 
+/*
+ * Who may act on alerts (docs/operators.md, "Who may act"): the configured
+ * operators' names (n_names 0: any name), the sensors' ids (never an
+ * operator: a captured sensor account must not close an alert), and whether
+ * only the broker-vouched alerts/ack/<operator> topic is taken.  Borrowed
+ * arrays; nothing is copied.
+ */
+struct bf_ack_authority {
+    const char *const *names;        /* allowed operators; NULL when n_names is 0 */
+    size_t n_names;
+    const char *const *sensor_ids;   /* refused as operators */
+    size_t n_sensor_ids;
+    bool require_topic_name;         /* refuse requests on the bare alerts/ack topic */
+};
+
+/*
+ * Check a parsed, valid request's operator against auth.  Pure.  Returns 0,
+ * or BF_EINVAL with req->error saying who was refused and why (a request
+ * already refused is left as it is and returns BF_EPARSE).
+ */
+int bf_ack_authorize(struct bf_ack_request *req, const struct bf_ack_authority *auth);
+
+/* True when s is a usable operator name: 1 .. BF_OPERATOR_MAX-1 bytes of
+ * UTF-8 without control characters, '/', '+' or '#' (one MQTT topic level). */
+bool bf_ack_operator_name_ok(const char *s);
+
 /* What bf_alerter_act did. */
 struct bf_ack_result {
     bool ok;

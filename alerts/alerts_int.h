@@ -226,9 +226,28 @@ __attribute__((format(printf, 2, 3))) void bf_tw_printf(struct bf_tw *w, const c
  */
 size_t bf_utf8_next(const unsigned char *p, size_t n, uint32_t *cp);
 
+/*
+ * A JSON string of s (NULL: "") into the writer: quotes, backslash and
+ * control characters escaped, well-formed UTF-8 as it is, every other byte
+ * replaced by U+FFFD, so the output is always UTF-8.
+ */
+void bf_tw_json_str(struct bf_tw *w, const char *s);
+
+/*
+ * s (NULL: "") into out (cap >= 1 bytes with the NUL) with every byte that
+ * is not part of well-formed UTF-8 replaced by U+FFFD; whole characters
+ * only (a longer text is cut before the first that does not fit).
+ * Returns the length written.
+ */
+size_t bf_utf8_clean(const char *s, char *out, size_t cap);
+
 struct cJSON;
 
-/* Add s as a string member key of o, or null when s is NULL or "". */
+/* Add s (NULL: "") as a string member key of o, bytes that are not UTF-8
+ * replaced by U+FFFD (at most 1023 bytes then). */
+void bf_json_add_text(struct cJSON *o, const char *key, const char *s);
+
+/* The same, or null when s is NULL or "". */
 void bf_json_add_text_or_null(struct cJSON *o, const char *key, const char *s);
 
 /*

@@ -106,10 +106,10 @@ int bf_audit_format(bf_time_us wall_us, const struct bf_ack_request *req,
     bf_json_add_text_or_null(o, "unit", req->unit);
     bf_json_add_text_or_null(o, "note", req->note);
     if (req->has_request_id)
-        cJSON_AddStringToObject(o, "request_id", req->request_id);
+        bf_json_add_text(o, "request_id", req->request_id);
     else
         cJSON_AddNullToObject(o, "request_id");
-    cJSON_AddStringToObject(o, "result", ok ? "ok" : err);
+    bf_json_add_text_or_null(o, "result", ok ? "ok" : err);
     bf_json_add_text_or_null(o, "state", res && res->state ? bf_alert_state_name(res->state) : NULL);
     if (res && res->seq)
         cJSON_AddNumberToObject(o, "seq", (double)res->seq);
@@ -121,7 +121,7 @@ int bf_audit_format(bf_time_us wall_us, const struct bf_ack_request *req,
     /* somebody wrote another name than the one the broker vouches for: keep it */
     if (req->operator_from_topic && req->payload_operator[0] &&
         strcmp(req->payload_operator, req->operator_id) != 0)
-        cJSON_AddStringToObject(o, "payload_operator", req->payload_operator);
+        bf_json_add_text(o, "payload_operator", req->payload_operator);
     return bf_json_print_free(o, buf, len);
 }
 

@@ -1,8 +1,12 @@
 /*
  * text.c - the text helpers the output formats of alerts/ share: a bounded
  * writer into the caller's buffer (the alert JSON, the CoT XML, the cue
- * commands), the UTF-8 decoder that checks operator input and CoT text, and
- * the two cJSON habits of the reply and the audit line.
+ * commands), the UTF-8 decoder that checks operator input and CoT text, the
+ * JSON string writer, and the two cJSON habits of the reply and the audit
+ * line.  Whatever a string holds, what these write is UTF-8: a byte that
+ * does not start a well-formed sequence (a zone name from a Latin-1 file, a
+ * name cut in the middle of a character) becomes U+FFFD, so no journal line,
+ * alert, reply or audit line is ever invalid UTF-8.
  *
  * The problem: every output of this module is written into a buffer the
  * caller owns, with no allocation, and must come out whole or be reported as
@@ -91,10 +95,83 @@ size_t bf_utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
     return k;
 }
 
+/* U+FFFD REPLACEMENT CHARACTER, in UTF-8 */
+#define REPLACEMENT "\xef\xbf\xbd"
+
+void bf_tw_json_str(struct bf_tw *w, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p);
+    uint32_t cp;
+    bf_tw_raw(w, "\"", 1);
+    while (n > 0) {
+        size_t k = 1;
+        if (*p == '"' || *p == '\\') {
+            char e[2] = {'\\', (char)*p};
+            bf_tw_raw(w, e, 2);
+        } else if (*p == '\n') {
+            bf_tw_lit(w, "\\n");
+        } else if (*p < 0x20 || *p == 0x7f) {
+            bf_tw_printf(w, "\\u%04x", *p);
+        } else if (*p < 0x80) {
+            bf_tw_raw(w, (const char *)p, 1);
+        } else if ((k = bf_utf8_next(p, n, &cp)) > 0) {
+            bf_tw_raw(w, (const char *)p, k);
+        } else {
+            bf_tw_lit(w, REPLACEMENT);   /* one bad byte, one replacement; go on after it */
+            k = 1;
+        }
+        p += k;
+        n -= k;
+    }
+    bf_tw_raw(w, "\"", 1);
+}
+
+size_t bf_utf8_clean(const char *s, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return 0;
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p), pos = 0;
+    uint32_t cp;
+    while (n > 0) {
+        size_t k = bf_utf8_next(p, n, &cp);
+        const char *piece = (const char *)p;
+        size_t len = k;
+        if (k == 0) {
+            piece = REPLACEMENT;
+            len = sizeof REPLACEMENT - 1;
+            k = 1;
+        }
+        if (len >= cap - pos)
+            break;   /* whole characters only */
+        memcpy(out + pos, piece, len);
+        pos += len;
+        p += k;
+        n -= k;
+    }
+    out[pos] = '\0';
+    return pos;
+}
+
+void bf_json_add_text(struct cJSON *o, const char *key, const char *s)
+{
+    char clean[1024];
+    s = s ? s : "";
+    size_t n = strlen(s);
+    bool ok = true;
+    uint32_t cp;
+    for (size_t i = 0, k; i < n && ok; i += k)
+        ok = (k = bf_utf8_next((const unsigned char *)s + i, n - i, &cp)) > 0;
+    if (!ok)   /* never a published byte that is not UTF-8 */
+        bf_utf8_clean(s, clean, sizeof clean);
+    cJSON_AddStringToObject(o, key, ok ? s : clean);
+}
+
 void bf_json_add_text_or_null(struct cJSON *o, const char *key, const char *s)
 {
     if (s && s[0])
-        cJSON_AddStringToObject(o, key, s);
+        bf_json_add_text(o, key, s);
     else
         cJSON_AddNullToObject(o, key);
 }

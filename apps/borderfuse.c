@@ -47,7 +47,9 @@ static void usage(FILE *f)
 "\n"
 "Options:\n"
 "  -c, --config FILE        engine configuration (JSON; see docs/config.md)\n"
-"      --check-config FILE  validate FILE (and its zones file, sensor types),\n"
+"      --check-config FILE  validate FILE with the checks the engine makes at\n"
+"                           start (zones file, border, zones near the sensors,\n"
+"                           broker URL, secret files' modes, sensor types),\n"
 "                           print every problem as file:line:col: path: reason,\n"
 "                           exit 0 if it is good, 2 if not\n"
 "  -u, --mqtt-url URL       broker, overriding mqtt.url (tcp://HOST:PORT)\n"
@@ -82,6 +84,8 @@ static void usage(FILE *f)
 "      --replay-out out/replay\n");
 }
 
+/* --check-config: the configuration loader and the engine's start-up checks
+ * (bf_engine_check), the very path the engine takes before it starts. */
 static int check_config(const char *path)
 {
     struct bf_diag diag = {0};
@@ -279,12 +283,21 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* the same checks as --check-config, every one of them, before anything starts */
     struct bf_diag diag = {0};
     struct bf_config *cfg = NULL;
-    if (bf_config_load(config_path, &cfg, &diag) < 0) {
+    if (bf_config_load(config_path, &cfg, &diag) < 0 || bf_engine_check(cfg, &diag) < 0 ||
+        diag.n_errors > 0) {
         fprintf(stderr, "borderfuse: %s: %u problem%s; fix them and try again "
                 "(borderfuse --check-config %s)\n", config_path, diag.n_errors,
                 diag.n_errors == 1 ? "" : "s", config_path);
+        bf_config_destroy(cfg);
+        return 2;
+    }
+    char why[512];
+    if (opt.mqtt_url && bf_config_check_mqtt_url(opt.mqtt_url, why, sizeof why) < 0) {
+        fprintf(stderr, "borderfuse: --mqtt-url: %s\n", why);
+        bf_config_destroy(cfg);
         return 2;
     }
     enum bf_log_level level = cfg->log_level;

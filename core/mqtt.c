@@ -421,13 +421,16 @@ static int setup_tls(struct bf_mqtt *m, const struct bf_mqtt_options *opt)
     return 0;
 }
 
-/* Free what create() copied (the password wiped first), the locks and m. */
+/* Free what create() copied (the passwords wiped first, with explicit_bzero, which the
+ * compiler may not drop as a dead store before free), the locks and m.  Paho keeps
+ * copies of its own from MQTTAsync_connect (user name, password, key password) for
+ * the client's life and frees them in MQTTAsync_destroy without wiping them. */
 static void free_client(struct bf_mqtt *m)
 {
     if (m->password)
-        memset(m->password, 0, strlen(m->password));
+        explicit_bzero(m->password, strlen(m->password));
     if (m->key_password)
-        memset(m->key_password, 0, strlen(m->key_password));
+        explicit_bzero(m->key_password, strlen(m->key_password));
     free(m->ca_file);
     free(m->cert_file);
     free(m->key_file);
@@ -634,14 +637,14 @@ static bool secret_member(const cJSON *root, const char *key, char **out)
     if (!cJSON_IsString(it))
         return false;
     *out = strdup(it->valuestring);
-    memset(it->valuestring, 0, strlen(it->valuestring));
+    explicit_bzero(it->valuestring, strlen(it->valuestring));
     return *out != NULL;
 }
 
 static void wipe_free(char **s)
 {
     if (*s)
-        memset(*s, 0, strlen(*s));
+        explicit_bzero(*s, strlen(*s));
     free(*s);
     *s = NULL;
 }
@@ -679,7 +682,7 @@ int bf_mqtt_credentials_read(const char *path, struct bf_mqtt_credentials *out, 
     fclose(f);
     buf[n] = '\0';
     cJSON *root = cJSON_Parse(buf);
-    memset(buf, 0, sizeof buf);
+    explicit_bzero(buf, sizeof buf);
     int rc = 0;
     if (!cJSON_IsObject(root) || !secret_member(root, "username", &out->username) ||
         !secret_member(root, "password", &out->password) ||
@@ -693,7 +696,7 @@ int bf_mqtt_credentials_read(const char *path, struct bf_mqtt_credentials *out, 
     const cJSON *it;
     cJSON_ArrayForEach(it, root)   /* wipe what was not taken (a refused file) */
         if (cJSON_IsString(it))
-            memset(it->valuestring, 0, strlen(it->valuestring));
+            explicit_bzero(it->valuestring, strlen(it->valuestring));
     cJSON_Delete(root);
     return rc;
 }

@@ -231,16 +231,53 @@ static void load_origin(struct loader *L, const cJSON *root, struct bf_config *c
         &c->origin_lon_deg);
 }
 
-static bool url_ok(const char *u)
+int bf_config_check_mqtt_url(const char *url, char *err, size_t errlen)
 {
     static const char *const schemes[] = {"tcp://", "ssl://", "mqtt://", "mqtts://", "ws://", "wss://",
                                           NULL};
-    for (size_t i = 0; schemes[i]; i++) {
-        size_t n = strlen(schemes[i]);
-        if (!strncmp(u, schemes[i], n) && u[n] != '\0')
-            return true;
+    if (!url || !err || errlen == 0)
+        return BF_EINVAL;
+    err[0] = '\0';
+    if (strchr(url, '@')) {
+        snprintf(err, errlen, "the broker URL holds a '@': put the user name and password in the "
+                 "\"credentials\" file, never in the URL");
+        return BF_EINVAL;
     }
-    return false;
+    const char *rest = NULL;
+    for (size_t i = 0; schemes[i] && !rest; i++)
+        if (!strncmp(url, schemes[i], strlen(schemes[i])))
+            rest = url + strlen(schemes[i]);
+    if (!rest || rest[0] == '\0' || rest[0] == ':' || rest[0] == '/') {
+        snprintf(err, errlen, "expected a broker URL such as \"tcp://127.0.0.1:1883\" (schemes tcp, "
+                 "ssl, mqtt, mqtts, ws, wss, then the host), got \"%s\"", url);
+        return BF_EINVAL;
+    }
+    /* the port: after the host ("[v6]" in brackets), before any path */
+    const char *host_end = rest;
+    if (rest[0] == '[') {
+        host_end = strchr(rest, ']');
+        if (!host_end) {
+            snprintf(err, errlen, "the broker URL \"%s\" opens an IPv6 address with '[' but does "
+                     "not close it: write \"tcp://[::1]:1883\"", url);
+            return BF_EINVAL;
+        }
+    }
+    const char *colon = strchr(host_end, ':');
+    const char *slash = strchr(host_end, '/');
+    if (colon && (!slash || colon < slash)) {
+        const char *p = colon + 1;
+        long port = 0;
+        size_t digits = 0;
+        for (; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+            port = port * 10 + (*p - '0');
+        if (digits == 0 || (*p != '\0' && *p != '/') || port < 1 || port > 65535) {
+            snprintf(err, errlen, "the broker URL \"%s\" has port \"%.*s\": expected a port "
+                     "between 1 and 65535 (1883 for MQTT, 8883 for MQTT over TLS)", url,
+                     (int)(slash ? slash - colon - 1 : (ptrdiff_t)strlen(colon + 1)), colon + 1);
+            return BF_EINVAL;
+        }
+    }
+    return 0;
 }
 
 /* mqtt.tls: the files must exist, and TLS needs a TLS URL (else it would silently be clear text). */
@@ -278,16 +315,11 @@ static void load_mqtt(struct loader *L, const cJSON *root, struct bf_config *c)
     bf_json_check_keys(L->doc, L->diag, o, keys);
     const char *s;
     if (str(L, o, "url", false, &s)) {
-        if (strchr(s, '@'))
-            bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "url"),
-                           "the broker URL holds a '@': put the user name and password in the "
-                           "\"credentials\" file, never in the URL");
-        else if (url_ok(s))
+        char why[512];
+        if (bf_config_check_mqtt_url(s, why, sizeof why) == 0)
             c->mqtt.url = s;
         else
-            bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "url"),
-                           "expected a broker URL such as \"tcp://127.0.0.1:1883\" (schemes tcp, "
-                           "ssl, mqtt, mqtts, ws, wss), got \"%s\"", s);
+            bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "url"), "%s", why);
     }
     if (str(L, o, "client_id", false, &s)) {
         if (name_ok(s, "_-.:/@", 128))
@@ -824,13 +856,66 @@ static void load_dispatch(struct loader *L, const cJSON *root, struct bf_config 
     p->n_speeds = k;
 }
 
+/* "operators": the names allowed to act on alerts (docs/operators.md, "Who may act"). */
+static void load_operators(struct loader *L, const cJSON *root, struct bf_config *c)
+{
+    static const char *const keys[] = {"names", "require_topic_name", NULL};
+    struct bf_operators_cfg *p = &c->operators;
+    const cJSON *o = section(L, root, "operators", false);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    bf_json_get_bool(L->doc, L->diag, o, "require_topic_name", false, &p->require_topic_name);
+    const cJSON *arr = NULL;
+    if (bf_json_get_array(L->doc, L->diag, o, "names", false, &arr) != 0 || !arr)
+        return;
+    int n = cJSON_GetArraySize(arr);
+    if (n == 0) {
+        bf_json_errorf(L->doc, L->diag, arr, "an empty list would let nobody act on alerts: name "
+                       "the operators (\"names\": [\"alice\", \"bob\"]), or remove \"names\" to "
+                       "accept any name that is not a sensor's");
+        return;
+    }
+    const char **names = g_new0(const char *, (size_t)n);
+    own(L, (char *)names);
+    size_t k = 0;
+    for (const cJSON *it = arr->child; it; it = it->next) {
+        char got[96];
+        got_text(it, got, sizeof got);
+        if (!cJSON_IsString(it) || !bf_ack_operator_name_ok(it->valuestring)) {
+            bf_json_errorf(L->doc, L->diag, it, "expected an operator name (his broker user name: "
+                           "1 to %d bytes of UTF-8 without control characters, '/', '+' or '#'), "
+                           "got %s", BF_OPERATOR_MAX - 1, got);
+            continue;
+        }
+        const char *nm = it->valuestring;
+        if (bf_config_sensor_find(c, nm) >= 0) {
+            bf_json_errorf(L->doc, L->diag, it, "operator \"%s\" has a sensor's id: sensor ids "
+                           "and operator names share the broker's user names, and a sensor may "
+                           "never act on alerts; rename the operator or the sensor", nm);
+            continue;
+        }
+        bool dup = false;
+        for (size_t j = 0; j < k && !dup; j++)
+            dup = strcmp(names[j], nm) == 0;
+        if (dup) {
+            bf_json_errorf(L->doc, L->diag, it, "operator \"%s\" is listed twice: remove one", nm);
+            continue;
+        }
+        names[k++] = nm;
+    }
+    p->names = names;
+    p->n_names = k;
+}
+
 /* ---- the whole file ------------------------------------------------------------ */
 
 static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
 {
-    static const char *const keys[] = {"site", "origin", "frame", "zones", "log_level", "mqtt",
-                                       "sensors", "tracker", "alerts", "engine", "cot", "cueing",
-                                       "dispatch", NULL};
+    static const char *const keys[] = {"site", "origin", "frame", "zones", "zones_require_border",
+                                       "zones_max_distance_m", "log_level", "mqtt", "sensors",
+                                       "tracker", "alerts", "engine", "cot", "cueing", "dispatch",
+                                       "operators", NULL};
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
 
     bf_json_check_keys(L->doc, L->diag, root, keys);
@@ -847,6 +932,11 @@ static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
     load_origin(L, root, c);
     str(L, root, "frame", false, &c->crs);
     c->zones_path = path_key(L, root, "zones", true, "zones file", true);
+    bf_json_get_bool(L->doc, L->diag, root, "zones_require_border", false,
+                     &c->zones_require_border);
+    num(L, root, "zones_max_distance_m", false, 0, true, 2e7,
+        "a number > 0 (metres: every zone must lie this close to a sensor; default 50000)",
+        &c->zones_max_distance_m);
     int lvl;
     if (bf_json_get_enum(L->doc, L->diag, root, "log_level", false, levels, &lvl) == 0)
         c->log_level = (enum bf_log_level)lvl;
@@ -858,6 +948,7 @@ static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
     load_cot(L, root, &c->cot);
     load_cueing(L, root, c);
     load_dispatch(L, root, c);
+    load_operators(L, root, c);
 }
 
 void bf_config_destroy(struct bf_config *cfg)
@@ -905,6 +996,8 @@ int bf_config_load(const char *path, struct bf_config **out, struct bf_diag *dia
     c->mqtt.url = MQTT_URL_DEFAULT;
     c->mqtt.keepalive_s = MQTT_KEEPALIVE_S_DEFAULT;
     c->mqtt.tls.verify_hostname = true;
+    c->zones_require_border = true;
+    c->zones_max_distance_m = BF_ZONES_MAX_DISTANCE_M_DEFAULT;
     bf_tracker_params_default(&c->tracker);
     bf_alert_params_default(&c->alerts);
     c->alerts.journal_path = resolve(&L, JOURNAL_DEFAULT);

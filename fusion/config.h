@@ -76,12 +76,25 @@ struct bf_cot_cfg {
     const char *alert_type;       /* CoT type of alert events; default "b-l" */
 };
 
+/* The "operators" section (docs/operators.md): who may act on alerts. */
+struct bf_operators_cfg {
+    const char **names;           /* the operators allowed; NULL with n_names 0: any name that
+                                   * is not a sensor id (logged as a warning at start) */
+    size_t n_names;
+    bool require_topic_name;      /* refuse requests on the bare alerts/ack topic; default false */
+};
+
+#define BF_ZONES_MAX_DISTANCE_M_DEFAULT 50000.0
+
 struct bf_config {
     const char *path;           /* the file it came from */
     const char *site;           /* [A-Za-z0-9_-]+, used in topics */
     double origin_lat_deg, origin_lon_deg;
     const char *crs;            /* "aeqd" (default) or a PROJ CRS */
     const char *zones_path;     /* resolved relative to the config file's folder */
+    bool zones_require_border;  /* at least one border_line zone; default true */
+    double zones_max_distance_m;/* every zone within this of a sensor; default 50 km */
+    struct bf_operators_cfg operators;
     struct bf_mqtt_cfg mqtt;
     struct bf_sensor_cfg *sensors;
     size_t n_sensors;
@@ -103,6 +116,14 @@ struct bf_config {
  */
 int bf_config_load(const char *path, struct bf_config **out, struct bf_diag *diag);
 void bf_config_destroy(struct bf_config *cfg);   /* accepts NULL */
+
+/*
+ * Check a broker URL: a known scheme (tcp, ssl, mqtt, mqtts, ws, wss), a
+ * host, no user information ('@'), and a port, when given, of 1..65535.
+ * Returns 0, or BF_EINVAL with the reason and the fix in err.  The loader
+ * checks mqtt.url with it; the program checks --mqtt-url with it.
+ */
+int bf_config_check_mqtt_url(const char *url, char *err, size_t errlen);
 
 /* Index of the sensor with this id, or -1. */
 int bf_config_sensor_find(const struct bf_config *cfg, const char *id);

@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alerts/alerts.h"
@@ -653,6 +654,87 @@ void bf_engine_destroy(struct bf_engine *e)
     free(e);
 }
 
+/* ---- the start-up checks (bf_engine_check) ------------------------------ */
+
+/* The border and every zone's distance to the nearest sensor: a wrong picture is refused. */
+static void check_picture(const struct bf_config *cfg, struct bf_geo_frame *frame,
+                          struct bf_geo_zones *zones, struct bf_diag *diag)
+{
+    const cJSON *root = bf_json_doc_root(cfg->doc);
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "zones");
+    size_t nz = bf_geo_zones_count(zones), borders = 0;
+    for (size_t i = 0; i < nz; i++)
+        borders += bf_geo_zone_info(zones, i)->kind == BF_ZONE_BORDER_LINE;
+    if (borders == 0 && cfg->zones_require_border)
+        bf_json_errorf(cfg->doc, diag, at, "the zones file %s has %s: no INCURSION can ever be "
+                       "raised; add the border as a LineString feature with \"kind\": "
+                       "\"border_line\" and \"our_side\", or set \"zones_require_border\": "
+                       "false if this engine only watches areas", cfg->zones_path,
+                       nz == 0 ? "no zones at all" : "no border_line zone");
+    if (cfg->n_sensors == 0)
+        return;
+    double se[BF_MAX_SENSORS], sn[BF_MAX_SENSORS];
+    size_t ns = 0;
+    for (size_t k = 0; k < cfg->n_sensors && ns < BF_MAX_SENSORS; k++)
+        if (bf_geo_to_local(frame, cfg->sensors[k].lat_deg, cfg->sensors[k].lon_deg, &se[ns],
+                            &sn[ns]) == 0)
+            ns++;
+    for (size_t i = 0; i < nz && ns > 0; i++) {
+        double best = INFINITY;
+        size_t best_k = 0;
+        for (size_t k = 0; k < ns; k++) {
+            double d = bf_geo_zone_distance(zones, i, se[k], sn[k]);
+            if (d < best) {
+                best = d;
+                best_k = k;
+            }
+        }
+        if (!(best <= cfg->zones_max_distance_m)) {
+            const struct bf_zone_info *zi = bf_geo_zone_info(zones, i);
+            bf_json_errorf(cfg->doc, diag, at, "zone \"%s\" (%s, features[%zu] of %s) is %.1f km "
+                           "from the nearest sensor (%s), more than zones_max_distance_m "
+                           "(%.1f km): wrong coordinates (lat/lon swapped? another site's file?) "
+                           "or a wrong origin; fix the zone or the sensors, or raise "
+                           "\"zones_max_distance_m\"", zi->id, bf_zone_kind_name(zi->kind), i,
+                           cfg->zones_path, best / 1000.0, cfg->sensors[best_k].id,
+                           cfg->zones_max_distance_m / 1000.0);
+        }
+    }
+}
+
+/* A secret file (credentials, a TLS key) readable by group or others is refused. */
+static void check_secret_mode(const struct bf_config *cfg, const cJSON *at, const char *path,
+                              const char *what, struct bf_diag *diag)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return;   /* a missing file is reported by the loader */
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
+        bf_json_errorf(cfg->doc, diag, at, "%s %s is readable by group or others (mode %03o): "
+                       "run chmod 600 %s", what, path, (unsigned)(st.st_mode & 0777), path);
+}
+
+/* The secrets: the credentials file read as the engine reads it (mode, JSON), the TLS key's mode. */
+static void check_secrets(const struct bf_config *cfg, struct bf_diag *diag)
+{
+    const cJSON *mqtt = cJSON_GetObjectItemCaseSensitive(bf_json_doc_root(cfg->doc), "mqtt");
+    const cJSON *tls = cJSON_GetObjectItemCaseSensitive(mqtt, "tls");
+    if (cfg->mqtt.credentials_path) {
+        char err[512];
+        struct bf_mqtt_credentials cred;
+        if (bf_mqtt_credentials_read(cfg->mqtt.credentials_path, &cred, err, sizeof err) < 0)
+            bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(mqtt, "credentials"),
+                           "%s", err);
+        bf_mqtt_credentials_clear(&cred);
+    }
+    /* the client key is key_file, else inside cert_file */
+    const char *key = cfg->mqtt.tls.key_file ? cfg->mqtt.tls.key_file : cfg->mqtt.tls.cert_file;
+    check_secret_mode(cfg, cJSON_GetObjectItemCaseSensitive(tls, cfg->mqtt.tls.key_file
+                                                                     ? "key_file" : "cert_file"),
+                      key, cfg->mqtt.tls.key_file ? "the client key file" :
+                      "the client certificate file (which holds its key)", diag);
+}
+
 int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag)
 {
     char err[512] = "";
@@ -663,11 +745,14 @@ int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag)
     if (bf_geo_frame_create(cfg->origin_lat_deg, cfg->origin_lon_deg, cfg->crs, &frame, err,
                             sizeof err) < 0) {
         bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(root, "frame"), "%s", err);
-    } else if (bf_geo_zones_load(cfg->zones_path, frame, NULL, &zones, diag) < 0 &&
-               diag->n_errors == before) {
-        bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(root, "zones"),
-                       "the zones file could not be loaded");
+    } else if (bf_geo_zones_load(cfg->zones_path, frame, NULL, &zones, diag) < 0) {
+        if (diag->n_errors == before)
+            bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(root, "zones"),
+                           "the zones file could not be loaded");
+    } else {
+        check_picture(cfg, frame, zones, diag);
     }
+    check_secrets(cfg, diag);
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "sensors");
     for (size_t i = 0; i < cfg->n_sensors; i++) {
         const struct bf_sensor_ops *ops;

@@ -139,6 +139,7 @@ struct bf_engine {
     pthread_mutex_t ack_mu;           /* guards the inbox */
     struct bf_ack_request *ack_inbox; /* ACK_INBOX, a ring; NULL when not live */
     size_t ack_head, ack_n;
+    struct bf_ack_authority ack_auth; /* who may act (operators section, the sensors' ids) */
     _Atomic uint64_t ack_requests, ack_accepted, ack_refused, ack_overflow, audit_errors;
 
     /* the retained snapshot of the live alerts (engine_alerts.c); live engine only */

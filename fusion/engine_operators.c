@@ -3,8 +3,11 @@
  * "Operators"): requests in on alerts/ack and alerts/ack/<operator>, answers
  * out on alerts/result, every request in the audit log.
  *
- * Requests arrive on Paho's thread, are parsed there by a pure function
- * (bf_ack_parse) and queued in a bounded inbox; the engine thread takes them
+ * Requests arrive on Paho's thread, are parsed and checked there by pure
+ * functions (bf_ack_parse; bf_ack_authorize: a name the "operators" section
+ * does not list, a sensor's id, the bare alerts/ack topic when the site
+ * requires the broker-vouched form - all refused) and queued in a bounded
+ * inbox; the engine thread takes them
  * after each release of detections, so an operator acts on the alerts as
  * they stand, and the alerter stays single-threaded.  A full inbox, a
  * malformed request or a refusal by the alerter is answered, audited and
@@ -77,7 +80,8 @@ static void on_ack(void *ctx, const char *topic, const void *payload, size_t len
     const char *suffix = topic[blen] == '/' ? topic + blen + 1 : NULL;
     atomic_fetch_add(&e->ack_requests, 1);
     struct bf_ack_request req;
-    bf_ack_parse(payload, len, suffix, &req);
+    if (bf_ack_parse(payload, len, suffix, &req) == 0)
+        bf_ack_authorize(&req, &e->ack_auth);   /* a refusal is answered and audited below */
     pthread_mutex_lock(&e->ack_mu);
     bool queued = e->ack_n < ACK_INBOX;
     if (queued) {
@@ -149,6 +153,19 @@ int engine_open_operators(struct bf_engine *e)
         if (snprintf(beside, sizeof beside, "%.*saudit.jsonl", dl, jp) < (int)sizeof beside)
             path = beside;
     }
+    const struct bf_operators_cfg *oc = &e->cfg->operators;
+    e->ack_auth = (struct bf_ack_authority){
+        .names = oc->names, .n_names = oc->n_names,
+        .sensor_ids = e->sensor_ids, .n_sensor_ids = e->cfg->n_sensors,
+        .require_topic_name = oc->require_topic_name,
+    };
+    if (oc->n_names == 0)
+        BF_LOGW(ENGINE_LOG, "operators.names is not set: any name but a sensor's may act on "
+                "alerts; name the operators in the configuration (docs/operators.md)");
+    else
+        BF_LOGI(ENGINE_LOG, "%zu operator%s may act on alerts%s", oc->n_names,
+                oc->n_names == 1 ? "" : "s", oc->require_topic_name
+                ? ", on alerts/ack/<name> only" : "");
     e->ack_inbox = calloc(ACK_INBOX, sizeof *e->ack_inbox);
     if (!e->ack_inbox)
         return BF_ENOMEM;

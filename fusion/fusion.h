@@ -229,9 +229,15 @@ int bf_track_change_format(const struct bf_track *t, uint32_t what, uint32_t sen
                            bf_time_us t_us, char *buf, size_t len);
 
 /*
- * Everything --check-config checks beyond the file itself: the frame builds,
- * the zones load, every sensor type names a known plugin.  Errors through
- * diag.  Returns 0 or a negative BF_E*.
+ * The start-up checks beyond the file itself, made by borderfuse before the
+ * engine starts and by --check-config (docs/config.md, "Start-up checks"):
+ * the frame builds; the zones load (zero-area polygons, non-UTF-8 ids and
+ * names refused); a border line unless cfg->zones_require_border is false;
+ * every zone within cfg->zones_max_distance_m of a sensor; the credentials
+ * file reads as the engine reads it (mode 600, shape; wiped at once); the
+ * client TLS key is not readable by group or others; every sensor type
+ * names a known plugin.  Errors through diag.  Returns 0 or a negative BF_E*.
+ * bf_engine_create does not call it (tests build engines on partial pictures).
  */
 int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag);
 

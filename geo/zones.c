@@ -20,6 +20,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,11 @@
 
 /* Ids checked for duplicates (a file with more features fails anyway). */
 #define MAX_ID_CHECKS (16 * BF_GEO_MAX_ZONES)
+
+/* A polygon zone smaller than this (m2), or thinner on average (m), is degenerate: refused
+ * (corners on one line enclose no area, bar the projection's curvature of a long edge). */
+#define MIN_AREA_M2 1.0
+#define MIN_WIDTH_M 0.5
 
 /* Coordinate mistakes reported per feature before the rest are summarised. */
 #define MAX_COORD_ERRORS 5
@@ -210,6 +216,56 @@ static const cJSON *member(const cJSON *obj, const char *key)
     return cJSON_GetObjectItemCaseSensitive(obj, key);
 }
 
+/*
+ * Text that goes into every alert, journal line and display: well-formed
+ * UTF-8 (RFC 3629: no overlong form, no surrogate, at most U+10FFFF) without
+ * control characters.  NULL when it is; else the reason, with the byte
+ * offset of the first bad byte in *at.
+ */
+static const char *text_problem(const char *s, size_t *at)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        *at = i;
+        if (c < 0x20 || c == 0x7f)
+            return "a control character";
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (k == 0 || i + k > n)
+            return "bytes that are not UTF-8";
+        uint32_t cp = c & (k == 2 ? 0x1fu : k == 3 ? 0x0fu : 0x07u);
+        for (size_t j = 1; j < k; j++) {
+            if ((p[i + j] & 0xc0) != 0x80)
+                return "bytes that are not UTF-8";
+            cp = (cp << 6) | (p[i + j] & 0x3fu);
+        }
+        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[k] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return "bytes that are not UTF-8";
+        i += k;
+    }
+    return NULL;
+}
+
+/* Report key's text at node when it is not clean UTF-8 (text_problem). */
+static bool text_checked(struct loader *ld, const cJSON *node, const char *key, const char *s)
+{
+    size_t at = 0;
+    const char *why = text_problem(s, &at);
+    if (!why)
+        return true;
+    ferr(ld, node, "\"%s\" holds %s at byte %zu: it would go into every alert and display; "
+         "save the file as UTF-8 (in a GIS: export with encoding UTF-8) and remove control "
+         "characters", key, why, at);
+    return false;
+}
+
 /* The id (from properties, else the Feature's own "id"), checked for duplicates. */
 static void read_id(struct loader *ld, int idx, const cJSON *f, const cJSON *props, struct props *p)
 {
@@ -226,6 +282,8 @@ static void read_id(struct loader *ld, int idx, const cJSON *f, const cJSON *pro
         ferr(ld, id, "\"id\" must be a non-empty string, got %s", what);
         return;
     }
+    if (!text_checked(ld, id, "id", id->valuestring))
+        return;
     p->id = id->valuestring;
     snprintf(ld->label, sizeof ld->label, "zone \"%.80s\"", p->id);
     if (ld->n_ids >= MAX_ID_CHECKS)
@@ -262,7 +320,8 @@ static void read_props(struct loader *ld, const cJSON *props, struct props *p)
     p->name = p->id;
     if ((v = member(props, "name")) != NULL) {
         if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
-            p->name = v->valuestring;
+            if (text_checked(ld, v, "name", v->valuestring))
+                p->name = v->valuestring;
         } else {
             bf_json_describe(v, what, sizeof what);
             ferr(ld, v, "\"name\" must be a non-empty string, got %s", what);
@@ -500,6 +559,16 @@ static int finish_polygon(struct loader *ld, const cJSON *geom_node, struct geo_
         GEOSGeom_getXMax_r(gctx, zz->geom, &zz->x1) != 1 ||
         GEOSGeom_getYMax_r(gctx, zz->geom, &zz->y1) != 1) {
         ferr(ld, geom_node, "GEOS cannot measure the polygon: %s", ld->z->geos_msg);
+        return BF_EPARSE;
+    }
+    /* mean width: area over half the perimeter (a w x l rectangle: about w when thin) */
+    double width_m = zz->info.length_m > 0 ? 2.0 * zz->info.area_m2 / zz->info.length_m : 0;
+    if (!(zz->info.area_m2 >= MIN_AREA_M2) || !(width_m >= MIN_WIDTH_M)) {
+        ferr(ld, geom_node, "the polygon has %s area (%.3g m2 over a perimeter of %.0f m, a mean "
+             "width of %.3g m): its corners are repeated or on one line, so nothing can ever be "
+             "inside it; draw it with at least 3 distinct corners that enclose the area",
+             zz->info.area_m2 > 0 ? "almost no" : "zero", zz->info.area_m2, zz->info.length_m,
+             width_m);
         return BF_EPARSE;
     }
     zz->prep = GEOSPrepare_r(gctx, zz->geom);
