@@ -31,7 +31,7 @@
 #define UNITS_MAX 256
 
 static void parse_unit(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
-                       struct bf_sim_unit *u)
+                       const struct bf_sim_scenario *s, struct bf_sim_unit *u)
 {
     static const char *const keys[] = {"id", "waypoints", "speed_mps", "start_s", "report_s", NULL};
     if (!cJSON_IsObject(node)) {
@@ -71,14 +71,7 @@ static void parse_unit(const struct bf_json_doc *doc, struct bf_diag *diag, cons
     const cJSON *p;
     cJSON_ArrayForEach(p, wp)
     {
-        const cJSON *la = cJSON_GetArrayItem(p, 0), *lo = cJSON_GetArrayItem(p, 1);
-        if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 || !cJSON_IsNumber(la) ||
-            !cJSON_IsNumber(lo) || fabs(la->valuedouble) > 90 || fabs(lo->valuedouble) > 180) {
-            bf_json_errorf(doc, diag, p, "expected [lat, lon] in degrees");
-        } else {
-            u->lat[i] = la->valuedouble;
-            u->lon[i] = lo->valuedouble;
-        }
+        bf_sim_position_parse(doc, diag, p, s, &u->lat[i], &u->lon[i]);   /* [lat, lon], ... */
         i++;
     }
 }
@@ -106,7 +99,7 @@ void bf_sim_units_parse(const struct bf_json_doc *doc, struct bf_diag *diag, con
     const cJSON *u;
     cJSON_ArrayForEach(u, arr)
     {
-        parse_unit(doc, diag, u, &s->units[i]);
+        parse_unit(doc, diag, u, s, &s->units[i]);
         for (size_t j = 0; j < i && s->units[i].id; j++)
             if (s->units[j].id && strcmp(s->units[j].id, s->units[i].id) == 0)
                 bf_json_errorf(doc, diag, cJSON_GetObjectItemCaseSensitive(u, "id"),
