@@ -40,7 +40,7 @@
  * I010/202 Vx, Vy: two's complement, LSB 2^-4 m/s (the EUROCONTROL CAT010
  * specification, part 7, item I010/202, as the Wireshark dissector and the
  * machine-readable ASTERIX specifications read it), so +-2048 m/s.  Not
- * CAT020/CAT011's 0.25 m/s: reading it so made every CAT010 velocity 4x too
+ * CAT020/CAT011's 0.25 m/s, which would read every CAT010 velocity 4x too
  * large.  I010/200 and I048/200 are 2^-14 NM/s and 360/2^16 degrees.
  */
 #define VEL202_LSB_MPS (1.0 / 16.0)
