@@ -138,12 +138,18 @@ int bf_sim_unit_at(const struct bf_sim_scenario *s, size_t k, double t_s, double
             bf_geo_to_local(s->frame, u->lat[i + 1], u->lon[i + 1], &be, &bn) < 0)
             return BF_EPROJ;
         double len = hypot(be - ae, bn - an);
-        double hdg = fmod(atan2(be - ae, bn - an) * 180.0 / M_PI + 360.0, 360.0);
         if (d <= len) {
             double w = len > 0 ? d / len : 0;
             *speed_mps = t_s > u->start_s ? u->speed_mps : 0;
-            *track_deg = hdg;
-            return bf_geo_to_wgs84(s->frame, ae + w * (be - ae), an + w * (bn - an), lat, lon);
+            int rc = bf_geo_to_wgs84(s->frame, ae + w * (be - ae), an + w * (bn - an), lat, lon);
+            if (rc < 0)
+                return rc;
+            /* a GPS course is from true north: the leg's grid direction turned by the
+             * convergence here; rounded as sent (2 decimals), so never 360.00 */
+            double ve, vn;
+            bf_geo_true_velocity(s->frame, *lat, *lon, be - ae, bn - an, &ve, &vn);
+            *track_deg = bf_geo_heading_deg(ve, vn, 2);
+            return 0;
         }
         d -= len;
         *lat = u->lat[i + 1];   /* past this leg: at least at its end */
