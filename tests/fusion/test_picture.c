@@ -20,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "alerts/alerts.h"
 #include "alerts/cot.h"
 #include "bf_test.h"
 #include "core/bf_diag.h"
@@ -194,6 +195,25 @@ static void test_heading_rounding(void)
     free(txt);
     cJSON_Delete(o);
     BF_ASSERT_NEAR(cot_course(&t), 0.0, 0.0);
+
+    /* the alert JSON too: an alert heading 359.96 deg says 0.0 */
+    struct bf_alert a;
+    memset(&a, 0, sizeof a);
+    a.first_us = a.last_us = t.t_us;
+    a.crossing_us = BF_TIME_NONE;
+    a.heading_deg = 359.96;
+    a.speed_mps = 4.0;
+    char js[8192];
+    int n = bf_alert_to_json(&a, "it", NULL, 0, js, sizeof js);
+    CU_ASSERT_TRUE_FATAL(n > 0);
+    cJSON *j = cJSON_Parse(js);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "velocity"),
+                                                      "heading_deg");
+    CU_ASSERT_TRUE_FATAL(cJSON_IsNumber(h));
+    BF_ASSERT_NEAR(h->valuedouble, 0.0, 0.0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(js, "\"heading_deg\":0.0"));
+    cJSON_Delete(j);
 }
 
 static void test_test_targets(void)
