@@ -442,7 +442,7 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
     bf_tw_lit(&w, ",\"speed_mps\":");
     jw_num(&w, a->speed_mps, 2);
     bf_tw_lit(&w, ",\"heading_deg\":");
-    jw_num(&w, a->heading_deg, 1);
+    jw_num(&w, bf_geo_angle_round(a->heading_deg, 1), 1);   /* [0, 360) as printed */
     bf_tw_lit(&w, "},\"class\":");
     jw_str(&w, class_name(a->cls));
     bf_tw_lit(&w, ",\"class_p\":");

@@ -239,15 +239,14 @@ int bf_cot_track(const struct bf_track *t, const char *site, struct bf_geo_frame
     buf[0] = '\0';
     if (t->status != BF_TRACK_CONFIRMED && t->status != BF_TRACK_COASTING)
         return BF_EINVAL;
-    double lat, lon, gamma = 0.0;
+    double lat, lon, ve, vn;
     if (bf_geo_to_wgs84(frame, t->x[0], t->x[1], &lat, &lon) < 0)
         return BF_EPROJ;
-    if (bf_geo_convergence(frame, lat, lon, &gamma) < 0)
-        gamma = 0.0;
-    /* course over ground, degrees clockwise from true north (grid bearing - convergence) */
-    double speed = hypot(t->x[2], t->x[3]);
-    double course = (atan2(t->x[2], t->x[3]) - gamma) * 180.0 / M_PI;
-    course = fmod(fmod(course, 360.0) + 360.0, 360.0);
+    /* course over ground, degrees clockwise from true north, [0, 360) as printed */
+    bf_geo_true_velocity(frame, lat, lon, t->x[2], t->x[3], &ve, &vn);
+    double speed = hypot(ve, vn);
+    double course = bf_geo_heading_deg(ve, vn, 1);
+    bool test = (t->flags & BF_DET_F_TEST) != 0;
     struct bf_alert_conf conf;
     bf_alert_confidence(t, &conf);
     const char *cls = class_name(conf.cls);
@@ -261,13 +260,14 @@ int bf_cot_track(const struct bf_track *t, const char *site, struct bf_geo_frame
                t->t_us + bf_time_from_s(p->stale_s), exercise);
     point(&w, lat, lon, ce90(t->P));
     bf_tw_lit(&w, "<detail>");
-    bf_tw_printf(&w, "<contact callsign=\"T%" PRIu32 " %s\"/>", t->id, cls);
+    bf_tw_printf(&w, "<contact callsign=\"T%" PRIu32 " %s%s\"/>", t->id, cls, test ? " TEST" : "");
     bf_tw_lit(&w, "<track");
     xw_num_attr(&w, "course", course, 1);
     xw_num_attr(&w, "speed", speed, 2);
     bf_tw_lit(&w, "/>");
-    bf_tw_printf(&w, "<remarks>%sTrack %" PRIu32 " (%s): %s %d%%, confidence %d%%; seen by ",
-                 exercise ? "EXERCISE. " : "", t->id, bf_track_status_name(t->status), cls,
+    bf_tw_printf(&w, "<remarks>%s%sTrack %" PRIu32 " (%s): %s %d%%, confidence %d%%; seen by ",
+                 exercise ? "EXERCISE. " : "", test ? "TEST TARGET (radar test, never alerted). " : "",
+                 t->id, bf_track_status_name(t->status), cls,
                  percent(conf.class_term), percent(conf.confidence));
     if (t->sensors)
         sensors_list(&w, t->sensors, sensor_ids, n_sensors);
@@ -282,7 +282,10 @@ int bf_cot_track(const struct bf_track *t, const char *site, struct bf_geo_frame
     bf_tw_printf(&w, " class_p=\"%.3f\" confidence=\"%.3f\" hits=\"%" PRIu32 "\" sensors=\"",
                  isfinite(conf.class_term) ? conf.class_term : 0.0, conf.confidence, t->n_hits);
     sensors_list(&w, t->sensors, sensor_ids, n_sensors);
-    bf_tw_printf(&w, "\" exercise=\"%s\"/>", exercise ? "true" : "false");
+    bf_tw_printf(&w, "\" exercise=\"%s\"%s/>", exercise ? "true" : "false",
+                 test ? " test=\"true\"" : "");
+    if (test)
+        bf_tw_lit(&w, "<__borderfuse_test/>");
     bf_tw_lit(&w, "</detail></event>\n");
     return finish(&w, buf);
 }

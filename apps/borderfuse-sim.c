@@ -139,7 +139,11 @@ static void usage(FILE *f)
 "                       borderfuse/<site>/sensors/<id>/ugs, cameras serve Matroska\n"
 "                       GRAY8 video on tcp://127.0.0.1:<port> (docs/scenario.md)\n"
 "  --check              validate the scenario, print its targets and true crossings,\n"
-"                       exit 0 (valid) or 2 (errors, each with file:line:col)\n"
+"                       and warn (\"warning: ...\") about a target outside every\n"
+"                       sensor's coverage (or crossing where none looks), a target\n"
+"                       of expect.alerted that never crosses, a random walk whose\n"
+"                       disc straddles a border line; exit 0 (valid, warnings or\n"
+"                       not) or 2 (errors, each with file:line:col)\n"
 "  --help               this text\n"
 "\n"
 "Exit status: 0 when the run completed (whatever the score, unless the scenario\n"
@@ -397,7 +401,14 @@ static int print_check(const struct bf_sim_scenario *s)
                cr[i].is_group ? "group " : "target", cr[i].key, cr[i].members, cr[i].t_s, tm,
                cr[i].lat_deg, cr[i].lon_deg, bf_geo_zone_info(s->zones, (size_t)cr[i].zone)->id);
     }
+    /* warnings: the scenario runs, but may not test what its author meant */
+    int w = bf_sim_check_warnings(s, cr, n, stdout);
     free(cr);
+    if (w < 0) {
+        fprintf(stderr, "borderfuse-sim: check failed: %s\n", bf_strerror(w));
+        return EXIT_USAGE;
+    }
+    printf("warnings: %d\n", w);
     printf("scenario OK\n");
     return EXIT_RUN_OK;
 }

@@ -626,7 +626,8 @@ static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_par
 static void load_engine(struct loader *L, const cJSON *root, struct bf_engine_params *e)
 {
     static const char *const keys[] = {"reorder_window_ms", "queue_capacity", "status_period_s",
-                                       "idle_flush_s", NULL};
+                                       "idle_flush_s", "test_tracks", NULL};
+    static const char *const test_modes[] = {"mark", "omit", NULL};
     const cJSON *o = section(L, root, "engine", false);
     if (!o)
         return;
@@ -642,6 +643,9 @@ static void load_engine(struct loader *L, const cJSON *root, struct bf_engine_pa
         &e->status_period_s);
     num(L, o, "idle_flush_s", false, 0.01, false, 3600, "a number between 0.01 and 3600 (seconds)",
         &e->idle_flush_s);
+    int mode = 0;
+    if (bf_json_get_enum(L->doc, L->diag, o, "test_tracks", false, test_modes, &mode) == 0)
+        e->test_tracks = mode == 1 ? BF_TEST_TRACKS_OMIT : BF_TEST_TRACKS_MARK;
 }
 
 /* cot.udp / cot.tcp: "host:port", or null to turn that transport off. */

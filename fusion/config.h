@@ -42,11 +42,18 @@ struct bf_sensor_cfg {
     double heartbeat_timeout_s;/* SENSOR_FAULT after this much event time without a good message; 0 off */
 };
 
+/* engine.test_tracks: what the track picture and CoT do with a radar's test targets. */
+enum bf_test_tracks {
+    BF_TEST_TRACKS_MARK = 0,    /* shown, marked as test ("test": true; CoT remarks and detail) */
+    BF_TEST_TRACKS_OMIT,        /* left out of the picture and of CoT */
+};
+
 struct bf_engine_params {
     int64_t reorder_window_us;  /* default 500 ms */
     uint32_t queue_capacity;    /* ingest queue, detections; default 65536 */
     double status_period_s;     /* status publication period (wall); default 5 */
     double idle_flush_s;        /* release the reorder window after this much wall-clock silence; default 2 */
+    enum bf_test_tracks test_tracks;   /* default BF_TEST_TRACKS_MARK */
 };
 
 struct bf_mqtt_cfg {

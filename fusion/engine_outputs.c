@@ -3,6 +3,8 @@
  * the retained status (engine and per sensor), the track picture (QoS 0, at
  * most once a second), the zones as GeoJSON (retained, once at start, for
  * displays: docs/web.md) and the track picture as CoT events (docs/cot.md).
+ * Headings are degrees clockwise from true north, [0, 360); a radar's test
+ * targets are marked ("test": true) or left out (engine.test_tracks).
  * Every function runs on the engine thread and only reads the pipeline's
  * state; each counter it shows is kept where it is counted.
  */
@@ -162,6 +164,41 @@ void engine_publish_status(struct bf_engine *e, const char *state)
         engine_publish_sensor_status(e, i);
 }
 
+cJSON *bf_engine_track_json(const struct bf_track *t, struct bf_geo_frame *frame, bool omit_test)
+{
+    if (!t || !frame || (t->status != BF_TRACK_CONFIRMED && t->status != BF_TRACK_COASTING))
+        return NULL;
+    bool test = (t->flags & BF_DET_F_TEST) != 0;
+    if (test && omit_test)
+        return NULL;
+    double lat, lon;
+    if (bf_geo_to_wgs84(frame, t->x[0], t->x[1], &lat, &lon) < 0)
+        return NULL;
+    int best = 0;
+    for (int k = 1; k < BF_CLASS_COUNT; k++)
+        if (t->class_p[k] > t->class_p[best])
+            best = k;
+    /* the state's velocity is along the local grid; the picture says true north, as alerts and
+     * CoT do (a grid frame far from its central meridian differs by a degree or more) */
+    double ve, vn;
+    bf_geo_true_velocity(frame, lat, lon, t->x[2], t->x[3], &ve, &vn);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", t->id);
+    cJSON_AddStringToObject(o, "status", bf_track_status_name(t->status));
+    cJSON_AddNumberToObject(o, "lat", round(lat * 1e7) / 1e7);
+    cJSON_AddNumberToObject(o, "lon", round(lon * 1e7) / 1e7);
+    cJSON_AddNumberToObject(o, "speed_mps", round(hypot(ve, vn) * 100) / 100);
+    cJSON_AddNumberToObject(o, "heading_deg", bf_geo_heading_deg(ve, vn, 1));
+    cJSON_AddStringToObject(o, "class", bf_class_names[best]);
+    cJSON_AddNumberToObject(o, "class_p", round(t->class_p[best] * 100) / 100);
+    double conf = bf_alert_track_confidence(t);
+    cJSON_AddNumberToObject(o, "confidence", round(conf * 1000) / 1000);
+    cJSON_AddBoolToObject(o, "exercise", (t->flags & BF_DET_F_EXERCISE) != 0);
+    if (test)
+        cJSON_AddBoolToObject(o, "test", true);
+    return o;
+}
+
 void engine_publish_tracks(struct bf_engine *e)
 {
     if (!e->mqtt_out)
@@ -176,32 +213,11 @@ void engine_publish_tracks(struct bf_engine *e)
     bf_time_format_iso(bf_clock_realtime(NULL), ts, sizeof ts);
     cJSON_AddStringToObject(root, "published", ts);   /* wall time: the picture's age */
     cJSON *arr = cJSON_AddArrayToObject(root, "tracks");
+    bool omit_test = e->cfg->engine.test_tracks == BF_TEST_TRACKS_OMIT;
     for (size_t i = 0; i < n; i++) {
-        const struct bf_track *t = e->trackbuf[i];
-        if (t->status != BF_TRACK_CONFIRMED && t->status != BF_TRACK_COASTING)
-            continue;
-        double lat, lon;
-        if (bf_geo_to_wgs84(e->frame, t->x[0], t->x[1], &lat, &lon) < 0)
-            continue;
-        int best = 0;
-        for (int k = 1; k < BF_CLASS_COUNT; k++)
-            if (t->class_p[k] > t->class_p[best])
-                best = k;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "id", t->id);
-        cJSON_AddStringToObject(o, "status", bf_track_status_name(t->status));
-        cJSON_AddNumberToObject(o, "lat", round(lat * 1e7) / 1e7);
-        cJSON_AddNumberToObject(o, "lon", round(lon * 1e7) / 1e7);
-        double speed = hypot(t->x[2], t->x[3]);
-        double hdg = atan2(t->x[2], t->x[3]) * 180.0 / M_PI;
-        cJSON_AddNumberToObject(o, "speed_mps", round(speed * 100) / 100);
-        cJSON_AddNumberToObject(o, "heading_deg", round(fmod(hdg + 360.0, 360.0) * 10) / 10);
-        cJSON_AddStringToObject(o, "class", bf_class_names[best]);
-        cJSON_AddNumberToObject(o, "class_p", round(t->class_p[best] * 100) / 100);
-        double conf = bf_alert_track_confidence(t);
-        cJSON_AddNumberToObject(o, "confidence", round(conf * 1000) / 1000);
-        cJSON_AddBoolToObject(o, "exercise", (t->flags & BF_DET_F_EXERCISE) != 0);
-        cJSON_AddItemToArray(arr, o);
+        cJSON *o = bf_engine_track_json(e->trackbuf[i], e->frame, omit_test);
+        if (o)
+            cJSON_AddItemToArray(arr, o);
     }
     char *txt = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
@@ -275,6 +291,8 @@ void engine_cot_tracks(struct bf_engine *e, bf_time_us now)
         const struct bf_track *t = e->trackbuf[i];
         if (t->status != BF_TRACK_CONFIRMED && t->status != BF_TRACK_COASTING)
             continue;
+        if ((t->flags & BF_DET_F_TEST) && e->cfg->engine.test_tracks == BF_TEST_TRACKS_OMIT)
+            continue;   /* a radar test target: marked in the event, or left out (docs/cot.md) */
         int k = bf_cot_track(t, e->cfg->site, e->frame, e->sensor_ids, e->cfg->n_sensors,
                              &e->cot_params, e->cot_buf, BF_COT_EVENT_MAX);
         if (k > 0)

@@ -241,4 +241,19 @@ int bf_track_change_format(const struct bf_track *t, uint32_t what, uint32_t sen
  */
 int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag);
 
+struct cJSON;
+struct bf_geo_frame;
+/*
+ * One entry of the track picture (docs/engine.md "Track picture") for track
+ * t, positions through frame: id, status, lat, lon, speed_mps, heading_deg
+ * (degrees clockwise from TRUE north, [0, 360) after rounding to 0.1),
+ * class, class_p, confidence, exercise, and "test": true for a radar test
+ * target (BF_DET_F_TEST).  NULL when the track is not shown: not confirmed or
+ * coasting, not projectable, or a test target when omit_test (the
+ * configuration's engine.test_tracks "omit").  The caller owns the object
+ * (cJSON_Delete).
+ */
+struct cJSON *bf_engine_track_json(const struct bf_track *t, struct bf_geo_frame *frame,
+                                   bool omit_test);
+
 #endif

@@ -302,3 +302,48 @@ int bf_geo_convergence(struct bf_geo_frame *f, double lat_deg, double lon_deg, d
     *gamma_rad = atan2(de, dn);
     return 0;
 }
+
+int bf_geo_true_velocity(struct bf_geo_frame *f, double lat_deg, double lon_deg, double vx_mps,
+                         double vy_mps, double *ve_mps, double *vn_mps)
+{
+    if (!ve_mps || !vn_mps)
+        return BF_EINVAL;
+    *ve_mps = vx_mps;
+    *vn_mps = vy_mps;
+    double gamma = 0.0;
+    int rc = bf_geo_convergence(f, lat_deg, lon_deg, &gamma);
+    if (rc < 0)
+        return rc;
+    if (!isfinite(gamma))
+        return BF_EPROJ;
+    /* grid bearing = true bearing + gamma: turn the grid vector by -gamma */
+    double c = cos(gamma), s = sin(gamma);
+    *ve_mps = vx_mps * c - vy_mps * s;
+    *vn_mps = vx_mps * s + vy_mps * c;
+    return 0;
+}
+
+double bf_geo_angle_round(double deg, int decimals)
+{
+    if (!isfinite(deg))
+        return deg;
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > 9)
+        decimals = 9;
+    double scale = pow(10.0, decimals);
+    double full = 360.0 * scale;
+    double u = fmod(round(deg * scale), full);   /* whole units of 10^-decimals degree */
+    if (u < 0)
+        u += full;
+    if (u >= full)
+        u = 0;
+    return u / scale + 0.0;   /* + 0.0: never -0 */
+}
+
+double bf_geo_heading_deg(double ve_mps, double vn_mps, int decimals)
+{
+    if (ve_mps == 0.0 && vn_mps == 0.0)
+        return 0.0;
+    return bf_geo_angle_round(atan2(ve_mps, vn_mps) * (180.0 / M_PI), decimals);
+}

@@ -61,6 +61,27 @@ int bf_geo_to_wgs84(struct bf_geo_frame *f, double e_m, double n_m, double *lat_
  * to add to a true bearing to get a bearing from local grid north.
  */
 int bf_geo_convergence(struct bf_geo_frame *f, double lat_deg, double lon_deg, double *gamma_rad);
+/*
+ * A local-frame (grid) velocity (vx east, vy north of the grid) at a WGS84
+ * point as TRUE east / north components: the grid vector turned by minus the
+ * grid convergence there (bf_geo_convergence).  Every output that states a
+ * heading (alerts, the track picture, CoT) uses this, so a heading is always
+ * from true north.  0, or BF_EPROJ / BF_EINVAL with the grid components
+ * copied to *ve_mps, *vn_mps.
+ */
+int bf_geo_true_velocity(struct bf_geo_frame *f, double lat_deg, double lon_deg, double vx_mps,
+                         double vy_mps, double *ve_mps, double *vn_mps);
+/*
+ * An angle in degrees rounded to `decimals` (0..9) and then wrapped to
+ * [0, 360), so that what is printed with that many decimals is never 360:
+ * 359.96 at one decimal is 0.0, -0.01 is 0.0, 725 is 5.  NAN stays NAN.
+ */
+double bf_geo_angle_round(double deg, int decimals);
+/*
+ * Heading of the velocity (ve east, vn north), degrees clockwise from north,
+ * rounded as bf_geo_angle_round(): [0, 360).  0 for a zero velocity.
+ */
+double bf_geo_heading_deg(double ve_mps, double vn_mps, int decimals);
 
 /* ---- zones ---------------------------------------------------------- */
 

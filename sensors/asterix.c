@@ -36,6 +36,14 @@
 
 #define NM_M 1852.0
 #define TOD_LSB_PER_DAY (86400L * 128L)
+/*
+ * I010/202 Vx, Vy: two's complement, LSB 2^-4 m/s (the EUROCONTROL CAT010
+ * specification, part 7, item I010/202, as the Wireshark dissector and the
+ * machine-readable ASTERIX specifications read it), so +-2048 m/s.  Not
+ * CAT020/CAT011's 0.25 m/s, which would read every CAT010 velocity 4x too
+ * large.  I010/200 and I048/200 are 2^-14 NM/s and 360/2^16 degrees.
+ */
+#define VEL202_LSB_MPS (1.0 / 16.0)
 
 /* ---- the UAP tables -------------------------------------------------------- */
 
@@ -320,9 +328,9 @@ static bool interpret(uint8_t cat, const struct item *it, const uint8_t *p, size
         r->speed_mps = u16(p) * (NM_M / 16384.0);
         r->heading_deg = angle_deg(u16(p + 2));
         break;
-    case 202:
-        r->vx_mps = s16(p) * 0.25;
-        r->vy_mps = s16(p + 2) * 0.25;
+    case 202:   /* CAT010 only: 1/16 m/s (VEL202_LSB_MPS above) */
+        r->vx_mps = s16(p) * VEL202_LSB_MPS;
+        r->vy_mps = s16(p + 2) * VEL202_LSB_MPS;
         break;
     case 210:
         r->sigma_x_m = p[0] * (NM_M / 128.0);
@@ -637,7 +645,8 @@ static int encode_item(uint8_t cat, uint16_t id, const struct bf_asterix_report 
         put16(w, v);
         return 0;
     case 202:
-        if (!quant(r->vx_mps, 0.25, -32768, 32767, &a) || !quant(r->vy_mps, 0.25, -32768, 32767, &b))
+        if (!quant(r->vx_mps, VEL202_LSB_MPS, -32768, 32767, &a) ||
+            !quant(r->vy_mps, VEL202_LSB_MPS, -32768, 32767, &b))
             return BF_ERANGE;
         put16(w, (uint16_t)(int16_t)a);
         put16(w, (uint16_t)(int16_t)b);

@@ -136,32 +136,11 @@ void bf_sim_features_destroy(struct bf_sim_features *f)
     free(f);
 }
 
-/* A [lat, lon] pair; reports and returns false unless valid. */
+/* A position of the scenario (bf_sim_position_parse); reports and returns false unless valid. */
 static bool latlon(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
-                   double *lat, double *lon)
+                   const struct bf_sim_scenario *sc, double *lat, double *lon)
 {
-    const cJSON *a = cJSON_GetArrayItem(node, 0), *b = cJSON_GetArrayItem(node, 1);
-    if (!cJSON_IsArray(node) || cJSON_GetArraySize(node) != 2 || !cJSON_IsNumber(a) ||
-        !cJSON_IsNumber(b)) {
-        char what[96];
-        bf_json_describe(node, what, sizeof what);
-        bf_json_errorf(doc, diag, node, "expected [lat, lon] in degrees, got %s", what);
-        return false;
-    }
-    bool ok = true;
-    if (!(a->valuedouble >= -90 && a->valuedouble <= 90)) {
-        bf_json_errorf(doc, diag, a, "expected a latitude in [-90, 90] degrees, got %g",
-                       a->valuedouble);
-        ok = false;
-    }
-    if (!(b->valuedouble >= -180 && b->valuedouble <= 180)) {
-        bf_json_errorf(doc, diag, b, "expected a longitude in [-180, 180] degrees, got %g",
-                       b->valuedouble);
-        ok = false;
-    }
-    *lat = a->valuedouble;
-    *lon = b->valuedouble;
-    return ok;
+    return bf_sim_position_parse(doc, diag, node, sc, lat, lon) == 0;
 }
 
 /*
@@ -169,7 +148,8 @@ static bool latlon(const struct bf_json_doc *doc, struct bf_diag *diag, const cJ
  * 2 for a road, 3 for a polygon (whose closing vertex, if given, is dropped).
  */
 static void parse_shapes(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *root,
-                         const char *key, size_t min_pts, struct bf_sim_shape **out, size_t *n_out)
+                         const struct bf_sim_scenario *sc, const char *key, size_t min_pts,
+                         struct bf_sim_shape **out, size_t *n_out)
 {
     const cJSON *obj = NULL;
     if (bf_json_get_object(doc, diag, root, key, false, &obj) != 0 || !obj)
@@ -211,7 +191,7 @@ static void parse_shapes(const struct bf_json_doc *doc, struct bf_diag *diag, co
         }
         const cJSON *p;
         cJSON_ArrayForEach(p, it) {
-            if (latlon(doc, diag, p, &s->lat_deg[s->n], &s->lon_deg[s->n]))
+            if (latlon(doc, diag, p, sc, &s->lat_deg[s->n], &s->lon_deg[s->n]))
                 s->n++;
         }
         if (min_pts >= 3 && s->n > 3 && s->lat_deg[0] == s->lat_deg[s->n - 1] &&
@@ -282,7 +262,8 @@ static bool id_in(const cJSON *root, const char *key, const char *id)
 }
 
 static void parse_event(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *root,
-                        const cJSON *node, double duration_s, struct bf_sim_event *ev)
+                        const struct bf_sim_scenario *sc, const cJSON *node, double duration_s,
+                        struct bf_sim_event *ev)
 {
     static const char *const types[] = {"sensor_down", "sensor_up", "weather", "broker_outage",
                                         NULL};
@@ -326,7 +307,7 @@ static void parse_event(const struct bf_json_doc *doc, struct bf_diag *diag, con
             bf_json_errorf(doc, diag, node, "missing \"center\": the weather disc's centre as "
                            "[lat, lon]");
         else
-            latlon(doc, diag, c, &ev->lat_deg, &ev->lon_deg);
+            latlon(doc, diag, c, sc, &ev->lat_deg, &ev->lon_deg);
         bf_json_get_number(doc, diag, node, "radius_m", true, 1, 1e6, &ev->radius_m);
         bf_json_get_number(doc, diag, node, "pd_factor", true, 0, 1, &ev->pd_factor);
         break;
@@ -363,8 +344,8 @@ void bf_sim_features_parse(const struct bf_json_doc *doc, struct bf_diag *diag, 
         return;
     }
     s->features = f;
-    parse_shapes(doc, diag, root, "roads", 2, &f->roads, &f->n_roads);
-    parse_shapes(doc, diag, root, "water", 3, &f->water, &f->n_water);
+    parse_shapes(doc, diag, root, s, "roads", 2, &f->roads, &f->n_roads);
+    parse_shapes(doc, diag, root, s, "water", 3, &f->water, &f->n_water);
 
     const cJSON *jt = cJSON_GetObjectItemCaseSensitive(root, "targets");
     for (size_t i = 0; i < s->n_targets; i++) {
@@ -405,7 +386,7 @@ void bf_sim_features_parse(const struct bf_json_doc *doc, struct bf_diag *diag, 
     const cJSON *e;
     cJSON_ArrayForEach(e, evs) {
         f->events[i].type = (enum bf_sim_event_type)-1;
-        parse_event(doc, diag, root, e, s->duration_s, &f->events[i]);
+        parse_event(doc, diag, root, s, e, s->duration_s, &f->events[i]);
         i++;
     }
     sort_events(f->events, f->n_events);

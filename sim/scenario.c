@@ -16,6 +16,7 @@
 #include "sim/sim.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ struct ctx {
     const struct bf_json_doc *doc;
     struct bf_diag *diag;
     unsigned errors_at_start;
+    const struct bf_sim_scenario *s;   /* origin and frame, for positions */
 };
 
 static bool ctx_failed(const struct ctx *c)
@@ -52,34 +54,147 @@ bool bf_sim_is_topic_id(const char *s, bool dot)
     return true;
 }
 
+/* Great-circle distance in km between two WGS84 points (a sphere is close enough here). */
+static double dist_km(double lat1, double lon1, double lat2, double lon2)
+{
+    const double r = 6371.0088, d = M_PI / 180.0;
+    double dp = (lat2 - lat1) * d, dl = (lon2 - lon1) * d;
+    double h = sin(dp / 2) * sin(dp / 2) + cos(lat1 * d) * cos(lat2 * d) * sin(dl / 2) * sin(dl / 2);
+    return 2.0 * r * asin(sqrt(h < 1.0 ? h : 1.0));
+}
+
 /*
- * A [lat, lon] pair at node.  Reports and returns BF_EPARSE unless it is an
- * array of two numbers within range.
+ * (lat, lon) read from node: refuse it when it is far from the origin and
+ * would be near it the other way round (a [lon, lat] written for [lat, lon]).
  */
-static int get_latlon_node(struct ctx *c, const cJSON *node, double *lat, double *lon)
+static int check_not_swapped(const struct bf_json_doc *doc, struct bf_diag *diag,
+                             const cJSON *node, const struct bf_sim_scenario *s, double lat,
+                             double lon, const char *form)
+{
+    if (!s || fabs(lon) > 90.0)
+        return 0;
+    double d = dist_km(s->origin_lat_deg, s->origin_lon_deg, lat, lon);
+    double dsw = dist_km(s->origin_lat_deg, s->origin_lon_deg, lon, lat);
+    if (d <= BF_SIM_SWAP_KM || dsw > BF_SIM_SWAP_KM)
+        return 0;
+    bf_json_errorf(doc, diag, node,
+                   "ambiguous position: read as %s (latitude %g, longitude %g) it is %.0f km from "
+                   "the origin, read the other way round %.0f km. Scenario positions are "
+                   "[lat, lon], latitude first (zones GeoJSON alone is [lon, lat]); or write "
+                   "{\"lat\": .., \"lon\": ..} or {\"e_m\": .., \"n_m\": ..}",
+                   form, lat, lon, d, dsw);
+    return BF_EPARSE;
+}
+
+/* {"e_m": .., "n_m": ..} of obj through s's frame into lat/lon; reported on failure. */
+static int en_to_latlon(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *obj,
+                        const struct bf_sim_scenario *s, double *lat, double *lon)
+{
+    double e = 0, n = 0;
+    int rc = bf_json_get_number(doc, diag, obj, "e_m", true, -1e7, 1e7, &e);
+    rc |= bf_json_get_number(doc, diag, obj, "n_m", true, -1e7, 1e7, &n);
+    if (rc != 0)
+        return BF_EPARSE;
+    if (!s || !s->frame)
+        return BF_EPARSE;   /* the origin or frame is wrong: reported there */
+    if (bf_geo_to_wgs84(s->frame, e, n, lat, lon) < 0) {
+        bf_json_errorf(doc, diag, obj, "cannot place %g m east, %g m north of the origin in the "
+                       "scenario's frame", e, n);
+        return BF_EPARSE;
+    }
+    return 0;
+}
+
+int bf_sim_position_keys(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *obj,
+                         const struct bf_sim_scenario *s, double *lat_deg, double *lon_deg)
+{
+    bool ll = cJSON_GetObjectItemCaseSensitive(obj, "lat") ||
+              cJSON_GetObjectItemCaseSensitive(obj, "lon");
+    bool en = cJSON_GetObjectItemCaseSensitive(obj, "e_m") ||
+              cJSON_GetObjectItemCaseSensitive(obj, "n_m");
+    if (ll && en) {
+        bf_json_errorf(doc, diag, obj, "give the position once: \"lat\"/\"lon\" (degrees) or "
+                       "\"e_m\"/\"n_m\" (metres from the origin), not both");
+        return BF_EPARSE;
+    }
+    if (en)
+        return en_to_latlon(doc, diag, obj, s, lat_deg, lon_deg);
+    if (!ll) {
+        bf_json_errorf(doc, diag, obj, "missing the position: \"lat\" and \"lon\" (degrees) or "
+                       "\"e_m\" and \"n_m\" (metres east and north of the origin)");
+        return BF_EPARSE;
+    }
+    int rc = bf_json_get_number(doc, diag, obj, "lat", true, -90, 90, lat_deg);
+    rc |= bf_json_get_number(doc, diag, obj, "lon", true, -180, 180, lon_deg);
+    if (rc != 0)
+        return BF_EPARSE;
+    return check_not_swapped(doc, diag, obj, s, *lat_deg, *lon_deg, "\"lat\"/\"lon\"");
+}
+
+int bf_sim_position_parse(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
+                          const struct bf_sim_scenario *s, double *lat_deg, double *lon_deg)
 {
     char what[96];
+    if (cJSON_IsObject(node)) {
+        static const char *const keys[] = {"lat", "lon", "e_m", "n_m", NULL};
+        bf_json_check_keys(doc, diag, node, keys);
+        return bf_sim_position_keys(doc, diag, node, s, lat_deg, lon_deg);
+    }
     if (!cJSON_IsArray(node) || cJSON_GetArraySize(node) != 2 ||
         !cJSON_IsNumber(cJSON_GetArrayItem(node, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(node, 1))) {
         bf_json_describe(node, what, sizeof what);
-        bf_json_errorf(c->doc, c->diag, node, "expected [lat, lon] in degrees, got %s", what);
+        bf_json_errorf(doc, diag, node, "expected a position: [lat, lon] in degrees, "
+                       "{\"lat\": .., \"lon\": ..} or {\"e_m\": .., \"n_m\": ..} (metres from the "
+                       "origin), got %s", what);
         return BF_EPARSE;
     }
     const cJSON *a = cJSON_GetArrayItem(node, 0), *b = cJSON_GetArrayItem(node, 1);
+    double la = a->valuedouble, lo = b->valuedouble;
+    if (fabs(la) > 90.0 && fabs(la) <= 180.0 && fabs(lo) <= 90.0 &&
+        (!s || dist_km(s->origin_lat_deg, s->origin_lon_deg, lo, la) <= BF_SIM_SWAP_KM)) {
+        bf_json_errorf(doc, diag, node, "[%g, %g] reads as [lon, lat] (GeoJSON's order): scenario "
+                       "positions are [lat, lon], latitude first; or write {\"lat\": .., "
+                       "\"lon\": ..}", la, lo);
+        return BF_EPARSE;
+    }
     int rc = 0;
-    if (!(a->valuedouble >= -90.0 && a->valuedouble <= 90.0)) {
-        bf_json_errorf(c->doc, c->diag, a, "expected a latitude in [-90, 90] degrees, got %g",
-                       a->valuedouble);
+    if (!(la >= -90.0 && la <= 90.0)) {
+        bf_json_errorf(doc, diag, a, "expected a latitude in [-90, 90] degrees, got %g", la);
         rc = BF_EPARSE;
     }
-    if (!(b->valuedouble >= -180.0 && b->valuedouble <= 180.0)) {
-        bf_json_errorf(c->doc, c->diag, b, "expected a longitude in [-180, 180] degrees, got %g",
-                       b->valuedouble);
+    if (!(lo >= -180.0 && lo <= 180.0)) {
+        bf_json_errorf(doc, diag, b, "expected a longitude in [-180, 180] degrees, got %g", lo);
         rc = BF_EPARSE;
     }
-    *lat = a->valuedouble;
-    *lon = b->valuedouble;
-    return rc;
+    *lat_deg = la;
+    *lon_deg = lo;
+    if (rc != 0)
+        return rc;
+    return check_not_swapped(doc, diag, node, s, la, lo, "[lat, lon]");
+}
+
+/* A position of this scenario at node (bf_sim_position_parse). */
+static int get_latlon_node(struct ctx *c, const cJSON *node, double *lat, double *lon)
+{
+    return bf_sim_position_parse(c->doc, c->diag, node, c->s, lat, lon);
+}
+
+/*
+ * Build the frame from origin and frame as soon as they are read, so that
+ * every later position may be given in metres from the origin.  A frame that
+ * cannot be built is reported here once.
+ */
+static void early_frame(struct ctx *c, const cJSON *root, struct bf_sim_scenario *s)
+{
+    char err[256] = "";
+    int rc = bf_geo_frame_create(s->origin_lat_deg, s->origin_lon_deg, s->crs, &s->frame, err,
+                                 sizeof err);
+    if (rc < 0) {
+        const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "frame");
+        bf_json_errorf(c->doc, c->diag, at ? at : cJSON_GetObjectItemCaseSensitive(root, "origin"),
+                       "cannot build the local frame: %s", err[0] ? err : bf_strerror(rc));
+        s->frame = NULL;
+    }
 }
 
 static void parse_origin(struct ctx *c, const cJSON *root, struct bf_sim_scenario *s)
@@ -100,7 +215,8 @@ static void parse_origin(struct ctx *c, const cJSON *root, struct bf_sim_scenari
 static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
                         struct bf_sim_radar *r)
 {
-    static const char *const keys[] = {"id", "lat", "lon", "range_m", "scan_period_s", "phase_s",
+    static const char *const keys[] = {"id", "lat", "lon", "e_m", "n_m", "range_m",
+                                       "scan_period_s", "phase_s",
                                        "pd", "sigma_range_m", "sigma_bearing_deg",
                                        "clutter_per_scan", "resolution_m", "classify_p",
                                        "asterix", "pd_by_class", "pd_near_range_m", "pd_far",
@@ -118,8 +234,7 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
                        "expected an id of letters, digits, '_', '-' or '.' (it is used in the MQTT "
                        "topic), got \"%s\"", r->id);
     }
-    bf_json_get_number(c->doc, c->diag, node, "lat", true, -90, 90, &r->lat_deg);
-    bf_json_get_number(c->doc, c->diag, node, "lon", true, -180, 180, &r->lon_deg);
+    bf_sim_position_keys(c->doc, c->diag, node, c->s, &r->lat_deg, &r->lon_deg);
     bf_json_get_number(c->doc, c->diag, node, "range_m", true, 1, 1e6, &r->range_m);
     bf_json_get_number(c->doc, c->diag, node, "scan_period_s", true, 0.05, 3600, &r->scan_period_s);
     r->phase_s = r->scan_period_s > 0 ? r->scan_period_s * (double)idx / (double)n : 0.0;
@@ -217,7 +332,7 @@ static void parse_route(struct ctx *c, const cJSON *node, struct bf_sim_target *
     int n = cJSON_GetArraySize(wps);
     if (n < 2) {
         bf_json_errorf(c->doc, c->diag, wps,
-                       "expected at least 2 waypoints [[lat, lon], ...], got %d", n);
+                       "expected at least 2 waypoints (positions: [lat, lon], ...), got %d", n);
         return;
     }
     t->wp = calloc((size_t)n, sizeof *t->wp);
@@ -271,7 +386,8 @@ static void parse_walk(struct ctx *c, const cJSON *node, struct bf_sim_target *t
     const cJSON *home = cJSON_GetObjectItemCaseSensitive(node, "home");
     if (!home)
         bf_json_errorf(c->doc, c->diag, node,
-                       "missing \"home\": a random walk needs its centre as [lat, lon]");
+                       "missing \"home\": a random walk needs its centre as a position ([lat, lon], "
+                       "{\"e_m\": .., \"n_m\": ..})");
     else
         get_latlon_node(c, home, &t->home_lat_deg, &t->home_lon_deg);
     bf_json_get_number(c->doc, c->diag, node, "radius_m", true, 1, 1e5, &t->radius_m);
@@ -372,9 +488,12 @@ static void parse_top(struct ctx *c, const cJSON *root, struct bf_sim_scenario *
                        "topics), got \"%s\"", s->site);
     s->description = "";
     bf_json_get_string(c->doc, c->diag, root, "description", false, &s->description);
+    unsigned before = c->diag->n_errors;
     parse_origin(c, root, s);
     s->crs = "aeqd";
     bf_json_get_string(c->doc, c->diag, root, "frame", false, &s->crs);
+    if (c->diag->n_errors == before)
+        early_frame(c, root, s);
     bf_json_get_string(c->doc, c->diag, root, "zones", true, zones_rel);
 
     const char *start = DEFAULT_START;
@@ -460,16 +579,9 @@ static char *resolve_path(const char *dir, const char *rel)
 static int prepare_geometry(struct bf_sim_scenario *s, const cJSON *root, struct bf_diag *diag,
                             const struct bf_json_doc *doc)
 {
-    char err[256] = "";
-    int rc = bf_geo_frame_create(s->origin_lat_deg, s->origin_lon_deg, s->crs, &s->frame, err,
-                                 sizeof err);
-    if (rc < 0) {
-        const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "frame");
-        bf_json_errorf(doc, diag, at ? at : cJSON_GetObjectItemCaseSensitive(root, "origin"),
-                       "cannot build the local frame: %s", err[0] ? err : bf_strerror(rc));
-        return rc;
-    }
-    rc = bf_geo_zones_load(s->zones_path, s->frame, NULL, &s->zones, diag);
+    if (!s->frame)
+        return BF_EPROJ;   /* built (or reported) as soon as origin and frame were read */
+    int rc = bf_geo_zones_load(s->zones_path, s->frame, NULL, &s->zones, diag);
     if (rc < 0) {
         bf_json_errorf(doc, diag, cJSON_GetObjectItemCaseSensitive(root, "zones"),
                        "cannot load the zones from %s: %s", s->zones_path, bf_strerror(rc));
@@ -522,7 +634,7 @@ int bf_sim_scenario_parse(const char *text, size_t len, const char *name, const 
     int rc = bf_json_doc_parse(text, len, s->path, &s->doc, diag);
     if (rc < 0)
         goto out_destroy;
-    struct ctx c = {.doc = s->doc, .diag = diag, .errors_at_start = diag->n_errors};
+    struct ctx c = {.doc = s->doc, .diag = diag, .errors_at_start = diag->n_errors, .s = s};
     const cJSON *root = bf_json_doc_root(s->doc);
     const char *zones_rel = NULL;
     parse_top(&c, root, s, &zones_rel);

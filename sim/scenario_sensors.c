@@ -34,6 +34,7 @@ _Static_assert(BF_SIM_CLASSES == BF_CLASS_COUNT, "radius_m is indexed by enum bf
 struct pctx {
     const struct bf_json_doc *doc;
     struct bf_diag *diag;
+    const struct bf_sim_scenario *s;   /* origin and frame, for positions */
 };
 
 /* a sensor id as the engine's topics and the UGS codec take it */
@@ -84,7 +85,7 @@ static void parse_radius(struct pctx *c, const cJSON *node, struct bf_sim_ground
 
 static void parse_ground(struct pctx *c, const cJSON *node, struct bf_sim_ground_sensor *g)
 {
-    static const char *const keys[] = {"id", "lat", "lon", "type", "radius_m", "pd",
+    static const char *const keys[] = {"id", "lat", "lon", "e_m", "n_m", "type", "radius_m", "pd",
                                        "false_per_hour", "heartbeat_s", "bearing",
                                        "sigma_bearing_deg", "hmac_key_file", NULL};
     static const char *const types[] = {"seismic", "acoustic", "pir", "magnetic", NULL};
@@ -96,8 +97,7 @@ static void parse_ground(struct pctx *c, const cJSON *node, struct bf_sim_ground
     }
     bf_json_check_keys(c->doc, c->diag, node, keys);
     get_id(c, node, &g->id);
-    bf_json_get_number(c->doc, c->diag, node, "lat", true, -90, 90, &g->lat_deg);
-    bf_json_get_number(c->doc, c->diag, node, "lon", true, -180, 180, &g->lon_deg);
+    bf_sim_position_keys(c->doc, c->diag, node, c->s, &g->lat_deg, &g->lon_deg);
     int type = 0;
     if (bf_json_get_enum(c->doc, c->diag, node, "type", true, types, &type) == 0)
         g->type = bf_ugs_type_from_name(types[type]);
@@ -122,7 +122,8 @@ static void parse_ground(struct pctx *c, const cJSON *node, struct bf_sim_ground
 
 static void parse_camera(struct pctx *c, const cJSON *node, struct bf_sim_camera *cam)
 {
-    static const char *const keys[] = {"id", "lat", "lon", "height_m", "heading_deg", "tilt_deg",
+    static const char *const keys[] = {"id", "lat", "lon", "e_m", "n_m", "height_m", "heading_deg",
+                                       "tilt_deg",
                                        "hfov_deg", "width", "height", "fps", "port", NULL};
     if (!cJSON_IsObject(node)) {
         char what[96];
@@ -132,8 +133,7 @@ static void parse_camera(struct pctx *c, const cJSON *node, struct bf_sim_camera
     }
     bf_json_check_keys(c->doc, c->diag, node, keys);
     get_id(c, node, &cam->id);
-    bf_json_get_number(c->doc, c->diag, node, "lat", true, -90, 90, &cam->lat_deg);
-    bf_json_get_number(c->doc, c->diag, node, "lon", true, -180, 180, &cam->lon_deg);
+    bf_sim_position_keys(c->doc, c->diag, node, c->s, &cam->lat_deg, &cam->lon_deg);
     bf_json_get_number(c->doc, c->diag, node, "height_m", true, 0.1, 1000, &cam->height_m);
     bf_json_get_number(c->doc, c->diag, node, "heading_deg", true, -360, 360, &cam->heading_deg);
     cam->tilt_deg = 0;
@@ -215,7 +215,7 @@ static void check_ids(struct pctx *c, const cJSON *jg, const cJSON *jc,
 void bf_sim_sensors_parse(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *root,
                           struct bf_sim_scenario *s)
 {
-    struct pctx c = {.doc = doc, .diag = diag};
+    struct pctx c = {.doc = doc, .diag = diag, .s = s};
     const cJSON *jg = NULL, *jc = NULL;
     if (bf_json_get_array(doc, diag, root, "ground_sensors", false, &jg) == 0 && jg) {
         int n = cJSON_GetArraySize(jg);

@@ -33,6 +33,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/bf_error.h"
+#include "geo/geo.h"
 
 /* ---- parsing ------------------------------------------------------------ */
 
@@ -210,7 +211,8 @@ size_t bf_sim_alert_format(const struct bf_sim_alert *a, bool brief, char *buf, 
         put(buf, len, &pos, "  %.5f%c %.5f%c", fabs(a->lat_deg), a->lat_deg < 0 ? 'S' : 'N',
             fabs(a->lon_deg), a->lon_deg < 0 ? 'W' : 'E');
     if (a->have_velocity)
-        put(buf, len, &pos, "  heading %.0f\xc2\xb0 %.1f m/s", a->heading_deg, a->speed_mps);
+        put(buf, len, &pos, "  heading %.0f\xc2\xb0 %.1f m/s", bf_geo_angle_round(a->heading_deg, 0),
+            a->speed_mps);   /* [0, 360) as printed: 359.6 is 0 */
     if (a->sensors[0])
         put(buf, len, &pos, "  (%s)", a->sensors);
     if (!isnan(a->confidence))

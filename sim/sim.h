@@ -152,6 +152,31 @@ struct bf_sim_scenario {
  */
 int bf_sim_scenario_load(const char *path, struct bf_sim_scenario **out, struct bf_diag *diag);
 
+/*
+ * A position of scenario s at node, one rule for every position of a scenario
+ * (docs/scenario.md "Positions"):
+ *   [lat, lon]                 degrees WGS84, LATITUDE FIRST (not GeoJSON's [lon, lat])
+ *   {"lat": .., "lon": ..}     degrees WGS84
+ *   {"e_m": .., "n_m": ..}     metres east and north of the scenario's origin, in its frame
+ * into *lat_deg, *lon_deg.  Refused (reported through diag with file:line:col
+ * and the JSON path; BF_EPARSE): anything else, a value out of range, and an
+ * array that reads as [lon, lat] - its first number beyond +-90 while the
+ * second is a latitude, or a point more than BF_SIM_SWAP_KM from the origin
+ * that would be within it read the other way round.  s->frame must exist for
+ * the {"e_m", "n_m"} form (the scenario loader builds it from origin and frame
+ * before reading any other position).
+ */
+#define BF_SIM_SWAP_KM 1000.0
+int bf_sim_position_parse(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
+                          const struct bf_sim_scenario *s, double *lat_deg, double *lon_deg);
+/*
+ * The position of an object with position keys (a radar, ground sensor or
+ * camera): "lat" and "lon", or "e_m" and "n_m" (not both pairs), read as
+ * bf_sim_position_parse() reads the object forms.  0 or BF_EPARSE (reported).
+ */
+int bf_sim_position_keys(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *obj,
+                         const struct bf_sim_scenario *s, double *lat_deg, double *lon_deg);
+
 /* Is s a non-empty string of [A-Za-z0-9_.-] (dot allowed only if dot): an id fit for a topic? */
 bool bf_sim_is_topic_id(const char *s, bool dot);
 
@@ -239,6 +264,19 @@ size_t bf_sim_crossings_merge(const struct bf_sim_crossing *raw, size_t n, doubl
  * array (*out, free()), for --check and tests.  Returns 0 or BF_E*.
  */
 int bf_sim_truth_run(const struct bf_sim_scenario *s, struct bf_sim_crossing **out, size_t *n);
+
+/*
+ * The warnings of `borderfuse-sim --check` (sim/check.c): a random-walk
+ * target whose disc reaches over a border line, an id of expect.alerted that
+ * never crosses in the truth (cr, n_cr: bf_sim_truth_run()'s crossings), a
+ * crossing outside every sensor's coverage, a target never inside any
+ * sensor's coverage (radar range discs, ground sensors' radius for its class,
+ * cameras' horizontal field of view; sampled every simulated second).  One
+ * line "warning: ..." per finding to out (NULL: none printed).  Returns the
+ * number of warnings, or BF_ENOMEM / an error of the truth.
+ */
+int bf_sim_check_warnings(const struct bf_sim_scenario *s, const struct bf_sim_crossing *cr,
+                          size_t n_cr, FILE *out);
 
 /* ---- radar emulation ---------------------------------------------------- */
 

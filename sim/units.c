@@ -31,7 +31,7 @@
 #define UNITS_MAX 256
 
 static void parse_unit(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
-                       struct bf_sim_unit *u)
+                       const struct bf_sim_scenario *s, struct bf_sim_unit *u)
 {
     static const char *const keys[] = {"id", "waypoints", "speed_mps", "start_s", "report_s", NULL};
     if (!cJSON_IsObject(node)) {
@@ -71,14 +71,7 @@ static void parse_unit(const struct bf_json_doc *doc, struct bf_diag *diag, cons
     const cJSON *p;
     cJSON_ArrayForEach(p, wp)
     {
-        const cJSON *la = cJSON_GetArrayItem(p, 0), *lo = cJSON_GetArrayItem(p, 1);
-        if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 || !cJSON_IsNumber(la) ||
-            !cJSON_IsNumber(lo) || fabs(la->valuedouble) > 90 || fabs(lo->valuedouble) > 180) {
-            bf_json_errorf(doc, diag, p, "expected [lat, lon] in degrees");
-        } else {
-            u->lat[i] = la->valuedouble;
-            u->lon[i] = lo->valuedouble;
-        }
+        bf_sim_position_parse(doc, diag, p, s, &u->lat[i], &u->lon[i]);   /* [lat, lon], ... */
         i++;
     }
 }
@@ -106,7 +99,7 @@ void bf_sim_units_parse(const struct bf_json_doc *doc, struct bf_diag *diag, con
     const cJSON *u;
     cJSON_ArrayForEach(u, arr)
     {
-        parse_unit(doc, diag, u, &s->units[i]);
+        parse_unit(doc, diag, u, s, &s->units[i]);
         for (size_t j = 0; j < i && s->units[i].id; j++)
             if (s->units[j].id && strcmp(s->units[j].id, s->units[i].id) == 0)
                 bf_json_errorf(doc, diag, cJSON_GetObjectItemCaseSensitive(u, "id"),
@@ -145,12 +138,18 @@ int bf_sim_unit_at(const struct bf_sim_scenario *s, size_t k, double t_s, double
             bf_geo_to_local(s->frame, u->lat[i + 1], u->lon[i + 1], &be, &bn) < 0)
             return BF_EPROJ;
         double len = hypot(be - ae, bn - an);
-        double hdg = fmod(atan2(be - ae, bn - an) * 180.0 / M_PI + 360.0, 360.0);
         if (d <= len) {
             double w = len > 0 ? d / len : 0;
             *speed_mps = t_s > u->start_s ? u->speed_mps : 0;
-            *track_deg = hdg;
-            return bf_geo_to_wgs84(s->frame, ae + w * (be - ae), an + w * (bn - an), lat, lon);
+            int rc = bf_geo_to_wgs84(s->frame, ae + w * (be - ae), an + w * (bn - an), lat, lon);
+            if (rc < 0)
+                return rc;
+            /* a GPS course is from true north: the leg's grid direction turned by the
+             * convergence here; rounded as sent (2 decimals), so never 360.00 */
+            double ve, vn;
+            bf_geo_true_velocity(s->frame, *lat, *lon, be - ae, bn - an, &ve, &vn);
+            *track_deg = bf_geo_heading_deg(ve, vn, 2);
+            return 0;
         }
         d -= len;
         *lat = u->lat[i + 1];   /* past this leg: at least at its end */

@@ -14,6 +14,7 @@
  */
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,7 +128,7 @@ static const uint8_t cat010_full[] = {
     0x13, 0x88, 0xC0, 0x00,       /* 040 RHO 5000 m, THETA 0xC000 = 270 deg */
     0xEC, 0x78, 0x00, 0x64,       /* 042 X -5000 m, Y 100 m */
     0x00, 0x80, 0x20, 0x00,       /* 200 speed 128 * 2^-14 NM/s, track angle 45 deg */
-    0xFF, 0xF0, 0x00, 0x28,       /* 202 Vx -16 * 0.25, Vy 40 * 0.25 m/s */
+    0xFF, 0xF0, 0x00, 0x28,       /* 202 Vx -16 / 16, Vy 40 / 16 m/s */
     0x00, 0x2A,                   /* 161 track 42 */
     0x51, 0x01, 0x80,             /* 170 TRE CST=1, FX | FX | GHO */
     0x0F, 0xFF,                   /* 060 Mode-3/A (skipped) */
@@ -164,14 +165,69 @@ static void test_cat010_record(void)
     BF_ASSERT_NEAR(r->y_m, 100.0, 1e-12);
     BF_ASSERT_NEAR(r->speed_mps, 128.0 / 16384 * NM, 1e-9);
     BF_ASSERT_NEAR(r->heading_deg, 45.0, 1e-12);
-    BF_ASSERT_NEAR(r->vx_mps, -4.0, 1e-12);
-    BF_ASSERT_NEAR(r->vy_mps, 10.0, 1e-12);
+    BF_ASSERT_NEAR(r->vx_mps, -1.0, 1e-12);
+    BF_ASSERT_NEAR(r->vy_mps, 2.5, 1e-12);
     CU_ASSERT_EQUAL(r->track_number, 42);
     CU_ASSERT_EQUAL(r->address, 0xABCDEF);
     BF_ASSERT_NEAR(r->sigma_x_m, 2.0, 1e-12);
     BF_ASSERT_NEAR(r->sigma_y_m, 3.0, 1e-12);
     BF_ASSERT_NEAR(r->cov_xy_m2, -2.0, 1e-12);
     CU_ASSERT_EQUAL(r->items & (BF_ASTERIX_I030 | BF_ASTERIX_I210), 0);
+}
+
+/*
+ * ---- CAT010 track velocity: I010/202 and I010/200 from the published layout ----
+ *
+ * One target report written octet by octet from the CAT010 UAP (part 7): a
+ * vehicle moving at Vx = +16 m/s (east), Vy = -4 m/s (south).  I010/202 is
+ * two 16-bit two's complement values, LSB 2^-4 m/s: +16 m/s = 256 = 0x0100,
+ * -4 m/s = -64 = 0xFFC0.  I010/200 carries the same motion in polar form:
+ * ground speed LSB 2^-14 NM/s, track angle LSB 360/2^16 degrees.
+ */
+static const uint8_t cat010_velocity[] = {
+    0x0A, 0x00, 0x1C,             /* CAT 010, LEN 28 */
+    0xF7, 0xC0,                   /* FSPEC: FRN 1 2 3 4 6 7, FX | FRN 8 9 */
+    0x05, 0x11,                   /* I010/010 SAC 5, SIC 17 */
+    0x01,                         /* I010/000 message type 1: target report */
+    0x60,                         /* I010/020 TYP 3 (PSR), no extension */
+    0x00, 0x38, 0x40,             /* I010/140 14400/128 = 112.5 s */
+    0x01, 0xF4, 0x40, 0x00,       /* I010/040 RHO 500 m, THETA 0x4000 = 90 deg */
+    0x01, 0xF4, 0x00, 0x00,       /* I010/042 X +500 m, Y 0 m */
+    0x00, 0x92, 0x49, 0xFB,       /* I010/200 GSP 146 * 2^-14 NM/s (16.50 m/s), TRA 0x49FB (104.04 deg) */
+    0x01, 0x00,                   /* I010/202 Vx 0x0100 = +256 * 2^-4 = +16 m/s */
+    0xFF, 0xC0,                   /*          Vy 0xFFC0 =  -64 * 2^-4 =  -4 m/s */
+};
+
+static void test_cat010_velocity(void)
+{
+    CU_ASSERT_EQUAL_FATAL(sizeof cat010_velocity, 28);
+    CU_ASSERT_EQUAL_FATAL(decode(cat010_velocity, sizeof cat010_velocity), 1);
+    CU_ASSERT_EQUAL(total_errors(), 0);
+    const struct bf_asterix_report *r = &rep[0];
+    CU_ASSERT_EQUAL(r->items & (BF_ASTERIX_I200 | BF_ASTERIX_I202),
+                    BF_ASTERIX_I200 | BF_ASTERIX_I202);
+    BF_ASSERT_NEAR(r->vx_mps, 16.0, 1e-12);
+    BF_ASSERT_NEAR(r->vy_mps, -4.0, 1e-12);
+    BF_ASSERT_NEAR(r->speed_mps, 146.0 / 16384.0 * NM, 1e-9);
+    BF_ASSERT_NEAR(r->heading_deg, 0x49FB * 360.0 / 65536.0, 1e-12);
+    /* the two items describe one motion: |v| 16.49 m/s, course 104.04 deg */
+    BF_ASSERT_NEAR(r->speed_mps, hypot(r->vx_mps, r->vy_mps), 0.06);
+    BF_ASSERT_NEAR(r->heading_deg, atan2(r->vx_mps, r->vy_mps) * 180.0 / M_PI, 0.01);
+    printf("\n    I010/202 0x0100 0xFFC0 -> vx %+.4f vy %+.4f m/s; I010/200 -> %.3f m/s %.3f deg\n",
+           r->vx_mps, r->vy_mps, r->speed_mps, r->heading_deg);
+
+    /* the encoder writes the same octets */
+    uint8_t buf[64];
+    size_t len = 0;
+    CU_ASSERT_EQUAL_FATAL(bf_asterix_encode(BF_ASTERIX_CAT010, r, 1, buf, sizeof buf, &len), 0);
+    CU_ASSERT_EQUAL_FATAL(len, sizeof cat010_velocity);
+    CU_ASSERT_EQUAL(memcmp(buf, cat010_velocity, len), 0);
+    /* beyond 16 bits at 1/16 m/s: refused, not wrapped */
+    struct bf_asterix_report big = *r;
+    big.vx_mps = 2048.0;
+    CU_ASSERT_EQUAL(bf_asterix_encode(BF_ASTERIX_CAT010, &big, 1, buf, sizeof buf, &len), BF_ERANGE);
+    big.vx_mps = 2047.9375;
+    CU_ASSERT_EQUAL(bf_asterix_encode(BF_ASTERIX_CAT010, &big, 1, buf, sizeof buf, &len), 0);
 }
 
 /* ---- several records per block, several blocks per datagram --------------------- */
@@ -512,8 +568,8 @@ static void random_report(uint8_t cat, struct bf_asterix_report *r)
     r->track_number = (uint16_t)(urand() * 4096);
     r->speed_mps = uniform(0, 3.9 * NM);
     r->heading_deg = uniform(0, 360);
-    r->vx_mps = uniform(-8000, 8000);
-    r->vy_mps = uniform(-8000, 8000);
+    r->vx_mps = uniform(-2000, 2000);   /* 16 bits at 1/16 m/s: +-2048 */
+    r->vy_mps = uniform(-2000, 2000);
     if (c48) {
         r->sigma_x_m = uniform(0, 1.9 * NM);
         r->sigma_y_m = uniform(0, 1.9 * NM);
@@ -569,8 +625,8 @@ static void compare(const struct bf_asterix_report *a, const struct bf_asterix_r
         CU_ASSERT(angle_diff(b->heading_deg, a->heading_deg) <= 180.0 / 65536 + 1e-9);
     }
     if (a->items & BF_ASTERIX_I202) {
-        CU_ASSERT(fabs(b->vx_mps - a->vx_mps) <= 0.125 + 1e-9);
-        CU_ASSERT(fabs(b->vy_mps - a->vy_mps) <= 0.125 + 1e-9);
+        CU_ASSERT(fabs(b->vx_mps - a->vx_mps) <= 1.0 / 32 + 1e-9);
+        CU_ASSERT(fabs(b->vy_mps - a->vy_mps) <= 1.0 / 32 + 1e-9);
     }
     if (a->items & BF_ASTERIX_I210) {
         CU_ASSERT(fabs(b->sigma_x_m - a->sigma_x_m) <= NM / 256 + 1e-9);
@@ -689,6 +745,7 @@ static void test_midnight(void)
 static CU_TestInfo codec_tests[] = {
     {"CAT048 record, skipped items between", test_cat048_record},
     {"CAT010 record, skipped items between", test_cat010_record},
+    {"CAT010 velocity I010/202 (1/16 m/s) and I010/200", test_cat010_velocity},
     {"several records and blocks", test_multi_block},
     {"FSPEC with empty extensions", test_fspec_empty_extensions},
     {"truncated block", test_truncated},

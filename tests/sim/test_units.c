@@ -133,7 +133,7 @@ static void test_mistakes(void)
     CU_ASSERT_TRUE(has(&d, "got \"bad id\""));
     CU_ASSERT_TRUE(has(&d, "needs \"speed_mps\" > 0"));
     CU_ASSERT_TRUE(has(&d, "duplicate unit id \"p1\""));
-    CU_ASSERT_TRUE(has(&d, "expected [lat, lon] in degrees"));
+    CU_ASSERT_TRUE(has(&d, "expected a latitude in [-90, 90] degrees, got 95"));
     CU_ASSERT_TRUE(has(&d, "colour"));
     CU_ASSERT_EQUAL(d.n, 5);
     if (d.n != 5)

@@ -265,19 +265,25 @@ export function createMap(el, config, onSelectTrack) {
         v.el.firstElementChild.outerHTML = classSvg(t.cls);
         v.cls = t.cls;
       }
-      const text = `${t.id} ${t.conf === null ? '' : Math.round(t.conf * 100) + '%'}`;
+      const text = `${t.id} ${t.conf === null ? '' : Math.round(t.conf * 100) + '%'}` +
+                   (t.test ? ' TEST' : '');
       if (v.text !== text) {
         v.lbl.textContent = text;
         v.text = text;
-        v.marker.options.title = `track ${t.id}: ${t.cls}, confidence ${text}`;
+        v.marker.options.title = `track ${t.id}${t.test ? ' (radar test target)' : ''}: ` +
+                                 `${t.cls}, confidence ${text}`;
       }
       const sel = view.selected === t.id;
-      if (v.sel !== sel) {
+      if (v.sel !== sel || v.test !== t.test) {
+        // a radar test target is grey: it is the radar checking itself, never an alert
         v.el.classList.toggle('selected', sel);
-        v.trail.setStyle(sel ? { color: '#ff6a00', weight: 5, opacity: 0.9 }
-                             : { color: '#1d3f8f', weight: 2, opacity: 0.55 });
+        v.el.classList.toggle('test', t.test === true);
+        const rest = t.test ? { color: '#8a8a8a', weight: 2, opacity: 0.5, dashArray: '4 4' }
+                            : { color: '#1d3f8f', weight: 2, opacity: 0.55, dashArray: null };
+        v.trail.setStyle(sel ? { color: '#ff6a00', weight: 5, opacity: 0.9, dashArray: null } : rest);
         v.marker.setZIndexOffset(sel ? 10000 : 0);
         v.sel = sel;
+        v.test = t.test;
       }
     }
   };

@@ -22,7 +22,7 @@ export function isoMs(s) {
 
 export function createModel() {
   return {
-    tracks: new Map(),        // id -> {id, lat, lon, cls, conf, status, speed, heading, exercise, trail: [[lat,lon]...]}
+    tracks: new Map(),        // id -> {id, lat, lon, cls, conf, status, speed, heading, exercise, test, trail: [[lat,lon]...]}
     tracksTime: null,         // event time (ms) of the latest picture
     tracksPublished: null,    // wall time (ms) the engine published it
     alerts: new Map(),        // id -> latest alert message (highest seq)
@@ -78,6 +78,7 @@ export function applyTracks(m, msg) {
     tr.speed = isNum(t.speed_mps) ? t.speed_mps : null;
     tr.heading = isNum(t.heading_deg) ? t.heading_deg : null;
     tr.exercise = t.exercise === true;
+    tr.test = t.test === true;   // a radar test target: never alerted, drawn grey with "TEST"
   }
   for (const id of m.tracks.keys())
     if (!seen.has(id))
