@@ -13,7 +13,7 @@
  *     from the most likely class only (ground, ground vehicle, sea surface,
  *     air; MITRE CoTtypes.xml, derived from MIL-STD-2525);
  *   - how is "m-f", machine fused: a track is fused from several sensors;
- *   - time and start are the event time of the data (STYLE.md section 8),
+ *   - time and start are the event time of the data (docs/architecture.md, threads and time),
  *     stale a fixed number of track picture periods later, so a track whose
  *     updates stop fades out of TAK by itself;
  *   - ce is a 90% circular error from the track's position covariance, so a

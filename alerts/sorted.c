@@ -5,7 +5,7 @@
  *
  * The problem: those sets are small (tens to thousands), looked up on every
  * track update and must be walked in key order (never hash order: two runs
- * must emit the same bytes, STYLE.md section 8).  A sorted array with a
+ * must emit the same bytes, docs/architecture.md).  A sorted array with a
  * binary search does all of that without a tree; the search, the opening
  * of a slot and the closing of one are written once here.
  */

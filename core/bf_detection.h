@@ -1,6 +1,6 @@
 /*
  * bf_detection.h - the detection: what every sensor plugin produces and every
- * tracker stage consumes (DESIGN.md section 2).
+ * tracker stage consumes (docs/architecture.md, the data model).
  *
  * All positions are in the site's local frame: metres east and north of the
  * origin (geo/ builds the frame with PROJ).  Bearings are radians clockwise

@@ -3,7 +3,7 @@
  *
  * Sensors (subscribe), alerts (publish with a journal behind it) and the
  * simulator (both) all talk MQTT; this wrapper is the one place that knows
- * Paho's traps (PLATFORM.md): a message callback is always installed, the
+ * Paho's traps, solved here: a message callback is always installed, the
  * offline buffer is sized, -12 (buffer full) is reported as BF_EFULL,
  * reconnects are automatic and subscriptions are restored after each one.
  *

@@ -1,7 +1,7 @@
 /*
  * mqtt.c - one thin wrapper over Paho MQTTAsync for every part that talks MQTT.
  *
- * The problem: Paho's asynchronous client is easy to misuse (PLATFORM.md).
+ * The problem: Paho's asynchronous client is easy to misuse (core/bf_mqtt.h lists the traps this wrapper solves).
  * setCallbacks fails silently without a message callback; the offline buffer
  * defaults to 100 messages and then refuses publishes with -12; an initial
  * connect that fails is not retried by automaticReconnect; subscriptions are

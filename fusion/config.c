@@ -8,7 +8,7 @@
  * file:line:col, JSON path, what was expected and how to fix it, treats
  * unknown keys as errors (with "did you mean"), and only then fails.  On
  * success the result is a read-only struct bf_config that every module takes
- * (STYLE.md section 7); nothing else reads the file.
+ * (docs/architecture.md: configuration is the only global); nothing else reads the file.
  *
  * Ownership: the config keeps its bf_json_doc alive, so strings read from the
  * file and each sensor's "options" object (the plugin's business, passed

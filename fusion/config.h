@@ -2,7 +2,7 @@
  * config.h - the engine configuration: one JSON file (docs/config.md).
  *
  * Parsed once at start-up into a struct bf_config that is passed down,
- * read-only, to every module (STYLE.md section 7).  Every mistake is reported
+ * read-only, to every module (docs/architecture.md).  Every mistake is reported
  * with file, line, column, JSON path and what was expected; unknown keys are
  * errors, with a "did you mean" hint.
  */

@@ -2,7 +2,7 @@
  * engine.c - the borderfuse engine: sensors in, alerts out.
  *
  * The engine owns everything with state and composes the pipeline of
- * DESIGN.md section 1 on one thread:
+ * docs/architecture.md on one thread:
  *
  *   plugins (I/O threads) -> ingest queue -> reorder window -> tracker
  *        -> geofence step per changed track -> alert rules -> journal -> MQTT

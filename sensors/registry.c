@@ -3,7 +3,7 @@
  * fault kinds every plugin counts.
  *
  * The engine looks a sensor's "type" up here and refuses an ops struct whose
- * abi_version it does not know, naming both versions (STYLE.md section 4).
+ * abi_version it does not know, naming both versions (docs/plugins.md).
  */
 #include <string.h>
 
