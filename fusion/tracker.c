@@ -134,6 +134,9 @@
 #define LOST_RING 64
 /* Continuation is decided once the new track's velocity std is at most this (m/s). */
 #define CONT_MAX_VEL_SIGMA_MPS 2.0
+/* Continuation: both moving faster than this (m/s) and more than 90 degrees
+ * apart in heading is a turn-back or another target, not a continuation. */
+#define CONT_MIN_SPEED_MPS 1.0
 /* A lost track's class counts (for continuation) when its probability is at least this. */
 #define CONT_CLASS_P 0.6
 
@@ -794,6 +797,12 @@ static void continue_decide(struct bf_tracker *t, uint32_t s, bf_time_us t_us)
         double d2v = maha2x2(tr->x[2] - xp[2], tr->x[3] - xp[3], Pp[10] + P[10],
                              Pp[11] + P[11], Pp[15] + P[15]);
         if (!(d2p < g2) || !(d2v < g2))
+            continue;
+        /* heading: not against the lost track's (the velocity gate alone lets a walker
+         * turn round over a long gap) */
+        double vl = hypot(xp[2], xp[3]), vn = hypot(tr->x[2], tr->x[3]);
+        if (vl > CONT_MIN_SPEED_MPS && vn > CONT_MIN_SPEED_MPS &&
+            xp[2] * tr->x[2] + xp[3] * tr->x[3] < 0)
             continue;
         if (d2p + d2v < best) {
             best = d2p + d2v;
