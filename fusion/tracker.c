@@ -7,7 +7,12 @@
  * composes the parts the Stone Soup way, one scan at a time:
  *
  *   predictor     every track the sensor can see is predicted to the scan
- *                 time (tracks/predictor.c) and moved in the grid;
+ *                 time (tracks/predictor.c) and moved in the grid, with the
+ *                 sensor's Pd where it is predicted (pd_at, O(1); without
+ *                 it pd inside range_m, 0 outside); one past its max coast
+ *                 (no hit for max_coast_s, by class) or whose position std
+ *                 passed max_pos_sigma_m is deleted here, before it could
+ *                 take a detection (an idle track never takes a far plot);
  *   hypothesiser  per detection, candidate tracks come from the spatial grid
  *                 (fusion/grid.c), then the implied-speed test and the
  *                 Mahalanobis gate d^2 < gate_sigma^2 give gated pairs;
@@ -27,9 +32,13 @@
  *                 a confirmed track beats a tentative one for a detection
  *                 both gate (docs/tracking.md explains the choice);
  *   updater       assigned pairs update the track (tracks/updater.c);
- *   deleter       a track in the sensor's coverage without a detection takes
- *                 a miss; misses in a row, a position std above
- *                 max_pos_sigma_m or (score rule) a score delete_llr_drop
+ *   deleter       a track in the sensor's view (Pd >= 0.01) without a
+ *                 detection takes a miss weighted ln(1 - Pd PG) / ln(1 - pd
+ *                 PG) (1 at the configured pd, 0.16 at Pd 0.3), so a track
+ *                 where the sensor sees badly is not dropped after the
+ *                 misses a good region allows; weighted misses in a row, a
+ *                 position std above max_pos_sigma_m or (score rule, with
+ *                 the local Pd in its increments) a score delete_llr_drop
  *                 below its peak delete it;
  *   initiator     every detection left over that carries a position (not
  *                 bearing-only, not presence) starts a TENTATIVE track, which
@@ -37,7 +46,12 @@
  *                 opportunities (M-of-N) or when its log-likelihood-ratio
  *                 score reaches confirm_llr (score rule: + ln(PD g / lambda)
  *                 per hit, + ln(1 - PD PG) per miss; docs/tracking.md).
- *   Confirmed tracks' speed adds a damped class likelihood (class_kinematic).
+ *   Class evidence (hints through the sensor's confusion matrix, and a
+ *   confirmed track's speed) is added to log posteriors, so a track
+ *   remembers all of it (class_fuse, class_kinematic).  A confirmed track
+ *   deleted goes to a small ring of lost tracks; a new track that confirms
+ *   where one of them would be, moving its way, within continue_window_s,
+ *   continues it (continues_id, continue_decide).
  *
  * Data layout, for speed: the tracks live in one pool (a flat array of
  * struct bf_track, sized max_tracks at create) addressed by slot; free slots
@@ -66,12 +80,14 @@
  *  (4) x and P are finite, P is exactly symmetric with a positive diagonal;
  *      t_us is not after the last scan.
  *  (5) Lifecycle counters agree with the status: CONFIRMED has miss_run 0;
- *      COASTING has 1 <= miss_run < delete_misses; TENTATIVE has
- *      miss_run < delete_misses_tentative, 1 <= opportunities < confirm_n
+ *      COASTING has miss_run >= 1 and weighted misses below delete_misses;
+ *      TENTATIVE has weighted misses below delete_misses_tentative,
+ *      1 <= opportunities < confirm_n
  *      and fewer than confirm_m hits (M-of-N) or a score below confirm_llr
  *      (score rule).  Under the score rule every live track's score is
  *      finite, at most its peak and within delete_llr_drop of it.
- *  (6) class_p is a probability vector (each in [0, 1], sum 1 within 1e-3).
+ *  (6) class_p is a probability vector (each in [0, 1], sum 1 within 1e-3);
+ *      class_logp is normalised: every entry in [-CLASS_LOG_SPAN, 0].
  *  (7) The history ring is within bounds and not empty.
  *  (8) stats.live and stats.live_confirmed match the live list.
  *  (9) The changes list is in strictly increasing id, every entry points into
@@ -276,6 +292,7 @@ struct bf_tracker {
     double lambda;             /* clutter density, floored */
     double llr_miss;           /* score increment of a miss: ln(1 - PD PG), 2-D gate */
     double pg2;                /* PG of the 2-D gate */
+    bf_time_us min_coast_us;   /* the smallest max coast of any class (INT64_MAX: none) */
     double kin_loglik[BF_CLASS_COUNT][KIN_KNOTS];   /* KIN_DAMP ln kin_lik, floored */
     uint32_t *rows, *cols;     /* cluster members (node numbers) */
     size_t rc_cap;
@@ -347,6 +364,28 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 
 /* ---- class probabilities ----------------------------------------------- */
 
+/*
+ * e^l for l in [-CLASS_LOG_SPAN, 0], to about 1e-9 relative: l log2(e) =
+ * k + f with k an integer and |f| <= 1/2, 2^f by its Taylor series to degree
+ * 8, 2^k put in the exponent bits.  class_p is a float, so this is ample;
+ * libm's exp() cost more than the rest of a hit's class update.
+ */
+static double exp_span(double l)
+{
+    double y = l * M_LOG2E;   /* [-72.2, 0] */
+    double kf = (double)(int64_t)(y - 0.5);   /* truncation of a negative: round down */
+    if (y - kf > 0.5)
+        kf += 1.0;
+    double g = (y - kf) * M_LN2;   /* |g| <= ln2 / 2 */
+    double p = 1.0 + g * (1.0 + g * (1.0 / 2 + g * (1.0 / 6 + g * (1.0 / 24 + g * (1.0 / 120 +
+               g * (1.0 / 720 + g * (1.0 / 5040 + g * (1.0 / 40320))))))));
+    union {
+        uint64_t u;
+        double d;
+    } two_k = {.u = (uint64_t)((int64_t)kf + 1023) << 52};
+    return p * two_k.d;
+}
+
 /* class_p from class_logp: subtract the largest, keep every class within
  * CLASS_LOG_SPAN of it, exponentiate and normalise. */
 static void class_normalise(struct bf_track *tr)
@@ -362,7 +401,7 @@ static void class_normalise(struct bf_track *tr)
         if (!(l >= -CLASS_LOG_SPAN))
             l = -CLASS_LOG_SPAN;   /* also a NaN */
         tr->class_logp[k] = l;
-        e[k] = exp(l);
+        e[k] = exp_span(l);
         sum += e[k];
     }
     for (int k = 0; k < BF_CLASS_COUNT; k++)
@@ -383,19 +422,19 @@ static void class_uniform(struct bf_track *tr)
  * matrix M (P(reported | true)) the likelihood of true class c is
  * sum_r M[c][r] q_r, added to the log posterior.  Unusable hints are ignored.
  */
-static void class_fuse(const struct bf_tracker *t, struct bf_track *tr, const struct bf_detection *d)
+static bool class_fuse(const struct bf_tracker *t, struct bf_track *tr, const struct bf_detection *d)
 {
     if (!(d->flags & BF_DET_F_CLASS))
-        return;
+        return false;
     double sum_l = 0;
     for (int k = 0; k < BF_CLASS_COUNT; k++) {
         float l = d->class_lik[k];
         if (!isfinite(l) || l < 0)
-            return;   /* unusable hints: ignored */
+            return false;   /* unusable hints: ignored */
         sum_l += l;
     }
     if (!(sum_l > 0) || !isfinite(sum_l))
-        return;
+        return false;
     const double *m = d->sensor_idx < t->n_sensors
                           ? &t->confusion[(size_t)d->sensor_idx * BF_CLASS_COUNT * BF_CLASS_COUNT]
                           : bf_class_confusion_default(NULL);
@@ -408,7 +447,7 @@ static void class_fuse(const struct bf_tracker *t, struct bf_track *tr, const st
             l += m[c * BF_CLASS_COUNT + r] * q[r];
         tr->class_logp[c] += log(fmax(l, CLASS_LIK_MIN));
     }
-    class_normalise(tr);
+    return true;   /* class_p is due: class_normalise */
 }
 
 /*
@@ -485,16 +524,16 @@ static const double kin_lik[BF_CLASS_COUNT][KIN_KNOTS] = {
 /* Fold the speed of a confirmed track into its class evidence:
  * logp_k += KIN_DAMP ln lik_k(speed), the log-likelihood linear between the
  * knots.  Skipped while the velocity std exceeds KIN_MAX_VEL_SIGMA_MPS. */
-static void class_kinematic(const struct bf_tracker *t, struct bf_track *tr)
+static bool class_kinematic(const struct bf_tracker *t, struct bf_track *tr)
 {
     const double *x = tr->x, *P = tr->P;
     double a = P[10], b = P[11], d = P[15], h = 0.5 * (a - d);
     double vvar = 0.5 * (a + d) + sqrt(h * h + b * b);
     if (!(vvar <= KIN_MAX_VEL_SIGMA_MPS * KIN_MAX_VEL_SIGMA_MPS))
-        return;
+        return false;
     double v = hypot(x[2], x[3]);
     if (!isfinite(v))
-        return;
+        return false;
     int k0 = 0;
     while (k0 < KIN_KNOTS - 2 && v > kin_speed[k0 + 1])
         k0++;
@@ -503,7 +542,7 @@ static void class_kinematic(const struct bf_tracker *t, struct bf_track *tr)
     for (int c = 0; c < BF_CLASS_COUNT; c++)
         tr->class_logp[c] +=
             t->kin_loglik[c][k0] + f * (t->kin_loglik[c][k0 + 1] - t->kin_loglik[c][k0]);
-    class_normalise(tr);
+    return true;   /* class_p is due: class_normalise */
 }
 
 /* ---- changes ------------------------------------------------------------ */
@@ -710,7 +749,9 @@ static void score_add(struct bf_tracker *t, uint32_t s)
         tr->score_peak = tr->score;
 }
 
-static void common_hit(struct bf_tracker *t, uint32_t s, const struct bf_detection *d,
+/* What every hit records; returns true when the class evidence changed
+ * (class_p then needs class_normalise). */
+static bool common_hit(struct bf_tracker *t, uint32_t s, const struct bf_detection *d,
                        bf_time_us t_us)
 {
     struct bf_track *tr = &t->trk[s];
@@ -719,8 +760,9 @@ static void common_hit(struct bf_tracker *t, uint32_t s, const struct bf_detecti
     if (d->sensor_idx < 64)
         tr->sensors |= UINT64_C(1) << d->sensor_idx;
     tr->flags |= (uint16_t)(d->flags & (BF_DET_F_EXERCISE | BF_DET_F_TEST));
-    class_fuse(t, tr, d);
+    bool cls = class_fuse(t, tr, d);
     hist_push(tr, t_us);
+    return cls;
 }
 
 /* Max speed (m/s) of a class for the continuation gate; BF_CLASS_COUNT: unknown. */
@@ -826,7 +868,7 @@ static void track_hit(struct bf_tracker *t, uint32_t s, const struct bf_detectio
     tr->miss_run = 0;
     t->miss_w[s] = 0;
     score_add(t, s);
-    common_hit(t, s, d, t_us);
+    bool cls = common_hit(t, s, d, t_us);
     t->stats.associated++;
     mark(t, s, BF_CHANGE_UPDATED);
     bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
@@ -841,11 +883,12 @@ static void track_hit(struct bf_tracker *t, uint32_t s, const struct bf_detectio
     } else if (score_dropped(t, tr)) {
         track_delete(t, s);
     }
-    if (tr->status == BF_TRACK_CONFIRMED) {
-        class_kinematic(t, tr);
-        if (t->cont_pending[s])
-            continue_decide(t, s, t_us);
-    }
+    if (tr->status == BF_TRACK_CONFIRMED && class_kinematic(t, tr))
+        cls = true;
+    if (cls)
+        class_normalise(tr);
+    if (tr->status == BF_TRACK_CONFIRMED && t->cont_pending[s])
+        continue_decide(t, s, t_us);
 }
 
 /* Weight of a miss where the sensor's Pd is pd: ln(1 - pd PG) / ln(1 - PD PG),
@@ -913,7 +956,8 @@ static bool track_new(struct bf_tracker *t, const struct bf_detection *d, const 
     class_uniform(tr);
     t->miss_w[s] = 0;
     t->cont_pending[s] = 0;
-    common_hit(t, s, d, t_us);
+    if (common_hit(t, s, d, t_us))
+        class_normalise(tr);
     t->opps[s] = 1;
     live_append(t, s);
     bf_grid_insert(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
@@ -1033,6 +1077,12 @@ int bf_tracker_create(const struct bf_tracker_params *p, const struct bf_tracker
         goto out_free;
     t->lambda = fmax(p->clutter_density, MIN_CLUTTER_DENSITY);
     t->pg2 = gate_prob(2, p->gate_sigma);
+    t->min_coast_us = INT64_MAX;
+    for (int c = 0; c < BF_CLASS_COUNT; c++) {
+        double v = p->max_coast_by_class_s[c] > 0 ? p->max_coast_by_class_s[c] : p->max_coast_s;
+        if (v > 0 && v * 1e6 < (double)t->min_coast_us)
+            t->min_coast_us = (bf_time_us)(v * 1e6);
+    }
     t->llr_miss = log(1.0 - p->pd * t->pg2);
     for (int c = 0; c < BF_CLASS_COUNT; c++)
         for (int k = 0; k < KIN_KNOTS; k++)
@@ -1179,6 +1229,8 @@ static double max_coast_of(const struct bf_tracker *t, const struct bf_track *tr
 /* tr has had no hit for longer than its max coast at t_us. */
 static bool coast_expired(const struct bf_tracker *t, const struct bf_track *tr, bf_time_us t_us)
 {
+    if (t_us - tr->last_hit_us <= t->min_coast_us)
+        return false;   /* within every class's limit: no need to find its class */
     double mc = max_coast_of(t, tr);
     return mc > 0 && bf_time_to_s(t_us - tr->last_hit_us) > mc;
 }

@@ -21,7 +21,8 @@
  *                 v                                               v      |       |
  *           +-----------+      delete_misses in a row        +-----------+       |
  *           |  DELETED  |<-----------------------------------|  COASTING |-------+
- *           +-----------+   or position sigma > max          +-----------+  hit
+ *           +-----------+   or position sigma > max,         +-----------+  hit
+ *                           or no hit for max_coast_s
  */
 #ifndef BF_TRACKS_H
 #define BF_TRACKS_H
