@@ -149,7 +149,7 @@
 /* Recently lost confirmed tracks kept for continuation. */
 #define LOST_RING 64
 /* Continuation is decided once the new track's velocity std is at most this (m/s). */
-#define CONT_MAX_VEL_SIGMA_MPS 2.0
+#define CONT_MAX_VEL_SIGMA_MPS 2.5
 /* Continuation: both moving faster than this (m/s) and more than 90 degrees
  * apart in heading is a turn-back or another target, not a continuation. */
 #define CONT_MIN_SPEED_MPS 1.0

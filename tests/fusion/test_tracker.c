@@ -1488,7 +1488,7 @@ static void test_continuation(void)
         /* the restart, 20 s after the last hit */
         double e0 = 3.0 * (50 - 1), n0 = var == 1 ? 600 : 0, ve = var == 2 ? -3.0 : 3.0;
         uint32_t cont = 0, new_id = 0;
-        int n_flag = 0;
+        int n_flag = 0, flag_k = 0;
         for (int k = 50; k <= 75; k++) {
             struct bf_detection d = pos_det(0, S_US(k), e0 + ve * (k - 50) + 3 * rng_normal(&seed),
                                             n0 + 3 * rng_normal(&seed), 3.0);
@@ -1499,6 +1499,7 @@ static void test_continuation(void)
             for (size_t i = 0; i < n; i++) {
                 if (c[i].what & BF_CHANGE_CONTINUES) {
                     n_flag++;
+                    flag_k = k;
                     cont = c[i].track->continues_id;
                     new_id = c[i].track->id;
                     CU_ASSERT(c[i].track->status == BF_TRACK_CONFIRMED);
@@ -1506,12 +1507,13 @@ static void test_continuation(void)
             }
         }
         bf_tracker_get_stats(t, &st);
-        printf("\n    continuation variant %d: continues %u (lost %u), new track %u ", var, cont,
-               lost_id, new_id);
+        printf("\n    continuation variant %d: continues %u (lost %u), new track %u, on its "
+               "scan %d ", var, cont, lost_id, new_id, flag_k ? flag_k - 50 + 1 : 0);
         if (var == 0 || var == 3) {
             CU_ASSERT_EQUAL(n_flag, 1);
             CU_ASSERT_EQUAL(cont, lost_id);
             CU_ASSERT_EQUAL(st.continued, 1);
+            CU_ASSERT(flag_k >= 52 && flag_k <= 56);   /* at confirmation or a few scans on */
         } else {
             CU_ASSERT_EQUAL(n_flag, 0);
             CU_ASSERT_EQUAL(st.continued, 0);
