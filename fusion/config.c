@@ -336,11 +336,67 @@ static void load_mqtt(struct loader *L, const cJSON *root, struct bf_config *c)
     load_mqtt_tls(L, o, c);
 }
 
+/*
+ * sensors[i].class_confusion: BF_CLASS_COUNT rows (true class, in the order
+ * of bf_class_names) of BF_CLASS_COUNT numbers (P(reported class | true
+ * class)), each in [0, 1], each row summing to 1 within 1e-6
+ * (docs/tracking.md, "Classification").
+ */
+static void load_class_confusion(struct loader *L, const cJSON *so, struct bf_sensor_cfg *s)
+{
+    const cJSON *arr = NULL;
+    if (bf_json_get_array(L->doc, L->diag, so, "class_confusion", false, &arr) != 0 || !arr)
+        return;
+    const char *shape = "6 rows (true class person, vehicle, animal, vessel, aircraft, unknown) "
+                        "of 6 probabilities of the reported class in the same order";
+    char got[96];
+    if (cJSON_GetArraySize(arr) != BF_CLASS_COUNT) {
+        bf_json_errorf(L->doc, L->diag, arr, "expected %s, got %d rows", shape,
+                       cJSON_GetArraySize(arr));
+        return;
+    }
+    bool ok = true;
+    int r = 0;
+    for (const cJSON *row = arr->child; row; row = row->next, r++) {
+        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != BF_CLASS_COUNT) {
+            bf_json_describe(row, got, sizeof got);
+            bf_json_errorf(L->doc, L->diag, row, "expected a row of 6 probabilities (true class "
+                           "%s), got %s", bf_class_names[r], got);
+            ok = false;
+            continue;
+        }
+        double sum = 0;
+        int c = 0;
+        bool row_ok = true;
+        for (const cJSON *v = row->child; v; v = v->next, c++) {
+            if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1)) {
+                got_text(v, got, sizeof got);
+                bf_json_errorf(L->doc, L->diag, v, "expected a probability between 0 and 1 (%s "
+                               "reported as %s), got %s", bf_class_names[r], bf_class_names[c],
+                               got);
+                row_ok = false;
+                continue;
+            }
+            s->class_confusion[r * BF_CLASS_COUNT + c] = v->valuedouble;
+            sum += v->valuedouble;
+        }
+        if (row_ok && !(fabs(sum - 1.0) <= 1e-6)) {
+            bf_json_errorf(L->doc, L->diag, row, "the row of true class %s sums to %.9g: each "
+                           "row gives P(reported class | true class) and must sum to 1",
+                           bf_class_names[r], sum);
+            row_ok = false;
+        }
+        ok = ok && row_ok;
+    }
+    s->has_class_confusion = ok;
+}
+
 static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg *s)
 {
     static const char *const keys[] = {"id", "type", "lat", "lon", "alt_m", "height_m", "range_m",
                                        "sigma_m", "sigma_range_m", "sigma_bearing_deg", "options",
-                                       "plugin", "platform", "heartbeat_timeout_s", NULL};
+                                       "plugin", "platform", "heartbeat_timeout_s",
+                                       "class_confusion", NULL};
     bf_json_check_keys(L->doc, L->diag, so, keys);
     const char *id;
     if (str(L, so, "id", true, &id)) {
@@ -383,6 +439,7 @@ static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg 
     num(L, so, "heartbeat_timeout_s", false, 0, true, 86400,
         "a number > 0 and <= 86400 (seconds of event time without a good message before "
         "SENSOR_FAULT)", &s->heartbeat_timeout_s);
+    load_class_confusion(L, so, s);
 }
 
 static void load_sensors(struct loader *L, const cJSON *root, struct bf_config *c)
@@ -456,6 +513,23 @@ static void load_q_by_class(struct loader *L, const cJSON *o, struct bf_tracker_
             "class; 0: q_accel_mps2)", &t->q_by_class[c]);
 }
 
+/* tracker.max_coast_by_class_s: {"vehicle": 60, ...}; a class given replaces its default. */
+static void load_coast_by_class(struct loader *L, const cJSON *o, struct bf_tracker_params *t)
+{
+    const cJSON *qc = NULL;
+    if (bf_json_get_object(L->doc, L->diag, o, "max_coast_by_class_s", false, &qc) != 0 || !qc)
+        return;
+    const char *names[BF_CLASS_COUNT + 1];
+    for (int c = 0; c < BF_CLASS_COUNT; c++)
+        names[c] = bf_class_names[c];
+    names[BF_CLASS_COUNT] = NULL;
+    bf_json_check_keys(L->doc, L->diag, qc, names);
+    for (int c = 0; c < BF_CLASS_COUNT; c++)
+        num(L, qc, names[c], false, 0, false, 86400,
+            "a number between 0 and 86400 (seconds without a hit before a track of this class "
+            "is deleted; 0: max_coast_s)", &t->max_coast_by_class_s[c]);
+}
+
 static void load_tracker(struct loader *L, const cJSON *root, struct bf_tracker_params *t)
 {
     static const char *const keys[] = {"q_accel_mps2", "gate_sigma", "confirm_m", "confirm_n",
@@ -464,7 +538,8 @@ static void load_tracker(struct loader *L, const cJSON *root, struct bf_tracker_
                                        "max_tracks", "clutter_density", "motion",
                                        "ct_turn_rate_dps", "imm_p_stay", "q_accel_by_class",
                                        "associator", "confirm", "pd", "confirm_llr",
-                                       "delete_llr_drop", "max_cluster", NULL};
+                                       "delete_llr_drop", "max_cluster", "max_coast_s",
+                                       "max_coast_by_class_s", "continue_window_s", NULL};
     const cJSON *o = section(L, root, "tracker", false);
     if (!o)
         return;
@@ -529,6 +604,14 @@ static void load_tracker(struct loader *L, const cJSON *root, struct bf_tracker_
         "a number >= 0.5 and < 1 (probability of keeping the motion mode over one second)",
         &t->imm_p_stay);
     load_q_by_class(L, o, t);
+    /* track end and continuation (docs/tracking.md) */
+    num(L, o, "max_coast_s", false, 0, false, 86400,
+        "a number between 0 and 86400 (seconds of event time without a hit before a track is "
+        "deleted; 0: no limit)", &t->max_coast_s);
+    load_coast_by_class(L, o, t);
+    num(L, o, "continue_window_s", false, 0, false, 3600,
+        "a number between 0 and 3600 (seconds after a confirmed track is lost in which a new "
+        "track may continue it; 0: off)", &t->continue_window_s);
 }
 
 /* The "alerts" keys of LOITER, UGS_TRIGGER and suppression by class (docs/alerts.md). */

@@ -40,6 +40,10 @@ struct bf_sensor_cfg {
     const char *plugin_path;   /* a third-party plugin (.so), resolved; NULL: built-in "type" */
     const char *platform;      /* id of the platform whose position fixes move it; NULL: fixed */
     double heartbeat_timeout_s;/* SENSOR_FAULT after this much event time without a good message; 0 off */
+    /* "class_confusion": P(reported | true class), row-major (docs/tracking.md); valid only
+     * when has_class_confusion, else the default of the sensor's type */
+    double class_confusion[BF_CLASS_COUNT * BF_CLASS_COUNT];
+    bool has_class_confusion;
 };
 
 /* engine.test_tracks: what the track picture and CoT do with a radar's test targets. */

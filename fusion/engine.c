@@ -472,6 +472,8 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
                  "borderfuse/%s/sensors/%s/status", cfg->site, sc->id);
         e->sensor_ids[i] = sc->id;
         ts[i] = (struct bf_tracker_sensor){.e_m = se, .n_m = sn, .range_m = sc->range_m};
+        ts[i].class_confusion = sc->has_class_confusion ? sc->class_confusion
+                                                        : bf_class_confusion_default(sc->type);
     }
     rc = bf_tracker_create(&cfg->tracker, ts, ns, &e->tracker);
     free(ts);

@@ -34,7 +34,31 @@ struct bf_tracker_sensor {
      */
     double (*pd_at)(const void *ctx, uint32_t sensor_idx, double e_m, double n_m);
     const void *pd_ctx;
+    /*
+     * The sensor's class confusion matrix: BF_CLASS_COUNT x BF_CLASS_COUNT,
+     * row-major, entry [true * BF_CLASS_COUNT + reported] = P(reported class |
+     * true class), each row summing to 1 (docs/tracking.md, "Classification").
+     * NULL: bf_class_confusion_default(NULL), the generic sensor's.  Copied by
+     * bf_tracker_create.
+     */
+    const double *class_confusion;
 };
+
+/*
+ * The default class confusion matrix of a sensor type (the config's sensor
+ * "type"): "asterix" (radar: weak evidence), "camera" (stronger), "ugs"
+ * (modest), anything else or NULL the generic sensor's.  Returns a pointer to
+ * a static BF_CLASS_COUNT x BF_CLASS_COUNT row-major table (never NULL).
+ */
+const double *bf_class_confusion_default(const char *sensor_type);
+
+/*
+ * Check a class confusion matrix: entries finite in [0, 1], each row summing
+ * to 1 within 1e-6.  Returns true when valid; else false with *bad_row set to
+ * the first bad row (and *bad_col to the bad entry's column, or -1 for a row
+ * whose sum is off).
+ */
+bool bf_class_confusion_valid(const double *m, int *bad_row, int *bad_col);
 
 /* What happened to a track in the last scan: BF_CHANGE_* flags, in tracks/tracks.h. */
 struct bf_track_change {
@@ -62,6 +86,8 @@ struct bf_tracker_stats {
     uint64_t clusters_bounded;  /* clusters over max_cluster tracks + detections (or whose exact
                                  * solve failed), resolved greedily instead */
     uint64_t jpda_approx;       /* JPDA clusters beyond exact enumeration (cheap JPDA used) */
+    uint64_t coast_expired;     /* tracks deleted because max_coast_s passed without a hit */
+    uint64_t continued;         /* tracks that continue a recently lost track (continues_id) */
 };
 
 struct bf_tracker;   /* opaque */

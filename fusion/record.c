@@ -583,7 +583,7 @@ int bf_track_change_format(const struct bf_track *t, uint32_t what, uint32_t sen
         const char *name;
     } names[] = {{BF_CHANGE_NEW, "new"}, {BF_CHANGE_UPDATED, "updated"},
                  {BF_CHANGE_CONFIRMED, "confirmed"}, {BF_CHANGE_MISSED, "missed"},
-                 {BF_CHANGE_DELETED, "deleted"}};
+                 {BF_CHANGE_DELETED, "deleted"}, {BF_CHANGE_CONTINUES, "continues"}};
     struct tb b = {.p = buf, .cap = len};
     if (len == 0)
         return BF_ERANGE;

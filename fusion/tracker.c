@@ -7,7 +7,12 @@
  * composes the parts the Stone Soup way, one scan at a time:
  *
  *   predictor     every track the sensor can see is predicted to the scan
- *                 time (tracks/predictor.c) and moved in the grid;
+ *                 time (tracks/predictor.c) and moved in the grid, with the
+ *                 sensor's Pd where it is predicted (pd_at, O(1); without
+ *                 it pd inside range_m, 0 outside); one past its max coast
+ *                 (no hit for max_coast_s, by class) or whose position std
+ *                 passed max_pos_sigma_m is deleted here, before it could
+ *                 take a detection (an idle track never takes a far plot);
  *   hypothesiser  per detection, candidate tracks come from the spatial grid
  *                 (fusion/grid.c), then the implied-speed test and the
  *                 Mahalanobis gate d^2 < gate_sigma^2 give gated pairs;
@@ -27,9 +32,13 @@
  *                 a confirmed track beats a tentative one for a detection
  *                 both gate (docs/tracking.md explains the choice);
  *   updater       assigned pairs update the track (tracks/updater.c);
- *   deleter       a track in the sensor's coverage without a detection takes
- *                 a miss; misses in a row, a position std above
- *                 max_pos_sigma_m or (score rule) a score delete_llr_drop
+ *   deleter       a track in the sensor's view (Pd >= 0.01) without a
+ *                 detection takes a miss weighted ln(1 - Pd PG) / ln(1 - pd
+ *                 PG) (1 at the configured pd, 0.16 at Pd 0.3), so a track
+ *                 where the sensor sees badly is not dropped after the
+ *                 misses a good region allows; weighted misses in a row, a
+ *                 position std above max_pos_sigma_m or (score rule, with
+ *                 the local Pd in its increments) a score delete_llr_drop
  *                 below its peak delete it;
  *   initiator     every detection left over that carries a position (not
  *                 bearing-only, not presence) starts a TENTATIVE track, which
@@ -37,7 +46,12 @@
  *                 opportunities (M-of-N) or when its log-likelihood-ratio
  *                 score reaches confirm_llr (score rule: + ln(PD g / lambda)
  *                 per hit, + ln(1 - PD PG) per miss; docs/tracking.md).
- *   Confirmed tracks' speed adds a damped class likelihood (class_kinematic).
+ *   Class evidence (hints through the sensor's confusion matrix, and a
+ *   confirmed track's speed) is added to log posteriors, so a track
+ *   remembers all of it (class_fuse, class_kinematic).  A confirmed track
+ *   deleted goes to a small ring of lost tracks; a new track that confirms
+ *   where one of them would be, moving its way, within continue_window_s,
+ *   continues it (continues_id, continue_decide).
  *
  * Data layout, for speed: the tracks live in one pool (a flat array of
  * struct bf_track, sized max_tracks at create) addressed by slot; free slots
@@ -66,12 +80,14 @@
  *  (4) x and P are finite, P is exactly symmetric with a positive diagonal;
  *      t_us is not after the last scan.
  *  (5) Lifecycle counters agree with the status: CONFIRMED has miss_run 0;
- *      COASTING has 1 <= miss_run < delete_misses; TENTATIVE has
- *      miss_run < delete_misses_tentative, 1 <= opportunities < confirm_n
+ *      COASTING has miss_run >= 1 and weighted misses below delete_misses;
+ *      TENTATIVE has weighted misses below delete_misses_tentative,
+ *      1 <= opportunities < confirm_n
  *      and fewer than confirm_m hits (M-of-N) or a score below confirm_llr
  *      (score rule).  Under the score rule every live track's score is
  *      finite, at most its peak and within delete_llr_drop of it.
- *  (6) class_p is a probability vector (each in [0, 1], sum 1 within 1e-3).
+ *  (6) class_p is a probability vector (each in [0, 1], sum 1 within 1e-3);
+ *      class_logp is normalised: every entry in [-CLASS_LOG_SPAN, 0].
  *  (7) The history ring is within bounds and not empty.
  *  (8) stats.live and stats.live_confirmed match the live list.
  *  (9) The changes list is in strictly increasing id, every entry points into
@@ -111,12 +127,34 @@
 #define JPDA_NEW_PROB 0.5
 /* Kinematic classification: exponent on the speed likelihood per hit, and
  * the largest velocity std (m/s) at which the speed is trusted. */
-#define KIN_DAMP 0.25   /* applied as sqrt(sqrt()): change both together */
+#define KIN_DAMP 0.25
 #define KIN_MAX_VEL_SIGMA_MPS 3.0
+#define KIN_KNOTS 7     /* speed knots of the kinematic class likelihoods */
 /* Live tracks checked per scan by the ageing sweep (tracks outside all coverage). */
 #define SWEEP_PER_SCAN 16
-/* Class fusion floor, for likelihoods and for the posterior. */
+/* Kinematic class likelihoods are floored at this (one scan's speed evidence is bounded). */
 #define CLASS_FLOOR 0.01
+/* A class likelihood from hints is floored at this, so a zero in a confusion
+ * matrix never sends a log posterior to -infinity. */
+#define CLASS_LIK_MIN 1e-9
+/* Log posteriors are kept within this of the best class (a numeric guard:
+ * e^-50 ~ 2e-22; docs/tracking.md says why it does not make a track forget). */
+#define CLASS_LOG_SPAN 50.0
+/* Pd(x) from a sensor's pd_at below this: the track is not in that sensor's
+ * view this scan (no miss, no opportunity). */
+#define PD_MIN_MISS 0.01
+/* A hit where pd_at says the sensor hardly sees counts with Pd at least this
+ * in the score (ln(PD g / lambda) would otherwise run to -infinity). */
+#define PD_MIN_HIT 0.05
+/* Recently lost confirmed tracks kept for continuation. */
+#define LOST_RING 64
+/* Continuation is decided once the new track's velocity std is at most this (m/s). */
+#define CONT_MAX_VEL_SIGMA_MPS 2.5
+/* Continuation: both moving faster than this (m/s) and more than 90 degrees
+ * apart in heading is a turn-back or another target, not a continuation. */
+#define CONT_MIN_SPEED_MPS 1.0
+/* A lost track's class counts (for continuation) when its probability is at least this. */
+#define CONT_CLASS_P 0.6
 
 /* A track taking part in this scan (predicted to the scan time). */
 struct scan_trk {
@@ -127,7 +165,19 @@ struct scan_trk {
     uint32_t jp_start, jp_n;   /* JPDA: the track's detections in jp_det/jp_beta */
     double beta0;        /* JPDA: probability that none of them is the target's */
     double sigma_m;      /* sqrt of the largest eigenvalue of P_pos */
-    bool in_cov;         /* inside the sensor's coverage after prediction */
+    double pd;           /* Pd(x) of the sensor at the predicted position */
+    double pd_hit;       /* Pd used for a hit's score increment */
+    bool in_cov;         /* the sensor can see it (pd above PD_MIN_MISS): a miss counts */
+};
+
+/* A confirmed track lately deleted, kept for continuation (docs/tracking.md). */
+struct lost_trk {
+    uint32_t id;         /* 0: empty or consumed */
+    uint8_t cls;         /* most likely class, BF_CLASS_COUNT when none reaches CONT_CLASS_P */
+    bf_time_us t_us;     /* time of x and P */
+    bf_time_us last_hit_us, lost_us;
+    double hit_e_m, hit_n_m, hit_sigma_m;   /* position and its std at the last hit */
+    double x[4], P[16];
 };
 
 /* Reach of a bearing-only detection whose sensor has no coverage radius (m). */
@@ -178,6 +228,11 @@ struct bf_tracker {
     struct bf_track *trk;      /* [cap] */
     uint8_t *opps;             /* [cap] opportunities seen while tentative */
     double *hit_sigma;         /* [cap] position std right after the last hit */
+    double *miss_w;            /* [cap] Pd-weighted misses in a row (docs/tracking.md) */
+    uint8_t *cont_pending;     /* [cap] confirmed, continuation not decided yet */
+    double *confusion;         /* [n_sensors * K * K] class confusion matrices */
+    struct lost_trk lost[LOST_RING];   /* recently lost confirmed tracks, a ring */
+    uint32_t lost_next;        /* next ring entry to write */
     uint32_t *free_stack;      /* [cap] */
     uint32_t n_free;
     uint32_t *next, *prev;     /* [cap] live list in id order */
@@ -236,6 +291,9 @@ struct bf_tracker {
     size_t det_cap;
     double lambda;             /* clutter density, floored */
     double llr_miss;           /* score increment of a miss: ln(1 - PD PG), 2-D gate */
+    double pg2;                /* PG of the 2-D gate */
+    bf_time_us min_coast_us;   /* the smallest max coast of any class (INT64_MAX: none) */
+    double kin_loglik[BF_CLASS_COUNT][KIN_KNOTS];   /* KIN_DAMP ln kin_lik, floored */
     uint32_t *rows, *cols;     /* cluster members (node numbers) */
     size_t rc_cap;
 
@@ -306,35 +364,146 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 
 /* ---- class probabilities ----------------------------------------------- */
 
-/* Fold detection d's class hints into p (normalised product with a floor). */
-static void class_fuse(float p[BF_CLASS_COUNT], const struct bf_detection *d)
+/*
+ * e^l for l in [-CLASS_LOG_SPAN, 0], to about 1e-9 relative: l log2(e) =
+ * k + f with k an integer and |f| <= 1/2, 2^f by its Taylor series to degree
+ * 8, 2^k put in the exponent bits.  class_p is a float, so this is ample;
+ * libm's exp() cost more than the rest of a hit's class update.
+ */
+static double exp_span(double l)
+{
+    double y = l * M_LOG2E;   /* [-72.2, 0] */
+    double kf = (double)(int64_t)(y - 0.5);   /* truncation of a negative: round down */
+    if (y - kf > 0.5)
+        kf += 1.0;
+    double g = (y - kf) * M_LN2;   /* |g| <= ln2 / 2 */
+    double p = 1.0 + g * (1.0 + g * (1.0 / 2 + g * (1.0 / 6 + g * (1.0 / 24 + g * (1.0 / 120 +
+               g * (1.0 / 720 + g * (1.0 / 5040 + g * (1.0 / 40320))))))));
+    union {
+        uint64_t u;
+        double d;
+    } two_k = {.u = (uint64_t)((int64_t)kf + 1023) << 52};
+    return p * two_k.d;
+}
+
+/* class_p from class_logp: subtract the largest, keep every class within
+ * CLASS_LOG_SPAN of it, exponentiate and normalise. */
+static void class_normalise(struct bf_track *tr)
+{
+    double mx = tr->class_logp[0];
+    for (int k = 1; k < BF_CLASS_COUNT; k++)
+        mx = fmax(mx, tr->class_logp[k]);
+    if (!isfinite(mx))
+        mx = 0;
+    double e[BF_CLASS_COUNT], sum = 0;
+    for (int k = 0; k < BF_CLASS_COUNT; k++) {
+        double l = tr->class_logp[k] - mx;
+        if (!(l >= -CLASS_LOG_SPAN))
+            l = -CLASS_LOG_SPAN;   /* also a NaN */
+        tr->class_logp[k] = l;
+        e[k] = exp_span(l);
+        sum += e[k];
+    }
+    for (int k = 0; k < BF_CLASS_COUNT; k++)
+        tr->class_p[k] = (float)(e[k] / sum);
+}
+
+static void class_uniform(struct bf_track *tr)
+{
+    for (int k = 0; k < BF_CLASS_COUNT; k++) {
+        tr->class_logp[k] = 0;
+        tr->class_p[k] = 1.0f / BF_CLASS_COUNT;
+    }
+}
+
+/*
+ * Fold detection d's class hints into the track: the hints, normalised,
+ * are the sensor's report q over the classes; with the sensor's confusion
+ * matrix M (P(reported | true)) the likelihood of true class c is
+ * sum_r M[c][r] q_r, added to the log posterior.  Unusable hints are ignored.
+ */
+static bool class_fuse(const struct bf_tracker *t, struct bf_track *tr, const struct bf_detection *d)
 {
     if (!(d->flags & BF_DET_F_CLASS))
-        return;
+        return false;
     double sum_l = 0;
     for (int k = 0; k < BF_CLASS_COUNT; k++) {
         float l = d->class_lik[k];
         if (!isfinite(l) || l < 0)
-            return;   /* unusable hints: ignored */
+            return false;   /* unusable hints: ignored */
         sum_l += l;
     }
-    if (!(sum_l > 0))
-        return;
-    double q[BF_CLASS_COUNT], s = 0;
-    for (int k = 0; k < BF_CLASS_COUNT; k++) {
-        double l = fmax(d->class_lik[k] / sum_l, CLASS_FLOOR);
-        q[k] = (double)p[k] * l;
-        s += q[k];
+    if (!(sum_l > 0) || !isfinite(sum_l))
+        return false;
+    const double *m = d->sensor_idx < t->n_sensors
+                          ? &t->confusion[(size_t)d->sensor_idx * BF_CLASS_COUNT * BF_CLASS_COUNT]
+                          : bf_class_confusion_default(NULL);
+    double q[BF_CLASS_COUNT];
+    for (int r = 0; r < BF_CLASS_COUNT; r++)
+        q[r] = d->class_lik[r] / sum_l;
+    for (int c = 0; c < BF_CLASS_COUNT; c++) {
+        double l = 0;
+        for (int r = 0; r < BF_CLASS_COUNT; r++)
+            l += m[c * BF_CLASS_COUNT + r] * q[r];
+        tr->class_logp[c] += log(fmax(l, CLASS_LIK_MIN));
     }
-    if (!(s > 0))
-        return;
-    double s2 = 0;
-    for (int k = 0; k < BF_CLASS_COUNT; k++) {
-        q[k] = fmax(q[k] / s, CLASS_FLOOR);
-        s2 += q[k];
+    return true;   /* class_p is due: class_normalise */
+}
+
+/*
+ * Default confusion matrices: accuracy a on the diagonal, (1 - a) / 5
+ * elsewhere (docs/tracking.md): generic 0.8, radar 0.5, camera 0.85, ugs 0.65.
+ */
+#define CONF_ROW(a, o, c)                                                          \
+    (c) == 0 ? (a) : (o), (c) == 1 ? (a) : (o), (c) == 2 ? (a) : (o),              \
+        (c) == 3 ? (a) : (o), (c) == 4 ? (a) : (o), (c) == 5 ? (a) : (o)
+#define CONF_MATRIX(a)                                                             \
+    {CONF_ROW(a, (1.0 - (a)) / 5, 0), CONF_ROW(a, (1.0 - (a)) / 5, 1),              \
+     CONF_ROW(a, (1.0 - (a)) / 5, 2), CONF_ROW(a, (1.0 - (a)) / 5, 3),              \
+     CONF_ROW(a, (1.0 - (a)) / 5, 4), CONF_ROW(a, (1.0 - (a)) / 5, 5)}
+_Static_assert(BF_CLASS_COUNT == 6, "the default confusion matrices are written for 6 classes");
+static const double conf_generic[BF_CLASS_COUNT * BF_CLASS_COUNT] = CONF_MATRIX(0.8);
+static const double conf_radar[BF_CLASS_COUNT * BF_CLASS_COUNT] = CONF_MATRIX(0.5);
+static const double conf_camera[BF_CLASS_COUNT * BF_CLASS_COUNT] = CONF_MATRIX(0.85);
+static const double conf_ugs[BF_CLASS_COUNT * BF_CLASS_COUNT] = CONF_MATRIX(0.65);
+
+const double *bf_class_confusion_default(const char *sensor_type)
+{
+    if (!sensor_type)
+        return conf_generic;
+    if (!strcmp(sensor_type, "asterix"))
+        return conf_radar;
+    if (!strcmp(sensor_type, "camera"))
+        return conf_camera;
+    if (!strcmp(sensor_type, "ugs"))
+        return conf_ugs;
+    return conf_generic;
+}
+
+bool bf_class_confusion_valid(const double *m, int *bad_row, int *bad_col)
+{
+    int br = -1, bc = -1;
+    for (int r = 0; m && r < BF_CLASS_COUNT && br < 0; r++) {
+        double sum = 0;
+        for (int c = 0; c < BF_CLASS_COUNT; c++) {
+            double v = m[r * BF_CLASS_COUNT + c];
+            if (!(v >= 0 && v <= 1)) {
+                br = r;
+                bc = c;
+                break;
+            }
+            sum += v;
+        }
+        if (br < 0 && !(fabs(sum - 1.0) <= 1e-6))
+            br = r;
     }
-    for (int k = 0; k < BF_CLASS_COUNT; k++)
-        p[k] = (float)(q[k] / s2);
+    if (!m)
+        br = 0;
+    if (bad_row)
+        *bad_row = br;
+    if (bad_col)
+        *bad_col = bc;
+    return br < 0;
 }
 
 /*
@@ -342,7 +511,6 @@ static void class_fuse(float p[BF_CLASS_COUNT], const struct bf_detection *d)
  * between, constant beyond the last (docs/tracking.md).  Rows: person,
  * vehicle, animal, vessel, aircraft, unknown.
  */
-#define KIN_KNOTS 7
 static const double kin_speed[KIN_KNOTS] = {0, 2, 5, 10, 20, 40, 80};
 static const double kin_lik[BF_CLASS_COUNT][KIN_KNOTS] = {
     {1.00, 1.00, 0.30, 0.02, 0.01, 0.01, 0.01},   /* person */
@@ -353,38 +521,28 @@ static const double kin_lik[BF_CLASS_COUNT][KIN_KNOTS] = {
     {0.50, 0.50, 0.50, 0.50, 0.50, 0.50, 0.50},   /* unknown */
 };
 
-/* Fold the speed of a confirmed track into p: p_k *= lik_k(speed)^KIN_DAMP,
- * then floor and renormalise as class_fuse does.  Skipped while the
- * velocity std exceeds KIN_MAX_VEL_SIGMA_MPS. */
-static void class_kinematic(float p[BF_CLASS_COUNT], const double x[4], const double P[16])
+/* Fold the speed of a confirmed track into its class evidence:
+ * logp_k += KIN_DAMP ln lik_k(speed), the log-likelihood linear between the
+ * knots.  Skipped while the velocity std exceeds KIN_MAX_VEL_SIGMA_MPS. */
+static bool class_kinematic(const struct bf_tracker *t, struct bf_track *tr)
 {
+    const double *x = tr->x, *P = tr->P;
     double a = P[10], b = P[11], d = P[15], h = 0.5 * (a - d);
     double vvar = 0.5 * (a + d) + sqrt(h * h + b * b);
     if (!(vvar <= KIN_MAX_VEL_SIGMA_MPS * KIN_MAX_VEL_SIGMA_MPS))
-        return;
+        return false;
     double v = hypot(x[2], x[3]);
     if (!isfinite(v))
-        return;
+        return false;
     int k0 = 0;
     while (k0 < KIN_KNOTS - 2 && v > kin_speed[k0 + 1])
         k0++;
     double f = (v - kin_speed[k0]) / (kin_speed[k0 + 1] - kin_speed[k0]);
     f = fmin(1.0, fmax(0.0, f));
-    double q[BF_CLASS_COUNT], sum = 0;
-    for (int c = 0; c < BF_CLASS_COUNT; c++) {
-        double l = kin_lik[c][k0] + f * (kin_lik[c][k0 + 1] - kin_lik[c][k0]);
-        q[c] = (double)p[c] * sqrt(sqrt(fmax(l, CLASS_FLOOR)));   /* ^KIN_DAMP, without pow() */
-        sum += q[c];
-    }
-    if (!(sum > 0))
-        return;
-    double s2 = 0;
-    for (int c = 0; c < BF_CLASS_COUNT; c++) {
-        q[c] = fmax(q[c] / sum, CLASS_FLOOR);
-        s2 += q[c];
-    }
     for (int c = 0; c < BF_CLASS_COUNT; c++)
-        p[c] = (float)(q[c] / s2);
+        tr->class_logp[c] +=
+            t->kin_loglik[c][k0] + f * (t->kin_loglik[c][k0 + 1] - t->kin_loglik[c][k0]);
+    return true;   /* class_p is due: class_normalise */
 }
 
 /* ---- changes ------------------------------------------------------------ */
@@ -472,11 +630,44 @@ static void live_append(struct bf_tracker *t, uint32_t s)
     t->n_live++;
 }
 
+/* Most likely class of tr and its probability (ties: the lower class). */
+static int best_class(const struct bf_track *tr, float *p)
+{
+    int best = 0;
+    for (int k = 1; k < BF_CLASS_COUNT; k++)
+        if (tr->class_p[k] > tr->class_p[best])
+            best = k;
+    if (p)
+        *p = tr->class_p[best];
+    return best;
+}
+
+/* Keep a confirmed track being deleted in the ring of lost tracks. */
+static void lost_push(struct bf_tracker *t, const struct bf_track *tr, uint32_t s)
+{
+    if (!(t->p.continue_window_s > 0) || !finite_n(tr->x, 4) || !finite_n(tr->P, 16))
+        return;
+    struct lost_trk *e = &t->lost[t->lost_next];
+    t->lost_next = (t->lost_next + 1) % LOST_RING;
+    float cp;
+    int c = best_class(tr, &cp);
+    const struct bf_track_point *h = &tr->hist[(tr->hist_head + tr->hist_len - 1) % BF_TRACK_HIST];
+    *e = (struct lost_trk){
+        .id = tr->id, .cls = (uint8_t)(cp >= CONT_CLASS_P ? c : BF_CLASS_COUNT),
+        .t_us = tr->t_us, .last_hit_us = tr->last_hit_us, .lost_us = t->last_t,
+        .hit_e_m = h->e_m, .hit_n_m = h->n_m, .hit_sigma_m = t->hit_sigma[s],
+    };
+    memcpy(e->x, tr->x, sizeof e->x);
+    memcpy(e->P, tr->P, sizeof e->P);
+}
+
 static void track_delete(struct bf_tracker *t, uint32_t s)
 {
     struct bf_track *tr = &t->trk[s];
-    if (tr->status == BF_TRACK_CONFIRMED || tr->status == BF_TRACK_COASTING)
+    if (tr->status == BF_TRACK_CONFIRMED || tr->status == BF_TRACK_COASTING) {
         t->stats.live_confirmed--;
+        lost_push(t, tr, s);
+    }
     tr->status = BF_TRACK_DELETED;
     if (t->sweep == s)
         t->sweep = t->next[s];
@@ -529,6 +720,7 @@ static void maybe_confirm(struct bf_tracker *t, uint32_t s, bf_time_us t_us)
         tr->confirmed_us = t_us;
         t->stats.confirmed++;
         t->stats.live_confirmed++;
+        t->cont_pending[s] = t->p.continue_window_s > 0;
         mark(t, s, BF_CHANGE_CONFIRMED);
     }
 }
@@ -557,7 +749,9 @@ static void score_add(struct bf_tracker *t, uint32_t s)
         tr->score_peak = tr->score;
 }
 
-static void common_hit(struct bf_tracker *t, uint32_t s, const struct bf_detection *d,
+/* What every hit records; returns true when the class evidence changed
+ * (class_p then needs class_normalise). */
+static bool common_hit(struct bf_tracker *t, uint32_t s, const struct bf_detection *d,
                        bf_time_us t_us)
 {
     struct bf_track *tr = &t->trk[s];
@@ -566,8 +760,103 @@ static void common_hit(struct bf_tracker *t, uint32_t s, const struct bf_detecti
     if (d->sensor_idx < 64)
         tr->sensors |= UINT64_C(1) << d->sensor_idx;
     tr->flags |= (uint16_t)(d->flags & (BF_DET_F_EXERCISE | BF_DET_F_TEST));
-    class_fuse(tr->class_p, d);
+    bool cls = class_fuse(t, tr, d);
     hist_push(tr, t_us);
+    return cls;
+}
+
+/* Max speed (m/s) of a class for the continuation gate; BF_CLASS_COUNT: unknown. */
+static double class_max_speed(const struct bf_tracker *t, int cls)
+{
+    static const double v[BF_CLASS_COUNT] = {7.0, 50.0, 20.0, 25.0, 120.0, 0.0};
+    double m = cls < BF_CLASS_COUNT && v[cls] > 0 ? v[cls] : t->p.max_speed_mps;
+    return fmin(m, t->p.max_speed_mps);
+}
+
+/* Squared Mahalanobis distance of the 2-vector d under the 2x2 covariance
+ * (a, b; b, c); INFINITY when not positive definite. */
+static double maha2x2(double de, double dn, double a, double b, double c)
+{
+    double det = a * c - b * b;
+    if (!(det > 0) || !(a > 0))
+        return INFINITY;
+    return (c * de * de - 2.0 * b * de * dn + a * dn * dn) / det;
+}
+
+/*
+ * Continuation (docs/tracking.md): confirmed track s, whose velocity is now
+ * known well enough, is compared once with the recently lost tracks; the
+ * closest one that passes the time, class, speed, position and velocity
+ * gates becomes its predecessor (continues_id), and its ring entry is
+ * consumed.  Decided at most once per track.
+ */
+static void continue_decide(struct bf_tracker *t, uint32_t s, bf_time_us t_us)
+{
+    struct bf_track *tr = &t->trk[s];
+    double win = t->p.continue_window_s;
+    if (bf_time_to_s(t_us - tr->first_us) > win) {
+        t->cont_pending[s] = 0;   /* too late to say: it stays a new track */
+        return;
+    }
+    const double *P = tr->P;
+    {
+        double a = P[10], b = P[11], d = P[15], h = 0.5 * (a - d);
+        double vvar = 0.5 * (a + d) + sqrt(h * h + b * b);
+        if (!(vvar <= CONT_MAX_VEL_SIGMA_MPS * CONT_MAX_VEL_SIGMA_MPS))
+            return;   /* velocity not known yet: decide on a later hit */
+    }
+    t->cont_pending[s] = 0;
+    float cp;
+    int cls = best_class(tr, &cp);
+    if (cp < CONT_CLASS_P)
+        cls = BF_CLASS_COUNT;
+    double g2 = t->gate2, best = INFINITY;
+    int best_i = -1;
+    for (int i = 0; i < LOST_RING; i++) {
+        const struct lost_trk *e = &t->lost[i];
+        if (e->id == 0 || e->id == tr->id)
+            continue;
+        /* time: started after the lost track's last hit, within the window of its loss */
+        if (tr->first_us < e->last_hit_us || bf_time_to_s(tr->first_us - e->lost_us) > win)
+            continue;
+        /* class: both confident and different is incompatible */
+        if (cls < BF_CLASS_COUNT && e->cls < BF_CLASS_COUNT && cls != e->cls)
+            continue;
+        /* speed: no faster than the lost track's class allows since its last hit */
+        double dt_hit = bf_time_to_s(t_us - e->last_hit_us);
+        double reach = class_max_speed(t, e->cls) * dt_hit +
+                       t->p.gate_sigma * (e->hit_sigma_m + pos_sigma(P));
+        if (!(hypot(tr->x[0] - e->hit_e_m, tr->x[1] - e->hit_n_m) <= reach))
+            continue;
+        /* position and velocity against the lost track predicted to now */
+        double q = e->cls < BF_CLASS_COUNT && t->p.q_by_class[e->cls] > 0
+                       ? t->p.q_by_class[e->cls]
+                       : t->p.q_accel_mps2;
+        double xp[4], Pp[16];
+        bf_predict_cv(e->x, e->P, bf_time_to_s(t_us - e->t_us), q, xp, Pp);
+        double d2p = maha2x2(tr->x[0] - xp[0], tr->x[1] - xp[1], Pp[0] + P[0], Pp[1] + P[1],
+                             Pp[5] + P[5]);
+        double d2v = maha2x2(tr->x[2] - xp[2], tr->x[3] - xp[3], Pp[10] + P[10],
+                             Pp[11] + P[11], Pp[15] + P[15]);
+        if (!(d2p < g2) || !(d2v < g2))
+            continue;
+        /* heading: not against the lost track's (the velocity gate alone lets a walker
+         * turn round over a long gap) */
+        double vl = hypot(xp[2], xp[3]), vn = hypot(tr->x[2], tr->x[3]);
+        if (vl > CONT_MIN_SPEED_MPS && vn > CONT_MIN_SPEED_MPS &&
+            xp[2] * tr->x[2] + xp[3] * tr->x[3] < 0)
+            continue;
+        if (d2p + d2v < best) {
+            best = d2p + d2v;
+            best_i = i;
+        }
+    }
+    if (best_i < 0)
+        return;
+    tr->continues_id = t->lost[best_i].id;
+    t->lost[best_i].id = 0;   /* consumed: at most one successor */
+    t->stats.continued++;
+    mark(t, s, BF_CHANGE_CONTINUES);
 }
 
 static void track_hit(struct bf_tracker *t, uint32_t s, const struct bf_detection *d,
@@ -577,8 +866,9 @@ static void track_hit(struct bf_tracker *t, uint32_t s, const struct bf_detectio
     tr->hit_bits = (tr->hit_bits << 1) | 1u;
     tr->n_hits++;
     tr->miss_run = 0;
+    t->miss_w[s] = 0;
     score_add(t, s);
-    common_hit(t, s, d, t_us);
+    bool cls = common_hit(t, s, d, t_us);
     t->stats.associated++;
     mark(t, s, BF_CHANGE_UPDATED);
     bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
@@ -593,30 +883,51 @@ static void track_hit(struct bf_tracker *t, uint32_t s, const struct bf_detectio
     } else if (score_dropped(t, tr)) {
         track_delete(t, s);
     }
-    if (tr->status == BF_TRACK_CONFIRMED)
-        class_kinematic(tr->class_p, tr->x, tr->P);
+    if (tr->status == BF_TRACK_CONFIRMED && class_kinematic(t, tr))
+        cls = true;
+    if (cls)
+        class_normalise(tr);
+    if (tr->status == BF_TRACK_CONFIRMED && t->cont_pending[s])
+        continue_decide(t, s, t_us);
 }
 
-static void track_miss(struct bf_tracker *t, uint32_t s)
+/* Weight of a miss where the sensor's Pd is pd: ln(1 - pd PG) / ln(1 - PD PG),
+ * 1 at the configured pd (docs/tracking.md, "Pd(x)"). */
+static double miss_weight(const struct bf_tracker *t, double pd)
+{
+    if (pd == t->p.pd)
+        return 1.0;
+    return log(1.0 - pd * t->pg2) / t->llr_miss;
+}
+
+/* Weighted misses reach n (exact sums of 1 at the configured pd; a hair of
+ * slack for the weighted ones). */
+static bool misses_reach(double miss_w, unsigned n)
+{
+    return miss_w >= (double)n - 1e-9;
+}
+
+static void track_miss(struct bf_tracker *t, uint32_t s, double pd)
 {
     struct bf_track *tr = &t->trk[s];
     tr->hit_bits <<= 1;
     if (tr->miss_run < UINT8_MAX)
         tr->miss_run++;
+    t->miss_w[s] += miss_weight(t, pd);
     score_add(t, s);
     mark(t, s, BF_CHANGE_MISSED);
     switch (tr->status) {
     case BF_TRACK_TENTATIVE:
         if (t->opps[s] < UINT8_MAX)
             t->opps[s]++;
-        if (tr->miss_run >= t->p.delete_misses_tentative || tentative_hopeless(t, s))
+        if (misses_reach(t->miss_w[s], t->p.delete_misses_tentative) || tentative_hopeless(t, s))
             track_delete(t, s);
         break;
     case BF_TRACK_CONFIRMED:
         tr->status = BF_TRACK_COASTING;
         /* fall through */
     case BF_TRACK_COASTING:
-        if (tr->miss_run >= t->p.delete_misses || score_dropped(t, tr))
+        if (misses_reach(t->miss_w[s], t->p.delete_misses) || score_dropped(t, tr))
             track_delete(t, s);
         break;
     default:
@@ -642,9 +953,11 @@ static bool track_new(struct bf_tracker *t, const struct bf_detection *d, const 
     tr->first_us = t_us;
     tr->confirmed_us = BF_TIME_NONE;
     bf_filter_init(tr, sd->x0, sd->P0, &t->p);
-    for (int k = 0; k < BF_CLASS_COUNT; k++)
-        tr->class_p[k] = 1.0f / BF_CLASS_COUNT;
-    common_hit(t, s, d, t_us);
+    class_uniform(tr);
+    t->miss_w[s] = 0;
+    t->cont_pending[s] = 0;
+    if (common_hit(t, s, d, t_us))
+        class_normalise(tr);
     t->opps[s] = 1;
     live_append(t, s);
     bf_grid_insert(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
@@ -657,6 +970,14 @@ static bool track_new(struct bf_tracker *t, const struct bf_detection *d, const 
 }
 
 /* ---- create / destroy --------------------------------------------------- */
+
+static bool coast_by_class_ok(const struct bf_tracker_params *p)
+{
+    for (int c = 0; c < BF_CLASS_COUNT; c++)
+        if (!isfinite(p->max_coast_by_class_s[c]) || p->max_coast_by_class_s[c] < 0)
+            return false;
+    return true;
+}
 
 static bool params_ok(const struct bf_tracker_params *p)
 {
@@ -671,7 +992,8 @@ static bool params_ok(const struct bf_tracker_params *p)
            (p->confirm == BF_CONFIRM_M_OF_N || p->confirm == BF_CONFIRM_SCORE) && p->pd > 0 &&
            p->pd <= 1 && isfinite(p->confirm_llr) && p->confirm_llr > 0 &&
            isfinite(p->delete_llr_drop) && p->delete_llr_drop > 0 && p->max_cluster >= 2 &&
-           p->max_cluster <= (1u << 24);
+           p->max_cluster <= (1u << 24) && isfinite(p->max_coast_s) && p->max_coast_s >= 0 &&
+           isfinite(p->continue_window_s) && p->continue_window_s >= 0 && coast_by_class_ok(p);
 }
 
 int bf_tracker_create(const struct bf_tracker_params *p, const struct bf_tracker_sensor *sensors,
@@ -684,6 +1006,9 @@ int bf_tracker_create(const struct bf_tracker_params *p, const struct bf_tracker
         return BF_EINVAL;
     for (size_t i = 0; i < n_sensors; i++) {
         if (!isfinite(sensors[i].e_m) || !isfinite(sensors[i].n_m) || isnan(sensors[i].range_m))
+            return BF_EINVAL;
+        if (sensors[i].class_confusion &&
+            !bf_class_confusion_valid(sensors[i].class_confusion, NULL, NULL))
             return BF_EINVAL;
     }
     struct bf_tracker *t = calloc(1, sizeof *t);
@@ -703,11 +1028,23 @@ int bf_tracker_create(const struct bf_tracker_params *p, const struct bf_tracker
         if (!t->sensors)
             goto out_free;
         memcpy(t->sensors, sensors, n_sensors * sizeof *t->sensors);
+        size_t kk = BF_CLASS_COUNT * BF_CLASS_COUNT;
+        t->confusion = malloc(n_sensors * kk * sizeof *t->confusion);
+        if (!t->confusion)
+            goto out_free;
+        for (size_t i = 0; i < n_sensors; i++) {
+            const double *m = sensors[i].class_confusion ? sensors[i].class_confusion
+                                                         : bf_class_confusion_default(NULL);
+            memcpy(&t->confusion[i * kk], m, kk * sizeof *m);
+            t->sensors[i].class_confusion = &t->confusion[i * kk];
+        }
     }
     t->n_sensors = n_sensors;
     t->trk = calloc(cap, sizeof *t->trk);
     t->opps = calloc(cap, sizeof *t->opps);
     t->hit_sigma = calloc(cap, sizeof *t->hit_sigma);
+    t->miss_w = calloc(cap, sizeof *t->miss_w);
+    t->cont_pending = calloc(cap, sizeof *t->cont_pending);
     t->free_stack = malloc(cap * sizeof *t->free_stack);
     t->next = malloc(cap * sizeof *t->next);
     t->prev = malloc(cap * sizeof *t->prev);
@@ -727,7 +1064,7 @@ int bf_tracker_create(const struct bf_tracker_params *p, const struct bf_tracker
     t->row_beta0 = malloc(mc * sizeof *t->row_beta0);
     t->pda_dets = malloc(mc * sizeof *t->pda_dets);
     t->pda_beta = malloc(mc * sizeof *t->pda_beta);
-    if (!t->trk || !t->opps || !t->hit_sigma || !t->free_stack || !t->next || !t->prev ||
+    if (!t->trk || !t->opps || !t->hit_sigma || !t->miss_w || !t->cont_pending || !t->free_stack || !t->next || !t->prev ||
         !t->pending || !t->stamp || !t->local || !t->chg_stamp || !t->chg_what ||
         !t->touched || !t->changes || !t->st || !t->cand || !t->r2c || !t->csr_start ||
         !t->row_ids || !t->row_beta0 || !t->pda_dets || !t->pda_beta)
@@ -739,7 +1076,17 @@ int bf_tracker_create(const struct bf_tracker_params *p, const struct bf_tracker
     if (p->associator == BF_ASSOC_JPDA && bf_jpda_ws_create(mc, mc, &t->jws) != 0)
         goto out_free;
     t->lambda = fmax(p->clutter_density, MIN_CLUTTER_DENSITY);
-    t->llr_miss = log(1.0 - p->pd * gate_prob(2, p->gate_sigma));
+    t->pg2 = gate_prob(2, p->gate_sigma);
+    t->min_coast_us = INT64_MAX;
+    for (int c = 0; c < BF_CLASS_COUNT; c++) {
+        double v = p->max_coast_by_class_s[c] > 0 ? p->max_coast_by_class_s[c] : p->max_coast_s;
+        if (v > 0 && v * 1e6 < (double)t->min_coast_us)
+            t->min_coast_us = (bf_time_us)(v * 1e6);
+    }
+    t->llr_miss = log(1.0 - p->pd * t->pg2);
+    for (int c = 0; c < BF_CLASS_COUNT; c++)
+        for (int k = 0; k < KIN_KNOTS; k++)
+            t->kin_loglik[c][k] = KIN_DAMP * log(fmax(kin_lik[c][k], CLASS_FLOOR));
     /* the free stack pops slot 0 first */
     for (uint32_t k = 0; k < t->cap; k++) {
         t->free_stack[k] = t->cap - 1 - k;
@@ -765,6 +1112,9 @@ void bf_tracker_destroy(struct bf_tracker *t)
     free(t->trk);
     free(t->opps);
     free(t->hit_sigma);
+    free(t->miss_w);
+    free(t->cont_pending);
+    free(t->confusion);
     free(t->free_stack);
     free(t->next);
     free(t->prev);
@@ -869,42 +1219,98 @@ int bf_tracker_move_sensor(struct bf_tracker *t, uint32_t sensor_idx, double e_m
     return 0;
 }
 
-/* Predict slot s to t_us, move it in the grid, and add it to st[]. */
+/* max_coast_s of tr's most likely class (0: no limit). */
+static double max_coast_of(const struct bf_tracker *t, const struct bf_track *tr)
+{
+    double v = t->p.max_coast_by_class_s[best_class(tr, NULL)];
+    return v > 0 ? v : t->p.max_coast_s;
+}
+
+/* tr has had no hit for longer than its max coast at t_us. */
+static bool coast_expired(const struct bf_tracker *t, const struct bf_track *tr, bf_time_us t_us)
+{
+    if (t_us - tr->last_hit_us <= t->min_coast_us)
+        return false;   /* within every class's limit: no need to find its class */
+    double mc = max_coast_of(t, tr);
+    return mc > 0 && bf_time_to_s(t_us - tr->last_hit_us) > mc;
+}
+
+/*
+ * Pd(x) of sensor sen (index idx) at (e, n): its pd_at, clamped to [0, 1]
+ * (NaN: 0); without one, params.pd inside range_m and 0 outside.
+ */
+static double sensor_pd(const struct bf_tracker *t, const struct bf_tracker_sensor *sen,
+                        uint32_t idx, double e, double n)
+{
+    if (sen->pd_at) {
+        double pd = sen->pd_at(sen->pd_ctx, idx, e, n);
+        if (!(pd > 0))
+            return 0.0;
+        return pd < 1.0 ? pd : 1.0;
+    }
+    if (sen->range_m > 0 && isfinite(sen->range_m) &&
+        !(hypot(e - sen->e_m, n - sen->n_m) <= sen->range_m))
+        return 0.0;
+    return t->p.pd;
+}
+
+/*
+ * Predict slot s to t_us, move it in the grid, and add it to st[] with the
+ * sensor's Pd where it is predicted.  A track past its max coast, or whose
+ * predicted position std passed max_pos_sigma_m, is deleted here instead:
+ * it can take no detection.
+ */
 static void gather_one(struct bf_tracker *t, uint32_t s, const struct bf_tracker_sensor *sen,
-                       bf_time_us t_us)
+                       uint32_t sensor_idx, bf_time_us t_us)
 {
     struct bf_track *tr = &t->trk[s];
+    if (coast_expired(t, tr, t_us)) {
+        t->stats.coast_expired++;
+        track_delete(t, s);
+        return;
+    }
     if (tr->t_us < t_us) {
         bf_filter_predict(tr, bf_time_to_s(t_us - tr->t_us), &t->p);
         tr->t_us = t_us;
     }
     struct scan_trk *k = &t->st[t->n_st];
+    k->sigma_m = pos_sigma(tr->P);
+    if (!(k->sigma_m <= t->p.max_pos_sigma_m) || !finite_n(tr->x, 4)) {
+        track_delete(t, s);
+        return;
+    }
     k->slot = s;
     k->det = NONE;
-    k->sigma_m = pos_sigma(tr->P);
-    if (sen->range_m > 0 && isfinite(sen->range_m))
-        k->in_cov = hypot(tr->x[0] - sen->e_m, tr->x[1] - sen->n_m) <= sen->range_m;
-    else
-        k->in_cov = true;
+    k->pd = sensor_pd(t, sen, sensor_idx, tr->x[0], tr->x[1]);
+    if (sen->pd_at) {
+        k->in_cov = k->pd >= PD_MIN_MISS;
+        k->pd_hit = fmax(k->pd, PD_MIN_HIT);
+    } else {
+        k->in_cov = k->pd > 0;
+        k->pd_hit = t->p.pd;
+    }
     bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, k->sigma_m));
     t->stamp[s] = t->scan_no;
     t->local[s] = t->n_st++;
 }
 
 /* Predictor stage: every live track the sensor might see. */
-static void gather(struct bf_tracker *t, const struct bf_tracker_sensor *sen, bf_time_us t_us)
+static void gather(struct bf_tracker *t, const struct bf_tracker_sensor *sen, uint32_t sensor_idx,
+                   bf_time_us t_us)
 {
     t->n_st = 0;
     if (!(sen->range_m > 0) || !isfinite(sen->range_m)) {
-        for (uint32_t s = t->head; s != NONE; s = t->next[s])
-            gather_one(t, s, sen, t_us);
+        for (uint32_t s = t->head, nx; s != NONE; s = nx) {
+            nx = t->next[s];   /* gather_one may delete s */
+            gather_one(t, s, sen, sensor_idx, t_us);
+        }
         return;
     }
     size_t n = bf_grid_query(t->grid, sen->e_m, sen->n_m, sen->range_m + 2.0 * t->cell_m,
                              t->cand, t->cap);
     assert(n <= t->cap);
     for (size_t i = 0; i < n; i++)
-        gather_one(t, t->cand[i], sen, t_us);
+        gather_one(t, t->cand[i], sen, sensor_idx, t_us);
 }
 
 /* Hypothesiser stage: gated pairs for detection j. */
@@ -1115,6 +1521,20 @@ static int solve_jpda(struct bf_tracker *t, const struct bf_detection *dets, siz
         }
     }
     double pg = gate_prob(dim, t->p.gate_sigma);
+    /* Pd(x): the solver takes one pd; a row whose track has its own Pd p_i is
+     * rescaled so that its options keep the ratios p_i g / lambda : (1 - p_i PG)
+     * (every joint event takes one option per row, so a row's common factor
+     * cancels in the marginals) */
+    double pd = t->p.pd, base = pd / (1.0 - pd * pg);
+    for (size_t r = 0; r < nr; r++) {
+        const struct scan_trk *st = &t->st[t->rows[r]];
+        double pi = st->pd_hit;
+        if (pi == pd)
+            continue;
+        double f = (pi / (1.0 - pi * pg)) / base;
+        for (uint32_t e = t->csr_start[r]; e < t->csr_start[r + 1]; e++)
+            t->csr_val[e] *= f;
+    }
     bool exact;
     int rc = bf_jpda_solve(t->jws, nr, nc, t->csr_start, t->csr_col, t->csr_val, t->lambda,
                            t->p.pd, pg, t->csr_beta, t->row_beta0, &exact);
@@ -1127,10 +1547,12 @@ static int solve_jpda(struct bf_tracker *t, const struct bf_detection *dets, siz
         st->jp_start = (uint32_t)*jp;
         st->jp_n = 0;
         st->beta0 = t->row_beta0[r];
-        double ratio = 1.0 - t->p.pd * pg;
+        double pi = st->pd_hit;
+        double f = pi == pd ? 1.0 : (pi / (1.0 - pi * pg)) / base;
+        double ratio = 1.0 - pi * pg;
         for (uint32_t e = t->csr_start[r]; e < t->csr_start[r + 1]; e++) {
             uint32_t j = t->cols[t->csr_col[e]];
-            ratio += t->p.pd * t->csr_val[e] / t->lambda;
+            ratio += pi * (t->csr_val[e] / f) / t->lambda;   /* pi g / lambda */
             double b = t->csr_beta[e];
             if (!(b > 0))
                 continue;   /* bf_filter_update_pda needs only the weighted ones */
@@ -1162,7 +1584,8 @@ static int associate(struct bf_tracker *t, const struct bf_detection *dets, size
     bool jpda = t->p.associator == BF_ASSOC_JPDA;
     bool score = t->p.confirm == BF_CONFIRM_SCORE;
     for (uint32_t k = 0; k < t->n_st; k++) {
-        t->st[k].llr = t->llr_miss;
+        double pd = t->st[k].pd;
+        t->st[k].llr = pd == t->p.pd || !t->st[k].in_cov ? t->llr_miss : log(1.0 - pd * t->pg2);
         t->st[k].jp_start = 0;
         t->st[k].jp_n = 0;
         t->st[k].beta0 = 1.0;
@@ -1321,7 +1744,7 @@ static int associate(struct bf_tracker *t, const struct bf_detection *dets, size
             double ll;
             int dim;
             if (st->det != NONE && log_lik(t, st->slot, &dets[st->det], &ll, &dim))
-                st->llr = log(t->p.pd) + ll - log(t->lambda);
+                st->llr = log(st->pd_hit) + ll - log(t->lambda);
         }
     }
     /* JPDA: a detection belongs to a track (starts none) when its betas sum
@@ -1352,6 +1775,11 @@ static void sweep(struct bf_tracker *t, bf_time_us t_us)
         struct bf_track *tr = &t->trk[s];
         if (t->stamp[s] == t->scan_no)
             continue;   /* gathered: already checked this scan */
+        if (coast_expired(t, tr, t_us)) {
+            t->stats.coast_expired++;
+            track_delete(t, s);
+            continue;
+        }
         double x[4], P[16];
         bf_predict_cv(tr->x, tr->P, bf_time_to_s(t_us - tr->t_us), bf_filter_q_accel(tr, &t->p), x,
                       P);
@@ -1366,6 +1794,8 @@ static void release_pending(struct bf_tracker *t)
         uint32_t s = t->pending[i];
         memset(&t->trk[s], 0, sizeof t->trk[s]);
         t->opps[s] = 0;
+        t->miss_w[s] = 0;
+        t->cont_pending[s] = 0;
         t->free_stack[t->n_free++] = s;
     }
     t->n_pending = 0;
@@ -1402,7 +1832,7 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
     const struct bf_tracker_sensor *sen = &t->sensors[sensor_idx];
 
     /* predictor */
-    gather(t, sen, t_us);
+    gather(t, sen, sensor_idx, t_us);
 
     /* detections: the initiator's view gives each one's position and spread;
      * those without a position (bearing-only, presence) get a reach circle
@@ -1500,7 +1930,7 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
             }
         }
         if (!hit && st->in_cov)
-            track_miss(t, s);
+            track_miss(t, s, st->pd);
         if (tr->status == BF_TRACK_DELETED)
             continue;
         if (!finite_n(tr->x, 4) || !finite_n(tr->P, 16) ||
@@ -1649,11 +2079,11 @@ bool bf_tracker_check(const struct bf_tracker *t)
                 n_conf++;
                 break;
             case BF_TRACK_COASTING:
-                CHECK(5, tr->miss_run >= 1 && tr->miss_run < t->p.delete_misses);
+                CHECK(5, tr->miss_run >= 1 && !misses_reach(t->miss_w[s], t->p.delete_misses));
                 n_conf++;
                 break;
             default:
-                CHECK(5, tr->miss_run < t->p.delete_misses_tentative);
+                CHECK(5, !misses_reach(t->miss_w[s], t->p.delete_misses_tentative));
                 CHECK(5, t->opps[s] >= 1 && t->opps[s] < t->p.confirm_n);
                 if (t->p.confirm == BF_CONFIRM_SCORE)
                     CHECK(5, tr->n_hits >= 1 && tr->score < t->p.confirm_llr);
@@ -1672,6 +2102,8 @@ bool bf_tracker_check(const struct bf_tracker *t)
                 sum += tr->class_p[k];
             }
             CHECK(6, fabs(sum - 1.0) < 1e-3);
+            for (int k = 0; k < BF_CLASS_COUNT; k++)
+                CHECK(6, tr->class_logp[k] <= 0 && tr->class_logp[k] >= -CLASS_LOG_SPAN);
 
             /* (7) history */
             CHECK(7, tr->hist_len >= 1 && tr->hist_len <= BF_TRACK_HIST &&

@@ -57,6 +57,9 @@ void bf_tracker_params_default(struct bf_tracker_params *p)
     p->confirm_llr = 6.9;
     p->delete_llr_drop = 6.9;
     p->max_cluster = 4096;
+    p->max_coast_s = 120.0;
+    p->max_coast_by_class_s[BF_CLASS_VEHICLE] = 60.0;
+    p->continue_window_s = 60.0;
 }
 
 /*

@@ -21,7 +21,8 @@
  *                 v                                               v      |       |
  *           +-----------+      delete_misses in a row        +-----------+       |
  *           |  DELETED  |<-----------------------------------|  COASTING |-------+
- *           +-----------+   or position sigma > max          +-----------+  hit
+ *           +-----------+   or position sigma > max,         +-----------+  hit
+ *                           or no hit for max_coast_s
  */
 #ifndef BF_TRACKS_H
 #define BF_TRACKS_H
@@ -90,6 +91,13 @@ struct bf_tracker_params {
     double delete_llr_drop;       /* delete when the score falls this far below its peak; default 6.9 */
     uint32_t max_cluster;         /* tracks + detections per exact cluster solve; larger ones
                                    * are split greedily and counted; default 4096 */
+    /* track end and continuation (docs/tracking.md) */
+    double max_coast_s;           /* delete a track this long (event time) after its last hit,
+                                   * whatever the scans say; default 120 */
+    double max_coast_by_class_s[BF_CLASS_COUNT]; /* per most likely class; 0: max_coast_s.
+                                   * Default vehicle 60, others 0 */
+    double continue_window_s;     /* a new track may continue a confirmed track lost at most
+                                   * this long before it started; 0: off; default 60 */
 };
 
 /* Fill p with the defaults above. */
@@ -105,6 +113,7 @@ void bf_tracker_params_default(struct bf_tracker_params *p);
 #define BF_CHANGE_CONFIRMED 0x04u  /* became CONFIRMED */
 #define BF_CHANGE_MISSED    0x08u  /* in coverage, no detection */
 #define BF_CHANGE_DELETED   0x10u  /* deleted: the track is valid until the next scan */
+#define BF_CHANGE_CONTINUES 0x20u  /* continues_id was set: this track continues a lost one */
 
 #define BF_TRACK_HIST 16
 
@@ -136,6 +145,9 @@ struct bf_track {
     uint8_t hist_len;            /* positions in hist, newest at hist[(hist_head + hist_len - 1) % N] */
     uint8_t hist_head;
     struct bf_track_point hist[BF_TRACK_HIST];
+    /* class evidence: log posterior per class (up to a constant), touched on hits only;
+     * class_p is its normalised exponential (docs/tracking.md, "Classification") */
+    double class_logp[BF_CLASS_COUNT];
     /* cold unless motion is "ct" or "imm": last, so the CV path touches fewer cache lines */
     uint8_t n_modes;             /* IMM modes in use (0: single model, x and P only) */
     float mu[BF_MAX_MODES];      /* IMM mode probabilities */

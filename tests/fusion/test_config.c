@@ -17,6 +17,7 @@
 #include "bf_test.h"
 #include "core/bf_error.h"
 #include "fusion/config.h"
+#include "fusion/fusion.h"
 
 /* ---- collecting diagnostics --------------------------------------------------- */
 
@@ -604,6 +605,82 @@ static void test_motion_keys(void)
     }
 }
 
+/* max coast, continuation and class confusion keys: values, defaults, errors with file:line. */
+static void test_coast_and_confusion_keys(void)
+{
+    reset();
+    const char *p = tmp_config("coast.json",
+        HEAD " \"sensors\": [{\"id\": \"c1\", \"type\": \"camera\", \"lat\": 46.79, \"lon\": 8.12,\n"
+        "   \"class_confusion\": [[0.9, 0.02, 0.06, 0, 0, 0.02], [0.05, 0.9, 0.05, 0, 0, 0],\n"
+        "     [0.1, 0, 0.9, 0, 0, 0], [0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 1]]},\n"
+        "   {\"id\": \"r1\", \"type\": \"json\", \"lat\": 46.79, \"lon\": 8.12}],\n"
+        " \"tracker\": {\"max_coast_s\": 90, \"max_coast_by_class_s\": {\"person\": 300},\n"
+        "  \"continue_window_s\": 0}}");
+    struct bf_config *c = NULL;
+    int r = bf_config_load(p, &c, &diag);
+    if (r != 0)
+        dump();
+    CU_ASSERT_EQUAL_FATAL(r, 0);
+    BF_ASSERT_NEAR(c->tracker.max_coast_s, 90, 0);
+    BF_ASSERT_NEAR(c->tracker.max_coast_by_class_s[BF_CLASS_PERSON], 300, 0);
+    BF_ASSERT_NEAR(c->tracker.max_coast_by_class_s[BF_CLASS_VEHICLE], 60, 0);   /* default kept */
+    BF_ASSERT_NEAR(c->tracker.continue_window_s, 0, 0);
+    CU_ASSERT(c->sensors[0].has_class_confusion);
+    BF_ASSERT_NEAR(c->sensors[0].class_confusion[0 * BF_CLASS_COUNT + 2], 0.06, 0);
+    BF_ASSERT_NEAR(c->sensors[0].class_confusion[2 * BF_CLASS_COUNT + 0], 0.1, 0);
+    CU_ASSERT(bf_class_confusion_valid(c->sensors[0].class_confusion, NULL, NULL));
+    CU_ASSERT_FALSE(c->sensors[1].has_class_confusion);
+    bf_config_destroy(c);
+
+    reset();
+    p = tmp_config("coast-default.json", HEAD S1 "}");
+    c = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_config_load(p, &c, &diag), 0);
+    BF_ASSERT_NEAR(c->tracker.max_coast_s, 120, 0);
+    BF_ASSERT_NEAR(c->tracker.max_coast_by_class_s[BF_CLASS_VEHICLE], 60, 0);
+    BF_ASSERT_NEAR(c->tracker.max_coast_by_class_s[BF_CLASS_PERSON], 0, 0);
+    BF_ASSERT_NEAR(c->tracker.continue_window_s, 60, 0);
+    bf_config_destroy(c);
+
+    reset();
+    p = tmp_config("coast-bad.json",
+        HEAD " \"sensors\": [{\"id\": \"c1\", \"type\": \"camera\", \"lat\": 46.79, \"lon\": 8.12,\n"
+        "   \"class_confusion\": [[0.9, 0.2, 0, 0, 0, 0], [0, 1.5, 0, 0, 0, 0],\n"
+        "     [1, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 1]]},\n"
+        "   {\"id\": \"c2\", \"type\": \"camera\", \"lat\": 46.79, \"lon\": 8.12, \"class_confusion\": [[1]]}],\n"
+        " \"tracker\": {\"max_coast_s\": -1, \"max_coast_by_class_s\": {\"vehicel\": 60},\n"
+        "  \"continue_window_s\": 7200}}");
+    c = (struct bf_config *)&col;
+    CU_ASSERT_EQUAL(bf_config_load(p, &c, &diag), BF_EINVAL);
+    CU_ASSERT_PTR_NULL(c);
+    static const char *const want[] = {
+        "3:24: sensors[0].class_confusion[0]: the row of true class person sums to 1.1: each row "
+        "gives P(reported class | true class) and must sum to 1",
+        "3:52: sensors[0].class_confusion[1][1]: expected a probability between 0 and 1 (vehicle "
+        "reported as vehicle), got 1.5",
+        "4:66: sensors[0].class_confusion[5]: expected a row of 6 probabilities (true class "
+        "unknown), got an array",
+        "5:81: sensors[1].class_confusion: expected 6 rows (true class person, vehicle, animal, "
+        "vessel, aircraft, unknown) of 6 probabilities of the reported class in the same order, "
+        "got 1 rows",
+        "6:29: tracker.max_coast_s: expected a number between 0 and 86400 (seconds of event time "
+        "without a hit before a track is deleted; 0: no limit), got -1",
+        "6:58: tracker.max_coast_by_class_s.vehicel: unknown key \"vehicel\"; did you mean "
+        "\"vehicle\"?",
+        "7:24: tracker.continue_window_s: expected a number between 0 and 3600 (seconds after a "
+        "confirmed track is lost in which a new track may continue it; 0: off), got 7200",
+    };
+    int nw = (int)(sizeof want / sizeof want[0]);
+    CU_ASSERT_EQUAL(col.n, nw);
+    for (int k = 0; k < nw && k < col.n; k++) {
+        if (strstr(col.msg[k], want[k]) == NULL)
+            printf("\n  got    [%s]\n  wanted [%s]\n", col.msg[k], want[k]);
+        CU_ASSERT_PTR_NOT_NULL(strstr(col.msg[k], want[k]));
+    }
+    if (col.n != nw)
+        dump();
+}
+
 /* associator and track-management keys: values, defaults, errors with their place. */
 static void test_assoc_keys(void)
 {
@@ -674,6 +751,7 @@ static CU_TestInfo config_tests[] = {
     {"config/examples/minimal.json", test_example_minimal},
     {"tracker motion keys", test_motion_keys},
     {"tracker associator and track-management keys", test_assoc_keys},
+    {"max coast, continuation and class confusion keys", test_coast_and_confusion_keys},
     CU_TEST_INFO_NULL,
 };
 

@@ -266,9 +266,66 @@ static void test_replay_identical(void)
     free(c.text);
 }
 
+/*
+ * Each sensor's class hints go through its confusion matrix: the camera's
+ * type default (0.85 on the diagonal) when the config gives none, the
+ * config's class_confusion when it does.  One hard person hint each, on a
+ * fresh track: P(person) = M[person][person] / sum_t M[t][person].
+ */
+static void test_class_confusion_from_config(void)
+{
+    char path[600], text[8192], zones[4096];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(realpath(bf_test_src("tests/data/straight/zones.geojson"), zones));
+    snprintf(text, sizeof text,
+             "{\"site\": \"it\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20}, \"zones\": \"%s\",\n"
+             " \"sensors\": [\n"
+             "  {\"id\": \"cam\", \"type\": \"camera\", \"lat\": 46.78, \"lon\": 8.20},\n"
+             "  {\"id\": \"gen\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.20,\n"
+             "   \"class_confusion\": [[0.5, 0.1, 0.1, 0.1, 0.1, 0.1], [0.3, 0.7, 0, 0, 0, 0],\n"
+             "     [0, 0, 1, 0, 0, 0], [0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 1]]}],\n"
+             " \"alerts\": {\"journal_fsync\": \"never\"}}\n",
+             zones);
+    snprintf(path, sizeof path, "%s/confusion.json", bf_test_tmpdir());
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+    struct bf_diag diag = {0};
+    struct bf_config *cfg = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_config_load(path, &cfg, &diag), 0);
+    char jpath[700];
+    snprintf(jpath, sizeof jpath, "%s/confusion.jsonl", bf_test_tmpdir());
+    struct bf_engine_options opt = {.no_mqtt = true, .journal_path = jpath};
+    struct bf_engine *e = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_engine_create(cfg, &opt, &e), 0);
+    for (uint32_t s = 0; s < 2; s++) {
+        struct bf_detection d;
+        memset(&d, 0, sizeof d);
+        d.t_us = T0 + (bf_time_us)s * 1000000;
+        d.sensor_idx = s;
+        d.seq = s;
+        d.kind = BF_MEAS_POSITION;
+        d.z[0] = s == 0 ? -3000.0 : 3000.0;
+        d.z[1] = -2000.0;
+        d.R[0][0] = d.R[1][1] = 25.0;
+        d.flags = BF_DET_F_CLASS;
+        d.class_lik[BF_CLASS_PERSON] = 1.0f;
+        CU_ASSERT_EQUAL(bf_engine_feed(e, &d), 0);
+    }
+    bf_engine_step(e, 0, true);
+    const struct bf_track *tr[2];
+    CU_ASSERT_EQUAL_FATAL(bf_tracker_tracks(bf_engine_tracker(e), tr, 2), 2);
+    BF_ASSERT_NEAR(tr[0]->class_p[BF_CLASS_PERSON], 0.85, 1e-6);   /* camera default */
+    BF_ASSERT_NEAR(tr[1]->class_p[BF_CLASS_PERSON], 0.5 / 0.8, 1e-6);   /* its own matrix */
+    BF_ASSERT_NEAR(tr[1]->class_p[BF_CLASS_VEHICLE], 0.3 / 0.8, 1e-6);
+    bf_engine_destroy(e);
+    bf_config_destroy(cfg);
+}
+
 static CU_TestInfo tests[] = {
     {"incursion, zone entry, no alert for animal and farm", test_alerts_from_scenario},
     {"replay and shuffled input give identical alerts", test_replay_identical},
+    {"class hints through each sensor's confusion matrix", test_class_confusion_from_config},
     CU_TEST_INFO_NULL,
 };
 
