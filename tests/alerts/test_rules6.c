@@ -341,28 +341,29 @@ static void test_severity_table(void)
         struct bf_sev_in in;
         enum bf_severity want;
     } rows[] = {
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, 0.80, 0.9}, BF_SEV_HIGH},
-        {{BF_ALERT_INCURSION, 4, 0, 0, BF_CLASS_PERSON, 0.80, 0.9}, BF_SEV_CRITICAL},
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.80, 0.9}, BF_SEV_CRITICAL},
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.80, 0.7}, BF_SEV_HIGH},   /* unsure */
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, 0.60, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.60, 0.9}, BF_SEV_HIGH},
-        {{BF_ALERT_INCURSION, 4, 0, 0, BF_CLASS_VEHICLE, 0.90, 0.9}, BF_SEV_CRITICAL},   /* clamped */
-        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_PERSON, 0.70, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_VEHICLE, 0.70, 0.9}, BF_SEV_HIGH},
-        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_PERSON, 0.50, 0.9}, BF_SEV_LOW},
-        {{BF_ALERT_LOITER, 3, -1, 0, BF_CLASS_PERSON, 0.70, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_LOITER, 3, +1, 0, BF_CLASS_PERSON, 0.70, 0.9}, BF_SEV_HIGH},
-        {{BF_ALERT_LOITER, 3, +1, 0, BF_CLASS_VEHICLE, 0.70, 0.9}, BF_SEV_CRITICAL},
-        {{BF_ALERT_ZONE_ENTRY, 4, 0, 0, BF_CLASS_VEHICLE, 0.70, 0.9}, BF_SEV_CRITICAL},  /* no +1 */
-        {{BF_ALERT_ZONE_ENTRY, 2, 0, 0, BF_CLASS_PERSON, 0.70, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_ZONE_ENTRY, 1, 0, 0, BF_CLASS_PERSON, 0.40, 0.9}, BF_SEV_LOW},        /* clamped */
-        {{BF_ALERT_ZONE_ENTRY, 0, 0, 0, BF_CLASS_PERSON, 0.70, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_UGS_TRIGGER, 0, 0, 1, BF_CLASS_PERSON, 0.10, 0.9}, BF_SEV_LOW},
-        {{BF_ALERT_UGS_TRIGGER, 0, 0, 2, BF_CLASS_VEHICLE, 0.10, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_SENSOR_FAULT, 0, 0, 0, BF_CLASS_VEHICLE, 0.10, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, NAN, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, BF_SEV_LOW_CONFIDENCE, 0.9}, BF_SEV_HIGH},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, 0.80, 0.9, false}, BF_SEV_HIGH},
+        {{BF_ALERT_INCURSION, 4, 0, 0, BF_CLASS_PERSON, 0.80, 0.9, false}, BF_SEV_CRITICAL},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.80, 0.9, false}, BF_SEV_CRITICAL},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.80, 0.7, false}, BF_SEV_HIGH},   /* unsure */
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, 0.60, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.60, 0.9, false}, BF_SEV_HIGH},
+        {{BF_ALERT_INCURSION, 4, 0, 0, BF_CLASS_VEHICLE, 0.90, 0.9, false}, BF_SEV_CRITICAL},   /* clamped */
+        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_PERSON, 0.70, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_VEHICLE, 0.70, 0.9, false}, BF_SEV_HIGH},
+        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_VEHICLE, 0.70, 0.9, true}, BF_SEV_MEDIUM}, /* along */
+        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_PERSON, 0.50, 0.9, false}, BF_SEV_LOW},
+        {{BF_ALERT_LOITER, 3, -1, 0, BF_CLASS_PERSON, 0.70, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_LOITER, 3, +1, 0, BF_CLASS_PERSON, 0.70, 0.9, false}, BF_SEV_HIGH},
+        {{BF_ALERT_LOITER, 3, +1, 0, BF_CLASS_VEHICLE, 0.70, 0.9, false}, BF_SEV_CRITICAL},
+        {{BF_ALERT_ZONE_ENTRY, 4, 0, 0, BF_CLASS_VEHICLE, 0.70, 0.9, false}, BF_SEV_CRITICAL},  /* no +1 */
+        {{BF_ALERT_ZONE_ENTRY, 2, 0, 0, BF_CLASS_PERSON, 0.70, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_ZONE_ENTRY, 1, 0, 0, BF_CLASS_PERSON, 0.40, 0.9, false}, BF_SEV_LOW},        /* clamped */
+        {{BF_ALERT_ZONE_ENTRY, 0, 0, 0, BF_CLASS_PERSON, 0.70, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_UGS_TRIGGER, 0, 0, 1, BF_CLASS_PERSON, 0.10, 0.9, false}, BF_SEV_LOW},
+        {{BF_ALERT_UGS_TRIGGER, 0, 0, 2, BF_CLASS_VEHICLE, 0.10, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_SENSOR_FAULT, 0, 0, 0, BF_CLASS_VEHICLE, 0.10, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, NAN, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, BF_SEV_LOW_CONFIDENCE, 0.9, false}, BF_SEV_HIGH},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         enum bf_severity got = bf_alert_severity(&rows[i].in);
