@@ -76,6 +76,9 @@
 #define LOG_COMP "alerts"
 #define JSON_BUF0 4096
 #define JSON_BUF_MAX (1024 * 1024)
+/* Closing on the line means moving at least this angle off parallel to it (sin 15 deg: 26 %
+ * of the speed towards the line). */
+#define APPROACH_MIN_ANGLE_DEG 15.0
 #define CP_NEAR_M 10.0     /* within this of a crossing_point zone counts as at it (the geofence's hysteresis) */
 
 struct live {
@@ -185,6 +188,7 @@ struct step_ctx {
     enum bf_class cls;  /* the held class (class persistence) and its probability now */
     double cls_p;
     double closing_mps; /* nearest line, their side: speed towards it; NAN otherwise */
+    double closing_min_mps; /* ... the least that counts as closing (approach_metrics) */
     double ttl_s;       /* ... time to it at that speed (INFINITY when not closing) */
     bool appr_hold;     /* APPROACH's hold condition for the nearest line holds now */
     bool cp_recent;     /* inside a crossing_point zone now or within crossing_point_window_s */
@@ -726,7 +730,7 @@ static enum bf_severity track_sev(struct bf_alerter *a, const struct step_ctx *c
         .cls = c->cls,
         .confidence = c->conf.confidence,
         .class_p = c->cls_p,
-        .not_closing = !(c->closing_mps >= a->p.approach_min_closing_mps),
+        .not_closing = !(c->closing_mps >= c->closing_min_mps),
     };
     if (type == BF_ALERT_ZONE_ENTRY && zi && zi->kind == BF_ZONE_CROSSING_POINT)
         in.zone_severity = BF_SEV_LOW;   /* informational: a passage (crossing_point_events) */
@@ -935,13 +939,19 @@ static void approach_metrics(struct bf_alerter *a, struct step_ctx *c)
 {
     const struct bf_geo_step *s = c->step;
     c->closing_mps = NAN;
+    c->closing_min_mps = a->p.approach_min_closing_mps;
     c->ttl_s = INFINITY;
     c->appr_hold = false;
     if (!is_line(a, s->nearest_line) || s->line_side != -1)
         return;
     c->closing_mps = closing_speed(a, s->nearest_line, c->trk->x[0], c->trk->x[1], c->trk->x[2],
                                    c->trk->x[3]);
-    double vmin = a->p.approach_min_closing_mps, d = s->dist_to_line_m;
+    double d = s->dist_to_line_m;
+    /* closing: at least approach_min_closing_mps, and at an angle to the line of at least
+     * APPROACH_MIN_ANGLE_DEG (a car on the border road with a little heading noise is not) */
+    double vmin = fmax(a->p.approach_min_closing_mps,
+                       hypot(c->trk->x[2], c->trk->x[3]) * sin(APPROACH_MIN_ANGLE_DEG * M_PI / 180.0));
+    c->closing_min_mps = vmin;
     if (c->closing_mps >= vmin && c->closing_mps > 0)
         c->ttl_s = d / c->closing_mps;
     /* hold: closing at half the minimum, within the thresholds widened by the clear factor */
@@ -983,7 +993,7 @@ static void rule_approach(struct bf_alerter *a, struct step_ctx *c)
         return;
     if (c->appr_hold && c->r)
         c->r->appr_hold_us = c->now;
-    bool closing = c->closing_mps >= a->p.approach_min_closing_mps;
+    bool closing = c->closing_mps >= c->closing_min_mps;
     bool raise = closing && ((a->p.approach_distance_m > 0 && s->dist_to_line_m <= a->p.approach_distance_m) ||
                              (a->p.approach_time_s > 0 && c->ttl_s <= a->p.approach_time_s));
     if (!raise || heading_for_crossing_point(a, c))

@@ -278,8 +278,8 @@ static void test_episode_records_forgotten(void)
     struct fx_sink s;
     struct bf_alerter *a = mk(&s, NULL);
     struct bf_track t;
-    fx_track_init(&t, 23, T0, -250, 0, 0, 0);
-    step(a, &t, 0);                                  /* APPROACH by distance */
+    fx_track_init(&t, 23, T0, -250, 0, 0.5, 0);
+    step(a, &t, 0);                                  /* APPROACH by distance (closing) */
     CU_ASSERT_EQUAL(bf_alerter_tick(a, T0 + S(120)), 0);   /* idle: resolved */
     CU_ASSERT_EQUAL_FATAL(s.n, 2);
     trk_at(&t, T0 + S(200), -250);
