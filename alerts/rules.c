@@ -34,6 +34,19 @@
  * carries the id of the track's first alert (or of the UGS_TRIGGER the track
  * came to cover), kept in the same per-track record.
  *
+ * Rules in the field (docs/alerts.md): a track that ends does not end its
+ * incursion - its INCURSION, restricted ZONE_ENTRY and acknowledged alerts go
+ * LOST (last sighting, a growing search area) and wait for an operator or for
+ * the track that continues it (bf_track.continues_id), which takes over the
+ * alerts (same id, episode), the record and the closed keys; the record of
+ * an ended track keeps the side of its last sighting, so a successor on our
+ * side is a crossing (joined history), as is a track that starts inside
+ * after a ground sensor at the line tripped.  APPROACH needs closing on the
+ * line (the velocity normal to it) and has hysteresis and a minimum dwell;
+ * the class alerting uses must hold before it changes (a held flip to a
+ * suppressed class withdraws the track's alerts); crossing_point zones are
+ * normal traffic; an operator's INCURSION is closed only by an operator.
+ *
  * Invariants of struct bf_alerter (checked by bf_alerter_check()):
  *  (1) v[0..n) is sorted by key, strictly ascending (one live alert per key);
  *  (2) v[i].key == key_of(track_id, zone_idx, type) of v[i].a;
