@@ -633,6 +633,14 @@ static void resolve_at(struct bf_alerter *a, size_t i, bf_time_us t_us)
 /* Update l from the track; publish if the severity changed or the interval has passed. */
 static void update(struct bf_alerter *a, struct step_ctx *c, struct live *l, enum bf_severity sev)
 {
+    if (l->a.state == BF_ALERT_LOST) {   /* went LOST idle, and its own track is back */
+        l->a.state = l->a.ack_by[0] ? BF_ALERT_ACKNOWLEDGED : BF_ALERT_UPDATED;
+        l->a.lost_us = BF_TIME_NONE;
+        l->a.lost_radius_m = l->a.lost_growth_mps = NAN;
+        snprintf(l->a.cause, sizeof l->a.cause, "reacquired by track %" PRIu32, c->trk->id);
+        l->force_pub = true;
+        a->st.reacquired++;
+    }
     fill(a, c, l);
     l->touched = a->step_no;
     if (sev < l->a.severity)

@@ -271,6 +271,27 @@ static void test_lost_unacknowledged(void)
     bf_alerter_destroy(a);
 }
 
+static void test_idle_lost_own_track(void)
+{
+    struct fx_sink s;
+    struct bf_alerter *a = mk(&s, NULL);
+    struct bf_track t;
+    fx_track_init(&t, 140, T0, 5, 0, 1, 0);
+    CU_ASSERT_EQUAL(step(a, &t, 0, +1), 0);
+    CU_ASSERT_EQUAL(bf_alerter_tick(a, T0 + S(120)), 0);   /* silent: LOST */
+    CU_ASSERT_EQUAL_FATAL(s.n, 2);
+    CU_ASSERT_EQUAL(s.r[1].a.state, BF_ALERT_LOST);
+    CU_ASSERT_TRUE(bf_alerter_check(a));
+    fx_track_move(&t, 125.0);   /* heard again */
+    CU_ASSERT_EQUAL(step(a, &t, 0, 0), 0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 3);
+    CU_ASSERT_STRING_EQUAL(s.r[2].a.id, s.r[0].a.id);
+    CU_ASSERT_EQUAL(s.r[2].a.state, BF_ALERT_UPDATED);
+    CU_ASSERT_STRING_EQUAL(s.r[2].a.cause, "reacquired by track 140");
+    CU_ASSERT_TRUE(bf_alerter_check(a));
+    bf_alerter_destroy(a);
+}
+
 /* ---- joined history -------------------------------------------------------------------------- */
 
 static void test_joined_predecessor(void)
@@ -728,6 +749,7 @@ static void test_test_targets_never_alert(void)
 static CU_TestInfo tests[] = {
     {"LOST, acknowledged, reacquired, never closed by a rule", test_lost_reacquired_acknowledged},
     {"LOST and reacquired; APPROACH resolves; closed key moves", test_lost_unacknowledged},
+    {"idle LOST, its own track heard again", test_idle_lost_own_track},
     {"joined history: predecessor on their side", test_joined_predecessor},
     {"joined history: ground sensor at the line, radar inside", test_joined_ground_sensor},
     {"border road vehicle raises nothing", test_road_vehicle},
