@@ -462,7 +462,7 @@ typedef int (*bf_jsonl_line_fn)(void *ctx, const struct cJSON *obj, const char *
 /* Read path line by line (absent: 0). Returns 0, BF_EIO, or what fn returned. */
 int bf_jsonl_foreach(const char *path, bf_jsonl_line_fn fn, void *ctx);
 
-/* True if a live alert (NEW, UPDATED, ACKNOWLEDGED) has this id. */
+/* True if a live alert (NEW, UPDATED, ACKNOWLEDGED, LOST) has this id. */
 bool bf_alerter_is_live(const struct bf_alerter *a, const char *alert_id);
 
 /*

@@ -1250,6 +1250,11 @@ static void lose_track(struct bf_alerter *a, const struct bf_track *trk)
             resolve_at(a, i, t);
         }
     }
+    if (r && trk->confirmed_us == BF_TIME_NONE && r->cp_us == BF_TIME_NONE &&
+        !(i > 0 && (uint32_t)(a->v[i - 1].key >> 16) == trk->id)) {
+        rec_remove_at(a, (size_t)(r - a->tr));   /* never confirmed: nothing to hand over */
+        r = NULL;
+    }
     if (!r) {
         closed_forget_track(a, trk->id);   /* nothing to hand over */
         return;
@@ -1828,7 +1833,11 @@ int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32
     bf_alert_confidence_kinds(trk, a->kind_of, &c.conf);
     if (trk->continues_id)
         join_predecessor(a, trk, c.now);
-    struct trk_rec *r = rec_get(a, trk->id, c.now);   /* NULL only when memory runs out */
+    /* a record for tracks that may alert (and a tentative one at a crossing point): the
+     * clutter's tentative tracks need none */
+    bool needs_rec = trk->status == BF_TRACK_CONFIRMED || trk->status == BF_TRACK_COASTING ||
+                     (step->inside & a->mask_cp);
+    struct trk_rec *r = needs_rec ? rec_get(a, trk->id, c.now) : rec_find(a, trk->id);
     c.r = r;
     bool reclassified = class_step(a, &c, r);
     if (r) {
@@ -1875,17 +1884,21 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
                              now_us < a->purged_us);
     if (purge)
         a->purged_us = now_us;
-    for (size_t k = 0; purge && k < a->n_tr;) {
+    size_t kept = 0;   /* one compacting pass: many records may go at once */
+    for (size_t k = 0; purge && k < a->n_tr; k++) {
         size_t i = lower_bound(a, key_of(a->tr[k].track_id, -1, 0));
         bool has_live = i < a->n && (a->v[i].key >> 16) == a->tr[k].track_id;
         if (!has_live && now_us - a->tr[k].last_us > forget_us) {
             if (a->tr[k].lost)   /* no successor came: its closed keys go with it */
                 closed_forget_track(a, a->tr[k].track_id);
-            rec_remove_at(a, k);
-        } else {
-            k++;
+            continue;
         }
+        if (kept != k)
+            a->tr[kept] = a->tr[k];
+        kept++;
     }
+    if (purge)
+        a->n_tr = kept;
     if (!(a->p.resolve_after_s > 0))
         return 0;
     bf_time_us idle_us = bf_time_from_s(a->p.resolve_after_s);
