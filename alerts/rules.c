@@ -1281,8 +1281,8 @@ static void lose_track(struct bf_alerter *a, const struct bf_track *trk)
 
 /*
  * Track trk continues the lost track trk->continues_id (the tracker gated it
- * in position, velocity, time and class): once, at its first change that
- * names it, take over the predecessor's alerts (re-keyed; a LOST one is
+ * in position, velocity, time and class): once, at its first confirmed (or
+ * coasting) change that names it, take over the predecessor's alerts (re-keyed; a LOST one is
  * reacquired: UPDATED, or ACKNOWLEDGED when an operator had taken it, with
  * the same id, episode and operator fields, reason "reacquired by track N",
  * published at its next update, this step), its record (episode, dwell,
@@ -1831,7 +1831,9 @@ int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32
     };
     c.dwell_s = NAN;
     bf_alert_confidence_kinds(trk, a->kind_of, &c.conf);
-    if (trk->continues_id)
+    /* a continuation takes over once it is confirmed (a tentative one may be clutter) */
+    if (trk->continues_id &&
+        (trk->status == BF_TRACK_CONFIRMED || trk->status == BF_TRACK_COASTING))
         join_predecessor(a, trk, c.now);
     /* a record for tracks that may alert (and a tentative one at a crossing point): the
      * clutter's tentative tracks need none */

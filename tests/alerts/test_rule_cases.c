@@ -166,6 +166,10 @@ static void test_lost_reacquired_acknowledged(void)
     /* a new track continues it: the same alert, ACKNOWLEDGED, operator fields kept */
     struct bf_track u;
     successor(&u, 105, 100, T0 + S(3630), 60, 1);
+    u.status = BF_TRACK_TENTATIVE;   /* not before it is confirmed */
+    CU_ASSERT_EQUAL(step(a, &u, 0, 0), 0);
+    CU_ASSERT_EQUAL(s.n, n0 + 1);
+    u.status = BF_TRACK_CONFIRMED;
     CU_ASSERT_EQUAL(step(a, &u, 0, 0), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, n0 + 2);
     const struct fx_rec *re = &s.r[n0 + 1];
