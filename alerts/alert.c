@@ -89,6 +89,16 @@ void bf_alert_params_default(struct bf_alert_params *p)
         .suppress_classes = 1u << BF_CLASS_ANIMAL,
         .resend_window_s = 60,
         .retention_days = 30,
+        .approach_min_closing_mps = 0.3,
+        .approach_clear_factor = 1.5,
+        .approach_min_dwell_s = 10,
+        .class_hold_s = 15,
+        .class_hold_updates = 5,
+        .lost_radius_m = 50,
+        .ugs_join_s = 120,
+        .ugs_line_m = 100,
+        .crossing_point_window_s = 300,
+        .crossing_point_events = false,
     };
 }
 
@@ -370,9 +380,20 @@ static void explain(struct bf_tw *w, const struct bf_alert *a, const char *const
         bf_tw_printf(w, " and %u more", more);
     bf_tw_printf(w, "; confidence %d%%.", percent(a->confidence));
     explain_operator(w, a);
+    if (a->state == BF_ALERT_LOST && a->lost_us != BF_TIME_NONE) {
+        clock_text(a->lost_us, hhmmss);
+        bf_tw_printf(w, " Track lost, last seen at %s; search within %.0f m of it, growing %.1f m/s.",
+                     hhmmss, a->lost_radius_m, a->lost_growth_mps);
+    } else if (a->cause[0] && a->state != BF_ALERT_RESOLVED) {
+        bf_tw_printf(w, " %c%s.", a->cause[0] >= 'a' && a->cause[0] <= 'z' ? a->cause[0] - 32 : a->cause[0],
+                     a->cause + 1);
+    }
     if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
         clock_text(a->last_us, hhmmss);
-        bf_tw_printf(w, " Resolved at %s.", hhmmss);
+        if (a->cause[0])
+            bf_tw_printf(w, " Resolved at %s: %s.", hhmmss, a->cause);
+        else
+            bf_tw_printf(w, " Resolved at %s.", hhmmss);
     }
 }
 
@@ -477,6 +498,28 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
                                       : "");
         bf_tw_lit(&w, ",\"reason\":");
         jw_str(&w, a->reason);
+    }
+    bool track_alert = a->type != BF_ALERT_SENSOR_FAULT && a->type != BF_ALERT_UGS_TRIGGER &&
+                       a->type != BF_ALERT_SYSTEM;
+    if (track_alert && a->cause[0]) {   /* why the engine made this change (docs/alerts.md) */
+        bf_tw_lit(&w, ",\"reason\":");
+        jw_str(&w, a->cause);
+    }
+    if (a->state == BF_ALERT_LOST) {   /* the predicted area: centre, radius now and its growth */
+        bf_tw_lit(&w, ",\"lost\":{\"last_seen_time\":");
+        jw_time(&w, a->lost_us);
+        bf_tw_lit(&w, ",\"center\":{\"lat\":");
+        jw_num(&w, a->lat_deg, 7);
+        bf_tw_lit(&w, ",\"lon\":");
+        jw_num(&w, a->lon_deg, 7);
+        bf_tw_lit(&w, "},\"radius_m\":");
+        double r = a->lost_radius_m;
+        if (a->lost_us != BF_TIME_NONE && a->last_us > a->lost_us)
+            r += a->lost_growth_mps * bf_time_to_s(a->last_us - a->lost_us);
+        jw_num(&w, r, 1);
+        bf_tw_lit(&w, ",\"growth_mps\":");
+        jw_num(&w, a->lost_growth_mps, 1);
+        bf_tw_lit(&w, "}");
     }
     /* [rules] episode, dwell_s */
     bf_tw_lit(&w, ",\"episode\":");

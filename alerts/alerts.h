@@ -11,6 +11,8 @@
  *                   +-----------------> [ACKNOWLEDGED] <-------+
  *                                         (kept by later updates)
  *   from any live state:
+ *     track deleted (INCURSION, ZONE_ENTRY, acknowledged) --> [LOST] --reacquired--> UPDATED /
+ *                                                             ACKNOWLEDGED (same id, episode)
  *     condition over, track deleted, idle resolve_after_s --> [RESOLVED]
  *     an operator's resolve                               --> [RESOLVED] (closed_by)
  *     an operator's false_alarm                           --> [FALSE_ALARM] (closed_by)
@@ -97,6 +99,18 @@ struct bf_alert_params {
     /* appended (issue 6, delivery and retention): docs/alerts.md, docs/retention.md */
     double resend_window_s;      /* after a lost connection, resend what was acked this long before; default 60 */
     double retention_days;       /* closed alerts older than this leave the journal; 0: keep for ever. default 30 */
+    /* appended: rules in the field (docs/alerts.md: APPROACH, Class persistence, LOST,
+     * Joined history, Crossing points) */
+    double approach_min_closing_mps; /* APPROACH needs at least this speed towards the line; default 0.3 */
+    double approach_clear_factor;    /* ... and clears only beyond factor x its thresholds (>= 1); default 1.5 */
+    double approach_min_dwell_s;     /* ... and after this long without its hold condition; default 10 */
+    double class_hold_s;             /* a track's class for alerting changes when the new one held this long ... */
+    uint32_t class_hold_updates;     /* ... and for this many updates in a row; defaults 15 s, 5 */
+    double lost_radius_m;            /* LOST: radius of the predicted area at the last sighting; default 50 */
+    double ugs_join_s;               /* a track may start this long after a ground sensor tripped ... default 120 */
+    double ugs_line_m;               /* ... at a sensor this close to the line, to join it; default 100 */
+    double crossing_point_window_s;  /* inside a crossing_point zone this long before: no INCURSION; default 300 */
+    bool crossing_point_events;      /* a passage raises a low ZONE_ENTRY on the crossing point; default false */
 };
 
 void bf_alert_params_default(struct bf_alert_params *p);
@@ -155,6 +169,12 @@ struct bf_alert {
     unsigned n_units;
     double intercept_lat, intercept_lon; /* predicted interception point (NAN if none) */
     int camera_idx;                   /* sensor index of the camera cued to it, -1 none */
+    /* appended: LOST (its track ended; docs/alerts.md) and the engine's reason for a change */
+    bf_time_us lost_us;               /* last seen, while LOST; BF_TIME_NONE otherwise */
+    double lost_radius_m;             /* the predicted area at lost_us, centred on lat/lon_deg */
+    double lost_growth_mps;           /* ... whose radius grows this fast (the class's speed) */
+    char cause[64];                   /* "track lost", "reacquired by track 17", "reclassified
+                                       * animal"; "" none.  Shown as "reason" on track alerts */
 };
 
 /* Where alert changes go after the journal: the MQTT publisher, or a test. */
@@ -181,6 +201,12 @@ struct bf_alerter_stats {
     uint64_t suppressed_class;      /* most likely class in suppress_classes (tracks, UGS hints) */
     uint64_t ugs_trips;             /* ground-sensor trips examined (bf_alerter_on_ugs) */
     uint64_t ugs_covered;           /* ... of which a track covered the sensor */
+    /* appended: rules in the field */
+    uint64_t lost;                  /* alerts made LOST (their track ended) */
+    uint64_t reacquired;            /* LOST alerts taken over by a continuing track */
+    uint64_t withdrawn_class;       /* alerts RESOLVED "reclassified <class>" */
+    uint64_t crossing_point;        /* crossings (or arrivals on our side) through a crossing point */
+    uint64_t joined_incursions;     /* INCURSIONs from joined history (predecessor, ground sensor) */
 };
 
 struct bf_alerter;   /* opaque */
@@ -199,12 +225,16 @@ void bf_alerter_destroy(struct bf_alerter *a);   /* accepts NULL */
  * Evaluate the rules after a track changed (what: BF_CHANGE_* from the
  * tracker) with the geofence step just computed for it.  Raises, updates or
  * resolves alerts; each change is journaled then published.  step may be
- * NULL only with BF_CHANGE_DELETED (the track's alerts are resolved).
+ * NULL only with BF_CHANGE_DELETED (the track's INCURSION, ZONE_ENTRY and
+ * acknowledged alerts become LOST, the others are resolved).  A track whose
+ * continues_id names a lost track takes over that track's alerts (LOST ones
+ * reacquired: same id and episode), dwell and side history and closed keys.
  */
 int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32_t what,
                         const struct bf_geo_step *step);
 
-/* Advance event time: resolve alerts idle for resolve_after_s (never SENSOR_FAULT). */
+/* Advance event time: resolve alerts idle for resolve_after_s (never SENSOR_FAULT, SYSTEM,
+ * LOST, nor an acknowledged INCURSION; an idle INCURSION or ZONE_ENTRY becomes LOST). */
 int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us);
 
 /*
@@ -458,7 +488,7 @@ typedef int (*bf_jsonl_line_fn)(void *ctx, const struct cJSON *obj, const char *
 /* Read path line by line (absent: 0). Returns 0, BF_EIO, or what fn returned. */
 int bf_jsonl_foreach(const char *path, bf_jsonl_line_fn fn, void *ctx);
 
-/* True if a live alert (NEW, UPDATED, ACKNOWLEDGED) has this id. */
+/* True if a live alert (NEW, UPDATED, ACKNOWLEDGED, LOST) has this id. */
 bool bf_alerter_is_live(const struct bf_alerter *a, const char *alert_id);
 
 /*

@@ -79,12 +79,13 @@ struct bf_sev_in {
     enum bf_class cls;      /* most likely class */
     double confidence;      /* 0..1 */
     double class_p;         /* probability of cls */
+    bool not_closing;       /* APPROACH: not closing on the line (no vehicle step up) */
 };
 
 /*
  * Severity from type, zone, class and confidence: a base per type, +1 for a
  * vehicle (class_p >= BF_SEV_VEHICLE_P) at a border line (INCURSION,
- * APPROACH, LOITER), -1 when confidence
+ * APPROACH unless not_closing, LOITER), -1 when confidence
  * is below BF_SEV_LOW_CONFIDENCE (track alerts), clamped to low..critical.
  * SENSOR_FAULT is always medium.
  */

@@ -439,7 +439,9 @@ int bf_cuer_on_alert(struct bf_cuer *c, const struct bf_alert *a)
 {
     if (!c || !a || a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_SYSTEM)
         return -1;
-    bool closed = a->state == BF_ALERT_RESOLVED || a->state == BF_ALERT_FALSE_ALARM;
+    /* a LOST alert releases its camera: there is no track to look at (reacquired, it cues again) */
+    bool closed = a->state == BF_ALERT_RESOLVED || a->state == BF_ALERT_FALSE_ALARM ||
+                  a->state == BF_ALERT_LOST;
     int prio = BF_CUE_PRIO_TRACK + (int)a->severity;
     int k;
     if (a->track_id != 0) {

@@ -233,7 +233,9 @@ unsigned bf_dispatch_fill(const struct bf_dispatch_params *p, struct bf_geo_fram
     double gamma = 0, ve = 0, vn = 0;
     if (bf_geo_convergence(frame, a->lat_deg, a->lon_deg, &gamma) < 0 || !isfinite(gamma))
         gamma = 0;
-    if (isfinite(a->ve_mps) && isfinite(a->vn_mps)) {
+    /* LOST: units go to where it was last seen (the lost area's centre), not to a
+     * point extrapolated from a track that no longer exists */
+    if (a->state != BF_ALERT_LOST && isfinite(a->ve_mps) && isfinite(a->vn_mps)) {
         ve = a->ve_mps * cos(gamma) + a->vn_mps * sin(gamma);
         vn = -a->ve_mps * sin(gamma) + a->vn_mps * cos(gamma);
     }

@@ -34,10 +34,23 @@
  * carries the id of the track's first alert (or of the UGS_TRIGGER the track
  * came to cover), kept in the same per-track record.
  *
+ * Rules in the field (docs/alerts.md): a track that ends does not end its
+ * incursion - its INCURSION, restricted ZONE_ENTRY and acknowledged alerts go
+ * LOST (last sighting, a growing search area) and wait for an operator or for
+ * the track that continues it (bf_track.continues_id), which takes over the
+ * alerts (same id, episode), the record and the closed keys; the record of
+ * an ended track keeps the side of its last sighting, so a successor on our
+ * side is a crossing (joined history), as is a track that starts inside
+ * after a ground sensor at the line tripped.  APPROACH needs closing on the
+ * line (the velocity normal to it) and has hysteresis and a minimum dwell;
+ * the class alerting uses must hold before it changes (a held flip to a
+ * suppressed class withdraws the track's alerts); crossing_point zones are
+ * normal traffic; an operator's INCURSION is closed only by an operator.
+ *
  * Invariants of struct bf_alerter (checked by bf_alerter_check()):
  *  (1) v[0..n) is sorted by key, strictly ascending (one live alert per key);
  *  (2) v[i].key == key_of(track_id, zone_idx, type) of v[i].a;
- *  (3) a live alert is NEW, UPDATED or ACKNOWLEDGED (RESOLVED and
+ *  (3) a live alert is NEW, UPDATED, ACKNOWLEDGED or LOST (RESOLVED and
  *      FALSE_ALARM ones leave the array);
  *  (4) v[i].a.seq <= seq (seq is the last number handed out);
  *  (5) v[i].last_pub_us <= v[i].last_update_us;
@@ -46,12 +59,16 @@
  *      while their track lives - is strictly ascending, and no closed key is
  *      live: a closed key raises nothing until BF_CHANGE_DELETED forgets it;
  *  (8) an ACKNOWLEDGED alert has ack_by and ack_us; a NEW or UPDATED one has
- *      neither, nor an assigned_unit;
+ *      neither, nor an assigned_unit; a LOST one has both or neither, and a
+ *      unit only with them (it keeps what it had when its track ended);
  *  (9) tr[0..n_tr) - the per-track records - is sorted by track id, strictly
  *      ascending, n_tr <= cap_tr; sensor alerts (SENSOR_FAULT, UGS_TRIGGER)
  *      are keyed by UINT32_MAX - sensor_idx in place of a track id;
  * (10) every ground sensor's ring holds at most BF_UGS_EVENTS_MAX trips,
- *      oldest first.
+ *      oldest first;
+ * (11) an alert is LOST exactly when it has a last-seen time (lost_us); it
+ *      stays keyed by its ended track until a successor takes it over
+ *      (join_predecessor re-keys it) or an operator closes it.
  *
  * Operators (bf_alerter_act, docs/alerts.md): acknowledge and assign make a
  * live alert ACKNOWLEDGED, and update() keeps that state through later
@@ -72,6 +89,10 @@
 #define LOG_COMP "alerts"
 #define JSON_BUF0 4096
 #define JSON_BUF_MAX (1024 * 1024)
+/* Closing on the line means moving at least this angle off parallel to it (sin 15 deg: 26 %
+ * of the speed towards the line). */
+#define APPROACH_MIN_ANGLE_DEG 15.0
+#define CP_NEAR_M 10.0     /* within this of a crossing_point zone counts as at it (the geofence's hysteresis) */
 
 struct live {
     uint64_t key;
@@ -79,6 +100,7 @@ struct live {
     bf_time_us last_pub_us;      /* event time of the last publication */
     bf_time_us last_update_us;   /* event time of the last update (published or not) */
     uint64_t touched;            /* step_no of the step that last handled it */
+    bool force_pub;              /* reacquired: the next update is published at once */
 };
 
 #define LOITER_SAMPLES 8
@@ -94,7 +116,30 @@ struct trk_rec {
      * since near_since_us, oldest first (LOITER_SAMPLES cover twice loiter_time_s) */
     bf_time_us smp_t[LOITER_SAMPLES];
     double smp_d[LOITER_SAMPLES];
+    double smp_e[LOITER_SAMPLES], smp_n_m[LOITER_SAMPLES];   /* where it was then */
     unsigned smp_n;
+    /* class persistence: the class alerting decisions use (docs/alerts.md) */
+    uint8_t cls;                    /* the held class; BF_CLASS_COUNT: not set yet */
+    uint8_t cand_cls;               /* another most likely class seen lately; BF_CLASS_COUNT: none */
+    uint32_t cand_n;                /* ... its updates in a row */
+    bf_time_us cand_since_us;       /* ... since when */
+    bool may_alert;                 /* passed status and min_hits once: changes must hold */
+    /* APPROACH: the last time its hold condition held (hysteresis, min dwell) */
+    bf_time_us appr_hold_us;
+    /* crossing points: the last time inside a crossing_point zone; BF_TIME_NONE never */
+    bf_time_us cp_us;
+    /* track end and continuation */
+    bool lost;                      /* the track ended: the record waits for a successor */
+    uint32_t joined_from;           /* the predecessor taken over; 0 none */
+    double last_e, last_n;          /* latest position */
+    int theirs_line;                /* when it ended, its last sighting was on their side of this */
+    bf_time_us theirs_t;            /* line (-1: not), at this time and place */
+    double theirs_e, theirs_n;
+    /* joined history: the predecessor's last point on their side of join_line (-1: none) */
+    int join_line;
+    bf_time_us join_t;
+    double join_e, join_n;
+    bool ugs_checked;               /* the ground-sensor join was decided */
 };
 
 /* A ground sensor's recent uncovered trips and the geometry of its latest one. */
@@ -123,7 +168,7 @@ struct bf_alerter {
     uint64_t seq;                   /* last sequence number handed out */
     struct bf_alerter_stats st;
     size_t n_zones;
-    uint64_t mask_no_alert, mask_restricted;
+    uint64_t mask_no_alert, mask_restricted, mask_cp;
     struct live *v;
     size_t n, cap;
     uint64_t step_no;
@@ -148,10 +193,19 @@ struct step_ctx {
     const struct bf_geo_step *step;
     bf_time_us now;
     struct bf_alert_conf conf;
+    uint32_t what;      /* BF_CHANGE_* of this step */
     bool base_ok;       /* CONFIRMED/COASTING with min_hits */
     bool have_geo;      /* lat/lon/velocity below computed */
     double dwell_s;     /* LOITER: time near the line so far; NAN if not near */
     double lat, lon, ve, vn, speed, heading;
+    enum bf_class cls;  /* the held class (class persistence) and its probability now */
+    double cls_p;
+    double closing_mps; /* nearest line, their side: speed towards it; NAN otherwise */
+    double closing_min_mps; /* ... the least that counts as closing (approach_metrics) */
+    double ttl_s;       /* ... time to it at that speed (INFINITY when not closing) */
+    bool appr_hold;     /* APPROACH's hold condition for the nearest line holds now */
+    bool cp_recent;     /* inside a crossing_point zone now or within crossing_point_window_s */
+    struct trk_rec *r;  /* the track's record (valid until the next rec_get of another track) */
 };
 
 /* ---- keys and the live array --------------------------------------------- */
@@ -189,6 +243,8 @@ static struct live *live_insert(struct bf_alerter *a, uint64_t key)
     al->ack_us = BF_TIME_NONE;
     al->intercept_lat = al->intercept_lon = NAN;
     al->camera_idx = -1;
+    al->lost_us = BF_TIME_NONE;
+    al->lost_radius_m = al->lost_growth_mps = NAN;
     return &a->v[i];
 }
 
@@ -243,10 +299,14 @@ bool bf_alerter_check(const struct bf_alerter *a)
                                                       : l->a.track_id,
                                  l->a.zone_idx, l->a.type)                        /* (2), (9) */
              && (l->a.state == BF_ALERT_NEW || l->a.state == BF_ALERT_UPDATED ||
-                 l->a.state == BF_ALERT_ACKNOWLEDGED)                             /* (3) */
+                 l->a.state == BF_ALERT_ACKNOWLEDGED || l->a.state == BF_ALERT_LOST) /* (3) */
              && (l->a.state == BF_ALERT_ACKNOWLEDGED                              /* (8) */
                      ? l->a.ack_by[0] && l->a.ack_us != BF_TIME_NONE
+                 : l->a.state == BF_ALERT_LOST
+                     ? (!l->a.ack_by[0]) == (l->a.ack_us == BF_TIME_NONE) &&
+                           (l->a.ack_by[0] || !l->a.assigned_unit[0])
                      : !l->a.ack_by[0] && l->a.ack_us == BF_TIME_NONE && !l->a.assigned_unit[0])
+             && ((l->a.state == BF_ALERT_LOST) == (l->a.lost_us != BF_TIME_NONE)) /* (11) */
              && l->a.seq <= a->seq                                                /* (4) */
              && l->last_pub_us <= l->last_update_us;                              /* (5) */
     }
@@ -348,7 +408,8 @@ enum bf_severity bf_alert_severity(const struct bf_sev_in *in)
     default:
         return BF_SEV_MEDIUM;
     }
-    if (at_line && in->cls == BF_CLASS_VEHICLE && in->class_p >= BF_SEV_VEHICLE_P)
+    if (at_line && in->cls == BF_CLASS_VEHICLE && in->class_p >= BF_SEV_VEHICLE_P &&
+        !(in->type == BF_ALERT_APPROACH && in->not_closing))
         s++;
     if (track && !(in->confidence >= BF_SEV_LOW_CONFIDENCE))
         s--;
@@ -385,19 +446,21 @@ static struct trk_rec *rec_get(struct bf_alerter *a, uint32_t track_id, bf_time_
     r->loiter_line = -1;
     r->near_since_us = BF_TIME_NONE;
     r->last_us = now;
+    r->cls = r->cand_cls = BF_CLASS_COUNT;
+    r->cand_since_us = BF_TIME_NONE;
+    r->appr_hold_us = BF_TIME_NONE;
+    r->cp_us = BF_TIME_NONE;
+    r->last_e = r->last_n = NAN;
+    r->theirs_line = -1;
+    r->theirs_t = BF_TIME_NONE;
+    r->join_line = -1;
+    r->join_t = BF_TIME_NONE;
     return r;
 }
 
 static void rec_remove_at(struct bf_alerter *a, size_t i)
 {
     bf_sorted_close(a->tr, &a->n_tr, sizeof *a->tr, i, 1);
-}
-
-static void rec_forget(struct bf_alerter *a, uint32_t track_id)
-{
-    size_t i = rec_lower_bound(a, track_id);
-    if (i < a->n_tr && a->tr[i].track_id == track_id)
-        rec_remove_at(a, i);
 }
 
 /* ---- filling an alert from its track ---------------------------------------- */
@@ -444,8 +507,8 @@ static void line_metrics(struct bf_alerter *a, const struct step_ctx *c, int z, 
         return;
     if (z == s->nearest_line) {
         *dist_m = s->dist_to_line_m;
-        if (s->line_side == -1 && s->time_to_line_s >= 0)
-            *ttl_s = s->time_to_line_s;
+        if (s->line_side == -1 && c->ttl_s >= 0)
+            *ttl_s = c->ttl_s;   /* at the closing speed (docs/alerts.md, APPROACH) */
     } else if (is_line(a, z)) {
         *dist_m = bf_geo_zone_distance(a->zones, (size_t)z, c->trk->x[0], c->trk->x[1]);
     }
@@ -570,6 +633,14 @@ static void resolve_at(struct bf_alerter *a, size_t i, bf_time_us t_us)
 /* Update l from the track; publish if the severity changed or the interval has passed. */
 static void update(struct bf_alerter *a, struct step_ctx *c, struct live *l, enum bf_severity sev)
 {
+    if (l->a.state == BF_ALERT_LOST) {   /* went LOST idle, and its own track is back */
+        l->a.state = l->a.ack_by[0] ? BF_ALERT_ACKNOWLEDGED : BF_ALERT_UPDATED;
+        l->a.lost_us = BF_TIME_NONE;
+        l->a.lost_radius_m = l->a.lost_growth_mps = NAN;
+        snprintf(l->a.cause, sizeof l->a.cause, "reacquired by track %" PRIu32, c->trk->id);
+        l->force_pub = true;
+        a->st.reacquired++;
+    }
     fill(a, c, l);
     l->touched = a->step_no;
     if (sev < l->a.severity)
@@ -577,10 +648,13 @@ static void update(struct bf_alerter *a, struct step_ctx *c, struct live *l, enu
     bool sev_changed = sev != l->a.severity;
     l->a.severity = sev;
     bf_time_us min_us = bf_time_from_s(a->p.update_min_interval_s);
-    if (sev_changed || c->now - l->last_pub_us >= min_us) {
+    if (sev_changed || l->force_pub || c->now - l->last_pub_us >= min_us) {
         if (l->a.state == BF_ALERT_NEW)   /* an operator's ACKNOWLEDGED stays */
             l->a.state = BF_ALERT_UPDATED;
         publish(a, l);
+        if (l->force_pub)   /* "reacquired by track N" is said once */
+            l->a.cause[0] = '\0';
+        l->force_pub = false;
     }
 }
 
@@ -599,7 +673,7 @@ static bool gate(struct bf_alerter *a, const struct step_ctx *c)
         a->st.suppressed_no_alert++;
         return false;
     }
-    if ((unsigned)c->conf.cls < 32 && (a->p.suppress_classes & (1u << c->conf.cls))) {
+    if ((unsigned)c->cls < 32 && (a->p.suppress_classes & (1u << c->cls))) {
         a->st.suppressed_class++;
         return false;
     }
@@ -674,10 +748,13 @@ static enum bf_severity track_sev(struct bf_alerter *a, const struct step_ctx *c
         .type = type,
         .zone_severity = zi ? zi->severity : 0,
         .line_side = (type == BF_ALERT_LOITER && is_line(a, z)) ? side_of(a, c, z) : 0,
-        .cls = c->conf.cls,
+        .cls = c->cls,
         .confidence = c->conf.confidence,
-        .class_p = c->conf.class_term,
+        .class_p = c->cls_p,
+        .not_closing = !(c->closing_mps >= c->closing_min_mps),
     };
+    if (type == BF_ALERT_ZONE_ENTRY && zi && zi->kind == BF_ZONE_CROSSING_POINT)
+        in.zone_severity = BF_SEV_LOW;   /* informational: a passage (crossing_point_events) */
     return bf_alert_severity(&in);
 }
 
@@ -738,6 +815,69 @@ static bf_time_us late_crossing_time(struct bf_alerter *a, const struct step_ctx
 
 /* ---- the rules ------------------------------------------------------------------ */
 
+/* Is (e, n) inside, or within the geofence hysteresis of, a crossing_point zone? */
+static bool at_crossing_point(struct bf_alerter *a, double e_m, double n_m)
+{
+    uint64_t m = a->mask_cp;
+    while (m) {
+        int z = __builtin_ctzll(m);
+        m &= m - 1;
+        if (bf_geo_zone_contains(a->zones, (size_t)z, e_m, n_m) ||
+            bf_geo_zone_distance(a->zones, (size_t)z, e_m, n_m) <= CP_NEAR_M)
+            return true;
+    }
+    return false;
+}
+
+/* Crossing time between a point on their side and one on ours, by their distances to line z. */
+static bf_time_us between(struct bf_alerter *a, int z, const struct bf_track_point *theirs,
+                          const struct bf_track_point *ours)
+{
+    double d0 = bf_geo_zone_distance(a->zones, (size_t)z, theirs->e_m, theirs->n_m);
+    double d1 = bf_geo_zone_distance(a->zones, (size_t)z, ours->e_m, ours->n_m);
+    double frac = (isfinite(d0) && isfinite(d1) && d0 + d1 > 0) ? d0 / (d0 + d1) : 0.0;
+    return theirs->t_us + (bf_time_us)llround(frac * (double)(ours->t_us - theirs->t_us));
+}
+
+/*
+ * Joined history (docs/alerts.md): the track continues a lost one whose last
+ * sighting was on their side of join_line, and it is on our side of that line
+ * now: the predecessor's crossing, which neither fragment saw whole.  The
+ * crossing time lies between the predecessor's last point on their side and
+ * the successor's first point on ours.  Forgotten when raised, or when the
+ * track is seen on their side (the ordinary rules take over).
+ */
+static void rule_joined(struct bf_alerter *a, struct step_ctx *c)
+{
+    struct trk_rec *r = c->r;
+    if (!r || r->join_line < 0)
+        return;
+    int z = r->join_line;
+    if (!is_line(a, z) || side_of(a, c, z) == -1 ||
+        live_find(a, key_of(c->trk->id, z, BF_ALERT_INCURSION))) {
+        r->join_line = -1;
+        return;
+    }
+    if (side_of(a, c, z) != +1 || c->cp_recent)
+        return;
+    struct bf_track_point ours = {.t_us = c->now, .e_m = c->trk->x[0], .n_m = c->trk->x[1]};
+    unsigned len = c->trk->hist_len <= BF_TRACK_HIST ? c->trk->hist_len : BF_TRACK_HIST;
+    for (unsigned k = 0; k < len; k++) {
+        const struct bf_track_point *pt = hist_at(c->trk, k);
+        if (bf_geo_line_side(a->zones, (size_t)z, pt->e_m, pt->n_m) == +1) {
+            ours = *pt;
+            break;
+        }
+    }
+    struct bf_track_point theirs = {.t_us = r->join_t, .e_m = r->join_e, .n_m = r->join_n};
+    trigger(a, c, BF_ALERT_INCURSION, z, track_sev(a, c, BF_ALERT_INCURSION, z),
+            between(a, z, &theirs, &ours));
+    if (live_find(a, key_of(c->trk->id, z, BF_ALERT_INCURSION))) {
+        a->st.joined_incursions++;
+        r->join_line = -1;
+    }
+}
+
 static void rule_incursion(struct bf_alerter *a, struct step_ctx *c)
 {
     const struct bf_geo_step *s = c->step;
@@ -747,24 +887,32 @@ static void rule_incursion(struct bf_alerter *a, struct step_ctx *c)
         const struct bf_geo_crossing *cr = &s->crossings[i];
         if (cr->dir != +1 || !is_line(a, cr->zone))
             continue;
+        /* through an official crossing point: normal traffic, not an incursion */
+        if (a->mask_cp && (c->cp_recent || at_crossing_point(a, cr->e_m, cr->n_m))) {
+            if (!live_find(a, key_of(c->trk->id, cr->zone, BF_ALERT_INCURSION)))
+                a->st.crossing_point++;
+            continue;
+        }
         trigger(a, c, BF_ALERT_INCURSION, cr->zone, track_sev(a, c, BF_ALERT_INCURSION, cr->zone),
                 crossing_time(c, cr->frac));
     }
     /* late confirmation: on our side now, its earliest remembered point on theirs */
     int z = s->nearest_line;
-    if (!is_line(a, z) || s->line_side != +1 || c->trk->hist_len == 0 ||
+    if (!is_line(a, z) || s->line_side != +1 || c->trk->hist_len == 0 || c->cp_recent ||
         live_find(a, key_of(c->trk->id, z, BF_ALERT_INCURSION)))
-        return;
+        goto joined;
     const struct bf_track_point *oldest = hist_at(c->trk, 0);
     if (bf_geo_line_side(a->zones, (size_t)z, oldest->e_m, oldest->n_m) != -1)
-        return;
+        goto joined;
     trigger(a, c, BF_ALERT_INCURSION, z, track_sev(a, c, BF_ALERT_INCURSION, z),
             late_crossing_time(a, c, z));
+joined:
+    rule_joined(a, c);
 }
 
 static void rule_zone_entry(struct bf_alerter *a, struct step_ctx *c)
 {
-    uint64_t m = c->step->inside & a->mask_restricted;
+    uint64_t m = c->step->inside & (a->mask_restricted | (a->p.crossing_point_events ? a->mask_cp : 0));
     while (m) {
         int z = __builtin_ctzll(m);
         m &= m - 1;
@@ -772,20 +920,104 @@ static void rule_zone_entry(struct bf_alerter *a, struct step_ctx *c)
     }
 }
 
-static bool approaching(const struct bf_alerter *a, double dist_m, double ttl_s)
+/*
+ * Speed (m/s) at which a track at (e, n) moving (ve, vn) closes on border
+ * line z: its velocity along the normal to the line at the nearest point
+ * (towards the line positive).  Moving along the line closes nothing.  NAN on
+ * the line or without geometry.
+ */
+static double closing_speed(const struct bf_alerter *a, int z, double e, double n, double ve,
+                            double vn)
 {
-    return (a->p.approach_distance_m > 0 && dist_m <= a->p.approach_distance_m) ||
-           (a->p.approach_time_s > 0 && ttl_s <= a->p.approach_time_s);
+    const double *xy = NULL;
+    size_t nv = bf_geo_line_vertices(a->zones, (size_t)z, &xy);
+    if (nv < 2 || !xy)
+        return NAN;
+    double best = INFINITY, qx = 0, qy = 0;
+    for (size_t i = 0; i + 1 < nv; i++) {
+        double ax = xy[2 * i], ay = xy[2 * i + 1], dx = xy[2 * i + 2] - ax, dy = xy[2 * i + 3] - ay;
+        double l2 = dx * dx + dy * dy;
+        double t = l2 > 0 ? ((e - ax) * dx + (n - ay) * dy) / l2 : 0.0;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        double px = ax + t * dx, py = ay + t * dy, d2 = (e - px) * (e - px) + (n - py) * (n - py);
+        if (d2 < best) {
+            best = d2;
+            qx = px;
+            qy = py;
+        }
+    }
+    double d = sqrt(best);
+    if (!(d > 1e-6))
+        return NAN;
+    return -((e - qx) * ve + (n - qy) * vn) / d;
 }
 
+/*
+ * The nearest line's closing speed, time to the line at it and APPROACH's
+ * hold condition for this step (their side only), into c.
+ */
+static void approach_metrics(struct bf_alerter *a, struct step_ctx *c)
+{
+    const struct bf_geo_step *s = c->step;
+    c->closing_mps = NAN;
+    c->closing_min_mps = a->p.approach_min_closing_mps;
+    c->ttl_s = INFINITY;
+    c->appr_hold = false;
+    if (!is_line(a, s->nearest_line) || s->line_side != -1)
+        return;
+    c->closing_mps = closing_speed(a, s->nearest_line, c->trk->x[0], c->trk->x[1], c->trk->x[2],
+                                   c->trk->x[3]);
+    double d = s->dist_to_line_m;
+    /* closing: at least approach_min_closing_mps, and at an angle to the line of at least
+     * APPROACH_MIN_ANGLE_DEG (a car on the border road with a little heading noise is not) */
+    double vmin = fmax(a->p.approach_min_closing_mps,
+                       hypot(c->trk->x[2], c->trk->x[3]) * sin(APPROACH_MIN_ANGLE_DEG * M_PI / 180.0));
+    c->closing_min_mps = vmin;
+    if (c->closing_mps >= vmin && c->closing_mps > 0)
+        c->ttl_s = d / c->closing_mps;
+    /* hold: closing at half the minimum, within the thresholds widened by the clear factor */
+    double f = a->p.approach_clear_factor;
+    double ttl_h = c->closing_mps > 0 ? d / c->closing_mps : INFINITY;
+    c->appr_hold = c->closing_mps >= 0.5 * vmin &&
+                   ((a->p.approach_distance_m > 0 && d <= f * a->p.approach_distance_m) ||
+                    (a->p.approach_time_s > 0 && ttl_h <= f * a->p.approach_time_s));
+}
+
+/* Is the track heading for a crossing point (inside one now, or its path meets the line in one)? */
+static bool heading_for_crossing_point(struct bf_alerter *a, const struct step_ctx *c)
+{
+    if (!a->mask_cp)
+        return false;
+    if (c->cp_recent)
+        return true;
+    double t = c->step->time_to_line_s;
+    if (!isfinite(t) || t < 0)
+        return false;
+    return at_crossing_point(a, c->trk->x[0] + c->trk->x[2] * t, c->trk->x[1] + c->trk->x[3] * t);
+}
+
+/*
+ * APPROACH (docs/alerts.md): on their side, closing on the nearest line at
+ * approach_min_closing_mps or more, and within approach_distance_m of it or
+ * approach_time_s of it at that closing speed.  Raised on that; kept while
+ * the hold condition (approach_metrics) holds, and for approach_min_dwell_s
+ * after it last held (follow_up), so heading noise around a threshold does
+ * not make it flap.
+ */
 static void rule_approach(struct bf_alerter *a, struct step_ctx *c)
 {
     const struct bf_geo_step *s = c->step;
-    if (!is_line(a, s->nearest_line) || s->line_side != -1 ||
-        !approaching(a, s->dist_to_line_m, s->time_to_line_s))
+    if (!is_line(a, s->nearest_line) || s->line_side != -1)
         return;
     /* a track whose incursion on this line is still live is not approaching it */
     if (live_find(a, key_of(c->trk->id, s->nearest_line, BF_ALERT_INCURSION)))
+        return;
+    if (c->appr_hold && c->r)
+        c->r->appr_hold_us = c->now;
+    bool closing = c->closing_mps >= c->closing_min_mps;
+    bool raise = closing && ((a->p.approach_distance_m > 0 && s->dist_to_line_m <= a->p.approach_distance_m) ||
+                             (a->p.approach_time_s > 0 && c->ttl_s <= a->p.approach_time_s));
+    if (!raise || heading_for_crossing_point(a, c))
         return;
     trigger(a, c, BF_ALERT_APPROACH, s->nearest_line,
             track_sev(a, c, BF_ALERT_APPROACH, s->nearest_line), BF_TIME_NONE);
@@ -801,6 +1033,8 @@ static bool crossed_in(const struct bf_geo_step *s, int z)
 
 /* Leave the band only this far beyond loiter_distance_m (a fraction of it). */
 #define LOITER_HYSTERESIS 0.2
+/* Travelling this many loiter_distance_m over loiter_time_s is passing along the line. */
+#define LOITER_TRAVEL 2.0
 
 /*
  * LOITER: the dwell record starts when the track is first within
@@ -823,16 +1057,13 @@ static void rule_loiter(struct bf_alerter *a, struct step_ctx *c)
     int z = s->nearest_line;
     double d = s->dist_to_line_m;
     bool line = is_line(a, z) && isfinite(d);
-    struct trk_rec *r = rec_find(a, c->trk->id);
+    struct trk_rec *r = c->r;
     if (r && r->near_since_us != BF_TIME_NONE &&
         (!line || z != r->loiter_line || crossed_in(s, z) ||
          !(d <= a->p.loiter_distance_m * (1.0 + LOITER_HYSTERESIS))))
         r->near_since_us = BF_TIME_NONE;
     if (line && d <= a->p.loiter_distance_m && !crossed_in(s, z) &&
-        (!r || r->near_since_us == BF_TIME_NONE)) {
-        r = rec_get(a, c->trk->id, c->now);
-        if (!r)
-            return;
+        r && r->near_since_us == BF_TIME_NONE) {
         r->loiter_line = z;
         r->near_since_us = c->now;
     }
@@ -846,9 +1077,13 @@ static void rule_loiter(struct bf_alerter *a, struct step_ctx *c)
         if (r->smp_n == LOITER_SAMPLES) {
             memmove(r->smp_t, r->smp_t + 1, (LOITER_SAMPLES - 1) * sizeof r->smp_t[0]);
             memmove(r->smp_d, r->smp_d + 1, (LOITER_SAMPLES - 1) * sizeof r->smp_d[0]);
+            memmove(r->smp_e, r->smp_e + 1, (LOITER_SAMPLES - 1) * sizeof r->smp_e[0]);
+            memmove(r->smp_n_m, r->smp_n_m + 1, (LOITER_SAMPLES - 1) * sizeof r->smp_n_m[0]);
             r->smp_n--;
         }
         r->smp_t[r->smp_n] = c->now;
+        r->smp_e[r->smp_n] = c->trk->x[0];
+        r->smp_n_m[r->smp_n] = c->trk->x[1];
         r->smp_d[r->smp_n++] = sd;
     }
     c->dwell_s = bf_time_to_s(c->now - r->near_since_us);
@@ -863,8 +1098,15 @@ static void rule_loiter(struct bf_alerter *a, struct step_ctx *c)
         k--;
     if (!live && k > 0 && fabs(sd - r->smp_d[k - 1]) >= a->p.loiter_progress_m)
         return;
-    if (s->line_side == -1 && s->time_to_line_s <= a->p.loiter_time_s && !live)
+    /* going somewhere along the line (a car on the border road) is not dwelling */
+    if (!live && k > 0 &&
+        hypot(c->trk->x[0] - r->smp_e[k - 1], c->trk->x[1] - r->smp_n_m[k - 1]) >=
+            LOITER_TRAVEL * a->p.loiter_distance_m)
         return;
+    if (s->line_side == -1 && c->ttl_s <= a->p.loiter_time_s && !live)
+        return;
+    if (!live && c->cp_recent)
+        return;   /* waiting at a crossing point is normal traffic */
     trigger(a, c, BF_ALERT_LOITER, z, track_sev(a, c, BF_ALERT_LOITER, z), BF_TIME_NONE);
 }
 
@@ -887,8 +1129,9 @@ static void follow_up(struct bf_alerter *a, struct step_ctx *c)
         switch (l->a.type) {
         case BF_ALERT_INCURSION:
             /* back on their side, and clearly so: a track wobbling on the
-             * line (noise, a group pausing at the fence) stays one incursion */
-            if (is_line(a, z) && side_of(a, c, z) == -1) {
+             * line (noise, a group pausing at the fence) stays one incursion;
+             * one an operator took stays until the operator closes it */
+            if (is_line(a, z) && side_of(a, c, z) == -1 && l->a.state != BF_ALERT_ACKNOWLEDGED) {
                 double dist, ttl;
                 line_metrics(a, c, z, &dist, &ttl);
                 ended = !(dist <= a->p.rearm_distance_m);
@@ -902,11 +1145,13 @@ static void follow_up(struct bf_alerter *a, struct step_ctx *c)
                 ended = true;
                 break;
             }
-            double dist, ttl;
-            line_metrics(a, c, z, &dist, &ttl);
+            /* onto our side: the INCURSION takes over at once; else the hold
+             * condition must have failed for approach_min_dwell_s (hysteresis) */
+            bool hold = z == c->step->nearest_line && c->appr_hold;
+            bf_time_us since = c->r ? c->r->appr_hold_us : BF_TIME_NONE;
             ended = crossed_in(c->step, z) || side_of(a, c, z) == +1 ||
-                    (dist > 1.5 * a->p.approach_distance_m && !(a->p.approach_time_s > 0 &&
-                                                               ttl <= a->p.approach_time_s));
+                    (!hold && (since == BF_TIME_NONE ||
+                               c->now - since >= bf_time_from_s(a->p.approach_min_dwell_s)));
             break;
         }
         case BF_ALERT_LOITER:
@@ -925,13 +1170,284 @@ static void follow_up(struct bf_alerter *a, struct step_ctx *c)
     }
 }
 
-/* Resolve every live alert of a track, in key order. */
-static void resolve_track(struct bf_alerter *a, uint32_t track_id, bf_time_us t_us)
+/* ---- track end (LOST), continuation, class persistence (docs/alerts.md) ------------------- */
+
+/* A plausible top speed of a class (m/s): how fast a LOST area grows, how far a walker from a
+ * ground sensor may have come. */
+static double class_speed_mps(enum bf_class c)
 {
-    size_t i = lower_bound(a, key_of(track_id, -1, 0));
-    uint64_t end = key_of(track_id, -1, 0) + (UINT64_C(1) << 16);
-    while (i < a->n && a->v[i].key < end)
-        resolve_at(a, i, t_us);
+    switch (c) {
+    case BF_CLASS_PERSON: return 3.0;
+    case BF_CLASS_VEHICLE: return 25.0;
+    case BF_CLASS_ANIMAL: return 8.0;
+    case BF_CLASS_VESSEL: return 10.0;
+    case BF_CLASS_AIRCRAFT: return 60.0;
+    default: return 5.0;
+    }
+}
+
+/* Does an alert of this type and state go LOST (not RESOLVED) when its track ends? */
+static bool goes_lost(const struct bf_alert *al)
+{
+    if (al->state == BF_ALERT_ACKNOWLEDGED)
+        return true;   /* an operator took it: it waits for the operator */
+    return al->type == BF_ALERT_INCURSION ||
+           (al->type == BF_ALERT_ZONE_ENTRY && al->zone_kind == BF_ZONE_RESTRICTED);
+}
+
+/* Make l LOST: last seen at seen_us at (lat, lon), published at t_us. */
+static void make_lost(struct bf_alerter *a, struct live *l, bf_time_us seen_us, double lat,
+                      double lon, enum bf_class cls, bf_time_us t_us)
+{
+    struct bf_alert *al = &l->a;
+    al->state = BF_ALERT_LOST;
+    al->lost_us = seen_us != BF_TIME_NONE ? seen_us : al->last_us;
+    if (isfinite(lat) && isfinite(lon)) {
+        al->lat_deg = lat;
+        al->lon_deg = lon;
+    }
+    al->lost_radius_m = a->p.lost_radius_m;
+    al->lost_growth_mps = class_speed_mps(cls);
+    copy_utf8(al->cause, sizeof al->cause, "track lost");
+    if (t_us > al->last_us)
+        al->last_us = t_us;
+    if (al->last_us > l->last_update_us)
+        l->last_update_us = al->last_us;
+    a->st.lost++;
+    publish(a, l);
+}
+
+/*
+ * The track ended (BF_CHANGE_DELETED): its INCURSION, restricted ZONE_ENTRY
+ * and acknowledged alerts become LOST at its last sighting (the newest
+ * history point), the others are RESOLVED "track lost"; its record stays,
+ * marked lost, with its last sighting's side, for a successor to take over.
+ */
+static void lose_track(struct bf_alerter *a, const struct bf_track *trk)
+{
+    bf_time_us t = trk->t_us;
+    struct bf_track_point seen = {.t_us = t, .e_m = trk->x[0], .n_m = trk->x[1]};
+    unsigned len = trk->hist_len <= BF_TRACK_HIST ? trk->hist_len : BF_TRACK_HIST;
+    if (len)
+        seen = *hist_at(trk, len - 1);
+    double lat = NAN, lon = NAN;
+    if (!isfinite(seen.e_m) || !isfinite(seen.n_m) ||
+        bf_geo_to_wgs84(a->frame, seen.e_m, seen.n_m, &lat, &lon) < 0)
+        lat = lon = NAN;
+    struct trk_rec *r = rec_find(a, trk->id);
+    enum bf_class cls = r && r->cls < BF_CLASS_COUNT ? (enum bf_class)r->cls : BF_CLASS_UNKNOWN;
+    size_t i = lower_bound(a, key_of(trk->id, -1, 0));
+    uint64_t end = key_of(trk->id, -1, 0) + (UINT64_C(1) << 16);
+    while (i < a->n && a->v[i].key < end) {
+        struct live *l = &a->v[i];
+        if (l->a.state == BF_ALERT_LOST) {
+            i++;
+        } else if (goes_lost(&l->a)) {
+            make_lost(a, l, seen.t_us, lat, lon, cls, t);
+            i++;
+        } else {
+            copy_utf8(l->a.cause, sizeof l->a.cause, "track lost");
+            resolve_at(a, i, t);
+        }
+    }
+    if (r && trk->confirmed_us == BF_TIME_NONE && r->cp_us == BF_TIME_NONE &&
+        !(i > 0 && (uint32_t)(a->v[i - 1].key >> 16) == trk->id)) {
+        rec_remove_at(a, (size_t)(r - a->tr));   /* never confirmed: nothing to hand over */
+        r = NULL;
+    }
+    if (!r) {
+        closed_forget_track(a, trk->id);   /* nothing to hand over */
+        return;
+    }
+    r->lost = true;
+    r->last_us = t;
+    r->near_since_us = BF_TIME_NONE;
+    /* the side of its last sighting, at the nearest line: a successor on our side crossed */
+    r->theirs_line = -1;
+    double best = INFINITY;
+    for (size_t z = 0; z < a->n_zones && isfinite(seen.e_m); z++) {
+        if (!is_line(a, (int)z))
+            continue;
+        double d = bf_geo_zone_distance(a->zones, z, seen.e_m, seen.n_m);
+        if (isfinite(d) && d < best) {
+            best = d;
+            r->theirs_line = bf_geo_line_side(a->zones, z, seen.e_m, seen.n_m) == -1 ? (int)z : -1;
+        }
+    }
+    r->theirs_t = seen.t_us;
+    r->theirs_e = seen.e_m;
+    r->theirs_n = seen.n_m;
+}
+
+/*
+ * Track trk continues the lost track trk->continues_id (the tracker gated it
+ * in position, velocity, time and class): once, at its first confirmed (or
+ * coasting) change that names it, take over the predecessor's alerts (re-keyed; a LOST one is
+ * reacquired: UPDATED, or ACKNOWLEDGED when an operator had taken it, with
+ * the same id, episode and operator fields, reason "reacquired by track N",
+ * published at its next update, this step), its record (episode, dwell,
+ * class, crossing point, and its last sighting on their side as joined
+ * history) and its closed keys.
+ */
+static void join_predecessor(struct bf_alerter *a, const struct bf_track *trk, bf_time_us now)
+{
+    uint32_t old = trk->continues_id, nid = trk->id;
+    if (!old || old == nid || old >= UINT32_MAX - 128)
+        return;
+    struct trk_rec *nr = rec_find(a, nid);
+    if (nr && nr->joined_from == old)
+        return;   /* done at an earlier step */
+    size_t i = lower_bound(a, key_of(old, -1, 0));
+    bool has_alerts = i < a->n && (uint32_t)(a->v[i].key >> 16) == old;
+    size_t ci = closed_lower_bound(a, key_of(old, -1, 0));
+    bool has_closed = ci < a->n_closed && (uint32_t)(a->closed[ci] >> 16) == old;
+    if (!rec_find(a, old) && !has_alerts && !has_closed)
+        return;
+    nr = rec_get(a, nid, now);
+    if (!nr)
+        return;
+    nr->joined_from = old;
+    size_t oi = rec_lower_bound(a, old);
+    if (oi < a->n_tr && a->tr[oi].track_id == old) {
+        struct trk_rec *o = &a->tr[oi];
+        nr = rec_find(a, nid);
+        if (!nr->episode[0])
+            memcpy(nr->episode, o->episode, sizeof nr->episode);
+        if (o->near_since_us != BF_TIME_NONE && nr->near_since_us == BF_TIME_NONE) {
+            nr->loiter_line = o->loiter_line;
+            nr->near_since_us = o->near_since_us;
+            memcpy(nr->smp_t, o->smp_t, sizeof nr->smp_t);
+            memcpy(nr->smp_d, o->smp_d, sizeof nr->smp_d);
+            memcpy(nr->smp_e, o->smp_e, sizeof nr->smp_e);
+            memcpy(nr->smp_n_m, o->smp_n_m, sizeof nr->smp_n_m);
+            nr->smp_n = o->smp_n;
+        }
+        if (o->cls < BF_CLASS_COUNT) {
+            nr->cls = o->cls;
+            nr->may_alert = o->may_alert;
+        }
+        if (o->cp_us != BF_TIME_NONE && (nr->cp_us == BF_TIME_NONE || o->cp_us > nr->cp_us))
+            nr->cp_us = o->cp_us;
+        if (nr->appr_hold_us == BF_TIME_NONE)
+            nr->appr_hold_us = o->appr_hold_us;
+        if (o->theirs_line >= 0) {   /* joined history (rule_joined) */
+            nr->join_line = o->theirs_line;
+            nr->join_t = o->theirs_t;
+            nr->join_e = o->theirs_e;
+            nr->join_n = o->theirs_n;
+        }
+        nr->ugs_checked = true;   /* it has a history: the ground-sensor join is not for it */
+        rec_remove_at(a, rec_lower_bound(a, old));
+    }
+    /* closed keys: an operator's verdict holds for the successor */
+    while ((ci = closed_lower_bound(a, key_of(old, -1, 0))) < a->n_closed &&
+           (uint32_t)(a->closed[ci] >> 16) == old) {
+        uint64_t k = a->closed[ci];
+        bf_sorted_close(a->closed, &a->n_closed, sizeof *a->closed, ci, 1);
+        if (!live_find(a, key_of(nid, -1, 0) + (k & 0xffff)) &&
+            !closed_add(a, key_of(nid, -1, 0) + (k & 0xffff)))
+            BF_LOGE(LOG_COMP, "out of memory moving a closed key to track %" PRIu32, nid);
+    }
+    /* the alerts, in key order */
+    while ((i = lower_bound(a, key_of(old, -1, 0))) < a->n &&
+           (uint32_t)(a->v[i].key >> 16) == old) {
+        struct live moved = a->v[i];
+        uint64_t nk = key_of(nid, -1, 0) + (moved.key & 0xffff);
+        if (live_find(a, nk) || closed_find(a, nk)) {   /* the successor has its own already */
+            snprintf(moved.a.cause, sizeof moved.a.cause, "continued by track %" PRIu32, nid);
+            resolve_at(a, i, now);
+            continue;
+        }
+        live_remove(a, i);
+        struct live *l = live_insert(a, nk);
+        if (!l) {
+            a->st.publish_errors++;
+            BF_LOGE(LOG_COMP, "out of memory moving alert %s to track %" PRIu32, moved.a.id, nid);
+            continue;
+        }
+        moved.key = nk;
+        moved.a.track_id = nid;
+        moved.touched = 0;
+        if (moved.a.state == BF_ALERT_LOST) {
+            moved.a.state = moved.a.ack_by[0] ? BF_ALERT_ACKNOWLEDGED : BF_ALERT_UPDATED;
+            moved.a.lost_us = BF_TIME_NONE;
+            moved.a.lost_radius_m = moved.a.lost_growth_mps = NAN;
+            snprintf(moved.a.cause, sizeof moved.a.cause, "reacquired by track %" PRIu32, nid);
+            moved.force_pub = true;
+            a->st.reacquired++;
+        }
+        *l = moved;
+    }
+}
+
+/* Is class c one of suppress_classes? */
+static bool suppressed_class(const struct bf_alerter *a, unsigned c)
+{
+    return c < 32 && (a->p.suppress_classes & (1u << c));
+}
+
+/*
+ * Class persistence: the class alerting decisions use (suppression,
+ * severity) follows the track's most likely class freely until the track
+ * first may alert; after that a new class is taken only once it has been the
+ * most likely for class_hold_s of event time and for class_hold_updates
+ * updates in a row (both: a fast radar's scans add up quickly, a slow one's
+ * time does).  Sets c->cls and c->cls_p; true when the held class just became a
+ * suppressed one.
+ */
+static bool class_step(struct bf_alerter *a, struct step_ctx *c, struct trk_rec *r)
+{
+    uint8_t raw = (uint8_t)c->conf.cls;
+    bool to_suppressed = false;
+    if (!r) {
+        c->cls = c->conf.cls;
+        c->cls_p = c->conf.class_term;
+        return false;
+    }
+    if (r->cls >= BF_CLASS_COUNT || !r->may_alert || raw == r->cls) {
+        r->cls = raw;
+        r->cand_cls = BF_CLASS_COUNT;
+        r->cand_n = 0;
+    } else {
+        if (raw != r->cand_cls) {
+            r->cand_cls = raw;
+            r->cand_n = 0;
+            r->cand_since_us = c->now;
+        }
+        if (c->what & BF_CHANGE_UPDATED)
+            r->cand_n++;
+        if (r->cand_n >= a->p.class_hold_updates &&
+            c->now - r->cand_since_us >= bf_time_from_s(a->p.class_hold_s)) {
+            to_suppressed = !suppressed_class(a, r->cls) && suppressed_class(a, raw);
+            r->cls = raw;
+            r->cand_cls = BF_CLASS_COUNT;
+            r->cand_n = 0;
+        }
+    }
+    if (c->base_ok)
+        r->may_alert = true;
+    c->cls = (enum bf_class)r->cls;
+    double p = c->trk->class_p[r->cls < BF_CLASS_COUNT ? r->cls : BF_CLASS_UNKNOWN];
+    c->cls_p = isfinite(p) ? p : 0.0;
+    return to_suppressed;
+}
+
+/* The held class became a suppressed one: withdraw the track's alerts (not those an operator took). */
+static void withdraw_reclassified(struct bf_alerter *a, struct step_ctx *c)
+{
+    size_t i = lower_bound(a, key_of(c->trk->id, -1, 0));
+    uint64_t end = key_of(c->trk->id, -1, 0) + (UINT64_C(1) << 16);
+    while (i < a->n && a->v[i].key < end) {
+        struct live *l = &a->v[i];
+        if (l->a.state == BF_ALERT_ACKNOWLEDGED || l->a.state == BF_ALERT_LOST) {
+            i++;
+            continue;
+        }
+        fill(a, c, l);
+        snprintf(l->a.cause, sizeof l->a.cause, "reclassified %s", bf_class_names[c->cls]);
+        a->st.withdrawn_class++;
+        resolve_at(a, i, c->now);
+    }
 }
 
 /* ---- ground sensors: UGS_TRIGGER (10) ------------------------------------------------ */
@@ -1206,6 +1722,74 @@ int bf_alerter_on_ugs(struct bf_alerter *a, const struct bf_detection *d, double
     return 0;
 }
 
+/*
+ * Ground sensors at the line, radar inside (docs/alerts.md, "Joined
+ * history"): a track whose history begins at its first detection on our side
+ * of its nearest line, starting within the reach of a ground sensor near that
+ * line (ugs_line_m) that tripped, uncovered, up to ugs_join_s before: reach =
+ * the trip's radius + ugs_cover_m + the class's plausible speed x the time
+ * between trip and track.  The walker crossed at the sensor: INCURSION with
+ * crossing_time = the earliest such trip, in the sensor's UGS_TRIGGER episode
+ * (that trigger is then resolved "covered by track N").  Decided once the
+ * track may alert; the nearest sensor wins.
+ */
+static void rule_ugs_join(struct bf_alerter *a, struct step_ctx *c)
+{
+    struct trk_rec *r = c->r;
+    const struct bf_geo_step *s = c->step;
+    const struct bf_track *trk = c->trk;
+    if (!r || r->ugs_checked || !a->n_sensors || !c->base_ok || trk->hist_len == 0)
+        return;
+    int z = s->nearest_line;
+    if (!is_line(a, z) || s->line_side != +1 || c->cp_recent ||
+        live_find(a, key_of(trk->id, z, BF_ALERT_INCURSION)))
+        return;
+    const struct bf_track_point *p0 = hist_at(trk, 0);
+    if (p0->t_us != trk->first_us || bf_geo_line_side(a->zones, (size_t)z, p0->e_m, p0->n_m) != +1) {
+        r->ugs_checked = true;   /* its start is out of its history, or it came from their side */
+        return;
+    }
+    int best = -1;
+    double best_d = INFINITY;
+    bf_time_us best_t = BF_TIME_NONE;
+    bf_time_us join_us = bf_time_from_s(a->p.ugs_join_s);
+    for (size_t k = 0; k < a->n_sensors; k++) {
+        const struct ugs_rec *u = &a->ugs[k];
+        if (!u->n || !u->line_known || u->line != z || !(u->line_dist_m <= a->p.ugs_line_m))
+            continue;
+        bf_time_us trip = BF_TIME_NONE;
+        for (unsigned m = 0; m < u->n && trip == BF_TIME_NONE; m++)
+            if (u->t_us[m] <= trk->first_us && trk->first_us - u->t_us[m] <= join_us)
+                trip = u->t_us[m];
+        if (trip == BF_TIME_NONE)
+            continue;
+        double reach = (u->kind == BF_MEAS_PRESENCE ? u->radius_m : 0.0) + a->p.ugs_cover_m +
+                       class_speed_mps(c->cls) * bf_time_to_s(trk->first_us - trip);
+        if (u->kind == BF_MEAS_BEARING)
+            reach += u->range_m > 0 && isfinite(u->range_m) ? u->range_m : UGS_BEARING_REACH_M;
+        double d = hypot(p0->e_m - u->e_m, p0->n_m - u->n_m);
+        if (d <= reach && d < best_d) {
+            best = (int)k;
+            best_d = d;
+            best_t = trip;
+        }
+    }
+    if (best < 0)
+        return;
+    struct live *tl = live_find(a, ugs_key((uint32_t)best, z));
+    if (tl && !r->episode[0])
+        memcpy(r->episode, tl->a.episode, sizeof r->episode);
+    trigger(a, c, BF_ALERT_INCURSION, z, track_sev(a, c, BF_ALERT_INCURSION, z), best_t);
+    if (!live_find(a, key_of(trk->id, z, BF_ALERT_INCURSION)))
+        return;   /* not yet (gates): again at its next step */
+    r->ugs_checked = true;
+    a->st.joined_incursions++;
+    tl = live_find(a, ugs_key((uint32_t)best, z));
+    if (tl)
+        ugs_resolve_covered(a, (size_t)(tl - a->v), trk, c->now);
+    a->ugs[best].n = 0;   /* the track explains the trips */
+}
+
 int bf_alerter_set_sensor_kinds(struct bf_alerter *a, const char *const *kinds, size_t n)
 {
     if (!a || (n && !kinds))
@@ -1230,9 +1814,7 @@ int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32
     if (!a || !trk)
         return BF_EINVAL;
     if ((what & BF_CHANGE_DELETED) || trk->status == BF_TRACK_DELETED) {
-        resolve_track(a, trk->id, trk->t_us);
-        closed_forget_track(a, trk->id);
-        rec_forget(a, trk->id);
+        lose_track(a, trk);
         return 0;
     }
     if (!step || !isfinite(trk->x[0]) || !isfinite(trk->x[1]) || !isfinite(trk->x[2]) ||
@@ -1243,22 +1825,49 @@ int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32
         .trk = trk,
         .step = step,
         .now = trk->t_us,
+        .what = what,
         .base_ok = (trk->status == BF_TRACK_CONFIRMED || trk->status == BF_TRACK_COASTING) &&
                    trk->n_hits >= a->p.min_hits,
     };
     c.dwell_s = NAN;
     bf_alert_confidence_kinds(trk, a->kind_of, &c.conf);
-    struct trk_rec *r = rec_find(a, trk->id);
-    if (r)
+    /* a continuation takes over once it is confirmed (a tentative one may be clutter) */
+    if (trk->continues_id &&
+        (trk->status == BF_TRACK_CONFIRMED || trk->status == BF_TRACK_COASTING))
+        join_predecessor(a, trk, c.now);
+    /* a record for tracks that may alert (and a tentative one at a crossing point): the
+     * clutter's tentative tracks need none */
+    bool needs_rec = trk->status == BF_TRACK_CONFIRMED || trk->status == BF_TRACK_COASTING ||
+                     (step->inside & a->mask_cp);
+    struct trk_rec *r = needs_rec ? rec_get(a, trk->id, c.now) : rec_find(a, trk->id);
+    c.r = r;
+    bool reclassified = class_step(a, &c, r);
+    if (r) {
         r->last_us = c.now;
+        r->lost = false;
+        if (step->inside & a->mask_cp)
+            r->cp_us = c.now;
+        c.cp_recent = r->cp_us != BF_TIME_NONE &&
+                      c.now - r->cp_us <= bf_time_from_s(a->p.crossing_point_window_s);
+    } else {
+        c.cp_recent = (step->inside & a->mask_cp) != 0;
+    }
+    approach_metrics(a, &c);
+    if (reclassified)
+        withdraw_reclassified(a, &c);
     /* first, so that an alert this step raises joins the covered trigger's episode */
     if (trk->status == BF_TRACK_CONFIRMED || trk->status == BF_TRACK_COASTING)
         ugs_cover_by_track(a, trk);
     rule_incursion(a, &c);
+    rule_ugs_join(a, &c);
     rule_zone_entry(a, &c);
     rule_approach(a, &c);
     rule_loiter(a, &c);
     follow_up(a, &c);
+    if ((r = rec_find(a, trk->id)) != NULL) {
+        r->last_e = trk->x[0];
+        r->last_n = trk->x[1];
+    }
     return 0;
 }
 
@@ -1277,24 +1886,39 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
                              now_us < a->purged_us);
     if (purge)
         a->purged_us = now_us;
-    for (size_t k = 0; purge && k < a->n_tr;) {
+    size_t kept = 0;   /* one compacting pass: many records may go at once */
+    for (size_t k = 0; purge && k < a->n_tr; k++) {
         size_t i = lower_bound(a, key_of(a->tr[k].track_id, -1, 0));
         bool has_live = i < a->n && (a->v[i].key >> 16) == a->tr[k].track_id;
-        if (!has_live && now_us - a->tr[k].last_us > forget_us)
-            rec_remove_at(a, k);
-        else
-            k++;
+        if (!has_live && now_us - a->tr[k].last_us > forget_us) {
+            if (a->tr[k].lost)   /* no successor came: its closed keys go with it */
+                closed_forget_track(a, a->tr[k].track_id);
+            continue;
+        }
+        if (kept != k)
+            a->tr[kept] = a->tr[k];
+        kept++;
     }
+    if (purge)
+        a->n_tr = kept;
     if (!(a->p.resolve_after_s > 0))
         return 0;
     bf_time_us idle_us = bf_time_from_s(a->p.resolve_after_s);
     size_t i = 0;
     while (i < a->n) {
-        if (a->v[i].a.type != BF_ALERT_SENSOR_FAULT && a->v[i].a.type != BF_ALERT_SYSTEM &&
-            now_us - a->v[i].last_update_us >= idle_us)
-            resolve_at(a, i, now_us);
-        else
+        struct live *l = &a->v[i];
+        bool idle = l->a.type != BF_ALERT_SENSOR_FAULT && l->a.type != BF_ALERT_SYSTEM &&
+                    l->a.state != BF_ALERT_LOST && now_us - l->last_update_us >= idle_us;
+        if (!idle) {
             i++;
+        } else if (l->a.type == BF_ALERT_INCURSION && l->a.state == BF_ALERT_ACKNOWLEDGED) {
+            i++;   /* an operator took it: never closed by a rule */
+        } else if (l->a.sensor_idx < 0 && goes_lost(&l->a)) {
+            make_lost(a, l, l->a.last_us, l->a.lat_deg, l->a.lon_deg, l->a.cls, now_us);
+            i++;   /* its track went silent without ending: LOST at its last update */
+        } else {
+            resolve_at(a, i, now_us);
+        }
     }
     return 0;
 }
@@ -1441,7 +2065,13 @@ static bool params_ok(const struct bf_alert_params *p)
            isfinite(p->loiter_progress_m) && p->loiter_progress_m >= 0 && isfinite(p->ugs_cover_m) &&
            p->ugs_cover_m >= 0 && p->ugs_min_events >= 1 &&
            p->ugs_min_events <= BF_UGS_EVENTS_MAX && isfinite(p->ugs_window_s) &&
-           p->ugs_window_s > 0;
+           p->ugs_window_s > 0 && isfinite(p->approach_min_closing_mps) &&
+           p->approach_min_closing_mps > 0 && isfinite(p->approach_clear_factor) &&
+           p->approach_clear_factor >= 1 && isfinite(p->approach_min_dwell_s) &&
+           p->approach_min_dwell_s >= 0 && isfinite(p->class_hold_s) && p->class_hold_s >= 0 &&
+           isfinite(p->lost_radius_m) && p->lost_radius_m >= 0 && isfinite(p->ugs_join_s) &&
+           p->ugs_join_s >= 0 && isfinite(p->ugs_line_m) && p->ugs_line_m >= 0 &&
+           isfinite(p->crossing_point_window_s) && p->crossing_point_window_s >= 0;
 }
 
 int bf_alerter_create(const struct bf_alert_params *p, const char *site, struct bf_geo_zones *zones,
@@ -1488,6 +2118,8 @@ int bf_alerter_create(const struct bf_alert_params *p, const char *site, struct 
             a->mask_no_alert |= UINT64_C(1) << z;
         if (zi && zi->kind == BF_ZONE_RESTRICTED)
             a->mask_restricted |= UINT64_C(1) << z;
+        if (zi && zi->kind == BF_ZONE_CROSSING_POINT)
+            a->mask_cp |= UINT64_C(1) << z;
     }
     if (p->journal_path) {
         rc = bf_journal_open(p->journal_path, p->journal_fsync, &a->seq, &a->journal);
@@ -1582,7 +2214,7 @@ int bf_alerter_act(struct bf_alerter *a, const struct bf_ack_request *req, bf_ti
     bf_time_us t = al->last_us;
     if (now_us != BF_TIME_NONE && (t == BF_TIME_NONE || now_us > t))
         t = now_us;
-    bool acked = al->state == BF_ALERT_ACKNOWLEDGED;
+    bool acked = al->ack_by[0] != '\0';   /* ACKNOWLEDGED, or LOST after it */
     switch (req->action) {
     case BF_ACK_ACKNOWLEDGE:
         if (acked) {
@@ -1617,7 +2249,8 @@ int bf_alerter_act(struct bf_alerter *a, const struct bf_ack_request *req, bf_ti
             al->ack_us = t;
             copy_utf8(al->ack_by, sizeof al->ack_by, req->operator_id);
         }
-        al->state = BF_ALERT_ACKNOWLEDGED;
+        if (al->state != BF_ALERT_LOST)   /* a LOST alert stays LOST, now acknowledged */
+            al->state = BF_ALERT_ACKNOWLEDGED;
         publish(a, l);
         out->ok = true;
         out->state = al->state;
@@ -1646,7 +2279,7 @@ bool bf_alerter_unit_assigned(const struct bf_alerter *a, const char *unit_id)
     if (!a || !unit_id || !unit_id[0])
         return false;
     for (size_t i = 0; i < a->n; i++)
-        if (a->v[i].a.state == BF_ALERT_ACKNOWLEDGED &&
+        if ((a->v[i].a.state == BF_ALERT_ACKNOWLEDGED || a->v[i].a.state == BF_ALERT_LOST) &&
             strcmp(a->v[i].a.assigned_unit, unit_id) == 0)
             return true;
     return false;

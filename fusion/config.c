@@ -660,6 +660,40 @@ static void load_alert_rules6(struct loader *L, const cJSON *o, struct bf_alert_
     a->suppress_classes = mask;
 }
 
+/* The "alerts" keys of APPROACH's hysteresis, class persistence, LOST, joined history and
+ * crossing points (docs/alerts.md). */
+static void load_alert_field(struct loader *L, const cJSON *o, struct bf_alert_params *a)
+{
+    int64_t v;
+    num(L, o, "approach_min_closing_mps", false, 0, true, 100,
+        "a number > 0 and <= 100 (m/s towards the line an APPROACH needs)", &a->approach_min_closing_mps);
+    num(L, o, "approach_clear_factor", false, 1, false, 10,
+        "a number between 1 and 10 (APPROACH clears only beyond this times its thresholds)",
+        &a->approach_clear_factor);
+    num(L, o, "approach_min_dwell_s", false, 0, false, 3600,
+        "a number between 0 and 3600 (seconds an APPROACH stays after its condition last held)",
+        &a->approach_min_dwell_s);
+    num(L, o, "class_hold_s", false, 0, false, 3600,
+        "a number between 0 and 3600 (seconds a new class must hold before alerting follows it)",
+        &a->class_hold_s);
+    if (integer(L, o, "class_hold_updates", false, 0, 1000,
+                "an integer between 0 and 1000 (updates in a row a new class must hold)", &v))
+        a->class_hold_updates = (uint32_t)v;
+    num(L, o, "lost_radius_m", false, 0, false, 1e5,
+        "a number between 0 and 100000 (metres: a LOST alert's area at the last sighting)",
+        &a->lost_radius_m);
+    num(L, o, "ugs_join_s", false, 0, false, 3600,
+        "a number between 0 and 3600 (seconds from a ground sensor's trip to a track it joins)",
+        &a->ugs_join_s);
+    num(L, o, "ugs_line_m", false, 0, false, 1e4,
+        "a number between 0 and 10000 (metres from the line a joining ground sensor may be)",
+        &a->ugs_line_m);
+    num(L, o, "crossing_point_window_s", false, 0, false, 86400,
+        "a number between 0 and 86400 (seconds after a crossing point a track raises no INCURSION)",
+        &a->crossing_point_window_s);
+    bf_json_get_bool(L->doc, L->diag, o, "crossing_point_events", false, &a->crossing_point_events);
+}
+
 static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_params *a)
 {
     static const char *const keys[] = {"approach_distance_m", "approach_time_s", "rearm_distance_m", "min_hits",
@@ -667,7 +701,10 @@ static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_par
                                        "journal", "journal_fsync", "exercise", "audit_log",
                                        "loiter_distance_m", "loiter_time_s", "loiter_progress_m",
                                        "ugs_cover_m", "ugs_min_events", "ugs_window_s", "suppress_classes",
-                                       "resend_window_s", "retention_days", NULL};
+                                       "resend_window_s", "retention_days", "approach_min_closing_mps",
+                                       "approach_clear_factor", "approach_min_dwell_s", "class_hold_s",
+                                       "class_hold_updates", "lost_radius_m", "ugs_join_s", "ugs_line_m",
+                                       "crossing_point_window_s", "crossing_point_events", NULL};
     static const char *const fsync_names[] = {"always", "never", NULL};
     const cJSON *o = section(L, root, "alerts", false);
     if (!o)
@@ -704,6 +741,7 @@ static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_par
     num(L, o, "retention_days", false, 0, false, 36500,
         "a number between 0 and 36500 (days; 0 keeps the journal for ever)", &a->retention_days);
     load_alert_rules6(L, o, a);
+    load_alert_field(L, o, a);
 }
 
 static void load_engine(struct loader *L, const cJSON *root, struct bf_engine_params *e)

@@ -13,7 +13,7 @@
  * Alerts are not retained on alerts (each message is one change), so a
  * display that connects late would see an alert only at its next change.
  * The live snapshot fixes that: the sink keeps the latest JSON of every live
- * alert (NEW, UPDATED, ACKNOWLEDGED; a RESOLVED or FALSE_ALARM drops it), and
+ * alert (NEW, UPDATED, ACKNOWLEDGED, LOST; a RESOLVED or FALSE_ALARM drops it), and
  * the engine publishes them together, retained, on alerts/live at most once
  * a second when something changed (and at start: empty, which also replaces
  * the snapshot a previous run left).  The snapshot is a convenience for
@@ -125,7 +125,8 @@ void engine_purge(struct bf_engine *e, bf_time_us now_mono, unsigned what)
 
 static bool live_state(enum bf_alert_state st)
 {
-    return st == BF_ALERT_NEW || st == BF_ALERT_UPDATED || st == BF_ALERT_ACKNOWLEDGED;
+    return st == BF_ALERT_NEW || st == BF_ALERT_UPDATED || st == BF_ALERT_ACKNOWLEDGED ||
+           st == BF_ALERT_LOST;   /* LOST stays on the map until resolved or reacquired */
 }
 
 /* The sink saw a change: keep its JSON while the alert is live, forget it when closed. */

@@ -122,6 +122,11 @@ void engine_publish_status(struct bf_engine *e, const char *state)
     cJSON_AddNumberToObject(al, "suppressed_class", (double)as.suppressed_class);
     cJSON_AddNumberToObject(al, "ugs_trips", (double)as.ugs_trips);
     cJSON_AddNumberToObject(al, "ugs_covered", (double)as.ugs_covered);
+    cJSON_AddNumberToObject(al, "lost", (double)as.lost);
+    cJSON_AddNumberToObject(al, "reacquired", (double)as.reacquired);
+    cJSON_AddNumberToObject(al, "withdrawn_class", (double)as.withdrawn_class);
+    cJSON_AddNumberToObject(al, "crossing_point", (double)as.crossing_point);
+    cJSON_AddNumberToObject(al, "joined_incursions", (double)as.joined_incursions);
     cJSON_AddNumberToObject(al, "journal_errors", (double)as.journal_errors);
     if (e->outbox) {
         struct bf_outbox_stats os;

@@ -11,7 +11,7 @@
  * Zones: a GeoJSON FeatureCollection (WGS84) of features with properties
  *   id        string, unique
  *   name      string (optional, defaults to id)
- *   kind      "border_line" | "buffer" | "restricted" | "no_alert"
+ *   kind      "border_line" | "buffer" | "restricted" | "no_alert" | "crossing_point"
  *   severity  integer 1..4 (optional, default 2)
  *   our_side  "left" | "right"  (border_line only, required): which side of
  *             the line is ours, looking along the line from its first vertex
@@ -90,9 +90,10 @@ enum bf_zone_kind {
     BF_ZONE_BUFFER,
     BF_ZONE_RESTRICTED,
     BF_ZONE_NO_ALERT,
+    BF_ZONE_CROSSING_POINT,  /* an official crossing point: passing through is normal traffic */
 };
 
-/* "border_line", "buffer", "restricted", "no_alert" */
+/* "border_line", "buffer", "restricted", "no_alert", "crossing_point" */
 const char *bf_zone_kind_name(enum bf_zone_kind k);
 
 /* At most this many zones per site: per-track zone state is a 64-bit mask. */

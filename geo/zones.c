@@ -44,7 +44,8 @@
 /* Coordinate mistakes reported per feature before the rest are summarised. */
 #define MAX_COORD_ERRORS 5
 
-static const char *const kind_names[] = {"border_line", "buffer", "restricted", "no_alert", NULL};
+static const char *const kind_names[] = {"border_line", "buffer", "restricted", "no_alert",
+                                         "crossing_point", NULL};
 static const char *const known_props[] = {"id", "name", "kind", "severity", "our_side",
                                           "description", NULL};
 
@@ -330,17 +331,17 @@ static void read_props(struct loader *ld, const cJSON *props, struct props *p)
 
     p->kind = -1;
     if ((v = member(props, "kind")) == NULL) {
-        ferr(ld, props, "missing \"kind\" (border_line, buffer, restricted or no_alert)");
+        ferr(ld, props, "missing \"kind\" (border_line, buffer, restricted, no_alert or crossing_point)");
     } else if (!cJSON_IsString(v)) {
         bf_json_describe(v, what, sizeof what);
-        ferr(ld, v, "\"kind\" must be a string (border_line, buffer, restricted or no_alert), got %s",
+        ferr(ld, v, "\"kind\" must be a string (border_line, buffer, restricted, no_alert or crossing_point), got %s",
              what);
     } else {
         for (int k = 0; kind_names[k]; k++)
             if (strcmp(v->valuestring, kind_names[k]) == 0)
                 p->kind = k;
         if (p->kind < 0)
-            ferr(ld, v, "unknown kind \"%s\" (expected border_line, buffer, restricted or no_alert)",
+            ferr(ld, v, "unknown kind \"%s\" (expected border_line, buffer, restricted, no_alert or crossing_point)",
                  v->valuestring);
     }
 

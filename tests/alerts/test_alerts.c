@@ -209,7 +209,7 @@ static void test_update_rate_limit(void)
         CU_ASSERT_EQUAL(s.r[i].a.last_us, T0 + S(5.0 * i));
         CU_ASSERT_TRUE(s.r[i].a.last_us - s.r[i - 1].a.last_us >= S(5));
     }
-    /* one more update (not published), then a resolution, published at once */
+    /* one more update (not published), then the track ends: LOST, published at once */
     fx_track_move(&t, 0.25);
     struct bf_geo_step s3 = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &s3);
@@ -217,9 +217,10 @@ static void test_update_rate_limit(void)
     t.t_us += S(0.25);
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_DELETED, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 5);
-    CU_ASSERT_EQUAL(s.r[4].a.state, BF_ALERT_RESOLVED);
+    CU_ASSERT_EQUAL(s.r[4].a.state, BF_ALERT_LOST);
     CU_ASSERT_EQUAL(s.r[4].a.last_us, T0 + S(15.5));
-    /* the resolution carries the latest unpublished update */
+    CU_ASSERT_EQUAL(s.r[4].a.lost_us, T0 + S(15.25));   /* its newest history point */
+    /* the change carries the latest unpublished update */
     CU_ASSERT_EQUAL(s.r[4].a.n_hits, 8 + 61);
     bf_alerter_destroy(a);
 }
@@ -302,15 +303,20 @@ static void test_approach_by_distance_and_time(void)
     struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_track t;
-    /* by distance: 250 m from the line, standing still */
-    fx_track_init(&t, 20, T0, -250, 0, 0, 0);
+    /* standing still 250 m from the line: not closing, no APPROACH (LOITER's case) */
+    fx_track_init(&t, 19, T0, -250, 0, 0, 0);
     struct bf_geo_step st = fx_step(&t, 0);
+    bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
+    CU_ASSERT_EQUAL(s.n, 0);
+    /* by distance: 250 m from the line, walking to it at 1 m/s (250 s away) */
+    fx_track_init(&t, 20, T0, -250, 0, 1, 0);
+    st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
     CU_ASSERT_EQUAL(s.r[0].a.type, BF_ALERT_APPROACH);
     CU_ASSERT_EQUAL(s.r[0].a.severity, BF_SEV_MEDIUM);
     CU_ASSERT_EQUAL(s.r[0].a.zone_idx, fx_border);
-    CU_ASSERT_TRUE(isinf(s.r[0].a.time_to_line_s));
+    BF_ASSERT_NEAR(s.r[0].a.time_to_line_s, 250, 1e-9);
     BF_ASSERT_NEAR(s.r[0].a.dist_to_line_m, 250, 1e-9);
 
     /* by time: 1000 m away at 10 m/s -> 100 s <= 120 s */
@@ -347,29 +353,27 @@ static void test_approach_resolution(void)
     struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
     struct bf_track t;
-    /* raised at 250 m, walking away at 25 m/s */
-    fx_track_init(&t, 30, T0, -250, 0, -25, 0);
+    /* raised at 250 m walking in, then walking away at 25 m/s: the hold condition fails
+     * at once, the alert clears approach_min_dwell_s (10 s) after it last held */
+    fx_track_init(&t, 30, T0, -250, 0, 1, 0);
     struct bf_geo_step st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
-    for (int k = 0; k < 7; k++) {   /* -275 ... -425: within 1.5 x 300 m, stays live */
+    t.x[2] = -25;
+    for (int k = 0; k < 9; k++) {   /* T0+1 ... T0+9: within the dwell, stays live */
         fx_track_move(&t, 1.0);
         st = fx_step(&t, 0);
         bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     }
     CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 0);
-    fx_track_move(&t, 1.0);   /* -450: not beyond */
-    st = fx_step(&t, 0);
-    bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
-    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 0);
-    fx_track_move(&t, 1.0);   /* -475: beyond 450 and not approaching */
+    fx_track_move(&t, 1.0);   /* T0+10: the dwell is over */
     st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_APPROACH, BF_ALERT_RESOLVED), 1);
-    CU_ASSERT_EQUAL(s.r[s.n - 1].a.last_us, T0 + S(9));
+    CU_ASSERT_EQUAL(s.r[s.n - 1].a.last_us, T0 + S(10));
 
     /* far but closing fast: beyond 1.5 x distance yet within approach_time_s: stays */
-    fx_track_init(&t, 31, T0, -250, 0, 0, 0);
+    fx_track_init(&t, 31, T0, -250, 0, 1, 0);
     st = fx_step(&t, 0);
     bf_alerter_on_track(a, &t, BF_CHANGE_UPDATED, &st);
     t.x[0] = -600;
@@ -532,7 +536,7 @@ static void test_confidence(void)
 
 /* ---- deletion and tick ---------------------------------------------------------------------------------- */
 
-static void test_deletion_resolves(void)
+static void test_deletion_loses(void)
 {
     struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
@@ -552,19 +556,22 @@ static void test_deletion_resolves(void)
     CU_ASSERT_EQUAL_FATAL(s.n, 5);
     /* key order: border (INCURSION) before depot (ZONE_ENTRY) */
     CU_ASSERT_EQUAL(s.r[3].a.type, fx_border < Z_DEPOT ? BF_ALERT_INCURSION : BF_ALERT_ZONE_ENTRY);
-    CU_ASSERT_EQUAL(s.r[3].a.state, BF_ALERT_RESOLVED);
-    CU_ASSERT_EQUAL(s.r[4].a.state, BF_ALERT_RESOLVED);
+    /* an INCURSION and a restricted ZONE_ENTRY go LOST, they are not resolved */
+    CU_ASSERT_EQUAL(s.r[3].a.state, BF_ALERT_LOST);
+    CU_ASSERT_EQUAL(s.r[4].a.state, BF_ALERT_LOST);
     CU_ASSERT_EQUAL(s.r[3].a.track_id, 70);
     CU_ASSERT_EQUAL(s.r[4].a.track_id, 70);
     CU_ASSERT_EQUAL(s.r[4].a.last_us, T0 + S(2));
     struct bf_alerter_stats stt;
     bf_alerter_get_stats(a, &stt);
-    CU_ASSERT_EQUAL(stt.live, 1);   /* track 71's alert lives on */
-    CU_ASSERT_EQUAL(stt.resolved, 2);
+    CU_ASSERT_EQUAL(stt.live, 3);   /* track 71's alert lives on, and the two LOST ones */
+    CU_ASSERT_EQUAL(stt.resolved, 0);
+    CU_ASSERT_EQUAL(stt.lost, 2);
+    CU_ASSERT_TRUE(bf_alerter_check(a));
     bf_alerter_destroy(a);
 }
 
-static void test_tick_resolves_idle(void)
+static void test_tick_idle(void)
 {
     struct fx_sink s;
     struct bf_alerter *a = mk_alerter(&s);
@@ -575,14 +582,18 @@ static void test_tick_resolves_idle(void)
     CU_ASSERT_EQUAL(bf_alerter_tick(a, T0 + S(120)), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 3);
     CU_ASSERT_EQUAL(s.r[2].a.track_id, 80);
-    CU_ASSERT_EQUAL(s.r[2].a.state, BF_ALERT_RESOLVED);
+    /* an idle INCURSION's track went silent without ending: LOST at its last update */
+    CU_ASSERT_EQUAL(s.r[2].a.state, BF_ALERT_LOST);
     CU_ASSERT_EQUAL(s.r[2].a.last_us, T0 + S(120));
+    CU_ASSERT_EQUAL(s.r[2].a.lost_us, T0);
     CU_ASSERT_EQUAL(bf_alerter_tick(a, T0 + S(150)), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 4);
     CU_ASSERT_EQUAL(s.r[3].a.track_id, 81);
+    CU_ASSERT_EQUAL(bf_alerter_tick(a, T0 + S(1000)), 0);   /* LOST is never idle */
+    CU_ASSERT_EQUAL(s.n, 4);
     struct bf_alerter_stats st;
     bf_alerter_get_stats(a, &st);
-    CU_ASSERT_EQUAL(st.live, 0);
+    CU_ASSERT_EQUAL(st.live, 2);
     bf_alerter_destroy(a);
 }
 
@@ -1043,8 +1054,8 @@ static CU_TestInfo tests[] = {
     {"zone entry for restricted only", test_zone_entry_restricted_only},
     {"suppression and counters", test_suppression},
     {"confidence formula", test_confidence},
-    {"deletion resolves", test_deletion_resolves},
-    {"tick resolves idle alerts", test_tick_resolves_idle},
+    {"deletion makes INCURSION and ZONE_ENTRY LOST", test_deletion_loses},
+    {"tick: idle INCURSION LOST, LOST never idle", test_tick_idle},
     {"JSON fields", test_json_fields},
     {"heading from true north", test_heading_true_north},
     {"journal line before the sink", test_journal_before_sink},

@@ -345,16 +345,17 @@ static void test_acknowledged_survives_updates(void)
     CU_ASSERT_EQUAL(s.r[3].a.last_us, T0 + S(11));
     BF_ASSERT_NEAR(s.r[3].a.dist_to_line_m, 15.0, 1e-9);   /* it still follows its track */
     CU_ASSERT_TRUE(bf_alerter_check(a));
-    /* the engine still ends it when the track is deleted: RESOLVED, by nobody */
+    /* the track ends: the alert goes LOST, still acknowledged, and waits for the operator */
     t.t_us += S(1);
     t.status = BF_TRACK_DELETED;
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_DELETED, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(s.n, 5);
-    CU_ASSERT_EQUAL(s.r[4].a.state, BF_ALERT_RESOLVED);
+    CU_ASSERT_EQUAL(s.r[4].a.state, BF_ALERT_LOST);
     CU_ASSERT_STRING_EQUAL(s.r[4].a.closed_by, "");
+    CU_ASSERT_STRING_EQUAL(s.r[4].a.ack_by, "alice");
     cJSON *j = parse_rec(&s.r[4]);
     const char *ex = jstr(j, "explanation");
-    CU_ASSERT_PTR_NOT_NULL(strstr(ex, " Acknowledged by alice at 01:53:21Z. Resolved at 01:53:33Z."));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ex, " Acknowledged by alice at 01:53:21Z. Track lost, last seen at 01:53:32Z"));
     cJSON_Delete(j);
     bf_alerter_destroy(a);
 }
@@ -461,10 +462,14 @@ static void test_resolve_closes_key(void)
     CU_ASSERT_STRING_EQUAL(s.r[s.n - 1].a.id, id_u);
     CU_ASSERT_EQUAL(s.r[s.n - 1].a.state, BF_ALERT_UPDATED);
 
-    /* the track is deleted: its key is forgotten */
+    /* the track is deleted: its key waits for a continuing track, then is forgotten with the
+     * track's record (2 x resolve_after_s unseen) */
     t.t_us += S(1);
     t.status = BF_TRACK_DELETED;
     CU_ASSERT_EQUAL(bf_alerter_on_track(a, &t, BF_CHANGE_DELETED, NULL), 0);
+    bf_alerter_get_stats(a, &st);
+    CU_ASSERT_EQUAL(st.closed_keys, 1);
+    CU_ASSERT_EQUAL(bf_alerter_tick(a, t.t_us + S(241)), 0);
     bf_alerter_get_stats(a, &st);
     CU_ASSERT_EQUAL(st.closed_keys, 0);
     CU_ASSERT_TRUE(bf_alerter_check(a));

@@ -278,8 +278,8 @@ static void test_episode_records_forgotten(void)
     struct fx_sink s;
     struct bf_alerter *a = mk(&s, NULL);
     struct bf_track t;
-    fx_track_init(&t, 23, T0, -250, 0, 0, 0);
-    step(a, &t, 0);                                  /* APPROACH by distance */
+    fx_track_init(&t, 23, T0, -250, 0, 0.5, 0);
+    step(a, &t, 0);                                  /* APPROACH by distance (closing) */
     CU_ASSERT_EQUAL(bf_alerter_tick(a, T0 + S(120)), 0);   /* idle: resolved */
     CU_ASSERT_EQUAL_FATAL(s.n, 2);
     trk_at(&t, T0 + S(200), -250);
@@ -341,28 +341,29 @@ static void test_severity_table(void)
         struct bf_sev_in in;
         enum bf_severity want;
     } rows[] = {
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, 0.80, 0.9}, BF_SEV_HIGH},
-        {{BF_ALERT_INCURSION, 4, 0, 0, BF_CLASS_PERSON, 0.80, 0.9}, BF_SEV_CRITICAL},
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.80, 0.9}, BF_SEV_CRITICAL},
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.80, 0.7}, BF_SEV_HIGH},   /* unsure */
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, 0.60, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.60, 0.9}, BF_SEV_HIGH},
-        {{BF_ALERT_INCURSION, 4, 0, 0, BF_CLASS_VEHICLE, 0.90, 0.9}, BF_SEV_CRITICAL},   /* clamped */
-        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_PERSON, 0.70, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_VEHICLE, 0.70, 0.9}, BF_SEV_HIGH},
-        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_PERSON, 0.50, 0.9}, BF_SEV_LOW},
-        {{BF_ALERT_LOITER, 3, -1, 0, BF_CLASS_PERSON, 0.70, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_LOITER, 3, +1, 0, BF_CLASS_PERSON, 0.70, 0.9}, BF_SEV_HIGH},
-        {{BF_ALERT_LOITER, 3, +1, 0, BF_CLASS_VEHICLE, 0.70, 0.9}, BF_SEV_CRITICAL},
-        {{BF_ALERT_ZONE_ENTRY, 4, 0, 0, BF_CLASS_VEHICLE, 0.70, 0.9}, BF_SEV_CRITICAL},  /* no +1 */
-        {{BF_ALERT_ZONE_ENTRY, 2, 0, 0, BF_CLASS_PERSON, 0.70, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_ZONE_ENTRY, 1, 0, 0, BF_CLASS_PERSON, 0.40, 0.9}, BF_SEV_LOW},        /* clamped */
-        {{BF_ALERT_ZONE_ENTRY, 0, 0, 0, BF_CLASS_PERSON, 0.70, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_UGS_TRIGGER, 0, 0, 1, BF_CLASS_PERSON, 0.10, 0.9}, BF_SEV_LOW},
-        {{BF_ALERT_UGS_TRIGGER, 0, 0, 2, BF_CLASS_VEHICLE, 0.10, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_SENSOR_FAULT, 0, 0, 0, BF_CLASS_VEHICLE, 0.10, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, NAN, 0.9}, BF_SEV_MEDIUM},
-        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, BF_SEV_LOW_CONFIDENCE, 0.9}, BF_SEV_HIGH},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, 0.80, 0.9, false}, BF_SEV_HIGH},
+        {{BF_ALERT_INCURSION, 4, 0, 0, BF_CLASS_PERSON, 0.80, 0.9, false}, BF_SEV_CRITICAL},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.80, 0.9, false}, BF_SEV_CRITICAL},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.80, 0.7, false}, BF_SEV_HIGH},   /* unsure */
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, 0.60, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_VEHICLE, 0.60, 0.9, false}, BF_SEV_HIGH},
+        {{BF_ALERT_INCURSION, 4, 0, 0, BF_CLASS_VEHICLE, 0.90, 0.9, false}, BF_SEV_CRITICAL},   /* clamped */
+        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_PERSON, 0.70, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_VEHICLE, 0.70, 0.9, false}, BF_SEV_HIGH},
+        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_VEHICLE, 0.70, 0.9, true}, BF_SEV_MEDIUM}, /* along */
+        {{BF_ALERT_APPROACH, 3, 0, 0, BF_CLASS_PERSON, 0.50, 0.9, false}, BF_SEV_LOW},
+        {{BF_ALERT_LOITER, 3, -1, 0, BF_CLASS_PERSON, 0.70, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_LOITER, 3, +1, 0, BF_CLASS_PERSON, 0.70, 0.9, false}, BF_SEV_HIGH},
+        {{BF_ALERT_LOITER, 3, +1, 0, BF_CLASS_VEHICLE, 0.70, 0.9, false}, BF_SEV_CRITICAL},
+        {{BF_ALERT_ZONE_ENTRY, 4, 0, 0, BF_CLASS_VEHICLE, 0.70, 0.9, false}, BF_SEV_CRITICAL},  /* no +1 */
+        {{BF_ALERT_ZONE_ENTRY, 2, 0, 0, BF_CLASS_PERSON, 0.70, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_ZONE_ENTRY, 1, 0, 0, BF_CLASS_PERSON, 0.40, 0.9, false}, BF_SEV_LOW},        /* clamped */
+        {{BF_ALERT_ZONE_ENTRY, 0, 0, 0, BF_CLASS_PERSON, 0.70, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_UGS_TRIGGER, 0, 0, 1, BF_CLASS_PERSON, 0.10, 0.9, false}, BF_SEV_LOW},
+        {{BF_ALERT_UGS_TRIGGER, 0, 0, 2, BF_CLASS_VEHICLE, 0.10, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_SENSOR_FAULT, 0, 0, 0, BF_CLASS_VEHICLE, 0.10, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, NAN, 0.9, false}, BF_SEV_MEDIUM},
+        {{BF_ALERT_INCURSION, 3, 0, 0, BF_CLASS_PERSON, BF_SEV_LOW_CONFIDENCE, 0.9, false}, BF_SEV_HIGH},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         enum bf_severity got = bf_alert_severity(&rows[i].in);
@@ -869,6 +870,42 @@ static void test_config_keys(void)
         printf("\n    %s\n    %s\n", m.text[0], m.text[1]);
 }
 
+/* The keys of APPROACH's hysteresis, class persistence, LOST, joined history, crossing points. */
+static void test_config_field_keys(void)
+{
+    struct msgs m;
+    struct bf_config *c = load_cfg("{}", &m);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    BF_ASSERT_NEAR(c->alerts.approach_min_closing_mps, 0.3, 0);
+    BF_ASSERT_NEAR(c->alerts.approach_clear_factor, 1.5, 0);
+    BF_ASSERT_NEAR(c->alerts.class_hold_s, 15, 0);
+    CU_ASSERT_EQUAL(c->alerts.class_hold_updates, 5);
+    CU_ASSERT_FALSE(c->alerts.crossing_point_events);
+    bf_config_destroy(c);
+    c = load_cfg("{\"approach_min_closing_mps\": 0.5, \"approach_clear_factor\": 2, "
+                 "\"approach_min_dwell_s\": 20, \"class_hold_s\": 30, \"class_hold_updates\": 8, "
+                 "\"lost_radius_m\": 80, \"ugs_join_s\": 60, \"ugs_line_m\": 40, "
+                 "\"crossing_point_window_s\": 600, \"crossing_point_events\": true}", &m);
+    CU_ASSERT_EQUAL(m.n, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    BF_ASSERT_NEAR(c->alerts.approach_min_closing_mps, 0.5, 0);
+    BF_ASSERT_NEAR(c->alerts.approach_clear_factor, 2, 0);
+    BF_ASSERT_NEAR(c->alerts.approach_min_dwell_s, 20, 0);
+    BF_ASSERT_NEAR(c->alerts.class_hold_s, 30, 0);
+    CU_ASSERT_EQUAL(c->alerts.class_hold_updates, 8);
+    BF_ASSERT_NEAR(c->alerts.lost_radius_m, 80, 0);
+    BF_ASSERT_NEAR(c->alerts.ugs_join_s, 60, 0);
+    BF_ASSERT_NEAR(c->alerts.ugs_line_m, 40, 0);
+    BF_ASSERT_NEAR(c->alerts.crossing_point_window_s, 600, 0);
+    CU_ASSERT_TRUE(c->alerts.crossing_point_events);
+    bf_config_destroy(c);
+    c = load_cfg("{\"approach_clear_factor\": 0.5}", &m);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_EQUAL_FATAL(m.n, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(m.text[0], "alerts.approach_clear_factor: expected a number between 1 "
+                                             "and 10"));
+}
+
 /* ---- the engine: sensor kinds from the configuration, ground sensors fed ------------------- */
 
 /*
@@ -992,6 +1029,7 @@ static CU_TestInfo tests[] = {
     {"radar + UGS beats radar alone (real tracker)", test_radar_ugs_beats_radar_alone},
     {"parameters checked", test_params_checked},
     {"configuration keys", test_config_keys},
+    {"configuration keys of the field rules", test_config_field_keys},
     {"engine feeds ground sensors", test_engine_ground_sensors},
     CU_TEST_INFO_NULL,
 };

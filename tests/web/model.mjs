@@ -112,3 +112,17 @@ test('predicted crossing in words', () => {
                'expected at the line in 60 s (02:01:00Z)');
   assert.equal(M.crossingText(alert({ crossing_time: null, time_to_line_s: null })), '');
 });
+
+test('a LOST alert stays in the live list and says when it was last seen', () => {
+  const m = M.createModel();
+  M.applyAlert(m, alert({ seq: 1 }), 0);
+  M.applyAlert(m, alert({ seq: 2, state: 'LOST', reason: 'track lost',
+                          lost: { last_seen_time: '2026-03-01T02:03:04.500Z', radius_m: 59.4, growth_mps: 3 } }), 0);
+  assert.deepEqual(M.liveAlerts(m).map((a) => a.id), ['a1']);
+  assert.equal(M.isClosed(m.alerts.get('a1')), false);
+  assert.equal(M.lostText(m.alerts.get('a1')), 'last seen 02:03:04Z, search 59 m');
+  assert.equal(M.lostText(alert({})), '');
+  M.applyAlert(m, alert({ seq: 3, state: 'UPDATED', track_id: 9, reason: 'reacquired by track 9' }), 0);
+  assert.equal(M.lostText(m.alerts.get('a1')), '');
+  assert.equal(M.liveAlerts(m).length, 1);
+});

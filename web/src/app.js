@@ -316,12 +316,16 @@ function fillCard(card, a) {
     card.sev.innerHTML = sevBadge(a.severity);
     card.type.textContent = a.type;
     card.state.textContent = a.state.replace('_', ' ');
+    card.state.title = M.lostText(a);
     const zone = a.zone ? a.zone.name || a.zone.id : 'no zone';
     const conf = typeof a.confidence === 'number' ? `${Math.round(a.confidence * 100)}%` : '?';
     card.what.textContent =
       `Track ${a.track_id} · ${a.class || 'unknown'} · ${zone} · confidence ${conf}`;
     card.expl.textContent = a.explanation || '';
     const parts = [];
+    const lost = M.lostText(a);
+    if (lost)
+      parts.push(lost);
     if (Array.isArray(a.sensors) && a.sensors.length)
       parts.push(`Sensors: ${a.sensors.join(', ')}`);
     const cross = M.crossingText(a);

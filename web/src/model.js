@@ -242,6 +242,20 @@ export function fmtClock(iso) {
 }
 
 /**
+ * A LOST alert (its track ended; it stays live until an operator closes it or
+ * a track reacquires it): "last seen HH:MM:SSZ, search 59 m" from its "lost"
+ * object, or "" for any other alert.
+ */
+export function lostText(a) {
+  if (a.state !== 'LOST')
+    return '';
+  const lo = a.lost && typeof a.lost === 'object' ? a.lost : {};
+  const at = fmtClock(lo.last_seen_time);
+  const r = isNum(lo.radius_m) ? `, search ${Math.round(lo.radius_m)} m` : '';
+  return at ? `last seen ${at}${r}` : `track lost${r}`;
+}
+
+/**
  * The predicted crossing of an alert, in words, or "": the estimated crossing
  * time of an incursion, or the time to the line of an approach.
  */
