@@ -370,6 +370,26 @@ static const struct broken broken_cases[] = {
     {"zones not a string",
      "{\"site\": \"demo\", \"origin\": {\"lat\": 46.8, \"lon\": 8.2}, \"zones\": 5,\n" S1 "}",
      1, {{"1:64: zones: ", "expected a string, got a number 5"}}},
+    {"bad coverage sector", HEAD " \"sensors\": [{\"id\": \"r1\", \"type\": \"json\", \"lat\": 46.79, \"lon\": 8.12,\n"
+                        "   \"coverage\": {\"sectors_deg\": [[10, 20], [30], [5, 5], [0, 400]]}}]}",
+     3, {{"3:43: sensors[0].coverage.sectors_deg[1]: ", "expected a sector [from_deg, to_deg] of two bearings"},
+         {"3:49: sensors[0].coverage.sectors_deg[2]: ", "an empty sector [5, 5]"},
+         {"3:57: sensors[0].coverage.sectors_deg[3]: ", "got [0, 400]"}}},
+    {"coverage pd_by_range and min range", HEAD " \"sensors\": [{\"id\": \"r1\", \"type\": \"json\", \"lat\": 46.79, \"lon\": 8.12,\n"
+                        "   \"range_m\": 1000, \"coverage\": {\"min_range_m\": 1000,\n"
+                        "   \"pd_by_range\": [[0, 0.9], [500, 1.5], [600, 0.6], [550, 0.5]]}}]}",
+     3, {{"3:49: sensors[0].coverage.min_range_m: ", "must be less than the sensor's range_m (1000)"},
+         {"4:30: sensors[0].coverage.pd_by_range[1]: ", "expected a pd between 0 and 1, got 1.5"},
+         {"4:54: sensors[0].coverage.pd_by_range[3]: ", "ranges must increase: 550 m after 600 m"}}},
+    {"coverage key misspelt", HEAD " \"sensors\": [{\"id\": \"r1\", \"type\": \"json\", \"lat\": 46.79, \"lon\": 8.12,\n"
+                        "   \"coverage\": {\"sector_deg\": [[0, 90]]}}]}",
+     1, {{"3:17: sensors[0].coverage.sector_deg: ", "did you mean \"sectors_deg\"?"}}},
+    {"camera with sectors", HEAD " \"sensors\": [{\"id\": \"c1\", \"type\": \"camera\", \"lat\": 46.79, \"lon\": 8.12,\n"
+                        "   \"coverage\": {\"sectors_deg\": [[0, 90]]}}]}",
+     1, {{"3:32: sensors[0].coverage.sectors_deg: ", "a camera's region is its field of view"}}},
+    {"missing DEM file", HEAD S1 ",\n \"terrain\": {\"dem\": \"nope.tif\", \"cell_m\": 0}}",
+     2, {{"3:21: terrain.dem: ", "DEM (elevation raster) \"nope.tif\" not found"},
+         {"3:43: terrain.cell_m: ", "expected a number between 1 and 1000"}}},
     {"missing credentials file", HEAD S1 ",\n \"mqtt\": {\"credentials\": \"secret.json\"}}",
      1, {{"3:26: mqtt.credentials: ", "credentials file \"secret.json\" not found"}}},
     {"journal not a string", HEAD S1 ",\n \"alerts\": {\"journal\": true}}",
