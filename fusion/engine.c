@@ -344,6 +344,8 @@ void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out)
 
 const struct bf_tracker *bf_engine_tracker(const struct bf_engine *e) { return e->tracker; }
 
+const struct bf_coverage *bf_engine_coverage(const struct bf_engine *e) { return e->coverage; }
+
 /* ---- construction ------------------------------------------------------ */
 
 static int open_mqtt(struct bf_engine *e)
