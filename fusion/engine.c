@@ -690,6 +690,10 @@ int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag)
                                                                      ? "plugin" : "type");
         bf_json_errorf(cfg->doc, diag, at, "%s", err);
     }
+    if (cfg->terrain.dem_path &&
+        bf_coverage_dem_check(cfg->terrain.dem_path, err, sizeof err) < 0)
+        bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(
+                           cJSON_GetObjectItemCaseSensitive(root, "terrain"), "dem"), "%s", err);
     bf_geo_zones_destroy(zones);
     bf_geo_frame_destroy(frame);
     return diag->n_errors > before ? BF_EINVAL : 0;

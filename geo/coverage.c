@@ -441,6 +441,34 @@ out:
     return rc;
 }
 
+int bf_coverage_dem_check(const char *path, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (!err || errlen == 0) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    GDALAllRegister();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALDatasetH ds = path ? GDALOpen(path, GA_ReadOnly) : NULL;
+    CPLPopErrorHandler();
+    if (!ds) {
+        snprintf(err, errlen, "DEM %s: cannot open (%s)", path ? path : "(null)",
+                 CPLGetLastErrorMsg());
+        return BF_EIO;
+    }
+    double gt[6];
+    const char *wkt = GDALGetProjectionRef(ds);
+    int rc = 0;
+    if (GDALGetRasterCount(ds) < 1 || GDALGetGeoTransform(ds, gt) != CE_None || !wkt || !wkt[0]) {
+        snprintf(err, errlen, "DEM %s: needs a band, a geotransform and a coordinate reference "
+                 "system", path);
+        rc = BF_EIO;
+    }
+    GDALClose(ds);
+    return rc;
+}
+
 /*
  * Sensor s's raster from the terrain grid: a radial sweep (see the top of
  * the file).  0 or BF_ENOMEM.

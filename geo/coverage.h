@@ -90,6 +90,13 @@ int bf_coverage_create(const struct bf_coverage_params *p, const struct bf_cover
                        char *err, size_t errlen);
 void bf_coverage_destroy(struct bf_coverage *c);   /* accepts NULL */
 
+/*
+ * Can path be used as a DEM: GDAL opens it, and it has a band, a
+ * geotransform and a coordinate reference system?  0, or BF_EIO with err
+ * saying why.  (Configuration checks; create reads it again.)
+ */
+int bf_coverage_dem_check(const char *path, char *err, size_t errlen);
+
 size_t bf_coverage_count(const struct bf_coverage *c);
 
 /*

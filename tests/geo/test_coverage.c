@@ -387,6 +387,20 @@ static void test_terrain_low_wall_utm(void)
     cJSON_Delete(back);
     bf_coverage_destroy(c);
 
+    /* the configuration check: this DEM is fine, a text file is not */
+    CU_ASSERT_EQUAL(bf_coverage_dem_check(path, err, sizeof err), 0);
+    char txt_path[600];
+    snprintf(txt_path, sizeof txt_path, "%s/not-a-dem.tif", bf_test_tmpdir());
+    FILE *tf = fopen(txt_path, "w");
+    CU_ASSERT_FATAL(tf != NULL);
+    fputs("elevation: high\n", tf);
+    fclose(tf);
+    CU_ASSERT_EQUAL(bf_coverage_dem_check(txt_path, err, sizeof err), BF_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not-a-dem.tif"));
+    p.dem_path = txt_path;
+    CU_ASSERT_EQUAL(bf_coverage_create(&p, s, 2, f, &c, err, sizeof err), BF_EIO);
+    CU_ASSERT_PTR_NULL(c);
+
     /* a DEM that is not there */
     p.dem_path = "/nonexistent/dem.tif";
     CU_ASSERT_EQUAL(bf_coverage_create(&p, s, 2, f, &c, err, sizeof err), BF_EIO);
