@@ -30,6 +30,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -545,6 +546,61 @@ static int make_raster(struct bf_coverage *c, struct cov_sensor *s, const struct
     return 0;
 }
 
+/* Does fixed sensor i get a terrain raster (not moving, not too many cells)? */
+static bool terrain_wanted(const struct bf_coverage *c, size_t i)
+{
+    const struct cov_sensor *o = &c->s[i];
+    return !o->moving && 2 * o->range_m / c->cell_m <= MAX_RASTER_SIDE;
+}
+
+/*
+ * Read the DEM onto one terrain grid over the squares of sensor only (or of
+ * every sensor wanting terrain, SIZE_MAX) and make their rasters.  0 or BF_E*.
+ */
+static int terrain_pass(struct bf_coverage *c, const char *dem, struct bf_geo_frame *frame,
+                        size_t only, char *err, size_t errlen)
+{
+    double e0 = INFINITY, e1 = -INFINITY, n0 = INFINITY, n1 = -INFINITY;
+    for (size_t i = 0; i < c->n; i++) {
+        if ((only != SIZE_MAX && i != only) || !terrain_wanted(c, i))
+            continue;
+        const struct cov_sensor *o = &c->s[i];
+        double R = o->range_m + 2 * c->cell_m;
+        e0 = fmin(e0, o->e_m - R);
+        e1 = fmax(e1, o->e_m + R);
+        n0 = fmin(n0, o->n_m - R);
+        n1 = fmax(n1, o->n_m + R);
+    }
+    if (!(e0 <= e1))
+        return 0;
+    struct elev_grid g = {.cell = c->cell_m, .e0 = e0, .n0 = n0};
+    for (;;) {
+        g.nx = (int)ceil((e1 - e0) / g.cell) + 1;
+        g.ny = (int)ceil((n1 - n0) / g.cell) + 1;
+        if ((size_t)g.nx * (size_t)g.ny <= MAX_ELEV_CELLS)
+            break;
+        g.cell *= 2;
+    }
+    if (g.cell != c->cell_m)
+        BF_LOGW(COV_LOG, "terrain grid over %.0f x %.0f m: sampled every %.0f m instead of "
+                "%.0f m", e1 - e0, n1 - n0, g.cell, c->cell_m);
+    g.z = malloc((size_t)g.nx * (size_t)g.ny * sizeof *g.z);
+    if (!g.z) {
+        snprintf(err, errlen, "out of memory for the terrain grid");
+        return BF_ENOMEM;
+    }
+    int rc = read_dem(dem, frame, &g, err, errlen);
+    for (size_t i = 0; rc == 0 && i < c->n; i++) {
+        if ((only != SIZE_MAX && i != only) || !terrain_wanted(c, i))
+            continue;
+        rc = make_raster(c, &c->s[i], &g);
+        if (rc < 0)
+            snprintf(err, errlen, "sensor %s: out of memory for its terrain raster", c->s[i].id);
+    }
+    free(g.z);
+    return rc;
+}
+
 /* ---- create / destroy ------------------------------------------------------------- */
 
 int bf_coverage_create(const struct bf_coverage_params *p, const struct bf_coverage_sensor *s,
@@ -619,57 +675,36 @@ int bf_coverage_create(const struct bf_coverage_params *p, const struct bf_cover
             o->pd_v[k] = in->pd_by_range[k][1];
         }
         o->moving = in->moving;
+        if (p->dem_path && p->dem_path[0] && !o->moving && !terrain_wanted(c, i))
+            BF_LOGW(COV_LOG, "sensor %s: range %.0f m over %.0f m cells is more than %d cells a "
+                    "side: no terrain masking (raise terrain.cell_m)", o->id, o->range_m,
+                    c->cell_m, MAX_RASTER_SIDE);
     }
     int rc = 0;
     if (p->dem_path && p->dem_path[0]) {
-        /* one terrain grid over every fixed sensor's square */
-        double e0 = INFINITY, e1 = -INFINITY, n0 = INFINITY, n1 = -INFINITY;
+        /* one terrain grid over every fixed sensor's square, or one per sensor when
+         * they stand so far apart that the squares' bounding box is larger than
+         * the squares together */
+        double e0 = INFINITY, e1 = -INFINITY, n0 = INFINITY, n1 = -INFINITY, sum = 0;
         for (size_t i = 0; i < n; i++) {
-            const struct cov_sensor *o = &c->s[i];
-            if (o->moving)
+            if (!terrain_wanted(c, i))
                 continue;
+            const struct cov_sensor *o = &c->s[i];
             double R = o->range_m + 2 * c->cell_m;
             e0 = fmin(e0, o->e_m - R);
             e1 = fmax(e1, o->e_m + R);
             n0 = fmin(n0, o->n_m - R);
             n1 = fmax(n1, o->n_m + R);
+            sum += 4 * R * R;
         }
-        if (e0 <= e1) {
-            struct elev_grid g = {.cell = c->cell_m, .e0 = e0, .n0 = n0};
-            for (;;) {
-                g.nx = (int)ceil((e1 - e0) / g.cell) + 1;
-                g.ny = (int)ceil((n1 - n0) / g.cell) + 1;
-                if ((size_t)g.nx * (size_t)g.ny <= MAX_ELEV_CELLS)
-                    break;
-                g.cell *= 2;
-            }
-            if (g.cell != c->cell_m)
-                BF_LOGW(COV_LOG, "terrain grid over %.0f x %.0f m: sampled every %.0f m instead "
-                        "of %.0f m", e1 - e0, n1 - n0, g.cell, c->cell_m);
-            g.z = malloc((size_t)g.nx * (size_t)g.ny * sizeof *g.z);
-            if (!g.z) {
-                rc = BF_ENOMEM;
-                snprintf(err, errlen, "out of memory for the terrain grid");
-            } else {
-                rc = read_dem(p->dem_path, frame, &g, err, errlen);
-            }
-            for (size_t i = 0; rc == 0 && i < n; i++) {
-                struct cov_sensor *o = &c->s[i];
-                if (o->moving)
-                    continue;
-                if (2 * o->range_m / c->cell_m > MAX_RASTER_SIDE) {
-                    BF_LOGW(COV_LOG, "sensor %s: range %.0f m over %.0f m cells is more than %d "
-                            "cells a side: no terrain masking (raise terrain.cell_m)", o->id,
-                            o->range_m, c->cell_m, MAX_RASTER_SIDE);
-                    continue;
-                }
-                rc = make_raster(c, o, &g);
-                if (rc < 0)
-                    snprintf(err, errlen, "sensor %s: out of memory for its terrain raster", o->id);
-            }
-            free(g.z);
-            c->terrain = rc == 0;
+        if (e0 <= e1 && (e1 - e0) * (n1 - n0) <= sum) {
+            rc = terrain_pass(c, p->dem_path, frame, SIZE_MAX, err, errlen);
+        } else {
+            for (size_t i = 0; rc == 0 && i < n; i++)
+                if (terrain_wanted(c, i))
+                    rc = terrain_pass(c, p->dem_path, frame, i, err, errlen);
         }
+        c->terrain = rc == 0;
     }
     if (rc < 0) {
         bf_coverage_destroy(c);

@@ -148,6 +148,22 @@ static void test_full(void)
     BF_ASSERT_NEAR(s->sigma_range_m, 10, 0);
     BF_ASSERT_NEAR(s->sigma_bearing_deg, 0.5, 0);
     CU_ASSERT_PTR_NULL(s->options);
+    /* its coverage (docs/coverage.md) */
+    BF_ASSERT_NEAR(s->coverage.min_range_m, 5, 0);
+    CU_ASSERT_EQUAL_FATAL(s->coverage.n_sectors, 2);
+    BF_ASSERT_NEAR(s->coverage.sectors_deg[0][0], 300, 0);
+    BF_ASSERT_NEAR(s->coverage.sectors_deg[0][1], 60, 0);
+    BF_ASSERT_NEAR(s->coverage.sectors_deg[1][0], 90, 0);
+    BF_ASSERT_NEAR(s->coverage.sectors_deg[1][1], 120, 0);
+    CU_ASSERT_TRUE(isnan(s->coverage.pd));
+    CU_ASSERT_EQUAL_FATAL(s->coverage.n_pd_points, 2);
+    BF_ASSERT_NEAR(s->coverage.pd_by_range[1][0], 500, 0);
+    BF_ASSERT_NEAR(s->coverage.pd_by_range[1][1], 0.4, 0);
+    CU_ASSERT_TRUE(isnan(s->coverage.heading_deg));   /* not a camera */
+    snprintf(want, sizeof want, "%s", data_path("../../../config/terrain/ridge-valley.tif"));
+    CU_ASSERT_STRING_EQUAL(c->terrain.dem_path, want);
+    BF_ASSERT_NEAR(c->terrain.target_height_m, 2, 0);
+    BF_ASSERT_NEAR(c->terrain.cell_m, 30, 0);
 
     const struct bf_tracker_params *t = &c->tracker;
     BF_ASSERT_NEAR(t->q_accel_mps2, 0.8, 0);
@@ -255,6 +271,14 @@ static void test_minimal(void)
     BF_ASSERT_NEAR(c->sensors[0].lat_deg, 46.79, 0);
     BF_ASSERT_NEAR(c->sensors[0].lon_deg, 8.12, 0);
     CU_ASSERT_PTR_NULL(c->sensors[0].options);
+    /* coverage: a disc with the tracker's pd; no terrain */
+    CU_ASSERT_EQUAL(c->sensors[0].coverage.n_sectors, 0);
+    CU_ASSERT_EQUAL(c->sensors[0].coverage.n_pd_points, 0);
+    BF_ASSERT_NEAR(c->sensors[0].coverage.min_range_m, 0, 0);
+    CU_ASSERT_TRUE(isnan(c->sensors[0].coverage.pd));
+    CU_ASSERT_PTR_NULL(c->terrain.dem_path);
+    BF_ASSERT_NEAR(c->terrain.target_height_m, 1.5, 0);
+    BF_ASSERT_NEAR(c->terrain.cell_m, 25, 0);
     check_defaults(c);
     bf_config_destroy(c);
 }
