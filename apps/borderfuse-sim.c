@@ -382,6 +382,9 @@ static int print_check(const struct bf_sim_scenario *s)
     }
     bf_sim_features_print(stdout, s);   /* roads, water, Pd shapes, events */
     bf_sim_sensors_print(stdout, s);    /* Part U: ground sensors and cameras */
+    if (s->dem_path)                    /* terrain (sim/terrain.c) */
+        printf("terrain %s: line of sight to %.1f m above the ground, %.0f m cells\n",
+               s->dem_path, s->target_height_m, s->terrain_cell_m);
     struct bf_sim_crossing *cr;
     size_t n;
     int rc = bf_sim_truth_run(s, &cr, &n);

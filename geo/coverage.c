@@ -68,7 +68,8 @@ struct cov_sensor {
     double gamma_rad;               /* grid bearing = true bearing + gamma */
     double home_heading_deg, heading_deg, hfov_deg;
     double axis_rad, half_fov_rad;  /* wedge: grid bearing of the axis, half the field of view */
-    struct arc arcs[BF_COVERAGE_MAX_SECTORS];   /* sectors, merged, grid bearings */
+    struct arc arcs[BF_COVERAGE_MAX_SECTORS + 1];   /* sectors, merged, grid bearings (one
+                                                     * may be split at north) */
     size_t n_arcs;
     size_t n_sectors;
     double sectors_deg[BF_COVERAGE_MAX_SECTORS][2];
@@ -187,11 +188,8 @@ static void make_arcs(struct cov_sensor *s)
         if (m > 0 && tmp[i].lo <= s->arcs[m - 1].lo + s->arcs[m - 1].len) {
             double end = fmax(s->arcs[m - 1].lo + s->arcs[m - 1].len, tmp[i].lo + tmp[i].len);
             s->arcs[m - 1].len = end - s->arcs[m - 1].lo;
-        } else if (m < BF_COVERAGE_MAX_SECTORS) {
+        } else {   /* disjoint pieces: at most MAX_SECTORS, + 1 for the one cut at north */
             s->arcs[m++] = tmp[i];
-        } else {   /* more pieces than slots after the split: widen the last (cannot happen
-                    * with merged input: at most one sector is split) */
-            s->arcs[m - 1].len = tmp[i].lo + tmp[i].len - s->arcs[m - 1].lo;
         }
     }
     /* join the piece ending at 2 pi with the one starting at 0 */
@@ -883,7 +881,7 @@ int bf_coverage_outline(const struct bf_coverage *c, uint32_t sensor_idx, double
     double step = step_deg * DEG;
     struct ring_buf b = {.o = out};
     /* the angular intervals, grid bearings */
-    struct arc arcs[BF_COVERAGE_MAX_SECTORS];
+    struct arc arcs[BF_COVERAGE_MAX_SECTORS + 1];
     size_t na = 0;
     if (s->shape == BF_COVERAGE_WEDGE)
         arcs[na++] = (struct arc){.lo = s->axis_rad - s->half_fov_rad, .len = 2 * s->half_fov_rad};

@@ -126,6 +126,22 @@ static void test_radar_sectors(void)
     BF_ASSERT_NEAR(pd_bearing(c, 0, 101, 1000), 0.0, 1e-12);
     BF_ASSERT_NEAR(pd_bearing(c, 0, 10, 0), 0.9, 1e-12);       /* at the radar itself */
     bf_coverage_destroy(c);
+    /* sixteen disjoint 10-degree sectors every 22.5 degrees, the first through north */
+    s.n_sectors = BF_COVERAGE_MAX_SECTORS;
+    for (int k = 0; k < BF_COVERAGE_MAX_SECTORS; k++) {
+        s.sectors_deg[k][0] = 355 + 22.5 * k;
+        s.sectors_deg[k][1] = 365 + 22.5 * k;
+    }
+    CU_ASSERT_FATAL(bf_coverage_create(NULL, &s, 1, f, &c, err, sizeof err) == 0);
+    int in_ok = 0, out_ok = 0;
+    for (int k = 0; k < BF_COVERAGE_MAX_SECTORS; k++) {
+        in_ok += pd_bearing(c, 0, fmod(360 + 22.5 * k, 360), 1000) > 0;        /* centres */
+        out_ok += pd_bearing(c, 0, fmod(360 + 22.5 * k + 11.25, 360), 1000) == 0;  /* gaps */
+    }
+    CU_ASSERT_EQUAL(in_ok, 16);
+    CU_ASSERT_EQUAL(out_ok, 16);
+    bf_coverage_destroy(c);
+    s.n_sectors = 2;
     s.sectors_deg[1][1] = NAN;
     CU_ASSERT_EQUAL(bf_coverage_create(NULL, &s, 1, f, &c, err, sizeof err), BF_EINVAL);
     CU_ASSERT_PTR_NULL(c);
