@@ -195,6 +195,7 @@ static void test_pd_by_range_and_disc(void)
     printf("\n    bf_coverage_pd_at, analytic (disc, pd_by_range): %.1f ns per call (sum %.0f)\n",
            ns, sum);
     CU_ASSERT_TRUE(sum > 0);
+    bf_coverage_destroy(c);
 
     /* bad sensors are refused with their name */
     s[0].pd_by_range[2][0] = 500;   /* ranges must increase */
@@ -204,7 +205,7 @@ static void test_pd_by_range_and_disc(void)
     s[0].min_range_m = 4000;        /* beyond its range */
     CU_ASSERT_EQUAL(bf_coverage_create(NULL, s, 3, f, &c, err, sizeof err), BF_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "min_range_m"));
-    bf_coverage_destroy(c);
+    CU_ASSERT_PTR_NULL(c);
     bf_geo_frame_destroy(f);
 }
 
