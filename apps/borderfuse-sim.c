@@ -386,6 +386,9 @@ static int print_check(const struct bf_sim_scenario *s)
     }
     bf_sim_features_print(stdout, s);   /* roads, water, Pd shapes, events */
     bf_sim_sensors_print(stdout, s);    /* Part U: ground sensors and cameras */
+    if (s->dem_path)                    /* terrain (sim/terrain.c) */
+        printf("terrain %s: line of sight to %.1f m above the ground, %.0f m cells\n",
+               s->dem_path, s->target_height_m, s->terrain_cell_m);
     struct bf_sim_crossing *cr;
     size_t n;
     int rc = bf_sim_truth_run(s, &cr, &n);
@@ -605,15 +608,19 @@ static void play_events(struct run *r, double t)
     }
 }
 
-/* Part L: weather factors for radar j's scan at t (NULL when there is no event). */
+/*
+ * Part L: weather factors for radar j's scan at t (NULL when there is no
+ * event); a target the terrain hides from the radar gets 0 (sim/terrain.c).
+ */
 static void weather_for_scan(struct run *r, size_t j, double t)
 {
     if (!r->pd_factor)
         return;
     const struct bf_sim_target_pos *tp = bf_sim_truth_positions(r->truth);
     for (size_t i = 0; i < r->s->n_targets; i++)
-        r->pd_factor[i] = tp[i].active ? bf_sim_events_pd_factor(r->s, tp[i].e_m, tp[i].n_m, t)
-                                       : 1.0;
+        r->pd_factor[i] = !tp[i].active ? 1.0
+                          : !bf_sim_radar_sees(r->s, j, tp[i].e_m, tp[i].n_m) ? 0.0
+                          : bf_sim_events_pd_factor(r->s, tp[i].e_m, tp[i].n_m, t);
     bf_sim_radar_emu_set_pd_factors(r->emu[j], r->pd_factor);
 }
 
@@ -966,9 +973,9 @@ int main(int argc, char **argv)
         goto out_run;
     }
     size_t n_ev;
-    if (bf_sim_events(s, &n_ev) && s->n_targets > 0 &&
+    if ((bf_sim_events(s, &n_ev) || s->dem_path) && s->n_targets > 0 &&
         !(r.pd_factor = calloc(s->n_targets, sizeof *r.pd_factor)))
-        goto out_run;   /* Part L: weather factors */
+        goto out_run;   /* Part L: weather factors (and terrain) */
     if (o.broker_pid > 0 && kill((pid_t)o.broker_pid, 0) != 0) {
         fprintf(stderr, "borderfuse-sim: --broker-pid %ld: %s\n", o.broker_pid, strerror(errno));
         goto out_run;

@@ -15,6 +15,12 @@
  * (sim/metrics.c) outside the timed part.  docs/bench.md describes the
  * formats, options and figures.
  *
+ * With --coverage the tracker's sensors get a coverage (geo/coverage.h):
+ * each a radar at the middle of the detections' extent whose disc covers
+ * it, Pd falling with range, and with --coverage hills a generated hilly
+ * DEM masking it, so the tracker can be measured with its pd_at callback
+ * on; the cost of one bf_coverage_pd_at call is measured and printed.
+ *
  * Exit status: 0 when the run completed, 2 on usage errors or unusable input,
  * 1 when the tracker failed.
  */
@@ -26,13 +32,20 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench/stream.h"
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 #include "core/bf_time.h"
 #include "fusion/fusion.h"
+#include "geo/coverage.h"
+#include "geo/geo.h"
 #include "sim/sim.h"
+
+#include <cpl_conv.h>
+#include <gdal.h>
+#include <ogr_srs_api.h>
 
 #define EXIT_DONE 0
 #define EXIT_FAIL 1
@@ -55,7 +68,12 @@ struct opts {
     uint32_t max_tracks;              /* 0: automatic */
     /* scoring */
     double metric_c_m, metric_p;
+    /* coverage: 0 none, 1 analytic radar discs, 2 the same over a generated hilly DEM */
+    int coverage;
 };
+
+#define COVERAGE_LAT0 46.8   /* where the bench's square is placed for the DEM */
+#define COVERAGE_LON0 8.2
 
 static void usage(FILE *f)
 {
@@ -110,6 +128,10 @@ static void usage(FILE *f)
 "  --clutter-density D      false detections per m^2 per scan the tracker assumes\n"
 "                           (default: the generator's, else 1e-6)\n"
 "  --max-tracks N           track pool (default: enough for the stream)\n"
+"  --coverage [flat|hills]  give each sensor a coverage (docs/coverage.md): a radar\n"
+"                           at the middle of the detections whose disc covers them,\n"
+"                           Pd by range; hills: masked by a generated hilly DEM;\n"
+"                           the tracker gets its pd_at, and one call is timed\n"
 "\n"
 "scoring and output:\n"
 "  --metric-c-m C       OSPA / GOSPA cut-off (default 100)\n"
@@ -180,7 +202,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     enum { O_TRUTH = 256, O_SIGMA, O_GEN, O_TARGETS, O_PD, O_CLUTTER, O_AREA, O_PERIOD, O_SCANS,
            O_SEED, O_ACCEL, O_SPEED, O_EDGES, O_WSTREAM, O_WTRUTH, O_NORUN, O_ASSOC, O_MOTION,
            O_CONFIRM, O_CM, O_CN, O_DELETE, O_GATE, O_Q, O_TPD, O_DENSITY, O_MAXT, O_MC, O_MP,
-           O_JSON, O_QUIET, O_HELP };
+           O_JSON, O_QUIET, O_HELP, O_COVERAGE };
     static const struct option lo[] = {
         {"truth", required_argument, NULL, O_TRUTH},
         {"sigma-m", required_argument, NULL, O_SIGMA},
@@ -212,6 +234,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"metric-c-m", required_argument, NULL, O_MC},
         {"metric-p", required_argument, NULL, O_MP},
         {"json", no_argument, NULL, O_JSON},
+        {"coverage", optional_argument, NULL, O_COVERAGE},
         {"quiet", no_argument, NULL, O_QUIET},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
@@ -344,6 +367,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
             if (!parse_double(optarg, 1, 10, &o->tp.gate_sigma))
                 return bad_value("--gate-sigma", "standard deviations in [1, 10]", optarg);
             break;
+        case O_COVERAGE:
+            if (!optarg || !strcmp(optarg, "flat"))
+                o->coverage = 1;
+            else if (!strcmp(optarg, "hills"))
+                o->coverage = 2;
+            else
+                return bad_value("--coverage", "flat or hills", optarg);
+            break;
         case O_Q:
             if (!parse_double(optarg, 1e-6, 100, &o->tp.q_accel_mps2))
                 return bad_value("--q-mps2", "m/s^2 in [1e-6, 100]", optarg);
@@ -429,6 +460,9 @@ struct results {
     bool scored;
     uint64_t scored_times, unscored_times;
     struct bf_sim_metric mean, mean_last_half;
+    int coverage;                     /* as opts.coverage */
+    double pd_at_ns;                  /* one bf_coverage_pd_at call; NAN without coverage */
+    double coverage_build_s;          /* bf_coverage_create (DEM read, rasters) */
 };
 
 static double now_s(void)
@@ -546,6 +580,126 @@ static void progress(const struct opts *o, size_t k, size_t n, uint64_t dets, do
             (unsigned long long)dets, tracker_s, now - start_s);
 }
 
+/* ---- coverage (--coverage) ---------------------------------------------------- */
+
+/*
+ * A hilly DEM over the local square [e0, e1] x [n0, n1] about the bench's
+ * origin, written as a GeoTIFF in WGS84 (30 m pixels): rolling hills up to
+ * 80 m, deterministic.  0 or -1.
+ */
+static int write_hills_dem(const char *path, struct bf_geo_frame *f, double e0, double e1,
+                           double n0, double n1)
+{
+    double lat_a, lon_a, lat_b, lon_b;
+    if (bf_geo_to_wgs84(f, e0, n0, &lat_a, &lon_a) < 0 || bf_geo_to_wgs84(f, e1, n1, &lat_b, &lon_b) < 0)
+        return -1;
+    double dlat = 30.0 / 111132.0, dlon = 30.0 / (111320.0 * cos(COVERAGE_LAT0 * M_PI / 180));
+    int w = (int)ceil((lon_b - lon_a) / dlon) + 2, h = (int)ceil((lat_b - lat_a) / dlat) + 2;
+    float *z = malloc((size_t)w * (size_t)h * sizeof *z);
+    if (!z)
+        return -1;
+    for (int j = 0; j < h; j++) {
+        for (int i = 0; i < w; i++) {
+            double e = e0 + (i - 0.5) * 30, n = n1 - (j - 0.5) * 30;   /* near enough */
+            z[(size_t)j * (size_t)w + (size_t)i] =
+                (float)(300 + 40 * sin(e / 1700.0) * cos(n / 2300.0) + 40 * sin((e + n) / 3100.0));
+        }
+    }
+    GDALAllRegister();
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, w, h, 1, GDT_Float32, NULL);
+    int rc = -1;
+    if (ds) {
+        double gt[6] = {lon_a - dlon, dlon, 0, lat_b + dlat, 0, -dlat};
+        GDALSetGeoTransform(ds, gt);
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+        char *wkt = NULL;
+        if (OSRImportFromEPSG(srs, 4326) == OGRERR_NONE && OSRExportToWkt(srs, &wkt) == OGRERR_NONE)
+            GDALSetProjection(ds, wkt);
+        CPLFree(wkt);
+        OSRDestroySpatialReference(srs);
+        rc = GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, w, h, z, w, h, GDT_Float32, 0,
+                          0) == CE_None ? 0 : -1;
+        GDALClose(ds);
+    }
+    free(z);
+    return rc;
+}
+
+/*
+ * The sensors' coverage: every sensor a radar at the middle of the
+ * detections' extent, its range reaching the corners, Pd 0.95 to half of it
+ * then down to 0.6; with hills, masked by the DEM.  0 or -1 (printed).
+ */
+static int make_coverage(const struct opts *o, const struct bf_bench_stream *s,
+                         struct bf_coverage **cov, struct results *r)
+{
+    double e0 = INFINITY, e1 = -INFINITY, n0 = INFINITY, n1 = -INFINITY;
+    for (size_t i = 0; i < s->n_det; i++) {
+        e0 = fmin(e0, s->det[i].x_m);
+        e1 = fmax(e1, s->det[i].x_m);
+        n0 = fmin(n0, s->det[i].y_m);
+        n1 = fmax(n1, s->det[i].y_m);
+    }
+    if (!(e0 <= e1))
+        e0 = n0 = 0, e1 = n1 = 1000;
+    double ce = (e0 + e1) / 2, cn = (n0 + n1) / 2;
+    double range = fmax(hypot(e1 - e0, n1 - n0) / 2 + 1, 100);
+    struct bf_geo_frame *f = NULL;
+    char err[512] = "", dem[] = "/tmp/borderfuse-bench-hills-XXXXXX.tif";
+    if (bf_geo_frame_create(COVERAGE_LAT0, COVERAGE_LON0, NULL, &f, err, sizeof err) < 0) {
+        fprintf(stderr, "borderfuse-bench: coverage: %s\n", err);
+        return -1;
+    }
+    struct bf_coverage_params p;
+    bf_coverage_params_default(&p);
+    if (o->coverage == 2) {
+        int fd = mkstemps(dem, 4);
+        if (fd < 0 || (close(fd), write_hills_dem(dem, f, ce - range, ce + range, cn - range,
+                                                   cn + range)) < 0) {
+            fprintf(stderr, "borderfuse-bench: coverage: cannot write the DEM %s\n", dem);
+            if (fd >= 0)
+                unlink(dem);
+            bf_geo_frame_destroy(f);
+            return -1;
+        }
+        p.dem_path = dem;
+        p.cell_m = fmax(25, 2 * range / 2000);   /* at most 2000 cells a side */
+    }
+    struct bf_coverage_sensor cs[BF_BENCH_MAX_SENSORS];
+    for (size_t i = 0; i < s->n_sensors; i++) {
+        double lat, lon;
+        bf_geo_to_wgs84(f, ce, cn, &lat, &lon);
+        cs[i] = (struct bf_coverage_sensor){
+            .id = "bench", .kind = "radar", .shape = BF_COVERAGE_DISC, .lat_deg = lat,
+            .lon_deg = lon, .e_m = ce, .n_m = cn, .height_m = 10, .range_m = range,
+            .n_pd_points = 2, .pd_by_range = {{range / 2, 0.95}, {range, 0.6}},
+        };
+    }
+    double t0 = now_s();
+    int rc = bf_coverage_create(&p, cs, s->n_sensors, f, cov, err, sizeof err);
+    r->coverage_build_s = now_s() - t0;
+    if (p.dem_path)
+        unlink(dem);
+    bf_geo_frame_destroy(f);
+    if (rc < 0) {
+        fprintf(stderr, "borderfuse-bench: coverage: %s\n", err);
+        return -1;
+    }
+    /* one query, timed over the detections' positions */
+    size_t nq = 2000000, nd = s->n_det ? s->n_det : 1;
+    double sum = 0;
+    t0 = now_s();
+    for (size_t k = 0; k < nq; k++) {
+        const struct bf_bench_det *d = s->n_det ? &s->det[k % nd] : NULL;
+        sum += bf_coverage_pd_at(*cov, (uint32_t)(k % s->n_sensors), d ? d->x_m : ce,
+                                 d ? d->y_m : cn);
+    }
+    r->pd_at_ns = (now_s() - t0) * 1e9 / (double)nq;
+    if (!(sum >= 0))
+        r->pd_at_ns = NAN;
+    return 0;
+}
+
 static int run(const struct opts *o, const struct bf_bench_stream *s, struct results *r)
 {
     int rc = EXIT_FAIL;
@@ -563,6 +717,17 @@ static int run(const struct opts *o, const struct bf_bench_stream *s, struct res
     struct bf_tracker_sensor sensors[BF_BENCH_MAX_SENSORS];
     for (size_t i = 0; i < s->n_sensors; i++)
         sensors[i] = (struct bf_tracker_sensor){.e_m = 0, .n_m = 0, .range_m = 0};
+    struct bf_coverage *cov = NULL;
+    r->coverage = o->coverage;
+    r->pd_at_ns = NAN;
+    if (o->coverage) {
+        if (make_coverage(o, s, &cov, r) < 0)
+            return EXIT_FAIL;
+        for (size_t i = 0; i < s->n_sensors; i++)
+            sensors[i] = (struct bf_tracker_sensor){
+                .e_m = 0, .n_m = 0, .range_m = 0, .pd_at = bf_coverage_pd_at, .pd_ctx = cov,
+            };
+    }
     struct bf_tracker *t = NULL;
     struct scorer sc = {.max_tracks = tp.max_tracks, .max_truth = max_truth};
     struct bf_detection *dets = malloc(max_scan * sizeof *dets);
@@ -634,6 +799,7 @@ static int run(const struct opts *o, const struct bf_bench_stream *s, struct res
 
 out_free:
     bf_tracker_destroy(t);
+    bf_coverage_destroy(cov);   /* after the tracker: it borrows it */
     bf_sim_metric_ws_destroy(sc.ws);
     free(sc.tracks);
     free(sc.est);
@@ -677,6 +843,11 @@ static void print_human(const struct opts *o, const struct bf_bench_stream *s,
     printf("per scan: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", r->p50_ms, r->p99_ms, r->max_ms);
     printf("peak RSS: %.1f MB (%.1f MB before the tracker was created)\n", r->peak_rss_mb,
            r->rss_before_mb);
+    if (r->coverage)
+        printf("coverage: %s, built in %.3f s; bf_coverage_pd_at %.1f ns per call\n",
+               r->coverage == 2 ? "radar discs over a hilly DEM (terrain rasters)"
+                                : "radar discs, Pd by range (analytic)",
+               r->coverage_build_s, r->pd_at_ns);
     printf("tracks at the end: %u confirmed or coasting, %u live; started %llu, confirmed %llu, "
            "deleted %llu; largest cluster %llu; shed (pool full) %llu\n", r->st.live_confirmed,
            r->st.live, (unsigned long long)r->st.initiated, (unsigned long long)r->st.confirmed,
@@ -721,6 +892,10 @@ static void print_json(const struct results *r)
     json_num("scan_max_ms", r->max_ms, "%.4f", false);
     json_num("peak_rss_mb", r->peak_rss_mb, "%.1f", false);
     printf("\"confirmed_tracks\":%u,", r->st.live_confirmed);
+    if (r->coverage) {   /* only with --coverage: the line keeps its keys otherwise */
+        printf("\"coverage\":\"%s\",", r->coverage == 2 ? "hills" : "flat");
+        json_num("pd_at_ns", r->pd_at_ns, "%.2f", false);
+    }
     json_num("ospa_mean", r->scored ? r->mean.ospa : NAN, "%.4f", false);
     json_num("ospa_mean_last_half", r->scored ? r->mean_last_half.ospa : NAN, "%.4f", false);
     json_num("gospa_mean", r->scored ? r->mean.gospa : NAN, "%.4f", true);

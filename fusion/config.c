@@ -391,12 +391,128 @@ static void load_class_confusion(struct loader *L, const cJSON *so, struct bf_se
     s->has_class_confusion = ok;
 }
 
+/*
+ * A pair of numbers [a, b], each in [lo, hi]; what describes the pair in
+ * messages.  true when both were read.
+ */
+static bool num_pair(struct loader *L, const cJSON *it, double lo, double hi, const char *what,
+                     double out[2])
+{
+    if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 ||
+        !cJSON_IsNumber(cJSON_GetArrayItem(it, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(it, 1))) {
+        char got[96];
+        got_text(it, got, sizeof got);
+        bf_json_errorf(L->doc, L->diag, it, "expected %s, got %s", what, got);
+        return false;
+    }
+    double a = cJSON_GetArrayItem(it, 0)->valuedouble, b = cJSON_GetArrayItem(it, 1)->valuedouble;
+    if (!isfinite(a) || !isfinite(b) || a < lo || a > hi || b < lo || b > hi) {
+        bf_json_errorf(L->doc, L->diag, it, "expected %s, got [%g, %g]", what, a, b);
+        return false;
+    }
+    out[0] = a;
+    out[1] = b;
+    return true;
+}
+
+/* A camera's field of view from its plugin options (the plugin reports what is wrong there). */
+static void camera_fov(const struct bf_sensor_cfg *s, struct bf_sensor_coverage_cfg *cv)
+{
+    cv->heading_deg = cv->hfov_deg = NAN;
+    if (!s->type || strcmp(s->type, "camera") != 0 || !s->options)
+        return;
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(s->options, "heading_deg");
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(s->options, "hfov_deg");
+    if (cJSON_IsNumber(h) && isfinite(h->valuedouble) && cJSON_IsNumber(f) &&
+        f->valuedouble > 0 && f->valuedouble < 360) {
+        cv->heading_deg = h->valuedouble;
+        cv->hfov_deg = f->valuedouble;
+    }
+}
+
+/* sensors[i].coverage (docs/coverage.md). */
+static void load_sensor_coverage(struct loader *L, const cJSON *so, struct bf_sensor_cfg *s)
+{
+    static const char *const keys[] = {"min_range_m", "sectors_deg", "pd", "pd_by_range", NULL};
+    struct bf_sensor_coverage_cfg *cv = &s->coverage;
+    *cv = (struct bf_sensor_coverage_cfg){.pd = NAN};
+    camera_fov(s, cv);
+    const cJSON *o = NULL;
+    if (bf_json_get_object(L->doc, L->diag, so, "coverage", false, &o) != 0 || !o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    if (num(L, o, "min_range_m", false, 0, false, 1e6, "a number >= 0 (metres)", &cv->min_range_m) &&
+        cv->min_range_m >= s->range_m)
+        bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "min_range_m"),
+                       "min_range_m (%g) must be less than the sensor's range_m (%g)",
+                       cv->min_range_m, s->range_m);
+    num(L, o, "pd", false, 0, true, 1, "a number > 0 and <= 1 (probability of detection)", &cv->pd);
+    const cJSON *sec = cJSON_GetObjectItemCaseSensitive(o, "sectors_deg");
+    if (sec) {
+        int n = cJSON_IsArray(sec) ? cJSON_GetArraySize(sec) : -1;
+        if (n < 1 || n > BF_COVERAGE_MAX_SECTORS) {
+            char got[96];
+            got_text(sec, got, sizeof got);
+            bf_json_errorf(L->doc, L->diag, sec, "expected 1 to %d sectors [[from_deg, to_deg], "
+                           "...] (true bearings, clockwise from -> to), got %s",
+                           BF_COVERAGE_MAX_SECTORS, got);
+        } else if (s->type && !strcmp(s->type, "camera")) {
+            bf_json_errorf(L->doc, L->diag, sec, "a camera's region is its field of view "
+                           "(options heading_deg and hfov_deg): remove \"sectors_deg\"");
+        } else {
+            for (const cJSON *it = sec->child; it; it = it->next) {
+                double pr[2];
+                if (!num_pair(L, it, -360, 360, "a sector [from_deg, to_deg] of two bearings "
+                              "between -360 and 360 (degrees true, clockwise from -> to)", pr))
+                    continue;
+                if (pr[0] == pr[1]) {
+                    bf_json_errorf(L->doc, L->diag, it, "an empty sector [%g, %g]: from and to "
+                                   "must differ (use [0, 360] for all round)", pr[0], pr[1]);
+                    continue;
+                }
+                memcpy(cv->sectors_deg[cv->n_sectors++], pr, sizeof pr);
+            }
+        }
+    }
+    const cJSON *tab = cJSON_GetObjectItemCaseSensitive(o, "pd_by_range");
+    if (tab) {
+        int n = cJSON_IsArray(tab) ? cJSON_GetArraySize(tab) : -1;
+        if (n < 1 || n > BF_COVERAGE_MAX_PD_POINTS) {
+            char got[96];
+            got_text(tab, got, sizeof got);
+            bf_json_errorf(L->doc, L->diag, tab, "expected 1 to %d points [[range_m, pd], ...] "
+                           "with increasing ranges, got %s", BF_COVERAGE_MAX_PD_POINTS, got);
+        } else if (cJSON_GetObjectItemCaseSensitive(o, "pd")) {
+            bf_json_errorf(L->doc, L->diag, tab, "give \"pd\" (flat) or \"pd_by_range\", not "
+                           "both");
+        } else {
+            for (const cJSON *it = tab->child; it; it = it->next) {
+                double pr[2];
+                if (!num_pair(L, it, 0, 1e6, "a point [range_m, pd] (range 0 to 1e6 metres, pd "
+                              "0 to 1)", pr))
+                    continue;
+                if (pr[1] > 1) {
+                    bf_json_errorf(L->doc, L->diag, it, "expected a pd between 0 and 1, got %g",
+                                   pr[1]);
+                    continue;
+                }
+                if (cv->n_pd_points > 0 && pr[0] <= cv->pd_by_range[cv->n_pd_points - 1][0]) {
+                    bf_json_errorf(L->doc, L->diag, it, "ranges must increase: %g m after %g m",
+                                   pr[0], cv->pd_by_range[cv->n_pd_points - 1][0]);
+                    continue;
+                }
+                memcpy(cv->pd_by_range[cv->n_pd_points++], pr, sizeof pr);
+            }
+        }
+    }
+}
+
 static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg *s)
 {
     static const char *const keys[] = {"id", "type", "lat", "lon", "alt_m", "height_m", "range_m",
                                        "sigma_m", "sigma_range_m", "sigma_bearing_deg", "options",
                                        "plugin", "platform", "heartbeat_timeout_s",
-                                       "class_confusion", NULL};
+                                       "class_confusion", "coverage", NULL};
     bf_json_check_keys(L->doc, L->diag, so, keys);
     const char *id;
     if (str(L, so, "id", true, &id)) {
@@ -440,6 +556,7 @@ static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg 
         "a number > 0 and <= 86400 (seconds of event time without a good message before "
         "SENSOR_FAULT)", &s->heartbeat_timeout_s);
     load_class_confusion(L, so, s);
+    load_sensor_coverage(L, so, s);
 }
 
 static void load_sensors(struct loader *L, const cJSON *root, struct bf_config *c)
@@ -1033,6 +1150,24 @@ static void load_operators(struct loader *L, const cJSON *root, struct bf_config
     p->n_names = k;
 }
 
+/* "terrain" (docs/coverage.md): the DEM that masks the sensors' coverage. */
+static void load_terrain(struct loader *L, const cJSON *root, struct bf_terrain_cfg *t)
+{
+    static const char *const keys[] = {"dem", "target_height_m", "cell_m", NULL};
+    struct bf_coverage_params d;
+    bf_coverage_params_default(&d);
+    *t = (struct bf_terrain_cfg){.target_height_m = d.target_height_m, .cell_m = d.cell_m};
+    const cJSON *o = section(L, root, "terrain", false);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    t->dem_path = path_key(L, o, "dem", true, "DEM (elevation raster)", true);
+    num(L, o, "target_height_m", false, 0, false, 100,
+        "a number between 0 and 100 (metres of a target above the ground)", &t->target_height_m);
+    num(L, o, "cell_m", false, 1, false, 1000,
+        "a number between 1 and 1000 (metres, the coverage raster's cell)", &t->cell_m);
+}
+
 /* ---- the whole file ------------------------------------------------------------ */
 
 static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
@@ -1040,7 +1175,7 @@ static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
     static const char *const keys[] = {"site", "origin", "frame", "zones", "zones_require_border",
                                        "zones_max_distance_m", "log_level", "mqtt", "sensors",
                                        "tracker", "alerts", "engine", "cot", "cueing", "dispatch",
-                                       "operators", NULL};
+                                       "operators", "terrain", NULL};
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
 
     bf_json_check_keys(L->doc, L->diag, root, keys);
@@ -1074,6 +1209,7 @@ static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
     load_cueing(L, root, c);
     load_dispatch(L, root, c);
     load_operators(L, root, c);
+    load_terrain(L, root, &c->terrain);
 }
 
 void bf_config_destroy(struct bf_config *cfg)

@@ -21,9 +21,23 @@
 #include "core/bf_diag.h"
 #include "core/bf_json.h"
 #include "core/bf_log.h"
+#include "geo/coverage.h"
 #include "tracks/tracks.h"
 
 #define BF_MAX_SENSORS 64   /* a track's contributing sensors are a 64-bit mask */
+
+/* A sensor's "coverage" object (docs/coverage.md): where it detects, how well. */
+struct bf_sensor_coverage_cfg {
+    double min_range_m;        /* default 0 */
+    size_t n_sectors;          /* "sectors_deg": [[from, to], ...] true; 0: all round */
+    double sectors_deg[BF_COVERAGE_MAX_SECTORS][2];
+    double pd;                 /* NAN: the tracker's "pd" */
+    size_t n_pd_points;        /* "pd_by_range": [[range_m, pd], ...], ranges increasing */
+    double pd_by_range[BF_COVERAGE_MAX_PD_POINTS][2];
+    /* a camera's field of view, from its plugin options "heading_deg" and "hfov_deg"
+     * (docs/camera.md); NAN for other sensors or when they are missing */
+    double heading_deg, hfov_deg;
+};
 
 struct bf_sensor_cfg {
     const char *id;            /* unique, [A-Za-z0-9_.-]+ */
@@ -44,6 +58,14 @@ struct bf_sensor_cfg {
      * when has_class_confusion, else the default of the sensor's type */
     double class_confusion[BF_CLASS_COUNT * BF_CLASS_COUNT];
     bool has_class_confusion;
+    struct bf_sensor_coverage_cfg coverage;
+};
+
+/* The "terrain" section (docs/coverage.md): a DEM masks every sensor's coverage. */
+struct bf_terrain_cfg {
+    const char *dem_path;      /* resolved relative to the config file; NULL: no terrain */
+    double target_height_m;    /* default 1.5 */
+    double cell_m;             /* raster cell; default 25 */
 };
 
 /* engine.test_tracks: what the track picture and CoT do with a radar's test targets. */
@@ -117,6 +139,7 @@ struct bf_config {
     struct bf_cue_camera_cfg *cue_cameras;   /* "cueing.cameras": per-camera overrides */
     size_t n_cue_cameras;
     struct bf_dispatch_params dispatch;      /* "dispatch" (docs/dispatch.md); speeds owned */
+    struct bf_terrain_cfg terrain;   /* "terrain": DEM for coverage (docs/coverage.md) */
     enum bf_log_level log_level;     /* default info */
     struct bf_json_doc *doc;         /* owns every string above */
 };

@@ -31,8 +31,8 @@
  * alerts/outbox.c), the retained snapshot of the live alerts (at most once a
  * second), the answers to operators, the retained status with a last will of
  * "offline", the track picture (QoS 0, at most once a second), camera cues
- * and, once at start, the zones as GeoJSON (retained, for displays:
- * docs/web.md).
+ * and, once at start, the zones and the sensors' coverage as GeoJSON
+ * (retained, for displays: docs/web.md, docs/coverage.md).
  *
  * The engine's files (fusion/engine_int.h holds struct bf_engine): this one
  * builds the engine, runs the pipeline and stops it; engine_sensors.c is the
@@ -125,8 +125,10 @@ static void finish_scan(struct bf_engine *e)
     if (!e->scan_open)
         return;
     /* a moving sensor looked from where its scan was placed (take_input) */
-    if (e->sensors[e->scan_sensor].platform >= 0 && e->scan_placed)
+    if (e->sensors[e->scan_sensor].platform >= 0 && e->scan_placed) {
         bf_tracker_move_sensor(e->tracker, e->scan_sensor, e->scan_e_m, e->scan_n_m);
+        bf_coverage_move_sensor(e->coverage, e->scan_sensor, e->scan_e_m, e->scan_n_m);
+    }
     /* A scan marker says the sensor looked: an empty look still counts misses. */
     if (e->scan_n > 0 || e->scan_marker) {
         if (bf_tracker_scan(e->tracker, e->scan_sensor, e->scan_t, e->scanbuf, e->scan_n) == 0) {
@@ -343,6 +345,8 @@ void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out)
 
 const struct bf_tracker *bf_engine_tracker(const struct bf_engine *e) { return e->tracker; }
 
+const struct bf_coverage *bf_engine_coverage(const struct bf_engine *e) { return e->coverage; }
+
 /* ---- construction ------------------------------------------------------ */
 
 static int open_mqtt(struct bf_engine *e)
@@ -475,7 +479,9 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         ts[i].class_confusion = sc->has_class_confusion ? sc->class_confusion
                                                         : bf_class_confusion_default(sc->type);
     }
-    rc = bf_tracker_create(&cfg->tracker, ts, ns, &e->tracker);
+    rc = engine_open_coverage(e, ts);   /* the tracker borrows it for pd_at */
+    if (rc == 0)
+        rc = bf_tracker_create(&cfg->tracker, ts, ns, &e->tracker);
     free(ts);
     if (rc == 0)
         rc = engine_make_platforms(e);
@@ -553,6 +559,7 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         engine_publish_status(e, "online");
         e->last_status_wall = bf_clock_monotonic(NULL);
         engine_publish_zones(e);
+        engine_publish_coverage(e);
         engine_live_open(e);
         rc = engine_open_operators(e);
         if (rc < 0)
@@ -640,6 +647,7 @@ void bf_engine_destroy(struct bf_engine *e)
     bf_reorder_destroy(e->reorder);
     bf_ingest_queue_destroy(e->queue);
     bf_tracker_destroy(e->tracker);
+    engine_close_coverage(e);   /* after the tracker: it borrows the coverage */
     bf_geo_zones_destroy(e->zones);
     bf_geo_frame_destroy(e->frame);
     free(e->geo);
@@ -769,6 +777,10 @@ int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag)
                                                                      ? "plugin" : "type");
         bf_json_errorf(cfg->doc, diag, at, "%s", err);
     }
+    if (cfg->terrain.dem_path &&
+        bf_coverage_dem_check(cfg->terrain.dem_path, err, sizeof err) < 0)
+        bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(
+                           cJSON_GetObjectItemCaseSensitive(root, "terrain"), "dem"), "%s", err);
     bf_geo_zones_destroy(zones);
     bf_geo_frame_destroy(frame);
     return diag->n_errors > before ? BF_EINVAL : 0;

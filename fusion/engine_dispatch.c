@@ -74,6 +74,10 @@ static void on_unit_msg(void *ctx, const char *topic, const void *payload, size_
 static void publish_cue(void *ctx, const struct bf_cue_cmd *c)
 {
     struct bf_engine *e = ctx;
+    /* the camera's coverage wedge looks where the camera does; home again on release */
+    if (e->coverage)
+        bf_coverage_set_heading(e->coverage, c->cam->sensor_idx,
+                                c->release ? NAN : c->aim.bearing_deg);
     char buf[768], topic[200];
     int n = bf_cue_cmd_to_json(c, buf, sizeof buf);
     if (n < 0)

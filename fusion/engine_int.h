@@ -8,6 +8,7 @@
  *   engine_operators.c  operators: alerts/ack in, alerts/result out, the audit log
  *   engine_outputs.c    status, track picture, zones, CoT tracks
  *   engine_dispatch.c   camera cueing and response units (dispatch, CoT units)
+ *   engine_coverage.c   the sensors' coverage (regions, Pd, terrain) and its topic
  *
  * It is not fusion_int.h: that header holds the tracker's parts (JPDA, the
  * grid) for the tracker and its tests, and should not pull in MQTT, the
@@ -31,6 +32,7 @@
 #include "fusion/config.h"
 #include "fusion/fusion.h"
 #include "fusion/ingest.h"
+#include "geo/coverage.h"
 #include "geo/geo.h"
 #include "sensors/sensor.h"
 
@@ -87,6 +89,7 @@ struct bf_engine {
     struct bf_geo_frame *frame;
     struct bf_geo_zones *zones;
     struct bf_tracker *tracker;
+    struct bf_coverage *coverage;     /* the sensors' regions; the tracker's pd_at borrows it */
     struct bf_alerter *alerter;
     struct bf_ingest_queue *queue;
     struct bf_reorder *reorder;
@@ -241,5 +244,17 @@ void engine_cue_changes(struct bf_engine *e);
 void engine_cot_units(struct bf_engine *e, bf_time_us now);
 /* The status's "cueing" and "dispatch" objects. */
 void engine_status_cue_dispatch(struct bf_engine *e, cJSON *root);
+
+/* ---- engine_coverage.c: the sensors' coverage (docs/coverage.md) ------------ */
+
+/*
+ * Build e->coverage from the configuration (after the frame; ts[i].e_m/n_m
+ * already set) and point every ts[i].pd_at at it.  0 or BF_E* (logged).
+ */
+int engine_open_coverage(struct bf_engine *e, struct bf_tracker_sensor *ts);
+/* After the tracker is gone (it borrows the coverage). */
+void engine_close_coverage(struct bf_engine *e);
+/* borderfuse/<site>/coverage, retained: the regions as GeoJSON (live only). */
+void engine_publish_coverage(struct bf_engine *e);
 
 #endif

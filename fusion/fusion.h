@@ -208,6 +208,9 @@ void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out)
 struct bf_position_fix;
 int bf_engine_position(struct bf_engine *e, const struct bf_position_fix *fix);
 const struct bf_tracker *bf_engine_tracker(const struct bf_engine *e);
+/* The sensors' coverage the tracker asks for Pd (geo/coverage.h, docs/coverage.md). */
+struct bf_coverage;
+const struct bf_coverage *bf_engine_coverage(const struct bf_engine *e);
 
 /* ---- record and replay (fusion/record.c, docs/replay.md) ----------------- */
 

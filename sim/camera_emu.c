@@ -357,8 +357,9 @@ int bf_sim_camera_emu_render(struct bf_sim_camera_emu *e, const struct bf_sim_ta
     }
     size_t no = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!tp[i].active)
-            continue;
+        if (!tp[i].active ||
+            !bf_sim_camera_sees(e->s, (size_t)(e->c - e->s->cameras), tp[i].e_m, tp[i].n_m))
+            continue;   /* gone, or behind the terrain (sim/terrain.c) */
         e->order[no++] = (struct order){.range_m = hypot(tp[i].e_m - e->c->e_m,
                                                          tp[i].n_m - e->c->n_m), .target = i};
     }

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "geo/coverage.h"
+
 #define W 900
 #define H 600
 #define FONT "font-family=\"DejaVu Sans, Arial, sans-serif\""
@@ -279,6 +281,38 @@ static void poly_close(struct poly *p, double e, double n)
     rep_printf(p->b, "\"/>\n");
 }
 
+/* Fill and outline of a sensor's region in the map (docs/coverage.md). */
+#define COVERAGE_RADAR_FILL "fill=\"#9ecae1\" fill-opacity=\"0.3\""
+#define COVERAGE_RADAR_LINE "stroke=\"#3182bd\" stroke-width=\"0.8\" stroke-opacity=\"0.6\""
+#define COVERAGE_CAMERA_FILL "fill=\"#fdd0a2\" fill-opacity=\"0.4\""
+#define COVERAGE_CAMERA_LINE "stroke=\"#e6550d\" stroke-width=\"0.8\" stroke-opacity=\"0.6\""
+
+/*
+ * Sensor k of the scenario's coverage (radars, then cameras) as one path of
+ * its outline rings, even-odd filled (holes: min range); terrain-masked
+ * regions come as strips by bearing with their hidden stretches left out.
+ */
+static void coverage_path(struct rep_buf *b, const struct view *v, const struct bf_coverage *c,
+                          uint32_t k, const char *fill, const char *line)
+{
+    struct bf_coverage_outline ol;
+    if (bf_coverage_outline(c, k, 2.0, &ol) < 0 || ol.n_rings == 0) {
+        bf_coverage_outline_free(&ol);
+        return;
+    }
+    /* the strips of a terrain-masked region are not outlined one by one */
+    rep_printf(b, "<path class=\"coverage\" fill-rule=\"evenodd\" %s %s d=\"", fill,
+               ol.n_rings > 2 ? "stroke=\"none\"" : line);
+    for (size_t r = 0; r < ol.n_rings; r++) {
+        const struct bf_coverage_ring *g = &ol.rings[r];
+        for (size_t i = 0; i + 1 < g->n; i++)   /* the closing point: Z */
+            rep_printf(b, "%c%.1f %.1f", i ? 'L' : 'M', sx(v, g->xy[2 * i]), sy(v, g->xy[2 * i + 1]));
+        rep_printf(b, "Z");
+    }
+    rep_printf(b, "\"/>\n");
+    bf_coverage_outline_free(&ol);
+}
+
 struct label_spot {
     double x, y;
 };
@@ -464,6 +498,14 @@ char *rep_svg_map(const struct bf_sim_report *r)
         }
     if (s->n_radars)
         lg[nlg++] = (struct lg_entry){.kind = LG_RADAR, .label = "radar"};
+    if (s->coverage && s->n_radars)
+        lg[nlg++] = (struct lg_entry){.kind = LG_RECT,
+                                      .style = COVERAGE_RADAR_FILL " " COVERAGE_RADAR_LINE,
+                                      .label = "radar coverage"};
+    if (s->coverage && s->n_cameras)
+        lg[nlg++] = (struct lg_entry){.kind = LG_RECT,
+                                      .style = COVERAGE_CAMERA_FILL " " COVERAGE_CAMERA_LINE,
+                                      .label = "camera view"};
     size_t lg_rows = (nlg + MAP_LEGEND_COLS - 1) / MAP_LEGEND_COLS;
     double lg_h = 34 + (double)lg_rows * 22;
 
@@ -501,6 +543,16 @@ char *rep_svg_map(const struct bf_sim_report *r)
     rep_printf(&b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                "fill=\"#f7f7f2\" stroke=\"#333333\"/>\n", v.px0, v.py0, v.pw, v.ph);
     rep_printf(&b, "<g clip-path=\"url(#map-clip)\">\n");
+
+    /* the sensors' regions, under everything (terrain shadows left out) */
+    if (s->coverage) {
+        for (size_t i = 0; i < s->n_radars; i++)
+            coverage_path(&b, &v, s->coverage, (uint32_t)i, COVERAGE_RADAR_FILL,
+                          COVERAGE_RADAR_LINE);
+        for (size_t i = 0; i < s->n_cameras; i++)
+            coverage_path(&b, &v, s->coverage, (uint32_t)(s->n_radars + i),
+                          COVERAGE_CAMERA_FILL, COVERAGE_CAMERA_LINE);
+    }
 
     /* zones: other kinds first, border lines on top */
     for (int pass = 0; pass < 2; pass++) {

@@ -220,7 +220,7 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
                                        "pd", "sigma_range_m", "sigma_bearing_deg",
                                        "clutter_per_scan", "resolution_m", "classify_p",
                                        "asterix", "pd_by_class", "pd_near_range_m", "pd_far",
-                                       NULL};
+                                       "height_m", NULL};
     if (!cJSON_IsObject(node)) {
         char what[96];
         bf_json_describe(node, what, sizeof what);
@@ -252,6 +252,8 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
     r->resolution_m = 15.0;
     bf_json_get_number(c->doc, c->diag, node, "resolution_m", false, 0, 1e4, &r->resolution_m);
     bf_sim_features_parse_radar(c->doc, c->diag, node, r);   /* Part L: Pd by class and range */
+    r->height_m = 10.0;
+    bf_json_get_number(c->doc, c->diag, node, "height_m", false, 0, 1000, &r->height_m);
     r->classify_p = 0.0;
     bf_json_get_number(c->doc, c->diag, node, "classify_p", false, 0, 1, &r->classify_p);
     /* "asterix": {"port": 8600, "host": "127.0.0.1", "sac": 0, "sic": 1} */
@@ -475,7 +477,7 @@ static void parse_top(struct ctx *c, const cJSON *root, struct bf_sim_scenario *
                                        "start_time", "duration_s", "seed", "time_scale",
                                        "exercise", "radars", "targets", "expect", "roads",
                                        "water", "events", "ground_sensors", "cameras", "units",
-                                       NULL};
+                                       "terrain", NULL};
     if (!cJSON_IsObject(root)) {
         bf_json_errorf(c->doc, c->diag, root, "expected a scenario object {\"site\": ...}");
         return;
@@ -557,6 +559,7 @@ static void parse_top(struct ctx *c, const cJSON *root, struct bf_sim_scenario *
     bf_sim_sensors_parse(c->doc, c->diag, root, s);   /* Part U: ground sensors, cameras */
     bf_sim_features_parse(c->doc, c->diag, root, s);   /* Part L: roads, water, events */
     bf_sim_units_parse(c->doc, c->diag, root, s);      /* response units (units.c) */
+    bf_sim_terrain_parse(c->doc, c->diag, root, s);    /* terrain (terrain.c) */
 }
 
 /* dir/rel, or rel itself when it is absolute or dir is empty. malloc'd. */
@@ -656,6 +659,8 @@ int bf_sim_scenario_parse(const char *text, size_t len, const char *name, const 
         rc = bf_sim_features_prepare(s, root, diag);   /* Part L: roads, water */
     if (rc == 0 && !ctx_failed(&c))
         rc = bf_sim_sensors_prepare(s, root, diag, base_dir);   /* Part U: sensor positions */
+    if (rc == 0 && !ctx_failed(&c))
+        rc = bf_sim_terrain_prepare(s, root, diag, base_dir);   /* regions, line of sight */
     if (rc < 0 || ctx_failed(&c)) {
         rc = rc < 0 ? rc : BF_EINVAL;
         goto out_destroy;
@@ -733,6 +738,7 @@ void bf_sim_scenario_destroy(struct bf_sim_scenario *s)
     bf_sim_features_destroy(s->features);
     bf_sim_sensors_destroy(s);   /* Part U */
     bf_sim_units_free(s);
+    bf_sim_terrain_destroy(s);
     bf_geo_zones_destroy(s->zones);
     bf_geo_frame_destroy(s->frame);
     bf_json_doc_destroy(s->doc);

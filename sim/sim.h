@@ -27,6 +27,7 @@
 #include "core/bf_diag.h"
 #include "core/bf_time.h"
 
+struct bf_coverage;
 struct bf_geo_frame;
 struct bf_geo_zones;
 struct bf_json_doc;
@@ -84,6 +85,7 @@ struct bf_sim_radar {
     double pd_class[BF_CLASS_COUNT];   /* near Pd per enum bf_class ("pd_by_class", else pd) */
     double pd_near_range_m;       /* Pd is flat out to here ("pd_near_range_m", default range_m) */
     double pd_far;                /* ... then falls linearly to this at range_m (default pd) */
+    double height_m;              /* antenna above the ground, for terrain line of sight; default 10 */
 };
 
 struct bf_sim_waypoint {
@@ -142,6 +144,12 @@ struct bf_sim_scenario {
     /* response units (sim/units.c; owned) */
     struct bf_sim_unit *units;
     size_t n_units;
+    /* terrain and the sensors' regions (sim/terrain.c, docs/coverage.md; owned) */
+    const char *dem;              /* "terrain.dem" as written, or NULL: no terrain */
+    char *dem_path;               /* ... resolved against the scenario's folder */
+    double target_height_m;       /* "terrain.target_height_m", default 1.5 */
+    double terrain_cell_m;        /* "terrain.cell_m", default 25 */
+    struct bf_coverage *coverage; /* radars 0..n_radars-1, then the cameras; always built */
 };
 
 /*
@@ -1048,5 +1056,27 @@ int bf_sim_unit_at(const struct bf_sim_scenario *s, size_t k, double t_s, double
 /* Its message at t_s (docs/gps.md, "exercise": true in an exercise): length or BF_E*. */
 int bf_sim_unit_message(const struct bf_sim_scenario *s, size_t k, double t_s, char *buf,
                         size_t len);
+
+/* ---- terrain (terrain.c) -----------------------------------------------------
+ * docs/scenario.md "Terrain": a DEM hides targets from the radars and cameras
+ * (line of sight, the same geo/coverage.h the engine uses), and each
+ * sensor's region is drawn in the report. */
+
+#define BF_SIM_CAMERA_COVERAGE_M 5000.0   /* a camera's region in the report and LOS */
+
+/* The top-level "terrain" (called from scenario.c after the sensors). */
+void bf_sim_terrain_parse(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *root,
+                          struct bf_sim_scenario *s);
+/*
+ * Once every sensor is placed: build s->coverage (radars, then cameras),
+ * reading the DEM resolved against base_dir.  0, or a BF_E* reported
+ * through diag at "terrain".
+ */
+int bf_sim_terrain_prepare(struct bf_sim_scenario *s, const cJSON *root, struct bf_diag *diag,
+                           const char *base_dir);
+void bf_sim_terrain_destroy(struct bf_sim_scenario *s);
+/* Does terrain leave radar j / camera i a line of sight to (e_m, n_m)?  true without a DEM. */
+bool bf_sim_radar_sees(const struct bf_sim_scenario *s, size_t j, double e_m, double n_m);
+bool bf_sim_camera_sees(const struct bf_sim_scenario *s, size_t i, double e_m, double n_m);
 
 #endif

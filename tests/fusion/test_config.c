@@ -149,6 +149,22 @@ static void test_full(void)
     BF_ASSERT_NEAR(s->sigma_range_m, 10, 0);
     BF_ASSERT_NEAR(s->sigma_bearing_deg, 0.5, 0);
     CU_ASSERT_PTR_NULL(s->options);
+    /* its coverage (docs/coverage.md) */
+    BF_ASSERT_NEAR(s->coverage.min_range_m, 5, 0);
+    CU_ASSERT_EQUAL_FATAL(s->coverage.n_sectors, 2);
+    BF_ASSERT_NEAR(s->coverage.sectors_deg[0][0], 300, 0);
+    BF_ASSERT_NEAR(s->coverage.sectors_deg[0][1], 60, 0);
+    BF_ASSERT_NEAR(s->coverage.sectors_deg[1][0], 90, 0);
+    BF_ASSERT_NEAR(s->coverage.sectors_deg[1][1], 120, 0);
+    CU_ASSERT_TRUE(isnan(s->coverage.pd));
+    CU_ASSERT_EQUAL_FATAL(s->coverage.n_pd_points, 2);
+    BF_ASSERT_NEAR(s->coverage.pd_by_range[1][0], 500, 0);
+    BF_ASSERT_NEAR(s->coverage.pd_by_range[1][1], 0.4, 0);
+    CU_ASSERT_TRUE(isnan(s->coverage.heading_deg));   /* not a camera */
+    snprintf(want, sizeof want, "%s", data_path("../../../config/terrain/ridge-valley.tif"));
+    CU_ASSERT_STRING_EQUAL(c->terrain.dem_path, want);
+    BF_ASSERT_NEAR(c->terrain.target_height_m, 2, 0);
+    BF_ASSERT_NEAR(c->terrain.cell_m, 30, 0);
 
     const struct bf_tracker_params *t = &c->tracker;
     BF_ASSERT_NEAR(t->q_accel_mps2, 0.8, 0);
@@ -256,6 +272,14 @@ static void test_minimal(void)
     BF_ASSERT_NEAR(c->sensors[0].lat_deg, 46.79, 0);
     BF_ASSERT_NEAR(c->sensors[0].lon_deg, 8.12, 0);
     CU_ASSERT_PTR_NULL(c->sensors[0].options);
+    /* coverage: a disc with the tracker's pd; no terrain */
+    CU_ASSERT_EQUAL(c->sensors[0].coverage.n_sectors, 0);
+    CU_ASSERT_EQUAL(c->sensors[0].coverage.n_pd_points, 0);
+    BF_ASSERT_NEAR(c->sensors[0].coverage.min_range_m, 0, 0);
+    CU_ASSERT_TRUE(isnan(c->sensors[0].coverage.pd));
+    CU_ASSERT_PTR_NULL(c->terrain.dem_path);
+    BF_ASSERT_NEAR(c->terrain.target_height_m, 1.5, 0);
+    BF_ASSERT_NEAR(c->terrain.cell_m, 25, 0);
     check_defaults(c);
     bf_config_destroy(c);
 }
@@ -371,6 +395,26 @@ static const struct broken broken_cases[] = {
     {"zones not a string",
      "{\"site\": \"demo\", \"origin\": {\"lat\": 46.8, \"lon\": 8.2}, \"zones\": 5,\n" S1 "}",
      1, {{"1:64: zones: ", "expected a string, got a number 5"}}},
+    {"bad coverage sector", HEAD " \"sensors\": [{\"id\": \"r1\", \"type\": \"json\", \"lat\": 46.79, \"lon\": 8.12,\n"
+                        "   \"coverage\": {\"sectors_deg\": [[10, 20], [30], [5, 5], [0, 400]]}}]}",
+     3, {{"3:43: sensors[0].coverage.sectors_deg[1]: ", "expected a sector [from_deg, to_deg] of two bearings"},
+         {"3:49: sensors[0].coverage.sectors_deg[2]: ", "an empty sector [5, 5]"},
+         {"3:57: sensors[0].coverage.sectors_deg[3]: ", "got [0, 400]"}}},
+    {"coverage pd_by_range and min range", HEAD " \"sensors\": [{\"id\": \"r1\", \"type\": \"json\", \"lat\": 46.79, \"lon\": 8.12,\n"
+                        "   \"range_m\": 1000, \"coverage\": {\"min_range_m\": 1000,\n"
+                        "   \"pd_by_range\": [[0, 0.9], [500, 1.5], [600, 0.6], [550, 0.5]]}}]}",
+     3, {{"3:49: sensors[0].coverage.min_range_m: ", "must be less than the sensor's range_m (1000)"},
+         {"4:30: sensors[0].coverage.pd_by_range[1]: ", "expected a pd between 0 and 1, got 1.5"},
+         {"4:54: sensors[0].coverage.pd_by_range[3]: ", "ranges must increase: 550 m after 600 m"}}},
+    {"coverage key misspelt", HEAD " \"sensors\": [{\"id\": \"r1\", \"type\": \"json\", \"lat\": 46.79, \"lon\": 8.12,\n"
+                        "   \"coverage\": {\"sector_deg\": [[0, 90]]}}]}",
+     1, {{"3:17: sensors[0].coverage.sector_deg: ", "did you mean \"sectors_deg\"?"}}},
+    {"camera with sectors", HEAD " \"sensors\": [{\"id\": \"c1\", \"type\": \"camera\", \"lat\": 46.79, \"lon\": 8.12,\n"
+                        "   \"coverage\": {\"sectors_deg\": [[0, 90]]}}]}",
+     1, {{"3:32: sensors[0].coverage.sectors_deg: ", "a camera's region is its field of view"}}},
+    {"missing DEM file", HEAD S1 ",\n \"terrain\": {\"dem\": \"nope.tif\", \"cell_m\": 0}}",
+     2, {{"3:21: terrain.dem: ", "DEM (elevation raster) \"nope.tif\" not found"},
+         {"3:43: terrain.cell_m: ", "expected a number between 1 and 1000"}}},
     {"missing credentials file", HEAD S1 ",\n \"mqtt\": {\"credentials\": \"secret.json\"}}",
      1, {{"3:26: mqtt.credentials: ", "credentials file \"secret.json\" not found"}}},
     {"journal not a string", HEAD S1 ",\n \"alerts\": {\"journal\": true}}",

@@ -125,6 +125,7 @@ static void test_cue_and_dispatch(void)
     CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "status", 1, it_collector_on_msg, box), 0);
     CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts", 1, it_collector_on_msg, box), 0);
     CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "cameras/+/cue", 1, it_collector_on_msg, box), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "coverage", 1, it_collector_on_msg, box), 0);
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
     struct bf_mqtt_options po = {.url = url, .client_id = "it-cue-field", .clean_session = true};
     CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&po, &pub), 0);
@@ -150,6 +151,31 @@ static void test_cue_and_dispatch(void)
     if (!online)
         it_show_log(elog);
     CU_ASSERT_TRUE_FATAL(online);   /* up, and patrol-1 known (patrol-9 refused) */
+
+    /* the coverage, published at start (docs/coverage.md): the radar's disc, the camera's wedge */
+    for (int i = 0; i < 50 && it_collector_count(box, ROOT "coverage") == 0; i++)
+        it_sleep_ms(100);
+    CU_ASSERT_EQUAL(it_collector_count(box, ROOT "coverage"), 1);
+    cJSON *cov = it_collector_json(box, ROOT "coverage", 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cov);
+    CU_ASSERT_STRING_EQUAL(it_jstr(cov, "type"), "FeatureCollection");
+    CU_ASSERT_STRING_EQUAL(it_jstr(cov, "site"), SITE);
+    const cJSON *cf = cJSON_GetObjectItem(cov, "features");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(cf), 2);
+    const cJSON *p0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cf, 0), "properties");
+    const cJSON *p1 = cJSON_GetObjectItem(cJSON_GetArrayItem(cf, 1), "properties");
+    CU_ASSERT_STRING_EQUAL(it_jstr(p0, "id"), "radar-1");
+    CU_ASSERT_STRING_EQUAL(it_jstr(p0, "shape"), "disc");
+    BF_ASSERT_NEAR(it_jnum(p0, "range_m"), 5000, 1e-9);
+    BF_ASSERT_NEAR(it_jnum(p0, "pd"), 0.9, 1e-9);   /* the tracker's default pd */
+    CU_ASSERT_STRING_EQUAL(it_jstr(p1, "id"), "cam-1");
+    CU_ASSERT_STRING_EQUAL(it_jstr(p1, "kind"), "camera");
+    CU_ASSERT_STRING_EQUAL(it_jstr(p1, "shape"), "wedge");
+    BF_ASSERT_NEAR(it_jnum(p1, "heading_deg"), 90, 1e-9);
+    BF_ASSERT_NEAR(it_jnum(p1, "hfov_deg"), 30, 1e-9);
+    const cJSON *g1 = cJSON_GetObjectItem(cJSON_GetArrayItem(cf, 1), "geometry");
+    CU_ASSERT_STRING_EQUAL(it_jstr(g1, "type"), "Polygon");
+    cJSON_Delete(cov);
 
     /* the radar: one scan a second of event time, ten a second of wall time */
     for (int k = 0; k < SCANS + 12; k++) {   /* then empty scans until the track is deleted */

@@ -355,10 +355,13 @@ static void test_files(void)
     CU_ASSERT_EQUAL(count(map, "class=\"north\""), 1);
     const char *map_legend[] = {">border line<", ">true trail (target id)<",
                                 ">confirmed track trail<", ">INCURSION alert<",
-                                ">APPROACH alert<", ">radar<"};
-    for (size_t i = 0; i < 6; i++)
+                                ">APPROACH alert<", ">radar<", ">radar coverage<"};
+    for (size_t i = 0; i < 7; i++)
         CU_ASSERT_PTR_NOT_NULL(strstr(map, map_legend[i]));
-    CU_ASSERT_EQUAL(count(map, "class=\"legend\""), 6);
+    CU_ASSERT_EQUAL(count(map, "class=\"legend\""), 7);
+    /* the radar's region (docs/coverage.md): one path, a disc of 2-degree steps, no terrain */
+    CU_ASSERT_EQUAL(count(map, "class=\"coverage\""), 1);
+    CU_ASSERT_EQUAL(count(map, "fill-rule=\"evenodd\""), 1);
     /* gospa: five series, one point per picture each on GOSPA and OSPA */
     CU_ASSERT_EQUAL(count(gospa, "class=\"series "), 5);
     CU_ASSERT_EQUAL(count(gospa, "class=\"point\""), 6);
