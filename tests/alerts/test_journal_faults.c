@@ -18,6 +18,7 @@
 
 #include "alerts/alerts_int.h"
 #include "bf_test.h"
+#include "fixture.h"
 #include "core/bf_error.h"
 
 static void jpath(char *buf, size_t len, const char *name)
@@ -356,7 +357,49 @@ static void test_open_alerts_closed_at_restart(void)
     bf_journal_close(j);
 }
 
+/* The alerter: a failing journal raises the SYSTEM storage alert, published; recovery resolves it. */
+static void test_system_alert_from_journal(void)
+{
+    char path[512];
+    jpath(path, sizeof path, "sys.jsonl");
+    struct fx_sink s;
+    struct bf_alerter *a = fx_alerter(&s, 3, path, fx_zones, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    s.journal = path;
+    CU_ASSERT_EQUAL(bf_alerter_journal_watch(a, T0, true), 0);
+    CU_ASSERT_EQUAL(s.n, 0);
+    bf_fileio_fault_set(BF_IO_WRITE, ENOSPC, 0, 0);
+    CU_ASSERT_EQUAL(bf_alerter_sensor_fault(a, 0, true, T0, 46.8, 8.2, "test"), 0);
+    CU_ASSERT_EQUAL(s.n, 1);   /* published without its journal line */
+    CU_ASSERT_FALSE(s.r[0].journal_first);
+    CU_ASSERT_EQUAL(bf_alerter_journal_watch(a, T0 + S(1), true), 1);
+    CU_ASSERT_EQUAL(bf_alerter_journal_watch(a, T0 + S(2), true), 1);   /* once, not again */
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_SYSTEM, BF_ALERT_NEW), 1);
+    CU_ASSERT_STRING_EQUAL(s.r[1].a.reason, "journal writes fail (No space left on device)");
+    struct bf_alerter_stats ast;
+    bf_alerter_get_stats(a, &ast);
+    CU_ASSERT_EQUAL(ast.journal_errors, 2);   /* the SENSOR_FAULT and the SYSTEM alert */
+    bf_fileio_fault_set(0, 0, 0, 0);
+    CU_ASSERT_EQUAL(bf_alerter_journal_watch(a, T0 + S(3), true), 0);
+    CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_SYSTEM, BF_ALERT_RESOLVED), 1);
+    CU_ASSERT_TRUE(s.r[s.n - 1].journal_first);   /* journaled again */
+    struct bf_journal_stats js;
+    CU_ASSERT_TRUE(bf_alerter_journal_stats(a, &js));
+    CU_ASSERT_EQUAL(js.gaps, 1);
+    CU_ASSERT_EQUAL(js.append_errors, 2);
+    bf_alerter_destroy(a);
+    CU_ASSERT_EQUAL(count_lines(path, "\"first_seq\":1,\"last_seq\":2,\"lines\":2"), 1);
+    /* the next start closes the SENSOR_FAULT that was live (its NEW line is not in the
+     * journal: nothing to close) and continues after seq 3 */
+    uint64_t last;
+    struct bf_journal *j;
+    CU_ASSERT_EQUAL_FATAL(bf_journal_open(path, BF_FSYNC_ALWAYS, &last, &j), 0);
+    CU_ASSERT_EQUAL(last, 3);
+    bf_journal_close(j);
+}
+
 static CU_TestInfo tests[] = {
+    {"alerter: SYSTEM storage alert raised once, resolved on recovery", test_system_alert_from_journal},
     {"ENOSPC on append: published, counted, gap line on recovery", test_enospc_on_append},
     {"EIO on fsync: the line counts as not journaled", test_eio_on_fsync},
     {"rename fails in a purge: file untouched, appends go on", test_rename_fails_in_purge},
@@ -369,7 +412,7 @@ static CU_TestInfo tests[] = {
 };
 
 static CU_SuiteInfo suites[] = {
-    {"journal faults", NULL, NULL, NULL, NULL, tests},
+    {"journal faults", fx_init, fx_clean, NULL, NULL, tests},
     CU_SUITE_INFO_NULL,
 };
 
