@@ -11,8 +11,12 @@
  * (id, seq) (docs/alerts.md, "Delivery").
  *
  *  - Each line put here is an entry: its seq, where the line is in the
- *    journal (offset, length; or a copy when the journal append failed),
- *    whether the broker acknowledged it and when, whether it must be sent.
+ *    journal (offset, length; or a copy when the journal append failed: a
+ *    full or failing disk never keeps an alert from going out), whether the
+ *    broker acknowledged it and when, whether it must be sent.  A journal
+ *    line carries a "crc32" member the published JSON does not: it is
+ *    checked and dropped on reading back (bf_journal_line_payload), and a
+ *    line that fails the check is never sent.
  *  - Acknowledgements arrive on Paho's thread (bf_outbox_on_acked: the seq is
  *    read from the acknowledged payload) and are queued under a mutex; the
  *    engine thread takes them in bf_outbox_pump.
@@ -20,7 +24,11 @@
  *    below it is acknowledged.  It is saved (with the journal offset just
  *    after its line) in "<journal>.delivered", atomically (temp file,
  *    fdatasync, rename), at most every 200 ms and on close.  On open every
- *    journal line above it is queued again.
+ *    journal line above it is queued again.  A watermark above the
+ *    journal's last line still holds (those lines were torn or failed but
+ *    delivered); only one above every seq ever handed out over the journal
+ *    (<journal>.seq) and not written for this very file is another
+ *    journal's, and ignored.
  *  - A lost connection is remembered with its time; on the next connect,
  *    every entry not acknowledged and every entry acknowledged within
  *    resend_window_s before the loss is sent again (a broker killed between
