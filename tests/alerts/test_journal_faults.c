@@ -120,12 +120,21 @@ static void test_eio_on_fsync(void)
     CU_ASSERT_EQUAL(bf_fileio_fault_hits(), 1);
     CU_ASSERT_EQUAL(append_seq(j, "c", 3, "RESOLVED"), 0);   /* the gap line first, then c */
     CU_ASSERT_FALSE(bf_journal_failing(j, NULL));
+    /* a file grown past its limit (EFBIG): the next write passes, the one after fails */
+    bf_fileio_fault_set(BF_IO_WRITE, EFBIG, 1, 1);
+    CU_ASSERT_EQUAL(append_seq(j, "d", 4, "RESOLVED"), 0);
+    CU_ASSERT_EQUAL(append_seq(j, "e", 5, "RESOLVED"), BF_EIO);
+    CU_ASSERT_TRUE(bf_journal_failing(j, &err));
+    CU_ASSERT_EQUAL(err, EFBIG);
+    CU_ASSERT_EQUAL(bf_journal_retry(j), 0);
     bf_journal_close(j);
+    CU_ASSERT_EQUAL(count_lines(path, "\"first_seq\":5,\"last_seq\":5"), 1);
+    CU_ASSERT_EQUAL(count_lines(path, "File too large"), 1);
     CU_ASSERT_EQUAL(count_lines(path, "\"first_seq\":2,\"last_seq\":2"), 1);
     CU_ASSERT_EQUAL(count_lines(path, "Input/output error"), 1);
     uint64_t seq = 0;
     CU_ASSERT_EQUAL(bf_journal_last_seq(path, &seq), 0);
-    CU_ASSERT_EQUAL(seq, 3);
+    CU_ASSERT_EQUAL(seq, 4);
 }
 
 static void test_rename_fails_in_purge(void)
