@@ -461,6 +461,7 @@ struct bf_outbox_stats {
     uint64_t reconnects;      /* reconnects that triggered a resend */
     uint64_t read_errors;     /* journal lines that could not be read back */
     uint64_t corrupt;         /* journal lines found corrupt (crc, not JSON): never sent */
+    uint64_t mark_errors;     /* saves of the watermark file that failed (a full disk) */
 };
 
 /*

@@ -103,6 +103,7 @@ struct bf_outbox {
     int64_t mark_off;          /* journal offset after the mark's line */
     uint64_t saved_mark;
     bool saved_once;
+    int mark_err;              /* errno of the last failed save; 0 none */
     bf_time_us last_save;
 
     char *buf;                 /* a line read back from the journal */
@@ -235,15 +236,23 @@ static void save_mark(struct bf_outbox *o, bf_time_us now_us)
                      "{\"delivered_seq\":%" PRIu64 ",\"journal_offset\":%lld,"
                      "\"journal_inode\":%llu}\n", o->mark, (long long)o->mark_off, ino);
     int fd = open(o->mark_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    bool ok = fd >= 0 && bf_write_all(fd, txt, (size_t)n, NULL) == 0 && fdatasync(fd) == 0;
+    bool ok = fd >= 0 && bf_write_all(fd, txt, (size_t)n, NULL) == 0 && bf_io_fdatasync(fd) == 0;
+    int err = errno;
     if (fd >= 0)
         close(fd);
-    ok = ok && rename(o->mark_tmp, o->mark_path) == 0;
+    ok = ok && bf_io_rename(o->mark_tmp, o->mark_path) == 0;
     if (!ok) {
-        BF_LOGW(OB_LOG, "%s: cannot save the delivered watermark (%s); more lines will be sent "
-                "again after a restart", o->mark_path, strerror(errno));
+        err = errno ? errno : err;
+        o->st.mark_errors++;
+        if (o->mark_err != err)   /* once per kind of failure, not every 200 ms */
+            BF_LOGW(OB_LOG, "%s: cannot save the delivered watermark (%s); more lines will be "
+                    "sent again after a restart", o->mark_path, strerror(err));
+        o->mark_err = err;
         unlink(o->mark_tmp);
     } else {
+        if (o->mark_err)
+            BF_LOGI(OB_LOG, "%s: the delivered watermark is saved again", o->mark_path);
+        o->mark_err = 0;
         o->saved_mark = o->mark;
         o->saved_once = true;
     }

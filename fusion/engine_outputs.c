@@ -147,6 +147,7 @@ void engine_publish_status(struct bf_engine *e, const char *state)
         cJSON_AddNumberToObject(ob, "refused", (double)os.refused);
         cJSON_AddNumberToObject(ob, "read_errors", (double)os.read_errors);
         cJSON_AddNumberToObject(ob, "corrupt", (double)os.corrupt);
+        cJSON_AddNumberToObject(ob, "mark_errors", (double)os.mark_errors);
     }
     engine_status_cue_dispatch(e, root);
     if (e->cot) {

@@ -33,6 +33,16 @@
 #define ROOT "borderfuse/" SITE "/"
 #define SKIP_CODE 77
 
+static char mounted[512];   /* unmounted by the suite's cleanup, even after a failed assertion */
+
+static int unmount_disk(void)
+{
+    if (mounted[0])
+        umount2(mounted, MNT_DETACH);
+    mounted[0] = '\0';
+    return 0;
+}
+
 static bool is_system(const cJSON *a, const void *state)
 {
     return !strcmp(it_jstr(a, "type"), "SYSTEM") && !strcmp(it_jstr(a, "state"), state);
@@ -66,6 +76,7 @@ static void test_hostile_disk(void)
         CU_FAIL("mount");
         return;
     }
+    snprintf(mounted, sizeof mounted, "%s", disk);
     int port = it_free_port();
     pid_t broker = it_start_mosquitto(tmp, port);
     CU_ASSERT_TRUE_FATAL(broker > 0);
@@ -101,6 +112,7 @@ static void test_hostile_disk(void)
     if (!online)
         it_show_log(elog);
     CU_ASSERT_TRUE_FATAL(online);
+    it_sleep_ms(500);   /* the engine's subscriptions land */
 
     /* ---- a crossing on the full disk: published all the same, and the SYSTEM alert ---- */
     struct it_walker w = {.pub = pub, .topic = ROOT "sensors/radar-a/detections",
@@ -114,10 +126,15 @@ static void test_hostile_disk(void)
     CU_ASSERT_PTR_NOT_NULL(inc);
     cJSON_Delete(inc);
     cJSON *sys = it_collector_wait_json(centre, ROOT "alerts", is_system, "NEW", 10);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sys);
+    CU_ASSERT_PTR_NOT_NULL(sys);
     double raise_s = bf_time_to_s(bf_clock_monotonic(NULL) - t_start);
-    CU_ASSERT_STRING_EQUAL(it_jstr(sys, "reason"), "journal writes fail (No space left on device)");
-    CU_ASSERT_STRING_EQUAL(it_jstr(sys, "severity"), "high");
+    if (sys) {
+        CU_ASSERT_STRING_EQUAL(it_jstr(sys, "reason"),
+                               "journal writes fail (No space left on device)");
+        CU_ASSERT_STRING_EQUAL(it_jstr(sys, "severity"), "high");
+    } else {
+        it_show_log(elog);
+    }
     cJSON_Delete(sys);
     it_sleep_ms(1000);
     CU_ASSERT_EQUAL(kill(engine, 0), 0);   /* still running */
@@ -138,11 +155,10 @@ static void test_hostile_disk(void)
     CU_ASSERT_EQUAL(it_publish_walker(&w, 0, 10), 0);
     it_sleep_ms(2000);
     jt = bf_test_read_file(journal, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(jt);
-    char *gap = strstr(jt, "\"journal_gap\":{\"first_seq\":1,");
-    CU_ASSERT_PTR_NOT_NULL(gap);
-    CU_ASSERT_PTR_NOT_NULL(strstr(jt, "No space left on device"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(jt, "\"type\":\"SYSTEM\""));   /* its RESOLVED line */
+    CU_ASSERT_PTR_NOT_NULL(jt);
+    CU_ASSERT_PTR_NOT_NULL(jt ? strstr(jt, "\"journal_gap\":{\"first_seq\":1,") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(jt ? strstr(jt, "No space left on device") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(jt ? strstr(jt, "\"type\":\"SYSTEM\"") : NULL);   /* its RESOLVED line */
     free(jt);
     char *log = bf_test_read_file(elog, NULL);
     int fail_logs = 0;
@@ -160,7 +176,7 @@ static void test_hostile_disk(void)
     bf_mqtt_destroy(sub);
     it_collector_free(centre);
     it_stop(broker);
-    umount2(disk, MNT_DETACH);
+    unmount_disk();
 }
 
 static CU_TestInfo tests[] = {
@@ -169,7 +185,7 @@ static CU_TestInfo tests[] = {
 };
 
 static CU_SuiteInfo suites[] = {
-    {"hostile disk", NULL, NULL, NULL, NULL, tests},
+    {"hostile disk", NULL, unmount_disk, NULL, NULL, tests},
     CU_SUITE_INFO_NULL,
 };
 

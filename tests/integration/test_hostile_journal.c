@@ -102,6 +102,7 @@ static void test_hostile_journal(void)
     if (!online)
         it_show_log(elog);
     CU_ASSERT_TRUE_FATAL(online);
+    it_sleep_ms(500);   /* the engine's subscriptions land */
 
     /* ---- a second engine on the same journal: refused, the holder named ---- */
     pid_t second = it_start_engine(conf, url, "info", elog2);
