@@ -516,6 +516,8 @@ struct bf_outbox_stats {
     uint64_t refused;         /* publishes MQTT refused (buffer full): retried from the journal */
     uint64_t reconnects;      /* reconnects that triggered a resend */
     uint64_t read_errors;     /* journal lines that could not be read back */
+    uint64_t corrupt;         /* journal lines found corrupt (crc, not JSON): never sent */
+    uint64_t mark_errors;     /* saves of the watermark file that failed (a full disk) */
 };
 
 /*
@@ -565,5 +567,36 @@ void bf_outbox_get_stats(const struct bf_outbox *o, struct bf_outbox_stats *out)
 
 /* Save the watermark and free. Detach from MQTT first (destroy the client). Accepts NULL. */
 void bf_outbox_close(struct bf_outbox *o);
+
+/* ---- the journal's health (docs/alerts.md, "Journal") ---------------------------------- */
+
+/* What the journal met since it was opened. */
+struct bf_journal_stats {
+    uint64_t append_errors;    /* appends that failed (the alert was published all the same) */
+    uint64_t gaps;             /* journal_gap lines written after failures */
+    uint64_t corrupt_lines;    /* complete lines found corrupt at open: skipped, never published */
+    uint64_t torn_bytes;       /* bytes of a torn last line moved to <journal>.torn-<time> */
+    uint64_t closed_at_start;  /* alerts left open by the last engine, closed at open */
+    uint64_t seq_errors;       /* reservations in <journal>.seq that failed */
+    uint64_t start_seq;        /* the seq the journal continued after, at open */
+    uint64_t issued_seq;       /* the highest seq handed out */
+    uint64_t reserved_seq;     /* the seq <journal>.seq holds */
+    int last_errno;            /* of the last failed append; 0 none */
+};
+
+/*
+ * The journal's health to the SYSTEM storage alert: while the journal's
+ * appends fail, a SYSTEM alert of kind BF_SYSTEM_STORAGE is live (raised at
+ * event time t_us, reason "journal writes fail (<error>)"); with retry, a
+ * failing journal first tries to write its pending journal_gap line, and
+ * once the journal is healthy again the alert is resolved at t_us.  The
+ * engine calls it from its loop, with retry at most about once a second.
+ * Returns 1 while the journal fails, 0 when healthy or without a journal,
+ * BF_EINVAL.
+ */
+int bf_alerter_journal_watch(struct bf_alerter *a, bf_time_us t_us, bool retry);
+
+/* The journal's counters into *out; false (out zeroed) without a journal. */
+bool bf_alerter_journal_stats(const struct bf_alerter *a, struct bf_journal_stats *out);
 
 #endif

@@ -9,7 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "alerts/alerts.h"
 
@@ -94,49 +97,159 @@ enum bf_severity bf_alert_severity(const struct bf_sev_in *in);
 /* Check the alerter's invariants (debug builds assert; false if broken). */
 bool bf_alerter_check(const struct bf_alerter *a);
 
-/* ---- journal (journal.c) -------------------------------------------- */
+/* ---- journal (journal.c; docs/alerts.md "Journal") ------------------------ */
 
 struct bf_journal;   /* opaque */
 
+
 /*
- * Open (create if absent) the journal at path for appending.  *last_seq is
- * the seq of the last complete line that parses as an alert (0 if none; a
- * truncated last line, as a crash leaves it, is skipped).  If the file does
- * not end with a newline one is appended first, so the next line starts
- * clean.  Returns 0, BF_EIO (cannot open/read/write) or BF_ENOMEM, with
- * *out NULL on failure.
+ * Open (create if absent) the journal at path for appending, after taking
+ * the exclusive lock "<path>.lock" (flock; our pid written in it).  The file
+ * is read back whole: a last line without newline is moved to
+ * "<path>.torn-<unix time>" and cut off (or, when that cannot be written,
+ * closed with a newline); corrupt complete lines are counted and logged
+ * with their line numbers; alerts whose last line leaves them open are
+ * closed with a RESOLVED line, reason "engine restarted".  *last_seq: the
+ * last seq handed out, the largest of the journal's intact lines,
+ * "<path>.seq" and the delivered watermark of this very file, plus the
+ * closing lines.  Returns 0; BF_ESTATE when another process holds the lock
+ * (logged with its pid); BF_EPARSE when the file holds no alert line but
+ * lines that are not JSON objects and no "<path>.seq" is beside it (not a
+ * journal); BF_EIO or BF_ENOMEM; *out NULL on failure.
  */
 int bf_journal_open(const char *path, enum bf_fsync_policy policy, uint64_t *last_seq,
                     struct bf_journal **out);
 
 /*
- * Append one line: line[0..len) must hold no newline; the '\n' is added in
- * the same write(2).  line[len] must be writable (it is used for the '\n'
- * and restored).  fsync per the policy.  Returns 0 or BF_EIO (errno kept).
+ * Append one alert line: line[0..len) is the published JSON object (no
+ * newline); it is written with a "crc32" member added at its end (the
+ * CRC-32 of line[0..len), eight lower-case hex digits) and the newline, in
+ * one write(2); fsync per the policy.  Its seq (when it has one) counts as
+ * handed out whether the write succeeds or not, and is reserved in
+ * "<path>.seq" first.  When earlier appends failed, the pending journal_gap
+ * line is written before it.  Returns 0, or BF_EIO (errno kept; the journal
+ * is failing until a gap line is written: bf_journal_failing).
  */
 int bf_journal_append(struct bf_journal *j, char *line, size_t len);
 
-void bf_journal_close(struct bf_journal *j);   /* accepts NULL */
+/* Failing: the last append failed and no gap line was written since; *err (may be NULL) its errno. */
+bool bf_journal_failing(const struct bf_journal *j, int *err);
+
+/*
+ * When failing, try to write the pending journal_gap line (and a seq
+ * reservation).  Returns 0 when the journal is healthy (now or already),
+ * BF_EIO when it still fails.  NULL: 0.
+ */
+int bf_journal_retry(struct bf_journal *j);
+
+void bf_journal_get_stats(const struct bf_journal *j, struct bf_journal_stats *out);
+
+/* Writes the exact last seq to "<path>.seq", releases the lock.  Accepts NULL. */
+void bf_journal_close(struct bf_journal *j);
+
+/*
+ * A journal line (line[0..n), no newline) as it was published: with an
+ * intact crc32 member, that member is removed in place (line[0..*plen) is
+ * then the published JSON); a line without one (older journals) is taken as
+ * it is when it parses as a JSON object.  False when the line is corrupt
+ * (crc mismatch, not JSON, zeroes): never publish it.
+ */
+bool bf_journal_line_payload(char *line, size_t n, size_t *plen);
 
 /*
  * Purge the journal (docs/retention.md): drop every line of an alert whose
  * lines are all older than cutoff_us ("time"), unless its seq is above
  * keep_above_seq or is_live(live_ctx, id) (may be NULL) says the alert is
- * live; then append to the new file.  No append may run meanwhile.  Returns
- * 0 or BF_E* (on failure the file is unchanged, or could not be reopened:
- * BF_EIO, logged).
+ * live; journal_gap lines older than the cutoff go too; then append to the
+ * new file.  No append may run meanwhile.  Returns 0 or BF_E* (on failure
+ * the file is unchanged, or could not be reopened: BF_EIO, logged).
  */
 int bf_journal_purge(struct bf_journal *j, bf_time_us cutoff_us, uint64_t keep_above_seq,
                      bool (*is_live)(void *ctx, const char *alert_id), void *live_ctx,
                      struct bf_purge_stats *st);
 
 /*
- * seq of the last complete, parseable alert line of the file at path;
+ * seq of the last intact alert line of the file at path (the highest);
  * 0 if the file is absent or holds none.  Returns 0 or BF_EIO.
  */
 int bf_journal_last_seq(const char *path, uint64_t *seq);
 
+/* The highest seq ever handed out over the journal at path: its last seq or "<path>.seq". */
+int bf_journal_seq_high(const char *path, uint64_t *seq);
+
 /* ---- the append-only files: journal, audit log, purge (fileio.c) ---------- */
+
+/*
+ * Every write(2), fdatasync(2)/fsync(2) and rename(2) of the files of alerts/
+ * (journal, its seq and watermark files, audit log, purge) goes through the
+ * wrappers below.  A test arms a fault (bf_fileio_fault_set): the chosen
+ * calls then fail with its errno, as a full or failing disk makes them fail.
+ * Unarmed, a wrapper costs one relaxed atomic load.
+ */
+enum bf_fileio_op {
+    BF_IO_WRITE = 1u << 0,
+    BF_IO_FSYNC = 1u << 1,
+    BF_IO_RENAME = 1u << 2,
+};
+
+/*
+ * Tests only: from now on, after `after` more calls of the operations in ops
+ * (a mask of enum bf_fileio_op) succeed, the next `count` of them (0: all)
+ * fail with err.  ops 0 disarms.  Not thread-safe against itself (one test
+ * arms at a time); the wrappers may run on any thread.
+ */
+void bf_fileio_fault_set(unsigned ops, int err, unsigned after, unsigned count);
+
+/* Calls failed by the armed fault since it was set. */
+unsigned bf_fileio_fault_hits(void);
+
+extern unsigned bf_fileio_fault_ops;   /* the armed mask (atomic builtins); 0 nearly always */
+
+/* The errno the armed fault makes this call of op fail with, or 0 (perform it). */
+int bf_fileio_fault_take(unsigned op);
+
+static inline ssize_t bf_io_write(int fd, const void *p, size_t n)
+{
+    int err;
+    if (__atomic_load_n(&bf_fileio_fault_ops, __ATOMIC_RELAXED) & BF_IO_WRITE &&
+        (err = bf_fileio_fault_take(BF_IO_WRITE)) != 0) {
+        errno = err;
+        return -1;
+    }
+    return write(fd, p, n);
+}
+
+static inline int bf_io_fdatasync(int fd)
+{
+    int err;
+    if (__atomic_load_n(&bf_fileio_fault_ops, __ATOMIC_RELAXED) & BF_IO_FSYNC &&
+        (err = bf_fileio_fault_take(BF_IO_FSYNC)) != 0) {
+        errno = err;
+        return -1;
+    }
+    return fdatasync(fd);
+}
+
+static inline int bf_io_rename(const char *from, const char *to)
+{
+    int err;
+    if (__atomic_load_n(&bf_fileio_fault_ops, __ATOMIC_RELAXED) & BF_IO_RENAME &&
+        (err = bf_fileio_fault_take(BF_IO_RENAME)) != 0) {
+        errno = err;
+        return -1;
+    }
+    return rename(from, to);
+}
+
+/*
+ * Write text[0..n) to path atomically: path.tmp written, fdatasync'd,
+ * renamed over path, the directory synced.  Returns 0, or BF_EIO with errno
+ * kept (the old file stays; the temporary is removed).
+ */
+int bf_write_file_atomic(const char *path, const char *text, size_t n);
+
+/* CRC-32 (IEEE 802.3, the zlib one) of p[0..n), continuing from crc (0 to start). */
+uint32_t bf_crc32(uint32_t crc, const void *p, size_t n);
 
 /*
  * write(2) all n bytes of p to fd, retrying interrupted and short writes.

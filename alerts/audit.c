@@ -137,7 +137,7 @@ int bf_audit_write(struct bf_audit *au, bf_time_us wall_us, const struct bf_ack_
     line[n] = '\n';
     pthread_mutex_lock(&au->mu);
     int rc = bf_append_line(au->fd, line, (size_t)n + 1, &au->torn_tail);
-    if (rc == 0 && fdatasync(au->fd) < 0)
+    if (rc == 0 && bf_io_fdatasync(au->fd) < 0)
         rc = BF_EIO;
     pthread_mutex_unlock(&au->mu);
     return rc;

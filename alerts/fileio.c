@@ -11,12 +11,20 @@
  * durable, a torn last line closed, a path reopened after a purge replaced
  * the file).  They are written once, here, with one contract each in
  * alerts_int.h.
+ *
+ * A disk fills up or fails: every write, sync and rename of those files goes
+ * through the bf_io_* wrappers (alerts_int.h), and a unit test arms a fault
+ * here (bf_fileio_fault_set) to make the chosen calls fail with the errno of
+ * a full or failing disk, after so many calls, so that each caller's way out
+ * of ENOSPC, EIO or EFBIG is exercised without filling a real disk.
  */
 #include "alerts/alerts_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +33,75 @@
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 
+/* ---- fault injection (tests) -------------------------------------------- */
+
+unsigned bf_fileio_fault_ops;
+static pthread_mutex_t fault_mu = PTHREAD_MUTEX_INITIALIZER;
+static int fault_err;
+static unsigned fault_after, fault_count, fault_hits;
+
+void bf_fileio_fault_set(unsigned ops, int err, unsigned after, unsigned count)
+{
+    pthread_mutex_lock(&fault_mu);
+    fault_err = err;
+    fault_after = after;
+    fault_count = count;
+    fault_hits = 0;
+    __atomic_store_n(&bf_fileio_fault_ops, err ? ops : 0, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&fault_mu);
+}
+
+unsigned bf_fileio_fault_hits(void)
+{
+    pthread_mutex_lock(&fault_mu);
+    unsigned h = fault_hits;
+    pthread_mutex_unlock(&fault_mu);
+    return h;
+}
+
+int bf_fileio_fault_take(unsigned op)
+{
+    int err = 0;
+    pthread_mutex_lock(&fault_mu);
+    if (__atomic_load_n(&bf_fileio_fault_ops, __ATOMIC_RELAXED) & op) {
+        if (fault_after > 0) {
+            fault_after--;
+        } else {
+            err = fault_err;
+            fault_hits++;
+            if (fault_count > 0 && --fault_count == 0)
+                __atomic_store_n(&bf_fileio_fault_ops, 0u, __ATOMIC_RELAXED);
+        }
+    }
+    pthread_mutex_unlock(&fault_mu);
+    return err;
+}
+
+/* ---- the loops ------------------------------------------------------------ */
+
+static uint32_t crc_table[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void make_crc_table(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
+    }
+}
+
+uint32_t bf_crc32(uint32_t crc, const void *p, size_t n)
+{
+    pthread_once(&crc_once, make_crc_table);
+    const unsigned char *c = p;
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++)
+        crc = crc_table[(crc ^ c[i]) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
 int bf_write_all(int fd, const void *p, size_t n, bool *partial)
 {
     const char *c = p;
@@ -32,7 +109,7 @@ int bf_write_all(int fd, const void *p, size_t n, bool *partial)
     if (partial)
         *partial = false;
     while (done < n) {
-        ssize_t w = write(fd, c + done, n - done);
+        ssize_t w = bf_io_write(fd, c + done, n - done);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -89,7 +166,7 @@ int bf_line_file_settle(int fd, const char *path, bool durable, const char *log_
     if (last == '\n')
         return 0;
     BF_LOGW(log_comp, "%s: torn last line (crash?) left as is and skipped", path);
-    if (bf_write_all(fd, "\n", 1, NULL) < 0 || (durable && fdatasync(fd) < 0))
+    if (bf_write_all(fd, "\n", 1, NULL) < 0 || (durable && bf_io_fdatasync(fd) < 0))
         return BF_EIO;
     return 0;
 }
@@ -117,5 +194,31 @@ int bf_reopen_append(const char *path, int *fd, const char *log_comp)
     }
     close(*fd);
     *fd = nfd;
+    return 0;
+}
+
+int bf_write_file_atomic(const char *path, const char *text, size_t n)
+{
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + sizeof ".tmp");
+    if (!tmp)
+        return BF_ENOMEM;
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", sizeof ".tmp");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    bool ok = fd >= 0 && bf_write_all(fd, text, n, NULL) == 0 && bf_io_fdatasync(fd) == 0;
+    int err = errno;
+    if (fd >= 0)
+        close(fd);
+    ok = ok && bf_io_rename(tmp, path) == 0;
+    if (!ok) {
+        err = errno ? errno : err;
+        unlink(tmp);
+        free(tmp);
+        errno = err;
+        return BF_EIO;
+    }
+    free(tmp);
+    bf_sync_dir_of(path);
     return 0;
 }

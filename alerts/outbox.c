@@ -11,8 +11,12 @@
  * (id, seq) (docs/alerts.md, "Delivery").
  *
  *  - Each line put here is an entry: its seq, where the line is in the
- *    journal (offset, length; or a copy when the journal append failed),
- *    whether the broker acknowledged it and when, whether it must be sent.
+ *    journal (offset, length; or a copy when the journal append failed: a
+ *    full or failing disk never keeps an alert from going out), whether the
+ *    broker acknowledged it and when, whether it must be sent.  A journal
+ *    line carries a "crc32" member the published JSON does not: it is
+ *    checked and dropped on reading back (bf_journal_line_payload), and a
+ *    line that fails the check is never sent.
  *  - Acknowledgements arrive on Paho's thread (bf_outbox_on_acked: the seq is
  *    read from the acknowledged payload) and are queued under a mutex; the
  *    engine thread takes them in bf_outbox_pump.
@@ -20,7 +24,11 @@
  *    below it is acknowledged.  It is saved (with the journal offset just
  *    after its line) in "<journal>.delivered", atomically (temp file,
  *    fdatasync, rename), at most every 200 ms and on close.  On open every
- *    journal line above it is queued again.
+ *    journal line above it is queued again.  A watermark above the
+ *    journal's last line still holds (those lines were torn or failed but
+ *    delivered); only one above every seq ever handed out over the journal
+ *    (<journal>.seq) and not written for this very file is another
+ *    journal's, and ignored.
  *  - A lost connection is remembered with its time; on the next connect,
  *    every entry not acknowledged and every entry acknowledged within
  *    resend_window_s before the loss is sent again (a broker killed between
@@ -59,11 +67,13 @@
 #define SAVE_PERIOD_US (200 * 1000)   /* the watermark file at most this often */
 #define SENDS_PER_PUMP 4096           /* keep the engine loop responsive */
 #define SEQ_SCAN_BYTES 256            /* "seq" is near the start of an alert line */
+#define JOURNAL_CRC_EXTRA 19          /* a journal line is its JSON and ,"crc32":"xxxxxxxx" */
 
 struct entry {
     uint64_t seq;
     int64_t off;           /* offset of the line in the journal; -1: in copy (or lost) */
-    uint32_t len;          /* without the newline */
+    uint32_t len;          /* of the published JSON */
+    uint32_t jlen;         /* of its journal line, without the newline (the crc32 member added) */
     bool acked;
     bool need_send;
     bool sent_once;
@@ -93,6 +103,7 @@ struct bf_outbox {
     int64_t mark_off;          /* journal offset after the mark's line */
     uint64_t saved_mark;
     bool saved_once;
+    int mark_err;              /* errno of the last failed save; 0 none */
     bf_time_us last_save;
 
     char *buf;                 /* a line read back from the journal */
@@ -225,15 +236,23 @@ static void save_mark(struct bf_outbox *o, bf_time_us now_us)
                      "{\"delivered_seq\":%" PRIu64 ",\"journal_offset\":%lld,"
                      "\"journal_inode\":%llu}\n", o->mark, (long long)o->mark_off, ino);
     int fd = open(o->mark_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    bool ok = fd >= 0 && bf_write_all(fd, txt, (size_t)n, NULL) == 0 && fdatasync(fd) == 0;
+    bool ok = fd >= 0 && bf_write_all(fd, txt, (size_t)n, NULL) == 0 && bf_io_fdatasync(fd) == 0;
+    int err = errno;
     if (fd >= 0)
         close(fd);
-    ok = ok && rename(o->mark_tmp, o->mark_path) == 0;
+    ok = ok && bf_io_rename(o->mark_tmp, o->mark_path) == 0;
     if (!ok) {
-        BF_LOGW(OB_LOG, "%s: cannot save the delivered watermark (%s); more lines will be sent "
-                "again after a restart", o->mark_path, strerror(errno));
+        err = errno ? errno : err;
+        o->st.mark_errors++;
+        if (o->mark_err != err)   /* once per kind of failure, not every 200 ms */
+            BF_LOGW(OB_LOG, "%s: cannot save the delivered watermark (%s); more lines will be "
+                    "sent again after a restart", o->mark_path, strerror(err));
+        o->mark_err = err;
         unlink(o->mark_tmp);
     } else {
+        if (o->mark_err)
+            BF_LOGI(OB_LOG, "%s: the delivered watermark is saved again", o->mark_path);
+        o->mark_err = 0;
         o->saved_mark = o->mark;
         o->saved_once = true;
     }
@@ -277,7 +296,8 @@ static void load_mark(struct bf_outbox *o, unsigned long long *ino)
  * a seq.  Returns 0 or BF_EIO.
  */
 static int scan_journal(struct bf_outbox *o, int64_t from,
-                        void (*fn)(struct bf_outbox *o, uint64_t seq, int64_t off, size_t len))
+                        void (*fn)(struct bf_outbox *o, uint64_t seq, int64_t off, size_t len,
+                                   size_t jlen))
 {
     if (o->rfd < 0)
         return 0;
@@ -299,8 +319,14 @@ static int scan_journal(struct bf_outbox *o, int64_t from,
     int64_t off = from;
     while ((r = getline(&line, &cap, f)) > 0) {
         uint64_t seq;
-        if (line[r - 1] == '\n' && line_seq(line, (size_t)r - 1, &seq))
-            fn(o, seq, off, (size_t)r - 1);
+        size_t plen;
+        if (line[r - 1] != '\n' || r == 1) {
+            /* a torn last line (cut off at the journal's next open) or an empty one */
+        } else if (!bf_journal_line_payload(line, (size_t)r - 1, &plen)) {
+            o->st.corrupt++;   /* logged with its line number by the journal's open */
+        } else if (line_seq(line, plen, &seq)) {
+            fn(o, seq, off, plen, (size_t)r - 1);
+        }
         off += r;
     }
     int rc = ferror(f) ? BF_EIO : 0;
@@ -309,9 +335,9 @@ static int scan_journal(struct bf_outbox *o, int64_t from,
     return rc;
 }
 
-static void recover_line(struct bf_outbox *o, uint64_t seq, int64_t off, size_t len)
+static void recover_line(struct bf_outbox *o, uint64_t seq, int64_t off, size_t len, size_t jlen)
 {
-    if (seq <= o->mark || (o->n > o->head && seq <= o->v[o->n - 1].seq) || len > UINT32_MAX)
+    if (seq <= o->mark || (o->n > o->head && seq <= o->v[o->n - 1].seq) || jlen > UINT32_MAX)
         return;   /* delivered, or out of order (not sent twice) */
     struct entry *e = add_entry(o, seq);
     if (!e) {
@@ -320,14 +346,15 @@ static void recover_line(struct bf_outbox *o, uint64_t seq, int64_t off, size_t 
     }
     e->off = off;
     e->len = (uint32_t)len;
+    e->jlen = (uint32_t)jlen;
     e->sent_once = true;   /* the previous run published it, or meant to */
     o->st.recovered++;
 }
 
-static void relocate_line(struct bf_outbox *o, uint64_t seq, int64_t off, size_t len)
+static void relocate_line(struct bf_outbox *o, uint64_t seq, int64_t off, size_t len, size_t jlen)
 {
     size_t i = find_seq(o, seq);
-    if (i != SIZE_MAX && !o->v[i].copy && o->v[i].len == len)
+    if (i != SIZE_MAX && !o->v[i].copy && o->v[i].len == len && o->v[i].jlen == jlen)
         o->v[i].off = off;
 }
 
@@ -358,19 +385,30 @@ int bf_outbox_open(const char *journal_path, double resend_window_s, struct bf_o
 
     unsigned long long ino;
     load_mark(o, &ino);
-    uint64_t last = 0;
-    if (o->mark > 0 && bf_journal_last_seq(journal_path, &last) == 0 && o->mark > last) {
-        /* a watermark above every line: it belongs to a journal that was removed or
-         * replaced (a new one numbers from 1 again); trusting it would skip lines */
-        BF_LOGW(OB_LOG, "%s: delivered seq %" PRIu64 " is above the journal's last seq %" PRIu64
-                "; it belongs to another journal file: every line is sent again",
-                o->mark_path, o->mark, last);
+    open_reader(o);
+    uint64_t high = 0;
+    struct stat jsb;
+    char before = 0;   /* the watermark's line ends just before its offset, in this file */
+    bool same_file = o->rfd >= 0 && fstat(o->rfd, &jsb) == 0 && ino != 0 &&
+                     ino == (unsigned long long)jsb.st_ino && o->mark_off > 0 &&
+                     o->mark_off <= (int64_t)jsb.st_size &&
+                     bf_read_at(o->rfd, &before, 1, (off_t)(o->mark_off - 1)) == 0 &&
+                     before == '\n';
+    if (o->mark > 0 && !same_file && bf_journal_seq_high(journal_path, &high) == 0 &&
+        o->mark > high) {
+        /* above every seq ever handed out over this journal (its lines and <journal>.seq),
+         * and not written for this very file: it belongs to a journal whose numbering was
+         * removed with it (a new one numbers from 1 again); trusting it would skip lines.
+         * A watermark at or below that, or of this same file, holds: the lines at or below
+         * it were delivered, even when the journal lost its last lines (torn, failed). */
+        BF_LOGW(OB_LOG, "%s: delivered seq %" PRIu64 " is above every seq handed out over this "
+                "journal (%" PRIu64 "); it belongs to another journal: every line is sent again",
+                o->mark_path, o->mark, high);
         o->mark = 0;
         o->mark_off = 0;
         ino = 0;
         o->saved_once = false;   /* the next pump writes the right one */
     }
-    open_reader(o);
     int64_t from = 0;
     struct stat sb;
     if (o->rfd >= 0 && fstat(o->rfd, &sb) == 0 && ino == (unsigned long long)sb.st_ino &&
@@ -467,10 +505,12 @@ static int send_entry(struct bf_outbox *o, size_t i, const char *line)
     if (!line) {
         if (e->copy) {
             line = e->copy;
-        } else if (e->off >= 0 && o->rfd >= 0 && grow_buf(o, e->len + 1) == 0 &&
-                   bf_read_at(o->rfd, o->buf, e->len, (off_t)e->off) == 0) {
+        } else if (e->off >= 0 && o->rfd >= 0 && grow_buf(o, e->jlen + 1) == 0 &&
+                   bf_read_at(o->rfd, o->buf, e->jlen, (off_t)e->off) == 0) {
             uint64_t seq;
-            if (line_seq(o->buf, e->len, &seq) && seq == e->seq)
+            size_t plen;
+            if (bf_journal_line_payload(o->buf, e->jlen, &plen) && plen == e->len &&
+                line_seq(o->buf, plen, &seq) && seq == e->seq)
                 line = o->buf;
         }
         if (!line) {   /* nothing to send it from: counted, never retried for ever */
@@ -510,12 +550,14 @@ int bf_outbox_put(struct bf_outbox *o, uint64_t seq, const char *json, size_t le
     open_reader(o);
     /* the line should be the journal's last: then it is read back from there */
     int64_t off = -1;
+    size_t jlen = len + JOURNAL_CRC_EXTRA, plen;
     struct stat sb;
-    if (o->rfd >= 0 && fstat(o->rfd, &sb) == 0 && (uint64_t)sb.st_size >= len + 1 &&
-        grow_buf(o, len + 1) == 0 &&
-        bf_read_at(o->rfd, o->buf, len + 1, sb.st_size - (off_t)len - 1) == 0 &&
-        o->buf[len] == '\n' && memcmp(o->buf, json, len) == 0)
-        off = (int64_t)sb.st_size - (int64_t)len - 1;
+    if (o->rfd >= 0 && fstat(o->rfd, &sb) == 0 && (uint64_t)sb.st_size >= jlen + 1 &&
+        grow_buf(o, jlen + 1) == 0 &&
+        bf_read_at(o->rfd, o->buf, jlen + 1, sb.st_size - (off_t)jlen - 1) == 0 &&
+        o->buf[jlen] == '\n' && bf_journal_line_payload(o->buf, jlen, &plen) && plen == len &&
+        memcmp(o->buf, json, len) == 0)
+        off = (int64_t)sb.st_size - (int64_t)jlen - 1;
     char *copy = NULL;
     if (off < 0) {   /* not journaled (the append failed): keep it here */
         copy = malloc(len);
@@ -530,6 +572,7 @@ int bf_outbox_put(struct bf_outbox *o, uint64_t seq, const char *json, size_t le
     }
     e->off = off;
     e->len = (uint32_t)len;
+    e->jlen = (uint32_t)jlen;
     e->copy = copy;
     pthread_mutex_lock(&o->mu);
     bool up = o->up && !o->reconnected;
@@ -612,7 +655,7 @@ void bf_outbox_pump(struct bf_outbox *o, bf_time_us now_us)
         const struct entry *e = &o->v[o->first_unacked];
         o->mark = e->seq;
         if (e->off >= 0)
-            o->mark_off = e->off + (int64_t)e->len + 1;
+            o->mark_off = e->off + (int64_t)e->jlen + 1;
         o->first_unacked++;
     }
     /* entries nobody will send again */
@@ -674,9 +717,11 @@ int bf_outbox_purge(struct bf_outbox *o, struct bf_alerter *a, bf_time_us cutoff
             continue;
         e->off -= delta;
         uint64_t seq;
-        if (moved_ok && (e->off < 0 || grow_buf(o, e->len) < 0 || o->rfd < 0 ||
-                         bf_read_at(o->rfd, o->buf, e->len, (off_t)e->off) < 0 ||
-                         !line_seq(o->buf, e->len, &seq) || seq != e->seq))
+        size_t plen;
+        if (moved_ok && (e->off < 0 || grow_buf(o, e->jlen) < 0 || o->rfd < 0 ||
+                         bf_read_at(o->rfd, o->buf, e->jlen, (off_t)e->off) < 0 ||
+                         !bf_journal_line_payload(o->buf, e->jlen, &plen) ||
+                         !line_seq(o->buf, plen, &seq) || seq != e->seq))
             moved_ok = false;
     }
     if (!moved_ok) {   /* not one block after all: find each line again */

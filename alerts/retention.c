@@ -131,12 +131,12 @@ int bf_jsonl_purge(const char *path, bf_time_us cutoff_us, const char *time_key,
     if (rc == 0 && ferror(in))
         rc = BF_EIO;
     free(line);
-    if (rc == 0 && st->lines_purged > 0 && fsync(out) < 0)
+    if (rc == 0 && st->lines_purged > 0 && bf_io_fdatasync(out) < 0)
         rc = BF_EIO;
     if (close(out) < 0 && rc == 0)
         rc = BF_EIO;
     if (rc == 0 && st->lines_purged > 0) {
-        if (rename(tmp, path) < 0) {
+        if (bf_io_rename(tmp, path) < 0) {
             rc = BF_EIO;
         } else {
             bf_sync_dir_of(path);

@@ -2292,3 +2292,31 @@ void bf_alerter_set_enrich(struct bf_alerter *a, void (*fn)(void *ctx, struct bf
     a->enrich = fn;
     a->enrich_ctx = ctx;
 }
+
+/* ---- the journal's health (docs/alerts.md, "Journal") ---------------------------------- */
+
+int bf_alerter_journal_watch(struct bf_alerter *a, bf_time_us t_us, bool retry)
+{
+    if (!a || t_us == BF_TIME_NONE)
+        return BF_EINVAL;
+    if (!a->journal)
+        return 0;
+    if (retry)
+        bf_journal_retry(a->journal);
+    int err;
+    bool failing = bf_journal_failing(a->journal, &err);
+    char reason[160];
+    snprintf(reason, sizeof reason, "journal writes fail (%s)", strerror(err));
+    bf_alerter_system_fault(a, BF_SYSTEM_STORAGE, failing, t_us, failing ? reason : NULL);
+    /* raising it appended (and failed) once more; resolving it appended after the gap line */
+    return bf_journal_failing(a->journal, NULL) ? 1 : 0;
+}
+
+bool bf_alerter_journal_stats(const struct bf_alerter *a, struct bf_journal_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!a || !a->journal)
+        return false;
+    bf_journal_get_stats(a->journal, out);
+    return true;
+}

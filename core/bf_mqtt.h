@@ -42,7 +42,8 @@ struct bf_mqtt_options {
     } tls;
     int keepalive_s;          /* 0: 20 s */
     bool clean_session;       /* false keeps a persistent session on the broker */
-    const char *persist_dir;  /* NULL: in memory; else Paho file persistence here */
+    const char *persist_dir;  /* NULL: in memory; else Paho file persistence here (Paho
+                               * crashes when that file system is full: the engine uses NULL) */
     int max_buffered;         /* messages held while disconnected; 0: 100000 */
     /* Last will; NULL topic: none. */
     const char *will_topic;

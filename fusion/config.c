@@ -1275,8 +1275,10 @@ int bf_config_load(const char *path, struct bf_config **out, struct bf_diag *dia
     } else {
         load_root(&L, root, c);
     }
-    if (!c->mqtt.client_id && c->site)
+    if (!c->mqtt.client_id && c->site) {
         c->mqtt.client_id = own(&L, g_strdup_printf("borderfuse-%s", c->site));
+        c->mqtt.client_id_default = true;   /* the engine makes it its own (docs/config.md) */
+    }
     g_free(L.dir);
 
     if (diag->n_errors != errors_before) {

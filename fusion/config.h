@@ -85,6 +85,7 @@ struct bf_engine_params {
 struct bf_mqtt_cfg {
     const char *url;              /* default "tcp://127.0.0.1:1883" */
     const char *client_id;        /* default "borderfuse-<site>" */
+    bool client_id_default;       /* not configured: the engine adds -<host>-<pid> */
     const char *credentials_path; /* NULL: anonymous; resolved relative to the config file */
     int keepalive_s;              /* default 20 */
     struct bf_mqtt_tls_cfg {      /* "tls": only with an ssl:// or mqtts:// url (docs/security.md) */

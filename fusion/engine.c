@@ -281,6 +281,8 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
     }
     if (live)
         engine_check_silence_wall(e, now);
+    if (live)
+        engine_watch_journal(e, now);
     if (e->outbox)
         bf_outbox_pump(e->outbox, now);
     if ((e->outbox || e->audit) && now - e->last_purge_wall >= 3600 * BF_US_PER_S)
@@ -365,8 +367,19 @@ static int open_mqtt(struct bf_engine *e)
         pass = cred.password;
     }
     const char *url = e->opt.mqtt_url ? e->opt.mqtt_url : c->mqtt.url;
-    char id_in[160];
-    snprintf(id_in, sizeof id_in, "%s-in", c->mqtt.client_id);
+    /* two engines of a site must not share a client id (the broker would drop one for the
+     * other, again and again): the default gets this host and pid (docs/config.md) */
+    if (c->mqtt.client_id_default) {
+        char host[64] = "host";
+        gethostname(host, sizeof host);
+        host[sizeof host - 1] = '\0';
+        snprintf(e->client_id, sizeof e->client_id, "%s-%s-%ld", c->mqtt.client_id, host,
+                 (long)getpid());
+    } else {
+        snprintf(e->client_id, sizeof e->client_id, "%s", c->mqtt.client_id);
+    }
+    char id_in[176];
+    snprintf(id_in, sizeof id_in, "%s-in", e->client_id);
     const char *offline = "{\"state\":\"offline\"}";
     struct bf_mqtt_options in = {
         .url = url, .client_id = id_in, .username = user, .password = pass,
@@ -378,7 +391,7 @@ static int open_mqtt(struct bf_engine *e)
         .no_hostname_check = !c->mqtt.tls.verify_hostname,
     };
     struct bf_mqtt_options outo = in;
-    outo.client_id = c->mqtt.client_id;
+    outo.client_id = e->client_id;
     outo.will_topic = e->topic_status;
     outo.will_payload = offline;
     outo.will_qos = 1;
@@ -386,9 +399,11 @@ static int open_mqtt(struct bf_engine *e)
     if (e->outbox) {   /* docs/alerts.md, Delivery */
         /* clean session kept: Paho 1.3.12 resending its own in-flight messages
          * of a persistent session after a reconnect reads freed memory (ASan,
-         * tests/integration/test_noloss.c); the outbox resends them anyway */
+         * tests/integration/test_noloss.c); the outbox resends them anyway.
+         * No Paho file persistence: the journal is the outbox, and Paho's files
+         * on a full disk crashed the engine (docs/alerts.md, Delivery) */
         outo.clean_session = true;
-        outo.persist_dir = e->persist_dir;
+        outo.persist_dir = NULL;
         outo.on_connection = bf_outbox_on_connection;
         outo.on_acked = bf_outbox_on_acked;
         outo.ctx = e->outbox;
@@ -536,20 +551,14 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
 
     engine_host_init(e);
     if (!e->opt.no_mqtt && e->alert_params.journal_path) {
-        /* the outbox over the journal; Paho keeps its in-flight messages beside it */
+        /* the outbox over the journal: it alone keeps what the broker has not confirmed */
         rc = bf_outbox_open(e->alert_params.journal_path, e->alert_params.resend_window_s,
                             &e->outbox);
-        size_t pl = strlen(e->alert_params.journal_path);
-        e->persist_dir = rc == 0 ? malloc(pl + sizeof ".mqtt") : NULL;
-        if (rc == 0 && !e->persist_dir)
-            rc = BF_ENOMEM;
         if (rc < 0) {
             BF_LOGE(ENGINE_LOG, "alerts: cannot open the outbox over %s (%s)",
                     e->alert_params.journal_path, bf_strerror(rc));
             goto out_fail;
         }
-        memcpy(e->persist_dir, e->alert_params.journal_path, pl);
-        memcpy(e->persist_dir + pl, ".mqtt", sizeof ".mqtt");
         engine_purge(e, bf_clock_monotonic(NULL), ENGINE_PURGE_JOURNAL);
     }
     if (!e->opt.no_mqtt) {
@@ -633,9 +642,6 @@ void bf_engine_destroy(struct bf_engine *e)
         bf_mqtt_destroy(e->mqtt_out);
     }
     bf_outbox_close(e->outbox);   /* after the client: no callback reaches it any more */
-    if (e->persist_dir)
-        rmdir(e->persist_dir);    /* Paho leaves it empty when all was delivered */
-    free(e->persist_dir);
     engine_close_operators(e);   /* after mqtt_in: no request arrives any more */
     bf_alerter_destroy(e->alerter);
     engine_live_close(e);   /* after the alerter: its sink keeps the live set */

@@ -292,3 +292,15 @@ void engine_live_close(struct bf_engine *e)
     e->n_live = e->live_cap = e->live_buf_cap = 0;
     e->live_on = false;
 }
+
+void engine_watch_journal(struct bf_engine *e, bf_time_us now_mono)
+{
+    bool retry = now_mono - e->last_journal_retry >= BF_US_PER_S;
+    if (retry)
+        e->last_journal_retry = now_mono;
+    /* event time: the latest released, as for a silent sensor; today's clock before any */
+    bf_time_us t = bf_reorder_released(e->reorder);
+    if (t == BF_TIME_NONE)
+        t = bf_clock_realtime(NULL);
+    e->journal_failing = bf_alerter_journal_watch(e->alerter, t, retry) > 0;
+}

@@ -96,7 +96,9 @@ struct bf_engine {
     struct bf_mqtt *mqtt_in;
     struct bf_mqtt *mqtt_out;
     struct bf_outbox *outbox;         /* alerts never lost (docs/alerts.md); NULL: no journal/MQTT */
-    char *persist_dir;                /* Paho persistence of mqtt_out, beside the journal */
+    char client_id[160];              /* mqtt.client_id, or the default made unique */
+    bf_time_us last_journal_retry;    /* a failing journal is retried about once a second */
+    bool journal_failing;             /* the SYSTEM storage alert is live */
     bf_time_us last_purge_wall;       /* retention (docs/retention.md), monotonic */
     struct bf_record_writer *record;
     struct bf_cuer *cuer;             /* camera cueing (docs/cueing.md); NULL: off or no camera */
@@ -202,6 +204,13 @@ int engine_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
 #define ENGINE_PURGE_JOURNAL 1u
 #define ENGINE_PURGE_AUDIT 2u
 void engine_purge(struct bf_engine *e, bf_time_us now_mono, unsigned what);
+
+/*
+ * Live only: a failing journal raises the SYSTEM storage alert; about once a
+ * second it is retried and, once it writes again, the alert is resolved
+ * (docs/alerts.md, "Journal").
+ */
+void engine_watch_journal(struct bf_engine *e, bf_time_us now_mono);
 /*
  * The retained snapshot of the live alerts on alerts/live (docs/alerts.md,
  * "Topics").  open: start keeping the live set and publish the empty snapshot

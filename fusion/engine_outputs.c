@@ -128,6 +128,19 @@ void engine_publish_status(struct bf_engine *e, const char *state)
     cJSON_AddNumberToObject(al, "crossing_point", (double)as.crossing_point);
     cJSON_AddNumberToObject(al, "joined_incursions", (double)as.joined_incursions);
     cJSON_AddNumberToObject(al, "journal_errors", (double)as.journal_errors);
+    struct bf_journal_stats js;
+    if (bf_alerter_journal_stats(e->alerter, &js)) {   /* docs/alerts.md, Journal */
+        cJSON *jo = cJSON_AddObjectToObject(al, "journal");
+        int err = js.last_errno;
+        cJSON_AddBoolToObject(jo, "failing", e->journal_failing);
+        cJSON_AddStringToObject(jo, "last_error", err ? strerror(err) : "");
+        cJSON_AddNumberToObject(jo, "append_errors", (double)js.append_errors);
+        cJSON_AddNumberToObject(jo, "gaps", (double)js.gaps);
+        cJSON_AddNumberToObject(jo, "corrupt_lines", (double)js.corrupt_lines);
+        cJSON_AddNumberToObject(jo, "torn_bytes", (double)js.torn_bytes);
+        cJSON_AddNumberToObject(jo, "closed_at_start", (double)js.closed_at_start);
+        cJSON_AddNumberToObject(jo, "seq_errors", (double)js.seq_errors);
+    }
     if (e->outbox) {
         struct bf_outbox_stats os;
         bf_outbox_get_stats(e->outbox, &os);
@@ -140,6 +153,8 @@ void engine_publish_status(struct bf_engine *e, const char *state)
         cJSON_AddNumberToObject(ob, "acked", (double)os.acked);
         cJSON_AddNumberToObject(ob, "refused", (double)os.refused);
         cJSON_AddNumberToObject(ob, "read_errors", (double)os.read_errors);
+        cJSON_AddNumberToObject(ob, "corrupt", (double)os.corrupt);
+        cJSON_AddNumberToObject(ob, "mark_errors", (double)os.mark_errors);
     }
     engine_status_cue_dispatch(e, root);
     if (e->cot) {

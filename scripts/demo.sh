@@ -35,7 +35,8 @@ scripts/build.sh "$build"
 
 out=$root/out/demo
 mkdir -p "$out"
-rm -f "$out/journal.jsonl" "$out/journal.jsonl.delivered" "$out/audit.jsonl" "$out/scorecard.json" "$out/truth.jsonl"
+rm -f "$out/journal.jsonl" "$out/journal.jsonl.delivered" "$out/journal.jsonl.seq" "$out/journal.jsonl".torn-* \
+  "$out/audit.jsonl" "$out/scorecard.json" "$out/truth.jsonl"
 rm -rf "$out/report"
 
 port=$(bf_free_port)

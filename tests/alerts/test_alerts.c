@@ -789,11 +789,13 @@ static void test_journal_before_sink(void)
     uint64_t seq = 0;
     CU_ASSERT_EQUAL(bf_journal_last_seq(path, &seq), 0);
     CU_ASSERT_EQUAL(seq, 2);
-    /* and the numbering continues after a restart */
+    CU_ASSERT_EQUAL(s.r[1].a.state, BF_ALERT_LOST);   /* its track ended: LOST, still open */
+    /* and the numbering continues after a restart, which first closes the LOST incursion
+     * ("engine restarted", seq 3, journaled at open) */
     a = mk_alerter_z(&s, path, fx_zones, NULL);
     raise_incursion(a, 43, T0 + S(5));
     CU_ASSERT_EQUAL_FATAL(s.n, 1);
-    CU_ASSERT_EQUAL(s.r[0].a.seq, 3);
+    CU_ASSERT_EQUAL(s.r[0].a.seq, 4);
     bf_alerter_destroy(a);
 }
 
@@ -831,11 +833,18 @@ static void test_seq_truncated_journal(void)
     bf_alerter_destroy(a);
     CU_ASSERT_EQUAL(bf_journal_last_seq(path, &seq), 0);
     CU_ASSERT_EQUAL(seq, 42);
-    /* next start: the torn line is now a complete but unparseable line; still skipped */
+    /* next start: the torn line went aside; alert 42 was left open by the engine that
+     * stopped: closed with seq 43 (RESOLVED, "engine restarted"), the next alert is 44 */
     a = mk_alerter_z(&s, path, fx_zones, NULL);
     raise_incursion(a, 43, T0);
-    CU_ASSERT_EQUAL(s.r[0].a.seq, 43);
+    CU_ASSERT_EQUAL(s.r[0].a.seq, 44);
     bf_alerter_destroy(a);
+    char *text = bf_test_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"seq\":43,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"reason\":\"engine restarted\""));
+    CU_ASSERT_PTR_NULL(strstr(text, "\"seq\":99"));   /* the torn line is not in it */
+    free(text);
 
     /* only a torn first line: numbering starts at 1 */
     path = fx_tmp_path("j_torn_only.jsonl");
