@@ -40,6 +40,8 @@ struct bf_sensor_cfg {
     const char *plugin_path;   /* a third-party plugin (.so), resolved; NULL: built-in "type" */
     const char *platform;      /* id of the platform whose position fixes move it; NULL: fixed */
     double heartbeat_timeout_s;/* SENSOR_FAULT after this much event time without a good message; 0 off */
+    double max_detections_per_s; /* ingest budget, detections per second of event time; 0: by type
+                                  * (docs/engine.md, "Fairness under flood") */
 };
 
 struct bf_engine_params {
@@ -47,6 +49,14 @@ struct bf_engine_params {
     uint32_t queue_capacity;    /* ingest queue, detections; default 65536 */
     double status_period_s;     /* status publication period (wall); default 5 */
     double idle_flush_s;        /* release the reorder window after this much wall-clock silence; default 2 */
+    /* time you can trust and fairness under flood (docs/engine.md) */
+    double max_future_skew_s;   /* refuse event times this far ahead of the reference clock; default 30, 0 off */
+    double new_tracks_per_s;    /* tracks one sensor may start per second of event time; default 100, 0 no limit */
+    double clutter_cell_m;      /* clutter map cell side; default 500 */
+    double clutter_memory_s;    /* clutter map forgetting time constant (event time); default 300 */
+    double clutter_factor;      /* no track starts where clutter > this x tracker.clutter_density; default 20, 0 off */
+    uint32_t step_max_detections; /* detections released per main-loop turn at most; default 8192 */
+    double step_budget_ms;      /* wall time one main-loop turn may spend releasing; default 200 */
 };
 
 struct bf_mqtt_cfg {
