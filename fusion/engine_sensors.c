@@ -31,10 +31,16 @@
 
 /* ---- the host side of the plugin ABI (called on I/O threads) ------------- */
 
-/* Log the n-th detection of s shed at 1, 2, 4, 8, ...: a flood is named, never floods the log. */
+/* n is 1, 4, 16, 64, ...: how often a counted refusal is logged (named, never flooding the log). */
+static bool log_due(uint64_t n)
+{
+    return n > 0 && (n & (n - 1)) == 0 && (__builtin_ctzll(n) & 1) == 0;
+}
+
+/* Log the n-th detection of s shed (at log_due() counts). */
 static void log_shed(struct bf_engine *e, struct sensor_slot *s, uint64_t n, bool budget)
 {
-    if (n & (n - 1))
+    if (!log_due(n))
         return;
     if (budget)
         BF_LOGW(ENGINE_LOG, "sensor %s: over its ingest budget of %.0f detections/s of event "
@@ -519,7 +525,7 @@ bool engine_future_refused(struct bf_engine *e, const struct bf_detection *d)
     char why[160];
     snprintf(why, sizeof why, "clock: event time %.0f s ahead of the %s", bf_time_to_s(ahead),
              by_others ? "other sensors" : "wall clock");
-    if ((s->future & (s->future - 1)) == 0)
+    if (log_due(s->future))
         BF_LOGW("sensor", "%s: %s (allowed skew %.0f s, engine.max_future_skew_s): detection "
                 "refused, %llu so far", s->scfg.id, why, skew_s, (unsigned long long)s->future);
     if (!s->clock_fault) {
@@ -612,8 +618,7 @@ double engine_clutter_at(const void *ctx, uint32_t i, double e_m, double n_m)
         if (s->new_t == BF_TIME_NONE || t > s->new_t)
             s->new_t = t;
         if (s->new_tokens < 1.0) {
-            uint64_t nr = ++s->budget_refused;
-            if ((nr & (nr - 1)) == 0)
+            if (log_due(++s->budget_refused))
                 BF_LOGW(ENGINE_LOG, "sensor %s: more new tracks than its budget of %.0f per "
                         "second (engine.new_tracks_per_s): %llu detections started none so far",
                         s->scfg.id, rate, (unsigned long long)s->budget_refused);
@@ -666,8 +671,7 @@ void engine_check_pool(struct bf_engine *e)
     uint32_t cap = e->cfg->tracker.max_tracks;
     if (ts.pool_full > e->pool_full_seen) {
         e->pool_full_seen = ts.pool_full;
-        uint64_t nl = ++e->pool_logged;
-        if ((nl & (nl - 1)) == 0)
+        if (log_due(++e->pool_logged))
             BF_LOGW(ENGINE_LOG, "track pool full (%u tracks, tracker.max_tracks): detections "
                     "start no track (%llu so far; status tracks.pool_full)", cap,
                     (unsigned long long)ts.pool_full);

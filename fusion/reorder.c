@@ -30,7 +30,8 @@
  * others' detections are not refused as late.  A sensor is current while it
  * was heard within idle_us of the newest receipt time (rx_us, the wall
  * clock at receipt, which the record keeps: a replay decides the same), or,
- * for input without receipt stamps, of event time behind the newest.  With
+ * for input without receipt stamps, within idle_us of event time behind the
+ * site time.  With
  * one or two current sensors the quorum time is the newest of them: there is
  * no majority to outvote one (the engine's wall-clock check bounds it,
  * docs/engine.md).  bf_reorder_quorum_others() gives the same quorum without
@@ -184,7 +185,9 @@ static bool current(const struct bf_reorder *r, size_t i)
         return false;
     if (r->s_rx[i] != BF_TIME_NONE && r->rx_now != BF_TIME_NONE)
         return r->rx_now - r->s_rx[i] <= r->idle_us;
-    return r->s_newest[i] >= r->newest - r->idle_us;
+    /* no receipt stamps: in event time, behind the site time (not the newest of all:
+     * a sensor far ahead must not make the others look silent) */
+    return r->site == BF_TIME_NONE || r->s_newest[i] >= r->site - r->idle_us;
 }
 
 /* The k-th highest of a descending list of n: the quorum's time (k = ceil(n/2)). */
