@@ -666,13 +666,17 @@ void bf_engine_destroy(struct bf_engine *e)
 {
     if (!e)
         return;
+    /* The ingest connection first: no plugin callback runs after this.  Closing a
+     * plugin while Paho's thread may still be in its message callback (a stop
+     * under flood) would free the state that callback is using. */
+    bf_mqtt_destroy(e->mqtt_in);
+    e->mqtt_in = NULL;
     for (size_t i = 0; e->sensors && i < e->cfg->n_sensors; i++) {
         struct sensor_slot *s = &e->sensors[i];
         if (s->open)
             s->ops->close(s->state);
         free(s->state);
     }
-    bf_mqtt_destroy(e->mqtt_in);   /* no plugin callback runs after this */
     /* plugin code may still be referenced by the client's callbacks until here */
     for (size_t i = 0; e->sensors && i < e->cfg->n_sensors; i++)
         if (e->sensors[i].dl)
