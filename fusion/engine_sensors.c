@@ -564,7 +564,9 @@ int engine_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts)
         s->new_tokens = 2.0 * ep->new_tracks_per_s;
     }
     e->budgets_open = true;
-    if (c->n_sensors > 0) {
+    /* Live only: a replay or a test feeds one chunk at a time from one thread, and must
+     * not lose a detection to a share (the replay's chunk is the whole queue). */
+    if (c->n_sensors > 0 && !e->opt.no_mqtt) {
         int rc = bf_ingest_queue_set_share(e->queue, c->n_sensors);
         if (rc < 0)
             return rc;

@@ -15,7 +15,9 @@
  * is shed (its status counts it, radar-b's counts nothing shed) and the log
  * names it; a SYSTEM "ingest" alert names it; if the pool filled, a SYSTEM
  * "track_pool" alert said so; the status keeps coming during the flood (the
- * loop is serviced); RSS after the flood is bounded; SIGTERM under flood
+ * loop is serviced); RSS after the flood is bounded; a burst of 30,000
+ * garbage ASTERIX datagrams at a third radar is refused and counted without
+ * stalling the engine (status gaps stay under 1.5 s); SIGTERM under flood
  * exits within 2 s.  Figures: detections offered / shed, status gaps, RSS
  * before / peak / after, the stop time.
  */
@@ -24,6 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,7 +90,7 @@ static bool match_system(const cJSON *a, const void *reason_part)
 static void test_flood(void)
 {
     const char *tmp = bf_test_tmpdir();
-    int port = it_free_port();
+    int port = it_free_port(), uport = it_free_port();
     pid_t broker = it_start_mosquitto(tmp, port);
     CU_ASSERT_TRUE_FATAL(broker > 0);
     char url[64], conf[512], elog[512];
@@ -97,10 +102,12 @@ static void test_flood(void)
             " \"sensors\": [{\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.16,"
             " \"range_m\": 5500, \"sigma_m\": 5},\n"
             "  {\"id\": \"radar-b\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.25,"
-            " \"range_m\": 3000, \"sigma_m\": 5}],\n"
+            " \"range_m\": 3000, \"sigma_m\": 5},\n"
+            "  {\"id\": \"radar-x\", \"type\": \"asterix\", \"lat\": 46.77, \"lon\": 8.10,"
+            " \"range_m\": 3000, \"options\": {\"port\": %d, \"sac\": 7, \"sic\": 7}}],\n"
             " \"alerts\": {\"journal\": \"journal.jsonl\", \"journal_fsync\": \"never\"},\n"
             " \"engine\": {\"reorder_window_ms\": 300, \"status_period_s\": 0.5,"
-            " \"idle_flush_s\": 0.5}"), 0);
+            " \"idle_flush_s\": 0.5}", uport), 0);
 
     struct it_collector *centre = it_collector_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(centre);
@@ -199,6 +206,58 @@ static void test_flood(void)
            "%.1f MB, 3 s after the flood %.1f MB\n", bf_time_to_s(inc_at - crossing_sent), rss0,
            rss_peak, rss1);
     CU_ASSERT_TRUE(rss1 < rss0 + 120.0);   /* generous: it was 74 -> 367 MB, and stayed */
+
+    /* A burst of garbage ASTERIX at radar-x's port: the decoder refuses it on the reader
+     * thread, and the engine thread keeps its pace (the status every 0.5 s). */
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)uport),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int before = it_collector_count(centre, ROOT "status"), sent = 0;
+    bf_time_us g0 = bf_clock_realtime(NULL);
+    unsigned char dg[1500];
+    for (int i = 0; i < 30000; i++) {
+        size_t len = 3 + (size_t)(urand() * 1400);
+        for (size_t k = 0; k < len; k++)
+            dg[k] = (unsigned char)(urand() * 256);
+        if (i % 2 == 0) {   /* half look like CAT048 with a right length: into the decoder */
+            dg[0] = 48;
+            dg[1] = (unsigned char)(len >> 8);
+            dg[2] = (unsigned char)len;
+        }
+        sent += sendto(fd, dg, len, 0, (struct sockaddr *)&to, sizeof to) == (ssize_t)len;
+        if (i % 500 == 499)
+            it_sleep_ms(5);   /* let the socket buffer drain now and then */
+    }
+    double burst_s = bf_time_to_s(bf_clock_realtime(NULL) - g0);
+    close(fd);
+    it_sleep_ms(1500);
+    double gap_max = 0;
+    bf_time_us prev = BF_TIME_NONE;
+    int n_status = it_collector_count(centre, ROOT "status");
+    for (int i = before; i < n_status; i++) {
+        cJSON *j = it_collector_json(centre, ROOT "status", i);
+        bf_time_us t;
+        if (j && bf_time_parse_iso(it_jstr(j, "time"), &t) == 0) {
+            if (prev != BF_TIME_NONE && bf_time_to_s(t - prev) > gap_max)
+                gap_max = bf_time_to_s(t - prev);
+            prev = t;
+        }
+        cJSON_Delete(j);
+    }
+    cJSON *st_x = it_collector_json(centre, ROOT "sensors/radar-x/status", -1);
+    double refused = 0;
+    const cJSON *k, *mal = st_x ? cJSON_GetObjectItemCaseSensitive(st_x, "malformed") : NULL;
+    cJSON_ArrayForEach(k, mal)
+        refused += k->valuedouble;
+    printf("    garbage ASTERIX: %d datagrams in %.2f s, %.0f refusals counted in its status; "
+           "status messages %d, longest gap %.2f s (period 0.5 s)\n", sent,
+           burst_s, refused, n_status - before, gap_max);
+    CU_ASSERT_TRUE(sent > 20000);
+    CU_ASSERT_TRUE(refused > 1000);
+    CU_ASSERT_TRUE(n_status - before >= 2);
+    CU_ASSERT_TRUE(gap_max < 1.5);
+    cJSON_Delete(st_x);
 
     /* SIGTERM under flood: the engine exits within 2 s */
     bf_time_us flood2 = bf_clock_realtime(NULL);
