@@ -17,6 +17,13 @@
  * are not held back for ever (the only place the wall clock steers data;
  * without MQTT - tests and replay - the engine reads no clock at all).
  *
+ * Hostile input (docs/engine.md): a detection from the future is refused
+ * before the reorder window, whose watermark follows the quorum of the
+ * sensors' own times, so no single sensor moves the site's event time; every
+ * turn of the loop releases a bounded amount (step_max_detections,
+ * step_budget_ms) so the status, the timers and a stop are always serviced;
+ * a stop tracks what is queued for a second at most.
+ *
  * Recording (docs/replay.md): with options.record_path, every detection the
  * engine thread takes from the ingest queue is written to the record before
  * it enters the reorder window - the queue's order is the arrival order, the

@@ -11,6 +11,16 @@
  * time, and watches each sensor for silence (SENSOR_FAULT on event time, and
  * on the wall clock when live).  Plugins are built in or loaded from a shared
  * object, with their ABI version checked (docs/plugins.md).
+ *
+ * It is also where hostile input is contained (docs/engine.md): emit sheds a
+ * detection over its sensor's ingest budget (a token bucket on the sensor's
+ * own event time) before it reaches the queue; the engine thread refuses a
+ * detection from the future (engine_future_refused(): ahead of its receipt
+ * time, or of the other sensors' quorum, by more than max_future_skew_s) and
+ * gives its sensor a clock fault (SENSOR_FAULT "clock: ..."); the tracker's
+ * initiation gate (engine_clutter_at()) feeds and reads the clutter map and
+ * keeps each sensor's initiation budget; shedding and a full track pool are
+ * raised as SYSTEM alerts.
  */
 #include <dlfcn.h>
 #include <float.h>
@@ -653,7 +663,8 @@ void engine_check_ingest(struct bf_engine *e, bf_time_us now_wall)
                      e->cfg->n_sensors ? e->sensors[worst].scfg.id : "?");
             BF_LOGW(ENGINE_LOG, "%s; SYSTEM alert raised", why);
             e->ingest_alert = true;
-            bf_alerter_system_fault(e->alerter, BF_SYSTEM_INGEST, true, alert_time(e, 0), why);
+            bf_alerter_system_fault(e->alerter, BF_SYSTEM_INGEST, true,
+                                    alert_time(e, now_wall != BF_TIME_NONE ? now_wall : 0), why);
         }
         return;
     }
