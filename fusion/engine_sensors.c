@@ -593,7 +593,9 @@ int engine_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts)
         free(cs);
         if (rc < 0)
             return rc;
-        e->clutter_max = ep->clutter_factor * c->tracker.clutter_density;
+        /* a site configured without clutter (0) still needs a scale: the default's */
+        double base = c->tracker.clutter_density > 0 ? c->tracker.clutter_density : 1e-6;
+        e->clutter_max = ep->clutter_factor * base;
     } else {
         e->clutter_max = DBL_MAX;
     }
