@@ -579,6 +579,40 @@ static void test_clutter_cannot_fill_pool(void)
     alerts_free(&tap);
 }
 
+/* The initiation budget alone: 5 new tracks a second of event time, 10 at once. */
+static void test_initiation_budget(void)
+{
+    struct bf_config *cfg = hostile_config("budget.json", "",
+                                           "\"new_tracks_per_s\": 5, \"clutter_factor\": 0", "");
+    struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true};
+    struct bf_engine *e = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_engine_create(cfg, &opt, &e), 0);
+    uint32_t seq = 0;
+    for (int k = 0; k < 3; k++) {   /* 50 plots far apart a scan, never the same place twice */
+        for (int i = 0; i < 50; i++) {
+            struct bf_detection d = pos(0, T0 + k * BF_US_PER_S, -5000 + 200 * i,
+                                        3000 - 1000 * k, seq++);
+            CU_ASSERT_EQUAL(bf_engine_feed(e, &d), 0);
+        }
+        /* radar-b, same second: its own budget */
+        struct bf_detection b = pos(1, T0 + k * BF_US_PER_S + 1000, 4000, -1500 - 500 * k, seq++);
+        CU_ASSERT_EQUAL(bf_engine_feed(e, &b), 0);
+        bf_engine_step(e, 0, k == 2);
+    }
+    bf_engine_step(e, 0, true);
+    struct bf_tracker_stats ts;
+    bf_tracker_get_stats(bf_engine_tracker(e), &ts);
+    struct bf_engine_stats st;
+    bf_engine_get_stats(e, &st);
+    printf("\n    50 plots a second: tracks started %llu, refused %llu\n",
+           (unsigned long long)ts.initiated, (unsigned long long)st.budget_refused);
+    /* radar-a: 10 at once, then 5 a second; radar-b: one a second, always */
+    CU_ASSERT_EQUAL(ts.initiated, 10 + 5 + 5 + 3);
+    CU_ASSERT_EQUAL(st.budget_refused, 40 + 45 + 45);
+    bf_engine_destroy(e);
+    bf_config_destroy(cfg);
+}
+
 static void test_pool_full_alert(void)
 {
     struct bf_config *cfg = hostile_config("pool.json", "",
@@ -619,6 +653,7 @@ static CU_TestInfo tests[] = {
     {"a flooding sensor is shed at its budget, the others never", test_flood_shed},
     {"dense clutter cannot fill the pool; a walker elsewhere is tracked",
      test_clutter_cannot_fill_pool},
+    {"a sensor starts at most new_tracks_per_s tracks", test_initiation_budget},
     {"a full pool raises SYSTEM track_pool, resolved when it has room", test_pool_full_alert},
     CU_TEST_INFO_NULL,
 };
