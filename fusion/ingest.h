@@ -1,6 +1,9 @@
 /*
  * ingest.h - fusion internals between the sensor threads and the engine
- * thread: the bounded ingest queue and the reorder window.
+ * thread: the bounded ingest queue (partitioned between the sensors), the
+ * reorder window (per-sensor watermarks) and the clutter map that steers
+ * track initiation (docs/engine.md, "Time you can trust", "Fairness under
+ * flood").
  *
  *   sensor threads --bf_ingest_queue_push--> [queue] --pop (engine thread)-->
  *   [reorder window, canonical order (t_us, sensor_idx, content, seq)] --released in order-->
