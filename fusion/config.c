@@ -60,6 +60,13 @@ static void engine_defaults(struct bf_engine_params *p)
         .queue_capacity = 65536,
         .status_period_s = 5.0,
         .idle_flush_s = 2.0,
+        .max_future_skew_s = 30.0,
+        .new_tracks_per_s = 100.0,
+        .clutter_cell_m = 500.0,
+        .clutter_memory_s = 300.0,
+        .clutter_factor = 20.0,
+        .step_max_detections = 8192,
+        .step_budget_ms = 200.0,
     };
 }
 
@@ -512,7 +519,7 @@ static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg 
     static const char *const keys[] = {"id", "type", "lat", "lon", "alt_m", "height_m", "range_m",
                                        "sigma_m", "sigma_range_m", "sigma_bearing_deg", "options",
                                        "plugin", "platform", "heartbeat_timeout_s",
-                                       "class_confusion", "coverage", NULL};
+                                       "class_confusion", "coverage", "max_detections_per_s", NULL};
     bf_json_check_keys(L->doc, L->diag, so, keys);
     const char *id;
     if (str(L, so, "id", true, &id)) {
@@ -557,6 +564,9 @@ static void load_sensor(struct loader *L, const cJSON *so, struct bf_sensor_cfg 
         "SENSOR_FAULT)", &s->heartbeat_timeout_s);
     load_class_confusion(L, so, s);
     load_sensor_coverage(L, so, s);
+    num(L, so, "max_detections_per_s", false, 0, true, 1e7,
+        "a number > 0 and <= 1e7 (detections per second of event time this sensor may feed; "
+        "leave it out for its type's default)", &s->max_detections_per_s);
 }
 
 static void load_sensors(struct loader *L, const cJSON *root, struct bf_config *c)
@@ -864,7 +874,10 @@ static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_par
 static void load_engine(struct loader *L, const cJSON *root, struct bf_engine_params *e)
 {
     static const char *const keys[] = {"reorder_window_ms", "queue_capacity", "status_period_s",
-                                       "idle_flush_s", "test_tracks", NULL};
+                                       "idle_flush_s", "test_tracks", "max_future_skew_s",
+                                       "new_tracks_per_s", "clutter_cell_m", "clutter_memory_s",
+                                       "clutter_factor", "step_max_detections", "step_budget_ms",
+                                       NULL};
     static const char *const test_modes[] = {"mark", "omit", NULL};
     const cJSON *o = section(L, root, "engine", false);
     if (!o)
@@ -884,6 +897,26 @@ static void load_engine(struct loader *L, const cJSON *root, struct bf_engine_pa
     int mode = 0;
     if (bf_json_get_enum(L->doc, L->diag, o, "test_tracks", false, test_modes, &mode) == 0)
         e->test_tracks = mode == 1 ? BF_TEST_TRACKS_OMIT : BF_TEST_TRACKS_MARK;
+    num(L, o, "max_future_skew_s", false, 0, false, 86400,
+        "a number between 0 and 86400 (seconds an event time may be ahead of the reference "
+        "clock; 0: no check)", &e->max_future_skew_s);
+    num(L, o, "new_tracks_per_s", false, 0, false, 1e6,
+        "a number between 0 and 1e6 (tracks one sensor may start per second of event time; "
+        "0: no limit)", &e->new_tracks_per_s);
+    num(L, o, "clutter_cell_m", false, 10, false, 100000,
+        "a number between 10 and 100000 (metres, side of a clutter map cell)", &e->clutter_cell_m);
+    num(L, o, "clutter_memory_s", false, 1, false, 86400,
+        "a number between 1 and 86400 (seconds of event time the clutter map remembers)",
+        &e->clutter_memory_s);
+    num(L, o, "clutter_factor", false, 0, false, 1e6,
+        "a number between 0 and 1e6 (no track starts where the learnt clutter density is above "
+        "this many times tracker.clutter_density; 0: no clutter map)", &e->clutter_factor);
+    if (integer(L, o, "step_max_detections", false, 64, 16777216,
+                "an integer between 64 and 16777216 (detections per main-loop turn)", &v))
+        e->step_max_detections = (uint32_t)v;
+    num(L, o, "step_budget_ms", false, 1, false, 60000,
+        "a number between 1 and 60000 (milliseconds of wall time per main-loop turn)",
+        &e->step_budget_ms);
 }
 
 /* cot.udp / cot.tcp: "host:port", or null to turn that transport off. */

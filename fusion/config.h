@@ -59,6 +59,8 @@ struct bf_sensor_cfg {
     double class_confusion[BF_CLASS_COUNT * BF_CLASS_COUNT];
     bool has_class_confusion;
     struct bf_sensor_coverage_cfg coverage;
+    double max_detections_per_s; /* ingest budget, detections per second of event time; 0: by type
+                                  * (docs/engine.md, "Fairness under flood") */
 };
 
 /* The "terrain" section (docs/coverage.md): a DEM masks every sensor's coverage. */
@@ -80,6 +82,14 @@ struct bf_engine_params {
     double status_period_s;     /* status publication period (wall); default 5 */
     double idle_flush_s;        /* release the reorder window after this much wall-clock silence; default 2 */
     enum bf_test_tracks test_tracks;   /* default BF_TEST_TRACKS_MARK */
+    /* time you can trust and fairness under flood (docs/engine.md) */
+    double max_future_skew_s;   /* refuse event times this far ahead of the reference clock; default 30, 0 off */
+    double new_tracks_per_s;    /* tracks one sensor may start per second of event time; default 100, 0 no limit */
+    double clutter_cell_m;      /* clutter map cell side; default 500 */
+    double clutter_memory_s;    /* clutter map forgetting time constant (event time); default 300 */
+    double clutter_factor;      /* no track starts where clutter > this x tracker.clutter_density; default 20, 0 off */
+    uint32_t step_max_detections; /* detections released per main-loop turn at most; default 8192 */
+    double step_budget_ms;      /* wall time one main-loop turn may spend releasing; default 200 */
 };
 
 struct bf_mqtt_cfg {

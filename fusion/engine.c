@@ -17,6 +17,13 @@
  * are not held back for ever (the only place the wall clock steers data;
  * without MQTT - tests and replay - the engine reads no clock at all).
  *
+ * Hostile input (docs/engine.md): a detection from the future is refused
+ * before the reorder window, whose watermark follows the quorum of the
+ * sensors' own times, so no single sensor moves the site's event time; every
+ * turn of the loop releases a bounded amount (step_max_detections,
+ * step_budget_ms) so the status, the timers and a stop are always serviced;
+ * a stop tracks what is queued for a second at most.
+ *
  * Recording (docs/replay.md): with options.record_path, every detection the
  * engine thread takes from the ingest queue is written to the record before
  * it enters the reorder window - the queue's order is the arrival order, the
@@ -43,6 +50,7 @@
  * response units.
  */
 #include <dlfcn.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -66,6 +74,7 @@
 
 #define POP_BATCH 1024
 #define RELEASE_BATCH 4096
+#define STOP_BUDGET_MS 1000   /* a clean stop tracks what is queued for this long at most */
 
 /* ---- the pipeline ------------------------------------------------------ */
 
@@ -131,8 +140,11 @@ static void finish_scan(struct bf_engine *e)
     }
     /* A scan marker says the sensor looked: an empty look still counts misses. */
     if (e->scan_n > 0 || e->scan_marker) {
+        if (e->clutter)
+            bf_clutter_scan(e->clutter, e->scan_sensor, e->scan_t);
         if (bf_tracker_scan(e->tracker, e->scan_sensor, e->scan_t, e->scanbuf, e->scan_n) == 0) {
             e->scans++;
+            engine_check_pool(e);
             if (e->opt.track_tap) {
                 const struct bf_track_change *ch;
                 size_t nch = bf_tracker_changes(e->tracker, &ch);
@@ -201,7 +213,10 @@ static size_t take_input(struct bf_engine *e, struct bf_detection *in, size_t go
     size_t released = 0;
     bool live = !e->opt.no_mqtt;
     bf_time_us now = live ? bf_clock_monotonic(NULL) : 0;
+    bf_time_us wall = e->clock.now && got > 0 ? bf_clock_now(&e->clock) : 0;
     for (size_t i = 0; i < got; i++) {
+        if (in[i].rx_us == 0)
+            in[i].rx_us = wall;   /* a receipt stamp for the record, so a replay judges alike */
         struct sensor_slot *ss = &e->sensors[in[i].sensor_idx];
         ss->alive_wall = now;
         /* a mobile sensor's detections get its position at their time; the
@@ -218,6 +233,8 @@ static size_t take_input(struct bf_engine *e, struct bf_detection *in, size_t go
         }
         if (e->record)
             bf_record_writer_put(e->record, &in[i]);
+        if (engine_future_refused(e, &in[i]))
+            continue;   /* from the future: counted, logged, its sensor flagged */
         int rc = bf_reorder_push(e->reorder, &in[i]);
         while (rc == BF_EFULL) {   /* window full: release the oldest to make room */
             size_t k = bf_reorder_pop(e->reorder, true, e->relbuf, RELEASE_BATCH / 4);
@@ -260,14 +277,41 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
         e->last_input_wall = now;
     bool idle = live && e->cfg->engine.idle_flush_s > 0 &&
                 now - e->last_input_wall > bf_time_from_s(e->cfg->engine.idle_flush_s);
+    /* Bounded work per turn: at most step_max_detections released, and (live) no more
+     * than step_budget_ms of wall time, so the status, the picture, the timers and a
+     * stop are serviced however deep the backlog; the rest goes next turn. */
+    bool cap = !flush || e->stopping;
+    size_t left = e->cfg->engine.step_max_detections;
+    bf_time_us budget_end = live ? now + bf_time_from_s(e->cfg->engine.step_budget_ms / 1e3)
+                                 : BF_TIME_NONE;
+    if (e->stopping && e->stop_deadline < budget_end)
+        budget_end = e->stop_deadline;
+    e->capped = false;
     for (;;) {
-        size_t k = bf_reorder_pop(e->reorder, flush || idle, e->relbuf, RELEASE_BATCH);
+        size_t want = cap && left < RELEASE_BATCH ? left : RELEASE_BATCH;
+        if (want == 0) {
+            e->capped = true;
+            break;
+        }
+        size_t k = bf_reorder_pop(e->reorder, flush || idle, e->relbuf, want);
         if (k == 0)
             break;
         process_released(e, e->relbuf, k);
         released += k;
+        left -= cap ? k : 0;
+        if (cap && live && bf_clock_monotonic(NULL) > budget_end) {
+            e->capped = true;
+            break;
+        }
     }
-    finish_scan(e);   /* the release stopped: every scan released so far is complete */
+    /* The release stopped: every scan released so far is complete.  Not when it was
+     * cut short - the scan being gathered may go on next turn, so the scans the
+     * tracker sees never depend on where a turn ended. */
+    if (!e->capped)
+        finish_scan(e);
+    if (live)
+        now = bf_clock_monotonic(NULL);
+    engine_check_ingest(e, e->clock.now ? bf_clock_now(&e->clock) : BF_TIME_NONE);
     engine_drain_acks(e);    /* operators act on the alerts as they stand after this release */
     /* the picture at most once a second, and once more after the last change:
      * what the operator sees is never older than the last detection */
@@ -295,7 +339,17 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
             e->cot_units_wall = now;
         }
     }
+    size_t depth = bf_ingest_queue_depth(e->queue) + bf_reorder_count(e->reorder);
+    if (depth > e->depth_peak)
+        e->depth_peak = depth;
     if (live && now - e->last_status_wall >= bf_time_from_s(e->cfg->engine.status_period_s)) {
+        /* After a burst, give the memory back: glibc keeps what the I/O threads'
+         * arenas and the plugins' parsers freed (a flood's JSON, Paho's buffers). */
+        if (e->depth_peak > POP_BATCH || e->ingest_alert) {
+            malloc_trim(0);
+            e->trims++;
+        }
+        e->depth_peak = depth;
         engine_publish_status(e, "online");
         if (e->record)
             bf_record_writer_flush(e->record);
@@ -311,13 +365,24 @@ int bf_engine_run(struct bf_engine *e, volatile int *stop)
     BF_LOGI(ENGINE_LOG, "running: site %s, %zu sensors, %zu zones", e->cfg->site,
             e->cfg->n_sensors, bf_geo_zones_count(e->zones));
     while (!*stop)
-        bf_engine_step(e, 100, false);
-    /* Clean stop: what the queue still holds is recorded and tracked, then all is flushed. */
-    for (int rounds = 0; rounds < 64; rounds++) {
+        bf_engine_step(e, e->capped ? 0 : 100, false);
+    /* Clean stop: what the queue still holds is recorded and tracked, then all is
+     * flushed - within STOP_BUDGET_MS, so a stop under flood stays prompt; what is
+     * left then is dropped, said in the log. */
+    e->stopping = true;
+    e->stop_deadline = bf_clock_monotonic(NULL) + STOP_BUDGET_MS * BF_US_PER_MS;
+    for (;;) {
         bf_engine_step(e, 0, true);
-        if (bf_ingest_queue_depth(e->queue) == 0)
+        size_t left = bf_ingest_queue_depth(e->queue) + bf_reorder_count(e->reorder);
+        if (left == 0)
             break;
+        if (bf_clock_monotonic(NULL) >= e->stop_deadline) {
+            BF_LOGW(ENGINE_LOG, "stopping: %zu detections still queued are not tracked (the "
+                    "stop is kept under %d ms)", left, STOP_BUDGET_MS);
+            break;
+        }
     }
+    finish_scan(e);
     BF_LOGI(ENGINE_LOG, "stopping");
     return 0;
 }
@@ -338,7 +403,12 @@ void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out)
     for (size_t i = 0; i < e->cfg->n_sensors; i++) {
         out->unplaced += e->sensors[i].no_platform_fix;
         out->sensors_faulty += e->sensors[i].faulty;
+        out->sensors_clock_fault += e->sensors[i].clock_fault;
+        out->shed_budget += atomic_load(&m->sensors[i].shed_budget);
+        out->clutter_refused += e->sensors[i].clutter_refused;
+        out->budget_refused += e->sensors[i].budget_refused;
     }
+    out->future = e->future;
     for (size_t i = 0; i < e->cfg->n_sensors; i++)
         for (int k = 0; k < BF_FAULT_KIND_COUNT; k++)
             if (k != BF_FAULT_QUEUE_FULL)
@@ -442,6 +512,10 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         e->started_wall = bf_clock_realtime(NULL);
         e->last_input_wall = bf_clock_monotonic(NULL);
     }
+    if (e->opt.clock)
+        e->clock = *e->opt.clock;
+    else if (!e->opt.no_mqtt)
+        e->clock = bf_clock_wall;
     pthread_mutex_init(&e->health_mu, NULL);
     e->first_evt = BF_TIME_NONE;
 
@@ -454,6 +528,16 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     }
     struct bf_diag diag = {0};
     rc = bf_geo_zones_load(cfg->zones_path, e->frame, NULL, &e->zones, &diag);
+    if (rc < 0)
+        goto out_fail;
+
+    /* the ingest queue and the reorder window first: the budgets partition the queue */
+    rc = bf_ingest_queue_create(cfg->engine.queue_capacity, &e->queue);
+    if (rc == 0)
+        rc = bf_reorder_create(cfg->engine.queue_capacity, cfg->engine.reorder_window_us,
+                               &e->reorder);
+    if (rc == 0)   /* per-sensor watermarks (docs/engine.md, "Time you can trust") */
+        rc = bf_reorder_set_quorum(e->reorder, bf_time_from_s(cfg->engine.idle_flush_s));
     if (rc < 0)
         goto out_fail;
 
@@ -496,6 +580,8 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     }
     rc = engine_open_coverage(e, ts);   /* the tracker borrows it for pd_at */
     if (rc == 0)
+        rc = engine_open_budgets(e, ts);
+    if (rc == 0)
         rc = bf_tracker_create(&cfg->tracker, ts, ns, &e->tracker);
     free(ts);
     if (rc == 0)
@@ -514,13 +600,6 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         rc = BF_ENOMEM;
         goto out_fail;
     }
-    rc = bf_ingest_queue_create(cfg->engine.queue_capacity, &e->queue);
-    if (rc == 0)
-        rc = bf_reorder_create(cfg->engine.queue_capacity, cfg->engine.reorder_window_us,
-                               &e->reorder);
-    if (rc < 0)
-        goto out_fail;
-
     e->alert_params = cfg->alerts;
     if (e->opt.journal_path)
         e->alert_params.journal_path = e->opt.journal_path;
@@ -613,13 +692,17 @@ void bf_engine_destroy(struct bf_engine *e)
 {
     if (!e)
         return;
+    /* The ingest connection first: no plugin callback runs after this.  Closing a
+     * plugin while Paho's thread may still be in its message callback (a stop
+     * under flood) would free the state that callback is using. */
+    bf_mqtt_destroy(e->mqtt_in);
+    e->mqtt_in = NULL;
     for (size_t i = 0; e->sensors && i < e->cfg->n_sensors; i++) {
         struct sensor_slot *s = &e->sensors[i];
         if (s->open)
             s->ops->close(s->state);
         free(s->state);
     }
-    bf_mqtt_destroy(e->mqtt_in);   /* no plugin callback runs after this */
     /* plugin code may still be referenced by the client's callbacks until here */
     for (size_t i = 0; e->sensors && i < e->cfg->n_sensors; i++)
         if (e->sensors[i].dl)
@@ -652,6 +735,7 @@ void bf_engine_destroy(struct bf_engine *e)
         BF_LOGI(ENGINE_LOG, "recording %s closed", e->opt.record_path);
     bf_reorder_destroy(e->reorder);
     bf_ingest_queue_destroy(e->queue);
+    bf_clutter_destroy(e->clutter);
     bf_tracker_destroy(e->tracker);
     engine_close_coverage(e);   /* after the tracker: it borrows the coverage */
     bf_geo_zones_destroy(e->zones);
@@ -665,6 +749,8 @@ void bf_engine_destroy(struct bf_engine *e)
         pthread_mutex_destroy(&e->platforms[k].mu);
     free(e->platforms);
     pthread_mutex_destroy(&e->health_mu);
+    for (size_t i = 0; e->budgets_open && i < e->cfg->n_sensors; i++)
+        pthread_mutex_destroy(&e->sensors[i].bucket_mu);
     free(e->sensors);
     free(e->sensor_ids);
     free(e);

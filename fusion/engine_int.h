@@ -66,7 +66,22 @@ struct sensor_slot {
     /* heartbeat watch (engine thread) */
     bf_time_us alive_evt;            /* event time of its latest released input */
     bf_time_us alive_wall;           /* monotonic wall time its latest input was taken */
-    bool faulty;
+    bool faulty;                     /* silent beyond heartbeat_timeout_s */
+    /* time you can trust (engine thread) */
+    bool clock_fault;                /* its event times run ahead: refused */
+    bool alerted;                    /* SENSOR_FAULT raised (silent or clock) */
+    bf_time_us clock_bad_ref;        /* reference time of its latest refusal */
+    uint64_t future;                 /* detections refused: ahead of the reference clock */
+    /* fairness under flood: ingest budget (I/O threads, under bucket_mu) */
+    pthread_mutex_t bucket_mu;
+    double rate_hz, burst, tokens;   /* detections per second of event time */
+    bf_time_us bucket_t;
+    _Atomic uint64_t shed_budget;    /* detections shed: over its budget */
+    /* initiation budget and clutter map (engine thread) */
+    double new_tokens;
+    bf_time_us new_t;
+    uint64_t budget_refused;         /* would have started a track: budget spent */
+    uint64_t clutter_refused;        /* would have started a track: dense clutter there */
     struct health_fig health[MAX_HEALTH];   /* under bf_engine.health_mu */
     size_t n_health;
     _Atomic uint64_t messages;       /* good messages */
@@ -165,6 +180,21 @@ struct bf_engine {
     bf_time_us last_tracks_wall;
     bool tracks_dirty;                /* released since the last track picture */
 
+    /* time you can trust and fairness under flood (engine_sensors.c, docs/engine.md) */
+    struct bf_clock clock;            /* the wall clock: options.clock, the real one when live;
+                                       * .now NULL: none (tests and replay read rx_us only) */
+    struct bf_clutter_map *clutter;   /* NULL: off */
+    double clutter_max;               /* no track starts above this density */
+    bool budgets_open;                /* the sensors' bucket_mu exist */
+    bool capped;                      /* the last step stopped releasing at its cap */
+    bool stopping;                    /* the clean stop: flush steps are capped too */
+    bf_time_us stop_deadline;         /* monotonic */
+    bool pool_alert, ingest_alert;    /* SYSTEM alerts live */
+    uint64_t pool_full_seen, shed_seen, future, pool_logged;
+    bf_time_us shed_wall;             /* when shedding was last seen (clock or monotonic) */
+    size_t depth_peak;                /* deepest queue since the last memory trim */
+    uint64_t trims;
+
     _Atomic uint64_t received, shed;
     uint64_t late, processed, scans, alerts_published, alerts_publish_failed, window_overflow;
 };
@@ -191,6 +221,25 @@ void engine_sensor_alive(struct bf_engine *e, uint32_t i, bf_time_us t);
 void engine_check_silence(struct bf_engine *e, bf_time_us now);
 /* Live only: the same on the monotonic wall clock. */
 void engine_check_silence_wall(struct bf_engine *e, bf_time_us now_mono);
+
+/*
+ * Time you can trust: is d (taken off the queue) ahead of the reference clock
+ * - its receipt stamp, else the engine's clock, or the quorum of the other
+ * sensors when that is later - by more than engine.max_future_skew_s?  Then
+ * it is refused: counted, logged, the sensor's clock fault raised.  A good
+ * time clears the fault 10 s after the last refusal.  True: drop d.
+ */
+bool engine_future_refused(struct bf_engine *e, const struct bf_detection *d);
+/* The ingest budgets and the initiation gate: set up after the tracker and reorder window. */
+int engine_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts);
+/* The tracker's initiation gate (struct bf_tracker_sensor.clutter_at); ctx is the engine. */
+double engine_clutter_at(const void *ctx, uint32_t sensor_idx, double e_m, double n_m);
+/* SYSTEM alerts for shedding (BF_SYSTEM_INGEST) and a full pool (BF_SYSTEM_TRACK_POOL). */
+void engine_check_ingest(struct bf_engine *e, bf_time_us now_wall);
+void engine_check_pool(struct bf_engine *e);
+/* The status's per-sensor and engine-wide ingest figures. */
+void engine_status_sensor_ingest(struct bf_engine *e, size_t i, cJSON *o);
+void engine_status_ingest(struct bf_engine *e, cJSON *root);
 
 /* ---- engine_alerts.c: alerts out ------------------------------------------- */
 

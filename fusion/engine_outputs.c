@@ -49,6 +49,7 @@ static cJSON *sensor_status(struct bf_engine *e, size_t i)
         cJSON_AddStringToObject(o, "platform", e->platforms[s->platform].id);
         cJSON_AddNumberToObject(o, "no_platform_fix", (double)s->no_platform_fix);
     }
+    engine_status_sensor_ingest(e, i, o);   /* budgets, clock fault (engine_sensors.c) */
     pthread_mutex_lock(&e->health_mu);
     if (s->n_health > 0) {
         cJSON *h = cJSON_AddObjectToObject(o, "health");
@@ -93,6 +94,7 @@ void engine_publish_status(struct bf_engine *e, const char *state)
     } else {
         cJSON_AddNullToObject(root, "event_time");
     }
+    engine_status_ingest(e, root);   /* site time, future, shedding (engine_sensors.c) */
     struct bf_engine_stats st;
     bf_engine_get_stats(e, &st);
     cJSON *det = cJSON_AddObjectToObject(root, "detections");

@@ -11,8 +11,19 @@
  * time, and watches each sensor for silence (SENSOR_FAULT on event time, and
  * on the wall clock when live).  Plugins are built in or loaded from a shared
  * object, with their ABI version checked (docs/plugins.md).
+ *
+ * It is also where hostile input is contained (docs/engine.md): emit sheds a
+ * detection over its sensor's ingest budget (a token bucket on the sensor's
+ * own event time) before it reaches the queue; the engine thread refuses a
+ * detection from the future (engine_future_refused(): ahead of its receipt
+ * time, or of the other sensors' quorum, by more than max_future_skew_s) and
+ * gives its sensor a clock fault (SENSOR_FAULT "clock: ..."); the tracker's
+ * initiation gate (engine_clutter_at()) feeds and reads the clutter map and
+ * keeps each sensor's initiation budget; shedding and a full track pool are
+ * raised as SYSTEM alerts.
  */
 #include <dlfcn.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -30,23 +41,66 @@
 
 /* ---- the host side of the plugin ABI (called on I/O threads) ------------- */
 
+/* n is 1, 4, 16, 64, ...: how often a counted refusal is logged (named, never flooding the log). */
+static bool log_due(uint64_t n)
+{
+    return n > 0 && (n & (n - 1)) == 0 && (__builtin_ctzll(n) & 1) == 0;
+}
+
+/* Log the n-th detection of s shed (at log_due() counts). */
+static void log_shed(struct bf_engine *e, struct sensor_slot *s, uint64_t n, bool budget)
+{
+    if (!log_due(n))
+        return;
+    if (budget)
+        BF_LOGW(ENGINE_LOG, "sensor %s: over its ingest budget of %.0f detections/s of event "
+                "time: %llu detections shed so far (counted as shed in its status)", s->scfg.id,
+                s->rate_hz, (unsigned long long)n);
+    else
+        BF_LOGW(ENGINE_LOG, "sensor %s: its share of the ingest queue (%u detections, %zu "
+                "sensors) is full: %llu detections shed so far (counted as shed in its status)",
+                s->scfg.id, e->cfg->engine.queue_capacity, e->cfg->n_sensors,
+                (unsigned long long)n);
+}
+
+/* The ingest budget: a token bucket refilled by the sensor's own event time. */
+static bool take_token(struct sensor_slot *s, bf_time_us t)
+{
+    if (!(s->rate_hz > 0))
+        return true;
+    pthread_mutex_lock(&s->bucket_mu);
+    if (s->bucket_t == BF_TIME_NONE) {
+        s->tokens = s->burst;
+        s->bucket_t = t;
+    } else if (t > s->bucket_t) {
+        s->tokens = fmin(s->burst, s->tokens + s->rate_hz * bf_time_to_s(t - s->bucket_t));
+        s->bucket_t = t;
+    }
+    bool ok = s->tokens >= 1.0;
+    if (ok)
+        s->tokens -= 1.0;
+    pthread_mutex_unlock(&s->bucket_mu);
+    return ok;
+}
+
 static int host_emit(void *ctx, const struct bf_detection *d)
 {
     struct bf_engine *e = ctx;
     if (d->sensor_idx >= e->cfg->n_sensors)
         return BF_EINVAL;
     struct sensor_slot *s = &e->sensors[d->sensor_idx];
-    if (bf_ingest_queue_push(e->queue, d) < 0) {
-        atomic_fetch_add(&s->shed, 1);
+    bool bookkept = d->kind != BF_MEAS_SCAN && d->kind != BF_MEAS_HEARTBEAT;
+    /* scan markers and heartbeats cost nothing: a sensor over budget still counts misses */
+    bool budget = bookkept && !take_token(s, d->t_us);
+    if (budget || bf_ingest_queue_push(e->queue, d) < 0) {
+        uint64_t n = atomic_fetch_add(&s->shed, 1) + 1;
         atomic_fetch_add(&e->shed, 1);
-        uint64_t bit = UINT64_C(1) << BF_FAULT_QUEUE_FULL;
-        if (!(atomic_fetch_or(&s->logged_kinds, bit) & bit))
-            BF_LOGW(ENGINE_LOG, "ingest queue full (%u detections): shedding detections of %s; "
-                    "losses are counted in status (raise engine.queue_capacity if this persists)",
-                    e->cfg->engine.queue_capacity, s->scfg.id);
+        if (budget)
+            atomic_fetch_add(&s->shed_budget, 1);
+        log_shed(e, s, n, budget);
         return BF_EFULL;
     }
-    if (d->kind != BF_MEAS_SCAN && d->kind != BF_MEAS_HEARTBEAT) {   /* bookkeeping only */
+    if (bookkept) {   /* bookkeeping only */
         atomic_fetch_add(&s->detections, 1);
         atomic_fetch_add(&e->received, 1);
     }
@@ -162,7 +216,20 @@ void engine_host_init(struct bf_engine *e)
 
 /* ---- sensor silence (SENSOR_FAULT) -------------------------------------- */
 
-/* Raise or clear SENSOR_FAULT for sensor i at event time t. */
+/* SENSOR_FAULT follows "silent or clock fault": raise or resolve it when that changes. */
+static void sync_fault(struct bf_engine *e, size_t i, bf_time_us t, const char *why)
+{
+    struct sensor_slot *s = &e->sensors[i];
+    bool want = s->faulty || s->clock_fault;
+    if (s->alerted == want)
+        return;
+    s->alerted = want;
+    const struct bf_sensor_cfg *sc = &e->cfg->sensors[i];
+    bf_alerter_sensor_fault(e->alerter, (uint32_t)i, want, t, sc->lat_deg, sc->lon_deg, why);
+    engine_publish_sensor_status(e, i);
+}
+
+/* Raise or clear the silence fault of sensor i at event time t. */
 static void set_fault(struct bf_engine *e, size_t i, bool faulty, bf_time_us t, const char *why)
 {
     struct sensor_slot *s = &e->sensors[i];
@@ -173,9 +240,9 @@ static void set_fault(struct bf_engine *e, size_t i, bool faulty, bf_time_us t, 
     if (faulty)
         BF_LOGW("sensor", "%s: %s; SENSOR_FAULT raised", sc->id, why);
     else
-        BF_LOGI("sensor", "%s: heard again; SENSOR_FAULT resolved", sc->id);
-    bf_alerter_sensor_fault(e->alerter, (uint32_t)i, faulty, t, sc->lat_deg, sc->lon_deg, why);
-    engine_publish_sensor_status(e, i);
+        BF_LOGI("sensor", "%s: heard again; SENSOR_FAULT resolved%s", sc->id,
+                s->clock_fault ? " once its clock is good again" : "");
+    sync_fault(e, i, t, why);
 }
 
 /* A sensor's input was released at event time t: it is alive. */
@@ -421,4 +488,246 @@ int engine_make_platforms(struct bf_engine *e)
         e->sensors[i].platform = (int)k;
     }
     return 0;
+}
+
+/* ---- time you can trust ---------------------------------------------------- */
+
+#define CLOCK_GOOD_US (10 * BF_US_PER_S)   /* a clock fault clears this long after the last refusal */
+
+/* The event time SENSOR_FAULT and SYSTEM alerts are dated at: the site's, else ref. */
+static bf_time_us alert_time(const struct bf_engine *e, bf_time_us ref)
+{
+    bf_time_us t = bf_reorder_released(e->reorder);
+    if (t == BF_TIME_NONE)
+        t = bf_reorder_site_time(e->reorder);
+    return t != BF_TIME_NONE ? t : ref;
+}
+
+bool engine_future_refused(struct bf_engine *e, const struct bf_detection *d)
+{
+    double skew_s = e->cfg->engine.max_future_skew_s;
+    if (!(skew_s > 0) || d->sensor_idx >= e->cfg->n_sensors)
+        return false;
+    struct sensor_slot *s = &e->sensors[d->sensor_idx];
+    bf_time_us ref = d->rx_us != 0 ? d->rx_us
+                                   : e->clock.now ? bf_clock_now(&e->clock) : BF_TIME_NONE;
+    bool by_others = false;
+    bf_time_us q = bf_reorder_quorum_others(e->reorder, d->sensor_idx);
+    if (q != BF_TIME_NONE && (ref == BF_TIME_NONE || q > ref)) {
+        ref = q;   /* a simulation or replay running ahead of the wall clock: the others lead */
+        by_others = true;
+    }
+    if (ref == BF_TIME_NONE)
+        return false;
+    bf_time_us ahead = d->t_us - ref;
+    if (ahead <= bf_time_from_s(skew_s)) {
+        if (s->clock_fault && ref - s->clock_bad_ref >= CLOCK_GOOD_US) {
+            s->clock_fault = false;
+            BF_LOGI("sensor", "%s: event times within %.0f s of the reference clock again; "
+                    "clock fault cleared", s->scfg.id, skew_s);
+            sync_fault(e, d->sensor_idx, alert_time(e, ref), NULL);
+        }
+        return false;
+    }
+    s->future++;
+    e->future++;
+    s->clock_bad_ref = ref;
+    char why[160];
+    snprintf(why, sizeof why, "clock: event time %.0f s ahead of the %s", bf_time_to_s(ahead),
+             by_others ? "other sensors" : "wall clock");
+    if (log_due(s->future))
+        BF_LOGW("sensor", "%s: %s (allowed skew %.0f s, engine.max_future_skew_s): detection "
+                "refused, %llu so far", s->scfg.id, why, skew_s, (unsigned long long)s->future);
+    if (!s->clock_fault) {
+        s->clock_fault = true;
+        BF_LOGW("sensor", "%s: clock fault: its detections ahead of the reference clock are "
+                "refused; SENSOR_FAULT raised", s->scfg.id);
+        sync_fault(e, d->sensor_idx, alert_time(e, ref), why);
+    }
+    return true;
+}
+
+/* ---- fairness under flood ----------------------------------------------------- */
+
+/* Detections per second of event time a sensor of this type may feed by default. */
+static double default_rate_hz(const char *type)
+{
+    if (!strcmp(type, "ugs"))
+        return 50.0;      /* ground sensors: a few events a second at most */
+    if (!strcmp(type, "camera"))
+        return 200.0;     /* motion blobs at the frame rate */
+    return 2000.0;        /* radars (asterix, json) and anything else */
+}
+
+int engine_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts)
+{
+    const struct bf_config *c = e->cfg;
+    const struct bf_engine_params *ep = &c->engine;
+    for (size_t i = 0; i < c->n_sensors; i++) {
+        struct sensor_slot *s = &e->sensors[i];
+        pthread_mutex_init(&s->bucket_mu, NULL);
+        s->rate_hz = c->sensors[i].max_detections_per_s > 0 ? c->sensors[i].max_detections_per_s
+                                                             : default_rate_hz(c->sensors[i].type);
+        s->burst = fmax(2.0 * s->rate_hz, 64.0);
+        s->bucket_t = BF_TIME_NONE;
+        s->new_t = BF_TIME_NONE;
+        s->new_tokens = 2.0 * ep->new_tracks_per_s;
+    }
+    e->budgets_open = true;
+    /* Live only: a replay or a test feeds one chunk at a time from one thread, and must
+     * not lose a detection to a share (the replay's chunk is the whole queue). */
+    if (c->n_sensors > 0 && !e->opt.no_mqtt) {
+        int rc = bf_ingest_queue_set_share(e->queue, c->n_sensors);
+        if (rc < 0)
+            return rc;
+    }
+    if (ep->clutter_factor > 0) {
+        struct bf_clutter_sensor *cs = calloc(c->n_sensors ? c->n_sensors : 1, sizeof *cs);
+        if (!cs)
+            return BF_ENOMEM;
+        for (size_t i = 0; i < c->n_sensors; i++)
+            cs[i] = (struct bf_clutter_sensor){.e_m = ts[i].e_m, .n_m = ts[i].n_m,
+                                               .range_m = ts[i].range_m};
+        int rc = bf_clutter_create(cs, c->n_sensors, ep->clutter_cell_m, ep->clutter_memory_s,
+                                   &e->clutter);
+        free(cs);
+        if (rc < 0)
+            return rc;
+        /* a site configured without clutter (0) still needs a scale: the default's */
+        double base = c->tracker.clutter_density > 0 ? c->tracker.clutter_density : 1e-6;
+        e->clutter_max = ep->clutter_factor * base;
+    } else {
+        e->clutter_max = DBL_MAX;
+    }
+    if (e->clutter || ep->new_tracks_per_s > 0) {
+        for (size_t i = 0; i < c->n_sensors; i++) {
+            ts[i].clutter_at = engine_clutter_at;
+            ts[i].clutter_ctx = e;
+            ts[i].clutter_init_max = e->clutter_max;
+        }
+    }
+    return 0;
+}
+
+double engine_clutter_at(const void *ctx, uint32_t i, double e_m, double n_m)
+{
+    struct bf_engine *e = (struct bf_engine *)(uintptr_t)ctx;   /* the engine lent itself */
+    if (i >= e->cfg->n_sensors)
+        return INFINITY;
+    struct sensor_slot *s = &e->sensors[i];
+    bf_time_us t = e->scan_t;
+    double dens = 0.0;
+    if (e->clutter) {
+        dens = bf_clutter_density(e->clutter, i, t, e_m, n_m);
+        bf_clutter_add(e->clutter, i, t, e_m, n_m);   /* no track took it: the map's input */
+        if (dens > e->clutter_max) {
+            s->clutter_refused++;
+            return dens;
+        }
+    }
+    double rate = e->cfg->engine.new_tracks_per_s;
+    if (rate > 0) {
+        if (s->new_t != BF_TIME_NONE && t > s->new_t)
+            s->new_tokens = fmin(2.0 * rate, s->new_tokens + rate * bf_time_to_s(t - s->new_t));
+        if (s->new_t == BF_TIME_NONE || t > s->new_t)
+            s->new_t = t;
+        if (s->new_tokens < 1.0) {
+            if (log_due(++s->budget_refused))
+                BF_LOGW(ENGINE_LOG, "sensor %s: more new tracks than its budget of %.0f per "
+                        "second (engine.new_tracks_per_s): %llu detections started none so far",
+                        s->scfg.id, rate, (unsigned long long)s->budget_refused);
+            return INFINITY;
+        }
+        s->new_tokens -= 1.0;
+    }
+    return dens;
+}
+
+#define INGEST_CALM_US (30 * BF_US_PER_S)   /* the INGEST alert resolves after this long without shedding */
+#define POOL_ROOM 0.9                       /* the TRACK_POOL alert resolves below this fill */
+
+void engine_check_ingest(struct bf_engine *e, bf_time_us now_wall)
+{
+    uint64_t shed = atomic_load(&e->shed);
+    if (shed > e->shed_seen) {
+        uint64_t grew = shed - e->shed_seen;
+        e->shed_seen = shed;
+        e->shed_wall = now_wall;
+        if (!e->ingest_alert) {
+            /* name the sensor that sheds most */
+            size_t worst = 0;
+            for (size_t i = 1; i < e->cfg->n_sensors; i++)
+                if (atomic_load(&e->sensors[i].shed) > atomic_load(&e->sensors[worst].shed))
+                    worst = i;
+            char why[200];
+            snprintf(why, sizeof why, "ingest overload: %llu detections shed, most from sensor %s",
+                     (unsigned long long)grew,
+                     e->cfg->n_sensors ? e->sensors[worst].scfg.id : "?");
+            BF_LOGW(ENGINE_LOG, "%s; SYSTEM alert raised", why);
+            e->ingest_alert = true;
+            bf_alerter_system_fault(e->alerter, BF_SYSTEM_INGEST, true,
+                                    alert_time(e, now_wall != BF_TIME_NONE ? now_wall : 0), why);
+        }
+        return;
+    }
+    /* without any clock (tests, replay) a turn without shedding is calm enough */
+    if (e->ingest_alert && (now_wall == BF_TIME_NONE || now_wall - e->shed_wall > INGEST_CALM_US)) {
+        e->ingest_alert = false;
+        BF_LOGI(ENGINE_LOG, "ingest: no detection shed lately; SYSTEM alert resolved");
+        bf_alerter_system_fault(e->alerter, BF_SYSTEM_INGEST, false, alert_time(e, 0),
+                                "no detection shed lately");
+    }
+}
+
+void engine_check_pool(struct bf_engine *e)
+{
+    struct bf_tracker_stats ts;
+    bf_tracker_get_stats(e->tracker, &ts);
+    uint32_t cap = e->cfg->tracker.max_tracks;
+    if (ts.pool_full > e->pool_full_seen) {
+        e->pool_full_seen = ts.pool_full;
+        if (log_due(++e->pool_logged))
+            BF_LOGW(ENGINE_LOG, "track pool full (%u tracks, tracker.max_tracks): detections "
+                    "start no track (%llu so far; status tracks.pool_full)", cap,
+                    (unsigned long long)ts.pool_full);
+        if (!e->pool_alert) {
+            char why[160];
+            snprintf(why, sizeof why, "track pool full: %u live tracks, new targets cannot start "
+                     "a track", ts.live);
+            e->pool_alert = true;
+            bf_alerter_system_fault(e->alerter, BF_SYSTEM_TRACK_POOL, true, e->scan_t, why);
+        }
+    } else if (e->pool_alert && ts.live < (uint32_t)(POOL_ROOM * cap)) {
+        e->pool_alert = false;
+        BF_LOGI(ENGINE_LOG, "track pool has room again (%u of %u); SYSTEM alert resolved",
+                ts.live, cap);
+        bf_alerter_system_fault(e->alerter, BF_SYSTEM_TRACK_POOL, false, e->scan_t,
+                                "the track pool has room again");
+    }
+}
+
+void engine_status_sensor_ingest(struct bf_engine *e, size_t i, cJSON *o)
+{
+    struct sensor_slot *s = &e->sensors[i];
+    cJSON_AddNumberToObject(o, "shed_budget", (double)atomic_load(&s->shed_budget));
+    cJSON_AddNumberToObject(o, "max_detections_per_s", s->rate_hz);
+    cJSON_AddBoolToObject(o, "clock_fault", s->clock_fault);
+    cJSON_AddNumberToObject(o, "future", (double)s->future);
+    cJSON_AddNumberToObject(o, "clutter_refused", (double)s->clutter_refused);
+    cJSON_AddNumberToObject(o, "budget_refused", (double)s->budget_refused);
+}
+
+void engine_status_ingest(struct bf_engine *e, cJSON *root)
+{
+    cJSON *o = cJSON_AddObjectToObject(root, "ingest");
+    bf_time_us site = bf_reorder_site_time(e->reorder);
+    char ts[BF_TIME_ISO_LEN];
+    if (site != BF_TIME_NONE && bf_time_format_iso(site, ts, sizeof ts) == 0)
+        cJSON_AddStringToObject(o, "site_time", ts);
+    else
+        cJSON_AddNullToObject(o, "site_time");
+    cJSON_AddNumberToObject(o, "future", (double)e->future);
+    cJSON_AddBoolToObject(o, "shedding", e->ingest_alert);
+    cJSON_AddBoolToObject(o, "pool_full", e->pool_alert);
+    cJSON_AddNumberToObject(o, "memory_trims", (double)e->trims);
 }

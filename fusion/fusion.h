@@ -42,6 +42,19 @@ struct bf_tracker_sensor {
      * bf_tracker_create.
      */
     const double *class_confusion;
+    /*
+     * Initiation gate (the engine's clutter map and initiation budget:
+     * docs/engine.md, "Fairness under flood").  Called once for each located
+     * detection of this sensor that no track took, in detection order, just
+     * before it would start a track at (e_m, n_m); returns the clutter density
+     * there (false detections per m^2 per scan).  The detection starts no
+     * track unless it is <= clutter_init_max (INFINITY or NaN: never).  The
+     * callee may learn from each call (it is the map's input).  NULL: every
+     * such detection starts a track.  Engine thread only; ctx borrowed.
+     */
+    double (*clutter_at)(const void *ctx, uint32_t sensor_idx, double e_m, double n_m);
+    const void *clutter_ctx;
+    double clutter_init_max;
 };
 
 /*
@@ -156,6 +169,11 @@ struct bf_engine_options {
      * NULL: no recording.  record_notes goes to the header's "# Notes:" line. */
     const char *record_path;
     const char *record_notes;
+    /* The wall clock the future check (engine.max_future_skew_s) and the ingest
+     * alerts read (docs/engine.md); NULL: the real clock when live, none without
+     * MQTT (detections are then judged by their receipt stamp rx_us alone).
+     * Borrowed for the engine's life. */
+    const struct bf_clock *clock;
 };
 
 struct bf_engine_stats {
@@ -171,6 +189,11 @@ struct bf_engine_stats {
     uint64_t recorded;          /* detections (and scan markers) written to the record */
     uint64_t unplaced;          /* detections of moving sensors dropped: no recent platform fix */
     uint32_t sensors_faulty;    /* sensors silent beyond their heartbeat_timeout_s now */
+    uint64_t future;            /* refused: event time ahead of the reference clock */
+    uint64_t shed_budget;       /* of shed: over the sensor's ingest budget */
+    uint64_t clutter_refused;   /* started no track: dense clutter there */
+    uint64_t budget_refused;    /* started no track: the sensor's initiation budget spent */
+    uint32_t sensors_clock_fault;  /* sensors whose event times run ahead now */
 };
 
 struct bf_engine;   /* opaque */

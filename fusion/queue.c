@@ -7,6 +7,10 @@
  * mutex does it: push copies in or reports BF_EFULL at once (the sensor
  * counts the loss and it is published in status), pop moves a batch out.
  * The ring is allocated once at start-up; nothing is allocated per detection.
+ *
+ * Fairness under flood: with bf_ingest_queue_set_share() the ring is
+ * partitioned - no sensor may hold more than its share of it - so one
+ * sensor flooding fills only its own part: it is shed, never the others.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,13 +21,22 @@
 #include "core/bf_time.h"
 #include "fusion/ingest.h"
 
+#define SLOTS (BF_REORDER_MAX_SENSORS + 1)   /* the last one: any higher sensor index */
+
 struct bf_ingest_queue {
     pthread_mutex_t lock;
     pthread_cond_t nonempty;
     struct bf_detection *ring;
     size_t cap, head, count;
+    size_t share;            /* most one sensor may hold; cap: no partition */
+    size_t held[SLOTS];      /* per sensor: detections in the ring */
     bool woken;
 };
+
+static size_t slot_of(uint32_t sensor_idx)
+{
+    return sensor_idx < BF_REORDER_MAX_SENSORS ? sensor_idx : BF_REORDER_MAX_SENSORS;
+}
 
 int bf_ingest_queue_create(size_t capacity, struct bf_ingest_queue **out)
 {
@@ -39,6 +52,7 @@ int bf_ingest_queue_create(size_t capacity, struct bf_ingest_queue **out)
         return BF_ENOMEM;
     }
     q->cap = capacity;
+    q->share = capacity;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->nonempty, NULL);
     *out = q;
@@ -55,14 +69,26 @@ void bf_ingest_queue_destroy(struct bf_ingest_queue *q)
     free(q);
 }
 
+int bf_ingest_queue_set_share(struct bf_ingest_queue *q, size_t n_sensors)
+{
+    if (n_sensors == 0)
+        return BF_EINVAL;
+    pthread_mutex_lock(&q->lock);
+    q->share = q->cap / n_sensors > 0 ? q->cap / n_sensors : 1;
+    pthread_mutex_unlock(&q->lock);
+    return 0;
+}
+
 int bf_ingest_queue_push(struct bf_ingest_queue *q, const struct bf_detection *d)
 {
+    size_t s = slot_of(d->sensor_idx);
     pthread_mutex_lock(&q->lock);
-    if (q->count == q->cap) {
+    if (q->count == q->cap || q->held[s] >= q->share) {
         pthread_mutex_unlock(&q->lock);
         return BF_EFULL;
     }
     q->ring[(q->head + q->count) % q->cap] = *d;
+    q->held[s]++;
     q->count++;
     if (q->count == 1)
         pthread_cond_signal(&q->nonempty);
@@ -83,8 +109,10 @@ size_t bf_ingest_queue_pop(struct bf_ingest_queue *q, struct bf_detection *out, 
     }
     q->woken = false;
     size_t n = q->count < max ? q->count : max;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         out[i] = q->ring[(q->head + i) % q->cap];
+        q->held[slot_of(out[i].sensor_idx)]--;
+    }
     q->head = (q->head + n) % q->cap;
     q->count -= n;
     pthread_mutex_unlock(&q->lock);
@@ -97,6 +125,14 @@ void bf_ingest_queue_wake(struct bf_ingest_queue *q)
     q->woken = true;
     pthread_cond_broadcast(&q->nonempty);
     pthread_mutex_unlock(&q->lock);
+}
+
+size_t bf_ingest_queue_held(struct bf_ingest_queue *q, uint32_t sensor_idx)
+{
+    pthread_mutex_lock(&q->lock);
+    size_t n = q->held[slot_of(sensor_idx)];
+    pthread_mutex_unlock(&q->lock);
+    return n;
 }
 
 size_t bf_ingest_queue_depth(struct bf_ingest_queue *q)

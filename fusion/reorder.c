@@ -19,11 +19,30 @@
  * or how often bf_reorder_pop() is called.  (The one exception is an
  * overflow, which forces out the oldest early: the caller counts it.)
  *
+ * Per-sensor watermarks (bf_reorder_set_quorum(), on in the engine): one
+ * sensor must not decide what is late for the others.  Each sensor keeps its
+ * own newest event time; the *site time* is then not the newest of all but
+ * the quorum time - the newest time that at least half of the current
+ * sensors (rounded up) have reached - and the watermark is the site time
+ * minus window_us, never moving back.  A sensor whose clock runs ahead of
+ * the others (among three or more) no longer drags the watermark along: its
+ * detections simply wait in the window until the others catch up, and the
+ * others' detections are not refused as late.  A sensor is current while it
+ * was heard within idle_us of the newest receipt time (rx_us, the wall
+ * clock at receipt, which the record keeps: a replay decides the same), or,
+ * for input without receipt stamps, within idle_us of event time behind the
+ * site time.  With
+ * one or two current sensors the quorum time is the newest of them: there is
+ * no majority to outvote one (the engine's wall-clock check bounds it,
+ * docs/engine.md).  bf_reorder_quorum_others() gives the same quorum without
+ * one sensor: how far that sensor may be ahead is judged against the others.
+ *
  * Invariants:
  *  (1) heap[0..count) is a min-heap under compare();
  *  (2) every held t_us >= released (the time of the last released detection);
  *  (3) newest >= every held t_us;
- *  (4) without a flush or an overflow, released < newest - window_us.
+ *  (4) without a flush or an overflow, released < wm (the watermark), and wm
+ *      never decreases.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -32,12 +51,25 @@
 #include "core/bf_error.h"
 #include "fusion/ingest.h"
 
+#define SLOTS (BF_REORDER_MAX_SENSORS + 1)   /* the last one: any higher sensor index */
+
 struct bf_reorder {
     struct bf_detection *heap;
     size_t cap, count;
     bf_time_us window_us;
     bf_time_us newest;
     bf_time_us released;
+    bf_time_us wm;                 /* watermark: release what is strictly older */
+    /* per-sensor watermarks (quorum on) */
+    bool quorum;
+    bf_time_us idle_us;
+    bf_time_us rx_now;             /* newest receipt stamp seen, BF_TIME_NONE: none */
+    bf_time_us s_newest[SLOTS];    /* per sensor: newest event time pushed */
+    bf_time_us s_rx[SLOTS];        /* per sensor: receipt stamp of its newest push */
+    bf_time_us sorted[SLOTS];      /* current sensors' newest, descending */
+    uint8_t sorted_slot[SLOTS];
+    size_t n_cur;
+    bf_time_us site;               /* quorum time, BF_TIME_NONE before any push */
 };
 
 /* Doubles and floats in a total order (IEEE totalOrder: -0 < +0, NaNs at the ends). */
@@ -115,6 +147,11 @@ int bf_reorder_create(size_t capacity, bf_time_us window_us, struct bf_reorder *
     r->window_us = window_us;
     r->newest = BF_TIME_NONE;
     r->released = BF_TIME_NONE;
+    r->wm = BF_TIME_NONE;
+    r->rx_now = BF_TIME_NONE;
+    r->site = BF_TIME_NONE;
+    for (size_t i = 0; i < SLOTS; i++)
+        r->s_newest[i] = r->s_rx[i] = BF_TIME_NONE;
     *out = r;
     return 0;
 }
@@ -127,15 +164,102 @@ void bf_reorder_destroy(struct bf_reorder *r)
     free(r);
 }
 
+int bf_reorder_set_quorum(struct bf_reorder *r, bf_time_us idle_us)
+{
+    if (idle_us <= 0 || r->newest != BF_TIME_NONE)
+        return BF_EINVAL;
+    r->quorum = true;
+    r->idle_us = idle_us;
+    return 0;
+}
+
+static size_t slot_of(uint32_t sensor_idx)
+{
+    return sensor_idx < BF_REORDER_MAX_SENSORS ? sensor_idx : BF_REORDER_MAX_SENSORS;
+}
+
+/* Is sensor slot i current: heard lately (receipt time, else event time)? */
+static bool current(const struct bf_reorder *r, size_t i)
+{
+    if (r->s_newest[i] == BF_TIME_NONE)
+        return false;
+    if (r->s_rx[i] != BF_TIME_NONE && r->rx_now != BF_TIME_NONE)
+        return r->rx_now - r->s_rx[i] <= r->idle_us;
+    /* no receipt stamps: in event time, behind the site time (not the newest of all:
+     * a sensor far ahead must not make the others look silent) */
+    return r->site == BF_TIME_NONE || r->s_newest[i] >= r->site - r->idle_us;
+}
+
+/* The k-th highest of a descending list of n: the quorum's time (k = ceil(n/2)). */
+static size_t quorum_of(size_t n) { return n == 0 ? 0 : (n + 1) / 2 - 1; }
+
+/* Recompute the current sensors, the site (quorum) time and the watermark. */
+static void requorum(struct bf_reorder *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < SLOTS; i++) {
+        if (!current(r, i))
+            continue;
+        size_t k = n++;   /* insertion, descending */
+        while (k > 0 && r->sorted[k - 1] < r->s_newest[i]) {
+            r->sorted[k] = r->sorted[k - 1];
+            r->sorted_slot[k] = r->sorted_slot[k - 1];
+            k--;
+        }
+        r->sorted[k] = r->s_newest[i];
+        r->sorted_slot[k] = (uint8_t)i;
+    }
+    r->n_cur = n;
+    if (n > 0)
+        r->site = r->sorted[quorum_of(n)];
+}
+
+static void advance_wm(struct bf_reorder *r)
+{
+    bf_time_us site = r->quorum ? r->site : r->newest;
+    if (site == BF_TIME_NONE)
+        return;
+    bf_time_us wm = site - r->window_us;
+    if (r->wm == BF_TIME_NONE || wm > r->wm)
+        r->wm = wm;
+}
+
+bf_time_us bf_reorder_quorum_others(const struct bf_reorder *r, uint32_t sensor_idx)
+{
+    if (!r->quorum)
+        return BF_TIME_NONE;
+    size_t slot = slot_of(sensor_idx), n = r->n_cur, skip = SIZE_MAX;
+    for (size_t k = 0; k < n; k++)
+        if (r->sorted_slot[k] == slot)
+            skip = k;
+    if (skip != SIZE_MAX)
+        n--;
+    if (n == 0)
+        return BF_TIME_NONE;
+    size_t q = quorum_of(n);
+    return r->sorted[skip != SIZE_MAX && skip <= q ? q + 1 : q];
+}
+
+bf_time_us bf_reorder_site_time(const struct bf_reorder *r)
+{
+    return r->quorum ? r->site : r->newest;
+}
+
+bf_time_us bf_reorder_watermark(const struct bf_reorder *r) { return r->wm; }
+
 bool bf_reorder_is_late(const struct bf_reorder *r, bf_time_us t_us)
 {
     if (r->released != BF_TIME_NONE && t_us < r->released)
         return true;
-    return r->newest != BF_TIME_NONE && t_us < r->newest - r->window_us;
+    return r->wm != BF_TIME_NONE && t_us < r->wm;
 }
 
 int bf_reorder_push(struct bf_reorder *r, const struct bf_detection *d)
 {
+    if (r->quorum && d->rx_us != 0) {   /* receipt time moves on even for what is refused */
+        if (r->rx_now == BF_TIME_NONE || d->rx_us > r->rx_now)
+            r->rx_now = d->rx_us;
+    }
     if (bf_reorder_is_late(r, d->t_us))
         return BF_ELATE;
     if (r->count == r->cap)
@@ -151,6 +275,15 @@ int bf_reorder_push(struct bf_reorder *r, const struct bf_detection *d)
     r->heap[i] = *d;
     if (r->newest == BF_TIME_NONE || d->t_us > r->newest)
         r->newest = d->t_us;
+    if (r->quorum) {
+        size_t s = slot_of(d->sensor_idx);
+        if (r->s_newest[s] == BF_TIME_NONE || d->t_us > r->s_newest[s])
+            r->s_newest[s] = d->t_us;
+        if (d->rx_us != 0)
+            r->s_rx[s] = d->rx_us;
+        requorum(r);
+    }
+    advance_wm(r);
     return 0;
 }
 
@@ -178,7 +311,7 @@ size_t bf_reorder_pop(struct bf_reorder *r, bool flush, struct bf_detection *out
 {
     size_t n = 0;
     while (n < max && r->count > 0) {
-        if (!flush && r->heap[0].t_us >= r->newest - r->window_us)
+        if (!flush && (r->wm == BF_TIME_NONE || r->heap[0].t_us >= r->wm))
             break;   /* not strictly older than the watermark: more may come */
         pop_min(r, &out[n]);
         assert(r->released == BF_TIME_NONE || out[n].t_us >= r->released);   /* (2) */

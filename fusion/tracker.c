@@ -1943,6 +1943,10 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
         const struct scan_det *sd = &t->sd[j];
         if (!sd->valid || !sd->located || sd->trk != NONE)
             continue;
+        if (sen->clutter_at &&   /* dense clutter, or the sensor's budget spent: fusion.h */
+            !(sen->clutter_at(sen->clutter_ctx, sensor_idx, sd->x0[0], sd->x0[1]) <=
+              sen->clutter_init_max))
+            continue;
         if (!track_new(t, &dets[j], sd, t_us))
             t->stats.pool_full++;
     }

@@ -13,7 +13,19 @@
  * depot; the journal has every change; and the same input - replayed, or
  * with each scan's detections fed in another order and numbered again -
  * gives byte-identical alerts.
+ *
+ * Hostile input (docs/engine.md, "Time you can trust", "Fairness under
+ * flood"), on three sensors and an injected clock: a detection from the
+ * future is refused and its sensor flagged (SENSOR_FAULT "clock: ...",
+ * resolved when its times are good again) while the others go on; a sensor
+ * whose clock runs 25 s ahead makes none of the others' detections late; a
+ * flooding sensor is shed at its ingest budget and the others are not (SYSTEM
+ * "ingest"); a dense patch of clutter is learnt by the clutter map and, with
+ * the initiation budget, cannot fill the pool, while a walker seen by another
+ * radar is tracked; a full pool raises SYSTEM "track_pool", resolved when it
+ * has room again.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,9 +334,383 @@ static void test_class_confusion_from_config(void)
     bf_config_destroy(cfg);
 }
 
+/* ---- hostile input ------------------------------------------------------------ */
+
+struct alerts {
+    cJSON *a[256];
+    int n;
+};
+
+static int alerts_publish(void *ctx, const struct bf_alert *al, const char *json, size_t len)
+{
+    (void)al, (void)len;
+    struct alerts *t = ctx;
+    if (t->n < 256)
+        t->a[t->n++] = cJSON_Parse(json);
+    return 0;
+}
+
+static void alerts_free(struct alerts *t)
+{
+    for (int i = 0; i < t->n; i++)
+        cJSON_Delete(t->a[i]);
+    t->n = 0;
+}
+
+/* The k-th alert of type (and state, NULL: any) about what (sensor or reason substring), or NULL. */
+static const cJSON *find_alert(const struct alerts *t, const char *type, const char *state,
+                               const char *what)
+{
+    for (int i = 0; i < t->n; i++) {
+        const cJSON *a = t->a[i];
+        if (!a || strcmp(cJSON_GetObjectItem(a, "type")->valuestring, type) != 0)
+            continue;
+        if (state && strcmp(cJSON_GetObjectItem(a, "state")->valuestring, state) != 0)
+            continue;
+        const cJSON *s = cJSON_GetObjectItem(a, "sensor"), *r = cJSON_GetObjectItem(a, "reason");
+        if (what && !(cJSON_IsString(s) && strcmp(s->valuestring, what) == 0) &&
+            !(cJSON_IsString(r) && strstr(r->valuestring, what)))
+            continue;
+        return a;
+    }
+    return NULL;
+}
+
+/* Three radars on the straight border; extra: more of the "engine" section; tracker: its section. */
+static struct bf_config *hostile_config(const char *name, const char *s0_extra, const char *engine,
+                                        const char *tracker)
+{
+    char path[512], body[8192], zones[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", bf_test_tmpdir(), name);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(realpath(bf_test_src("tests/data/straight/zones.geojson"), zones));
+    snprintf(body, sizeof body,
+             "{\"site\": \"it\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
+             " \"zones\": \"%s\", \"log_level\": \"warn\",\n"
+             " \"sensors\": [\n"
+             "  {\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.20%s},\n"
+             "  {\"id\": \"radar-b\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.21},\n"
+             "  {\"id\": \"radar-c\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.19}],\n"
+             " \"tracker\": {%s},\n"
+             " \"engine\": {\"reorder_window_ms\": 500%s%s}}\n",
+             zones, s0_extra, tracker,
+             engine[0] ? ", " : "", engine);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(body, f);
+    fclose(f);
+    struct bf_diag diag = {0};
+    struct bf_config *cfg = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_config_load(path, &cfg, &diag), 0);
+    return cfg;
+}
+
+static bf_time_us clock_now;
+static bf_time_us fake_clock(void *ctx)
+{
+    (void)ctx;
+    return clock_now;
+}
+
+static struct bf_detection pos(uint32_t sensor, bf_time_us t, double e, double n, uint32_t seq)
+{
+    struct bf_detection d;
+    memset(&d, 0, sizeof d);
+    d.t_us = t;
+    d.sensor_idx = sensor;
+    d.seq = seq;
+    d.kind = BF_MEAS_POSITION;
+    d.z[0] = e;
+    d.z[1] = n;
+    d.R[0][0] = d.R[1][1] = 100.0;
+    return d;
+}
+
+static struct bf_detection scan_marker(uint32_t sensor, bf_time_us t, uint32_t seq)
+{
+    struct bf_detection d = pos(sensor, t, 0, 0, seq);
+    d.kind = BF_MEAS_SCAN;
+    return d;
+}
+
+#define YEAR_US (INT64_C(365) * 86400 * BF_US_PER_S)
+
+static void test_future_refused(void)
+{
+    struct bf_config *cfg = hostile_config("future.json", "", "\"max_future_skew_s\": 30", "");
+    struct alerts tap = {.n = 0};
+    struct bf_alert_sink sink = {.publish = alerts_publish, .ctx = &tap};
+    struct bf_clock clk = {.now = fake_clock};
+    struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true, .alert_tap = &sink,
+                                    .clock = &clk};
+    struct bf_engine *e = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_engine_create(cfg, &opt, &e), 0);
+    uint32_t seq = 0;
+    size_t fed = 0;
+    rng_state = 3;
+    for (int k = 0; k <= 120; k++) {
+        bf_time_us t = T0 + k * BF_US_PER_S;
+        clock_now = t + 200 * BF_US_PER_MS;   /* the wall clock: just after the scan */
+        /* a walker crossing the line (north to south) at about 71 s */
+        double we = 1000 + 3 * nrand(), wn = 100 - 1.4 * k + 3 * nrand();
+        for (uint32_t s = 1; s < 3; s++) {    /* radar-b and radar-c see him all along */
+            struct bf_detection d = pos(s, t, we, wn, seq++);
+            CU_ASSERT_EQUAL(bf_engine_feed(e, &d), 0);
+            fed++;
+        }
+        /* radar-a: good until 10 s, one detection stamped ten years ahead at 10 s,
+         * silent, then good again from 40 s */
+        if (k <= 10 || k >= 40) {
+            struct bf_detection d = pos(0, t, we, wn, seq++);
+            CU_ASSERT_EQUAL(bf_engine_feed(e, &d), 0);
+            fed++;
+        }
+        if (k == 10) {
+            struct bf_detection d = pos(0, t + 10 * YEAR_US, -1000, 500, seq++);
+            CU_ASSERT_EQUAL(bf_engine_feed(e, &d), 0);
+        }
+        bf_engine_step(e, 0, false);
+        if (k == 20) {   /* the fault is live, the others go on */
+            struct bf_engine_stats st;
+            bf_engine_get_stats(e, &st);
+            CU_ASSERT_EQUAL(st.future, 1);
+            CU_ASSERT_EQUAL(st.sensors_clock_fault, 1);
+            CU_ASSERT_EQUAL(st.late, 0);
+        }
+    }
+    bf_engine_step(e, 0, true);
+    struct bf_engine_stats st;
+    bf_engine_get_stats(e, &st);
+    printf("\n    future %llu, late %llu, processed %llu of %zu\n",
+           (unsigned long long)st.future, (unsigned long long)st.late,
+           (unsigned long long)st.processed, fed);
+    CU_ASSERT_EQUAL(st.future, 1);
+    CU_ASSERT_EQUAL(st.late, 0);
+    CU_ASSERT_EQUAL(st.processed, fed);   /* everything else tracked: the site time held */
+    CU_ASSERT_EQUAL(st.sensors_clock_fault, 0);   /* good again */
+    const cJSON *raised = find_alert(&tap, "SENSOR_FAULT", "NEW", "radar-a");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(raised);
+    const char *why = cJSON_GetObjectItem(raised, "reason")->valuestring;
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "clock: event time 315"));   /* 3650 days = 315360000 s */
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "s ahead of the wall clock"));
+    /* dated at the site's time, not in 2036 */
+    bf_time_us at;
+    CU_ASSERT_EQUAL(bf_time_parse_iso(cJSON_GetObjectItem(raised, "time")->valuestring, &at), 0);
+    CU_ASSERT(at >= T0 && at <= T0 + 20 * BF_US_PER_S);
+    CU_ASSERT_PTR_NOT_NULL(find_alert(&tap, "SENSOR_FAULT", "RESOLVED", "radar-a"));
+    CU_ASSERT_PTR_NULL(find_alert(&tap, "SENSOR_FAULT", NULL, "radar-b"));
+    /* the walker crossed: alerted */
+    CU_ASSERT_PTR_NOT_NULL(find_alert(&tap, "INCURSION", "NEW", NULL));
+    CU_ASSERT_TRUE(bf_tracker_check(bf_engine_tracker(e)));
+    bf_engine_destroy(e);
+    bf_config_destroy(cfg);
+    alerts_free(&tap);
+}
+
+static void test_sensor_ahead(void)
+{
+    /* no clock: only the other sensors are a reference (a replay without receipt stamps) */
+    struct bf_config *cfg = hostile_config("ahead.json", "", "\"max_future_skew_s\": 30", "");
+    struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true};
+    struct bf_engine *e = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_engine_create(cfg, &opt, &e), 0);
+    uint32_t seq = 0;
+    size_t fed = 0;
+    for (int k = 0; k < 60; k++) {
+        bf_time_us t = T0 + k * BF_US_PER_S;
+        struct bf_detection d[3] = {pos(0, t, -1000, 500, seq++), pos(1, t, 0, 500, seq++),
+                                    pos(2, t + 25 * BF_US_PER_S, 1000, 500, seq++)};  /* fast */
+        for (int i = 0; i < 3; i++)
+            CU_ASSERT_EQUAL(bf_engine_feed(e, &d[i]), 0);
+        fed += 3;
+        bf_engine_step(e, 0, false);
+    }
+    /* radar-c jumps an hour ahead of the other two: refused against them */
+    struct bf_detection jump = pos(2, T0 + 3600 * BF_US_PER_S, 1000, 500, seq++);
+    CU_ASSERT_EQUAL(bf_engine_feed(e, &jump), 0);
+    bf_engine_step(e, 0, false);
+    struct bf_engine_stats st;
+    bf_engine_get_stats(e, &st);
+    CU_ASSERT_EQUAL(st.late, 0);   /* one sensor ahead decides nothing for the others */
+    CU_ASSERT_EQUAL(st.future, 1);
+    CU_ASSERT_EQUAL(st.sensors_clock_fault, 1);
+    bf_engine_step(e, 0, true);
+    bf_engine_get_stats(e, &st);
+    printf("\n    one sensor 25 s ahead: late %llu, processed %llu of %zu, future %llu\n",
+           (unsigned long long)st.late, (unsigned long long)st.processed, fed,
+           (unsigned long long)st.future);
+    CU_ASSERT_EQUAL(st.processed, fed);
+    bf_engine_destroy(e);
+    bf_config_destroy(cfg);
+}
+
+static void test_flood_shed(void)
+{
+    struct bf_config *cfg = hostile_config("flood.json", ", \"max_detections_per_s\": 100", "", "");
+    struct alerts tap = {.n = 0};
+    struct bf_alert_sink sink = {.publish = alerts_publish, .ctx = &tap};
+    struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true, .alert_tap = &sink};
+    struct bf_engine *e = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_engine_create(cfg, &opt, &e), 0);
+    uint32_t seq = 0;
+    int shed_a = 0, shed_b = 0;
+    for (int k = 0; k < 10; k++) {
+        bf_time_us t = T0 + k * BF_US_PER_S;
+        for (int i = 0; i < 1000; i++) {   /* radar-a: 1000 a second, budget 100 (burst 200) */
+            struct bf_detection d = pos(0, t, -3000 + 3 * i, 2000, seq++);
+            shed_a += bf_engine_feed(e, &d) == BF_EFULL;
+        }
+        for (int i = 0; i < 20; i++) {
+            struct bf_detection d = pos(1, t, 3 * i, -2000, seq++);
+            shed_b += bf_engine_feed(e, &d) == BF_EFULL;
+        }
+        struct bf_detection m = scan_marker(0, t, seq++);
+        CU_ASSERT_EQUAL(bf_engine_feed(e, &m), 0);   /* a look is never shed by the budget */
+        bf_engine_step(e, 0, false);
+    }
+    struct bf_engine_stats st;
+    bf_engine_get_stats(e, &st);
+    printf("\n    radar-a 10000 fed, %d shed; radar-b 200 fed, %d shed\n", shed_a, shed_b);
+    CU_ASSERT_EQUAL(shed_a, 10000 - 200 - 9 * 100);
+    CU_ASSERT_EQUAL(shed_b, 0);
+    CU_ASSERT_EQUAL(st.shed, (uint64_t)shed_a);
+    CU_ASSERT_EQUAL(st.shed_budget, (uint64_t)shed_a);
+    const cJSON *sys = find_alert(&tap, "SYSTEM", "NEW", "radar-a");
+    CU_ASSERT_PTR_NOT_NULL(sys);
+    CU_ASSERT_PTR_NOT_NULL(sys ? strstr(cJSON_GetObjectItem(sys, "reason")->valuestring,
+                                        "ingest overload") : NULL);
+    /* a turn without shedding (no clock here): resolved */
+    bf_engine_step(e, 0, false);
+    CU_ASSERT_PTR_NOT_NULL(find_alert(&tap, "SYSTEM", "RESOLVED", NULL));
+    bf_engine_step(e, 0, true);
+    bf_engine_destroy(e);
+    bf_config_destroy(cfg);
+    alerts_free(&tap);
+}
+
+static void test_clutter_cannot_fill_pool(void)
+{
+    struct bf_config *cfg = hostile_config("clutter.json", ", \"range_m\": 4500",
+                                           "\"new_tracks_per_s\": 5",
+                                           "\"max_tracks\": 1000");
+    struct alerts tap = {.n = 0};
+    struct bf_alert_sink sink = {.publish = alerts_publish, .ctx = &tap};
+    struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true, .alert_tap = &sink};
+    struct bf_engine *e = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_engine_create(cfg, &opt, &e), 0);
+    rng_state = 7;
+    uint32_t seq = 0;
+    for (int k = 0; k <= 600; k++) {
+        bf_time_us t = T0 + k * BF_US_PER_S;
+        /* radar-a (4.5 km range): 200 false plots a scan in one square kilometre north
+         * of the line */
+        for (int i = 0; i < 200; i++) {
+            struct bf_detection d = pos(0, t, -1500 + 1000 * urand(), 200 + 1000 * urand(), seq++);
+            CU_ASSERT_EQUAL(bf_engine_feed(e, &d), 0);
+        }
+        struct bf_detection m = scan_marker(0, t, seq++);
+        CU_ASSERT_EQUAL(bf_engine_feed(e, &m), 0);
+        /* radar-b: a walker heading south across the line at 1.4 m/s, beyond radar-a */
+        struct bf_detection w = pos(1, t + 100 * BF_US_PER_MS, 5600 + 5 * nrand(),
+                                    600 - 1.4 * k + 5 * nrand(), seq++);
+        CU_ASSERT_EQUAL(bf_engine_feed(e, &w), 0);
+        bf_engine_step(e, 0, false);
+    }
+    bf_engine_step(e, 0, true);
+    struct bf_engine_stats st;
+    bf_engine_get_stats(e, &st);
+    struct bf_tracker_stats ts;
+    bf_tracker_get_stats(bf_engine_tracker(e), &ts);
+    printf("\n    clutter 200/scan: initiated %llu, clutter refused %llu, budget refused %llu, "
+           "pool_full %llu, live %u\n", (unsigned long long)ts.initiated,
+           (unsigned long long)st.clutter_refused, (unsigned long long)st.budget_refused,
+           (unsigned long long)ts.pool_full, ts.live);
+    CU_ASSERT_EQUAL(ts.pool_full, 0);
+    CU_ASSERT(st.clutter_refused > 100000);   /* the map learnt the patch within seconds */
+    CU_ASSERT(st.budget_refused > 0);         /* the first scans, before it had */
+    CU_ASSERT(ts.initiated <= 2 * 5 + 600 * 5 + 2);
+    CU_ASSERT_PTR_NOT_NULL(find_alert(&tap, "INCURSION", "NEW", NULL));
+    CU_ASSERT_PTR_NULL(find_alert(&tap, "SYSTEM", NULL, NULL));
+    bf_engine_destroy(e);
+    bf_config_destroy(cfg);
+    alerts_free(&tap);
+}
+
+/* The initiation budget alone: 5 new tracks a second of event time, 10 at once. */
+static void test_initiation_budget(void)
+{
+    struct bf_config *cfg = hostile_config("budget.json", "",
+                                           "\"new_tracks_per_s\": 5, \"clutter_factor\": 0", "");
+    struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true};
+    struct bf_engine *e = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_engine_create(cfg, &opt, &e), 0);
+    uint32_t seq = 0;
+    for (int k = 0; k < 3; k++) {   /* 50 plots far apart a scan, never the same place twice */
+        for (int i = 0; i < 50; i++) {
+            struct bf_detection d = pos(0, T0 + k * BF_US_PER_S, -5000 + 200 * i,
+                                        3000 - 1000 * k, seq++);
+            CU_ASSERT_EQUAL(bf_engine_feed(e, &d), 0);
+        }
+        /* radar-b, same second: its own budget */
+        struct bf_detection b = pos(1, T0 + k * BF_US_PER_S + 1000, 4000, -1500 - 500 * k, seq++);
+        CU_ASSERT_EQUAL(bf_engine_feed(e, &b), 0);
+        bf_engine_step(e, 0, k == 2);
+    }
+    bf_engine_step(e, 0, true);
+    struct bf_tracker_stats ts;
+    bf_tracker_get_stats(bf_engine_tracker(e), &ts);
+    struct bf_engine_stats st;
+    bf_engine_get_stats(e, &st);
+    printf("\n    50 plots a second: tracks started %llu, refused %llu\n",
+           (unsigned long long)ts.initiated, (unsigned long long)st.budget_refused);
+    /* radar-a: 10 at once, then 5 a second; radar-b: one a second, always */
+    CU_ASSERT_EQUAL(ts.initiated, 10 + 5 + 5 + 3);
+    CU_ASSERT_EQUAL(st.budget_refused, 40 + 45 + 45);
+    bf_engine_destroy(e);
+    bf_config_destroy(cfg);
+}
+
+static void test_pool_full_alert(void)
+{
+    struct bf_config *cfg = hostile_config("pool.json", "",
+                                           "\"new_tracks_per_s\": 0, \"clutter_factor\": 0",
+                                           "\"max_tracks\": 20");
+    struct alerts tap = {.n = 0};
+    struct bf_alert_sink sink = {.publish = alerts_publish, .ctx = &tap};
+    struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true, .alert_tap = &sink};
+    struct bf_engine *e = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_engine_create(cfg, &opt, &e), 0);
+    uint32_t seq = 0;
+    for (int i = 0; i < 50; i++) {   /* 50 plots far apart: 50 would-be tracks, 20 slots */
+        struct bf_detection d = pos(0, T0, -5000 + 200 * i, 3000, seq++);
+        CU_ASSERT_EQUAL(bf_engine_feed(e, &d), 0);
+    }
+    for (int k = 1; k <= 10; k++) {   /* then empty looks: the tentative tracks die */
+        struct bf_detection m = scan_marker(0, T0 + k * BF_US_PER_S, seq++);
+        CU_ASSERT_EQUAL(bf_engine_feed(e, &m), 0);
+    }
+    bf_engine_step(e, 0, true);
+    struct bf_tracker_stats ts;
+    bf_tracker_get_stats(bf_engine_tracker(e), &ts);
+    CU_ASSERT_EQUAL(ts.pool_full, 30);
+    const cJSON *raised = find_alert(&tap, "SYSTEM", "NEW", "track pool full");
+    CU_ASSERT_PTR_NOT_NULL(raised);
+    CU_ASSERT_PTR_NOT_NULL(find_alert(&tap, "SYSTEM", "RESOLVED", NULL));
+    bf_engine_destroy(e);
+    bf_config_destroy(cfg);
+    alerts_free(&tap);
+}
+
 static CU_TestInfo tests[] = {
     {"incursion, zone entry, no alert for animal and farm", test_alerts_from_scenario},
     {"replay and shuffled input give identical alerts", test_replay_identical},
+    {"a detection from the future is refused, its sensor flagged, the others go on",
+     test_future_refused},
+    {"a sensor 25 s ahead makes nothing of the others late", test_sensor_ahead},
+    {"a flooding sensor is shed at its budget, the others never", test_flood_shed},
+    {"dense clutter cannot fill the pool; a walker elsewhere is tracked",
+     test_clutter_cannot_fill_pool},
+    {"a sensor starts at most new_tracks_per_s tracks", test_initiation_budget},
+    {"a full pool raises SYSTEM track_pool, resolved when it has room", test_pool_full_alert},
     {"class hints through each sensor's confusion matrix", test_class_confusion_from_config},
     CU_TEST_INFO_NULL,
 };

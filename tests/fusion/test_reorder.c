@@ -1,7 +1,11 @@
 /*
  * test_reorder.c - the reorder window and the ingest queue: order, window,
- * late data, capacity, and that shuffled input comes out the same.
+ * late data, capacity, and that shuffled input comes out the same; the
+ * per-sensor watermarks (quorum), the queue's per-sensor shares, and the
+ * clutter map (fusion/clutter.c).
  */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,6 +214,170 @@ static void test_release_independent_of_polling(void)
         CU_ASSERT(bf_reorder_compare(&out1[i - 1], &out1[i]) < 0);
 }
 
+#define S_US(x) ((bf_time_us)((x) * 1e6))
+
+/*
+ * Per-sensor watermarks: three sensors, one of them 25 s ahead.  Without the
+ * quorum the fast one's time is the site's and the others are late; with it
+ * the site time is the quorum's (the second newest of three), nothing of the
+ * others is late, and the fast one's detections wait in the window.
+ */
+static void test_quorum_watermark(void)
+{
+    int late[2] = {0, 0};
+    for (int quorum = 0; quorum < 2; quorum++) {
+        struct bf_reorder *r;
+        CU_ASSERT_EQUAL_FATAL(bf_reorder_create(1024, 500000, &r), 0);
+        if (quorum)
+            CU_ASSERT_EQUAL(bf_reorder_set_quorum(r, S_US(2)), 0);
+        struct bf_detection out[1024];
+        size_t released = 0;
+        uint32_t seq = 0;
+        for (int k = 0; k < 20; k++) {
+            struct bf_detection d[3] = {det(S_US(k), 0, seq++), det(S_US(k) + 1000, 1, seq++),
+                                        det(S_US(k + 25), 2, seq++)};
+            for (int i = 0; i < 3; i++)
+                late[quorum] += bf_reorder_push(r, &d[i]) == BF_ELATE;
+            released += bf_reorder_pop(r, false, out, 1024);
+        }
+        if (quorum) {
+            /* the quorum of {44, 19.001, 19} is the second newest, 19.001 s; released:
+             * what is older than 18.501 s */
+            CU_ASSERT_EQUAL(bf_reorder_site_time(r), S_US(19) + 1000);
+            CU_ASSERT_EQUAL(bf_reorder_watermark(r), S_US(18.5) + 1000);
+            CU_ASSERT_EQUAL(bf_reorder_newest(r), S_US(44));
+            CU_ASSERT_EQUAL(released, 19 * 2);   /* sensors 0 and 1 up to 18 s; sensor 2 waits */
+            /* how far each may be ahead is judged against the others: for sensor 2, the
+             * quorum of {19, 19.001} (two: the newer); for sensor 0, of {19.001, 44} */
+            CU_ASSERT_EQUAL(bf_reorder_quorum_others(r, 2), S_US(19) + 1000);
+            CU_ASSERT_EQUAL(bf_reorder_quorum_others(r, 0), S_US(44));
+            CU_ASSERT_EQUAL(bf_reorder_set_quorum(r, S_US(2)), BF_EINVAL);   /* too late */
+        } else {
+            CU_ASSERT_EQUAL(bf_reorder_site_time(r), S_US(44));
+            CU_ASSERT_EQUAL(bf_reorder_quorum_others(r, 0), BF_TIME_NONE);
+        }
+        bf_reorder_destroy(r);
+    }
+    printf("\n    one sensor 25 s ahead of two: late %d (newest rule), %d (quorum)\n", late[0],
+           late[1]);
+    CU_ASSERT_EQUAL(late[0], 19 * 2);   /* every one of theirs after the first push */
+    CU_ASSERT_EQUAL(late[1], 0);
+}
+
+/*
+ * A silent sensor leaves the quorum after idle_us of receipt time, so it does
+ * not hold the site back; a sensor heard again rejoins.
+ */
+static void test_quorum_silent_sensor(void)
+{
+    struct bf_reorder *r;
+    CU_ASSERT_EQUAL_FATAL(bf_reorder_create(1024, 500000, &r), 0);
+    CU_ASSERT_EQUAL(bf_reorder_set_quorum(r, S_US(2)), 0);
+    struct bf_detection out[1024];
+    uint32_t seq = 0;
+    bf_time_us rx0 = S_US(1000000);
+    for (int k = 0; k < 30; k++) {
+        for (uint32_t s = 0; s < 3; s++) {
+            if (s == 2 && k >= 5)
+                continue;   /* sensor 2 falls silent at 5 s */
+            struct bf_detection d = det(S_US(k), s, seq++);
+            d.rx_us = rx0 + S_US(k) + 100000;
+            CU_ASSERT_EQUAL(bf_reorder_push(r, &d), 0);
+        }
+        bf_reorder_pop(r, false, out, 1024);
+    }
+    /* two current sensors at 29 s: the site follows them, not the silent one at 4 s */
+    CU_ASSERT_EQUAL(bf_reorder_site_time(r), S_US(29));
+    CU_ASSERT_EQUAL(bf_reorder_released(r), S_US(28));
+    /* heard again, at its true time: not late, and back in the quorum */
+    struct bf_detection back = det(S_US(29.2), 2, seq++);
+    back.rx_us = rx0 + S_US(29.3);
+    CU_ASSERT_EQUAL(bf_reorder_push(r, &back), 0);
+    CU_ASSERT_EQUAL(bf_reorder_quorum_others(r, 0), S_US(29.2));   /* of {29, 29.2} */
+    /* one from before what was released: late, quorum or not */
+    struct bf_detection old = det(S_US(20), 2, seq++);
+    old.rx_us = rx0 + S_US(29.4);
+    CU_ASSERT_EQUAL(bf_reorder_push(r, &old), BF_ELATE);
+    bf_reorder_destroy(r);
+}
+
+/* The ingest queue partitioned between two sensors: one flooding fills only its share. */
+static void test_queue_share(void)
+{
+    struct bf_ingest_queue *q;
+    CU_ASSERT_EQUAL_FATAL(bf_ingest_queue_create(8, &q), 0);
+    CU_ASSERT_EQUAL(bf_ingest_queue_set_share(q, 0), BF_EINVAL);
+    CU_ASSERT_EQUAL(bf_ingest_queue_set_share(q, 2), 0);
+    int shed0 = 0, shed1 = 0;
+    for (uint32_t i = 0; i < 100; i++) {
+        struct bf_detection d = det(i, 0, i);
+        shed0 += bf_ingest_queue_push(q, &d) == BF_EFULL;
+    }
+    for (uint32_t i = 0; i < 4; i++) {
+        struct bf_detection d = det(i, 1, i);
+        shed1 += bf_ingest_queue_push(q, &d) == BF_EFULL;
+    }
+    CU_ASSERT_EQUAL(shed0, 96);
+    CU_ASSERT_EQUAL(shed1, 0);
+    CU_ASSERT_EQUAL(bf_ingest_queue_held(q, 0), 4);
+    CU_ASSERT_EQUAL(bf_ingest_queue_held(q, 1), 4);
+    struct bf_detection out[8];
+    CU_ASSERT_EQUAL(bf_ingest_queue_pop(q, out, 3, 0), 3);   /* three of sensor 0 out */
+    CU_ASSERT_EQUAL(bf_ingest_queue_held(q, 0), 1);
+    struct bf_detection d = det(200, 0, 200);
+    CU_ASSERT_EQUAL(bf_ingest_queue_push(q, &d), 0);   /* room in its share again */
+    bf_ingest_queue_destroy(q);
+}
+
+/*
+ * The clutter map learns a persistent dense patch (and not a walker, nor
+ * sparse clutter), and forgets it once it stops.
+ */
+static void test_clutter_map(void)
+{
+    struct bf_clutter_map *m;
+    struct bf_clutter_sensor s = {.e_m = 0, .n_m = 0, .range_m = 5000};
+    CU_ASSERT_EQUAL(bf_clutter_create(&s, 1, 0, 60, &m), BF_EINVAL);
+    CU_ASSERT_EQUAL_FATAL(bf_clutter_create(&s, 1, 500, 60, &m), 0);
+    srand(3);
+    for (int k = 0; k < 30; k++) {   /* 30 scans a second apart */
+        bf_time_us t = S_US(k);
+        bf_clutter_scan(m, 0, t);
+        for (int i = 0; i < 50; i++)   /* 50 a scan in the cell [1000, 1500) x [1000, 1500) */
+            bf_clutter_add(m, 0, t, 1000 + 500.0 * rand() / RAND_MAX * 0.999,
+                           1000 + 500.0 * rand() / RAND_MAX * 0.999);
+        if (k % 10 == 0)   /* sparse: one every ten scans */
+            bf_clutter_add(m, 0, t, -2200, -2200);
+        if (k < 2)         /* a walker: two detections before his track takes the rest */
+            bf_clutter_add(m, 0, t, 3100 + 1.4 * k, 0);
+    }
+    bf_time_us t = S_US(29);
+    double dense = bf_clutter_density(m, 0, t, 1200, 1300);
+    printf("\n    clutter map: dense patch %.3g /m^2/scan (50 per scan per 0.25 km^2: 2e-4), "
+           "sparse %.3g, walker %.3g\n", dense, bf_clutter_density(m, 0, t, -2200, -2200),
+           bf_clutter_density(m, 0, t, 3100, 0));
+    CU_ASSERT(fabs(dense - 50.0 / (500 * 500)) < 0.1 * 50.0 / (500 * 500));
+    CU_ASSERT_EQUAL(bf_clutter_density(m, 0, t, -2200, -2200), 0.0);   /* too little to learn */
+    CU_ASSERT_EQUAL(bf_clutter_density(m, 0, t, 3100, 0), 0.0);
+    CU_ASSERT_EQUAL(bf_clutter_density(m, 0, t, 9000, 0), 0.0);        /* outside the grid */
+    CU_ASSERT_EQUAL(bf_clutter_density(m, 1, t, 1200, 1300), 0.0);     /* no such sensor */
+    /* the patch stops; the sensor keeps scanning: after a few memory times it is gone */
+    double at60 = 0, at270 = 0;
+    for (int k = 30; k < 900; k++) {
+        bf_clutter_scan(m, 0, S_US(k));
+        if (k == 89)
+            at60 = bf_clutter_density(m, 0, S_US(k), 1200, 1300);
+        if (k == 299)
+            at270 = bf_clutter_density(m, 0, S_US(k), 1200, 1300);
+    }
+    double at870 = bf_clutter_density(m, 0, S_US(899), 1200, 1300);
+    printf("    after it stopped: 1 min %.3g, 4.5 min %.3g, 14.5 min %.3g\n", at60, at270, at870);
+    CU_ASSERT(at60 > 0 && at60 < 0.5 * dense);
+    CU_ASSERT(at270 < 0.01 * dense);
+    CU_ASSERT_EQUAL(at870, 0.0);   /* below the evidence a cell needs: forgotten */
+    bf_clutter_destroy(m);
+}
+
 static CU_TestInfo tests[] = {
     {"canonical order within a scan", test_canonical_order},
     {"release independent of how often it is polled", test_release_independent_of_polling},
@@ -217,6 +385,11 @@ static CU_TestInfo tests[] = {
     {"bounded capacity", test_capacity},
     {"shuffled input, same output", test_shuffle_invariant},
     {"ingest queue: bounded ring, FIFO, wrap", test_queue},
+    {"per-sensor watermarks: one sensor ahead makes none of the others late",
+     test_quorum_watermark},
+    {"per-sensor watermarks: a silent sensor leaves the quorum", test_quorum_silent_sensor},
+    {"ingest queue: a flooding sensor fills only its share", test_queue_share},
+    {"clutter map: learns a persistent dense patch, forgets it", test_clutter_map},
     CU_TEST_INFO_NULL,
 };
 
