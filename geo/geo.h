@@ -19,7 +19,8 @@
  * A border_line is a LineString, or a MultiLineString whose parts join end to
  * end into one line (merged, in the direction of its first part); the other
  * kinds are Polygon or MultiPolygon.  Other properties (a GIS export's ISO
- * codes, ...) are ignored and listed in one warning log line per load.
+ * codes, ...) are ignored and listed in one warning log line (once per
+ * process for the same file and names).
  * Geometry is projected to the local frame and prepared (GEOS reentrant API,
  * prepared geometries, an STRtree over all zones).  GEOS objects are kept on
  * the thread that loaded the zones (the engine thread).

@@ -19,6 +19,7 @@
  */
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1070,11 +1071,23 @@ static void log_unknown_props(const struct loader *ld, const char *path)
     }
     if (len >= sizeof list)
         len = sizeof list - 1;
-    BF_LOGW("zones", "%s: ignoring %zu propert%s the engine does not read, in %u feature%s: "
-            "%.*s%s (it reads id, name, kind, severity, our_side, description)",
-            path, ld->n_unknown, ld->n_unknown == 1 ? "y" : "ies", ld->unknown_features,
-            ld->unknown_features == 1 ? "" : "s", (int)len, list,
-            ld->n_unknown > listed ? ", ..." : "");
+    char line[1200];
+    snprintf(line, sizeof line, "%s: ignoring %zu propert%s the engine does not read, in %u "
+             "feature%s: %.*s%s (it reads id, name, kind, severity, our_side, description)",
+             path, ld->n_unknown, ld->n_unknown == 1 ? "y" : "ies", ld->unknown_features,
+             ld->unknown_features == 1 ? "" : "s", (int)len, list,
+             ld->n_unknown > listed ? ", ..." : "");
+    /* the engine loads its zones twice at start (the start-up checks, then for use): the
+     * same line for the same file is logged once per process */
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static char last[sizeof line];
+    pthread_mutex_lock(&mu);
+    bool repeat = strcmp(last, line) == 0;
+    if (!repeat)
+        memcpy(last, line, sizeof last);
+    pthread_mutex_unlock(&mu);
+    if (!repeat)
+        BF_LOGW("zones", "%s", line);
 }
 
 int bf_geo_zones_load(const char *path, struct bf_geo_frame *frame,
