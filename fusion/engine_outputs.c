@@ -254,8 +254,38 @@ void engine_publish_tracks(struct bf_engine *e)
  * FeatureCollection for displays (the operator page), each feature with the
  * properties id, name, kind, severity and, for a border line, our_side
  * ("left"/"right").  Read from the zones file, which bf_geo_zones_load() has
- * already checked; a feature the loader does not know is left out.
+ * already checked; a feature the loader does not know is left out, and so
+ * are properties the engine does not read.  Polygons are rewound to RFC 7946
+ * (exterior rings counter-clockwise), and a MultiLineString border is
+ * published as the one LineString the engine merged it into (our_side is
+ * relative to that line's direction).
  */
+/* The geometry of zone idx as published: polygons in RFC 7946 winding, a border as one line. */
+static cJSON *published_geometry(struct bf_engine *e, size_t idx, const cJSON *geom)
+{
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(geom, "type");
+    const double *xy = NULL;
+    size_t n = bf_geo_line_vertices(e->zones, idx, &xy);
+    if (n >= 2 && cJSON_IsString(type) && strcmp(type->valuestring, "MultiLineString") == 0) {
+        cJSON *g = cJSON_CreateObject();
+        cJSON_AddStringToObject(g, "type", "LineString");
+        cJSON *coords = cJSON_AddArrayToObject(g, "coordinates");
+        for (size_t i = 0; i < n; i++) {
+            double lat, lon;
+            if (bf_geo_to_wgs84(e->frame, xy[2 * i], xy[2 * i + 1], &lat, &lon) < 0)
+                break;
+            cJSON *pos = cJSON_CreateArray();
+            cJSON_AddItemToArray(pos, cJSON_CreateNumber(lon));
+            cJSON_AddItemToArray(pos, cJSON_CreateNumber(lat));
+            cJSON_AddItemToArray(coords, pos);
+        }
+        return g;
+    }
+    cJSON *g = cJSON_Duplicate(geom, true);
+    (void)bf_geo_geojson_rewind(g);   /* the loader has checked it: cannot be malformed */
+    return g;
+}
+
 void engine_publish_zones(struct bf_engine *e)
 {
     struct bf_diag diag = {0};
@@ -289,7 +319,7 @@ void engine_publish_zones(struct bf_engine *e)
         cJSON_AddNumberToObject(p, "severity", zi->severity);
         if (zi->kind == BF_ZONE_BORDER_LINE)
             cJSON_AddStringToObject(p, "our_side", zi->our_side > 0 ? "left" : "right");
-        cJSON_AddItemToObject(o, "geometry", cJSON_Duplicate(geom, true));
+        cJSON_AddItemToObject(o, "geometry", published_geometry(e, (size_t)idx, geom));
         cJSON_AddItemToArray(out, o);
     }
     bf_json_doc_destroy(doc);

@@ -16,7 +16,11 @@
  *   our_side  "left" | "right"  (border_line only, required): which side of
  *             the line is ours, looking along the line from its first vertex
  *             towards its last.
- * A border_line is a LineString; the other kinds are Polygon or MultiPolygon.
+ * A border_line is a LineString, or a MultiLineString whose parts join end to
+ * end into one line (merged, in the direction of its first part); the other
+ * kinds are Polygon or MultiPolygon.  Other properties (a GIS export's ISO
+ * codes, ...) are ignored and listed in one warning log line (once per
+ * process for the same file and names).
  * Geometry is projected to the local frame and prepared (GEOS reentrant API,
  * prepared geometries, an STRtree over all zones).  GEOS objects are kept on
  * the thread that loaded the zones (the engine thread).
@@ -186,5 +190,15 @@ double bf_geo_zone_distance(struct bf_geo_zones *z, size_t idx, double e_m, doub
  * Returns the number of vertices, 0 if idx is not a border line.
  */
 size_t bf_geo_line_vertices(const struct bf_geo_zones *z, size_t idx, const double **xy);
+
+/*
+ * Rewind a GeoJSON geometry (a cJSON object, modified in place) to RFC 7946
+ * winding: every polygon's exterior ring counter-clockwise, its holes
+ * clockwise.  Geometries other than Polygon / MultiPolygon are left alone.
+ * Returns the number of rings reversed (>= 0), or BF_EINVAL for a malformed
+ * polygon (left partly rewound).
+ */
+struct cJSON;
+int bf_geo_geojson_rewind(struct cJSON *geometry);
 
 #endif

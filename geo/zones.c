@@ -19,6 +19,7 @@
  */
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 
 #include "core/bf_error.h"
 #include "core/bf_json.h"
+#include "core/bf_log.h"
 #include "geo/geo_int.h"
 
 #define DEFAULT_HYSTERESIS_M 10.0
@@ -40,6 +42,9 @@
  * (corners on one line enclose no area, bar the projection's curvature of a long edge). */
 #define MIN_AREA_M2 1.0
 #define MIN_WIDTH_M 0.5
+
+/* Distinct unknown property names listed in the start-up log line. */
+#define MAX_UNKNOWN_LISTED 12
 
 /* Coordinate mistakes reported per feature before the rest are summarised. */
 #define MAX_COORD_ERRORS 5
@@ -76,6 +81,9 @@ struct loader {
     const cJSON **id_nodes;      /* ids of earlier features, for duplicates */
     int *id_features;
     size_t n_ids;
+    const char *unknown[MAX_UNKNOWN_LISTED];   /* property names the engine does not read */
+    size_t n_unknown;            /* distinct names seen (may exceed the list) */
+    unsigned unknown_features;   /* features that have any */
 };
 
 static void ferr(struct loader *ld, const cJSON *node, const char *fmt, ...)
@@ -308,15 +316,27 @@ static void read_props(struct loader *ld, const cJSON *props, struct props *p)
     char what[96];
     const cJSON *v;
 
+    /* properties exported from a GIS (ISO codes, names in other languages, ...) are kept in
+     * the file and ignored; their names are listed once when the load ends */
+    bool any_unknown = false;
     for (const cJSON *c = props->child; c; c = c->next) {
         bool known = false;
         for (const char *const *k = known_props; *k; k++)
             known = known || strcmp(c->string, *k) == 0;
-        if (!known)
-            ferr(ld, c,
-                 "unknown property \"%s\" (known: id, name, kind, severity, our_side, description)",
-                 c->string);
+        if (known)
+            continue;
+        any_unknown = true;
+        bool seen = false;
+        size_t listed = ld->n_unknown < MAX_UNKNOWN_LISTED ? ld->n_unknown : MAX_UNKNOWN_LISTED;
+        for (size_t i = 0; i < listed && !seen; i++)
+            seen = strcmp(ld->unknown[i], c->string) == 0;
+        if (seen)
+            continue;
+        if (ld->n_unknown < MAX_UNKNOWN_LISTED)
+            ld->unknown[ld->n_unknown] = c->string;
+        ld->n_unknown++;
     }
+    ld->unknown_features += any_unknown;
 
     p->name = p->id;
     if ((v = member(props, "name")) != NULL) {
@@ -377,15 +397,20 @@ static void read_props(struct loader *ld, const cJSON *props, struct props *p)
 
 /* ---- geometry ----------------------------------------------------------- */
 
-/* Read a LineString's coordinates into zz->line. 0, BF_EPARSE (reported) or BF_ENOMEM. */
-static int read_line(struct loader *ld, const cJSON *geom, const cJSON *coords, struct geo_zone *zz)
+/*
+ * Append a LineString's positions (local metres) to ld->buf, dropping a point
+ * equal to its predecessor (segments have non-zero length).  what is "" or
+ * "part 2 " for messages.  0, BF_EPARSE (reported) or BF_ENOMEM.
+ */
+static int read_line_positions(struct loader *ld, const cJSON *coords, const char *what)
 {
-    int n = cJSON_GetArraySize(coords);
-    if (n < 2) {
-        ferr(ld, coords, "a border_line needs at least 2 points, got %d", n);
+    if (!cJSON_IsArray(coords) || cJSON_GetArraySize(coords) < 2) {
+        char desc[96];
+        bf_json_describe(coords, desc, sizeof desc);
+        ferr(ld, coords, "%sa border_line needs at least 2 points, got %s", what, desc);
         return BF_EPARSE;
     }
-    ld->buf_n = 0;
+    size_t start = ld->buf_n;
     const cJSON *pos;
     cJSON_ArrayForEach(pos, coords)
     {
@@ -393,11 +418,147 @@ static int read_line(struct loader *ld, const cJSON *geom, const cJSON *coords, 
         int rc = read_position(ld, pos, NULL);
         if (rc == BF_ENOMEM)
             return rc;
-        /* drop a point equal to its predecessor: segments have non-zero length */
-        if (rc == 0 && before > 0 && ld->buf[2 * before] == ld->buf[2 * before - 2] &&
+        if (rc == 0 && before > start && ld->buf[2 * before] == ld->buf[2 * before - 2] &&
             ld->buf[2 * before + 1] == ld->buf[2 * before - 1])
             ld->buf_n = before;
     }
+    return feature_failed(ld) ? BF_EPARSE : 0;
+}
+
+/*
+ * A MultiLineString border: its parts, read to local metres, are merged
+ * (GEOSLineMerge) into the one line the side and crossing maths need, in the
+ * direction of the first part (our_side is "left"/"right" of that direction).
+ * Parts that do not join end to end into a single line are refused: such a
+ * border is several lines, one zone each (borderfuse-zones --split-parts).
+ * On success ld->buf holds the merged line.  0, BF_EPARSE or BF_ENOMEM.
+ */
+static int read_multiline(struct loader *ld, const cJSON *geom, const cJSON *coords)
+{
+    GEOSContextHandle_t gctx = ld->z->gctx;
+    struct geom_list parts = {0};
+    GEOSGeometry *multi = NULL, *merged = NULL;
+    double first_xy[4] = {0};
+    int rc = 0, k = 0, n = cJSON_GetArraySize(coords);
+
+    if (n < 1) {
+        ferr(ld, coords, "a MultiLineString needs at least one line");
+        return BF_EPARSE;
+    }
+    const cJSON *part;
+    cJSON_ArrayForEach(part, coords)
+    {
+        char what[32];
+        snprintf(what, sizeof what, "part %d: ", k);
+        ld->buf_n = 0;
+        rc = read_line_positions(ld, part, what);
+        if (rc == BF_ENOMEM)
+            goto out;
+        if (rc < 0 || ld->buf_n < 2) {
+            if (rc == 0)
+                ferr(ld, part, "%sneeds at least 2 distinct points, got %zu", what, ld->buf_n);
+            rc = 0;
+            k++;
+            continue;
+        }
+        if (k == 0)
+            memcpy(first_xy, ld->buf, sizeof first_xy);
+        GEOSCoordSequence *seq = GEOSCoordSeq_copyFromBuffer_r(gctx, ld->buf, (unsigned)ld->buf_n,
+                                                               0, 0);
+        GEOSGeometry *g = seq ? GEOSGeom_createLineString_r(gctx, seq) : NULL;
+        if (!g || geom_list_push(&parts, g) < 0) {
+            if (g)
+                GEOSGeom_destroy_r(gctx, g);
+            rc = g ? BF_ENOMEM : BF_EPARSE;
+            if (!g)
+                ferr(ld, part, "%sGEOS cannot build it: %s", what, ld->z->geos_msg);
+            goto out;
+        }
+        k++;
+    }
+    if (feature_failed(ld)) {
+        rc = BF_EPARSE;
+        goto out;
+    }
+    multi = GEOSGeom_createCollection_r(gctx, GEOS_MULTILINESTRING, parts.g, (unsigned)parts.n);
+    if (multi) {
+        free(parts.g);
+        memset(&parts, 0, sizeof parts);
+    }
+    merged = multi ? GEOSLineMerge_r(gctx, multi) : NULL;
+    if (!merged) {
+        ferr(ld, geom, "GEOS cannot merge the MultiLineString: %s", ld->z->geos_msg);
+        rc = BF_EPARSE;
+        goto out;
+    }
+    if (GEOSGeomTypeId_r(gctx, merged) != GEOS_LINESTRING) {
+        int lines = GEOSGetNumGeometries_r(gctx, merged);
+        ferr(ld, geom, "the %d parts of the MultiLineString do not join end to end into one line "
+             "(they make %d separate lines): make each part a border_line of its own (one zone "
+             "per part: borderfuse-zones --split-parts)", n, lines);
+        rc = BF_EPARSE;
+        goto out;
+    }
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(gctx, merged);
+    unsigned m = 0;
+    if (!cs || !GEOSCoordSeq_getSize_r(gctx, cs, &m) || m < 2) {
+        ferr(ld, geom, "GEOS cannot read the merged line: %s", ld->z->geos_msg);
+        rc = BF_EPARSE;
+        goto out;
+    }
+    if (m > ld->buf_cap) {
+        double *nb = realloc(ld->buf, 2 * (size_t)m * sizeof *nb);
+        if (!nb) {
+            rc = BF_ENOMEM;
+            goto out;
+        }
+        ld->buf = nb;
+        ld->buf_cap = m;
+    }
+    if (!GEOSCoordSeq_copyToBuffer_r(gctx, cs, ld->buf, 0, 0)) {
+        ferr(ld, geom, "GEOS cannot read the merged line: %s", ld->z->geos_msg);
+        rc = BF_EPARSE;
+        goto out;
+    }
+    ld->buf_n = m;
+    /* the first part's first segment appears in the merged line forwards or backwards */
+    bool reverse = false;
+    for (unsigned i = 0; i + 1 < m; i++) {
+        const double *a = &ld->buf[2 * i];
+        if (a[0] == first_xy[2] && a[1] == first_xy[3] && a[2] == first_xy[0] &&
+            a[3] == first_xy[1]) {
+            reverse = true;
+            break;
+        }
+    }
+    for (unsigned i = 0; reverse && i < m / 2; i++) {
+        double *a = &ld->buf[2 * i], *b = &ld->buf[2 * (m - 1 - i)];
+        double t0 = a[0], t1 = a[1];
+        a[0] = b[0];
+        a[1] = b[1];
+        b[0] = t0;
+        b[1] = t1;
+    }
+out:
+    geom_list_free(gctx, &parts);
+    if (multi)
+        GEOSGeom_destroy_r(gctx, multi);
+    if (merged)
+        GEOSGeom_destroy_r(gctx, merged);
+    return rc;
+}
+
+/*
+ * Read a LineString (or a MultiLineString, merged) into zz->line.
+ * 0, BF_EPARSE (reported) or BF_ENOMEM.
+ */
+static int read_line(struct loader *ld, const cJSON *geom, const cJSON *coords, bool multi,
+                     struct geo_zone *zz)
+{
+    ld->buf_n = 0;
+    int rc = multi ? read_multiline(ld, geom, coords) : read_line_positions(ld, coords, "");
+    if (rc < 0)
+        return rc;
     if (feature_failed(ld))
         return BF_EPARSE;
     if (ld->buf_n < 2) {
@@ -693,12 +854,12 @@ static int load_feature(struct loader *ld, int idx, const cJSON *f)
     const cJSON *gtype = member(geom, "type");
     const char *gt = cJSON_IsString(gtype) ? gtype->valuestring : "";
     bool is_line = p.kind == BF_ZONE_BORDER_LINE;
-    bool multi = strcmp(gt, "MultiPolygon") == 0;
-    bool type_ok = is_line ? strcmp(gt, "LineString") == 0 : (multi || strcmp(gt, "Polygon") == 0);
+    bool multi = strcmp(gt, is_line ? "MultiLineString" : "MultiPolygon") == 0;
+    bool type_ok = multi || strcmp(gt, is_line ? "LineString" : "Polygon") == 0;
     if (!type_ok) {
         bf_json_describe(gtype, what, sizeof what);
         ferr(ld, gtype ? gtype : geom, "a %s zone must be a %s, got %s", kind_names[p.kind],
-             is_line ? "LineString" : "Polygon or MultiPolygon", what);
+             is_line ? "LineString or MultiLineString" : "Polygon or MultiPolygon", what);
         return 0;
     }
     const cJSON *coords = member(geom, "coordinates");
@@ -710,7 +871,7 @@ static int load_feature(struct loader *ld, int idx, const cJSON *f)
 
     struct geo_zone *zz = &z->zones[z->n];
     memset(zz, 0, sizeof *zz);
-    rc = is_line ? read_line(ld, geom, coords, zz) : read_polygons(ld, geom, coords, multi, zz);
+    rc = is_line ? read_line(ld, geom, coords, multi, zz) : read_polygons(ld, geom, coords, multi, zz);
     if (rc == BF_ENOMEM)
         goto out_free_zone;
     if (rc < 0 || feature_failed(ld)) {
@@ -862,6 +1023,74 @@ static const cJSON *read_root(const struct bf_json_doc *doc, struct bf_diag *dia
     return features;
 }
 
+/* Edit distance between short names (for a did-you-mean), capped at 9. */
+static int name_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 30 || lb > 30)
+        return 9;
+    int row[32];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int sub = diag + (a[i - 1] != b[j - 1]);
+            int best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
+            row[j] = sub < best ? sub : best;
+            diag = up;
+        }
+    }
+    return row[lb] < 9 ? row[lb] : 9;
+}
+
+/*
+ * The one log line listing the properties the engine ignored, with a
+ * did-you-mean for a name one or two letters from a property it reads (a
+ * misspelt "sevrity" leaves the default severity).
+ */
+static void log_unknown_props(const struct loader *ld, const char *path)
+{
+    if (ld->n_unknown == 0)
+        return;
+    char list[768];
+    size_t len = 0;
+    size_t listed = ld->n_unknown < MAX_UNKNOWN_LISTED ? ld->n_unknown : MAX_UNKNOWN_LISTED;
+    for (size_t i = 0; i < listed && len < sizeof list; i++) {
+        const char *hint = NULL;
+        for (const char *const *k = known_props; *k && !hint; k++)
+            if (name_distance(ld->unknown[i], *k) <= 2)
+                hint = *k;
+        int w = snprintf(list + len, sizeof list - len, "%s\"%.40s\"%s%s%s", i ? ", " : "",
+                         ld->unknown[i], hint ? " (did you mean \"" : "", hint ? hint : "",
+                         hint ? "\"?)" : "");
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+    if (len >= sizeof list)
+        len = sizeof list - 1;
+    char line[1200];
+    snprintf(line, sizeof line, "%s: ignoring %zu propert%s the engine does not read, in %u "
+             "feature%s: %.*s%s (it reads id, name, kind, severity, our_side, description)",
+             path, ld->n_unknown, ld->n_unknown == 1 ? "y" : "ies", ld->unknown_features,
+             ld->unknown_features == 1 ? "" : "s", (int)len, list,
+             ld->n_unknown > listed ? ", ..." : "");
+    /* the engine loads its zones twice at start (the start-up checks, then for use): the
+     * same line for the same file is logged once per process */
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static char last[sizeof line];
+    pthread_mutex_lock(&mu);
+    bool repeat = strcmp(last, line) == 0;
+    if (!repeat)
+        memcpy(last, line, sizeof last);
+    pthread_mutex_unlock(&mu);
+    if (!repeat)
+        BF_LOGW("zones", "%s", line);
+}
+
 int bf_geo_zones_load(const char *path, struct bf_geo_frame *frame,
                       const struct bf_geo_zones_options *opt, struct bf_geo_zones **out,
                       struct bf_diag *diag)
@@ -939,6 +1168,7 @@ int bf_geo_zones_load(const char *path, struct bf_geo_frame *frame,
         if (rc < 0)
             goto out_free_loader;
     }
+    log_unknown_props(&ld, path);
     if (diag->n_errors != errors0) {
         rc = BF_EPARSE;
         goto out_free_loader;
@@ -1001,4 +1231,95 @@ int bf_geo_zone_find(const struct bf_geo_zones *z, const char *id)
         if (strcmp(z->zones[i].id, id) == 0)
             return (int)i;
     return -1;
+}
+
+/* ---- RFC 7946 winding ------------------------------------------------- */
+
+/* Twice the signed area of a GeoJSON ring in degrees (> 0: counter-clockwise); NAN if malformed. */
+static double ring_signed_area2(const cJSON *ring)
+{
+    double sum = 0, x0 = 0, y0 = 0, px = 0, py = 0;
+    int i = 0;
+    const cJSON *pos;
+    cJSON_ArrayForEach(pos, ring)
+    {
+        const cJSON *x = cJSON_GetArrayItem(pos, 0), *y = cJSON_GetArrayItem(pos, 1);
+        if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y))
+            return NAN;
+        /* about the first point, so large coordinates do not swamp the sum */
+        double cx = x->valuedouble - x0, cy = y->valuedouble - y0;
+        if (i == 0) {
+            x0 = x->valuedouble;
+            y0 = y->valuedouble;
+            cx = cy = 0;
+        } else {
+            sum += px * cy - cx * py;
+        }
+        px = cx;
+        py = cy;
+        i++;
+    }
+    return sum;
+}
+
+static void reverse_array(cJSON *arr)
+{
+    cJSON *head = arr->child, *prev = NULL;
+    if (!head)
+        return;
+    for (cJSON *c = head, *next; c; c = next) {
+        next = c->next;
+        c->next = prev;
+        c->prev = next;   /* fixed below for the new head */
+        prev = c;
+    }
+    /* cJSON: child->prev is the last item, last->next is NULL */
+    arr->child = prev;
+    prev->prev = head;
+    head->next = NULL;
+}
+
+static int rewind_polygon(cJSON *poly)
+{
+    int n = 0, r = 0;
+    cJSON *ring;
+    cJSON_ArrayForEach(ring, poly)
+    {
+        double a = ring_signed_area2(ring);
+        if (!isfinite(a))
+            return BF_EINVAL;
+        /* exterior counter-clockwise (a > 0), holes clockwise */
+        if ((r == 0 && a < 0) || (r > 0 && a > 0)) {
+            reverse_array(ring);
+            n++;
+        }
+        r++;
+    }
+    return n;
+}
+
+int bf_geo_geojson_rewind(struct cJSON *geometry)
+{
+    const cJSON *type = cJSON_IsObject(geometry) ? member(geometry, "type") : NULL;
+    cJSON *coords = cJSON_IsObject(geometry)
+                        ? cJSON_GetObjectItemCaseSensitive(geometry, "coordinates") : NULL;
+    if (!cJSON_IsString(type))
+        return BF_EINVAL;
+    bool multi = strcmp(type->valuestring, "MultiPolygon") == 0;
+    if (!multi && strcmp(type->valuestring, "Polygon") != 0)
+        return 0;
+    if (!cJSON_IsArray(coords))
+        return BF_EINVAL;
+    if (!multi)
+        return rewind_polygon(coords);
+    int n = 0;
+    cJSON *poly;
+    cJSON_ArrayForEach(poly, coords)
+    {
+        int k = rewind_polygon(poly);
+        if (k < 0)
+            return k;
+        n += k;
+    }
+    return n;
 }

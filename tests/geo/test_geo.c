@@ -15,7 +15,10 @@
 #include <time.h>
 
 #include "bf_test.h"
+#include <cjson/cJSON.h>
+
 #include "core/bf_error.h"
+#include "core/bf_log.h"
 #include "geo/geo.h"
 
 #define LAT0 46.8
@@ -473,8 +476,14 @@ static const struct bad_case BAD[] = {
      "features[1].properties.severity", "zone \"p\": \"severity\" must be an integer 1..4"},
     {PROPS("\"id\": \"p\", \"kind\": \"buffer\", \"severity\": 2.5") POLY_GEOM,
      "features[1].properties.severity", "zone \"p\": \"severity\" must be an integer 1..4"},
-    {PROPS("\"id\": \"p\", \"kind\": \"buffer\", \"sevrity\": 2") POLY_GEOM,
-     "features[1].properties.sevrity", "zone \"p\": unknown property \"sevrity\""},
+    {PROPS("\"id\": \"m\", \"kind\": \"border_line\", \"our_side\": \"left\"")
+         "\"geometry\": {\"type\": \"MultiLineString\", \"coordinates\": "
+         "[[[8.19, 46.8], [8.20, 46.8]], [[8.201, 46.8], [8.21, 46.8]]]}}",
+     "features[1].geometry", "zone \"m\": the 2 parts of the MultiLineString do not join"},
+    {PROPS("\"id\": \"m\", \"kind\": \"border_line\", \"our_side\": \"left\"")
+         "\"geometry\": {\"type\": \"MultiLineString\", \"coordinates\": "
+         "[[[8.19, 46.8], [8.20, 46.8]], [[8.20, 46.8]]]}}",
+     "features[1].geometry.coordinates[1]", "zone \"m\": part 1: a border_line needs at least 2"},
     {PROPS("\"id\": \"p\", \"kind\": \"buffer\"") "\"geometry\": null}", "features[1].geometry",
      "zone \"p\": expected a \"geometry\" object"},
     {PROPS("\"id\": \"zz\", \"kind\": \"border_line\", \"our_side\": \"left\"")
@@ -503,6 +512,88 @@ static void test_zones_invalid(void)
         }
         CU_ASSERT_TRUE(ok);
     }
+    bf_geo_frame_destroy(f);
+}
+
+/*
+ * What a GIS export brings: foreign properties (kept in the file, ignored,
+ * listed in one log line with a did-you-mean), a MultiLineString border in
+ * two touching parts, the second drawn the other way (merged, in the first
+ * part's direction), and a clockwise polygon (rewound for publishing).
+ */
+static void test_zones_gis_export(void)
+{
+    struct bf_geo_frame *f = demo_frame();
+    const char *text =
+        "{\"type\": \"FeatureCollection\", \"features\": [\n"
+        PROPS("\"id\": \"border\", \"kind\": \"border_line\", \"our_side\": \"left\", "
+              "\"ISO_A2\": \"CH\", \"NAME_EN\": \"Switzerland\"")
+        "\"geometry\": {\"type\": \"MultiLineString\", \"coordinates\": "
+        "[[[8.19, 46.8], [8.20, 46.8]], [[8.21, 46.801], [8.205, 46.8], [8.20, 46.8]]]}},\n"
+        PROPS("\"id\": \"p\", \"kind\": \"buffer\", \"sevrity\": 3, \"ISO_A2\": \"CH\"")
+        POLY_GEOM "\n]}\n";
+    char logpath[512];
+    snprintf(logpath, sizeof logpath, "%s/zones_log.txt", bf_test_tmpdir());
+    FILE *log = fopen(logpath, "w+");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+    bf_log_set_stream(log);
+    struct collector c = {.n = 0};
+    struct bf_diag d = {.report = collect, .ctx = &c};
+    struct bf_geo_zones *z = NULL;
+    int rc = bf_geo_zones_load(write_file("gis.geojson", text), f, NULL, &z, &d);
+    bf_log_set_stream(NULL);
+    print_msgs(&c);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(bf_geo_zones_count(z), 2);
+    CU_ASSERT_EQUAL(bf_geo_zone_info(z, 1)->severity, 2);   /* "sevrity" is not "severity" */
+
+    /* one log line naming each foreign property once, with the did-you-mean */
+    char buf[2048] = "";
+    rewind(log);
+    size_t got = fread(buf, 1, sizeof buf - 1, log);
+    buf[got] = '\0';
+    fclose(log);
+    printf("\n  log: %s", buf);
+    int lines = 0;
+    for (const char *q = buf; *q; q++)
+        lines += *q == '\n';
+    CU_ASSERT_EQUAL(lines, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "ignoring 3 properties the engine does not read, in 2 features"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"ISO_A2\", \"NAME_EN\", \"sevrity\" (did you mean \"severity\"?)"));
+    char *second = strstr(buf, "ISO_A2");
+    CU_ASSERT_TRUE(second && !strstr(second + 1, "ISO_A2"));
+
+    /* merged into one line of 4 vertices, in the direction of the first part */
+    const double *xy = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_geo_line_vertices(z, 0, &xy), 4);
+    double e0, n0, e3, n3;
+    CU_ASSERT_EQUAL(bf_geo_to_local(f, 46.8, 8.19, &e0, &n0), 0);
+    CU_ASSERT_EQUAL(bf_geo_to_local(f, 46.801, 8.21, &e3, &n3), 0);
+    CU_ASSERT_DOUBLE_EQUAL(xy[0], e0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(xy[1], n0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(xy[6], e3, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(xy[7], n3, 1e-9);
+    /* eastwards, "left" is north: ours */
+    CU_ASSERT_EQUAL(bf_geo_line_side(z, 0, 0.0, 300.0), 1);
+    CU_ASSERT_EQUAL(bf_geo_line_side(z, 0, 0.0, -300.0), -1);
+    bf_geo_zones_destroy(z);
+
+    /* RFC 7946 winding: exterior counter-clockwise, holes clockwise */
+    cJSON *g = cJSON_Parse("{\"type\": \"Polygon\", \"coordinates\": ["
+                           "[[0, 0], [0, 2], [2, 2], [2, 0], [0, 0]],"
+                           "[[0.5, 0.5], [1.5, 0.5], [1.5, 1.5], [0.5, 1.5], [0.5, 0.5]]]}");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT_EQUAL(bf_geo_geojson_rewind(g), 2);
+    char *txt = cJSON_PrintUnformatted(g);
+    CU_ASSERT_STRING_EQUAL(txt, "{\"type\":\"Polygon\",\"coordinates\":["
+                                "[[0,0],[2,0],[2,2],[0,2],[0,0]],"
+                                "[[0.5,0.5],[0.5,1.5],[1.5,1.5],[1.5,0.5],[0.5,0.5]]]}");
+    free(txt);
+    CU_ASSERT_EQUAL(bf_geo_geojson_rewind(g), 0);
+    cJSON *ring = cJSON_GetArrayItem(cJSON_GetObjectItem(g, "coordinates"), 0);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(ring), 5);
+    CU_ASSERT_PTR_EQUAL(ring->child->prev, cJSON_GetArrayItem(ring, 4));
+    cJSON_Delete(g);
     bf_geo_frame_destroy(f);
 }
 
@@ -1152,6 +1243,7 @@ static CU_TestInfo zones_tests[] = {
     {"demo fixture loads", test_zones_fixture},
     {"each invalid feature reported", test_zones_invalid},
     {"every error reported, with positions", test_zones_every_error_reported},
+    {"GIS export: foreign properties, MultiLineString, winding", test_zones_gis_export},
     {"more than 64 zones", test_zones_too_many},
     CU_TEST_INFO_NULL,
 };
