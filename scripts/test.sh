@@ -2,18 +2,22 @@
 # The whole test suite: install what is missing, build, run every test, then
 # build again with AddressSanitizer + UndefinedBehaviorSanitizer and run again.
 # (ctest includes the operator page's tests in headless chromium: ctest -L web.)
-# Finally each libFuzzer harness runs for a short while (scripts/fuzz.sh).
-# Usage: scripts/test.sh [--no-sanitize] [--no-fuzz]
+# Then the builds a packager or another compiler would make — Release (-O3) and
+# clang — are built with warnings as errors (they see warnings the normal build
+# does not). Finally each libFuzzer harness runs for a short while (scripts/fuzz.sh).
+# Usage: scripts/test.sh [--no-sanitize] [--no-fuzz] [--no-extra-builds]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 sanitize=1
 fuzz=1
+extra=1
 for a in "$@"; do
   case "$a" in
     --no-sanitize) sanitize=0 ;;
     --no-fuzz) fuzz=0 ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-extra-builds) extra=0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scripts/test.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -45,6 +49,17 @@ if [ "$sanitize" = 1 ]; then
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_tests "$root/build-asan"
+fi
+if [ "$extra" = 1 ]; then
+  echo "== build (Release, -Werror)"
+  cmake -S "$root" -B "$root/build-release" -DCMAKE_BUILD_TYPE=Release -DBF_WERROR=ON >/dev/null
+  cmake --build "$root/build-release" -j"$jobs" > "$root/build-release.log" 2>&1 ||
+    { grep -E "error|warning" "$root/build-release.log" | head -40; exit 1; }
+  echo "== build (clang, -Werror)"
+  CC=clang cmake -S "$root" -B "$root/build-clang" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DBF_WERROR=ON >/dev/null
+  cmake --build "$root/build-clang" -j"$jobs" > "$root/build-clang.log" 2>&1 ||
+    { grep -E "error|warning" "$root/build-clang.log" | head -40; exit 1; }
 fi
 if [ "$fuzz" = 1 ]; then
   echo "== fuzzing (10 s per harness)"

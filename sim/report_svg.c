@@ -613,9 +613,10 @@ char *rep_svg_map(const struct bf_sim_report *r)
             struct poly p;
             poly_open(&p, &b, &v, "class=\"track\" fill=\"none\" stroke=\"#1f77b4\" "
                       "stroke-width=\"2.5\" stroke-dasharray=\"6 3\"");
-            for (size_t q = j; q + 1 < e; q++)
-                poly_point(&p, tk[q]->e_m, tk[q]->n_m);
-            poly_close(&p, tk[e - 1]->e_m, tk[e - 1]->n_m);
+            const struct rep_track *const *it = tk + j, *const *last = tk + e - 1;
+            for (; it < last; it++)
+                poly_point(&p, (*it)->e_m, (*it)->n_m);
+            poly_close(&p, (*last)->e_m, (*last)->n_m);
         }
         j = e;
     }

@@ -249,6 +249,7 @@ static void test_replay_identical(void)
      * (the reorder window's canonical order, docs/replay.md).
      */
     struct bf_detection *shuf = malloc(n_stream * sizeof *shuf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(shuf);
     memcpy(shuf, stream, n_stream * sizeof *shuf);
     rng_state = 99;
     size_t moved = 0;
@@ -256,8 +257,8 @@ static void test_replay_identical(void)
         size_t end = base;
         while (end < n_stream && shuf[end].t_us == shuf[base].t_us)
             end++;
-        for (size_t i = end - base - 1; i > 0; i--) {
-            size_t j = (size_t)(urand() * (double)(i + 1));
+        for (size_t n = end - base; n > 1; n--) {   /* Fisher-Yates over [base, end) */
+            size_t i = n - 1, j = (size_t)(urand() * (double)n);
             struct bf_detection t = shuf[base + i];
             shuf[base + i] = shuf[base + j];
             shuf[base + j] = t;
@@ -517,8 +518,9 @@ static void test_sensor_ahead(void)
     size_t fed = 0;
     for (int k = 0; k < 60; k++) {
         bf_time_us t = T0 + k * BF_US_PER_S;
-        struct bf_detection d[3] = {pos(0, t, -1000, 500, seq++), pos(1, t, 0, 500, seq++),
-                                    pos(2, t + 25 * BF_US_PER_S, 1000, 500, seq++)};  /* fast */
+        struct bf_detection d[3] = {pos(0, t, -1000, 500, seq), pos(1, t, 0, 500, seq + 1),
+                                    pos(2, t + 25 * BF_US_PER_S, 1000, 500, seq + 2)};  /* fast */
+        seq += 3;
         for (int i = 0; i < 3; i++)
             CU_ASSERT_EQUAL(bf_engine_feed(e, &d[i]), 0);
         fed += 3;

@@ -234,8 +234,9 @@ static void test_quorum_watermark(void)
         size_t released = 0;
         uint32_t seq = 0;
         for (int k = 0; k < 20; k++) {
-            struct bf_detection d[3] = {det(S_US(k), 0, seq++), det(S_US(k) + 1000, 1, seq++),
-                                        det(S_US(k + 25), 2, seq++)};
+            struct bf_detection d[3] = {det(S_US(k), 0, seq), det(S_US(k) + 1000, 1, seq + 1),
+                                        det(S_US(k + 25), 2, seq + 2)};
+            seq += 3;
             for (int i = 0; i < 3; i++)
                 late[quorum] += bf_reorder_push(r, &d[i]) == BF_ELATE;
             released += bf_reorder_pop(r, false, out, 1024);

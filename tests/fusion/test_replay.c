@@ -296,8 +296,8 @@ static void test_shuffle_same_time(void)
             while (end < n_golden && shuf[end].t_us == shuf[base].t_us &&
                    shuf[end].sensor_idx == shuf[base].sensor_idx)
                 end++;
-            for (size_t i = end - base - 1; i > 0; i--) {
-                size_t j = (size_t)(rng() % (i + 1));
+            for (size_t n = end - base; n > 1; n--) {   /* Fisher-Yates over [base, end) */
+                size_t i = n - 1, j = (size_t)(rng() % n);
                 struct bf_detection t = shuf[base + i];
                 shuf[base + i] = shuf[base + j];
                 shuf[base + j] = t;

@@ -101,7 +101,8 @@ static int scan_pts(struct bf_tracker *t, uint32_t sensor, double ts, const doub
                     size_t n)
 {
     struct bf_detection d[MAXD];
-    for (size_t i = 0; i < n; i++)
+    memset(d, 0, sizeof d);   /* n may be 0: an empty scan (and -O3 cannot tell) */
+    for (size_t i = 0; i < n && i < MAXD; i++)
         d[i] = pos_det(sensor, S_US(ts), pts[i][0], pts[i][1], 5.0);
     int rc = bf_tracker_scan(t, sensor, S_US(ts), d, n);
     CU_ASSERT(bf_tracker_check(t));

@@ -263,7 +263,7 @@ static void test_cot_chain(void)
 {
     const char *tmp = bf_test_tmpdir();
     sink.stream = g_string_new("");
-    int uport, tport;
+    int uport = 0, tport = 0;   /* set by the socket helpers on success */
     udp_fd = bound(SOCK_DGRAM, &uport);
     listen_fd = bound(SOCK_STREAM, &tport);
     CU_ASSERT_TRUE_FATAL(udp_fd >= 0 && listen_fd >= 0);

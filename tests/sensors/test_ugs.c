@@ -227,7 +227,7 @@ static void test_tail_not_exact(void)
     snprintf(msg, sizeof msg, PREFIX ",\"hmac\" : \"%.64s\"}", hex);
     refused(&keyed_ctx, msg, BF_FAULT_AUTH);
     /* the hmac first, then the rest */
-    snprintf(msg, sizeof msg, "{\"hmac\":\"%.64s\",%s}", hex, PREFIX + 1);
+    snprintf(msg, sizeof msg, "{\"hmac\":\"%.64s\",%s}", hex, &PREFIX[1]);   /* after the opening brace */
     refused(&keyed_ctx, msg, BF_FAULT_AUTH);
     /* a short tag, a long one */
     snprintf(msg, sizeof msg, PREFIX ",\"hmac\":\"%.62s\"}", hex);
