@@ -26,8 +26,10 @@ fi
 
 tmp=$(mktemp -d)
 engine_pid=""
+web_pid=""
 installed=0
 cleanup() {
+  [ -n "$web_pid" ] && kill -TERM "$web_pid" 2>/dev/null || true
   [ -n "$engine_pid" ] && kill -TERM "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null || true
   [ -n "${BF_MOSQUITTO_PID:-}" ] && kill -TERM "$BF_MOSQUITTO_PID" 2>/dev/null || true
   if [ "$installed" = 1 ]; then dpkg -P borderfuse >/dev/null 2>&1 || true; fi
@@ -144,6 +146,24 @@ PY
 printf '%s\n' "$curl_metrics" | grep -E '^borderfuse_(alert_changes_total\{type="INCURSION",state="NEW"\}|detections_received_total|tracks_live )' || true
 inc=$(printf '%s\n' "$curl_metrics" | sed -n 's/^borderfuse_alert_changes_total{type="INCURSION",state="NEW"} //p')
 [ "${inc:-0}" -ge 3 ] || fail "the metrics count $inc new INCURSION alerts, the demo has 3 crossings"
+# the installed operator page and its server, when the package has them and node is here
+if [ -f /usr/share/borderfuse/web/index.html ] && command -v node >/dev/null 2>&1; then
+  wport=$(bf_free_port)
+  node /usr/share/borderfuse/serve.mjs --root /usr/share/borderfuse/web \
+    --broker "127.0.0.1:$port" --port "$wport" > "$tmp/web.log" 2>&1 &
+  web_pid=$!
+  page=""
+  for _ in $(seq 1 50); do
+    page=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=1).read().decode())' "$wport" 2>/dev/null) && break
+    sleep 0.1
+  done
+  kill -TERM "$web_pid" 2>/dev/null || true
+  wait "$web_pid" 2>/dev/null || true
+  case "$page" in *"<html"*) echo "installed operator page served by the installed serve.mjs" ;;
+    *) cat "$tmp/web.log"; fail "the installed serve.mjs did not serve the page" ;; esac
+else
+  echo "operator page: not in the package or no node here; not checked"
+fi
 kill -TERM "$engine_pid"
 wait "$engine_pid" || fail "the installed engine did not stop cleanly"
 engine_pid=""
