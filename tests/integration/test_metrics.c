@@ -5,8 +5,12 @@
  * line), as a scraper over a plain socket, as promtool's linter and as a
  * real Prometheus server scraping the engine every second.
  *
+ * The engine is started as systemd starts a Type=notify service with
+ * WatchdogSec=1 (NOTIFY_SOCKET names this test's datagram socket).
+ *
  * Asserted: before the broker exists /healthz turns 200 and /readyz is 503
- * (the reason names the broker); once a mosquitto listens on the engine's port,
+ * (the reason names the broker), WATCHDOG=1 comes, READY=1 does not and the
+ * STATUS says it waits for the broker; once a mosquitto listens on the engine's port,
  * /readyz turns 200; after the walk, /metrics is OpenMetrics (content type,
  * "# EOF" at the end, every sample line parses, every sample's family has a
  * TYPE), with 30 detections received from radar-a, none shed or late, the
@@ -15,17 +19,20 @@
  * outbox, and a scan-duration histogram whose count is the scans counted and
  * whose buckets never decrease; unknown paths 404, POST 405; promtool check
  * metrics passes on the text format; Prometheus' own up{} is 1 for the
- * engine and it stored borderfuse_detections_received_total.
+ * engine and it stored borderfuse_detections_received_total; at the stop,
+ * STOPPING=1, and a "watching site" STATUS was sent on the way.
  */
 #include <arpa/inet.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,6 +109,55 @@ static int status_of(int port, const char *path)
     struct http_reply r = http(port, "GET", path, NULL);
     free(r.body);
     return r.status;
+}
+
+/* ---- systemd's side of sd_notify: a datagram socket named by NOTIFY_SOCKET ---- */
+
+static char notes[1 << 16];   /* every datagram received, each followed by "\n|" */
+static pthread_mutex_t notes_mu = PTHREAD_MUTEX_INITIALIZER;
+static volatile int notes_stop;
+
+static int notify_socket(const char *path)
+{
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path)
+        return -1;
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    unlink(path);
+    struct timeval tv = {.tv_usec = 50000};
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+        return -1;
+    return fd;
+}
+
+/* Reads the socket as systemd does, at once (a full socket would block the sender). */
+static void *notes_reader(void *arg)
+{
+    int fd = *(int *)arg;
+    char buf[1024];
+    while (!notes_stop) {
+        ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+        if (n <= 0)
+            continue;
+        buf[n] = '\0';
+        pthread_mutex_lock(&notes_mu);
+        size_t l = strlen(notes);
+        snprintf(notes + l, sizeof notes - l, "%s\n|", buf);
+        pthread_mutex_unlock(&notes_mu);
+    }
+    return NULL;
+}
+
+static int notes_count(const char *what)
+{
+    int k = 0;
+    pthread_mutex_lock(&notes_mu);
+    for (const char *p = notes; (p = strstr(p, what)) != NULL; p += strlen(what))
+        k++;
+    pthread_mutex_unlock(&notes_mu);
+    return k;
 }
 
 /* The value of the sample line that starts with prefix (name and labels) in text; NAN if none. */
@@ -281,7 +337,19 @@ static void test_metrics_endpoint(void)
             " \"metrics\": {\"listen\": \"127.0.0.1:%d\"}", mport), 0);
 
     /* ---- the engine before its broker: alive, not ready ---- */
+    char npath[512];
+    snprintf(npath, sizeof npath, "%s/notify.sock", tmp);
+    int nfd = notify_socket(npath);
+    CU_ASSERT_TRUE_FATAL(nfd >= 0);
+    notes[0] = '\0';
+    notes_stop = 0;
+    pthread_t reader;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&reader, NULL, notes_reader, &nfd), 0);
+    setenv("NOTIFY_SOCKET", npath, 1);     /* as systemd starts a Type=notify service */
+    setenv("WATCHDOG_USEC", "1000000", 1); /* WatchdogSec=1 */
     pid_t engine = it_start_engine(conf, url, "info", elog);
+    unsetenv("NOTIFY_SOCKET");
+    unsetenv("WATCHDOG_USEC");
     CU_ASSERT_TRUE_FATAL(engine > 0);
     CU_ASSERT_TRUE_FATAL(it_wait_port(mport, 15));
     /* the endpoint opens at the end of the start; the loop's first turn follows (a turn can
@@ -297,6 +365,12 @@ static void test_metrics_endpoint(void)
     CU_ASSERT_PTR_NOT_NULL(nr.body && strstr(nr.body, "broker"));
     printf("\n  before the broker: /readyz %d %s", nr.status, nr.body ? nr.body : "");
     free(nr.body);
+    it_sleep_ms(1200);
+    CU_ASSERT_EQUAL(notes_count("READY=1"), 0);
+    CU_ASSERT_TRUE(notes_count("WATCHDOG=1") >= 1);
+    CU_ASSERT_TRUE(notes_count("STATUS=waiting: the broker is not connected") == 1);
+    printf("  before the broker: %d WATCHDOG=1, READY=1 %d times\n", notes_count("WATCHDOG=1"),
+           notes_count("READY=1"));
 
     /* ---- the broker comes: ready ---- */
     pid_t broker = it_start_mosquitto(tmp, port);
@@ -309,6 +383,13 @@ static void test_metrics_endpoint(void)
     printf("  /readyz %d %.1f s after the broker started\n", rs,
            bf_time_to_s(bf_clock_monotonic(NULL) - t0));
     CU_ASSERT_EQUAL_FATAL(rs, 200);
+    CU_ASSERT_EQUAL(notes_count("READY=1"), 1);
+    /* a loop that turns feeds the watchdog every quarter of WatchdogSec (1 s) */
+    int wd0 = notes_count("WATCHDOG=1");
+    it_sleep_ms(2000);
+    int wd = notes_count("WATCHDOG=1") - wd0;
+    printf("  WATCHDOG=1 %d times in 2 s with the broker up (at most every 250 ms: 8)\n", wd);
+    CU_ASSERT_TRUE(wd >= 4 && wd <= 9);
 
     /* ---- a walker crosses, seen by radar-a ---- */
     struct bf_mqtt *pub;
@@ -414,7 +495,18 @@ static void test_metrics_endpoint(void)
     run_prometheus(tmp, mport);
 
     bf_mqtt_destroy(pub);
-    CU_ASSERT_EQUAL(it_stop(engine), 0);
+    int erc = it_stop(engine);
+    CU_ASSERT_EQUAL(erc, 0);
+    if (erc != 0)
+        it_show_log(elog);
+    notes_stop = 1;
+    pthread_join(reader, NULL);
+    close(nfd);
+    CU_ASSERT_EQUAL(notes_count("READY=1"), 1);
+    CU_ASSERT_EQUAL(notes_count("STOPPING=1"), 1);
+    CU_ASSERT_TRUE(notes_count("STATUS=watching site " SITE ": ") >= 1);
+    printf("  sd_notify: %d datagrams in all, %d WATCHDOG=1\n", notes_count("\n|"),
+           notes_count("WATCHDOG=1"));
     it_stop(broker);
     it_rm_tree(tmp);
 }
