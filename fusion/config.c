@@ -24,8 +24,10 @@
  */
 #include "fusion/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -980,6 +982,51 @@ static void load_cot(struct loader *L, const cJSON *root, struct bf_cot_cfg *t)
                        "one, or remove the \"cot\" section to turn CoT output off");
 }
 
+bool bf_config_host_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (strcmp(host, "localhost") == 0)
+        return true;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    return false;
+}
+
+/* "metrics": the monitoring endpoint; a non-loopback address only with allow_remote. */
+static void load_metrics(struct loader *L, const cJSON *root, struct bf_metrics_cfg *m)
+{
+    static const char *const keys[] = {"listen", "allow_remote", NULL};
+    *m = (struct bf_metrics_cfg){.listen = BF_METRICS_LISTEN_DEFAULT};
+    const cJSON *o = section(L, root, "metrics", false);
+    if (!o)
+        return;
+    m->enabled = true;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    bf_json_get_bool(L->doc, L->diag, o, "allow_remote", false, &m->allow_remote);
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "listen");
+    if (!it)
+        return;
+    char host[256];
+    int port;
+    if (!cJSON_IsString(it) ||
+        bf_cot_parse_hostport(it->valuestring, host, sizeof host, &port) < 0) {
+        char got[96];
+        got_text(it, got, sizeof got);
+        bf_json_errorf(L->doc, L->diag, it, "expected \"host:port\" (a port 1-65535; IPv6 as "
+                       "\"[addr]:port\"), e.g. \"%s\", got %s", BF_METRICS_LISTEN_DEFAULT, got);
+        return;
+    }
+    m->listen = it->valuestring;
+    if (!m->allow_remote && !bf_config_host_is_loopback(host))
+        bf_json_errorf(L->doc, L->diag, it, "%s is not a loopback address and the metrics "
+                       "endpoint has no authentication: listen on 127.0.0.1 (and let the "
+                       "monitoring system reach it through a proxy or tunnel), or set "
+                       "\"allow_remote\": true if the network is trusted", host);
+}
+
 /* cueing.cameras.<id>: overrides for one camera, which must be a sensor of type "camera". */
 static void load_cue_camera(struct loader *L, const cJSON *o, const struct bf_config *c,
                             const struct bf_cue_params *d, struct bf_cue_camera_cfg *cc)
@@ -1208,7 +1255,7 @@ static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
     static const char *const keys[] = {"site", "origin", "frame", "zones", "zones_require_border",
                                        "zones_max_distance_m", "log_level", "mqtt", "sensors",
                                        "tracker", "alerts", "engine", "cot", "cueing", "dispatch",
-                                       "operators", "terrain", NULL};
+                                       "operators", "terrain", "metrics", NULL};
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
 
     bf_json_check_keys(L->doc, L->diag, root, keys);
@@ -1243,6 +1290,7 @@ static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
     load_dispatch(L, root, c);
     load_operators(L, root, c);
     load_terrain(L, root, &c->terrain);
+    load_metrics(L, root, &c->metrics);
 }
 
 void bf_config_destroy(struct bf_config *cfg)

@@ -128,6 +128,19 @@ struct bf_operators_cfg {
     bool require_topic_name;      /* refuse requests on the bare alerts/ack topic; default false */
 };
 
+/*
+ * The "metrics" section (docs/deploy.md, "Watch the metrics"): a Prometheus /
+ * OpenMetrics endpoint with /healthz and /readyz over HTTP.  Off when absent.
+ */
+struct bf_metrics_cfg {
+    bool enabled;                 /* the section is present */
+    const char *listen;           /* "host:port" (IPv6 as "[addr]:port"); default "127.0.0.1:9464" */
+    bool allow_remote;            /* a non-loopback listen address is refused unless true
+                                   * (the endpoint has no authentication); default false */
+};
+
+#define BF_METRICS_LISTEN_DEFAULT "127.0.0.1:9464"
+
 #define BF_ZONES_MAX_DISTANCE_M_DEFAULT 50000.0
 
 struct bf_config {
@@ -146,6 +159,7 @@ struct bf_config {
     struct bf_alert_params alerts;   /* alerts.journal_path resolved relative to the config */
     struct bf_engine_params engine;
     struct bf_cot_cfg cot;           /* "cot": TAK output, off when absent */
+    struct bf_metrics_cfg metrics;   /* "metrics": the monitoring endpoint, off when absent */
     struct bf_cue_params cueing;     /* "cueing": camera cueing (docs/cueing.md) */
     struct bf_cue_camera_cfg *cue_cameras;   /* "cueing.cameras": per-camera overrides */
     size_t n_cue_cameras;
@@ -169,6 +183,13 @@ void bf_config_destroy(struct bf_config *cfg);   /* accepts NULL */
  * checks mqtt.url with it; the program checks --mqtt-url with it.
  */
 int bf_config_check_mqtt_url(const char *url, char *err, size_t errlen);
+
+/*
+ * Whether host (an address or "localhost", as in a "host:port" listen
+ * address; IPv6 without brackets) is a loopback address: 127.0.0.0/8, ::1,
+ * localhost.  Pure.
+ */
+bool bf_config_host_is_loopback(const char *host);
 
 /* Index of the sensor with this id, or -1. */
 int bf_config_sensor_find(const struct bf_config *cfg, const char *id);

@@ -142,6 +142,7 @@ static void finish_scan(struct bf_engine *e)
     if (e->scan_n > 0 || e->scan_marker) {
         if (e->clutter)
             bf_clutter_scan(e->clutter, e->scan_sensor, e->scan_t);
+        bf_time_us t0 = engine_service_now(e);   /* the scan-duration histogram */
         if (bf_tracker_scan(e->tracker, e->scan_sensor, e->scan_t, e->scanbuf, e->scan_n) == 0) {
             e->scans++;
             engine_check_pool(e);
@@ -157,6 +158,7 @@ static void finish_scan(struct bf_engine *e)
              * input was batched (docs/replay.md). */
             bf_alerter_tick(e->alerter, e->scan_t);
             engine_check_silence(e, e->scan_t);
+            engine_service_scan(e, t0);
         }
     }
     e->processed += e->scan_n;
@@ -250,6 +252,7 @@ static size_t take_input(struct bf_engine *e, struct bf_detection *in, size_t go
         }
         if (rc == BF_ELATE) {
             e->late++;
+            ss->late++;
             if (e->late == 1 || (e->late & (e->late - 1)) == 0)
                 BF_LOGW(ENGINE_LOG, "detection from %s at event time older than the reorder "
                         "window dropped (%llu so far; see status)",
@@ -357,6 +360,7 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
     }
     if (flush && e->record)
         bf_record_writer_flush(e->record);
+    engine_service_turn(e, now);   /* READY, watchdog, metrics snapshot (live only) */
     return released;
 }
 
@@ -678,6 +682,8 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     if (rc < 0)
         goto out_fail;
     rc = engine_open_sensors(e);
+    if (rc == 0)
+        rc = engine_service_open(e);   /* systemd, the metrics endpoint */
     if (rc < 0)
         goto out_fail;
     *out = e;
@@ -692,6 +698,7 @@ void bf_engine_destroy(struct bf_engine *e)
 {
     if (!e)
         return;
+    engine_service_close(e);
     /* The ingest connection first: no plugin callback runs after this.  Closing a
      * plugin while Paho's thread may still be in its message callback (a stop
      * under flood) would free the state that callback is using. */

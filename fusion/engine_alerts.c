@@ -78,6 +78,7 @@ int engine_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
             a->lat_deg, a->lon_deg, a->confidence * 100.0, when, a->exercise ? " EXERCISE" : "");
     if (e->live_on)
         live_note(e, a, json, len);
+    engine_service_alert(e, a);   /* metrics: changes by type and state, live alerts */
     if (e->opt.alert_tap)
         e->opt.alert_tap->publish(e->opt.alert_tap->ctx, a, json, len);
     if (e->cot && e->cfg->cot.alerts && a->type != BF_ALERT_SYSTEM) {   /* best effort, after the

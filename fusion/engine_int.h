@@ -9,6 +9,7 @@
  *   engine_outputs.c    status, track picture, zones, CoT tracks
  *   engine_dispatch.c   camera cueing and response units (dispatch, CoT units)
  *   engine_coverage.c   the sensors' coverage (regions, Pd, terrain) and its topic
+ *   engine_service.c    systemd notifications, the metrics endpoint's figures
  *
  * It is not fusion_int.h: that header holds the tracker's parts (JPDA, the
  * grid) for the tracker and its tests, and should not pull in MQTT, the
@@ -82,6 +83,7 @@ struct sensor_slot {
     bf_time_us new_t;
     uint64_t budget_refused;         /* would have started a track: budget spent */
     uint64_t clutter_refused;        /* would have started a track: dense clutter there */
+    uint64_t late;                   /* detections older than the reorder window (metrics) */
     struct health_fig health[MAX_HEALTH];   /* under bf_engine.health_mu */
     size_t n_health;
     _Atomic uint64_t messages;       /* good messages */
@@ -94,6 +96,7 @@ struct sensor_slot {
 };
 
 struct dispatch_units;   /* engine_dispatch.c */
+struct engine_service;   /* engine_service.c */
 struct live_alert;       /* engine_alerts.c */
 
 struct bf_engine {
@@ -194,6 +197,7 @@ struct bf_engine {
     bf_time_us shed_wall;             /* when shedding was last seen (clock or monotonic) */
     size_t depth_peak;                /* deepest queue since the last memory trim */
     uint64_t trims;
+    struct engine_service *service;   /* systemd and the metrics endpoint; NULL: not live */
 
     _Atomic uint64_t received, shed;
     uint64_t late, processed, scans, alerts_published, alerts_publish_failed, window_overflow;
@@ -314,5 +318,24 @@ int engine_open_coverage(struct bf_engine *e, struct bf_tracker_sensor *ts);
 void engine_close_coverage(struct bf_engine *e);
 /* borderfuse/<site>/coverage, retained: the regions as GeoJSON (live only). */
 void engine_publish_coverage(struct bf_engine *e);
+
+/* ---- engine_service.c: systemd and the metrics endpoint -------------------- */
+
+/*
+ * Live engines only (nothing without MQTT): the metrics endpoint when the
+ * config has a "metrics" section, the systemd watchdog when asked for.
+ * 0 or BF_E* (logged: a metrics address that cannot be bound fails the start).
+ */
+int engine_service_open(struct bf_engine *e);
+/* STOPPING=1, the endpoint stopped; accepts an engine without a service. */
+void engine_service_close(struct bf_engine *e);
+/* Each loop turn (now: monotonic): READY=1 once ready, WATCHDOG=1, STATUS=, the snapshot. */
+void engine_service_turn(struct bf_engine *e, bf_time_us now);
+/* The monotonic clock when there is a service, else 0 (no clock read). */
+bf_time_us engine_service_now(const struct bf_engine *e);
+/* A scan that started at t0_mono (engine_service_now) is done: the duration histogram. */
+void engine_service_scan(struct bf_engine *e, bf_time_us t0_mono);
+/* An alert change was published: counters by type and state, the live alerts. */
+void engine_service_alert(struct bf_engine *e, const struct bf_alert *a);
 
 #endif

@@ -14,7 +14,12 @@ packages=(
   libgdal-dev gdal-bin
   clang libclang-rt-14-dev python3 openssl
   chromium
+  libsystemd-dev libmicrohttpd-dev
+  dpkg-dev lintian prometheus
 )
+# (prometheus: its promtool and server are used by the metrics test on private ports; on a
+#  host with systemd, installing the package also starts Debian's prometheus service, which
+#  scrapes only itself by default - nothing of the host's is stopped or reconfigured.)
 # The operator page (web/) is built with node and npm; a node from elsewhere
 # (nodesource, nvm) will do, so Debian's are added only when none is there.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -783,6 +783,58 @@ static void test_assoc_keys(void)
     }
 }
 
+/* "metrics": off when absent; a loopback listen address unless allow_remote (docs/config.md). */
+static void test_metrics_keys(void)
+{
+    static const struct {
+        const char *section;   /* the "metrics" member, or "" for none */
+        bool ok, enabled;
+        const char *listen, *frag;   /* the listen address when ok; a fragment of the error */
+    } cases[] = {
+        {"", true, false, "127.0.0.1:9464", NULL},
+        {",\n \"metrics\": {}", true, true, "127.0.0.1:9464", NULL},
+        {",\n \"metrics\": {\"listen\": \"127.0.0.1:19000\"}", true, true, "127.0.0.1:19000", NULL},
+        {",\n \"metrics\": {\"listen\": \"[::1]:9464\"}", true, true, "[::1]:9464", NULL},
+        {",\n \"metrics\": {\"listen\": \"localhost:9464\"}", true, true, "localhost:9464", NULL},
+        {",\n \"metrics\": {\"listen\": \"0.0.0.0:9464\"}", false, true, NULL,
+         "0.0.0.0 is not a loopback address"},
+        {",\n \"metrics\": {\"listen\": \"10.1.2.3:9464\", \"allow_remote\": true}", true, true,
+         "10.1.2.3:9464", NULL},
+        {",\n \"metrics\": {\"listen\": \"127.0.0.1\"}", false, true, NULL, "expected \"host:port\""},
+        {",\n \"metrics\": {\"listn\": \"127.0.0.1:9464\"}", false, true, NULL, "listen"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        reset();
+        char text[2048];
+        snprintf(text, sizeof text, "{\"site\": \"demo\", \"origin\": {\"lat\": 46.8, \"lon\": 8.2}, "
+                 "\"zones\": \"zones.geojson\",\n" S1 "%s}", cases[i].section);
+        struct bf_config *c = NULL;
+        int r = bf_config_load(tmp_config("metrics.json", text), &c, &diag);
+        if ((r == 0) != cases[i].ok || (!cases[i].ok && (col.n < 1 || !strstr(col.msg[0],
+                                                                              cases[i].frag)))) {
+            printf("\n  case %zu (%s): r=%d", i, cases[i].section, r);
+            dump();
+        }
+        CU_ASSERT_EQUAL(r == 0, cases[i].ok);
+        if (!cases[i].ok) {
+            CU_ASSERT_TRUE(col.n >= 1 && strstr(col.msg[0], cases[i].frag) != NULL);
+            continue;
+        }
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        CU_ASSERT_EQUAL(c->metrics.enabled, cases[i].enabled);
+        CU_ASSERT_STRING_EQUAL(c->metrics.listen, cases[i].listen);
+        bf_config_destroy(c);
+    }
+    CU_ASSERT_TRUE(bf_config_host_is_loopback("127.0.0.1"));
+    CU_ASSERT_TRUE(bf_config_host_is_loopback("127.8.9.10"));
+    CU_ASSERT_TRUE(bf_config_host_is_loopback("::1"));
+    CU_ASSERT_TRUE(bf_config_host_is_loopback("localhost"));
+    CU_ASSERT_FALSE(bf_config_host_is_loopback("128.0.0.1"));
+    CU_ASSERT_FALSE(bf_config_host_is_loopback("0.0.0.0"));
+    CU_ASSERT_FALSE(bf_config_host_is_loopback("::"));
+    CU_ASSERT_FALSE(bf_config_host_is_loopback("example.org"));
+}
+
 static CU_TestInfo config_tests[] = {
     {"full configuration", test_full},
     {"minimal configuration: defaults", test_minimal},
@@ -796,6 +848,7 @@ static CU_TestInfo config_tests[] = {
     {"tracker motion keys", test_motion_keys},
     {"tracker associator and track-management keys", test_assoc_keys},
     {"max coast, continuation and class confusion keys", test_coast_and_confusion_keys},
+    {"metrics endpoint keys", test_metrics_keys},
     CU_TEST_INFO_NULL,
 };
 
