@@ -314,6 +314,7 @@ static int check_crossings(struct bf_sim_truth *tr, size_t i, double t_s,
                     .target = i, .key = t->group ? t->group : t->id, .is_group = t->group != NULL,
                     .members = 1, .zone = (int)zi, .t_s = m->t_s + s * (t_s - m->t_s),
                     .e_m = m->e_m + s * (p->e_m - m->e_m), .n_m = m->n_m + s * (p->n_m - m->n_m),
+                    .speed_mps = hypot(p->ve_mps, p->vn_mps), .cls = t->cls,
                 };
                 if (bf_geo_to_wgs84(tr->s->frame, c.e_m, c.n_m, &c.lat_deg, &c.lon_deg) < 0)
                     return BF_EPROJ;
@@ -363,6 +364,8 @@ size_t bf_sim_crossings_merge(const struct bf_sim_crossing *raw, size_t n, doubl
             out[j].lat_deg = (out[j].lat_deg * k + c.lat_deg) / (k + 1);
             out[j].lon_deg = (out[j].lon_deg * k + c.lon_deg) / (k + 1);
             out[j].members++;
+            if (c.speed_mps > out[j].speed_mps)
+                out[j].speed_mps = c.speed_mps;
         } else {
             out[m++] = c;   /* m <= i: never overwrites an unread element */
         }
