@@ -134,14 +134,17 @@ cJSON *bf_sim_expect_check(const struct bf_sim_scenario *s, const struct bf_sim_
     {
         /* every crossing of the target (or group) that owes an alert, not only its first */
         const char *key = it->valuestring;
-        size_t n = 0, ok = 0, animal = 0, first_missed = SIZE_MAX;
+        size_t n = 0, ok = 0, animal = 0, lawful = 0, first_missed = SIZE_MAX;
         char lags[160] = "";
         size_t pos = 0;
         for (size_t i = 0; i < n_cr; i++) {
             if (strcmp(cr[i].key, key) != 0)
                 continue;
             if (!sc->per_crossing[i].owed) {
-                animal++;
+                if (cr[i].at_crossing_point)
+                    lawful++;
+                else
+                    animal++;
                 continue;
             }
             n++;
@@ -158,6 +161,9 @@ cJSON *bf_sim_expect_check(const struct bf_sim_scenario *s, const struct bf_sim_
         if (n == 0 && animal > 0)
             outcome(res, out, false, "%s alerted: it is an animal, whose crossing owes no "
                     "INCURSION", key);
+        else if (n == 0 && lawful > 0)
+            outcome(res, out, false, "%s alerted: it crossed only at an official crossing point, "
+                    "which owes no INCURSION", key);
         else if (n == 0)
             outcome(res, out, false, "%s alerted: it never crossed the line in the truth", key);
         else if (n == 1 && ok == 0)

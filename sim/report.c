@@ -679,9 +679,11 @@ int bf_sim_report_finish(struct bf_sim_report *r, const struct bf_sim_run_info *
 
     r->n_cr = n_cr;
     for (size_t c = 0; c < n_cr; c++) {
-        const struct bf_sim_crossing_score *cs = sc && c < sc->crossings ? &sc->per_crossing[c] : NULL;
+        const struct bf_sim_crossing_score *cs =
+            sc && c < sc->crossings + sc->exempt_crossings ? &sc->per_crossing[c] : NULL;
         r->cr[c] = (struct rep_crossing){
             .key = cr[c].key, .is_group = cr[c].is_group, .members = cr[c].members,
+            .owed = cs ? cs->owed : bf_sim_crossing_owes_alert(&cr[c]),
             .t_s = cr[c].t_s, .e_m = cr[c].e_m, .n_m = cr[c].n_m,
             .alerted = cs && cs->alerted, .lag_s = cs ? cs->lag_s : NAN,
             .have_approach = cs && cs->have_approach,
@@ -948,11 +950,16 @@ static char *html_page(const struct bf_sim_report *r, const char *map, const cha
     }
 
     rep_printf(&b, "<h2>Summary</h2>\n<table>\n<tr><th>figure</th><th>value</th></tr>\n");
-    size_t alerted = 0;
-    for (size_t c = 0; c < r->n_cr; c++)
-        alerted += r->cr[c].alerted;
+    size_t alerted = 0, owed = 0;
+    for (size_t c = 0; c < r->n_cr; c++) {
+        alerted += r->cr[c].owed && r->cr[c].alerted;
+        owed += r->cr[c].owed;
+    }
     rep_printf(&b, "<tr><td>true crossings alerted</td><td class=\"n\">%zu of %zu</td></tr>\n",
-               alerted, r->n_cr);
+               alerted, owed);
+    if (owed < r->n_cr)
+        rep_printf(&b, "<tr><td>animals' crossings (owing no alert)</td><td class=\"n\">%zu"
+                   "</td></tr>\n", r->n_cr - owed);
     rep_printf(&b, "<tr><td>false INCURSION alerts</td><td class=\"n\">%zu</td></tr>\n",
                r->false_alerts);
     rep_printf(&b, "<tr><td>false alerts per hour</td><td class=\"n\">%.2f</td></tr>\n",
@@ -987,7 +994,8 @@ static char *html_page(const struct bf_sim_report *r, const char *map, const cha
             if (x->is_group)
                 rep_printf(&b, " (%u)", x->members);
             rep_printf(&b, "</td><td>%s</td><td%s>%s</td><td class=\"n\">", t,
-                       x->alerted ? "" : " class=\"bad\"", x->alerted ? "alerted" : "MISSED");
+                       x->alerted || !x->owed ? "" : " class=\"bad\"",
+                       !x->owed ? "animal: owes no alert" : x->alerted ? "alerted" : "MISSED");
             fmt_s(&b, x->lag_s, true);
             rep_printf(&b, "</td><td class=\"n\">");
             fmt_s(&b, x->approach_lead_s, false);

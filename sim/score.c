@@ -20,8 +20,9 @@
  *  - a crossing with an attributed INCURSION is alerted (lag = the earliest
  *    attributed first_time - crossing time), otherwise missed; the extra ids
  *    of a crossing are duplicates;
- *  - an animal's crossing owes no alert: it is listed but not counted, and an
- *    INCURSION near it matches nothing (a false alert, caused by the animal);
+ *  - an animal's crossing, and one inside an official crossing point, owe no
+ *    alert: listed but not counted, and an INCURSION near one matches nothing
+ *    (a false alert, caused by the animal or the car);
  *  - an INCURSION that matches no crossing is a false alert;
  *  - the warning lead of a crossing is crossing - the earliest APPROACH of its
  *    own track (the track of an INCURSION attributed to it) within the
@@ -315,7 +316,7 @@ void bf_sim_score_params_default(struct bf_sim_score_params *p)
 
 bool bf_sim_crossing_owes_alert(const struct bf_sim_crossing *c)
 {
-    return !(c->cls && strcmp(c->cls, "animal") == 0);
+    return !(c->cls && strcmp(c->cls, "animal") == 0) && !c->at_crossing_point;
 }
 
 double bf_sim_distance_m(double lat1_deg, double lon1_deg, double lat2_deg, double lon2_deg)
@@ -597,6 +598,7 @@ char *bf_sim_scorecard_json(const struct bf_sim_run_info *ri, const struct bf_si
         cJSON_AddNumberToObject(e, "number", crossing_number(cr, c));
         cJSON_AddStringToObject(e, "class", cr[c].cls ? cr[c].cls : "unknown");
         cJSON_AddBoolToObject(e, "owes_alert", cs->owed);
+        cJSON_AddBoolToObject(e, "at_crossing_point", cr[c].at_crossing_point);
         cJSON_AddNumberToObject(e, "speed_mps", round_to(cr[c].speed_mps, 2));
         cJSON_AddNumberToObject(e, "match_radius_m", round_to(cs->radius_m, 1));
         cJSON_AddItemToObject(e, "time", iso_item(ri->start_us + bf_time_from_s(cr[c].t_s)));
@@ -707,7 +709,7 @@ void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
         if (cs->have_approach)
             snprintf(appb, sizeof appb, "%.1f s", cs->approach_lead_s);
         fprintf(f, "  %-24s %-10s %-22s %-8s %9s %14s", name, tm, where,
-                !cs->owed ? "ANIMAL" : cs->alerted ? "ALERTED" : "MISSED",
+                !cs->owed ? (cr[c].at_crossing_point ? "LAWFUL" : "ANIMAL") : cs->alerted ? "ALERTED" : "MISSED",
                 lagb, appb);
         if (cs->matched > 1)
             fprintf(f, "  (%u duplicates)", cs->matched - 1);
@@ -742,8 +744,8 @@ void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
     fprintf(f, "\ncrossings %zu: alerted %zu, missed %zu; duplicates %zu; false alerts %zu",
             sc->crossings, sc->alerted, sc->missed, sc->duplicates, sc->false_alerts);
     if (sc->exempt_crossings)
-        fprintf(f, " (and %zu animal crossing%s, owing no alert)", sc->exempt_crossings,
-                sc->exempt_crossings == 1 ? "" : "s");
+        fprintf(f, " (and %zu crossing%s owing no alert: animals, crossing points)",
+                sc->exempt_crossings, sc->exempt_crossings == 1 ? "" : "s");
     if (sc->alerted > 0)
         fprintf(f, "; lag mean %+.1f s, max %+.1f s", sc->lag_mean_s, sc->lag_max_s);
     if (sc->targets)

@@ -190,11 +190,13 @@ struct bf_sim_crossing {
     double speed_mps;             /* the target's speed there (the fastest member of a merge) */
     const char *cls;              /* class of its first target (borrowed from the scenario);
                                    * NULL: unknown */
+    bool at_crossing_point;       /* inside a zone of kind "crossing_point": lawful */
 };
 
 /*
- * Does crossing c owe an INCURSION?  Not an animal's: a deer over the fence
- * is a true crossing of the line but the engine must stay quiet about it.
+ * Does crossing c owe an INCURSION?  Not an animal's (a deer over the fence
+ * is a true crossing of the line but the engine must stay quiet about it),
+ * nor one at an official crossing point (a car through the customs post).
  */
 bool bf_sim_crossing_owes_alert(const struct bf_sim_crossing *c);
 

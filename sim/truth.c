@@ -295,6 +295,23 @@ static int add_raw(struct bf_sim_truth *tr, const struct bf_sim_crossing *c)
     return 0;
 }
 
+/*
+ * Is (e, n) inside a zone of kind "crossing_point" (an official crossing, where crossing the
+ * line is lawful)?  By the kind's name, so that this holds whichever zone kinds geo/ knows.
+ */
+static bool at_crossing_point(const struct bf_sim_truth *tr, double e_m, double n_m)
+{
+    struct bf_geo_zones *z = tr->s->zones;
+    size_t nz = bf_geo_zones_count(z);
+    for (size_t k = 0; k < nz; k++) {
+        const struct bf_zone_info *zi = bf_geo_zone_info(z, k);
+        const char *kind = zi ? bf_zone_kind_name(zi->kind) : NULL;
+        if (kind && strcmp(kind, "crossing_point") == 0 && bf_geo_zone_contains(z, k, e_m, n_m))
+            return true;
+    }
+    return false;
+}
+
 static int check_crossings(struct bf_sim_truth *tr, size_t i, double t_s,
                            const struct bf_sim_target_pos *p)
 {
@@ -316,6 +333,7 @@ static int check_crossings(struct bf_sim_truth *tr, size_t i, double t_s,
                     .e_m = m->e_m + s * (p->e_m - m->e_m), .n_m = m->n_m + s * (p->n_m - m->n_m),
                     .speed_mps = hypot(p->ve_mps, p->vn_mps), .cls = t->cls,
                 };
+                c.at_crossing_point = at_crossing_point(tr, c.e_m, c.n_m);
                 if (bf_geo_to_wgs84(tr->s->frame, c.e_m, c.n_m, &c.lat_deg, &c.lon_deg) < 0)
                     return BF_EPROJ;
                 int rc = add_raw(tr, &c);

@@ -519,31 +519,55 @@ static void test_score_speed_radius(void)
     bf_sim_score_free(&sc);
 }
 
-/* An animal's crossing owes no alert: not counted, and an INCURSION on it is false. */
+/* An animal's crossing and a car's through an official crossing point owe no alert: not
+ * counted, and an INCURSION on either is false. */
 static void test_score_animal_crossing(void)
 {
-    struct bf_sim_crossing c[2] = {
+    struct bf_sim_crossing c[3] = {
         {.key = "deer", .members = 1, .t_s = 100, .lat_deg = 10.0, .lon_deg = 20.0,
          .cls = "animal"},
         {.key = "w", .members = 1, .t_s = 300, .lat_deg = 10.0, .lon_deg = 20.1, .cls = "person"},
+        {.key = "car", .members = 1, .t_s = 500, .lat_deg = 10.0, .lon_deg = 20.2,
+         .cls = "vehicle", .speed_mps = 14, .at_crossing_point = true},
     };
-    struct bf_sim_scored_alert al[2] = {
+    struct bf_sim_scored_alert al[3] = {
         mk("on-deer", BF_SIM_ALERT_INCURSION, 104, 10.0, 20.0, true),
         mk("on-w", BF_SIM_ALERT_INCURSION, 301, 10.0, 20.1, true),
+        mk("on-car", BF_SIM_ALERT_INCURSION, 503, 10.0, 20.2, true),
     };
     struct bf_sim_score_params p;
     bf_sim_score_params_default(&p);
     struct bf_sim_score sc;
-    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(c, 2, T0(), al, 2, &p, &sc), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(c, 3, T0(), al, 3, &p, &sc), 0);
     CU_ASSERT_EQUAL(sc.crossings, 1);
-    CU_ASSERT_EQUAL(sc.exempt_crossings, 1);
+    CU_ASSERT_EQUAL(sc.exempt_crossings, 2);
     CU_ASSERT_EQUAL(sc.alerted, 1);
     CU_ASSERT_EQUAL(sc.missed, 0);
-    CU_ASSERT_EQUAL(sc.false_alerts, 1);
+    CU_ASSERT_EQUAL(sc.false_alerts, 2);
     CU_ASSERT_STRING_EQUAL(al[sc.false_alert_idx[0]].id, "on-deer");
+    CU_ASSERT_STRING_EQUAL(al[sc.false_alert_idx[1]].id, "on-car");
     CU_ASSERT_FALSE(sc.per_crossing[0].owed);
     CU_ASSERT_FALSE(sc.per_crossing[0].alerted);
     CU_ASSERT_TRUE(sc.per_crossing[1].owed);
+    CU_ASSERT_FALSE(sc.per_crossing[2].owed);
+    CU_ASSERT_FALSE(bf_sim_crossing_owes_alert(&c[2]));
+    /* the printed card says which is which */
+    char path[512];
+    snprintf(path, sizeof path, "%s/exempt.txt", bf_test_tmpdir());
+    FILE *f = fopen(path, "w+");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    struct bf_sim_run_info ri = {.scenario = "x.json", .site = "t", .duration_s = 600,
+                                 .start_us = T0()};
+    bf_sim_scorecard_print(f, &ri, c, 3, al, &sc);
+    rewind(f);
+    static char out[4096];
+    size_t len = fread(out, 1, sizeof out - 1, f);
+    out[len] = '\0';
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "ANIMAL"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "LAWFUL"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "crossings 1: alerted 1, missed 0; duplicates 0; "
+                                       "false alerts 2 (and 2 crossings owing no alert"));
     bf_sim_score_free(&sc);
 }
 
@@ -658,7 +682,7 @@ static CU_TestInfo score_tests[] = {
     {"score: every crossing of a target needs its own alert", test_score_every_crossing},
     {"score: the warning lead is the crossing track's own APPROACH", test_score_own_approach},
     {"score: match radius grows with the target's speed", test_score_speed_radius},
-    {"score: an animal's crossing owes no alert", test_score_animal_crossing},
+    {"score: animals' and crossing points' crossings owe no alert", test_score_animal_crossing},
     {"great-circle distance", test_distance},
     CU_TEST_INFO_NULL,
 };
