@@ -26,8 +26,9 @@
  *  - an INCURSION that matches no crossing is a false alert;
  *  - the warning lead of a crossing is crossing - the earliest APPROACH of its
  *    own track (the track of an INCURSION attributed to it) within the
- *    APPROACH radius and window, never another track's; an APPROACH that
- *    matches no crossing at all is unmatched.
+ *    APPROACH window, never another track's; an APPROACH that is no
+ *    crossing's own and matches none in place (approach_radius_m + speed x
+ *    match_latency_s) and time is unmatched.
  *
  * Scoring is a pure function of (crossings, alerts, parameters) so it can be
  * tested on hand-made cases (docs/scorecard.md).
@@ -364,8 +365,9 @@ int bf_sim_score_compute(const struct bf_sim_crossing *cr, size_t n_cr, bf_time_
     out->lag_mean_s = out->lag_max_s = NAN;
     out->per_crossing = calloc(n_cr ? n_cr : 1, sizeof *out->per_crossing);
     out->false_alert_idx = calloc(n_al ? n_al : 1, sizeof *out->false_alert_idx);
+    out->unmatched_approach_idx = calloc(n_al ? n_al : 1, sizeof *out->unmatched_approach_idx);
     size_t *attr = malloc((n_al ? n_al : 1) * sizeof *attr);   /* INCURSION -> crossing */
-    if (!out->per_crossing || !out->false_alert_idx || !attr) {
+    if (!out->per_crossing || !out->false_alert_idx || !out->unmatched_approach_idx || !attr) {
         free(attr);
         bf_sim_score_free(out);
         return BF_ENOMEM;
@@ -441,8 +443,10 @@ int bf_sim_score_compute(const struct bf_sim_crossing *cr, size_t n_cr, bf_time_
         }
     }
     /* 4. APPROACH: the warning lead counts only the crossing track's own APPROACH (the track
-     *    of an INCURSION attributed to the crossing); one that matches no crossing in place
-     *    and time at all is unmatched (a walker who turned back) */
+     *    of an INCURSION attributed to the crossing, in the APPROACH window; the track ties
+     *    it to the target wherever it was raised - a car at 25 m/s is 1.4 km out a minute
+     *    before the line); an APPROACH that is no crossing's own and matches none in place
+     *    (radius + speed x latency) and time either is unmatched (a walker who turned back) */
     for (size_t k = 0; k < n_al; k++) {
         const struct bf_sim_scored_alert *a = &al[k];
         if (!scored(a, BF_SIM_ALERT_APPROACH))
@@ -450,13 +454,15 @@ int bf_sim_score_compute(const struct bf_sim_crossing *cr, size_t n_cr, bf_time_
         out->approach_alerts++;
         bool any = false;
         for (size_t c = 0; c < n_cr; c++) {
-            if (!matches(&cr[c], start_us, a, p->approach_radius_m, p->approach_before_s,
-                         p->approach_after_s, &lag, &dist))
-                continue;
-            any = true;
+            double v = isfinite(cr[c].speed_mps) && cr[c].speed_mps > 0 ? cr[c].speed_mps : 0;
+            double radius = p->approach_radius_m + v * fmax(p->match_latency_s, 0.0);
+            bool near = matches(&cr[c], start_us, a, radius, p->approach_before_s,
+                                p->approach_after_s, &lag, &dist);
             bool own = false;
-            for (size_t i = 0; i < n_al && !own && a->track_id >= 0; i++)
+            bool in_window = lag >= -p->approach_before_s && lag <= p->approach_after_s;
+            for (size_t i = 0; i < n_al && !own && a->track_id >= 0 && in_window; i++)
                 own = attr[i] == c && al[i].track_id == a->track_id;
+            any = any || near || own;
             struct bf_sim_crossing_score *cs = &out->per_crossing[c];
             if (own && (!cs->have_approach || -lag > cs->approach_lead_s)) {
                 cs->have_approach = true;
@@ -465,7 +471,7 @@ int bf_sim_score_compute(const struct bf_sim_crossing *cr, size_t n_cr, bf_time_
             }
         }
         if (!any)
-            out->approach_unmatched++;
+            out->unmatched_approach_idx[out->approach_unmatched++] = k;
     }
     free(attr);
     double lag_sum = 0;
@@ -495,10 +501,12 @@ void bf_sim_score_free(struct bf_sim_score *sc)
         return;
     free(sc->per_crossing);
     free(sc->false_alert_idx);
+    free(sc->unmatched_approach_idx);
     free(sc->cause);
     free(sc->targets);
     sc->per_crossing = NULL;
     sc->false_alert_idx = NULL;
+    sc->unmatched_approach_idx = NULL;
     sc->cause = NULL;
     sc->targets = NULL;
     sc->n_targets = 0;

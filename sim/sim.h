@@ -398,7 +398,8 @@ struct bf_sim_score_params {
                                    * vehicle has moved on by the time the alert is placed */
     double before_s;              /* alert first_time may precede the crossing by this; 120 */
     double after_s;               /* ... or follow it by this; 300 */
-    double approach_radius_m;     /* an APPROACH is raised short of the line: 1000 */
+    double approach_radius_m;     /* an APPROACH is raised short of the line: 1000 (+ speed x
+                                   * match_latency_s), for APPROACHes of no crossing's track */
     double approach_before_s;     /* APPROACH window before the crossing; 900 */
     double approach_after_s;      /* ... and after it; 60 */
 };
@@ -435,6 +436,7 @@ struct bf_sim_score {
     size_t incursion_alerts, approach_alerts, approach_unmatched;
     struct bf_sim_crossing_score *per_crossing;   /* [crossings], malloc'd */
     size_t *false_alert_idx;                      /* indexes into the alerts, malloc'd */
+    size_t *unmatched_approach_idx;               /* [approach_unmatched] the same, malloc'd */
     double lag_mean_s, lag_max_s;                 /* over alerted crossings; NAN if none */
     /* filled by bf_sim_score_targets(), else NULL / 0 */
     int *cause;                                   /* per alert: index in targets, -1 none */

@@ -223,6 +223,19 @@ static size_t alerts_main(struct bf_sim_scored_alert *al)
     al[n++] = mk("AP5", BF_SIM_ALERT_APPROACH, 960, 46.80 - 1100 / M_PER_DEG, 8.30, true);
     al[n++] = mk("ZE", BF_SIM_ALERT_OTHER, 2001, 46.85, 8.20, true);        /* not scored */
     al[n++] = mk("NR", BF_SIM_ALERT_INCURSION, 2010, 46.85, 8.20, false);   /* only RESOLVED seen */
+    /* tracks: A's walker is track 1 (X, Y, AP1, AP2), B's track 2 (Z, U, AP4); the turn-back
+     * walker track 3 (AP3), AP5 track 5 (another track 1100 m out), the rest track 9 */
+    static const struct {
+        const char *id;
+        int64_t track;
+    } tracks[] = {{"X", 1}, {"Y", 1}, {"AP1", 1}, {"AP2", 1}, {"Z", 2}, {"U", 2}, {"AP4", 2},
+                  {"AP3", 3}, {"AP5", 5}};
+    for (size_t i = 0; i < n; i++) {
+        al[i].track_id = 9;
+        for (size_t k = 0; k < sizeof tracks / sizeof tracks[0]; k++)
+            if (strcmp(al[i].id, tracks[k].id) == 0)
+                al[i].track_id = tracks[k].track;
+    }
     return n;
 }
 
@@ -479,6 +492,30 @@ static void test_score_own_approach(void)
     CU_ASSERT_FALSE(sc.per_crossing[0].have_approach);
     CU_ASSERT_TRUE(isnan(sc.per_crossing[0].approach_lead_s));
     CU_ASSERT_PTR_NULL(sc.per_crossing[0].approach_id);
+    bf_sim_score_free(&sc);
+    /* a car at 25 m/s: its own APPROACH 1400 m out, 56 s before the line, is its warning
+     * wherever it was raised; another track's 1400 m out is near enough not to be a nuisance
+     * (1000 m + 25 m/s x 30 s), but for a walker it is one */
+    struct bf_sim_crossing car = {.key = "car", .members = 1, .t_s = 1000, .lat_deg = 10.0,
+                                  .lon_deg = 20.0, .speed_mps = 25, .cls = "vehicle"};
+    struct bf_sim_scored_alert fast[3] = {
+        mk("inc", BF_SIM_ALERT_INCURSION, 1001, 10.0 + 10 / M_PER_DEG, 20.0, true),
+        mk("own-far", BF_SIM_ALERT_APPROACH, 944, 10.0 - 1400 / M_PER_DEG, 20.0, true),
+        mk("other-far", BF_SIM_ALERT_APPROACH, 950, 10.0 - 1400 / M_PER_DEG, 20.0, true),
+    };
+    fast[0].track_id = fast[1].track_id = 4;
+    fast[2].track_id = 8;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&car, 1, T0(), fast, 3, &p, &sc), 0);
+    CU_ASSERT_TRUE(sc.per_crossing[0].have_approach);
+    BF_ASSERT_NEAR(sc.per_crossing[0].approach_lead_s, 56, 1e-6);
+    CU_ASSERT_STRING_EQUAL(sc.per_crossing[0].approach_id, "own-far");
+    CU_ASSERT_EQUAL(sc.approach_unmatched, 0);
+    bf_sim_score_free(&sc);
+    car.speed_mps = 1.3;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&car, 1, T0(), fast, 3, &p, &sc), 0);
+    CU_ASSERT_TRUE(sc.per_crossing[0].have_approach);   /* still its own */
+    CU_ASSERT_EQUAL(sc.approach_unmatched, 1);
+    CU_ASSERT_STRING_EQUAL(fast[sc.unmatched_approach_idx[0]].id, "other-far");
     bf_sim_score_free(&sc);
     /* a missed crossing has no own track, so no lead either */
     CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&c, 1, T0(), &al[1], 2, &p, &sc), 0);
