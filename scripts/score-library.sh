@@ -35,11 +35,12 @@ whose "expect" was met. Exit status 1 when any run missed its "expect".
   --only REGEX     only scenarios whose name matches (grep -E)
   --build DIR      the build folder with apps/borderfuse and apps/borderfuse-sim (default build)
   --out DIR        where the runs and table.md go (default out/score-library)
+  --table-only     play nothing: make the table again from the runs already in --out
   --help           this text
 USAGE
 }
 
-seeds=1 first=1 jobs=2 only="" build="$root/build" out="$root/out/score-library" one=""
+seeds=1 first=1 jobs=2 only="" build="$root/build" out="$root/out/score-library" one="" table_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=${2:?}; shift 2 ;;
@@ -49,6 +50,7 @@ while [ $# -gt 0 ]; do
     --build) build=$(cd "${2:?}" && pwd); shift 2 ;;
     --out) mkdir -p "${2:?}"; out=$(cd "$2" && pwd); shift 2 ;;
     --one) one=${2:?}; shift 2 ;;   # internal: play one scenario over the seeds
+    --table-only) table_only=1; shift ;;
     --help|-h) usage; exit 0 ;;
     *) echo "score-library: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -113,12 +115,16 @@ for f in "$root"/config/scenarios/*.json; do
 done
 [ ${#names[@]} -gt 0 ] || { echo "score-library: no scenario matches" >&2; exit 2; }
 mkdir -p "$out"
-echo "[score-library] ${#names[@]} scenarios x $seeds seeds (from $first), $jobs at a time; runs in $out" >&2
-start=$(date +%s)
-printf '%s\n' "${names[@]}" | xargs -P "$jobs" -I{} "$0" --one {} --seeds "$seeds" \
-  --first-seed "$first" --build "$build" --out "$out" || echo "[score-library] a worker failed (see above)" >&2
-took=$(( $(date +%s) - start ))
-echo "[score-library] played in ${took} s" >&2
+if [ "$table_only" = 1 ]; then
+  took="?"
+else
+  echo "[score-library] ${#names[@]} scenarios x $seeds seeds (from $first), $jobs at a time; runs in $out" >&2
+  start=$(date +%s)
+  printf '%s\n' "${names[@]}" | xargs -P "$jobs" -I{} "$0" --one {} --seeds "$seeds" \
+    --first-seed "$first" --build "$build" --out "$out" || echo "[score-library] a worker failed (see above)" >&2
+  took=$(( $(date +%s) - start ))
+  echo "[score-library] played in ${took} s" >&2
+fi
 
 cmd="scripts/score-library.sh --seeds $seeds${only:+ --only '$only'}"
 [ "$first" = 1 ] || cmd="$cmd --first-seed $first"
@@ -139,11 +145,11 @@ def fmt(x, spec="%+.1f"):
     return "-" if x is None else spec % x
 
 rows, total = [], {"cr": 0, "al": 0, "mi": 0, "lags": [], "leads": [], "false": 0, "nuis": 0,
-                   "hours": 0.0, "animals": 0, "met": 0, "runs": 0}
+                   "hours": 0.0, "an_inc": 0, "an_app": 0, "met": 0, "runs": 0, "unplayed": 0}
 failed_runs = []
 for name in names:
     r = {"cr": 0, "al": 0, "mi": 0, "lags": [], "leads": [], "false": 0, "nuis": 0, "hours": 0.0,
-         "animals": 0, "met": 0, "runs": 0, "note": ""}
+         "an_inc": 0, "an_app": 0, "met": 0, "runs": 0, "unplayed": 0}
     for s in range(first, first + seeds):
         run = os.path.join(out, name, "seed-%d" % s)
         r["runs"] += 1
@@ -155,7 +161,7 @@ for name in names:
             card = json.load(open(os.path.join(run, "scorecard.json")))
         except (OSError, ValueError):
             failed_runs.append("%s seed %d: no scorecard (exit %d; see %s)" % (name, s, rc, run))
-            r["note"] = "run failed"
+            r["unplayed"] += 1
             continue
         exp = card.get("expect") or {}
         if rc == 0 and exp.get("failed", 1) == 0:
@@ -179,23 +185,28 @@ for name in names:
         r["hours"] += card.get("duration_s", 0) / 3600.0
         for t in card.get("targets", []):
             if t.get("class") == "animal":
-                r["animals"] += t.get("incursion_alerts", 0) + t.get("approach_alerts", 0)
+                r["an_inc"] += t.get("incursion_alerts", 0)
+                r["an_app"] += t.get("approach_alerts", 0)
     rows.append((name, r))
-    for k in ("cr", "al", "mi", "false", "nuis", "hours", "animals", "met", "runs"):
+    for k in ("cr", "al", "mi", "false", "nuis", "hours", "an_inc", "an_app", "met", "runs",
+              "unplayed"):
         total[k] += r[k]
     total["lags"] += r["lags"]
     total["leads"] += r["leads"]
 
 def line(name, r):
     nph = r["nuis"] / r["hours"] if r["hours"] > 0 else None
-    return "| %s | %d | %d | %d | %s | %s | %s | %d | %s | %d | %d/%d |" % (
+    met = "%d/%d" % (r["met"], r["runs"])
+    if r["unplayed"]:
+        met += " (%d not played)" % r["unplayed"]
+    return "| %s | %d | %d | %d | %s | %s | %s | %d | %s | %d / %d | %s |" % (
         name, r["cr"], r["al"], r["mi"], fmt(pct(r["lags"], 50)), fmt(pct(r["lags"], 95)),
-        fmt(pct(r["leads"], 50), "%.0f"), r["false"], fmt(nph, "%.1f"), r["animals"], r["met"],
-        r["runs"])
+        fmt(pct(r["leads"], 50), "%.0f"), r["false"], fmt(nph, "%.1f"), r["an_inc"], r["an_app"],
+        met)
 
 print("`%s` (seeds %d..%d; played in %s s)\n" % (cmd, first, first + seeds - 1, took))
 print("| scenario | crossings | alerted | missed | lag p50 s | lag p95 s | own APPROACH lead p50 s "
-      "| false INCURSIONs | nuisance /h | animals raised | expect met |")
+      "| false INCURSIONs | nuisance /h | animals raised INCURSION / APPROACH | expect met |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for name, r in rows:
     print(line(name, r))
