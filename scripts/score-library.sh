@@ -128,11 +128,17 @@ fi
 
 cmd="scripts/score-library.sh --seeds $seeds${only:+ --only '$only'}"
 [ "$first" = 1 ] || cmd="$cmd --first-seed $first"
-python3 - "$out" "$seeds" "$first" "$took" "$cmd" "${names[@]}" <<'PY' | tee "$out/table.md"
+python3 - "$out" "$seeds" "$first" "$took" "$cmd" "$root" "${names[@]}" <<'PY' | tee "$out/table.md"
 import json, math, os, sys
 
-out, seeds, first, took, cmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-names = sys.argv[6:]
+out, seeds, first, took, cmd, root = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4],
+                                      sys.argv[5], sys.argv[6])
+names = sys.argv[7:]
+
+def shown(path):
+    """A path as the reader of the table can use it: relative to the repository when inside."""
+    rel = os.path.relpath(path, root)
+    return path if rel.startswith("..") else rel
 
 def pct(v, p):
     """The p-th percentile (nearest rank) of v, or None."""
@@ -160,7 +166,8 @@ for name in names:
         try:
             card = json.load(open(os.path.join(run, "scorecard.json")))
         except (OSError, ValueError):
-            failed_runs.append("%s seed %d: no scorecard (exit %d; see %s)" % (name, s, rc, run))
+            why = "the engine did not start" if rc == 99 else "simulator exit %d" % rc
+            failed_runs.append("%s seed %d: not played: %s (see %s)" % (name, s, why, shown(run)))
             r["unplayed"] += 1
             continue
         exp = card.get("expect") or {}
