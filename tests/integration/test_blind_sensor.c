@@ -2,13 +2,16 @@
  * test_blind_sensor.c - a metamorphic test over the whole scenario library:
  * adding a sensor that sees none of the targets changes no alert.
  *
- * The relation: a radar 30 km south of every scenario's area, with a 2 km
- * range that covers no target and no clutter, sends only empty scans.  It
- * adds no information about anything the other sensors watch, so the engine
- * must raise exactly the same alerts with it as without it.  An engine that
- * counts a radar's empty scan as a miss for tracks far outside that radar's
- * coverage (no coverage-aware misses) drops or weakens tracks and changes its
- * alerts: this test catches that.
+ * The relation: a sensor that sees none of the targets adds no information
+ * about anything the other sensors watch, so the engine must raise exactly
+ * the same alerts with it as without it.  Two such sensors, each in its own
+ * test: a radar 30 km south of every scenario's area, with a 2 km range that
+ * covers no target and no clutter (it sends only empty scans); and a camera
+ * on a mast 1.6 km behind the line looking north, away from every target,
+ * whose 4 km range disc nevertheless covers most crossings.  An engine that
+ * counts a sensor's empty look as a miss for tracks the sensor could not see
+ * (outside its range, behind its camera) drops or weakens tracks and changes
+ * its alerts: this test catches that.
  *
  * For every config/scenarios/<name>.json, two variants are written to the
  * test's folder - identical but for the extra radar "radar-blind" (in the
@@ -55,19 +58,23 @@
 #define BLIND_LON 8.2
 #define BLIND_RANGE_M 2000
 
-/* The camera looking at the sky: on a 10 m mast 200 m north of the origin, its 4 km range
- * over the middle of every scenario, its axis 45 degrees up (hfov 30, vfov 17: nothing below
- * 36 degrees of elevation, so no ground and no target in any frame). */
-#define SKY_LAT 46.801798
-#define SKY_LON 8.2
-#define SKY_RANGE_M 4000
+/* The camera looking away: on a 10 m mast 1.6 km behind the line (600 m east, 1600 m north of
+ * the origin), looking due north (tilt -5, hfov 30) over ground where no scenario has a target
+ * (none goes further north than 1.5 km, and none north-east of the mast); its 4 km range
+ * covers the line from e = -3.1 to +4.3 km, where the library's crossings are.  A coverage
+ * model that takes the camera's pose into account sees that it covers no target. */
+#define AWAY_LAT 46.814387
+#define AWAY_LON 8.207874
+#define AWAY_RANGE_M 4000
+#define AWAY_HEADING_DEG 0
+#define AWAY_TILT_DEG (-5)
 /* ... played at this time scale (video over TCP needs a finite one; the scenario's own when
  * it has one), with and without the camera */
-#define SKY_TIME_SCALE 100
-#define SKY_REORDER_MS 10000
+#define AWAY_TIME_SCALE 100
+#define AWAY_REORDER_MS 10000
 
 /* What is added to the scenario. */
-enum extra { EXTRA_NONE, EXTRA_RADAR, EXTRA_SKY_CAMERA };
+enum extra { EXTRA_NONE, EXTRA_RADAR, EXTRA_CAMERA_AWAY };
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -147,6 +154,7 @@ static bool write_variant(const char *dir, const char *name, const char *tag, en
         return false;
     }
     absolute(s, "zones", libdir);
+    absolute(cJSON_GetObjectItem(s, "terrain"), "dem", libdir);
     cJSON *g;
     cJSON_ArrayForEach(g, cJSON_GetObjectItem(s, "ground_sensors"))
         absolute(g, "hmac_key_file", libdir);
@@ -161,6 +169,7 @@ static bool write_variant(const char *dir, const char *name, const char *tag, en
         i++;
     }
     absolute(e, "zones", libdir);
+    absolute(cJSON_GetObjectItem(e, "terrain"), "dem", libdir);
     /* the blind radar scans at the same instants as the scenario's last radar: it adds no new
      * instant to the engine's event clock (a SENSOR_FAULT is noticed at the first event after
      * its timeout, so a radar scanning in between would move it, whatever it sees) */
@@ -178,19 +187,19 @@ static bool write_variant(const char *dir, const char *name, const char *tag, en
         if (!eng)
             eng = cJSON_AddObjectToObject(e, "engine");
         cJSON_DeleteItemFromObject(eng, "reorder_window_ms");
-        cJSON_AddNumberToObject(eng, "reorder_window_ms", SKY_REORDER_MS);
+        cJSON_AddNumberToObject(eng, "reorder_window_ms", AWAY_REORDER_MS);
     }
-    if (extra == EXTRA_SKY_CAMERA) {
+    if (extra == EXTRA_CAMERA_AWAY) {
         const char *start = it_jstr(s, "start_time");
         if (!start[0])
             start = "2026-03-01T02:00:00Z";   /* docs/scenario.md: the default */
         cJSON *c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "id", "cam-sky");
-        cJSON_AddNumberToObject(c, "lat", SKY_LAT);
-        cJSON_AddNumberToObject(c, "lon", SKY_LON);
+        cJSON_AddStringToObject(c, "id", "cam-away");
+        cJSON_AddNumberToObject(c, "lat", AWAY_LAT);
+        cJSON_AddNumberToObject(c, "lon", AWAY_LON);
         cJSON_AddNumberToObject(c, "height_m", 10);
-        cJSON_AddNumberToObject(c, "heading_deg", 0);
-        cJSON_AddNumberToObject(c, "tilt_deg", 45);
+        cJSON_AddNumberToObject(c, "heading_deg", AWAY_HEADING_DEG);
+        cJSON_AddNumberToObject(c, "tilt_deg", AWAY_TILT_DEG);
         cJSON_AddNumberToObject(c, "hfov_deg", 30);
         cJSON_AddNumberToObject(c, "width", 320);
         cJSON_AddNumberToObject(c, "height", 180);
@@ -204,17 +213,17 @@ static bool write_variant(const char *dir, const char *name, const char *tag, en
         snprintf(pipe, sizeof pipe, "tcpclientsrc host=127.0.0.1 port=%d ! matroskademux",
                  cam_port);
         cJSON *ec = cJSON_CreateObject();
-        cJSON_AddStringToObject(ec, "id", "cam-sky");
+        cJSON_AddStringToObject(ec, "id", "cam-away");
         cJSON_AddStringToObject(ec, "type", "camera");
-        cJSON_AddNumberToObject(ec, "lat", SKY_LAT);
-        cJSON_AddNumberToObject(ec, "lon", SKY_LON);
+        cJSON_AddNumberToObject(ec, "lat", AWAY_LAT);
+        cJSON_AddNumberToObject(ec, "lon", AWAY_LON);
         cJSON_AddNumberToObject(ec, "height_m", 10);
-        cJSON_AddNumberToObject(ec, "range_m", SKY_RANGE_M);
+        cJSON_AddNumberToObject(ec, "range_m", AWAY_RANGE_M);
         cJSON_AddNumberToObject(ec, "sigma_bearing_deg", 0.3);
         cJSON *o = cJSON_AddObjectToObject(ec, "options");
         cJSON_AddStringToObject(o, "pipeline", pipe);
-        cJSON_AddNumberToObject(o, "heading_deg", 0);
-        cJSON_AddNumberToObject(o, "tilt_deg", 45);
+        cJSON_AddNumberToObject(o, "heading_deg", AWAY_HEADING_DEG);
+        cJSON_AddNumberToObject(o, "tilt_deg", AWAY_TILT_DEG);
         cJSON_AddNumberToObject(o, "hfov_deg", 30);
         cJSON_AddStringToObject(o, "time", "pts");
         cJSON_AddStringToObject(o, "start_time", start);
@@ -387,7 +396,7 @@ static int play(const char *tmp, const char *scen, const char *cfg, const char *
  */
 static void relation(enum extra extra, double time_scale)
 {
-    const char *what = extra == EXTRA_RADAR ? "the blind radar" : "the camera looking at the sky";
+    const char *what = extra == EXTRA_RADAR ? "the blind radar" : "the camera looking away";
     char *names[MAX_SCENARIOS];
     size_t n = list_scenarios(names, MAX_SCENARIOS);
     const char *only = getenv("BF_BLIND_ONLY");
@@ -401,7 +410,7 @@ static void relation(enum extra extra, double time_scale)
     for (size_t i = 0; i < n; i++) {
         char s0[1200], c0[1200], s1[1200], c1[1200];
         int cam_port = it_free_port();
-        const char *tag = extra == EXTRA_RADAR ? "radar" : "sky";
+        const char *tag = extra == EXTRA_RADAR ? "radar" : "camera";
         char plain[32], again[32];
         snprintf(plain, sizeof plain, "%s-without", tag);
         snprintf(again, sizeof again, "%s-without-again", tag);
@@ -470,12 +479,11 @@ static void relation(enum extra extra, double time_scale)
 
 static void test_blind_radar(void) { relation(EXTRA_RADAR, 0); }
 
-static void test_sky_camera(void) { relation(EXTRA_SKY_CAMERA, SKY_TIME_SCALE); }
+static void test_camera_away(void) { relation(EXTRA_CAMERA_AWAY, AWAY_TIME_SCALE); }
 
 static CU_TestInfo tests[] = {
     {"a radar 30 km away, its range over no target, changes no alert", test_blind_radar},
-    {"a camera looking at the sky, its range over the targets, changes no alert",
-     test_sky_camera},
+    {"a camera looking away, its range over the targets, changes no alert", test_camera_away},
     CU_TEST_INFO_NULL,
 };
 
