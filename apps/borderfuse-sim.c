@@ -62,6 +62,7 @@ struct opts {
     double truth_period_s;
     double connect_timeout_s;
     double match_radius_m;
+    double match_latency_s;
     int64_t seed;            /* < 0: from the scenario */
     bool verbose, quiet, check;
     long broker_pid;         /* --broker-pid: stopped during "broker_outage" events; 0 none */
@@ -126,6 +127,7 @@ static void usage(FILE *f)
 "                       and the plots as DIR/map.svg, gospa.svg, alerts.svg\n"
 "  --settle-s S         wall seconds to wait for late alerts after the last scan (default 5)\n"
 "  --match-radius-m M   how near a crossing an alert must be first reported (default 500)\n"
+"  --match-latency-s S  ... plus the crossing target's speed times S (default 30)\n"
 "  --connect-timeout-s S  give up if the broker does not answer in S s (default 10)\n"
 "  --verbose            also show alert updates and resolutions, and debug logs\n"
 "  --quiet              no progress lines and no live alerts: only the scorecard\n"
@@ -172,7 +174,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
     enum { O_SCEN = 256, O_URL, O_CRED, O_TS, O_SEED, O_DUR, O_START, O_TRUTH, O_TPER, O_SCORE,
            O_SETTLE, O_RADIUS, O_CTO, O_VERB, O_QUIET, O_CHECK, O_HELP, O_CAMWAIT, O_BPID, O_REPORT,
-           O_TLS_CA, O_TLS_CERT, O_TLS_KEY };
+           O_TLS_CA, O_TLS_CERT, O_TLS_KEY, O_LATENCY };
     static const struct option lo[] = {
         {"scenario", required_argument, NULL, O_SCEN},
         {"mqtt-url", required_argument, NULL, O_URL},
@@ -190,6 +192,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"report", required_argument, NULL, O_REPORT},
         {"settle-s", required_argument, NULL, O_SETTLE},
         {"match-radius-m", required_argument, NULL, O_RADIUS},
+        {"match-latency-s", required_argument, NULL, O_LATENCY},
         {"connect-timeout-s", required_argument, NULL, O_CTO},
         {"verbose", no_argument, NULL, O_VERB},
         {"quiet", no_argument, NULL, O_QUIET},
@@ -201,7 +204,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     };
     *o = (struct opts){.mqtt_url = "tcp://127.0.0.1:1883", .time_scale = -1, .duration_s = -1,
                        .settle_s = 5, .truth_period_s = 1, .connect_timeout_s = 10,
-                       .match_radius_m = 500, .seed = -1, .camera_wait_s = 5};
+                       .match_radius_m = 500, .match_latency_s = 30, .seed = -1, .camera_wait_s = 5};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -260,6 +263,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_RADIUS:
             if (!parse_double(optarg, 1, 1e5, &o->match_radius_m)) {
                 fprintf(stderr, "borderfuse-sim: --match-radius-m: expected metres in [1, 1e5], "
+                        "got \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_LATENCY:
+            if (!parse_double(optarg, 0, 600, &o->match_latency_s)) {
+                fprintf(stderr, "borderfuse-sim: --match-latency-s: expected seconds in [0, 600], "
                         "got \"%s\"\n", optarg);
                 return EXIT_USAGE;
             }
@@ -784,6 +794,7 @@ static int score_and_report(struct run *r, FILE *truthf)
     struct bf_sim_score_params sp;
     bf_sim_score_params_default(&sp);
     sp.match_radius_m = r->o->match_radius_m;
+    sp.match_latency_s = r->o->match_latency_s;
 
     pthread_mutex_lock(&r->ac->lock);
     struct bf_sim_score sc;

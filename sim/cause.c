@@ -103,8 +103,8 @@ int bf_sim_score_targets(struct bf_sim_score *sc, const struct bf_sim_scenario *
             sc->targets[v] = (struct bf_sim_target_verdict){
                 .key = key, .cls = s->targets[i].cls, .is_group = s->targets[i].group != NULL};
             for (size_t c = 0; c < n_cr; c++)
-                if (strcmp(cr[c].key, key) == 0)
-                    sc->targets[v].crossed = true;
+                if (strcmp(cr[c].key, key) == 0 && bf_sim_crossing_owes_alert(&cr[c]))
+                    sc->targets[v].crossed = true;   /* an animal's crossing owes none */
             sc->n_targets++;
         }
         sc->targets[v].members++;

@@ -10,7 +10,7 @@
  * the scorecard:
  *
  *   "expect": {
- *     "alerted":     ["walker-1", "group-1"],   crossings that must draw an INCURSION
+ *     "alerted":     ["walker-1", "group-1"],   each of their crossings must draw an INCURSION
  *     "not_alerted": ["deer", "turn-back"],      targets that must draw none
  *     "max_false_alerts": 0,                     INCURSIONs matching no crossing
  *     "alert_types": {"SENSOR_FAULT": {"min": 1, "max": 2}}   distinct alert ids by type
@@ -20,6 +20,7 @@
  * happened, met or not.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -131,17 +132,50 @@ cJSON *bf_sim_expect_check(const struct bf_sim_scenario *s, const struct bf_sim_
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItem(s->expect, "alerted"))
     {
+        /* every crossing of the target (or group) that owes an alert, not only its first */
         const char *key = it->valuestring;
-        int found = -1;
-        for (size_t i = 0; i < n_cr && found < 0; i++)
-            if (strcmp(cr[i].key, key) == 0)
-                found = (int)i;
-        if (found < 0)
+        size_t n = 0, ok = 0, animal = 0, lawful = 0, first_missed = SIZE_MAX;
+        char lags[160] = "";
+        size_t pos = 0;
+        for (size_t i = 0; i < n_cr; i++) {
+            if (strcmp(cr[i].key, key) != 0)
+                continue;
+            if (!sc->per_crossing[i].owed) {
+                if (cr[i].at_crossing_point)
+                    lawful++;
+                else
+                    animal++;
+                continue;
+            }
+            n++;
+            if (sc->per_crossing[i].alerted) {
+                ok++;
+                int w = snprintf(lags + pos, sizeof lags - pos, "%s%+.1f s", pos ? ", " : "",
+                                 sc->per_crossing[i].lag_s);
+                if (w > 0 && (size_t)w < sizeof lags - pos)
+                    pos += (size_t)w;
+            } else if (first_missed == SIZE_MAX) {
+                first_missed = n;
+            }
+        }
+        if (n == 0 && animal > 0)
+            outcome(res, out, false, "%s alerted: it is an animal, whose crossing owes no "
+                    "INCURSION", key);
+        else if (n == 0 && lawful > 0)
+            outcome(res, out, false, "%s alerted: it crossed only at an official crossing point, "
+                    "which owes no INCURSION", key);
+        else if (n == 0)
             outcome(res, out, false, "%s alerted: it never crossed the line in the truth", key);
-        else if (!sc->per_crossing[found].alerted)
+        else if (n == 1 && ok == 0)
             outcome(res, out, false, "%s alerted: its crossing drew no INCURSION", key);
+        else if (n == 1)
+            outcome(res, out, true, "%s alerted (lag %s)", key, lags);
+        else if (ok < n)
+            outcome(res, out, false, "%s alerted: %zu of its %zu crossings drew no INCURSION "
+                    "(the first: crossing %zu)", key, n - ok, n, first_missed);
         else
-            outcome(res, out, true, "%s alerted (lag %+.1f s)", key, sc->per_crossing[found].lag_s);
+            outcome(res, out, true, "%s alerted at each of its %zu crossings (lags %s)", key, n,
+                    lags);
     }
     cJSON_ArrayForEach(it, cJSON_GetObjectItem(s->expect, "not_alerted"))
     {

@@ -546,25 +546,9 @@ out_free:
     return rc;
 }
 
-/* Does APPROACH alert a match any crossing (score.c's windows)? */
-static bool approach_matches(const struct bf_sim_scored_alert *a, const struct bf_sim_crossing *cr,
-                             size_t n_cr, bf_time_us start_us, const struct bf_sim_score_params *p)
+static int judge_alerts(struct bf_sim_report *r, const struct bf_sim_scored_alert *al,
+                        size_t n_al, const struct bf_sim_score *sc)
 {
-    for (size_t c = 0; c < n_cr; c++) {
-        double lag = bf_time_to_s(a->first_us - start_us) - cr[c].t_s;
-        double d = bf_sim_distance_m(a->lat_deg, a->lon_deg, cr[c].lat_deg, cr[c].lon_deg);
-        if (d <= p->approach_radius_m && lag >= -p->approach_before_s &&
-            lag <= p->approach_after_s)
-            return true;
-    }
-    return false;
-}
-
-static int judge_alerts(struct bf_sim_report *r, const struct bf_sim_crossing *cr, size_t n_cr,
-                        const struct bf_sim_scored_alert *al, size_t n_al,
-                        const struct bf_sim_score *sc, const struct bf_sim_score_params *p)
-{
-    const struct bf_sim_scenario *s = r->s;
     bool *is_false = calloc(n_al ? n_al : 1, sizeof *is_false);
     r->nuisance = calloc(n_al ? n_al : 1, sizeof *r->nuisance);
     if (!is_false || !r->nuisance) {
@@ -573,15 +557,15 @@ static int judge_alerts(struct bf_sim_report *r, const struct bf_sim_crossing *c
     }
     for (size_t k = 0; sc && k < sc->false_alerts; k++)
         is_false[sc->false_alert_idx[k]] = true;
+    for (size_t k = 0; sc && sc->unmatched_approach_idx && k < sc->approach_unmatched; k++)
+        is_false[sc->unmatched_approach_idx[k]] = true;   /* the APPROACHes of nobody's crossing */
     size_t nn = 0;
     for (size_t i = 0; i < n_al; i++) {
         const struct bf_sim_scored_alert *a = &al[i];
         if (!a->reported || a->kind == BF_SIM_ALERT_OTHER)
             continue;
         struct rep_alert *x = alert_find(r, a->id);
-        bool nuisance = a->kind == BF_SIM_ALERT_INCURSION
-                            ? is_false[i]
-                            : !approach_matches(a, cr, n_cr, s->start_us, p);
+        bool nuisance = is_false[i];
         const char *cause = "clutter";
         if (sc && sc->cause && sc->cause[i] >= 0 && (size_t)sc->cause[i] < sc->n_targets)
             cause = sc->targets[sc->cause[i]].key;
@@ -679,15 +663,17 @@ int bf_sim_report_finish(struct bf_sim_report *r, const struct bf_sim_run_info *
 
     r->n_cr = n_cr;
     for (size_t c = 0; c < n_cr; c++) {
-        const struct bf_sim_crossing_score *cs = sc && c < sc->crossings ? &sc->per_crossing[c] : NULL;
+        const struct bf_sim_crossing_score *cs =
+            sc && c < sc->crossings + sc->exempt_crossings ? &sc->per_crossing[c] : NULL;
         r->cr[c] = (struct rep_crossing){
             .key = cr[c].key, .is_group = cr[c].is_group, .members = cr[c].members,
+            .owed = cs ? cs->owed : bf_sim_crossing_owes_alert(&cr[c]),
             .t_s = cr[c].t_s, .e_m = cr[c].e_m, .n_m = cr[c].n_m,
             .alerted = cs && cs->alerted, .lag_s = cs ? cs->lag_s : NAN,
             .have_approach = cs && cs->have_approach,
             .approach_lead_s = cs && cs->have_approach ? cs->approach_lead_s : NAN};
     }
-    if ((rc = judge_alerts(r, cr, n_cr, al, n_al, sc, p)) < 0)
+    if ((rc = judge_alerts(r, al, n_al, sc)) < 0)
         return rc;
 
     for (size_t k = 0; k < r->n_sensor_names; k++)
@@ -948,11 +934,16 @@ static char *html_page(const struct bf_sim_report *r, const char *map, const cha
     }
 
     rep_printf(&b, "<h2>Summary</h2>\n<table>\n<tr><th>figure</th><th>value</th></tr>\n");
-    size_t alerted = 0;
-    for (size_t c = 0; c < r->n_cr; c++)
-        alerted += r->cr[c].alerted;
+    size_t alerted = 0, owed = 0;
+    for (size_t c = 0; c < r->n_cr; c++) {
+        alerted += r->cr[c].owed && r->cr[c].alerted;
+        owed += r->cr[c].owed;
+    }
     rep_printf(&b, "<tr><td>true crossings alerted</td><td class=\"n\">%zu of %zu</td></tr>\n",
-               alerted, r->n_cr);
+               alerted, owed);
+    if (owed < r->n_cr)
+        rep_printf(&b, "<tr><td>animals' crossings (owing no alert)</td><td class=\"n\">%zu"
+                   "</td></tr>\n", r->n_cr - owed);
     rep_printf(&b, "<tr><td>false INCURSION alerts</td><td class=\"n\">%zu</td></tr>\n",
                r->false_alerts);
     rep_printf(&b, "<tr><td>false alerts per hour</td><td class=\"n\">%.2f</td></tr>\n",
@@ -987,7 +978,8 @@ static char *html_page(const struct bf_sim_report *r, const char *map, const cha
             if (x->is_group)
                 rep_printf(&b, " (%u)", x->members);
             rep_printf(&b, "</td><td>%s</td><td%s>%s</td><td class=\"n\">", t,
-                       x->alerted ? "" : " class=\"bad\"", x->alerted ? "alerted" : "MISSED");
+                       x->alerted || !x->owed ? "" : " class=\"bad\"",
+                       !x->owed ? "animal: owes no alert" : x->alerted ? "alerted" : "MISSED");
             fmt_s(&b, x->lag_s, true);
             rep_printf(&b, "</td><td class=\"n\">");
             fmt_s(&b, x->approach_lead_s, false);

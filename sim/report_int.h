@@ -48,6 +48,7 @@ struct rep_crossing {
     bool is_group;
     unsigned members;
     double t_s, e_m, n_m;
+    bool owed;                    /* owes an alert (not an animal's: bf_sim_crossing_owes_alert) */
     bool alerted;
     double lag_s;                 /* NAN if missed */
     bool have_approach;

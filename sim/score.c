@@ -8,17 +8,27 @@
  * scores those alerts against the true crossings from the truth:
  *
  *  - an INCURSION alert matches a crossing when its position at first report
- *    is within match_radius_m of the crossing point and its first_time lies in
- *    [crossing - before_s, crossing + after_s];
- *  - a crossing with at least one matching INCURSION is alerted (lag = the
- *    earliest matching first_time - crossing time), otherwise missed;
- *  - each INCURSION id is attributed to the one crossing it matches best
- *    (smallest distance / match_radius_m + |lag| / after_s); a crossing with
- *    more than one attributed id counts the extras as duplicates;
+ *    is within the crossing's radius (match_radius_m + the target's speed x
+ *    match_latency_s: a car at 20 m/s is placed far from where it crossed) of
+ *    the crossing point and its first_time lies in [crossing - before_s,
+ *    crossing + after_s];
+ *  - each INCURSION id is attributed to at most one crossing, the one it
+ *    matches best (smallest distance / radius + |lag| / after_s), and alerts
+ *    only that one: a target that crosses, goes back and crosses again needs
+ *    an alert for each crossing.  A crossing left without one takes a matching
+ *    duplicate of another crossing, if any;
+ *  - a crossing with an attributed INCURSION is alerted (lag = the earliest
+ *    attributed first_time - crossing time), otherwise missed; the extra ids
+ *    of a crossing are duplicates;
+ *  - an animal's crossing, and one inside an official crossing point, owe no
+ *    alert: listed but not counted, and an INCURSION near one matches nothing
+ *    (a false alert, caused by the animal or the car);
  *  - an INCURSION that matches no crossing is a false alert;
- *  - APPROACH alerts are matched the same way within their own radius and
- *    window and give each crossing its warning lead (crossing - earliest
- *    APPROACH).
+ *  - the warning lead of a crossing is crossing - the earliest APPROACH of its
+ *    own track (the track of an INCURSION attributed to it) within the
+ *    APPROACH window, never another track's; an APPROACH that is no
+ *    crossing's own and matches none in place (approach_radius_m + speed x
+ *    match_latency_s) and time is unmatched.
  *
  * Scoring is a pure function of (crossings, alerts, parameters) so it can be
  * tested on hand-made cases (docs/scorecard.md).
@@ -302,9 +312,14 @@ int bf_sim_alert_log_message(struct bf_sim_alert_log *log, const void *payload, 
 void bf_sim_score_params_default(struct bf_sim_score_params *p)
 {
     *p = (struct bf_sim_score_params){
-        .match_radius_m = 500.0, .before_s = 120.0, .after_s = 300.0,
+        .match_radius_m = 500.0, .match_latency_s = 30.0, .before_s = 120.0, .after_s = 300.0,
         .approach_radius_m = 1000.0, .approach_before_s = 900.0, .approach_after_s = 60.0,
     };
+}
+
+bool bf_sim_crossing_owes_alert(const struct bf_sim_crossing *c)
+{
+    return !(c->cls && strcmp(c->cls, "animal") == 0) && !c->at_crossing_point;
 }
 
 double bf_sim_distance_m(double lat1_deg, double lon1_deg, double lat2_deg, double lon2_deg)
@@ -326,6 +341,24 @@ static bool matches(const struct bf_sim_crossing *c, bf_time_us start_us,
     return *dist_m <= radius_m && *lag_s >= -before_s && *lag_s <= after_s;
 }
 
+/* The INCURSION match radius of crossing c: the base plus its speed times the latency. */
+static double incursion_radius(const struct bf_sim_crossing *c, const struct bf_sim_score_params *p)
+{
+    double v = isfinite(c->speed_mps) && c->speed_mps > 0 ? c->speed_mps : 0.0;
+    return p->match_radius_m + v * (p->match_latency_s > 0 ? p->match_latency_s : 0.0);
+}
+
+static bool scored(const struct bf_sim_scored_alert *a, enum bf_sim_alert_kind kind)
+{
+    return a->reported && a->kind == kind;
+}
+
+/* Is a an earlier (then smaller id) INCURSION than b? */
+static bool earlier(const struct bf_sim_scored_alert *a, const struct bf_sim_scored_alert *b)
+{
+    return a->first_us < b->first_us || (a->first_us == b->first_us && strcmp(a->id, b->id) < 0);
+}
+
 int bf_sim_score_compute(const struct bf_sim_crossing *cr, size_t n_cr, bf_time_us start_us,
                          const struct bf_sim_scored_alert *al, size_t n_al,
                          const struct bf_sim_score_params *p, struct bf_sim_score *out)
@@ -334,66 +367,120 @@ int bf_sim_score_compute(const struct bf_sim_crossing *cr, size_t n_cr, bf_time_
     out->lag_mean_s = out->lag_max_s = NAN;
     out->per_crossing = calloc(n_cr ? n_cr : 1, sizeof *out->per_crossing);
     out->false_alert_idx = calloc(n_al ? n_al : 1, sizeof *out->false_alert_idx);
-    if (!out->per_crossing || !out->false_alert_idx) {
+    out->unmatched_approach_idx = calloc(n_al ? n_al : 1, sizeof *out->unmatched_approach_idx);
+    size_t *attr = malloc((n_al ? n_al : 1) * sizeof *attr);   /* INCURSION -> crossing */
+    if (!out->per_crossing || !out->false_alert_idx || !out->unmatched_approach_idx || !attr) {
+        free(attr);
         bf_sim_score_free(out);
         return BF_ENOMEM;
     }
-    out->crossings = n_cr;
     for (size_t c = 0; c < n_cr; c++) {
-        out->per_crossing[c].lag_s = NAN;
-        out->per_crossing[c].approach_lead_s = NAN;
+        struct bf_sim_crossing_score *cs = &out->per_crossing[c];
+        cs->owed = bf_sim_crossing_owes_alert(&cr[c]);
+        cs->radius_m = incursion_radius(&cr[c], p);
+        cs->lag_s = NAN;
+        cs->approach_lead_s = NAN;
+        if (cs->owed)
+            out->crossings++;
+        else
+            out->exempt_crossings++;
     }
     double lag, dist;
+
+    /* 1. each INCURSION to the one crossing owing an alert that it matches best */
     for (size_t i = 0; i < n_al; i++) {
-        const struct bf_sim_scored_alert *a = &al[i];
-        if (!a->reported || a->kind == BF_SIM_ALERT_OTHER)
+        attr[i] = SIZE_MAX;
+        if (!scored(&al[i], BF_SIM_ALERT_INCURSION))
             continue;
-        if (a->kind == BF_SIM_ALERT_APPROACH) {
-            out->approach_alerts++;
-            bool any = false;
-            for (size_t c = 0; c < n_cr; c++) {
-                if (!matches(&cr[c], start_us, a, p->approach_radius_m, p->approach_before_s,
-                             p->approach_after_s, &lag, &dist))
-                    continue;
-                any = true;
-                struct bf_sim_crossing_score *cs = &out->per_crossing[c];
-                if (!cs->have_approach || -lag > cs->approach_lead_s) {
-                    cs->have_approach = true;
-                    cs->approach_lead_s = -lag;
-                }
-            }
-            if (!any)
-                out->approach_unmatched++;
-            continue;
-        }
         out->incursion_alerts++;
-        size_t best = SIZE_MAX;
         double best_cost = INFINITY;
         for (size_t c = 0; c < n_cr; c++) {
-            if (!matches(&cr[c], start_us, a, p->match_radius_m, p->before_s, p->after_s, &lag,
-                         &dist))
+            const struct bf_sim_crossing_score *cs = &out->per_crossing[c];
+            if (!cs->owed || !matches(&cr[c], start_us, &al[i], cs->radius_m, p->before_s,
+                                      p->after_s, &lag, &dist))
                 continue;
-            struct bf_sim_crossing_score *cs = &out->per_crossing[c];
-            if (!cs->alerted || lag < cs->lag_s ||
-                (lag == cs->lag_s && strcmp(a->id, cs->alert_id) < 0)) {
-                cs->alerted = true;
-                cs->lag_s = lag;
-                cs->alert_id = a->id;
-            }
-            double cost = dist / p->match_radius_m + fabs(lag) / p->after_s;
+            double cost = dist / cs->radius_m + fabs(lag) / p->after_s;
             if (cost < best_cost) {
                 best_cost = cost;
-                best = c;
+                attr[i] = c;
             }
         }
-        if (best == SIZE_MAX)
-            out->false_alert_idx[out->false_alerts++] = i;
+        if (attr[i] != SIZE_MAX)
+            out->per_crossing[attr[i]].matched++;
         else
-            out->per_crossing[best].matched++;
+            out->false_alert_idx[out->false_alerts++] = i;
     }
+    /* 2. a crossing left without an alert takes the earliest matching duplicate of another
+     *    (one alert never alerts two crossings, but two alerts on one crossing while the
+     *    next had none would be a bad attribution, not the engine's fault) */
+    for (size_t c = 0; c < n_cr; c++) {
+        struct bf_sim_crossing_score *cs = &out->per_crossing[c];
+        if (!cs->owed || cs->matched > 0)
+            continue;
+        size_t take = SIZE_MAX;
+        for (size_t i = 0; i < n_al; i++) {
+            if (attr[i] == SIZE_MAX || out->per_crossing[attr[i]].matched < 2 ||
+                !matches(&cr[c], start_us, &al[i], cs->radius_m, p->before_s, p->after_s, &lag,
+                         &dist))
+                continue;
+            if (take == SIZE_MAX || earlier(&al[i], &al[take]))
+                take = i;
+        }
+        if (take != SIZE_MAX) {
+            out->per_crossing[attr[take]].matched--;
+            attr[take] = c;
+            cs->matched = 1;
+        }
+    }
+    /* 3. per crossing: the earliest of its own INCURSIONs */
+    for (size_t i = 0; i < n_al; i++) {
+        if (attr[i] == SIZE_MAX)
+            continue;
+        struct bf_sim_crossing_score *cs = &out->per_crossing[attr[i]];
+        double l = bf_time_to_s(al[i].first_us - start_us) - cr[attr[i]].t_s;
+        if (!cs->alerted || l < cs->lag_s || (l == cs->lag_s && strcmp(al[i].id, cs->alert_id) < 0)) {
+            cs->alerted = true;
+            cs->lag_s = l;
+            cs->alert_id = al[i].id;
+        }
+    }
+    /* 4. APPROACH: the warning lead counts only the crossing track's own APPROACH (the track
+     *    of an INCURSION attributed to the crossing, in the APPROACH window; the track ties
+     *    it to the target wherever it was raised - a car at 25 m/s is 1.4 km out a minute
+     *    before the line); an APPROACH that is no crossing's own and matches none in place
+     *    (radius + speed x latency) and time either is unmatched (a walker who turned back) */
+    for (size_t k = 0; k < n_al; k++) {
+        const struct bf_sim_scored_alert *a = &al[k];
+        if (!scored(a, BF_SIM_ALERT_APPROACH))
+            continue;
+        out->approach_alerts++;
+        bool any = false;
+        for (size_t c = 0; c < n_cr; c++) {
+            double v = isfinite(cr[c].speed_mps) && cr[c].speed_mps > 0 ? cr[c].speed_mps : 0;
+            double radius = p->approach_radius_m + v * fmax(p->match_latency_s, 0.0);
+            bool near = matches(&cr[c], start_us, a, radius, p->approach_before_s,
+                                p->approach_after_s, &lag, &dist);
+            bool own = false;
+            bool in_window = lag >= -p->approach_before_s && lag <= p->approach_after_s;
+            for (size_t i = 0; i < n_al && !own && a->track_id >= 0 && in_window; i++)
+                own = attr[i] == c && al[i].track_id == a->track_id;
+            any = any || near || own;
+            struct bf_sim_crossing_score *cs = &out->per_crossing[c];
+            if (own && (!cs->have_approach || -lag > cs->approach_lead_s)) {
+                cs->have_approach = true;
+                cs->approach_lead_s = -lag;
+                cs->approach_id = a->id;
+            }
+        }
+        if (!any)
+            out->unmatched_approach_idx[out->approach_unmatched++] = k;
+    }
+    free(attr);
     double lag_sum = 0;
     for (size_t c = 0; c < n_cr; c++) {
         const struct bf_sim_crossing_score *cs = &out->per_crossing[c];
+        if (!cs->owed)
+            continue;
         if (!cs->alerted) {
             out->missed++;
             continue;
@@ -416,10 +503,12 @@ void bf_sim_score_free(struct bf_sim_score *sc)
         return;
     free(sc->per_crossing);
     free(sc->false_alert_idx);
+    free(sc->unmatched_approach_idx);
     free(sc->cause);
     free(sc->targets);
     sc->per_crossing = NULL;
     sc->false_alert_idx = NULL;
+    sc->unmatched_approach_idx = NULL;
     sc->cause = NULL;
     sc->targets = NULL;
     sc->n_targets = 0;
@@ -445,6 +534,15 @@ static cJSON *iso_item(bf_time_us t)
     if (bf_time_format_iso(t, iso, sizeof iso) < 0)
         return cJSON_CreateNull();
     return cJSON_CreateString(iso);
+}
+
+/* 1 for a target's (or group's) first crossing, 2 for its next one, ... */
+static unsigned crossing_number(const struct bf_sim_crossing *cr, size_t c)
+{
+    unsigned k = 1;
+    for (size_t i = 0; i < c; i++)
+        k += strcmp(cr[i].key, cr[c].key) == 0;
+    return k;
 }
 
 /* One word on a target: did the engine do right by it? */
@@ -479,6 +577,7 @@ char *bf_sim_scorecard_json(const struct bf_sim_run_info *ri, const struct bf_si
     cJSON_AddNumberToObject(o, "time_scale", ri->time_scale);
     cJSON_AddNumberToObject(o, "wall_s", round_to(ri->wall_s, 3));
     cJSON_AddNumberToObject(o, "crossings", (double)sc->crossings);
+    cJSON_AddNumberToObject(o, "exempt_crossings", (double)sc->exempt_crossings);
     cJSON_AddNumberToObject(o, "alerted", (double)sc->alerted);
     cJSON_AddNumberToObject(o, "missed", (double)sc->missed);
     cJSON_AddNumberToObject(o, "duplicates", (double)sc->duplicates);
@@ -506,6 +605,12 @@ char *bf_sim_scorecard_json(const struct bf_sim_run_info *ri, const struct bf_si
             break;
         cJSON_AddStringToObject(e, cr[c].is_group ? "group" : "target", cr[c].key);
         cJSON_AddNumberToObject(e, "members", cr[c].members);
+        cJSON_AddNumberToObject(e, "number", crossing_number(cr, c));
+        cJSON_AddStringToObject(e, "class", cr[c].cls ? cr[c].cls : "unknown");
+        cJSON_AddBoolToObject(e, "owes_alert", cs->owed);
+        cJSON_AddBoolToObject(e, "at_crossing_point", cr[c].at_crossing_point);
+        cJSON_AddNumberToObject(e, "speed_mps", round_to(cr[c].speed_mps, 2));
+        cJSON_AddNumberToObject(e, "match_radius_m", round_to(cs->radius_m, 1));
         cJSON_AddItemToObject(e, "time", iso_item(ri->start_us + bf_time_from_s(cr[c].t_s)));
         cJSON_AddNumberToObject(e, "t_s", round_to(cr[c].t_s, 3));
         cJSON_AddNumberToObject(e, "lat", round_to(cr[c].lat_deg, 7));
@@ -521,6 +626,10 @@ char *bf_sim_scorecard_json(const struct bf_sim_run_info *ri, const struct bf_si
         cJSON_AddItemToObject(e, "approach_lead_s",
                               num_or_null(cs->have_approach ? round_to(cs->approach_lead_s, 3)
                                                             : NAN));
+        if (cs->approach_id)
+            cJSON_AddStringToObject(e, "approach_alert_id", cs->approach_id);
+        else
+            cJSON_AddNullToObject(e, "approach_alert_id");
         cJSON_AddItemToArray(list, e);
     }
     cJSON *fl = cJSON_AddArrayToObject(o, "false_alert_list");
@@ -593,11 +702,15 @@ void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
                 "lag", "approach lead");
     for (size_t c = 0; c < n_cr; c++) {
         const struct bf_sim_crossing_score *cs = &sc->per_crossing[c];
-        char name[48], tm[16], where[40], lagb[16] = "", appb[16] = "-";
+        char name[64], tm[16], where[40], lagb[16] = "", appb[16] = "-";
+        unsigned no = crossing_number(cr, c);
+        char nos[16] = "";
+        if (no > 1)
+            snprintf(nos, sizeof nos, " #%u", no % 100000u);
         if (cr[c].is_group)
-            snprintf(name, sizeof name, "group %.24s (%u)", cr[c].key, cr[c].members);
+            snprintf(name, sizeof name, "group %.20s (%u)%s", cr[c].key, cr[c].members, nos);
         else
-            snprintf(name, sizeof name, "%.40s", cr[c].key);
+            snprintf(name, sizeof name, "%.32s%s", cr[c].key, nos);
         hms(ri->start_us + bf_time_from_s(cr[c].t_s), tm, sizeof tm);
         snprintf(where, sizeof where, "%.5f%c %.5f%c", fabs(cr[c].lat_deg),
                  cr[c].lat_deg < 0 ? 'S' : 'N', fabs(cr[c].lon_deg), cr[c].lon_deg < 0 ? 'W' : 'E');
@@ -606,7 +719,8 @@ void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
         if (cs->have_approach)
             snprintf(appb, sizeof appb, "%.1f s", cs->approach_lead_s);
         fprintf(f, "  %-24s %-10s %-22s %-8s %9s %14s", name, tm, where,
-                cs->alerted ? "ALERTED" : "MISSED", lagb, appb);
+                !cs->owed ? (cr[c].at_crossing_point ? "LAWFUL" : "ANIMAL") : cs->alerted ? "ALERTED" : "MISSED",
+                lagb, appb);
         if (cs->matched > 1)
             fprintf(f, "  (%u duplicates)", cs->matched - 1);
         fprintf(f, "\n");
@@ -639,6 +753,9 @@ void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
     }
     fprintf(f, "\ncrossings %zu: alerted %zu, missed %zu; duplicates %zu; false alerts %zu",
             sc->crossings, sc->alerted, sc->missed, sc->duplicates, sc->false_alerts);
+    if (sc->exempt_crossings)
+        fprintf(f, " (and %zu crossing%s owing no alert: animals, crossing points)",
+                sc->exempt_crossings, sc->exempt_crossings == 1 ? "" : "s");
     if (sc->alerted > 0)
         fprintf(f, "; lag mean %+.1f s, max %+.1f s", sc->lag_mean_s, sc->lag_max_s);
     if (sc->targets)

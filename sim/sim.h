@@ -220,7 +220,18 @@ struct bf_sim_crossing {
     double t_s;                   /* simulated seconds since start */
     double e_m, n_m;              /* where the line was crossed (mean over members) */
     double lat_deg, lon_deg;
+    double speed_mps;             /* the target's speed there (the fastest member of a merge) */
+    const char *cls;              /* class of its first target (borrowed from the scenario);
+                                   * NULL: unknown */
+    bool at_crossing_point;       /* inside a zone of kind "crossing_point": lawful */
 };
+
+/*
+ * Does crossing c owe an INCURSION?  Not an animal's (a deer over the fence
+ * is a true crossing of the line but the engine must stay quiet about it),
+ * nor one at an official crossing point (a car through the customs post).
+ */
+bool bf_sim_crossing_owes_alert(const struct bf_sim_crossing *c);
 
 #define BF_SIM_TRUTH_STEP_S 0.5
 #define BF_SIM_GROUP_WINDOW_S 60.0
@@ -428,10 +439,13 @@ int bf_sim_alert_log_message(struct bf_sim_alert_log *log, const void *payload, 
                              bool exercise, struct bf_sim_alert *a);
 
 struct bf_sim_score_params {
-    double match_radius_m;        /* default 500 */
+    double match_radius_m;        /* base radius, default 500 ... */
+    double match_latency_s;       /* ... plus the crossing's speed times this (30 s): a fast
+                                   * vehicle has moved on by the time the alert is placed */
     double before_s;              /* alert first_time may precede the crossing by this; 120 */
     double after_s;               /* ... or follow it by this; 300 */
-    double approach_radius_m;     /* an APPROACH is raised short of the line: 1000 */
+    double approach_radius_m;     /* an APPROACH is raised short of the line: 1000 (+ speed x
+                                   * match_latency_s), for APPROACHes of no crossing's track */
     double approach_before_s;     /* APPROACH window before the crossing; 900 */
     double approach_after_s;      /* ... and after it; 60 */
 };
@@ -439,12 +453,16 @@ struct bf_sim_score_params {
 void bf_sim_score_params_default(struct bf_sim_score_params *p);
 
 struct bf_sim_crossing_score {
+    bool owed;                    /* bf_sim_crossing_owes_alert(): not an animal's */
+    double radius_m;              /* the match radius used for it */
     bool alerted;
     const char *alert_id;         /* earliest matching INCURSION (borrowed from the alerts), or NULL */
     double lag_s;                 /* alert first_time - crossing time; NAN if missed */
     unsigned matched;             /* distinct INCURSION ids attributed to this crossing */
     bool have_approach;
-    double approach_lead_s;       /* crossing time - earliest matching APPROACH first_time */
+    double approach_lead_s;       /* crossing time - earliest own APPROACH first_time: an
+                                   * APPROACH of the track of an INCURSION attributed here */
+    const char *approach_id;      /* that APPROACH (borrowed), or NULL */
 };
 
 /* What each target (or group) of the scenario drew from the engine. */
@@ -459,10 +477,12 @@ struct bf_sim_target_verdict {
 };
 
 struct bf_sim_score {
-    size_t crossings, alerted, missed, duplicates, false_alerts;
+    size_t crossings, alerted, missed, duplicates, false_alerts;   /* crossings owing an alert */
+    size_t exempt_crossings;      /* crossings owing none (animals'): not in the five above */
     size_t incursion_alerts, approach_alerts, approach_unmatched;
     struct bf_sim_crossing_score *per_crossing;   /* [crossings], malloc'd */
     size_t *false_alert_idx;                      /* indexes into the alerts, malloc'd */
+    size_t *unmatched_approach_idx;               /* [approach_unmatched] the same, malloc'd */
     double lag_mean_s, lag_max_s;                 /* over alerted crossings; NAN if none */
     /* filled by bf_sim_score_targets(), else NULL / 0 */
     int *cause;                                   /* per alert: index in targets, -1 none */
@@ -473,8 +493,10 @@ struct bf_sim_score {
 
 /*
  * Score alerts against crossings (times relative to start_us).  Pure
- * function.  Each INCURSION id is attributed to the matching crossing nearest
- * to it (time and place; see docs/scorecard.md).  Returns 0 or BF_ENOMEM;
+ * function.  Each INCURSION id is attributed to at most one crossing, the
+ * matching one nearest to it (time and place), and alerts only that one; a
+ * crossing left without one takes a matching duplicate of another crossing
+ * (see docs/scorecard.md).  Returns 0 or BF_ENOMEM;
  * free with bf_sim_score_free().
  */
 int bf_sim_score_compute(const struct bf_sim_crossing *cr, size_t n_cr, bf_time_us start_us,

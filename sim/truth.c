@@ -295,6 +295,23 @@ static int add_raw(struct bf_sim_truth *tr, const struct bf_sim_crossing *c)
     return 0;
 }
 
+/*
+ * Is (e, n) inside a zone of kind "crossing_point" (an official crossing, where crossing the
+ * line is lawful)?  By the kind's name, so that this holds whichever zone kinds geo/ knows.
+ */
+static bool at_crossing_point(const struct bf_sim_truth *tr, double e_m, double n_m)
+{
+    struct bf_geo_zones *z = tr->s->zones;
+    size_t nz = bf_geo_zones_count(z);
+    for (size_t k = 0; k < nz; k++) {
+        const struct bf_zone_info *zi = bf_geo_zone_info(z, k);
+        const char *kind = zi ? bf_zone_kind_name(zi->kind) : NULL;
+        if (kind && strcmp(kind, "crossing_point") == 0 && bf_geo_zone_contains(z, k, e_m, n_m))
+            return true;
+    }
+    return false;
+}
+
 static int check_crossings(struct bf_sim_truth *tr, size_t i, double t_s,
                            const struct bf_sim_target_pos *p)
 {
@@ -314,7 +331,9 @@ static int check_crossings(struct bf_sim_truth *tr, size_t i, double t_s,
                     .target = i, .key = t->group ? t->group : t->id, .is_group = t->group != NULL,
                     .members = 1, .zone = (int)zi, .t_s = m->t_s + s * (t_s - m->t_s),
                     .e_m = m->e_m + s * (p->e_m - m->e_m), .n_m = m->n_m + s * (p->n_m - m->n_m),
+                    .speed_mps = hypot(p->ve_mps, p->vn_mps), .cls = t->cls,
                 };
+                c.at_crossing_point = at_crossing_point(tr, c.e_m, c.n_m);
                 if (bf_geo_to_wgs84(tr->s->frame, c.e_m, c.n_m, &c.lat_deg, &c.lon_deg) < 0)
                     return BF_EPROJ;
                 int rc = add_raw(tr, &c);
@@ -363,6 +382,8 @@ size_t bf_sim_crossings_merge(const struct bf_sim_crossing *raw, size_t n, doubl
             out[j].lat_deg = (out[j].lat_deg * k + c.lat_deg) / (k + 1);
             out[j].lon_deg = (out[j].lon_deg * k + c.lon_deg) / (k + 1);
             out[j].members++;
+            if (c.speed_mps > out[j].speed_mps)
+                out[j].speed_mps = c.speed_mps;
         } else {
             out[m++] = c;   /* m <= i: never overwrites an unread element */
         }

@@ -120,7 +120,9 @@ static bool play(const char *tmp, const char *name, int port, pid_t broker)
     CU_ASSERT_PTR_NOT_NULL(ex);   /* every library scenario says what it expects */
     if (cJSON_IsNumber(failed))
         met = rc == 0 && failed->valuedouble == 0;
-    printf("\n  %-22s exit %d, %s", name, rc, met ? "expected outcome met" : "NOT MET");
+    printf("\n  %-22s exit %d, %s; crossings %.0f: alerted %.0f, missed %.0f; false alerts %.0f",
+           name, rc, met ? "expected outcome met" : "NOT MET", it_jnum(sc, "crossings"),
+           it_jnum(sc, "alerted"), it_jnum(sc, "missed"), it_jnum(sc, "false_alerts"));
     const cJSON *r;
     cJSON_ArrayForEach(r, cJSON_GetObjectItem(ex, "results"))
     {
@@ -163,7 +165,7 @@ static void test_library(void)
 {
     char *names[MAX_SCENARIOS];
     size_t n = list_scenarios(names, MAX_SCENARIOS);
-    CU_ASSERT_FATAL(n >= 9);   /* the library docs/scenario.md lists */
+    CU_ASSERT_FATAL(n >= 17);   /* the library docs/scenario.md lists */
     const char *tmp = bf_test_tmpdir();
     int port = it_free_port();
     pid_t broker = it_start_mosquitto(tmp, port);
@@ -183,6 +185,7 @@ static void test_library(void)
         free(names[i]);
     }
     printf("\n  %zu of %zu scenarios met their expected outcome\n", met, n);
+    fflush(stdout);
     bf_mqtt_destroy(sub);
     it_stop(broker);
 }

@@ -169,9 +169,94 @@ static void test_checked(void)
     cJSON_Delete(bad);
 }
 
+/*
+ * "alerted" checks every crossing: z walks north over the line (100 s), back south (300 s,
+ * not a crossing onto our side) and north again (500 s); a deer crosses at e = 1000 m.
+ */
+static cJSON *check_recross(const char *expect, size_t n_al)
+{
+    char targets[1024];
+    snprintf(targets, sizeof targets,
+             "[{\"id\": \"z\", \"class\": \"person\", \"waypoints\": [%s, %s, %s, %s],"
+             "  \"speed_mps\": 2},"
+             " {\"id\": \"d\", \"class\": \"animal\", \"waypoints\": [%s, %s], \"speed_mps\": 1}]",
+             fx_pt(0, -200), fx_pt(0, 200), fx_pt(0, -200), fx_pt(0, 200), fx_pt(1000, -50),
+             fx_pt(1000, 50));
+    char *base = fx_scenario_text(NULL, targets, 700);
+    char *end = strrchr(base, '}');
+    *end = '\0';
+    char text[8192];
+    snprintf(text, sizeof text, "%s,\n\"expect\": %s}\n", base, expect);
+    free(base);
+    struct bf_sim_scenario *s = NULL;
+    struct fx_diags d;
+    fx_diags_init(&d);
+    CU_ASSERT_EQUAL_FATAL(fx_parse(text, &s, &d), 0);
+    struct bf_sim_crossing *cr;
+    size_t n_cr;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_truth_run(s, &cr, &n_cr), 0);
+    CU_ASSERT_EQUAL_FATAL(n_cr, 3);   /* z twice, the deer once */
+    struct bf_sim_scored_alert al[3];
+    memset(al, 0, sizeof al);
+    static const struct {
+        const char *id;
+        double t_s, e, n;
+    } mk[3] = {{"I1", 101, 0, 3}, {"I2", 503, 0, 6}, {"ID", 52, 1000, 2}};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(al[i].id, sizeof al[i].id, "%s", mk[i].id);
+        snprintf(al[i].type, sizeof al[i].type, "INCURSION");
+        al[i].kind = BF_SIM_ALERT_INCURSION;
+        al[i].reported = true;
+        al[i].first_us = s->start_us + bf_time_from_s(mk[i].t_s);
+        al[i].track_id = (int64_t)i + 1;
+        fx_ll(mk[i].e, mk[i].n, &al[i].lat_deg, &al[i].lon_deg);
+    }
+    struct bf_sim_score_params p;
+    bf_sim_score_params_default(&p);
+    struct bf_sim_score sc;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(cr, n_cr, s->start_us, al, n_al, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.crossings, 2);
+    CU_ASSERT_EQUAL(sc.exempt_crossings, 1);
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_targets(&sc, s, cr, n_cr, al, n_al, p.match_radius_m), 0);
+    FILE *out = fopen("/dev/null", "w");
+    cJSON *res = bf_sim_expect_check(s, cr, n_cr, al, n_al, &sc, out);
+    if (out)
+        fclose(out);
+    bf_sim_score_free(&sc);
+    free(cr);
+    bf_sim_scenario_destroy(s);
+    return res;
+}
+
+static void test_every_crossing(void)
+{
+    /* only the first crossing alerted (I1; the deer's ID is the third alert, left out) */
+    cJSON *r = check_recross("{\"alerted\": [\"z\"]}", 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(failed(r), 1);
+    CU_ASSERT_TRUE(result(r, "z alerted: 1 of its 2 crossings drew no INCURSION (the first: "
+                             "crossing 2)", false));
+    cJSON_Delete(r);
+    /* both: met, with both lags */
+    r = check_recross("{\"alerted\": [\"z\"], \"not_alerted\": [\"d\"]}", 2);
+    CU_ASSERT_EQUAL(failed(r), 0);
+    CU_ASSERT_TRUE(result(r, "z alerted at each of its 2 crossings (lags +1.0 s, +3.0 s)", true));
+    CU_ASSERT_TRUE(result(r, "d not alerted: 0 INCURSIONs", true));
+    cJSON_Delete(r);
+    /* an INCURSION on the deer: a false alert blamed on it; "alerted" for an animal fails */
+    r = check_recross("{\"alerted\": [\"d\"], \"not_alerted\": [\"d\"], \"max_false_alerts\": 0}",
+                      3);
+    CU_ASSERT_EQUAL(failed(r), 3);
+    CU_ASSERT_TRUE(result(r, "d alerted: it is an animal", false));
+    CU_ASSERT_TRUE(result(r, "d not alerted: 1 INCURSION", false));
+    CU_ASSERT_TRUE(result(r, "at most 0 false alerts: 1", false));
+    cJSON_Delete(r);
+}
+
 static CU_TestInfo expect_tests[] = {
     {"expect: mistakes reported with their line", test_validated},
     {"expect: each expectation met or failed, failures counted", test_checked},
+    {"expect: alerted means every crossing; animals owe none", test_every_crossing},
     CU_TEST_INFO_NULL,
 };
 

@@ -223,6 +223,19 @@ static size_t alerts_main(struct bf_sim_scored_alert *al)
     al[n++] = mk("AP5", BF_SIM_ALERT_APPROACH, 960, 46.80 - 1100 / M_PER_DEG, 8.30, true);
     al[n++] = mk("ZE", BF_SIM_ALERT_OTHER, 2001, 46.85, 8.20, true);        /* not scored */
     al[n++] = mk("NR", BF_SIM_ALERT_INCURSION, 2010, 46.85, 8.20, false);   /* only RESOLVED seen */
+    /* tracks: A's walker is track 1 (X, Y, AP1, AP2), B's track 2 (Z, U, AP4); the turn-back
+     * walker track 3 (AP3), AP5 track 5 (another track 1100 m out), the rest track 9 */
+    static const struct {
+        const char *id;
+        int64_t track;
+    } tracks[] = {{"X", 1}, {"Y", 1}, {"AP1", 1}, {"AP2", 1}, {"Z", 2}, {"U", 2}, {"AP4", 2},
+                  {"AP3", 3}, {"AP5", 5}};
+    for (size_t i = 0; i < n; i++) {
+        al[i].track_id = 9;
+        for (size_t k = 0; k < sizeof tracks / sizeof tracks[0]; k++)
+            if (strcmp(al[i].id, tracks[k].id) == 0)
+                al[i].track_id = tracks[k].track;
+    }
     return n;
 }
 
@@ -363,9 +376,8 @@ static void test_score_bounds(void)
 
 static void test_score_attribution(void)
 {
-    /* Two crossings 300 m and 50 s apart; one alert near the second matches both: both
-     * count as alerted, but the alert is attributed to the nearer (no duplicate). A
-     * second alert near the first makes no duplicate either. */
+    /* Two crossings 300 m and 50 s apart; each alert is attributed to the nearer crossing
+     * and alerts only that one (one alert never alerts two crossings); no duplicate. */
     struct bf_sim_crossing c[2] = {
         {.key = "e", .members = 1, .t_s = 100, .lat_deg = 10.0, .lon_deg = 20.0},
         {.key = "f", .members = 1, .t_s = 150, .lat_deg = 10.0 + 300 / M_PER_DEG, .lon_deg = 20.0},
@@ -385,8 +397,214 @@ static void test_score_attribution(void)
     CU_ASSERT_EQUAL(sc.per_crossing[1].matched, 1);
     CU_ASSERT_STRING_EQUAL(sc.per_crossing[0].alert_id, "h");
     BF_ASSERT_NEAR(sc.per_crossing[0].lag_s, 5, 1e-6);
-    CU_ASSERT_STRING_EQUAL(sc.per_crossing[1].alert_id, "h");   /* earliest matching: 105 */
-    BF_ASSERT_NEAR(sc.per_crossing[1].lag_s, -45, 1e-6);
+    CU_ASSERT_STRING_EQUAL(sc.per_crossing[1].alert_id, "g");   /* h matches it, but is e's */
+    BF_ASSERT_NEAR(sc.per_crossing[1].lag_s, 10, 1e-6);
+    bf_sim_score_free(&sc);
+    /* without g, f is missed: h alerted e and cannot alert f too */
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(c, 2, T0(), &al[1], 1, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.alerted, 1);
+    CU_ASSERT_EQUAL(sc.missed, 1);
+    CU_ASSERT_TRUE(sc.per_crossing[0].alerted);
+    CU_ASSERT_FALSE(sc.per_crossing[1].alerted);
+    bf_sim_score_free(&sc);
+    /* two alerts both nearer e: f takes the earliest one that also matches it (h2 is 700 m
+     * from f, out of its radius), so neither crossing is missed and none has a duplicate */
+    struct bf_sim_scored_alert al2[2] = {
+        mk("h1", BF_SIM_ALERT_INCURSION, 104, 10.0 + 20 / M_PER_DEG, 20.0, true),
+        mk("h2", BF_SIM_ALERT_INCURSION, 102, 10.0 - 400 / M_PER_DEG, 20.0, true),
+    };
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(c, 2, T0(), al2, 2, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.alerted, 2);
+    CU_ASSERT_EQUAL(sc.duplicates, 0);
+    CU_ASSERT_STRING_EQUAL(sc.per_crossing[0].alert_id, "h2");
+    CU_ASSERT_STRING_EQUAL(sc.per_crossing[1].alert_id, "h1");
+    BF_ASSERT_NEAR(sc.per_crossing[1].lag_s, -46, 1e-6);
+    bf_sim_score_free(&sc);
+}
+
+/* A target crosses at 100 s, goes back, crosses again at 500 s at the same place: each
+ * crossing needs its own INCURSION; the one alert of the first does not cover the second. */
+static void test_score_every_crossing(void)
+{
+    struct bf_sim_crossing c[2] = {
+        {.key = "z", .members = 1, .t_s = 100, .lat_deg = 10.0, .lon_deg = 20.0},
+        {.key = "z", .members = 1, .t_s = 500, .lat_deg = 10.0, .lon_deg = 20.0},
+    };
+    struct bf_sim_scored_alert al[2] = {
+        mk("first", BF_SIM_ALERT_INCURSION, 103, 10.0 + 5 / M_PER_DEG, 20.0, true),
+        mk("second", BF_SIM_ALERT_INCURSION, 508, 10.0 + 8 / M_PER_DEG, 20.0, true),
+    };
+    struct bf_sim_score_params p;
+    bf_sim_score_params_default(&p);
+    struct bf_sim_score sc;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(c, 2, T0(), al, 1, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.crossings, 2);
+    CU_ASSERT_EQUAL(sc.alerted, 1);
+    CU_ASSERT_EQUAL(sc.missed, 1);
+    CU_ASSERT_EQUAL(sc.false_alerts, 0);
+    CU_ASSERT_FALSE(sc.per_crossing[1].alerted);
+    bf_sim_score_free(&sc);
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(c, 2, T0(), al, 2, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.alerted, 2);
+    CU_ASSERT_EQUAL(sc.duplicates, 0);
+    CU_ASSERT_STRING_EQUAL(sc.per_crossing[0].alert_id, "first");
+    BF_ASSERT_NEAR(sc.per_crossing[0].lag_s, 3, 1e-6);
+    CU_ASSERT_STRING_EQUAL(sc.per_crossing[1].alert_id, "second");
+    BF_ASSERT_NEAR(sc.per_crossing[1].lag_s, 8, 1e-6);
+    /* the scorecard numbers the second crossing */
+    struct bf_sim_run_info ri = {.scenario = "z.json", .site = "t", .duration_s = 600,
+                                 .start_us = T0()};
+    char *text = bf_sim_scorecard_json(&ri, c, 2, al, &sc);
+    cJSON *j = cJSON_Parse(text);
+    const cJSON *c1 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "crossing_list"), 1);
+    BF_ASSERT_NEAR(cJSON_GetObjectItem(c1, "number")->valuedouble, 2, 0);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(c1, "alert_id")->valuestring, "second");
+    cJSON_Delete(j);
+    free(text);
+    bf_sim_score_free(&sc);
+}
+
+/* The warning lead counts only the crossing track's own APPROACH, never another track's. */
+static void test_score_own_approach(void)
+{
+    struct bf_sim_crossing c = {.key = "w", .members = 1, .t_s = 1000, .lat_deg = 10.0,
+                                .lon_deg = 20.0};
+    struct bf_sim_scored_alert al[3] = {
+        mk("inc", BF_SIM_ALERT_INCURSION, 1002, 10.0 + 5 / M_PER_DEG, 20.0, true),
+        mk("other", BF_SIM_ALERT_APPROACH, 700, 10.0 - 300 / M_PER_DEG, 20.0, true),
+        mk("own", BF_SIM_ALERT_APPROACH, 880, 10.0 - 150 / M_PER_DEG, 20.0, true),
+    };
+    al[0].track_id = 7;
+    al[1].track_id = 9;   /* another track: a walker who turned back, clutter */
+    al[2].track_id = 7;
+    struct bf_sim_score_params p;
+    bf_sim_score_params_default(&p);
+    struct bf_sim_score sc;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&c, 1, T0(), al, 3, &p, &sc), 0);
+    CU_ASSERT_TRUE(sc.per_crossing[0].have_approach);
+    BF_ASSERT_NEAR(sc.per_crossing[0].approach_lead_s, 120, 1e-6);   /* not 300 */
+    CU_ASSERT_STRING_EQUAL(sc.per_crossing[0].approach_id, "own");
+    CU_ASSERT_EQUAL(sc.approach_unmatched, 0);   /* "other" is near a crossing in time */
+    bf_sim_score_free(&sc);
+    /* only the other track warned: no lead at all */
+    al[2].track_id = 9;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&c, 1, T0(), al, 3, &p, &sc), 0);
+    CU_ASSERT_FALSE(sc.per_crossing[0].have_approach);
+    CU_ASSERT_TRUE(isnan(sc.per_crossing[0].approach_lead_s));
+    CU_ASSERT_PTR_NULL(sc.per_crossing[0].approach_id);
+    bf_sim_score_free(&sc);
+    /* a car at 25 m/s: its own APPROACH 1400 m out, 56 s before the line, is its warning
+     * wherever it was raised; another track's 1400 m out is near enough not to be a nuisance
+     * (1000 m + 25 m/s x 30 s), but for a walker it is one */
+    struct bf_sim_crossing car = {.key = "car", .members = 1, .t_s = 1000, .lat_deg = 10.0,
+                                  .lon_deg = 20.0, .speed_mps = 25, .cls = "vehicle"};
+    struct bf_sim_scored_alert fast[3] = {
+        mk("inc", BF_SIM_ALERT_INCURSION, 1001, 10.0 + 10 / M_PER_DEG, 20.0, true),
+        mk("own-far", BF_SIM_ALERT_APPROACH, 944, 10.0 - 1400 / M_PER_DEG, 20.0, true),
+        mk("other-far", BF_SIM_ALERT_APPROACH, 950, 10.0 - 1400 / M_PER_DEG, 20.0, true),
+    };
+    fast[0].track_id = fast[1].track_id = 4;
+    fast[2].track_id = 8;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&car, 1, T0(), fast, 3, &p, &sc), 0);
+    CU_ASSERT_TRUE(sc.per_crossing[0].have_approach);
+    BF_ASSERT_NEAR(sc.per_crossing[0].approach_lead_s, 56, 1e-6);
+    CU_ASSERT_STRING_EQUAL(sc.per_crossing[0].approach_id, "own-far");
+    CU_ASSERT_EQUAL(sc.approach_unmatched, 0);
+    bf_sim_score_free(&sc);
+    car.speed_mps = 1.3;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&car, 1, T0(), fast, 3, &p, &sc), 0);
+    CU_ASSERT_TRUE(sc.per_crossing[0].have_approach);   /* still its own */
+    CU_ASSERT_EQUAL(sc.approach_unmatched, 1);
+    CU_ASSERT_STRING_EQUAL(fast[sc.unmatched_approach_idx[0]].id, "other-far");
+    bf_sim_score_free(&sc);
+    /* a missed crossing has no own track, so no lead either */
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&c, 1, T0(), &al[1], 2, &p, &sc), 0);
+    CU_ASSERT_FALSE(sc.per_crossing[0].alerted);
+    CU_ASSERT_FALSE(sc.per_crossing[0].have_approach);
+    bf_sim_score_free(&sc);
+}
+
+/* The match radius grows with the crossing's speed: 500 m + speed x 30 s. */
+static void test_score_speed_radius(void)
+{
+    struct bf_sim_crossing c = {.key = "car", .members = 1, .t_s = 1000, .lat_deg = 10.0,
+                                .lon_deg = 20.0, .speed_mps = 20, .cls = "vehicle"};
+    /* placed 900 m on, 12 s after the crossing (a 20 m/s car with a late alert) */
+    struct bf_sim_scored_alert a = mk("a", BF_SIM_ALERT_INCURSION, 1012,
+                                      10.0 + 900 / M_PER_DEG, 20.0, true);
+    struct bf_sim_score_params p;
+    bf_sim_score_params_default(&p);
+    BF_ASSERT_NEAR(p.match_latency_s, 30, 0);
+    struct bf_sim_score sc;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&c, 1, T0(), &a, 1, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.alerted, 1);
+    CU_ASSERT_EQUAL(sc.false_alerts, 0);
+    BF_ASSERT_NEAR(sc.per_crossing[0].radius_m, 1100, 1e-9);
+    bf_sim_score_free(&sc);
+    /* 1101 m: out */
+    a.lat_deg = 10.0 + 1101 / M_PER_DEG;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&c, 1, T0(), &a, 1, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.alerted, 0);
+    CU_ASSERT_EQUAL(sc.false_alerts, 1);
+    bf_sim_score_free(&sc);
+    /* a walker (1.5 m/s) at 900 m: out (radius 545 m) */
+    c.speed_mps = 1.5;
+    a.lat_deg = 10.0 + 900 / M_PER_DEG;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(&c, 1, T0(), &a, 1, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.alerted, 0);
+    BF_ASSERT_NEAR(sc.per_crossing[0].radius_m, 545, 1e-9);
+    bf_sim_score_free(&sc);
+}
+
+/* An animal's crossing and a car's through an official crossing point owe no alert: not
+ * counted, and an INCURSION on either is false. */
+static void test_score_animal_crossing(void)
+{
+    struct bf_sim_crossing c[3] = {
+        {.key = "deer", .members = 1, .t_s = 100, .lat_deg = 10.0, .lon_deg = 20.0,
+         .cls = "animal"},
+        {.key = "w", .members = 1, .t_s = 300, .lat_deg = 10.0, .lon_deg = 20.1, .cls = "person"},
+        {.key = "car", .members = 1, .t_s = 500, .lat_deg = 10.0, .lon_deg = 20.2,
+         .cls = "vehicle", .speed_mps = 14, .at_crossing_point = true},
+    };
+    struct bf_sim_scored_alert al[3] = {
+        mk("on-deer", BF_SIM_ALERT_INCURSION, 104, 10.0, 20.0, true),
+        mk("on-w", BF_SIM_ALERT_INCURSION, 301, 10.0, 20.1, true),
+        mk("on-car", BF_SIM_ALERT_INCURSION, 503, 10.0, 20.2, true),
+    };
+    struct bf_sim_score_params p;
+    bf_sim_score_params_default(&p);
+    struct bf_sim_score sc;
+    CU_ASSERT_EQUAL_FATAL(bf_sim_score_compute(c, 3, T0(), al, 3, &p, &sc), 0);
+    CU_ASSERT_EQUAL(sc.crossings, 1);
+    CU_ASSERT_EQUAL(sc.exempt_crossings, 2);
+    CU_ASSERT_EQUAL(sc.alerted, 1);
+    CU_ASSERT_EQUAL(sc.missed, 0);
+    CU_ASSERT_EQUAL(sc.false_alerts, 2);
+    CU_ASSERT_STRING_EQUAL(al[sc.false_alert_idx[0]].id, "on-deer");
+    CU_ASSERT_STRING_EQUAL(al[sc.false_alert_idx[1]].id, "on-car");
+    CU_ASSERT_FALSE(sc.per_crossing[0].owed);
+    CU_ASSERT_FALSE(sc.per_crossing[0].alerted);
+    CU_ASSERT_TRUE(sc.per_crossing[1].owed);
+    CU_ASSERT_FALSE(sc.per_crossing[2].owed);
+    CU_ASSERT_FALSE(bf_sim_crossing_owes_alert(&c[2]));
+    /* the printed card says which is which */
+    char path[512];
+    snprintf(path, sizeof path, "%s/exempt.txt", bf_test_tmpdir());
+    FILE *f = fopen(path, "w+");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    struct bf_sim_run_info ri = {.scenario = "x.json", .site = "t", .duration_s = 600,
+                                 .start_us = T0()};
+    bf_sim_scorecard_print(f, &ri, c, 3, al, &sc);
+    rewind(f);
+    static char out[4096];
+    size_t len = fread(out, 1, sizeof out - 1, f);
+    out[len] = '\0';
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "ANIMAL"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "LAWFUL"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "crossings 1: alerted 1, missed 0; duplicates 0; "
+                                       "false alerts 2 (and 2 crossings owing no alert"));
     bf_sim_score_free(&sc);
 }
 
@@ -498,6 +716,10 @@ static CU_TestInfo score_tests[] = {
     {"score: alerted, missed, duplicates, false, lags", test_score_main},
     {"score: radius and window edges", test_score_bounds},
     {"score: attribution to the nearest crossing", test_score_attribution},
+    {"score: every crossing of a target needs its own alert", test_score_every_crossing},
+    {"score: the warning lead is the crossing track's own APPROACH", test_score_own_approach},
+    {"score: match radius grows with the target's speed", test_score_speed_radius},
+    {"score: animals' and crossing points' crossings owe no alert", test_score_animal_crossing},
     {"great-circle distance", test_distance},
     CU_TEST_INFO_NULL,
 };
