@@ -1,7 +1,8 @@
 /*
  * borderfuse.c - the engine program: load the configuration, start the
- * pipeline, run until SIGINT/SIGTERM; or replay a recorded input at full
- * speed without MQTT and write the tracks and alerts it gives
+ * pipeline, run until SIGINT/SIGTERM (SIGHUP reloads the configuration:
+ * docs/engine.md, "Reload"); or replay a recorded input at full speed
+ * without MQTT and write the tracks and alerts it gives
  * (docs/replay.md).
  */
 #include <errno.h>
@@ -19,12 +20,14 @@
 #include "geo/geo.h"
 #include "sensors/sensor.h"
 
-static volatile int stop_requested;
+static volatile int stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        reload_requested = 1;   /* the engine thread reloads (docs/engine.md, "Reload") */
+    else
+        stop_requested = 1;
 }
 
 static void usage(FILE *f)
@@ -324,7 +327,9 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    opt.reload = &reload_requested;
 
     struct bf_engine *engine = NULL;
     int rc = bf_engine_create(cfg, &opt, &engine);

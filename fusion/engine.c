@@ -364,8 +364,13 @@ int bf_engine_run(struct bf_engine *e, volatile int *stop)
 {
     BF_LOGI(ENGINE_LOG, "running: site %s, %zu sensors, %zu zones", e->cfg->site,
             e->cfg->n_sensors, bf_geo_zones_count(e->zones));
-    while (!*stop)
+    while (!*stop) {
+        if (e->opt.reload && *e->opt.reload) {   /* SIGHUP: between steps, on this thread */
+            *e->opt.reload = 0;
+            bf_engine_reload(e, NULL);
+        }
         bf_engine_step(e, e->capped ? 0 : 100, false);
+    }
     /* Clean stop: what the queue still holds is recorded and tracked, then all is
      * flushed - within STOP_BUDGET_MS, so a stop under flood stays prompt; what is
      * left then is dropped, said in the log. */
@@ -740,6 +745,7 @@ void bf_engine_destroy(struct bf_engine *e)
     engine_close_coverage(e);   /* after the tracker: it borrows the coverage */
     bf_geo_zones_destroy(e->zones);
     bf_geo_frame_destroy(e->frame);
+    bf_config_destroy(e->reload_cfg);
     free(e->geo);
     free(e->trackbuf);
     free(e->inbuf);

@@ -260,7 +260,8 @@ void engine_publish_zones(struct bf_engine *e)
 {
     struct bf_diag diag = {0};
     struct bf_json_doc *doc = NULL;
-    if (!e->mqtt_out || bf_json_doc_load(e->cfg->zones_path, &doc, &diag) < 0) {
+    if (!e->mqtt_out || bf_json_doc_load(e->reload_cfg ? e->reload_cfg->zones_path : e->cfg->zones_path, &doc,
+                                                 &diag) < 0) {
         bf_json_doc_destroy(doc);
         return;
     }
