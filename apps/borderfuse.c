@@ -59,6 +59,8 @@ static void usage(FILE *f)
 "  -j, --journal PATH       alert journal, overriding alerts.journal\n"
 "      --audit PATH         operator audit log, overriding alerts.audit_log\n"
 "  -l, --log-level LEVEL    error, warn, info (default, or the config's) or debug\n"
+"      --log-format FORMAT  text (default, or the config's log_format; without its\n"
+"                           own time under systemd's journal) or json\n"
 "  -x, --exercise           mark every alert as exercise\n"
 "      --record FILE        record the decoded input stream to FILE (JSON lines,\n"
 "                           docs/replay.md); flushed every status period and at stop\n"
@@ -249,6 +251,7 @@ int main(int argc, char **argv)
         {"journal", required_argument, NULL, 'j'},
         {"audit", required_argument, NULL, 'A'},
         {"log-level", required_argument, NULL, 'l'},
+        {"log-format", required_argument, NULL, 'F'},
         {"exercise", no_argument, NULL, 'x'},
         {"record", required_argument, NULL, 'R'},
         {"record-notes", required_argument, NULL, 'N'},
@@ -258,7 +261,7 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    const char *config_path = NULL, *log_level = NULL, *replay_path = NULL, *replay_out = NULL;
+    const char *config_path = NULL, *log_level = NULL, *log_format = NULL, *replay_path = NULL, *replay_out = NULL;
     struct bf_engine_options opt = {0};
     int c;
     while ((c = getopt_long(argc, argv, "c:u:j:l:xhV", longopts, NULL)) != -1) {
@@ -269,6 +272,7 @@ int main(int argc, char **argv)
         case 'j': opt.journal_path = optarg; break;
         case 'A': opt.audit_path = optarg; break;
         case 'l': log_level = optarg; break;
+        case 'F': log_format = optarg; break;
         case 'x': opt.exercise = true; break;
         case 'R': opt.record_path = optarg; break;
         case 'N': opt.record_notes = optarg; break;
@@ -311,6 +315,13 @@ int main(int argc, char **argv)
         return 2;
     }
     bf_log_set_level(level);
+    enum bf_log_format format = cfg->log_format;
+    if (log_format && bf_log_format_parse(log_format, &format) < 0) {
+        fprintf(stderr, "borderfuse: --log-format: expected text or json, got %s\n", log_format);
+        bf_config_destroy(cfg);
+        return 2;
+    }
+    bf_log_set_format(format);
     if (replay_out && !replay_path) {
         fprintf(stderr, "borderfuse: --replay-out needs --replay FILE\n");
         bf_config_destroy(cfg);

@@ -1206,7 +1206,7 @@ static void load_terrain(struct loader *L, const cJSON *root, struct bf_terrain_
 static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
 {
     static const char *const keys[] = {"site", "origin", "frame", "zones", "zones_require_border",
-                                       "zones_max_distance_m", "log_level", "mqtt", "sensors",
+                                       "zones_max_distance_m", "log_level", "log_format", "mqtt", "sensors",
                                        "tracker", "alerts", "engine", "cot", "cueing", "dispatch",
                                        "operators", "terrain", NULL};
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
@@ -1233,6 +1233,10 @@ static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
     int lvl;
     if (bf_json_get_enum(L->doc, L->diag, root, "log_level", false, levels, &lvl) == 0)
         c->log_level = (enum bf_log_level)lvl;
+    static const char *const formats[] = {"text", "json", NULL};
+    int fmt;
+    if (bf_json_get_enum(L->doc, L->diag, root, "log_format", false, formats, &fmt) == 0)
+        c->log_format = fmt == 1 ? BF_LOG_FORMAT_JSON : BF_LOG_FORMAT_TEXT;
     load_mqtt(L, root, c);
     load_sensors(L, root, c);
     load_tracker(L, root, &c->tracker);

@@ -152,6 +152,7 @@ struct bf_config {
     struct bf_dispatch_params dispatch;      /* "dispatch" (docs/dispatch.md); speeds owned */
     struct bf_terrain_cfg terrain;   /* "terrain": DEM for coverage (docs/coverage.md) */
     enum bf_log_level log_level;     /* default info */
+    enum bf_log_format log_format;   /* "log_format": "text" (default) or "json" (docs/engine.md) */
     struct bf_json_doc *doc;         /* owns every string above */
 };
 

@@ -13,7 +13,7 @@
  *
  * What a reload applies: the zones (their file, or the file re-read), the
  * "alerts" section except the journal, its fsync policy, the audit log and
- * resend_window_s, log_level, zones_require_border and zones_max_distance_m
+ * resend_window_s, log_level and log_format, zones_require_border and zones_max_distance_m
  * (checks only).  Everything else - site, origin and frame, mqtt, sensors,
  * tracker, engine, cot, cueing, dispatch, operators, terrain - is built into
  * running parts (connections, plugins and their I/O threads, the tracker's
@@ -45,8 +45,8 @@
 #define RELOAD_LOG "reload"
 
 /* Top-level keys a reload may change; the rest must stay as they are. */
-static const char *const reloadable[] = {"zones", "alerts", "log_level", "zones_require_border",
-                                         "zones_max_distance_m", NULL};
+static const char *const reloadable[] = {"zones", "alerts", "log_level", "log_format",
+                                         "zones_require_border", "zones_max_distance_m", NULL};
 /* Keys of "alerts" a reload may not change: the journal, the outbox, the audit log are open. */
 static const char *const alerts_fixed[] = {"journal", "journal_fsync", "audit_log",
                                            "resend_window_s", NULL};
@@ -229,6 +229,12 @@ int bf_engine_reload(struct bf_engine *e, const char *path)
         add_change(line, sizeof line, "log_level %s -> %s",
                    cJSON_IsString(x) ? x->valuestring : "default",
                    cJSON_IsString(y) ? y->valuestring : "default");
+    }
+    if (cur->log_format != nc->log_format) {
+        bf_log_set_format(nc->log_format);
+        add_change(line, sizeof line, "log_format %s -> %s",
+                   cur->log_format == BF_LOG_FORMAT_JSON ? "json" : "text",
+                   nc->log_format == BF_LOG_FORMAT_JSON ? "json" : "text");
     }
     bf_geo_zones_destroy(e->zones);   /* the alerter borrows the new ones now */
     e->zones = zones;

@@ -218,7 +218,7 @@ int bf_engine_run(struct bf_engine *e, volatile int *stop);
  * file the engine's configuration came from), on the engine thread, between
  * steps.  It is loaded and checked like at start (bf_config_load,
  * bf_engine_check); the zones and the "alerts" section (bar the journal,
- * journal_fsync, audit_log and resend_window_s) and log_level are then
+ * journal_fsync, audit_log and resend_window_s), log_level and log_format are then
  * applied in place, keeping the tracks and the live alerts; the retained
  * zones and coverage are published again and one line logs what changed.
  * A change to anything else, a zone removed, moved or of another kind, or
