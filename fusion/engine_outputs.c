@@ -170,6 +170,7 @@ void engine_publish_status(struct bf_engine *e, const char *state)
         cJSON_AddNumberToObject(co, "tcp_dropped", (double)cs.tcp_dropped);
         cJSON_AddNumberToObject(co, "tcp_connects", (double)cs.tcp_connects);
         cJSON_AddNumberToObject(co, "tcp_disconnects", (double)cs.tcp_disconnects);
+        cJSON_AddNumberToObject(co, "tls_failures", (double)cs.tls_failures);
         cJSON_AddNumberToObject(co, "format_errors", (double)e->cot_format_errors);
     }
     engine_status_operators(e, root, &as);
