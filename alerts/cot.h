@@ -143,7 +143,11 @@ void bf_cot_out_destroy(struct bf_cot_out *c);   /* accepts NULL */
  */
 void bf_cot_out_send(struct bf_cot_out *c, const char *xml, size_t len, bf_time_us now_us);
 
-/* Drive the TCP connection (connect, back-off, flush, notice a close); call often. */
+/*
+ * Drive the TCP connection (connect, TLS handshake, back-off, flush, notice a
+ * close); call often.  TLS writes go through write(2): a process using TLS
+ * here ignores SIGPIPE (the engine program does).
+ */
 void bf_cot_out_poll(struct bf_cot_out *c, bf_time_us now_us);
 
 void bf_cot_out_get_stats(const struct bf_cot_out *c, struct bf_cot_out_stats *out);

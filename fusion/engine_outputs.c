@@ -173,6 +173,11 @@ void engine_publish_status(struct bf_engine *e, const char *state)
         cJSON_AddNumberToObject(co, "tls_failures", (double)cs.tls_failures);
         cJSON_AddNumberToObject(co, "format_errors", (double)e->cot_format_errors);
     }
+    if (e->reloads || e->reloads_refused) {   /* docs/engine.md, "Reload" */
+        cJSON *rl = cJSON_AddObjectToObject(root, "reload");
+        cJSON_AddNumberToObject(rl, "applied", (double)e->reloads);
+        cJSON_AddNumberToObject(rl, "refused", (double)e->reloads_refused);
+    }
     engine_status_operators(e, root, &as);
     cJSON *sens = cJSON_AddArrayToObject(root, "sensors");
     for (size_t i = 0; i < e->cfg->n_sensors; i++)

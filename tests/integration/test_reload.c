@@ -196,6 +196,9 @@ static void test_sighup_reload(void)
     CU_ASSERT_TRUE(it_collector_count(centre, ROOT "status") > n_status);
     cJSON *st = it_collector_json(centre, ROOT "status", -1);
     CU_ASSERT_STRING_EQUAL(it_jstr(st, "state"), "online");
+    const cJSON *rl = cJSON_GetObjectItemCaseSensitive(st, "reload");
+    CU_ASSERT_EQUAL(it_jnum(rl, "applied"), 1);
+    CU_ASSERT_EQUAL(it_jnum(rl, "refused"), 2);
     cJSON_Delete(st);
     CU_ASSERT_EQUAL(it_collector_count(centre, ROOT "zones"), zones_published);
     CU_ASSERT_EQUAL(it_publish_walker(&walker, 110, 120), 0);
