@@ -222,6 +222,18 @@ int bf_alerter_create(const struct bf_alert_params *p, const char *site, struct 
 void bf_alerter_destroy(struct bf_alerter *a);   /* accepts NULL */
 
 /*
+ * Take new parameters and zones in place (a configuration reload), keeping
+ * the live alerts, the per-track records and the closed keys.  The zones
+ * must keep every zone of the current ones at its index with its id and
+ * kind (geometry, name and severity may change); new zones follow them.
+ * zones is borrowed from then on (the old ones may be freed after); the
+ * journal is kept (p->journal_path ignored).  Returns 0, or BF_EINVAL with
+ * the reason in err (nothing changed).
+ */
+int bf_alerter_reconfigure(struct bf_alerter *a, const struct bf_alert_params *p,
+                           struct bf_geo_zones *zones, char *err, size_t errlen);
+
+/*
  * Evaluate the rules after a track changed (what: BF_CHANGE_* from the
  * tracker) with the geofence step just computed for it.  Raises, updates or
  * resolves alerts; each change is journaled then published.  step may be

@@ -90,9 +90,20 @@ int bf_cot_unit(const char *site, const char *unit_id, double lat_deg, double lo
 
 /* ---- the sender (cot_out.c) ------------------------------------------- */
 
+/* TLS to a TAK server's streaming input (8089): a client certificate, the server verified. */
+struct bf_cot_tls {
+    const char *ca_file;      /* the CA that signed the server's certificate; NULL: the system's */
+    const char *cert_file;    /* our client certificate (PEM); NULL: none */
+    const char *key_file;     /* its key (PEM); NULL: in cert_file */
+    const char *key_password; /* an encrypted key's password; NULL: not encrypted; never logged,
+                               * needed only in bf_cot_out_create */
+    bool verify_hostname;     /* the certificate must name the host of "tcp" */
+};
+
 struct bf_cot_out_options {
     const char *udp;      /* "host:port" (multicast group or unicast), NULL: no UDP */
-    const char *tcp;      /* "host:port" of a TAK server's plain TCP input, NULL: no TCP */
+    const char *tcp;      /* "host:port" of a TAK server's TCP input, NULL: no TCP */
+    const struct bf_cot_tls *tls;   /* TLS on the TCP stream; NULL: plain TCP */
     int ttl;              /* multicast TTL; default 1 (stay on the local network) */
     bool loopback;        /* multicast loopback to this host; default true */
     double reconnect_min_s;   /* TCP back-off: first wait, doubling ...; default 1 */
@@ -106,6 +117,7 @@ struct bf_cot_out_stats {
     uint64_t tcp_connects;              /* connections made */
     uint64_t tcp_disconnects;           /* connections lost (their unsent bytes are lost) */
     bool tcp_connected;
+    uint64_t tls_failures;              /* TLS handshakes failed (server refused or not trusted) */
 };
 
 struct bf_cot_out;   /* opaque */
@@ -113,8 +125,11 @@ struct bf_cot_out;   /* opaque */
 /*
  * Open the sockets: resolve the addresses (once, here: getaddrinfo may
  * block at start-up only), create a non-blocking UDP socket, and start a
- * non-blocking TCP connect.  err (errlen bytes) says what went wrong.
- * Returns 0, BF_EINVAL (bad "host:port"), BF_EIO; *out NULL on failure.
+ * non-blocking TCP connect; with o->tls, load the CA, the client
+ * certificate and key (the handshake itself runs in bf_cot_out_poll, never
+ * blocking).  err (errlen bytes) says what went wrong.  Returns 0,
+ * BF_EINVAL (bad "host:port"), BF_EIO (or a certificate or key that cannot
+ * be loaded); *out NULL on failure.
  */
 int bf_cot_out_create(const struct bf_cot_out_options *o, struct bf_cot_out **out, char *err,
                       size_t errlen);
@@ -128,7 +143,11 @@ void bf_cot_out_destroy(struct bf_cot_out *c);   /* accepts NULL */
  */
 void bf_cot_out_send(struct bf_cot_out *c, const char *xml, size_t len, bf_time_us now_us);
 
-/* Drive the TCP connection (connect, back-off, flush, notice a close); call often. */
+/*
+ * Drive the TCP connection (connect, TLS handshake, back-off, flush, notice a
+ * close); call often.  TLS writes go through write(2): a process using TLS
+ * here ignores SIGPIPE (the engine program does).
+ */
 void bf_cot_out_poll(struct bf_cot_out *c, bf_time_us now_us);
 
 void bf_cot_out_get_stats(const struct bf_cot_out *c, struct bf_cot_out_stats *out);

@@ -28,8 +28,24 @@
  *    +-------------------------------+--------------------------------+
  *               close, wait the back-off          error, EOF
  *
+ * TLS (a TAK server's 8089, docs/cot.md): the same stream inside TLS with a
+ * client certificate, the server's certificate verified against the CA file
+ * and, by default, its host name.  The handshake is one more state between
+ * the TCP connect and CONNECTED, driven by the same polls (SSL_connect on a
+ * non-blocking socket: WANT_READ / WANT_WRITE wait for the next poll); a
+ * failed handshake (an untrusted or misnamed server, a refused client
+ * certificate) is counted (tls_failures), logged with OpenSSL's reason, and
+ * retried after the back-off like a failed connect.  Writes are SSL_write of
+ * the queue with partial writes on; a write that must be repeated is
+ * repeated with the same length (the bytes may have moved: the queue is
+ * compacted), as OpenSSL requires.
+ *
+ *      TCP connect done          handshake done
+ *   CONNECTING -------> HANDSHAKE -------------> CONNECTED
+ *                           | error: close, back-off, tls_failures++
+ *
  * Addresses are resolved once, in bf_cot_out_create (getaddrinfo may block:
- * start-up only).
+ * start-up only), and the certificates and key are loaded there too.
  */
 #include "alerts/cot.h"
 
@@ -45,13 +61,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 
 #define COT_LOG "cot"
 #define TCP_BUFFER_DEFAULT (256u * 1024u)
+/* TLS 1.2's suites: forward-secret AEAD only, as the MQTT client offers (docs/security.md) */
+#define TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20"
 
-enum tcp_state { TCP_IDLE, TCP_CONNECTING, TCP_CONNECTED };
+enum tcp_state { TCP_IDLE, TCP_CONNECTING, TCP_HANDSHAKE, TCP_CONNECTED };
 
 struct bf_cot_out {
     /* UDP */
@@ -71,6 +93,12 @@ struct bf_cot_out {
     int udp_last_errno;               /* last UDP failure logged (0: none yet / recovered) */
     char *q;                          /* queued bytes q[qhead .. qlen) */
     size_t qcap, qhead, qlen;
+    /* TLS (NULL ctx: plain TCP) */
+    SSL_CTX *ctx;
+    SSL *ssl;                         /* the connection's, from HANDSHAKE on */
+    char tls_host[256];               /* the host of "tcp": SNI and the name checked */
+    bool verify_hostname;
+    size_t tls_retry_len;             /* a write to repeat with this length; 0: none */
     struct bf_cot_out_stats st;
 };
 
@@ -186,6 +214,11 @@ static int open_udp(struct bf_cot_out *c, const struct bf_cot_out_options *o, ch
 static void tcp_close(struct bf_cot_out *c, bf_time_us now_us, const char *why)
 {
     bool was_connected = c->state == TCP_CONNECTED;
+    if (c->ssl) {
+        SSL_free(c->ssl);   /* no close_notify: the server sees the socket close */
+        c->ssl = NULL;
+    }
+    c->tls_retry_len = 0;
     if (c->tcp_fd >= 0)
         close(c->tcp_fd);
     c->tcp_fd = -1;
@@ -215,6 +248,63 @@ static void tcp_connected(struct bf_cot_out *c)
     BF_LOGI(COT_LOG, "TAK server %s: connected", c->tcp_name);
 }
 
+/* OpenSSL's reason for a failed handshake: the certificate check's, else the error queue's. */
+static void tls_reason(struct bf_cot_out *c, char *buf, size_t len)
+{
+    long vr = c->ssl ? SSL_get_verify_result(c->ssl) : X509_V_OK;
+    unsigned long e = ERR_peek_last_error();
+    if (vr != X509_V_OK)
+        snprintf(buf, len, "TLS: server certificate not trusted: %s",
+                 X509_verify_cert_error_string(vr));
+    else if (e)
+        snprintf(buf, len, "TLS: %s", ERR_reason_error_string(e) ? ERR_reason_error_string(e)
+                                                               : "handshake failed");
+    else
+        snprintf(buf, len, "TLS: handshake failed (%s)", errno ? strerror(errno) : "closed");
+    ERR_clear_error();
+}
+
+/* Drive the handshake one step; CONNECTED when it is done. */
+static void tls_step(struct bf_cot_out *c, bf_time_us now_us)
+{
+    ERR_clear_error();
+    errno = 0;
+    int r = SSL_connect(c->ssl);
+    if (r == 1) {
+        tcp_connected(c);
+        return;
+    }
+    int se = SSL_get_error(c->ssl, r);
+    if (se == SSL_ERROR_WANT_READ || se == SSL_ERROR_WANT_WRITE)
+        return;   /* the next poll goes on */
+    char why[300];
+    tls_reason(c, why, sizeof why);
+    c->st.tls_failures++;
+    tcp_close(c, now_us, why);   /* logged there, once an outage */
+}
+
+/* The TCP connection is up: CONNECTED, or (TLS) start the handshake. */
+static void tcp_established(struct bf_cot_out *c, bf_time_us now_us)
+{
+    if (!c->ctx) {
+        tcp_connected(c);
+        return;
+    }
+    c->ssl = SSL_new(c->ctx);
+    if (!c->ssl || SSL_set_fd(c->ssl, c->tcp_fd) != 1 ||
+        SSL_set_tlsext_host_name(c->ssl, c->tls_host) != 1 ||
+        (c->verify_hostname && SSL_set1_host(c->ssl, c->tls_host) != 1)) {
+        char why[300];
+        tls_reason(c, why, sizeof why);
+        c->st.tls_failures++;
+        tcp_close(c, now_us, why);
+        return;
+    }
+    SSL_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    c->state = TCP_HANDSHAKE;
+    tls_step(c, now_us);
+}
+
 static void tcp_start(struct bf_cot_out *c, bf_time_us now_us)
 {
     c->tcp_fd = socket(c->tcp_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -223,7 +313,7 @@ static void tcp_start(struct bf_cot_out *c, bf_time_us now_us)
         return;
     }
     if (connect(c->tcp_fd, (const struct sockaddr *)&c->tcp_addr, c->tcp_addrlen) == 0) {
-        tcp_connected(c);
+        tcp_established(c, now_us);
     } else if (errno == EINPROGRESS) {
         c->state = TCP_CONNECTING;
     } else {
@@ -231,9 +321,42 @@ static void tcp_start(struct bf_cot_out *c, bf_time_us now_us)
     }
 }
 
+/* TLS: write as much of the queue as the connection takes now. */
+static void tls_flush(struct bf_cot_out *c, bf_time_us now_us)
+{
+    while (c->state == TCP_CONNECTED && c->qhead < c->qlen) {
+        size_t len = c->tls_retry_len ? c->tls_retry_len : c->qlen - c->qhead;
+        if (len > INT32_MAX)
+            len = INT32_MAX;
+        ERR_clear_error();
+        errno = 0;
+        int n = SSL_write(c->ssl, c->q + c->qhead, (int)len);
+        if (n > 0) {
+            c->qhead += (size_t)n;
+            c->tls_retry_len = 0;
+            continue;
+        }
+        int se = SSL_get_error(c->ssl, n);
+        if (se == SSL_ERROR_WANT_WRITE || se == SSL_ERROR_WANT_READ) {
+            c->tls_retry_len = len;   /* OpenSSL: repeat with the same length */
+            break;
+        }
+        char why[300];
+        tls_reason(c, why, sizeof why);
+        tcp_close(c, now_us, why);
+        return;
+    }
+    if (c->qhead == c->qlen)
+        c->qhead = c->qlen = 0;
+}
+
 /* Write as much of the queue as the kernel takes now. */
 static void tcp_flush(struct bf_cot_out *c, bf_time_us now_us)
 {
+    if (c->ssl) {
+        tls_flush(c, now_us);
+        return;
+    }
     while (c->state == TCP_CONNECTED && c->qhead < c->qlen) {
         ssize_t n = send(c->tcp_fd, c->q + c->qhead, c->qlen - c->qhead, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0) {
@@ -274,9 +397,35 @@ void bf_cot_out_poll(struct bf_cot_out *c, bf_time_us now_us)
             tcp_close(c, now_us, strerror(e));
             return;
         }
-        tcp_connected(c);
+        tcp_established(c, now_us);
+        if (c->state != TCP_CONNECTED)
+            return;   /* the handshake goes on at the next poll */
     }
-    if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+    if (c->state == TCP_HANDSHAKE) {
+        tls_step(c, now_us);
+        if (c->state != TCP_CONNECTED)
+            return;
+    }
+    if (c->ssl && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+        char scratch[4096];
+        for (int i = 0; i < 16; i++) {   /* bounded, as below */
+            ERR_clear_error();
+            errno = 0;
+            int n = SSL_read(c->ssl, scratch, sizeof scratch);
+            if (n > 0)
+                continue;
+            int se = SSL_get_error(c->ssl, n);
+            if (se == SSL_ERROR_WANT_READ || se == SSL_ERROR_WANT_WRITE)
+                break;
+            char why[300];
+            if (se == SSL_ERROR_ZERO_RETURN || (se == SSL_ERROR_SYSCALL && errno == 0))
+                snprintf(why, sizeof why, "closed by the server");
+            else
+                tls_reason(c, why, sizeof why);
+            tcp_close(c, now_us, why);
+            return;
+        }
+    } else if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
         char scratch[4096];
         for (int i = 0; i < 16; i++) {   /* bounded: the engine thread moves on */
             ssize_t n = recv(c->tcp_fd, scratch, sizeof scratch, MSG_DONTWAIT);
@@ -338,6 +487,69 @@ void bf_cot_out_send(struct bf_cot_out *c, const char *xml, size_t len, bf_time_
         tcp_send(c, xml, len, now_us);
 }
 
+static int pem_password(char *buf, int size, int rwflag, void *u)
+{
+    (void)rwflag;
+    const char *pw = u;
+    size_t n = pw ? strlen(pw) : 0;
+    if (!pw || n >= (size_t)size)
+        return -1;
+    memcpy(buf, pw, n);
+    return (int)n;
+}
+
+/* The TLS context: TLS 1.2 at least, the server verified, our certificate and key loaded. */
+static int open_tls(struct bf_cot_out *c, const struct bf_cot_tls *t, char *err, size_t errlen)
+{
+    char host[256];
+    int port;
+    if (bf_cot_parse_hostport(c->tcp_name, host, sizeof host, &port) < 0) {
+        snprintf(err, errlen, "\"%s\" is not host:port", c->tcp_name);
+        return BF_EINVAL;
+    }
+    snprintf(c->tls_host, sizeof c->tls_host, "%s", host);
+    c->verify_hostname = t->verify_hostname;
+    ERR_clear_error();
+    c->ctx = SSL_CTX_new(TLS_client_method());
+    const char *what = "TLS context";
+    const char *file = "";
+    if (!c->ctx || SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_cipher_list(c->ctx, TLS12_CIPHERS) != 1)
+        goto fail;
+    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+    what = "CA file";
+    file = t->ca_file ? t->ca_file : "(the system's)";
+    if ((t->ca_file ? SSL_CTX_load_verify_locations(c->ctx, t->ca_file, NULL)
+                    : SSL_CTX_set_default_verify_paths(c->ctx)) != 1)
+        goto fail;
+    if (t->cert_file) {
+        SSL_CTX_set_default_passwd_cb(c->ctx, pem_password);
+        SSL_CTX_set_default_passwd_cb_userdata(c->ctx, (void *)t->key_password);
+        what = "client certificate";
+        file = t->cert_file;
+        if (SSL_CTX_use_certificate_chain_file(c->ctx, t->cert_file) != 1)
+            goto fail;
+        what = "client key";
+        file = t->key_file ? t->key_file : t->cert_file;
+        if (SSL_CTX_use_PrivateKey_file(c->ctx, file, SSL_FILETYPE_PEM) != 1)
+            goto fail;
+        what = "client key (does not match the certificate)";
+        if (SSL_CTX_check_private_key(c->ctx) != 1)
+            goto fail;
+        /* the password is needed no more: forget it */
+        SSL_CTX_set_default_passwd_cb_userdata(c->ctx, NULL);
+    }
+    return 0;
+
+fail: {
+        unsigned long e = ERR_peek_error();   /* the first: the cause ("bad decrypt") */
+        const char *r = e ? ERR_reason_error_string(e) : NULL;
+        snprintf(err, errlen, "TLS: %s %s: %s", what, file, r ? r : "cannot be loaded");
+        ERR_clear_error();
+        return BF_EIO;
+    }
+}
+
 int bf_cot_out_create(const struct bf_cot_out_options *o, struct bf_cot_out **out, char *err,
                       size_t errlen)
 {
@@ -377,6 +589,11 @@ int bf_cot_out_create(const struct bf_cot_out_options *o, struct bf_cot_out **ou
         if (c->backoff_max_s < c->backoff_min_s)
             c->backoff_max_s = c->backoff_min_s;
         c->backoff_s = c->backoff_min_s;
+        if (o->tls) {
+            rc = open_tls(c, o->tls, err, errlen);
+            if (rc < 0)
+                goto out_destroy;
+        }
         c->tcp_on = true;
         c->next_attempt_us = INT64_MIN + 1;   /* connect at the first poll */
     }
@@ -394,6 +611,8 @@ void bf_cot_out_destroy(struct bf_cot_out *c)
         return;
     if (c->udp_fd >= 0)
         close(c->udp_fd);
+    SSL_free(c->ssl);
+    SSL_CTX_free(c->ctx);
     if (c->tcp_fd >= 0)
         close(c->tcp_fd);
     free(c->q);

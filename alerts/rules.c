@@ -80,6 +80,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -2155,6 +2156,64 @@ void bf_alerter_destroy(struct bf_alerter *a)
     free(a->sensor_ids);
     free(a->site);
     free(a);
+}
+
+/*
+ * A reload (docs/engine.md, "Reload"): live alerts, per-track records and
+ * closed keys name zones by index, so the zones a reload brings must keep
+ * every zone the alerter knows at its index, with its id and kind (its
+ * geometry, name and severity may change); new zones come after them.
+ */
+int bf_alerter_reconfigure(struct bf_alerter *a, const struct bf_alert_params *p,
+                           struct bf_geo_zones *zones, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!a || !p || !zones)
+        return BF_EINVAL;
+    if (!params_ok(p)) {
+        snprintf(err, errlen, "the alerts parameters are out of range");
+        return BF_EINVAL;
+    }
+    size_t nz = bf_geo_zones_count(zones);
+    if (nz > BF_GEO_MAX_ZONES)
+        nz = BF_GEO_MAX_ZONES;
+    for (size_t z = 0; z < a->n_zones; z++) {
+        const struct bf_zone_info *was = bf_geo_zone_info(a->zones, z);
+        const struct bf_zone_info *now = z < nz ? bf_geo_zone_info(zones, z) : NULL;
+        if (!was)
+            continue;
+        if (!now || strcmp(was->id, now->id) != 0) {
+            snprintf(err, errlen, "zone \"%s\" (features[%zu]) is %s: a reload keeps the zones "
+                     "in their order and adds new ones after them; restart to remove or "
+                     "reorder zones", was->id, z, now ? "no longer in its place" : "gone");
+            return BF_EINVAL;
+        }
+        if (was->kind != now->kind) {
+            snprintf(err, errlen, "zone \"%s\" changes kind (%s -> %s): restart to change a "
+                     "zone's kind", was->id, bf_zone_kind_name(was->kind),
+                     bf_zone_kind_name(now->kind));
+            return BF_EINVAL;
+        }
+    }
+    uint64_t no_alert = 0, restricted = 0, cp = 0;
+    for (size_t z = 0; z < nz; z++) {
+        const struct bf_zone_info *zi = bf_geo_zone_info(zones, z);
+        if (zi && zi->kind == BF_ZONE_NO_ALERT)
+            no_alert |= UINT64_C(1) << z;
+        if (zi && zi->kind == BF_ZONE_RESTRICTED)
+            restricted |= UINT64_C(1) << z;
+        if (zi && zi->kind == BF_ZONE_CROSSING_POINT)
+            cp |= UINT64_C(1) << z;
+    }
+    a->zones = zones;
+    a->n_zones = nz;
+    a->mask_no_alert = no_alert;
+    a->mask_restricted = restricted;
+    a->mask_cp = cp;
+    a->p = *p;
+    a->p.journal_path = NULL;   /* the journal stays the one opened at create */
+    return 0;
 }
 
 /* ---- retention (docs/retention.md) ---------------------------------------------------- */

@@ -1,7 +1,8 @@
 /*
  * borderfuse.c - the engine program: load the configuration, start the
- * pipeline, run until SIGINT/SIGTERM; or replay a recorded input at full
- * speed without MQTT and write the tracks and alerts it gives
+ * pipeline, run until SIGINT/SIGTERM (SIGHUP reloads the configuration:
+ * docs/engine.md, "Reload"); or replay a recorded input at full speed
+ * without MQTT and write the tracks and alerts it gives
  * (docs/replay.md).
  */
 #include <errno.h>
@@ -19,12 +20,14 @@
 #include "geo/geo.h"
 #include "sensors/sensor.h"
 
-static volatile int stop_requested;
+static volatile int stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        reload_requested = 1;   /* the engine thread reloads (docs/engine.md, "Reload") */
+    else
+        stop_requested = 1;
 }
 
 static void usage(FILE *f)
@@ -56,6 +59,8 @@ static void usage(FILE *f)
 "  -j, --journal PATH       alert journal, overriding alerts.journal\n"
 "      --audit PATH         operator audit log, overriding alerts.audit_log\n"
 "  -l, --log-level LEVEL    error, warn, info (default, or the config's) or debug\n"
+"      --log-format FORMAT  text (default, or the config's log_format; without its\n"
+"                           own time under systemd's journal) or json\n"
 "  -x, --exercise           mark every alert as exercise\n"
 "      --record FILE        record the decoded input stream to FILE (JSON lines,\n"
 "                           docs/replay.md); flushed every status period and at stop\n"
@@ -246,6 +251,7 @@ int main(int argc, char **argv)
         {"journal", required_argument, NULL, 'j'},
         {"audit", required_argument, NULL, 'A'},
         {"log-level", required_argument, NULL, 'l'},
+        {"log-format", required_argument, NULL, 'F'},
         {"exercise", no_argument, NULL, 'x'},
         {"record", required_argument, NULL, 'R'},
         {"record-notes", required_argument, NULL, 'N'},
@@ -255,7 +261,7 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    const char *config_path = NULL, *log_level = NULL, *replay_path = NULL, *replay_out = NULL;
+    const char *config_path = NULL, *log_level = NULL, *log_format = NULL, *replay_path = NULL, *replay_out = NULL;
     struct bf_engine_options opt = {0};
     int c;
     while ((c = getopt_long(argc, argv, "c:u:j:l:xhV", longopts, NULL)) != -1) {
@@ -266,6 +272,7 @@ int main(int argc, char **argv)
         case 'j': opt.journal_path = optarg; break;
         case 'A': opt.audit_path = optarg; break;
         case 'l': log_level = optarg; break;
+        case 'F': log_format = optarg; break;
         case 'x': opt.exercise = true; break;
         case 'R': opt.record_path = optarg; break;
         case 'N': opt.record_notes = optarg; break;
@@ -308,6 +315,13 @@ int main(int argc, char **argv)
         return 2;
     }
     bf_log_set_level(level);
+    enum bf_log_format format = cfg->log_format;
+    if (log_format && bf_log_format_parse(log_format, &format) < 0) {
+        fprintf(stderr, "borderfuse: --log-format: expected text or json, got %s\n", log_format);
+        bf_config_destroy(cfg);
+        return 2;
+    }
+    bf_log_set_format(format);
     if (replay_out && !replay_path) {
         fprintf(stderr, "borderfuse: --replay-out needs --replay FILE\n");
         bf_config_destroy(cfg);
@@ -324,7 +338,9 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    opt.reload = &reload_requested;
 
     struct bf_engine *engine = NULL;
     int rc = bf_engine_create(cfg, &opt, &engine);

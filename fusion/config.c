@@ -942,13 +942,41 @@ static const char *cot_endpoint(struct loader *L, const cJSON *o, const char *ke
     return it->valuestring;
 }
 
+/* cot.tcp_tls: TLS to a TAK server's 8089 with a client certificate (docs/cot.md). */
+static void load_cot_tls(struct loader *L, const cJSON *cot, struct bf_cot_cfg *c)
+{
+    static const char *const keys[] = {"ca_file", "cert_file", "key_file", "credentials",
+                                       "verify_hostname", NULL};
+    const cJSON *o = section(L, cot, "tcp_tls", false);
+    if (!o)
+        return;
+    bf_json_check_keys(L->doc, L->diag, o, keys);
+    struct bf_cot_tls_cfg *t = &c->tcp_tls;
+    t->enabled = true;
+    t->ca_file = path_key(L, o, "ca_file", false, "CA certificate file", true);
+    t->cert_file = path_key(L, o, "cert_file", false, "client certificate file", true);
+    t->key_file = path_key(L, o, "key_file", false, "client key file", true);
+    t->credentials_path = path_key(L, o, "credentials", false, "credentials file", true);
+    bf_json_get_bool(L->doc, L->diag, o, "verify_hostname", false, &t->verify_hostname);
+    if (cJSON_GetObjectItemCaseSensitive(o, "key_file") &&
+        !cJSON_GetObjectItemCaseSensitive(o, "cert_file"))
+        bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "key_file"),
+                       "a client key without a certificate: set \"cert_file\" too (or drop "
+                       "\"key_file\")");
+    const cJSON *tcp = cJSON_GetObjectItemCaseSensitive(cot, "tcp");
+    if (!tcp || cJSON_IsNull(tcp))
+        bf_json_errorf(L->doc, L->diag, o, "\"tcp_tls\" is set but \"tcp\" is not: set \"tcp\" "
+                       "to the TAK server's TLS input, such as \"tak.example.org:8089\"");
+}
+
 static void load_cot(struct loader *L, const cJSON *root, struct bf_cot_cfg *t)
 {
-    static const char *const keys[] = {"udp", "tcp", "ttl", "loopback", "tracks", "alerts",
-                                       "units", "stale_s", "alert_type", NULL};
+    static const char *const keys[] = {"udp", "tcp", "tcp_tls", "ttl", "loopback", "tracks",
+                                       "alerts", "units", "stale_s", "alert_type", NULL};
     *t = (struct bf_cot_cfg){.udp = BF_COT_UDP_DEFAULT, .ttl = 1, .loopback = true,
                              .tracks = true, .alerts = true, .units = true, .stale_s = BF_COT_STALE_S_DEFAULT,
-                             .alert_type = BF_COT_ALERT_TYPE_DEFAULT};
+                             .alert_type = BF_COT_ALERT_TYPE_DEFAULT,
+                             .tcp_tls = {.verify_hostname = true}};
     const cJSON *o = section(L, root, "cot", false);
     if (!o)
         return;
@@ -956,6 +984,7 @@ static void load_cot(struct loader *L, const cJSON *root, struct bf_cot_cfg *t)
     bf_json_check_keys(L->doc, L->diag, o, keys);
     t->udp = cot_endpoint(L, o, "udp", BF_COT_UDP_DEFAULT);
     t->tcp = cot_endpoint(L, o, "tcp", NULL);
+    load_cot_tls(L, o, t);
     int64_t v;
     if (integer(L, o, "ttl", false, 0, 255, "an integer between 0 and 255 (multicast hops)", &v))
         t->ttl = (int)v;
@@ -1253,7 +1282,7 @@ static void load_terrain(struct loader *L, const cJSON *root, struct bf_terrain_
 static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
 {
     static const char *const keys[] = {"site", "origin", "frame", "zones", "zones_require_border",
-                                       "zones_max_distance_m", "log_level", "mqtt", "sensors",
+                                       "zones_max_distance_m", "log_level", "log_format", "mqtt", "sensors",
                                        "tracker", "alerts", "engine", "cot", "cueing", "dispatch",
                                        "operators", "terrain", "metrics", NULL};
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
@@ -1280,6 +1309,10 @@ static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
     int lvl;
     if (bf_json_get_enum(L->doc, L->diag, root, "log_level", false, levels, &lvl) == 0)
         c->log_level = (enum bf_log_level)lvl;
+    static const char *const formats[] = {"text", "json", NULL};
+    int fmt;
+    if (bf_json_get_enum(L->doc, L->diag, root, "log_format", false, formats, &fmt) == 0)
+        c->log_format = fmt == 1 ? BF_LOG_FORMAT_JSON : BF_LOG_FORMAT_TEXT;
     load_mqtt(L, root, c);
     load_sensors(L, root, c);
     load_tracker(L, root, &c->tracker);

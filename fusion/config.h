@@ -112,6 +112,15 @@ struct bf_cot_cfg {
     bool enabled;                 /* the section is present */
     const char *udp;              /* "host:port"; default "239.2.3.1:6969"; NULL (null): no UDP */
     const char *tcp;              /* "host:port" of a TAK server; default NULL */
+    struct bf_cot_tls_cfg {       /* "tcp_tls": TLS on the tcp stream (docs/cot.md) */
+        bool enabled;             /* the object is present */
+        const char *ca_file;      /* NULL: the system's CAs; paths resolved like mqtt.tls */
+        const char *cert_file;    /* client certificate, NULL: none */
+        const char *key_file;     /* its key, NULL: in cert_file */
+        const char *credentials_path; /* "credentials": a file with "key_password" for an
+                                       * encrypted key (the mqtt credentials' form); NULL: none */
+        bool verify_hostname;     /* default true */
+    } tcp_tls;
     int ttl;                      /* multicast TTL; default 1 */
     bool loopback;                /* multicast loopback; default true */
     bool tracks, alerts;          /* what is sent; default both */
@@ -166,6 +175,7 @@ struct bf_config {
     struct bf_dispatch_params dispatch;      /* "dispatch" (docs/dispatch.md); speeds owned */
     struct bf_terrain_cfg terrain;   /* "terrain": DEM for coverage (docs/coverage.md) */
     enum bf_log_level log_level;     /* default info */
+    enum bf_log_format log_format;   /* "log_format": "text" (default) or "json" (docs/engine.md) */
     struct bf_json_doc *doc;         /* owns every string above */
 };
 

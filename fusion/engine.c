@@ -368,8 +368,13 @@ int bf_engine_run(struct bf_engine *e, volatile int *stop)
 {
     BF_LOGI(ENGINE_LOG, "running: site %s, %zu sensors, %zu zones", e->cfg->site,
             e->cfg->n_sensors, bf_geo_zones_count(e->zones));
-    while (!*stop)
+    while (!*stop) {
+        if (e->opt.reload && *e->opt.reload) {   /* SIGHUP: between steps, on this thread */
+            *e->opt.reload = 0;
+            bf_engine_reload(e, NULL);
+        }
         bf_engine_step(e, e->capped ? 0 : 100, false);
+    }
     /* Clean stop: what the queue still holds is recorded and tracked, then all is
      * flushed - within STOP_BUDGET_MS, so a stop under flood stays prompt; what is
      * left then is dropped, said in the log. */
@@ -669,14 +674,30 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
             .udp = cfg->cot.udp, .tcp = cfg->cot.tcp, .ttl = cfg->cot.ttl,
             .loopback = cfg->cot.loopback,
         };
+        /* TLS to the TAK server (docs/cot.md): the key's password from the credentials file,
+         * wiped once the key is loaded */
+        const struct bf_cot_tls_cfg *tc = &cfg->cot.tcp_tls;
+        struct bf_mqtt_credentials cred = {0};
+        struct bf_cot_tls tls = {
+            .ca_file = tc->ca_file, .cert_file = tc->cert_file, .key_file = tc->key_file,
+            .verify_hostname = tc->verify_hostname,
+        };
+        rc = 0;
+        if (tc->enabled && tc->credentials_path) {
+            rc = bf_mqtt_credentials_read(tc->credentials_path, &cred, err, sizeof err);
+            tls.key_password = cred.key_password;
+        }
+        co.tls = tc->enabled ? &tls : NULL;
         e->cot_buf = malloc(BF_COT_EVENT_MAX);
-        rc = e->cot_buf ? bf_cot_out_create(&co, &e->cot, err, sizeof err) : BF_ENOMEM;
+        if (rc == 0)
+            rc = e->cot_buf ? bf_cot_out_create(&co, &e->cot, err, sizeof err) : BF_ENOMEM;
+        bf_mqtt_credentials_clear(&cred);
         if (rc < 0) {
             BF_LOGE(ENGINE_LOG, "cot: %s", e->cot_buf ? err : "out of memory");
             goto out_fail;
         }
-        BF_LOGI(ENGINE_LOG, "CoT: udp %s, tcp %s", cfg->cot.udp ? cfg->cot.udp : "off",
-                cfg->cot.tcp ? cfg->cot.tcp : "off");
+        BF_LOGI(ENGINE_LOG, "CoT: udp %s, tcp %s%s", cfg->cot.udp ? cfg->cot.udp : "off",
+                cfg->cot.tcp ? cfg->cot.tcp : "off", tc->enabled ? " (TLS)" : "");
     }
     rc = engine_open_cue_dispatch(e);
     if (rc < 0)
@@ -747,6 +768,7 @@ void bf_engine_destroy(struct bf_engine *e)
     engine_close_coverage(e);   /* after the tracker: it borrows the coverage */
     bf_geo_zones_destroy(e->zones);
     bf_geo_frame_destroy(e->frame);
+    bf_config_destroy(e->reload_cfg);
     free(e->geo);
     free(e->trackbuf);
     free(e->inbuf);
@@ -842,6 +864,24 @@ static void check_secrets(const struct bf_config *cfg, struct bf_diag *diag)
                                                                      ? "key_file" : "cert_file"),
                       key, cfg->mqtt.tls.key_file ? "the client key file" :
                       "the client certificate file (which holds its key)", diag);
+    /* the same for CoT's TLS to the TAK server (cot.tcp_tls) */
+    const struct bf_cot_tls_cfg *ct = &cfg->cot.tcp_tls;
+    const cJSON *ctj = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(bf_json_doc_root(cfg->doc), "cot"), "tcp_tls");
+    if (ct->enabled && ct->credentials_path) {
+        char err[512];
+        struct bf_mqtt_credentials cred;
+        if (bf_mqtt_credentials_read(ct->credentials_path, &cred, err, sizeof err) < 0)
+            bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(ctj, "credentials"),
+                           "%s", err);
+        bf_mqtt_credentials_clear(&cred);
+    }
+    if (ct->enabled && ct->cert_file)
+        check_secret_mode(cfg, cJSON_GetObjectItemCaseSensitive(ctj, ct->key_file ? "key_file"
+                                                                               : "cert_file"),
+                          ct->key_file ? ct->key_file : ct->cert_file,
+                          ct->key_file ? "the TAK client key file" :
+                          "the TAK client certificate file (which holds its key)", diag);
 }
 
 int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag)

@@ -10,6 +10,7 @@
  *   engine_dispatch.c   camera cueing and response units (dispatch, CoT units)
  *   engine_coverage.c   the sensors' coverage (regions, Pd, terrain) and its topic
  *   engine_service.c    systemd notifications, the metrics endpoint's figures
+ *   engine_reload.c     a configuration reload (SIGHUP): zones and alert rules in place
  *
  * It is not fusion_int.h: that header holds the tracker's parts (JPDA, the
  * grid) for the tracker and its tests, and should not pull in MQTT, the
@@ -198,6 +199,11 @@ struct bf_engine {
     size_t depth_peak;                /* deepest queue since the last memory trim */
     uint64_t trims;
     struct engine_service *service;   /* systemd and the metrics endpoint; NULL: not live */
+
+    /* reload (engine_reload.c): the latest configuration read, owned; NULL: none yet.
+     * e->cfg stays the one the engine was created with (the I/O threads read it). */
+    struct bf_config *reload_cfg;
+    uint64_t reloads, reloads_refused;
 
     _Atomic uint64_t received, shed;
     uint64_t late, processed, scans, alerts_published, alerts_publish_failed, window_overflow;

@@ -170,7 +170,13 @@ void engine_publish_status(struct bf_engine *e, const char *state)
         cJSON_AddNumberToObject(co, "tcp_dropped", (double)cs.tcp_dropped);
         cJSON_AddNumberToObject(co, "tcp_connects", (double)cs.tcp_connects);
         cJSON_AddNumberToObject(co, "tcp_disconnects", (double)cs.tcp_disconnects);
+        cJSON_AddNumberToObject(co, "tls_failures", (double)cs.tls_failures);
         cJSON_AddNumberToObject(co, "format_errors", (double)e->cot_format_errors);
+    }
+    if (e->reloads || e->reloads_refused) {   /* docs/engine.md, "Reload" */
+        cJSON *rl = cJSON_AddObjectToObject(root, "reload");
+        cJSON_AddNumberToObject(rl, "applied", (double)e->reloads);
+        cJSON_AddNumberToObject(rl, "refused", (double)e->reloads_refused);
     }
     engine_status_operators(e, root, &as);
     cJSON *sens = cJSON_AddArrayToObject(root, "sensors");
@@ -290,7 +296,8 @@ void engine_publish_zones(struct bf_engine *e)
 {
     struct bf_diag diag = {0};
     struct bf_json_doc *doc = NULL;
-    if (!e->mqtt_out || bf_json_doc_load(e->cfg->zones_path, &doc, &diag) < 0) {
+    if (!e->mqtt_out || bf_json_doc_load(e->reload_cfg ? e->reload_cfg->zones_path : e->cfg->zones_path, &doc,
+                                                 &diag) < 0) {
         bf_json_doc_destroy(doc);
         return;
     }

@@ -174,6 +174,9 @@ struct bf_engine_options {
      * MQTT (detections are then judged by their receipt stamp rx_us alone).
      * Borrowed for the engine's life. */
     const struct bf_clock *clock;
+    /* Set non-zero (from a SIGHUP handler) to have bf_engine_run() reload the
+     * configuration file (bf_engine_reload) and clear it; NULL: no reloads. */
+    volatile int *reload;
 };
 
 struct bf_engine_stats {
@@ -209,6 +212,20 @@ void bf_engine_destroy(struct bf_engine *e);   /* accepts NULL; publishes "offli
 
 /* Run the main loop until *stop becomes non-zero (set from a signal handler). */
 int bf_engine_run(struct bf_engine *e, volatile int *stop);
+
+/*
+ * Reload the configuration (docs/engine.md, "Reload") from path (NULL: the
+ * file the engine's configuration came from), on the engine thread, between
+ * steps.  It is loaded and checked like at start (bf_config_load,
+ * bf_engine_check); the zones and the "alerts" section (bar the journal,
+ * journal_fsync, audit_log and resend_window_s), log_level and log_format are then
+ * applied in place, keeping the tracks and the live alerts; the retained
+ * zones and coverage are published again and one line logs what changed.
+ * A change to anything else, a zone removed, moved or of another kind, or
+ * any configuration error is refused: logged with the reason, nothing
+ * changed.  Returns 0 (applied) or BF_EINVAL (refused).
+ */
+int bf_engine_reload(struct bf_engine *e, const char *path);
 
 /*
  * One turn of the main loop: take what the queue holds (waiting up to

@@ -362,6 +362,10 @@ static const struct broken broken_cases[] = {
      HEAD " \"sensors\": [{\"id\": \"r1\", \"type\": \"json\", \"lat\": 46.79, \"lon\": 8.12,\n"
           "   \"rnage_m\": 100}]}",
      1, {{"3:4: sensors[0].rnage_m: ", "unknown key \"rnage_m\"; did you mean \"range_m\"?"}}},
+    {"cot tcp_tls without tcp", HEAD S1 ",\n \"cot\": {\"tcp_tls\": {\"verify_hostname\": false}}}",
+     1, {{"3:21: cot.tcp_tls: ", "\"tcp_tls\" is set but \"tcp\" is not"}}},
+    {"log_format unknown", HEAD S1 ",\n \"log_format\": \"xml\"}",
+     1, {{"3:16: log_format: ", "\"xml\""}}},
     {"unknown root key", HEAD S1 ",\n \"trackr\": {}}",
      1, {{"3:2: trackr: ", "unknown key \"trackr\"; did you mean \"tracker\"?"}}},
     {"unknown key in origin",
@@ -493,6 +497,40 @@ static void test_broken(void)
         if (c != NULL && c != (struct bf_config *)&col)
             bf_config_destroy(c);
     }
+}
+
+/* cot.tcp_tls: paths resolved beside the configuration, verify_hostname on by default;
+ * log_format "json". */
+static void test_cot_tls_and_log_format(void)
+{
+    reset();
+    char f[1024];
+    const char *names[] = {"tak-ca.pem", "tak-client.pem", "tak-client.key", "tak-cred.json"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(f, sizeof f, "%s/%s", bf_test_tmpdir(), names[i]);
+        write_file(f, "x\n");
+    }
+    const char *p = tmp_config("cot-tls.json", HEAD S1 ",\n \"log_format\": \"json\",\n"
+        " \"cot\": {\"udp\": null, \"tcp\": \"tak.example.org:8089\", \"tcp_tls\": {"
+        "\"ca_file\": \"tak-ca.pem\", \"cert_file\": \"tak-client.pem\", "
+        "\"key_file\": \"tak-client.key\", \"credentials\": \"tak-cred.json\"}}}");
+    struct bf_config *c = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_config_load(p, &c, &diag), 0);
+    CU_ASSERT_EQUAL(c->log_format, BF_LOG_FORMAT_JSON);
+    CU_ASSERT_TRUE(c->cot.tcp_tls.enabled);
+    CU_ASSERT_TRUE(c->cot.tcp_tls.verify_hostname);
+    snprintf(f, sizeof f, "%s/tak-client.key", bf_test_tmpdir());
+    CU_ASSERT_STRING_EQUAL(c->cot.tcp_tls.key_file, f);
+    snprintf(f, sizeof f, "%s/tak-cred.json", bf_test_tmpdir());
+    CU_ASSERT_STRING_EQUAL(c->cot.tcp_tls.credentials_path, f);
+    bf_config_destroy(c);
+    /* without the section: plain TCP, text logs */
+    reset();
+    p = tmp_config("cot-plain.json", HEAD S1 ",\n \"cot\": {\"tcp\": \"tak.example.org:8087\"}}");
+    CU_ASSERT_EQUAL_FATAL(bf_config_load(p, &c, &diag), 0);
+    CU_ASSERT_FALSE(c->cot.tcp_tls.enabled);
+    CU_ASSERT_EQUAL(c->log_format, BF_LOG_FORMAT_TEXT);
+    bf_config_destroy(c);
 }
 
 /* The message for a missing zones file names the resolved path. */
@@ -849,6 +887,7 @@ static CU_TestInfo config_tests[] = {
     {"tracker associator and track-management keys", test_assoc_keys},
     {"max coast, continuation and class confusion keys", test_coast_and_confusion_keys},
     {"metrics endpoint keys", test_metrics_keys},
+    {"cot.tcp_tls and log_format", test_cot_tls_and_log_format},
     CU_TEST_INFO_NULL,
 };
 
