@@ -70,12 +70,24 @@ static void on_unit_msg(void *ctx, const char *topic, const void *payload, size_
     pthread_mutex_unlock(&u->mu);
 }
 
+/* Named in cueing.cameras: the operator says it pans (docs/cueing.md). */
+static bool camera_steerable(const struct bf_config *cfg, const char *id)
+{
+    for (size_t i = 0; id && i < cfg->n_cue_cameras; i++)
+        if (cfg->cue_cameras[i].id && strcmp(cfg->cue_cameras[i].id, id) == 0)
+            return true;
+    return false;
+}
+
 /* borderfuse/<site>/cameras/<id>/cue, QoS 1, not retained (docs/cueing.md). */
 static void publish_cue(void *ctx, const struct bf_cue_cmd *c)
 {
     struct bf_engine *e = ctx;
-    /* the camera's coverage wedge looks where the camera does; home again on release */
-    if (e->coverage)
+    /* The coverage wedge of a pan-tilt camera (one named in cueing.cameras) looks where it is
+     * told to, home again on release.  A camera not declared there may be fixed: crediting it
+     * with the commanded view would count its empty frames as misses against the very track
+     * it was cued to (docs/coverage.md). */
+    if (e->coverage && camera_steerable(e->cfg, c->cam->id))
         bf_coverage_set_heading(e->coverage, c->cam->sensor_idx,
                                 c->release ? NAN : c->aim.bearing_deg);
     char buf[768], topic[200];

@@ -26,7 +26,7 @@
 
 #define T0 INT64_C(1772330400000000)   /* 2026-03-01T02:00:00Z */
 
-static const char *write_config(void)
+static const char *write_config(bool ptz)
 {
     static char path[1024];
     snprintf(path, sizeof path, "%s/coverage-engine.json", bf_test_tmpdir());
@@ -42,8 +42,10 @@ static const char *write_config(void)
             "  {\"id\": \"cam\", \"type\": \"camera\", \"lat\": 46.795503, \"lon\": 8.2,\n"
             "   \"height_m\": 10, \"range_m\": 3000,\n"
             "   \"options\": {\"pipeline\": \"videotestsrc\", \"heading_deg\": 90, \"hfov_deg\": 30}}],\n"
-            " \"tracker\": {\"pd\": 0.85}}\n",
-            bf_test_src("tests/data/straight/zones.geojson"));
+            " \"tracker\": {\"pd\": 0.85}%s}\n",
+            bf_test_src("tests/data/straight/zones.geojson"),
+            ptz ? ",\n \"cueing\": {\"cameras\": {\"cam\": {\"pan_min_deg\": -170, "
+                  "\"pan_max_deg\": 170}}}" : "");
     fclose(f);
     return path;
 }
@@ -73,11 +75,11 @@ static void feed_scan(struct bf_engine *e, bf_time_us t, bool walker, double we,
     bf_engine_step(e, 0, false);
 }
 
-static void test_regions_and_cue(void)
+static void regions_and_cue(bool ptz)
 {
     struct bf_diag diag = {0};
     struct bf_config *cfg = NULL;
-    CU_ASSERT_EQUAL_FATAL(bf_config_load(write_config(), &cfg, &diag), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_config_load(write_config(ptz), &cfg, &diag), 0);
     bf_log_set_level(BF_LOG_WARN);
     struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true};
     struct bf_engine *e = NULL;
@@ -102,11 +104,19 @@ static void test_regions_and_cue(void)
     for (int k = 0; k < 20; k++)
         feed_scan(e, T0 + k * BF_US_PER_S, true, we + 1.0 * k, wn, &seq);
     double hd = bf_coverage_heading(c, 1);
-    printf("\n    camera wedge after the cue: %.2f deg (home 90)\n", hd);
-    double want = atan2(we + 19, wn + 500) * 180 / M_PI;   /* bearing from the camera */
-    CU_ASSERT_TRUE(fabs(hd - want) < 2.0);
-    BF_ASSERT_NEAR(bf_coverage_pd_at(c, 1, we + 19, wn), 0.85, 1e-12);
-    BF_ASSERT_NEAR(bf_coverage_pd_at(c, 1, 1000, -500), 0.0, 1e-12);   /* east: out of view now */
+    printf("\n    %s camera wedge after the cue: %.2f deg (home 90)\n", ptz ? "pan-tilt" : "fixed",
+           hd);
+    if (ptz) {
+        double want = atan2(we + 19, wn + 500) * 180 / M_PI;   /* bearing from the camera */
+        CU_ASSERT_TRUE(fabs(hd - want) < 2.0);
+        BF_ASSERT_NEAR(bf_coverage_pd_at(c, 1, we + 19, wn), 0.85, 1e-12);
+        BF_ASSERT_NEAR(bf_coverage_pd_at(c, 1, 1000, -500), 0.0, 1e-12);   /* east: out of view */
+    } else {
+        /* not declared in cueing.cameras: it may be fixed, so its view stays its pose's */
+        BF_ASSERT_NEAR(hd, 90, 1e-12);
+        BF_ASSERT_NEAR(bf_coverage_pd_at(c, 1, we + 19, wn), 0.0, 1e-12);
+        BF_ASSERT_NEAR(bf_coverage_pd_at(c, 1, 1000, -500), 0.85, 1e-12);
+    }
 
     /* gone: the track is deleted after its misses, the camera released, home again */
     for (int k = 20; k < 60; k++)
@@ -118,8 +128,12 @@ static void test_regions_and_cue(void)
     bf_config_destroy(cfg);
 }
 
+static void test_regions_and_cue(void) { regions_and_cue(true); }
+static void test_fixed_camera_not_turned(void) { regions_and_cue(false); }
+
 static CU_TestInfo tests[] = {
-    {"regions from the configuration; a cue turns the camera's wedge", test_regions_and_cue},
+    {"regions from the configuration; a cue turns a pan-tilt camera's wedge", test_regions_and_cue},
+    {"a camera not declared pan-tilt keeps its wedge when cued", test_fixed_camera_not_turned},
     CU_TEST_INFO_NULL,
 };
 
