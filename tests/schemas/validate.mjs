@@ -50,7 +50,8 @@ function usage(msg) {
 }
 
 function loadSchemas(dir) {
-  const ajv = new Ajv2020({allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true});
+  const ajv = new Ajv2020({allErrors: true, strictSchema: true, strictNumbers: true, strictTypes: false,
+                          strictTuples: false, strictRequired: false, allowUnionTypes: true});
   addFormats(ajv);
   const names = fs.readdirSync(dir).filter((f) => f.endsWith('.schema.json')).sort();
   if (names.length === 0) usage(`no *.schema.json in ${dir}`);
