@@ -1281,10 +1281,13 @@ static void load_terrain(struct loader *L, const cJSON *root, struct bf_terrain_
 
 static void load_root(struct loader *L, const cJSON *root, struct bf_config *c)
 {
-    static const char *const keys[] = {"site", "origin", "frame", "zones", "zones_require_border",
-                                       "zones_max_distance_m", "log_level", "log_format", "mqtt", "sensors",
-                                       "tracker", "alerts", "engine", "cot", "cueing", "dispatch",
-                                       "operators", "terrain", "metrics", NULL};
+    /* "$schema": the JSON Schema an editor checks the file against
+     * (docs/schemas/config.schema.json); accepted and ignored */
+    static const char *const keys[] = {"$schema", "site", "origin", "frame", "zones",
+                                       "zones_require_border", "zones_max_distance_m", "log_level",
+                                       "log_format", "mqtt", "sensors", "tracker", "alerts",
+                                       "engine", "cot", "cueing", "dispatch", "operators",
+                                       "terrain", "metrics", NULL};
     static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
 
     bf_json_check_keys(L->doc, L->diag, root, keys);

@@ -24,6 +24,9 @@ done
 export PATH="$PATH:/usr/sbin:/sbin"
 
 scripts/bootstrap.sh
+# the schema validator's npm packages (ajv; tests/schemas/package-lock.json), once: every
+# integration test checks what it saw on its broker against docs/schemas/
+scripts/schemas.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # Run one build's tests; print the CUnit summaries whatever the outcome.

@@ -306,6 +306,39 @@ static void test_empty_sections(void)
     bf_config_destroy(c);
 }
 
+/* "$schema" (for editors, docs/schemas/config.schema.json) is accepted and ignored; a
+ * misspelt one is an unknown key like any other. */
+static void test_schema_key(void)
+{
+    reset();
+    const char *p = tmp_config("schema-key.json",
+        "{\"$schema\": \"../docs/schemas/config.schema.json\",\n"
+        " \"site\": \"s\", \"origin\": {\"lat\": 0, \"lon\": 0}, \"zones\": \"zones.geojson\",\n"
+        " \"sensors\": [{\"id\": \"a\", \"type\": \"json\", \"lat\": 0, \"lon\": 0}]}\n");
+    struct bf_config *c = NULL;
+    int r = bf_config_load(p, &c, &diag);
+    if (r != 0)
+        dump();
+    CU_ASSERT_EQUAL_FATAL(r, 0);
+    CU_ASSERT_EQUAL(diag.n_errors, 0);
+    check_defaults(c);
+    bf_config_destroy(c);
+
+    reset();
+    p = tmp_config("schema-key-typo.json",
+        "{\"$schemas\": \"config.schema.json\",\n"
+        " \"site\": \"s\", \"origin\": {\"lat\": 0, \"lon\": 0}, \"zones\": \"zones.geojson\",\n"
+        " \"sensors\": [{\"id\": \"a\", \"type\": \"json\", \"lat\": 0, \"lon\": 0}]}\n");
+    c = NULL;
+    r = bf_config_load(p, &c, &diag);
+    CU_ASSERT_EQUAL(r, BF_EINVAL);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_EQUAL_FATAL(col.n, 1);
+    printf("\n  %s\n", col.msg[0]);
+    CU_ASSERT_PTR_NOT_NULL(strstr(col.msg[0], "unknown key \"$schemas\"; did you mean \"$schema\"?"));
+    bf_config_destroy(c);
+}
+
 /* Absolute paths are kept as they are. */
 static void test_absolute_paths(void)
 {
@@ -877,6 +910,7 @@ static CU_TestInfo config_tests[] = {
     {"full configuration", test_full},
     {"minimal configuration: defaults", test_minimal},
     {"empty sections keep defaults", test_empty_sections},
+    {"\"$schema\" is accepted and ignored", test_schema_key},
     {"absolute paths", test_absolute_paths},
     {"broken configurations", test_broken},
     {"missing zones file message", test_missing_zones_message},

@@ -1,9 +1,15 @@
 /*
  * it_util.c - process and broker plumbing for the integration tests, and
  * what several of them do alike: write an engine config, start the engine,
- * collect what it publishes, publish a radar's detections.
+ * collect what it publishes, publish a radar's detections.  Every broker it
+ * starts is watched on borderfuse/#, and what was published there is checked
+ * against docs/schemas/ when the broker stops, so that each test checks the
+ * shape of every message it made the engine send, not only the fields it
+ * asserts on.
  */
 #include "it_util.h"
+
+#include <CUnit/CUnit.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,6 +20,7 @@
 #include <stdarg.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +142,237 @@ const char *it_mosquitto_bin(void)
     return NULL;
 }
 
+/* ---- the schema check of what is published -------------------------------------------------- */
+
+#define SCHEMA_BROKERS 16
+#define SCHEMA_FILTERS 16
+#define SCHEMA_PROBE "it-schemas/probe"
+
+/* One broker's watcher: its subscriber and the messages log. */
+struct schema_log {
+    pid_t pid;             /* 0: free */
+    char dir[512];
+    int port;
+    struct bf_mqtt *sub;
+    FILE *f;               /* under schema_mu */
+    char path[600];
+    atomic_int probes;     /* probes received */
+    bool checked;
+};
+
+static struct schema_log schema_logs[SCHEMA_BROKERS];
+static pthread_mutex_t schema_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *schema_allowed[SCHEMA_FILTERS];
+static int n_schema_allowed;
+static bool schema_failed_outside_test;   /* a failure no CUnit test took */
+static bool schema_exit_hooked;
+static const char *schema_skip_why;   /* it_schemas_skip */
+
+void it_schemas_skip(const char *why)
+{
+    schema_skip_why = why ? why : "skipped";
+}
+
+void it_schemas_allow_invalid(const char *filter)
+{
+    if (filter && n_schema_allowed < SCHEMA_FILTERS)
+        schema_allowed[n_schema_allowed++] = strdup(filter);
+}
+
+/* $BF_NODE when set and not empty, else NULL. */
+static const char *schema_node(void)
+{
+    const char *node = getenv("BF_NODE");
+    return node && node[0] ? node : NULL;
+}
+
+/* The subscriber's callback: one line {"topic", "payload" (as text)} per message. */
+static void schema_on_msg(void *ctx, const char *topic, const void *payload, size_t len)
+{
+    struct schema_log *l = ctx;
+    if (strcmp(topic, SCHEMA_PROBE) == 0) {
+        atomic_fetch_add(&l->probes, 1);
+        return;
+    }
+    char *text = malloc(len + 1);
+    cJSON *o = cJSON_CreateObject();
+    char *line = NULL;
+    if (text && o) {
+        memcpy(text, payload, len);
+        text[len] = '\0';
+        cJSON_AddStringToObject(o, "topic", topic);
+        cJSON_AddStringToObject(o, "payload", text);
+        line = cJSON_PrintUnformatted(o);
+    }
+    pthread_mutex_lock(&schema_mu);
+    if (l->f)
+        fprintf(l->f, "%s\n", line ? line : "{\"topic\": \"(out of memory)\"}");
+    pthread_mutex_unlock(&schema_mu);
+    free(line);
+    cJSON_Delete(o);
+    free(text);
+}
+
+/* A round trip through the broker: when the probe is back, every message published
+ * before it has been delivered to the subscriber (one connection, in order). */
+static bool schema_sync(struct schema_log *l, double timeout_s)
+{
+    int before = atomic_load(&l->probes);
+    if (bf_mqtt_publish(l->sub, SCHEMA_PROBE, "p", 1, 1, false) != 0)
+        return false;
+    for (int i = 0; i < (int)(timeout_s * 50); i++) {
+        if (atomic_load(&l->probes) > before)
+            return true;
+        it_sleep_ms(20);
+    }
+    return false;
+}
+
+static void schema_at_exit(void);
+
+static void schema_log_start(pid_t pid, const char *dir, int port)
+{
+    static bool said;
+    if (schema_skip_why) {
+        printf("schema: broker on port %d not checked (%s)\n", port, schema_skip_why);
+        return;
+    }
+    if (!schema_node()) {
+        if (!said)
+            printf("schema: not checked (BF_NODE is not set: node was not found at configure time)\n");
+        said = true;
+        return;
+    }
+    struct schema_log *l = NULL;
+    for (int i = 0; i < SCHEMA_BROKERS && !l; i++)   /* a restart on the same dir goes on */
+        if (schema_logs[i].pid && !schema_logs[i].checked && schema_logs[i].port == port &&
+            strcmp(schema_logs[i].dir, dir) == 0)
+            l = &schema_logs[i];
+    if (l) {
+        bf_mqtt_destroy(l->sub);
+        l->sub = NULL;
+    } else {
+        for (int i = 0; i < SCHEMA_BROKERS && !l; i++)
+            if (!schema_logs[i].pid || schema_logs[i].checked)
+                l = &schema_logs[i];
+        if (!l) {
+            printf("schema: more than %d brokers in one test: broker on port %d not checked\n",
+                   SCHEMA_BROKERS, port);
+            return;
+        }
+        const char *tmp = getenv("TMPDIR");
+        *l = (struct schema_log){.port = port};
+        snprintf(l->dir, sizeof l->dir, "%s", dir);
+        snprintf(l->path, sizeof l->path, "%s/bf-it-messages-%d-%d.jsonl",
+                 tmp && tmp[0] ? tmp : "/tmp", (int)getpid(), port);
+        pthread_mutex_lock(&schema_mu);
+        l->f = fopen(l->path, "w");
+        pthread_mutex_unlock(&schema_mu);
+        if (!l->f) {
+            printf("schema: cannot write %s (%s): broker on port %d not checked\n", l->path,
+                   strerror(errno), port);
+            return;
+        }
+    }
+    l->pid = pid;
+    if (!schema_exit_hooked) {
+        atexit(schema_at_exit);
+        schema_exit_hooked = true;
+    }
+    char url[64], id[64];
+    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
+    snprintf(id, sizeof id, "it-schemas-%d-%d", (int)getpid(), port);
+    struct bf_mqtt_options o = {.url = url, .client_id = id, .clean_session = true};
+    if (bf_mqtt_create(&o, &l->sub) != 0 || bf_mqtt_subscribe(l->sub, "borderfuse/#", 1,
+                                                              schema_on_msg, l) != 0 ||
+        bf_mqtt_subscribe(l->sub, SCHEMA_PROBE, 1, schema_on_msg, l) != 0 ||
+        bf_mqtt_wait_connected(l->sub, 5000) != 0 || !schema_sync(l, 5.0))
+        printf("schema: the subscriber on port %d did not come up: messages may be missing\n",
+               port);
+}
+
+/* Run the validator over l's log; true when every message was valid. */
+static bool schema_validate(struct schema_log *l)
+{
+    const char *node = schema_node();
+    const char *src = getenv("BF_SOURCE_DIR");
+    char script[1024], schemas[1024];
+    snprintf(script, sizeof script, "%s/tests/schemas/validate.mjs", src ? src : ".");
+    snprintf(schemas, sizeof schemas, "%s/docs/schemas", src ? src : ".");
+    char *argv[8 + 2 * SCHEMA_FILTERS];
+    int n = 0;
+    argv[n++] = (char *)node;
+    argv[n++] = script;
+    argv[n++] = schemas;
+    argv[n++] = l->path;
+    for (int i = 0; i < n_schema_allowed; i++) {
+        argv[n++] = "--allow-invalid";
+        argv[n++] = schema_allowed[i];
+    }
+    argv[n] = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "schema: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int st = 0;
+    bool ok = pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    if (ok)
+        unlink(l->path);
+    else
+        printf("schema: messages of the broker on port %d kept in %s\n", l->port, l->path);
+    return ok;
+}
+
+int it_schemas_check(pid_t pid)
+{
+    struct schema_log *l = NULL;
+    for (int i = 0; i < SCHEMA_BROKERS && !l; i++)
+        if (pid > 0 && schema_logs[i].pid == pid && !schema_logs[i].checked)
+            l = &schema_logs[i];
+    if (!l)
+        return 0;
+    l->checked = true;
+    if (l->sub) {
+        if (bf_mqtt_is_connected(l->sub) && !schema_sync(l, 5.0))
+            printf("schema: no round trip through the broker on port %d: the last messages "
+                   "may be missing\n", l->port);
+        bf_mqtt_destroy(l->sub);
+        l->sub = NULL;
+    }
+    pthread_mutex_lock(&schema_mu);
+    FILE *f = l->f;
+    l->f = NULL;
+    pthread_mutex_unlock(&schema_mu);
+    if (!f)
+        return 0;
+    fclose(f);
+    printf("schema check of the broker on port %d:\n", l->port);
+    if (schema_validate(l))
+        return 0;
+    if (CU_get_current_test())
+        CU_assertImplementation(CU_FALSE, __LINE__, "every message published matches its schema "
+                                "(docs/schemas/; failures printed above)", __FILE__, "", CU_FALSE);
+    else
+        schema_failed_outside_test = true;
+    return -1;
+}
+
+/* Brokers never stopped through it_stop are checked at exit. */
+static void schema_at_exit(void)
+{
+    for (int i = 0; i < SCHEMA_BROKERS; i++)
+        if (schema_logs[i].pid && !schema_logs[i].checked)
+            it_schemas_check(schema_logs[i].pid);
+    if (schema_failed_outside_test) {
+        fflush(stdout);
+        _exit(1);
+    }
+}
+
 pid_t it_start_mosquitto(const char *dir, int port)
 {
     return it_start_mosquitto_ex(dir, port, NULL);
@@ -162,6 +400,8 @@ pid_t it_start_mosquitto_ex(const char *dir, int port, const char *extra)
         it_stop(pid);
         return -1;
     }
+    if (pid > 0)
+        schema_log_start(pid, dir, port);
     return pid;
 }
 
@@ -183,6 +423,7 @@ int it_stop(pid_t pid)
 {
     if (pid <= 0)
         return -1;
+    it_schemas_check(pid);
     kill(pid, SIGTERM);
     /* An engine's clean stop may wait up to 2 s for the broker to confirm alerts and 2 s
      * more for its offline status; under the sanitizers on a busy machine, longer. */

@@ -1,7 +1,8 @@
 /*
  * it_util.h - helpers for integration tests: a private mosquitto on a free
  * loopback port, child processes with time limits, files, the engine as a
- * process, a collecting MQTT subscriber and a radar's JSON detections.
+ * process, a collecting MQTT subscriber and a radar's JSON detections, and
+ * the schema check of everything published on a broker they started.
  *
  * None of these asserts: they return what happened and the test asserts on
  * it, so that a failure points at the test's own line.
@@ -24,7 +25,11 @@ int it_free_port(void);
 /* The mosquitto executable (/usr/sbin, /usr/local/sbin or /usr/bin), or NULL. */
 const char *it_mosquitto_bin(void);
 
-/* Start mosquitto on 127.0.0.1:port with its config in dir; wait until it listens. */
+/*
+ * Start mosquitto on 127.0.0.1:port with its config in dir; wait until it listens.
+ * With it a subscriber on borderfuse/# logs every message for the schema check
+ * (below), which it_stop() of this pid runs.
+ */
 pid_t it_start_mosquitto(const char *dir, int port);
 
 /*
@@ -55,7 +60,11 @@ void it_stop_group(pid_t pid);
 /* Wait for pid up to timeout_s; returns its exit status, or -1 (killed after the timeout). */
 int it_wait(pid_t pid, double timeout_s);
 
-/* SIGTERM, then SIGKILL after 10 s. Returns the exit status or -1. */
+/*
+ * SIGTERM, then SIGKILL after 10 s. Returns the exit status or -1.  For a
+ * broker of it_start_mosquitto(_ex), first every message it delivered is
+ * checked against its schema (it_schemas_check).
+ */
 int it_stop(pid_t pid);
 
 /* Wait until tcp 127.0.0.1:port accepts, up to timeout_s. */
@@ -194,5 +203,41 @@ struct it_walker {
 
 /* Publish scans k0 .. k1-1 of the walker (with its person hint); 0, or the first error. */
 int it_publish_walker(const struct it_walker *w, int k0, int k1);
+
+/* ---- the schema check of what is published -------------------------------------------------- */
+
+/*
+ * Every broker that it_start_mosquitto(_ex) starts gets a subscriber on
+ * borderfuse/# (QoS 1) that appends each message, {"topic", "payload"} on a
+ * line, to a log in $TMPDIR (or /tmp).  it_stop() of the broker (else the end
+ * of the process) runs tests/schemas/validate.mjs ($BF_NODE, the schemas of
+ * $BF_SOURCE_DIR/docs/schemas) over it: it prints "schema: N messages valid
+ * (alert 12, ...)" and every failure, and a failure fails the running CUnit
+ * test (outside one: the process exits 1).  The log is removed when valid.
+ * Without $BF_NODE nothing is logged and it says so once.  A broker started
+ * again on the same dir (a restart) goes on with the same log.
+ */
+
+/*
+ * Messages on topics matching the MQTT filter (+, #) may fail their schema:
+ * a test that sends malformed input on purpose.  They are listed, not failed.
+ * Up to 16 filters, copied, for the rest of the process.
+ */
+void it_schemas_allow_invalid(const char *filter);
+
+/*
+ * No watcher on the brokers started from now on, for a test whose messages are
+ * not borderfuse's (the MQTT layer's own tests: placeholder payloads, and a
+ * forked child that must not inherit the watcher's threads); why is printed.
+ */
+void it_schemas_skip(const char *why);
+
+/*
+ * Check the messages the broker pid delivered so far (its subscriber is
+ * stopped first, after a round trip so that nothing in flight is missed).
+ * 0 when valid, not checked (no $BF_NODE) or pid is no broker of ours; -1
+ * when a message failed (the CUnit test has failed).  it_stop() calls it.
+ */
+int it_schemas_check(pid_t pid);
 
 #endif

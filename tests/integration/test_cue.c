@@ -94,6 +94,8 @@ static void test_cue_and_dispatch(void)
 {
     const char *tmp = bf_test_tmpdir();
     int port = it_free_port(), vport = it_free_port();
+    /* the junk unit below is malformed on purpose: listed by the schema check */
+    it_schemas_allow_invalid(ROOT "units/patrol-9");
     pid_t broker = it_start_mosquitto(tmp, port);
     CU_ASSERT_TRUE_FATAL(broker > 0);
     char url[64], conf[512], elog[512];

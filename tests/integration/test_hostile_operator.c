@@ -120,6 +120,8 @@ static bool run_start(struct run *r, const char *name, bool with_acl, const char
             return false;
         cred = ", \"credentials\": \"credentials.json\"";
     } else {
+        /* the hostile requests are malformed on purpose: listed by the schema check */
+        it_schemas_allow_invalid(ROOT "alerts/ack/#");
         r->broker = it_start_mosquitto(r->dir, port);
         if (r->broker <= 0)
             return false;
