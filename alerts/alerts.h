@@ -88,7 +88,7 @@ struct bf_alert_params {
     enum bf_fsync_policy journal_fsync;
     bool exercise;               /* mark every alert as exercise */
     const char *audit_path;      /* operator audit log (the engine writes it); NULL: none */
-    /* appended (issue 6, rules): LOITER, UGS_TRIGGER, suppression by class */
+    /* appended: LOITER, UGS_TRIGGER, suppression by class */
     double loiter_distance_m;    /* LOITER band: within this of a border line, either side; 0: off. default 150 */
     double loiter_time_s;        /* ... for this long (event time) raises LOITER; default 90 */
     double loiter_progress_m;    /* ... unless it moved this much to or from the line over loiter_time_s; default 60 */
@@ -96,7 +96,7 @@ struct bf_alert_params {
     uint32_t ugs_min_events;     /* uncovered trips needed ... default 2 (1..BF_UGS_EVENTS_MAX) */
     double ugs_window_s;         /* ... within this window to raise UGS_TRIGGER; default 60 */
     uint32_t suppress_classes;   /* bit c: tracks of most likely class c raise nothing; default animal */
-    /* appended (issue 6, delivery and retention): docs/alerts.md, docs/retention.md */
+    /* appended, delivery and retention: docs/alerts.md, docs/retention.md */
     double resend_window_s;      /* after a lost connection, resend what was acked this long before; default 60 */
     double retention_days;       /* closed alerts older than this leave the journal; 0: keep for ever. default 30 */
     /* appended: rules in the field (docs/alerts.md: APPROACH, Class persistence, LOST,
@@ -158,7 +158,7 @@ struct bf_alert {
     /* appended: SENSOR_FAULT only (track_id is then 0 and shown as null) */
     int sensor_idx;                   /* the faulty sensor, -1 for track alerts */
     char reason[128];                 /* why, for people */
-    /* appended (issue 6): grouping, LOITER, the operator's side, dispatch, cueing */
+    /* appended: grouping, LOITER, the operator's side, dispatch, cueing */
     char episode[BF_ALERT_ID_LEN];    /* id of the first alert of this incursion episode */
     double dwell_s;                   /* LOITER: time spent near the line; else NAN */
     bf_time_us ack_us;                /* when an operator acknowledged it; BF_TIME_NONE if not */

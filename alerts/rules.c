@@ -24,7 +24,7 @@
  *  - UPDATED is published at most every update_min_interval_s of event
  *    time (always on a severity change); RESOLVED is always published.
  *
- * Issue 6 rules (docs/alerts.md): LOITER (a per-track dwell record: first
+ * The dwell and ground-sensor rules (docs/alerts.md): LOITER (a per-track dwell record: first
  * time near a line, forgotten on leaving the band past a hysteresis, on a
  * crossing, or with the track); UGS_TRIGGER (per ground sensor: a small ring
  * of uncovered trips; raised after ugs_min_events within ugs_window_s,
@@ -106,7 +106,7 @@ struct live {
 
 #define LOITER_SAMPLES 8
 
-/* What the alerter remembers of a track between its steps (issue 6). */
+/* What the alerter remembers of a track between its steps. */
 struct trk_rec {
     uint32_t track_id;
     char episode[BF_ALERT_ID_LEN];  /* "" until its first alert (or a covered UGS_TRIGGER) */
@@ -180,7 +180,7 @@ struct bf_alerter {
     /* dispatch + cueing: fills an alert's units, interception and camera before it is formatted */
     void (*enrich)(void *ctx, struct bf_alert *al);
     void *enrich_ctx;
-    /* issue 6 rules */
+    /* dwell and ground-sensor rules */
     uint8_t kind_of[64];            /* sensor i's kind (bf_alerter_set_sensor_kinds) */
     struct trk_rec *tr;             /* per-track records, sorted by track id (9) */
     size_t n_tr, cap_tr;

@@ -66,7 +66,7 @@ struct opts {
     int64_t seed;            /* < 0: from the scenario */
     bool verbose, quiet, check;
     long broker_pid;         /* --broker-pid: stopped during "broker_outage" events; 0 none */
-    double camera_wait_s;    /* Part U: wait for a client on each camera's video server */
+    double camera_wait_s;    /* wait for a client on each camera's video server */
 };
 
 /* State shared with the MQTT thread. */
@@ -395,7 +395,7 @@ static int print_check(const struct bf_sim_scenario *s)
         }
     }
     bf_sim_features_print(stdout, s);   /* roads, water, Pd shapes, events */
-    bf_sim_sensors_print(stdout, s);    /* Part U: ground sensors and cameras */
+    bf_sim_sensors_print(stdout, s);    /* ground sensors and cameras */
     if (s->dem_path)                    /* terrain (sim/terrain.c) */
         printf("terrain %s: line of sight to %.1f m above the ground, %.0f m cells\n",
                s->dem_path, s->target_height_m, s->terrain_cell_m);
@@ -523,7 +523,7 @@ struct run {
     int expect_failed;                  /* expectations of the scenario not met */
     double *next_unit_s;                /* per response unit: its next report */
     uint64_t unit_messages;
-    /* Part L: events (sim/events.c) */
+    /* events (sim/events.c) */
     size_t ev_next;                     /* first event not yet played */
     double *pd_factor;                  /* per target: weather factor for the next scan */
     bool outage_on;                     /* the broker is stopped (SIGSTOP) */
@@ -531,7 +531,7 @@ struct run {
     unsigned outages_skipped;
     double wall_s;
     double sim_done_s;
-    struct bf_sim_sensor_emus *emus;    /* Part U: ground sensors and cameras, or NULL */
+    struct bf_sim_sensor_emus *emus;    /* ground sensors and cameras, or NULL */
 };
 
 static void progress(const struct run *r, double sim_s, double wall0)
@@ -545,7 +545,7 @@ static void progress(const struct run *r, double sim_s, double wall0)
             "messages %llu  alerts %zu\n", (int)(sim_s / 3600), (int)fmod(sim_s / 60, 60),
             (int)fmod(sim_s, 60), sim_s, r->s->duration_s, wall, wall > 0 ? sim_s / wall : 0.0,
             (unsigned long long)r->detections, (unsigned long long)r->messages, alerts);
-    if (bf_sim_sensor_emus_count(r->emus) > 0) {   /* Part U */
+    if (bf_sim_sensor_emus_count(r->emus) > 0) {
         struct bf_sim_sensor_emus_stats es;
         bf_sim_sensor_emus_stats(r->emus, &es);
         fprintf(stderr, "                              ugs messages %llu (events %llu)  camera "
@@ -568,7 +568,7 @@ static int send_asterix(struct run *r, size_t j, bf_time_us t_us)
     return sent == (ssize_t)len ? 0 : BF_EIO;
 }
 
-/* Part L: resume a broker stopped by a "broker_outage" event (at its wall deadline). */
+/* resume a broker stopped by a "broker_outage" event (at its wall deadline). */
 static void outage_end(struct run *r)
 {
     if (!r->outage_on)
@@ -583,7 +583,7 @@ static void outage_end(struct run *r)
                r->o->broker_pid);
 }
 
-/* Part L: play and show the scenario's events due at simulated time t. */
+/* play and show the scenario's events due at simulated time t. */
 static void play_events(struct run *r, double t)
 {
     size_t n;
@@ -619,7 +619,7 @@ static void play_events(struct run *r, double t)
 }
 
 /*
- * Part L: weather factors for radar j's scan at t (NULL when there is no
+ * Weather factors for radar j's scan at t (NULL when there is no
  * event); a target the terrain hides from the radar gets 0 (sim/terrain.c).
  */
 static void weather_for_scan(struct run *r, size_t j, double t)
@@ -634,7 +634,7 @@ static void weather_for_scan(struct run *r, size_t j, double t)
     bf_sim_radar_emu_set_pd_factors(r->emu[j], r->pd_factor);
 }
 
-/* Part U: publish one ground-sensor message (QoS 1), waiting a little when Paho's buffer is full. */
+/* publish one ground-sensor message (QoS 1), waiting a little when Paho's buffer is full. */
 static int publish_ugs(void *ctx, const char *topic, const void *payload, size_t len, int qos)
 {
     struct run *r = ctx;
@@ -647,7 +647,7 @@ static int publish_ugs(void *ctx, const char *topic, const void *payload, size_t
     }
 }
 
-/* Part U: the ground sensors and cameras due at simulated time t (between radar scans). */
+/* the ground sensors and cameras due at simulated time t (between radar scans). */
 static int play_sensors(struct run *r, double t, double wall0, double *next_progress)
 {
     if (r->s->time_scale > 0)
@@ -704,7 +704,7 @@ static int play(struct run *r)
             if (r->next_scan_s[i] < s->duration_s &&
                 (j == SIZE_MAX || r->next_scan_s[i] < r->next_scan_s[j]))
                 j = i;
-        double tx = bf_sim_sensor_emus_next_s(r->emus);   /* Part U: at their own cadence */
+        double tx = bf_sim_sensor_emus_next_s(r->emus);   /* at their own cadence */
         if (!g_stop && tx < s->duration_s && (j == SIZE_MAX || tx < r->next_scan_s[j])) {
             if (play_sensors(r, tx, wall0, &next_progress) < 0)
                 return BF_EIO;
@@ -722,7 +722,7 @@ static int play(struct run *r)
             fprintf(stderr, "borderfuse-sim: truth failed at %.1f s: %s\n", t, bf_strerror(rc));
             return rc;
         }
-        play_events(r, t);   /* Part L: events; a down radar sends nothing */
+        play_events(r, t);   /* events; a down radar sends nothing */
         if (bf_sim_events_sensor_down(s, s->radars[j].id, t)) {
             r->scan_k[j]++;
             r->next_scan_s[j] = s->radars[j].phase_s + (double)r->scan_k[j] * s->radars[j].scan_period_s;
@@ -811,7 +811,7 @@ static int score_and_report(struct run *r, FILE *truthf)
         .malformed_alerts = r->ac->log.malformed, .exercise_mismatch = r->ac->log.exercise_mismatch,
         .broker_outages_skipped = r->outages_skipped,
     };
-    if (r->emus) {   /* Part U */
+    if (r->emus) {
         struct bf_sim_sensor_emus_stats es;
         bf_sim_sensor_emus_stats(r->emus, &es);
         ri.ugs_messages = es.ugs_messages;
@@ -978,7 +978,7 @@ int main(int argc, char **argv)
     r.msg = malloc(r.msg_cap);
     if (!r.msg)
         goto out_run;
-    char emu_err[512];   /* Part U: ground sensors and cameras (their video servers start here) */
+    char emu_err[512];   /* ground sensors and cameras (their video servers start here) */
     if (bf_sim_sensor_emus_create(s, true, &r.emus, emu_err, sizeof emu_err) < 0) {
         fprintf(stderr, "borderfuse-sim: %s\n", emu_err);
         goto out_run;
@@ -986,7 +986,7 @@ int main(int argc, char **argv)
     size_t n_ev;
     if ((bf_sim_events(s, &n_ev) || s->dem_path) && s->n_targets > 0 &&
         !(r.pd_factor = calloc(s->n_targets, sizeof *r.pd_factor)))
-        goto out_run;   /* Part L: weather factors (and terrain) */
+        goto out_run;   /* weather factors (and terrain) */
     if (o.broker_pid > 0 && kill((pid_t)o.broker_pid, 0) != 0) {
         fprintf(stderr, "borderfuse-sim: --broker-pid %ld: %s\n", o.broker_pid, strerror(errno));
         goto out_run;
@@ -1059,7 +1059,7 @@ int main(int argc, char **argv)
         goto out_run;
     }
     wait_subscribed(&r, probe_topic);
-    if (s->n_cameras > 0 && o.camera_wait_s > 0) {   /* Part U: let the engine connect first */
+    if (s->n_cameras > 0 && o.camera_wait_s > 0) {   /* let the engine connect first */
         size_t missing = bf_sim_sensor_emus_wait_clients(r.emus, o.camera_wait_s, &g_stop);
         if (missing > 0)
             fprintf(stderr, "borderfuse-sim: warning: %zu of %zu cameras have no client after "
@@ -1083,7 +1083,7 @@ int main(int argc, char **argv)
     if (!o.quiet && o.settle_s > 0)
         fprintf(stderr, "borderfuse-sim: last scan sent; waiting %.0f s for late alerts\n",
                 o.settle_s);
-    if (!o.quiet)   /* Part U: what the ground sensors and cameras sent, rendering cost */
+    if (!o.quiet)   /* what the ground sensors and cameras sent, rendering cost */
         bf_sim_sensor_emus_report(r.emus, stderr);
     sleep_until(mono_s() + o.settle_s);
     bool connected = bf_mqtt_is_connected(r.mqtt);
@@ -1122,7 +1122,7 @@ out_run:
     free(r.next_unit_s);
     free(r.scan_k);
     bf_sim_truth_destroy(r.truth);
-    bf_sim_sensor_emus_destroy(r.emus);   /* Part U: ends the video streams */
+    bf_sim_sensor_emus_destroy(r.emus);   /* ends the video streams */
     if (truthf && fclose(truthf) != 0)
         fprintf(stderr, "borderfuse-sim: closing the truth file failed: %s\n", strerror(errno));
     if (pass)

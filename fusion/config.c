@@ -744,7 +744,7 @@ static void load_tracker(struct loader *L, const cJSON *root, struct bf_tracker_
 }
 
 /* The "alerts" keys of LOITER, UGS_TRIGGER and suppression by class (docs/alerts.md). */
-static void load_alert_rules6(struct loader *L, const cJSON *o, struct bf_alert_params *a)
+static void load_alert_dwell_ugs(struct loader *L, const cJSON *o, struct bf_alert_params *a)
 {
     int64_t v;
     num(L, o, "loiter_distance_m", false, 0, false, 1e4,
@@ -869,7 +869,7 @@ static void load_alerts(struct loader *L, const cJSON *root, struct bf_alert_par
         "docs/alerts.md)", &a->resend_window_s);
     num(L, o, "retention_days", false, 0, false, 36500,
         "a number between 0 and 36500 (days; 0 keeps the journal for ever)", &a->retention_days);
-    load_alert_rules6(L, o, a);
+    load_alert_dwell_ugs(L, o, a);
     load_alert_field(L, o, a);
 }
 

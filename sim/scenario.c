@@ -251,7 +251,7 @@ static void parse_radar(struct ctx *c, const cJSON *node, size_t idx, size_t n,
                        &r->clutter_per_scan);
     r->resolution_m = 15.0;
     bf_json_get_number(c->doc, c->diag, node, "resolution_m", false, 0, 1e4, &r->resolution_m);
-    bf_sim_features_parse_radar(c->doc, c->diag, node, r);   /* Part L: Pd by class and range */
+    bf_sim_features_parse_radar(c->doc, c->diag, node, r);   /* Pd by class and range */
     r->height_m = 10.0;
     bf_json_get_number(c->doc, c->diag, node, "height_m", false, 0, 1000, &r->height_m);
     r->classify_p = 0.0;
@@ -437,7 +437,7 @@ static void parse_target(struct ctx *c, const cJSON *node, double duration_s,
         return;
     t->motion = (enum bf_sim_motion)motion;
     if (bf_sim_features_parse_target(c->doc, c->diag, node, t))
-        return;   /* Part L: on a road (the route is built from it) */
+        return;   /* on a road (the route is built from it) */
     if (t->motion == BF_SIM_MOTION_ROUTE)
         parse_route(c, node, t);
     else
@@ -556,8 +556,8 @@ static void parse_top(struct ctx *c, const cJSON *root, struct bf_sim_scenario *
             check_unique_ids(c, targets, "target");
         }
     }
-    bf_sim_sensors_parse(c->doc, c->diag, root, s);   /* Part U: ground sensors, cameras */
-    bf_sim_features_parse(c->doc, c->diag, root, s);   /* Part L: roads, water, events */
+    bf_sim_sensors_parse(c->doc, c->diag, root, s);   /* ground sensors, cameras */
+    bf_sim_features_parse(c->doc, c->diag, root, s);   /* roads, water, events */
     bf_sim_units_parse(c->doc, c->diag, root, s);      /* response units (units.c) */
     bf_sim_terrain_parse(c->doc, c->diag, root, s);    /* terrain (terrain.c) */
 }
@@ -656,9 +656,9 @@ int bf_sim_scenario_parse(const char *text, size_t len, const char *name, const 
     }
     rc = prepare_geometry(s, root, diag, s->doc);
     if (rc == 0 && !ctx_failed(&c))
-        rc = bf_sim_features_prepare(s, root, diag);   /* Part L: roads, water */
+        rc = bf_sim_features_prepare(s, root, diag);   /* roads, water */
     if (rc == 0 && !ctx_failed(&c))
-        rc = bf_sim_sensors_prepare(s, root, diag, base_dir);   /* Part U: sensor positions */
+        rc = bf_sim_sensors_prepare(s, root, diag, base_dir);   /* sensor positions */
     if (rc == 0 && !ctx_failed(&c))
         rc = bf_sim_terrain_prepare(s, root, diag, base_dir);   /* regions, line of sight */
     if (rc < 0 || ctx_failed(&c)) {
@@ -736,7 +736,7 @@ void bf_sim_scenario_destroy(struct bf_sim_scenario *s)
     free(s->targets);
     free(s->radars);
     bf_sim_features_destroy(s->features);
-    bf_sim_sensors_destroy(s);   /* Part U */
+    bf_sim_sensors_destroy(s);
     bf_sim_units_free(s);
     bf_sim_terrain_destroy(s);
     bf_geo_zones_destroy(s->zones);

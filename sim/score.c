@@ -594,8 +594,8 @@ char *bf_sim_scorecard_json(const struct bf_sim_run_info *ri, const struct bf_si
     cJSON_AddNumberToObject(o, "messages_sent", (double)ri->messages_sent);
     cJSON_AddNumberToObject(o, "publish_failed", (double)ri->publish_failed);
     cJSON_AddNumberToObject(o, "broker_outages_skipped", (double)ri->broker_outages_skipped);
-    cJSON_AddNumberToObject(o, "ugs_messages", (double)ri->ugs_messages);     /* Part U */
-    cJSON_AddNumberToObject(o, "camera_frames", (double)ri->camera_frames);   /* Part U */
+    cJSON_AddNumberToObject(o, "ugs_messages", (double)ri->ugs_messages);  
+    cJSON_AddNumberToObject(o, "camera_frames", (double)ri->camera_frames);
 
     cJSON *list = cJSON_AddArrayToObject(o, "crossing_list");
     for (size_t c = 0; list && c < n_cr; c++) {
@@ -686,7 +686,7 @@ void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
     fprintf(f, "simulated %.0f s%s in %.1f s wall; %llu detections in %llu messages",
             ri->duration_s, ri->interrupted ? " (interrupted)" : "", ri->wall_s,
             (unsigned long long)ri->detections_sent, (unsigned long long)ri->messages_sent);
-    if (ri->ugs_messages || ri->camera_frames)   /* Part U */
+    if (ri->ugs_messages || ri->camera_frames)
         fprintf(f, "; %llu ground-sensor messages, %llu camera frames",
                 (unsigned long long)ri->ugs_messages, (unsigned long long)ri->camera_frames);
     if (ri->publish_failed)

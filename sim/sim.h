@@ -78,7 +78,7 @@ struct bf_sim_radar {
     const char *asterix_host;     /* default "127.0.0.1" */
     int asterix_port;
     int asterix_sac, asterix_sic;
-    /* Part L: Pd by class and range (bf_sim_radar_pd, sim/features.c); the
+    /* Pd by class and range (bf_sim_radar_pd, sim/features.c); the
      * three fields below count only when pd_shaped (set by the scenario
      * loader), so a radar built by hand keeps its flat "pd" */
     bool pd_shaped;
@@ -109,7 +109,7 @@ struct bf_sim_target {
     double radius_m;
     double speed_mps;
     double walk_pause_s;          /* wait at each random point */
-    /* Part L: bound to a road or to water (sim/features.c) */
+    /* bound to a road or to water (sim/features.c) */
     const char *road;             /* "road": a route built along that road; NULL: none */
     double road_from_m, road_to_m;
     const char *water;            /* "water": every waypoint inside that polygon; NULL: none */
@@ -135,8 +135,8 @@ struct bf_sim_scenario {
     struct bf_geo_zones *zones;   /* owned */
     struct bf_json_doc *doc;      /* owns the strings above */
     const cJSON *expect;          /* "expect": the expected outcome (sim/expect.c), or NULL */
-    struct bf_sim_features *features;   /* Part L: roads, water, events (owned), or NULL */
-    /* Part U: emulated ground sensors and cameras (sim/scenario_sensors.c; owned) */
+    struct bf_sim_features *features;   /* roads, water, events (owned), or NULL */
+    /* emulated ground sensors and cameras (sim/scenario_sensors.c; owned) */
     struct bf_sim_ground_sensor *ground_sensors;
     size_t n_ground_sensors;
     struct bf_sim_camera *cameras;
@@ -533,9 +533,9 @@ struct bf_sim_run_info {
     bool interrupted;             /* stopped early (signal): duration_s is how far it got */
     uint64_t detections_sent, messages_sent, publish_failed;
     uint64_t alerts_received, malformed_alerts, exercise_mismatch;
-    unsigned broker_outages_skipped;   /* Part L: "broker_outage" events not played */
-    uint64_t ugs_messages;        /* Part U: ground-sensor messages published */
-    uint64_t camera_frames;       /* Part U: video frames served */
+    unsigned broker_outages_skipped;   /* "broker_outage" events not played */
+    uint64_t ugs_messages;        /* ground-sensor messages published */
+    uint64_t camera_frames;       /* video frames served */
 };
 
 /*
@@ -647,7 +647,7 @@ cJSON *bf_sim_expect_check(const struct bf_sim_scenario *s, const struct bf_sim_
                            size_t n_cr, const struct bf_sim_scored_alert *al, size_t n_al,
                            const struct bf_sim_score *sc, FILE *out);
 
-/* ---- Part L: roads, water, events, Pd by class and range -------------------
+/* ---- roads, water, events, Pd by class and range -------------------
  * (sim/features.c, sim/events.c; docs/scenario.md "Roads, water and events") */
 
 /* A named road (polyline) or water body (polygon) of the scenario. */
@@ -745,7 +745,7 @@ void bf_sim_features_print(FILE *f, const struct bf_sim_scenario *s);
  */
 void bf_sim_radar_emu_set_pd_factors(struct bf_sim_radar_emu *e, const double *factor);
 
-/* ---- Part R: scoring over time and the human report (report.c, report_svg.c) ----
+/* ---- scoring over time and the human report (report.c, report_svg.c) ----
  * docs/scorecard.md "Track accuracy over time" and "The report".  The
  * simulator subscribes to the engine's track pictures and keeps them with
  * every alert; after the run it replays the truth at a fixed step, scores
@@ -850,7 +850,7 @@ void bf_sim_report_print(FILE *f, const struct bf_sim_report *r);
  */
 int bf_sim_report_write(const struct bf_sim_report *r, const char *dir);
 
-/* ---- Part U: emulated ground sensors and cameras ----------------------------
+/* ---- emulated ground sensors and cameras ----------------------------
  * (sim/scenario_sensors.c, sim/ugs_emu.c, sim/camera_emu.c, sim/sensor_emus.c;
  * docs/scenario.md "Ground sensors and cameras") */
 

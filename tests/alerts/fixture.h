@@ -1,6 +1,6 @@
 /*
  * fixture.h - what the alerter tests share (test_alerts.c, test_lifecycle.c,
- * test_rules6.c): the zones fixture, hand-made tracks and the geofence steps
+ * test_rules_dwell_ugs.c): the zones fixture, hand-made tracks and the geofence steps
  * geo would give them, and a sink that records every alert.
  *
  * tests/alerts/zones.geojson, on an aeqd frame at 46.80 N 8.20 E, has a

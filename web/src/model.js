@@ -135,7 +135,7 @@ export function isClosed(a) {
   return CLOSED_STATES.has(a.state);
 }
 
-/** Who acknowledged it, if the engine says so (issue 6's "operator" object). */
+/** Who acknowledged it, if the engine says so (the alert's "operator" object). */
 export function ackedBy(a) {
   return a.operator && isStr(a.operator.acknowledged_by) ? a.operator.acknowledged_by : null;
 }

@@ -1,5 +1,5 @@
 /*
- * test_rules6.c - the issue 6 rules: LOITER, UGS_TRIGGER, suppression by
+ * test_rules_dwell_ugs.c - the dwell and ground-sensor rules: LOITER, UGS_TRIGGER, suppression by
  * class, the severity table, support weighted by sensor kind, episodes and
  * the explanation sentences; and, with the real tracker, that a crossing
  * confirmed by radar and a ground sensor has a higher confidence than the
@@ -431,7 +431,7 @@ static void test_support_kinds(void)
     BF_ASSERT_NEAR(three.support, 1 - pow(0.5, 2.5), 1e-12);       /* 0.823 */
     CU_ASSERT_TRUE(radar_ugs.confidence > two_radars.confidence);
     CU_ASSERT_TRUE(two_radars.confidence > one.confidence);
-    /* without kinds every sensor is its own kind (the issue 2 formula) */
+    /* without kinds every sensor is its own kind (the first confidence formula) */
     struct bf_alert_conf plain;
     t.sensors = 0x3;
     bf_alert_confidence_kinds(&t, NULL, &plain);
@@ -817,7 +817,7 @@ static struct bf_config *load_cfg(const char *alerts, struct msgs *m)
     CU_ASSERT_FATAL(f != NULL);
     fputs("{\"type\": \"FeatureCollection\", \"features\": []}\n", f);
     fclose(f);
-    snprintf(path, sizeof path, "%s/rules6.json", dir);
+    snprintf(path, sizeof path, "%s/rules_dwell_ugs.json", dir);
     f = fopen(path, "w");
     CU_ASSERT_FATAL(f != NULL);
     fprintf(f, "{\"site\": \"s\", \"origin\": {\"lat\": 0, \"lon\": 0}, \"zones\": "
@@ -1035,7 +1035,7 @@ static CU_TestInfo tests[] = {
 };
 
 static CU_SuiteInfo suites[] = {
-    {"rules6", fx_init, fx_clean, NULL, NULL, tests},
+    {"rules: dwell, ground sensors, suppression", fx_init, fx_clean, NULL, NULL, tests},
     CU_SUITE_INFO_NULL,
 };
 
