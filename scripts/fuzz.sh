@@ -4,7 +4,7 @@
 # A finding fails the run and leaves its input in out/fuzz/<name>-*; add it to
 # tests/fuzz/corpus/<name>/ as a regression once fixed.
 # --campaign: a long run that keeps what it finds: the inputs that add coverage
-# are minimised (libFuzzer -merge=1) into tests/fuzz/corpus/<name>/, and the
+# are added (libFuzzer -merge=1, only what adds coverage) to tests/fuzz/corpus/<name>/, and the
 # executions per harness are printed (docs/contributing.md: a campaign is
 # >= 600 s per harness before a release).
 set -euo pipefail
@@ -37,13 +37,15 @@ for h in "${harnesses[@]}"; do
   "$root/build-fuzz/tests/fuzz/fuzz_$h" -max_total_time="$secs" -artifact_prefix="out/fuzz/$h-" \
     -print_final_stats=1 "$work" >"$log" 2>&1 || rc=$?
   if [ "$campaign" = 1 ] && [ "$rc" -eq 0 ]; then
+    # what the run found that adds coverage over the seed corpus joins it; the seeds
+    # themselves (named inputs, regressions) are never removed
     merged=$(mktemp -d)
-    "$root/build-fuzz/tests/fuzz/fuzz_$h" -merge=1 "$merged" "tests/fuzz/corpus/$h" "$work" \
+    cp tests/fuzz/corpus/$h/* "$merged/"
+    "$root/build-fuzz/tests/fuzz/fuzz_$h" -merge=1 "$merged" "$work" \
       >"out/fuzz/$h.merge.log" 2>&1
     before=$(ls "tests/fuzz/corpus/$h" | wc -l)
-    rm -f tests/fuzz/corpus/$h/*
-    cp "$merged"/* "tests/fuzz/corpus/$h/"
-    echo "corpus $h: $before -> $(ls "tests/fuzz/corpus/$h" | wc -l) inputs (minimised)"
+    cp -n "$merged"/* "tests/fuzz/corpus/$h/"
+    echo "corpus $h: $before -> $(ls "tests/fuzz/corpus/$h" | wc -l) inputs"
     rm -rf "$merged"
   fi
   rm -rf "$work"
