@@ -52,9 +52,11 @@ if [ "$sanitize" = 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  # The package test installs the Release .deb it builds (not this build's binaries) and the
-  # host-services test plays the demo with this build: both ran above, so not twice.
-  run_tests "$root/build-asan" -E '^(test_it_package|test_it_host_services)$'
+  # Not twice: the package test installs the Release .deb it builds (not this build's
+  # binaries); the host-services test only watches a broker beside the demo; the blind-sensor
+  # relations replay the whole library twice over (a behaviour check, some 15 minutes) and
+  # every code path they take runs under the sanitizers in the scenario and e2e tests.
+  run_tests "$root/build-asan" -E '^(test_it_package|test_it_host_services|test_it_blind_sensor|test_it_blind_camera)$'
 fi
 if [ "$extra" = 1 ]; then
   echo "== build (Release, -Werror)"
