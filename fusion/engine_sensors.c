@@ -255,7 +255,9 @@ void engine_sensor_alive(struct bf_engine *e, uint32_t i, bf_time_us t)
         set_fault(e, i, false, t, NULL);
 }
 
-/* Event-time rule: silent for heartbeat_timeout_s of event time at now. */
+/* Event-time rule: silent for heartbeat_timeout_s of event time at now.  The fault is
+ * dated when the timeout elapsed (the last word plus the timeout), not at the event that
+ * noticed it: another sensor's scans in between must not move it (docs/engine.md). */
 void engine_check_silence(struct bf_engine *e, bf_time_us now)
 {
     for (size_t i = 0; i < e->cfg->n_sensors; i++) {
@@ -267,9 +269,8 @@ void engine_check_silence(struct bf_engine *e, bf_time_us now)
         if (since == BF_TIME_NONE || now - since <= bf_time_from_s(to))
             continue;
         char why[128];
-        snprintf(why, sizeof why, "no message for %.0f s of event time (timeout %.0f s)",
-                 bf_time_to_s(now - since), to);
-        set_fault(e, i, true, now, why);
+        snprintf(why, sizeof why, "no message within its timeout (%.0f s of event time)", to);
+        set_fault(e, i, true, since + bf_time_from_s(to), why);
     }
 }
 

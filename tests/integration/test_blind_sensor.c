@@ -189,6 +189,30 @@ static bool write_variant(const char *dir, const char *name, const char *tag, en
         cJSON_DeleteItemFromObject(eng, "reorder_window_ms");
         cJSON_AddNumberToObject(eng, "reorder_window_ms", AWAY_REORDER_MS);
     }
+    /* The scenario's own cameras serve video on fixed ports: give each a free one, in the
+     * scenario and in the engine's pipeline, so that two tests playing the library side by
+     * side never meet on a port. */
+    const cJSON *own_cams = cJSON_GetObjectItem(s, "cameras");
+    for (const cJSON *oc = own_cams ? own_cams->child : NULL; oc; oc = oc->next) {
+        int fixed = (int)it_jnum(oc, "port"), fresh = it_free_port();
+        if (fixed <= 0 || fresh <= 0)
+            continue;
+        cJSON_ReplaceItemInObject((cJSON *)oc, "port", cJSON_CreateNumber(fresh));
+        char from[32], to[32];
+        snprintf(from, sizeof from, "port=%d ", fixed);
+        snprintf(to, sizeof to, "port=%d ", fresh);
+        const cJSON *es = cJSON_GetObjectItem(e, "sensors");
+        for (const cJSON *sn = es ? es->child : NULL; sn; sn = sn->next) {
+            cJSON *opt = cJSON_GetObjectItem(sn, "options");
+            const char *pl = opt ? it_jstr(opt, "pipeline") : "";
+            const char *at = strstr(pl, from);
+            if (!at)
+                continue;
+            char buf[512];
+            snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - pl), pl, to, at + strlen(from));
+            cJSON_ReplaceItemInObject(opt, "pipeline", cJSON_CreateString(buf));
+        }
+    }
     if (extra == EXTRA_CAMERA_AWAY) {
         const char *start = it_jstr(s, "start_time");
         if (!start[0])
