@@ -1915,10 +1915,13 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
         } else if (l->a.type == BF_ALERT_INCURSION && l->a.state == BF_ALERT_ACKNOWLEDGED) {
             i++;   /* an operator took it: never closed by a rule */
         } else if (l->a.sensor_idx < 0 && goes_lost(&l->a)) {
-            make_lost(a, l, l->a.last_us, l->a.lat_deg, l->a.lon_deg, l->a.cls, now_us);
+            /* dated when it became idle, not at whichever scan noticed it: another sensor's
+             * scans in between must not move it */
+            make_lost(a, l, l->a.last_us, l->a.lat_deg, l->a.lon_deg, l->a.cls,
+                      l->last_update_us + idle_us);
             i++;   /* its track went silent without ending: LOST at its last update */
         } else {
-            resolve_at(a, i, now_us);
+            resolve_at(a, i, l->last_update_us + idle_us);   /* likewise */
         }
     }
     return 0;
