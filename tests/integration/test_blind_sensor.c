@@ -128,7 +128,9 @@ static void absolute(cJSON *o, const char *key, const char *dir)
     if (!cJSON_IsString(v) || v->valuestring[0] == '/')
         return;
     char p[1024];
-    snprintf(p, sizeof p, "%s/%s", dir, v->valuestring);
+    int n = snprintf(p, sizeof p, "%s/%s", dir, v->valuestring);
+    if (n < 0 || (size_t)n >= sizeof p)
+        return;   /* too long to be a path of this test's: left as it is */
     cJSON_ReplaceItemInObject(o, key, cJSON_CreateString(p));
 }
 
@@ -209,8 +211,10 @@ static bool write_variant(const char *dir, const char *name, const char *tag, en
             if (!at)
                 continue;
             char buf[512];
-            snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - pl), pl, to, at + strlen(from));
-            cJSON_ReplaceItemInObject(opt, "pipeline", cJSON_CreateString(buf));
+            int w = snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - pl), pl, to,
+                             at + strlen(from));
+            if (w > 0 && (size_t)w < sizeof buf)
+                cJSON_ReplaceItemInObject(opt, "pipeline", cJSON_CreateString(buf));
         }
     }
     if (extra == EXTRA_CAMERA_AWAY) {
