@@ -155,6 +155,9 @@ void bf_journal_close(struct bf_journal *j);
  * (crc mismatch, not JSON, zeroes): never publish it.
  */
 bool bf_journal_line_payload(char *line, size_t n, size_t *plen);
+/* seq of an alert line `{"id":"...","seq":N,...}` from a quick scan of its first bytes (no
+ * parse); false if it has none.  The journal and the outbox read lines with it. */
+bool bf_journal_line_seq(const char *p, size_t n, uint64_t *seq);
 
 /*
  * Purge the journal (docs/retention.md): drop every line of an alert whose

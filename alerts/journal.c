@@ -125,7 +125,7 @@ bool bf_journal_line_payload(char *line, size_t n, size_t *plen)
 }
 
 /* seq of an alert line `{"id":"...","seq":N,...}` (a quick scan, no parse); false if none. */
-static bool scan_seq(const char *p, size_t n, uint64_t *seq)
+bool bf_journal_line_seq(const char *p, size_t n, uint64_t *seq)
 {
     static const char key[] = "\"seq\":";
     const size_t klen = sizeof key - 1;
@@ -359,7 +359,7 @@ static void note_failure(struct bf_journal *j, uint64_t seq, int err)
 int bf_journal_append(struct bf_journal *j, char *line, size_t len)
 {
     uint64_t seq = 0;
-    if (scan_seq(line, len, &seq))
+    if (bf_journal_line_seq(line, len, &seq))
         note_seq(j, seq);
     int rc = 0;
     if (j->fail_errno && j->gap_lines > 0)

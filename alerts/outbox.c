@@ -66,7 +66,6 @@
 #define OB_LOG "outbox"
 #define SAVE_PERIOD_US (200 * 1000)   /* the watermark file at most this often */
 #define SENDS_PER_PUMP 4096           /* keep the engine loop responsive */
-#define SEQ_SCAN_BYTES 256            /* "seq" is near the start of an alert line */
 #define JOURNAL_CRC_EXTRA 19          /* a journal line is its JSON and ,"crc32":"xxxxxxxx" */
 
 struct entry {
@@ -118,35 +117,6 @@ struct bf_outbox {
     bool up, reconnected, failed;
     bf_time_us lost_us;        /* monotonic time the connection was lost; BF_TIME_NONE never */
 };
-
-/* seq of an alert line: `{"id":"...","seq":N,...}`; false if none. */
-static bool line_seq(const char *p, size_t n, uint64_t *seq)
-{
-    static const char key[] = "\"seq\":";
-    const size_t klen = sizeof key - 1;
-    if (n < 2 || p[0] != '{')
-        return false;
-    size_t lim = n < SEQ_SCAN_BYTES ? n : SEQ_SCAN_BYTES;
-    for (size_t i = 0; i + klen <= lim; i++) {
-        if (memcmp(p + i, key, klen) != 0)
-            continue;
-        size_t k = i + klen;
-        while (k < n && p[k] == ' ')
-            k++;
-        uint64_t v = 0;
-        int digits = 0;
-        while (k < n && p[k] >= '0' && p[k] <= '9' && digits < 19) {
-            v = v * 10 + (uint64_t)(p[k] - '0');
-            k++;
-            digits++;
-        }
-        if (digits == 0 || v == 0)
-            return false;
-        *seq = v;
-        return true;
-    }
-    return false;
-}
 
 #ifndef NDEBUG
 static bool outbox_check(const struct bf_outbox *o)
@@ -324,7 +294,7 @@ static int scan_journal(struct bf_outbox *o, int64_t from,
             /* a torn last line (cut off at the journal's next open) or an empty one */
         } else if (!bf_journal_line_payload(line, (size_t)r - 1, &plen)) {
             o->st.corrupt++;   /* logged with its line number by the journal's open */
-        } else if (line_seq(line, plen, &seq)) {
+        } else if (bf_journal_line_seq(line, plen, &seq)) {
             fn(o, seq, off, plen, (size_t)r - 1);
         }
         off += r;
@@ -472,7 +442,7 @@ void bf_outbox_on_acked(void *outbox, const char *topic, const void *payload, si
     }
     uint64_t seq;
     if (!topic || !payload || !o->topic || strcmp(topic, o->topic) != 0 ||
-        !line_seq(payload, len, &seq))
+        !bf_journal_line_seq(payload, len, &seq))
         return;   /* status, tracks...: not ours */
     push_ack(o, seq);
 }
@@ -510,7 +480,7 @@ static int send_entry(struct bf_outbox *o, size_t i, const char *line)
             uint64_t seq;
             size_t plen;
             if (bf_journal_line_payload(o->buf, e->jlen, &plen) && plen == e->len &&
-                line_seq(o->buf, plen, &seq) && seq == e->seq)
+                bf_journal_line_seq(o->buf, plen, &seq) && seq == e->seq)
                 line = o->buf;
         }
         if (!line) {   /* nothing to send it from: counted, never retried for ever */
@@ -721,7 +691,7 @@ int bf_outbox_purge(struct bf_outbox *o, struct bf_alerter *a, bf_time_us cutoff
         if (moved_ok && (e->off < 0 || grow_buf(o, e->jlen) < 0 || o->rfd < 0 ||
                          bf_read_at(o->rfd, o->buf, e->jlen, (off_t)e->off) < 0 ||
                          !bf_journal_line_payload(o->buf, e->jlen, &plen) ||
-                         !line_seq(o->buf, plen, &seq) || seq != e->seq))
+                         !bf_journal_line_seq(o->buf, plen, &seq) || seq != e->seq))
             moved_ok = false;
     }
     if (!moved_ok) {   /* not one block after all: find each line again */

@@ -289,6 +289,22 @@ int bf_config_check_mqtt_url(const char *url, char *err, size_t errlen)
     return 0;
 }
 
+/* The TLS files of a "tls" object (mqtt.tls, cot.tcp_tls): each must exist; a key needs its
+ * certificate. */
+static void tls_files(struct loader *L, const cJSON *o, const char **ca, const char **cert,
+                      const char **key, bool *verify_hostname)
+{
+    *ca = path_key(L, o, "ca_file", false, "CA certificate file", true);
+    *cert = path_key(L, o, "cert_file", false, "client certificate file", true);
+    *key = path_key(L, o, "key_file", false, "client key file", true);
+    bf_json_get_bool(L->doc, L->diag, o, "verify_hostname", false, verify_hostname);
+    if (cJSON_GetObjectItemCaseSensitive(o, "key_file") &&
+        !cJSON_GetObjectItemCaseSensitive(o, "cert_file"))
+        bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "key_file"),
+                       "a client key without a certificate: set \"cert_file\" too (or drop "
+                       "\"key_file\")");
+}
+
 /* mqtt.tls: the files must exist, and TLS needs a TLS URL (else it would silently be clear text). */
 static void load_mqtt_tls(struct loader *L, const cJSON *mqtt, struct bf_config *c)
 {
@@ -298,15 +314,7 @@ static void load_mqtt_tls(struct loader *L, const cJSON *mqtt, struct bf_config 
         return;
     bf_json_check_keys(L->doc, L->diag, o, keys);
     struct bf_mqtt_tls_cfg *t = &c->mqtt.tls;
-    t->ca_file = path_key(L, o, "ca_file", false, "CA certificate file", true);
-    t->cert_file = path_key(L, o, "cert_file", false, "client certificate file", true);
-    t->key_file = path_key(L, o, "key_file", false, "client key file", true);
-    bf_json_get_bool(L->doc, L->diag, o, "verify_hostname", false, &t->verify_hostname);
-    if (cJSON_GetObjectItemCaseSensitive(o, "key_file") &&
-        !cJSON_GetObjectItemCaseSensitive(o, "cert_file"))
-        bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "key_file"),
-                       "a client key without a certificate: set \"cert_file\" too (or drop "
-                       "\"key_file\")");
+    tls_files(L, o, &t->ca_file, &t->cert_file, &t->key_file, &t->verify_hostname);
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(mqtt, "url");
     const char *url = c->mqtt.url;
     bool url_reported = u && !(cJSON_IsString(u) && u->valuestring == url);
@@ -953,16 +961,8 @@ static void load_cot_tls(struct loader *L, const cJSON *cot, struct bf_cot_cfg *
     bf_json_check_keys(L->doc, L->diag, o, keys);
     struct bf_cot_tls_cfg *t = &c->tcp_tls;
     t->enabled = true;
-    t->ca_file = path_key(L, o, "ca_file", false, "CA certificate file", true);
-    t->cert_file = path_key(L, o, "cert_file", false, "client certificate file", true);
-    t->key_file = path_key(L, o, "key_file", false, "client key file", true);
+    tls_files(L, o, &t->ca_file, &t->cert_file, &t->key_file, &t->verify_hostname);
     t->credentials_path = path_key(L, o, "credentials", false, "credentials file", true);
-    bf_json_get_bool(L->doc, L->diag, o, "verify_hostname", false, &t->verify_hostname);
-    if (cJSON_GetObjectItemCaseSensitive(o, "key_file") &&
-        !cJSON_GetObjectItemCaseSensitive(o, "cert_file"))
-        bf_json_errorf(L->doc, L->diag, cJSON_GetObjectItemCaseSensitive(o, "key_file"),
-                       "a client key without a certificate: set \"cert_file\" too (or drop "
-                       "\"key_file\")");
     const cJSON *tcp = cJSON_GetObjectItemCaseSensitive(cot, "tcp");
     if (!tcp || cJSON_IsNull(tcp))
         bf_json_errorf(L->doc, L->diag, o, "\"tcp_tls\" is set but \"tcp\" is not: set \"tcp\" "
