@@ -790,3 +790,37 @@ int it_publish_walker(const struct it_walker *w, int k0, int k1)
     }
     return rc;
 }
+
+int it_sh(const char *dir, const char *fmt, ...)
+{
+    char cmd[2048], full[2600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "cd '%s' && { %s ; } >>setup.log 2>&1", dir, cmd);
+    int rc = system(full);
+    if (rc != 0)
+        fprintf(stderr, "\n  command failed (%d): %s (see %s/setup.log)\n", rc, cmd, dir);
+    return rc;
+}
+
+int it_make_ca(const char *dir, const char *name)
+{
+    return it_sh(dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+                 "-keyout %s.key -out %s.crt -days 2 -subj /CN=%s "
+                 "-addext basicConstraints=critical,CA:TRUE "
+                 "-addext keyUsage=critical,keyCertSign,cRLSign", name, name, name);
+}
+
+int it_make_leaf(const char *dir, const char *name, const char *ca, const char *ext)
+{
+    char extfile[600];
+    snprintf(extfile, sizeof extfile, "%s/%s.ext", dir, name);
+    if (it_write_file(extfile, 0600, "%s", ext) != 0)
+        return -1;
+    return it_sh(dir, "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+                 "-keyout %s.key -out %s.csr -subj /CN=%s && "
+                 "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial -days 2 "
+                 "-out %s.crt -extfile %s.ext", name, name, name, name, ca, ca, name, name);
+}

@@ -85,6 +85,13 @@ void it_sleep_ms(int ms);
 /* Write the formatted text to path (created or truncated), then chmod it to mode. 0 or -1. */
 __attribute__((format(printf, 3, 4)))
 int it_write_file(const char *path, mode_t mode, const char *fmt, ...);
+/* Run a shell command in dir; 0 on success (its output goes to dir/setup.log, a failure is
+ * named on stderr). */
+__attribute__((format(printf, 2, 3))) int it_sh(const char *dir, const char *fmt, ...);
+/* A CA in dir: name.key, name.crt (EC P-256, valid 2 days); 0 on success. */
+int it_make_ca(const char *dir, const char *name);
+/* A certificate name.crt/name.key in dir signed by ca, with the X.509 extensions in ext. */
+int it_make_leaf(const char *dir, const char *name, const char *ca, const char *ext);
 
 /*
  * An engine configuration at path: {"site": site, "origin": 46.80 N 8.20 E,

@@ -52,40 +52,6 @@ static const char *tf(const char *name)
     return buf[k];
 }
 
-__attribute__((format(printf, 1, 2)))
-static int sh(const char *fmt, ...)
-{
-    char cmd[2048], full[2600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    snprintf(full, sizeof full, "cd '%s' && { %s ; } >>setup.log 2>&1", dir, cmd);
-    int rc = system(full);
-    if (rc != 0)
-        fprintf(stderr, "\n  command failed (%d): %s (see %s/setup.log)\n", rc, cmd, dir);
-    return rc;
-}
-
-static int make_ca(const char *name)
-{
-    return sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-              "-keyout %s.key -out %s.crt -days 2 -subj /CN=%s "
-              "-addext basicConstraints=critical,CA:TRUE "
-              "-addext keyUsage=critical,keyCertSign,cRLSign", name, name, name);
-}
-
-static int make_leaf(const char *name, const char *ca, const char *ext)
-{
-    char extfile[64];
-    snprintf(extfile, sizeof extfile, "%s.ext", name);
-    if (it_write_file(tf(extfile), 0600, "%s", ext) != 0)
-        return -1;
-    return sh("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-              "-keyout %s.key -out %s.csr -subj /CN=%s && "
-              "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial -days 2 "
-              "-out %s.crt -extfile %s", name, name, name, name, ca, ca, name, extfile);
-}
 
 /* ---- the stand-in TAK server: TLS, client certificate required ---------------------------- */
 
@@ -194,10 +160,11 @@ static int suite_init(void)
     static const char *const server_ext =
         "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost\n";
     static const char *const client_ext = "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
-    if (make_ca("ca") || make_ca("rogue-ca") || make_leaf("server", "ca", server_ext) ||
-        make_leaf("borderfuse-engine", "ca", client_ext))
+    if (it_make_ca(dir, "ca") || it_make_ca(dir, "rogue-ca") ||
+        it_make_leaf(dir, "server", "ca", server_ext) ||
+        it_make_leaf(dir, "borderfuse-engine", "ca", client_ext))
         return 1;
-    if (sh("openssl pkey -in borderfuse-engine.key -aes256 -passout pass:%s -out engine.key "
+    if (it_sh(dir, "openssl pkey -in borderfuse-engine.key -aes256 -passout pass:%s -out engine.key "
            "&& chmod 600 engine.key", KEY_PASS))
         return 1;
     return server_start() == 0 ? 0 : 1;

@@ -54,43 +54,6 @@ static const char *tf(const char *name)
     return b;
 }
 
-/* Run a shell command in dir; 0 on success (its output goes to dir/setup.log). */
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...);
-static int sh(const char *fmt, ...)
-{
-    char cmd[2048], full[2600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    snprintf(full, sizeof full, "cd '%s' && { %s ; } >>setup.log 2>&1", dir, cmd);
-    int rc = system(full);
-    if (rc != 0)
-        fprintf(stderr, "\n  command failed (%d): %s (see %s/setup.log)\n", rc, cmd, dir);
-    return rc;
-}
-
-/* A CA: name.key, name.crt (EC P-256, valid 2 days). */
-static int make_ca(const char *name)
-{
-    return sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-              "-keyout %s.key -out %s.crt -days 2 -subj /CN=%s "
-              "-addext basicConstraints=critical,CA:TRUE "
-              "-addext keyUsage=critical,keyCertSign,cRLSign", name, name, name);
-}
-
-/* A certificate name.crt/name.key signed by ca, with the extensions in ext. */
-static int make_leaf(const char *name, const char *ca, const char *ext)
-{
-    char extfile[64];
-    snprintf(extfile, sizeof extfile, "%s.ext", name);
-    if (it_write_file(tf(extfile), 0600, "%s", ext) != 0)
-        return -1;
-    return sh("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-              "-keyout %s.key -out %s.csr -subj /CN=%s && "
-              "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial -days 2 "
-              "-out %s.crt -extfile %s", name, name, name, name, ca, ca, name, extfile);
-}
 
 static double now_s(void) { return bf_time_to_s(bf_clock_monotonic(NULL)); }
 
@@ -104,13 +67,15 @@ static int suite_init(void)
         "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
     static const char *const client_ext = "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
     double t0 = now_s();
-    if (make_ca("ca") || make_ca("rogue-ca") || make_leaf("server", "ca", server_ext) ||
-        make_leaf("client", "ca", client_ext) || make_leaf("rogue-client", "rogue-ca", client_ext))
+    if (it_make_ca(dir, "ca") || it_make_ca(dir, "rogue-ca") ||
+        it_make_leaf(dir, "server", "ca", server_ext) ||
+        it_make_leaf(dir, "client", "ca", client_ext) ||
+        it_make_leaf(dir, "rogue-client", "rogue-ca", client_ext))
         return 1;
     /* The engine's key, encrypted: its password comes from the credentials file. */
-    if (sh("openssl pkey -in client.key -aes256 -passout pass:%s -out engine.key", KEY_PASS))
+    if (it_sh(dir, "openssl pkey -in client.key -aes256 -passout pass:%s -out engine.key", KEY_PASS))
         return 1;
-    if (sh("mosquitto_passwd -b -c passwd borderfuse %s && mosquitto_passwd -b passwd ugs-1 %s && "
+    if (it_sh(dir, "mosquitto_passwd -b -c passwd borderfuse %s && mosquitto_passwd -b passwd ugs-1 %s && "
            "mosquitto_passwd -b passwd ugs-2 %s && mosquitto_passwd -b passwd alice %s && "
            "mosquitto_passwd -b passwd bob %s", ENGINE_PASS, USER_PASS, USER_PASS, USER_PASS,
            USER_PASS))
@@ -153,7 +118,7 @@ static int suite_clean(void)
     if (broker > 0)
         it_stop(broker);
     if (dir[0])
-        sh("cd / && rm -rf '%s'", dir);
+        it_sh(dir, "cd / && rm -rf '%s'", dir);
     rmdir(bf_test_tmpdir());   /* when empty */
     return 0;
 }
