@@ -61,7 +61,7 @@
 
 #include "core/bf_error.h"
 #include "core/bf_log.h"
-#include "core/bf_mqtt.h"
+#include "mqtt/mqtt.h"
 
 #define OB_LOG "outbox"
 #define SAVE_PERIOD_US (200 * 1000)   /* the watermark file at most this often */

@@ -33,7 +33,7 @@
 
 #include "core/bf_error.h"
 #include "core/bf_log.h"
-#include "core/bf_mqtt.h"
+#include "mqtt/mqtt.h"
 #include "core/bf_time.h"
 #include "geo/geo.h"
 #include "sensors/asterix.h"

@@ -15,8 +15,8 @@
 
 #include "core/bf_error.h"
 #include "core/bf_log.h"
-#include "fusion/config.h"
-#include "fusion/fusion.h"
+#include "engine/config.h"
+#include "engine/engine.h"
 #include "geo/geo.h"
 #include "sensors/sensor.h"
 

@@ -5,7 +5,7 @@
  * The problem: a pile-up (a crowd at the fence, a flock, a clutter storm
  * over many tracks) can put a thousand tracks and a thousand detections in
  * one cluster, and the engine must not stall on it.  The tracker solves every
- * cluster with bf_assign_solve_sparse (fusion/assign.c) on the gated pairs
+ * cluster with bf_assign_solve_sparse (tracker/assign.c) on the gated pairs
  * only.  This program builds such a cluster the way the tracker does - costs
  * are squared Mahalanobis distances of gated pairs, uniform in [0, gate^2),
  * gate 3 sigma, a track left out costs 2 gate^2 - either fully dense (every
@@ -23,7 +23,7 @@
 
 #include "bench/bench_util.h"
 #include "core/bf_error.h"
-#include "fusion/assign.h"
+#include "tracker/assign.h"
 
 static struct bench_rng rng;
 

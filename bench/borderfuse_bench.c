@@ -38,7 +38,7 @@
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 #include "core/bf_time.h"
-#include "fusion/fusion.h"
+#include "tracker/tracker.h"
 #include "geo/coverage.h"
 #include "geo/geo.h"
 #include "sim/sim.h"

@@ -103,7 +103,7 @@ size_t bf_coverage_count(const struct bf_coverage *c);
  * Pd of sensor sensor_idx for a target at (e_m, n_m), local frame: 0 outside
  * its region or where terrain hides the target, its Pd inside.  cov is a
  * const struct bf_coverage * (the signature of struct bf_tracker_sensor's
- * pd_at, fusion/fusion.h); a bad index or a position that is not finite
+ * pd_at, engine/engine.h); a bad index or a position that is not finite
  * gives 0.  O(1), no allocation.
  */
 double bf_coverage_pd_at(const void *cov, uint32_t sensor_idx, double e_m, double n_m);

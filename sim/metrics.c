@@ -26,7 +26,7 @@
  * of e/c' for coordinates below ~1e11 c), the true points sorted by cell and
  * each estimate looking in its 3 x 3 cells, and union-find.  A cluster with
  * one point of each set is matched directly; a bigger one is solved exactly
- * by bf_assign_solve (fusion/assign.c) with rows the smaller side, entries
+ * by bf_assign_solve (tracker/assign.c) with rows the smaller side, entries
  * d^p (forbidden at d >= c) and c^p for a row left out, which is (*) plus a
  * constant.  Cost: O((m + n) log m) for the grid and union-find plus the
  * cluster solves; on tracking output clusters are a few points.
@@ -43,7 +43,7 @@
 #include <string.h>
 
 #include "core/bf_error.h"
-#include "fusion/assign.h"
+#include "tracker/assign.h"
 
 #define MAX_POINTS (1u << 24)
 #define DEFAULT_CLUSTER 256

@@ -569,7 +569,7 @@ void bf_sim_scorecard_print(FILE *f, const struct bf_sim_run_info *ri,
  *         (sum d^p), missed (c^p / 2 per true point unassigned), false
  *         (c^p / 2 per estimate unassigned).
  *
- * Both come from one optimal assignment (bf_assign_solve in fusion/, exact),
+ * Both come from one optimal assignment (bf_assign_solve in tracker/, exact),
  * solved per independent cluster of points linked by distances below c.
  */
 
@@ -806,7 +806,7 @@ int bf_sim_report_create(const struct bf_sim_scenario *s, struct bf_sim_report *
 void bf_sim_report_destroy(struct bf_sim_report *r);   /* accepts NULL */
 
 /*
- * Keep one track picture (the JSON of publish_tracks() in fusion/engine.c).
+ * Keep one track picture (the JSON of publish_tracks() in engine/engine.c).
  * Thread-safe (any thread, e.g. the MQTT callback).  Returns 0, BF_EPARSE
  * (counted: not JSON, no valid "time" or "tracks"; entries without a numeric
  * id, lat and lon are skipped and counted), BF_EFULL (counted: beyond

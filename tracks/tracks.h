@@ -106,7 +106,7 @@ void bf_tracker_params_default(struct bf_tracker_params *p);
 /*
  * track changes: what happened to a track in the last scan (bit flags), as
  * reported by the tracker and read by alerts/.  (Same values as, and to
- * replace, the copies in fusion/fusion.h.)
+ * replace, the copies in engine/engine.h.)
  */
 #define BF_CHANGE_UPDATED   0x01u  /* a detection was associated */
 #define BF_CHANGE_NEW       0x02u  /* created from an unassociated detection */

@@ -24,8 +24,8 @@
 #include "core/bf_error.h"
 #include "core/bf_time.h"
 #include "fixture.h"
-#include "fusion/config.h"
-#include "fusion/fusion.h"
+#include "engine/config.h"
+#include "engine/engine.h"
 #include "geo/geo.h"
 
 #define N_SENSORS 4   /* fx_sensor_ids: radar-west, radar-east, ugs-1, ugs-2 */

@@ -16,7 +16,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/bf_mqtt.h"
+#include "mqtt/mqtt.h"
 #include "core/bf_time.h"
 
 /* A TCP port on 127.0.0.1 that was free a moment ago. */

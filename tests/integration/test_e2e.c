@@ -25,7 +25,7 @@
 #include "alerts/alerts_int.h"
 #include "bf_test.h"
 #include "core/bf_error.h"
-#include "core/bf_mqtt.h"
+#include "mqtt/mqtt.h"
 #include "core/bf_time.h"
 #include "it_util.h"
 

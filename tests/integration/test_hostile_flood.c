@@ -35,7 +35,7 @@
 #include <cjson/cJSON.h>
 
 #include "bf_test.h"
-#include "core/bf_mqtt.h"
+#include "mqtt/mqtt.h"
 #include "core/bf_time.h"
 #include "it_util.h"
 

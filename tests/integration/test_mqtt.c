@@ -14,7 +14,7 @@
 
 #include "bf_test.h"
 #include "core/bf_error.h"
-#include "core/bf_mqtt.h"
+#include "mqtt/mqtt.h"
 #include "it_util.h"
 
 static int port;

@@ -32,7 +32,7 @@
 
 #include "bf_test.h"
 #include "alerts/alerts_int.h"
-#include "core/bf_mqtt.h"
+#include "mqtt/mqtt.h"
 #include "core/bf_time.h"
 #include "it_util.h"
 

@@ -30,7 +30,7 @@
 
 #include "bf_test.h"
 #include "core/bf_error.h"
-#include "core/bf_mqtt.h"
+#include "mqtt/mqtt.h"
 #include "core/bf_time.h"
 #include "it_util.h"
 

@@ -28,7 +28,7 @@
 #include <openssl/hmac.h>
 
 #include "bf_test.h"
-#include "core/bf_mqtt.h"
+#include "mqtt/mqtt.h"
 #include "core/bf_time.h"
 #include "it_util.h"
 

@@ -17,7 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "bf_test.h"
-#include "core/bf_mqtt.h"
+#include "mqtt/mqtt.h"
 #include "it_util.h"
 
 #define SITE "itzones"

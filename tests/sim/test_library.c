@@ -23,7 +23,7 @@
 
 #include "bf_test.h"
 #include "core/bf_error.h"
-#include "fusion/config.h"
+#include "engine/config.h"
 #include "geo/geo.h"
 #include "sim/sim.h"
 #include "sim_fixture.h"

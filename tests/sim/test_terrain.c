@@ -26,8 +26,8 @@
 
 #include "bf_test.h"
 #include "core/bf_error.h"
-#include "fusion/config.h"
-#include "fusion/fusion.h"
+#include "engine/config.h"
+#include "engine/engine.h"
 #include "geo/coverage.h"
 #include "sim/sim.h"
 #include "sim_fixture.h"

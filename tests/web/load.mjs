@@ -1,7 +1,7 @@
 // load.mjs - can the operator page keep up with 1,000 live tracks at 1 Hz?
 //
 // A publisher sends the engine's track picture (borderfuse/<site>/tracks, the
-// format of publish_tracks in fusion/engine.c) with 1,000 moving tracks once a
+// format of publish_tracks in engine/engine.c) with 1,000 moving tracks once a
 // second for DURATION_S seconds, stamping each picture's "published" with its
 // wall time. The page (headless chromium) records per picture its processing
 // time and the lag from publication to drawing (window.__bfStats). The test

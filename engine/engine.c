@@ -1,0 +1,926 @@
+/*
+ * engine.c - the borderfuse engine: sensors in, alerts out.
+ *
+ * The engine owns everything with state and composes the pipeline of
+ * docs/architecture.md on one thread:
+ *
+ *   plugins (I/O threads) -> ingest queue -> reorder window -> tracker
+ *        -> geofence step per changed track -> alert rules -> journal -> MQTT
+ *
+ * Sensor plugins run on their I/O threads and only ever push into the
+ * bounded ingest queue (never blocking; a full queue sheds and counts).  The
+ * engine thread drains the queue into the reorder window and releases
+ * detections in event-time order, grouped into scans (one sensor, one time),
+ * so the tracker sees time go forward and the same input always gives the
+ * same tracks and alerts.  When input stops, the window is flushed after
+ * idle_flush_s of wall-clock silence, so the last detections of a live feed
+ * are not held back for ever (the only place the wall clock steers data;
+ * without MQTT - tests and replay - the engine reads no clock at all).
+ *
+ * Hostile input (docs/engine.md): a detection from the future is refused
+ * before the reorder window, whose watermark follows the quorum of the
+ * sensors' own times, so no single sensor moves the site's event time; every
+ * turn of the loop releases a bounded amount (step_max_detections,
+ * step_budget_ms) so the status, the timers and a stop are always serviced;
+ * a stop tracks what is queued for a second at most.
+ *
+ * Recording (docs/replay.md): with options.record_path, every detection the
+ * engine thread takes from the ingest queue is written to the record before
+ * it enters the reorder window - the queue's order is the arrival order, the
+ * writing happens on the engine thread (the MQTT threads never wait on the
+ * disk), and a replay of the record through bf_engine_feed() gives the same
+ * tracks and alerts as the live run (bar the idle flush and shed detections).
+ *
+ * MQTT (every topic: docs/engine.md): an ingest connection carries the
+ * sensors' subscriptions, the operators' requests and the response units'
+ * reports; an output connection publishes alerts (QoS 1, through the outbox
+ * over the journal, which sends again what the broker did not confirm:
+ * alerts/outbox.c), the retained snapshot of the live alerts (at most once a
+ * second), the answers to operators, the retained status with a last will of
+ * "offline", the track picture (QoS 0, at most once a second), camera cues
+ * and, once at start, the zones and the sensors' coverage as GeoJSON
+ * (retained, for displays: docs/web.md, docs/coverage.md).
+ *
+ * The engine's files (engine/engine_int.h holds struct bf_engine): this one
+ * builds the engine, runs the pipeline and stops it; engine_sensors.c is the
+ * sensors' side (plugin host, plugins, moving platforms, silence);
+ * engine_alerts.c the alerts' (sink, live snapshot, retention);
+ * engine_operators.c the operators' requests; engine_outputs.c the status,
+ * track picture, zones and CoT tracks; engine_dispatch.c camera cueing and
+ * response units.
+ */
+#include <dlfcn.h>
+#include <malloc.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alerts/alerts.h"
+#include "alerts/cot.h"
+#include "core/bf_error.h"
+#include "core/bf_log.h"
+#include "mqtt/mqtt.h"
+#include "engine/config.h"
+#include "engine/engine_int.h"
+#include "engine/engine.h"
+#include "engine/ingest.h"
+#include "geo/geo.h"
+#include "sensors/sensor.h"
+
+#define POP_BATCH 1024
+#define RELEASE_BATCH 4096
+#define STOP_BUDGET_MS 1000   /* a clean stop tracks what is queued for this long at most */
+
+/* ---- the pipeline ------------------------------------------------------ */
+
+/* Geofence and alert stage for the tracks one scan changed. */
+static void evaluate_changes(struct bf_engine *e)
+{
+    const struct bf_track_change *ch;
+    size_t n = bf_tracker_changes(e->tracker, &ch);
+    for (size_t i = 0; i < n; i++) {
+        const struct bf_track *t = ch[i].track;
+        uint32_t what = ch[i].what;
+        if (t->slot >= e->geo_cap)
+            continue;   /* cannot happen: the pool and geo[] have one size */
+        struct bf_geo_track_state *st = &e->geo[t->slot];
+        if (what & BF_CHANGE_NEW)
+            memset(st, 0, sizeof *st);
+        struct bf_geo_step step;
+        if (what & BF_CHANGE_DELETED) {
+            memset(&step, 0, sizeof step);
+            step.inside = st->inside;
+            step.nearest_line = -1;
+            step.dist_to_line_m = NAN;
+            step.time_to_line_s = INFINITY;
+            bf_alerter_on_track(e->alerter, t, what, &step);
+            memset(st, 0, sizeof *st);
+            continue;
+        }
+        if (!(what & (BF_CHANGE_UPDATED | BF_CHANGE_NEW | BF_CHANGE_CONFIRMED)))
+            continue;   /* a miss moves nothing we can trust */
+        if (bf_geo_track_step(e->zones, st, t->x[0], t->x[1], t->x[2], t->x[3], &step) < 0)
+            continue;
+        bf_alerter_on_track(e->alerter, t, what, &step);
+    }
+}
+
+/*
+ * A ground sensor's scan, after the tracker took it: each trip (presence or
+ * bearing) goes to the alerter with the live tracks, which raises
+ * UGS_TRIGGER where no track covers the sensor (docs/alerts.md).
+ */
+static void feed_ugs(struct bf_engine *e)
+{
+    if (e->scan_n == 0 || e->scan_sensor >= e->cfg->n_sensors ||
+        strcmp(e->cfg->sensors[e->scan_sensor].type, "ugs") != 0)
+        return;
+    size_t nt = bf_tracker_tracks(e->tracker, e->trackbuf, e->cfg->tracker.max_tracks);
+    if (nt > e->cfg->tracker.max_tracks)
+        nt = e->cfg->tracker.max_tracks;
+    for (size_t i = 0; i < e->scan_n; i++)
+        bf_alerter_on_ugs(e->alerter, &e->scanbuf[i], e->cfg->sensors[e->scan_sensor].range_m,
+                          e->trackbuf, nt);
+}
+
+/* Hand the gathered scan to the tracker, then the geofence and alert stages. */
+static void finish_scan(struct bf_engine *e)
+{
+    if (!e->scan_open)
+        return;
+    /* a moving sensor looked from where its scan was placed (take_input) */
+    if (e->sensors[e->scan_sensor].platform >= 0 && e->scan_placed) {
+        bf_tracker_move_sensor(e->tracker, e->scan_sensor, e->scan_e_m, e->scan_n_m);
+        bf_coverage_move_sensor(e->coverage, e->scan_sensor, e->scan_e_m, e->scan_n_m);
+    }
+    /* A scan marker says the sensor looked: an empty look still counts misses. */
+    if (e->scan_n > 0 || e->scan_marker) {
+        if (e->clutter)
+            bf_clutter_scan(e->clutter, e->scan_sensor, e->scan_t);
+        bf_time_us t0 = engine_service_now(e);   /* the scan-duration histogram */
+        if (bf_tracker_scan(e->tracker, e->scan_sensor, e->scan_t, e->scanbuf, e->scan_n) == 0) {
+            e->scans++;
+            engine_check_pool(e);
+            if (e->opt.track_tap) {
+                const struct bf_track_change *ch;
+                size_t nch = bf_tracker_changes(e->tracker, &ch);
+                e->opt.track_tap->scan(e->opt.track_tap->ctx, e->scan_sensor, e->scan_t, ch, nch);
+            }
+            evaluate_changes(e);
+            feed_ugs(e);
+            engine_cue_changes(e);
+            /* Idle alerts resolve by event time, scan by scan: never by how the
+             * input was batched (docs/replay.md). */
+            bf_alerter_tick(e->alerter, e->scan_t);
+            engine_check_silence(e, e->scan_t);
+            engine_service_scan(e, t0);
+        }
+    }
+    e->processed += e->scan_n;
+    e->scan_n = 0;
+    e->scan_open = e->scan_marker = e->scan_placed = false;
+}
+
+/*
+ * Gather released detections into scans (one sensor, one time).  A scan is
+ * handed on when the next scan begins or when the release stops
+ * (finish_scan()), never at a buffer boundary: how the window's output was
+ * cut into batches does not change the scans the tracker sees.
+ */
+static void process_released(struct bf_engine *e, const struct bf_detection *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (e->first_evt == BF_TIME_NONE)
+            e->first_evt = d[i].t_us;
+        if (d[i].sensor_idx < e->cfg->n_sensors)
+            engine_sensor_alive(e, d[i].sensor_idx, d[i].t_us);
+        if (d[i].kind == BF_MEAS_HEARTBEAT) {   /* alive, nothing to track: no scan */
+            engine_check_silence(e, d[i].t_us);
+            continue;
+        }
+        if (e->scan_open && (d[i].t_us != e->scan_t || d[i].sensor_idx != e->scan_sensor))
+            finish_scan(e);
+        if (!e->scan_open) {
+            e->scan_open = true;
+            e->scan_t = d[i].t_us;
+            e->scan_sensor = d[i].sensor_idx;
+        }
+        if (!e->scan_placed && e->sensors[d[i].sensor_idx].platform >= 0) {
+            e->scan_placed = true;
+            e->scan_e_m = d[i].sensor_e_m;
+            e->scan_n_m = d[i].sensor_n_m;
+        }
+        if (d[i].kind == BF_MEAS_SCAN) {
+            e->scan_marker = true;
+            continue;
+        }
+        if (e->scan_n == e->cfg->engine.queue_capacity) {   /* cannot happen: the window is */
+            finish_scan(e);                                  /* no bigger than scanbuf */
+            e->scan_open = true;
+            e->scan_t = d[i].t_us;
+            e->scan_sensor = d[i].sensor_idx;
+        }
+        e->scanbuf[e->scan_n++] = d[i];
+    }
+}
+
+/* Take what the ingest queue holds into the reorder window; returns detections released. */
+static size_t take_input(struct bf_engine *e, struct bf_detection *in, size_t got)
+{
+    size_t released = 0;
+    bool live = !e->opt.no_mqtt;
+    bf_time_us now = live ? bf_clock_monotonic(NULL) : 0;
+    bf_time_us wall = e->clock.now && got > 0 ? bf_clock_now(&e->clock) : 0;
+    for (size_t i = 0; i < got; i++) {
+        if (in[i].rx_us == 0)
+            in[i].rx_us = wall;   /* a receipt stamp for the record, so a replay judges alike */
+        struct sensor_slot *ss = &e->sensors[in[i].sensor_idx];
+        ss->alive_wall = now;
+        /* a mobile sensor's detections get its position at their time; the
+         * record holds them placed, so a replay needs no GPS */
+        if (ss->platform >= 0 && in[i].kind != BF_MEAS_HEARTBEAT &&
+            !engine_place_on_platform(e, &in[i], &e->platforms[ss->platform])) {
+            if (in[i].kind == BF_MEAS_SCAN)
+                continue;   /* a look from nowhere known: nothing to count misses against */
+            if (ss->no_platform_fix++ == 0)
+                BF_LOGW("sensor", "%s: detection at a time platform %s has no recent fix for: "
+                        "dropped (counted as no_platform_fix in its status)", ss->scfg.id,
+                        e->platforms[ss->platform].id);
+            continue;
+        }
+        if (e->record)
+            bf_record_writer_put(e->record, &in[i]);
+        if (engine_future_refused(e, &in[i]))
+            continue;   /* from the future: counted, logged, its sensor flagged */
+        int rc = bf_reorder_push(e->reorder, &in[i]);
+        while (rc == BF_EFULL) {   /* window full: release the oldest to make room */
+            size_t k = bf_reorder_pop(e->reorder, true, e->relbuf, RELEASE_BATCH / 4);
+            if (e->window_overflow == 0)
+                BF_LOGW(ENGINE_LOG, "reorder window full (%u detections): oldest released "
+                        "early; order is no longer guaranteed (raise engine.queue_capacity)",
+                        e->cfg->engine.queue_capacity);
+            e->window_overflow += k;
+            process_released(e, e->relbuf, k);
+            finish_scan(e);
+            released += k;
+            rc = bf_reorder_push(e->reorder, &in[i]);
+        }
+        if (rc == BF_ELATE) {
+            e->late++;
+            ss->late++;
+            if (e->late == 1 || (e->late & (e->late - 1)) == 0)
+                BF_LOGW(ENGINE_LOG, "detection from %s at event time older than the reorder "
+                        "window dropped (%llu so far; see status)",
+                        e->sensors[in[i].sensor_idx].scfg.id, (unsigned long long)e->late);
+        }
+    }
+    return released;
+}
+
+size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
+{
+    /* Drain the queue (bounded, so a flood cannot keep the loop here for ever). */
+    size_t got = bf_ingest_queue_pop(e->queue, e->inbuf, POP_BATCH, timeout_ms);
+    size_t total = got, released = take_input(e, e->inbuf, got);
+    for (size_t rounds = e->cfg->engine.queue_capacity / POP_BATCH + 1;
+         got == POP_BATCH && rounds > 0; rounds--) {
+        got = bf_ingest_queue_pop(e->queue, e->inbuf, POP_BATCH, 0);
+        total += got;
+        released += take_input(e, e->inbuf, got);
+    }
+    /* No wall clock without MQTT: release follows event time alone (docs/replay.md). */
+    bool live = !e->opt.no_mqtt;
+    bf_time_us now = live ? bf_clock_monotonic(NULL) : 0;
+    if (total > 0)
+        e->last_input_wall = now;
+    bool idle = live && e->cfg->engine.idle_flush_s > 0 &&
+                now - e->last_input_wall > bf_time_from_s(e->cfg->engine.idle_flush_s);
+    /* Bounded work per turn: at most step_max_detections released, and (live) no more
+     * than step_budget_ms of wall time, so the status, the picture, the timers and a
+     * stop are serviced however deep the backlog; the rest goes next turn. */
+    bool cap = !flush || e->stopping;
+    size_t left = e->cfg->engine.step_max_detections;
+    bf_time_us budget_end = live ? now + bf_time_from_s(e->cfg->engine.step_budget_ms / 1e3)
+                                 : BF_TIME_NONE;
+    if (e->stopping && e->stop_deadline < budget_end)
+        budget_end = e->stop_deadline;
+    e->capped = false;
+    for (;;) {
+        size_t want = cap && left < RELEASE_BATCH ? left : RELEASE_BATCH;
+        if (want == 0) {
+            e->capped = true;
+            break;
+        }
+        size_t k = bf_reorder_pop(e->reorder, flush || idle, e->relbuf, want);
+        if (k == 0)
+            break;
+        process_released(e, e->relbuf, k);
+        released += k;
+        left -= cap ? k : 0;
+        if (cap && live && bf_clock_monotonic(NULL) > budget_end) {
+            e->capped = true;
+            break;
+        }
+    }
+    /* The release stopped: every scan released so far is complete.  Not when it was
+     * cut short - the scan being gathered may go on next turn, so the scans the
+     * tracker sees never depend on where a turn ended. */
+    if (!e->capped)
+        finish_scan(e);
+    if (live)
+        now = bf_clock_monotonic(NULL);
+    engine_check_ingest(e, e->clock.now ? bf_clock_now(&e->clock) : BF_TIME_NONE);
+    engine_drain_acks(e);    /* operators act on the alerts as they stand after this release */
+    /* the picture at most once a second, and once more after the last change:
+     * what the operator sees is never older than the last detection */
+    if (released > 0)
+        e->tracks_dirty = true;
+    if (e->tracks_dirty && live && now - e->last_tracks_wall >= TRACKS_PERIOD_US) {
+        e->tracks_dirty = false;
+        engine_publish_tracks(e);
+        engine_cot_tracks(e, now);
+        e->last_tracks_wall = now;
+    }
+    if (live)
+        engine_check_silence_wall(e, now);
+    if (live)
+        engine_watch_journal(e, now);
+    if (e->outbox)
+        bf_outbox_pump(e->outbox, now);
+    if ((e->outbox || e->audit) && now - e->last_purge_wall >= 3600 * BF_US_PER_S)
+        engine_purge(e, now, ENGINE_PURGE_JOURNAL | ENGINE_PURGE_AUDIT);
+    engine_live_publish(e, now, false);   /* after the alerts it shows went to the outbox */
+    if (e->cot) {
+        bf_cot_out_poll(e->cot, now);
+        if (now - e->cot_units_wall >= TRACKS_PERIOD_US) {
+            engine_cot_units(e, now);
+            e->cot_units_wall = now;
+        }
+    }
+    size_t depth = bf_ingest_queue_depth(e->queue) + bf_reorder_count(e->reorder);
+    if (depth > e->depth_peak)
+        e->depth_peak = depth;
+    if (live && now - e->last_status_wall >= bf_time_from_s(e->cfg->engine.status_period_s)) {
+        /* After a burst, give the memory back: glibc keeps what the I/O threads'
+         * arenas and the plugins' parsers freed (a flood's JSON, Paho's buffers). */
+        if (e->depth_peak > POP_BATCH || e->ingest_alert) {
+            malloc_trim(0);
+            e->trims++;
+        }
+        e->depth_peak = depth;
+        engine_publish_status(e, "online");
+        if (e->record)
+            bf_record_writer_flush(e->record);
+        e->last_status_wall = now;
+    }
+    if (flush && e->record)
+        bf_record_writer_flush(e->record);
+    engine_service_turn(e, now);   /* READY, watchdog, metrics snapshot (live only) */
+    return released;
+}
+
+int bf_engine_run(struct bf_engine *e, volatile int *stop)
+{
+    BF_LOGI(ENGINE_LOG, "running: site %s, %zu sensors, %zu zones", e->cfg->site,
+            e->cfg->n_sensors, bf_geo_zones_count(e->zones));
+    while (!*stop) {
+        if (e->opt.reload && *e->opt.reload) {   /* SIGHUP: between steps, on this thread */
+            *e->opt.reload = 0;
+            bf_engine_reload(e, NULL);
+        }
+        bf_engine_step(e, e->capped ? 0 : 100, false);
+    }
+    /* Clean stop: what the queue still holds is recorded and tracked, then all is
+     * flushed - within STOP_BUDGET_MS, so a stop under flood stays prompt; what is
+     * left then is dropped, said in the log. */
+    e->stopping = true;
+    e->stop_deadline = bf_clock_monotonic(NULL) + STOP_BUDGET_MS * BF_US_PER_MS;
+    for (;;) {
+        bf_engine_step(e, 0, true);
+        size_t left = bf_ingest_queue_depth(e->queue) + bf_reorder_count(e->reorder);
+        if (left == 0)
+            break;
+        if (bf_clock_monotonic(NULL) >= e->stop_deadline) {
+            BF_LOGW(ENGINE_LOG, "stopping: %zu detections still queued are not tracked (the "
+                    "stop is kept under %d ms)", left, STOP_BUDGET_MS);
+            break;
+        }
+    }
+    finish_scan(e);
+    BF_LOGI(ENGINE_LOG, "stopping");
+    return 0;
+}
+
+void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out)
+{
+    struct bf_engine *m = (struct bf_engine *)e;
+    memset(out, 0, sizeof *out);
+    out->received = atomic_load(&m->received);
+    out->shed = atomic_load(&m->shed);
+    out->late = e->late;
+    out->processed = e->processed;
+    out->scans = e->scans;
+    out->alerts_published = e->alerts_published;
+    out->alerts_publish_failed = e->alerts_publish_failed;
+    out->window_overflow = e->window_overflow;
+    out->recorded = e->record ? bf_record_writer_count(e->record) : 0;
+    for (size_t i = 0; i < e->cfg->n_sensors; i++) {
+        out->unplaced += e->sensors[i].no_platform_fix;
+        out->sensors_faulty += e->sensors[i].faulty;
+        out->sensors_clock_fault += e->sensors[i].clock_fault;
+        out->shed_budget += atomic_load(&m->sensors[i].shed_budget);
+        out->clutter_refused += e->sensors[i].clutter_refused;
+        out->budget_refused += e->sensors[i].budget_refused;
+    }
+    out->future = e->future;
+    for (size_t i = 0; i < e->cfg->n_sensors; i++)
+        for (int k = 0; k < BF_FAULT_KIND_COUNT; k++)
+            if (k != BF_FAULT_QUEUE_FULL)
+                out->malformed += atomic_load(&m->sensors[i].faults[k]);
+}
+
+const struct bf_tracker *bf_engine_tracker(const struct bf_engine *e) { return e->tracker; }
+
+const struct bf_coverage *bf_engine_coverage(const struct bf_engine *e) { return e->coverage; }
+
+/* ---- construction ------------------------------------------------------ */
+
+static int open_mqtt(struct bf_engine *e)
+{
+    const struct bf_config *c = e->cfg;
+    char *user = NULL, *pass = NULL;
+    struct bf_mqtt_credentials cred = {0};   /* wiped below; never logged */
+    if (c->mqtt.credentials_path) {
+        char err[512];
+        int rc = bf_mqtt_credentials_read(c->mqtt.credentials_path, &cred, err, sizeof err);
+        if (rc < 0) {
+            BF_LOGE(ENGINE_LOG, "%s", err);
+            return rc;
+        }
+        user = cred.username;
+        pass = cred.password;
+    }
+    const char *url = e->opt.mqtt_url ? e->opt.mqtt_url : c->mqtt.url;
+    /* two engines of a site must not share a client id (the broker would drop one for the
+     * other, again and again): the default gets this host and pid (docs/config.md) */
+    if (c->mqtt.client_id_default) {
+        char host[64] = "host";
+        gethostname(host, sizeof host);
+        host[sizeof host - 1] = '\0';
+        snprintf(e->client_id, sizeof e->client_id, "%s-%s-%ld", c->mqtt.client_id, host,
+                 (long)getpid());
+    } else {
+        snprintf(e->client_id, sizeof e->client_id, "%s", c->mqtt.client_id);
+    }
+    char id_in[176];
+    snprintf(id_in, sizeof id_in, "%s-in", e->client_id);
+    const char *offline = "{\"state\":\"offline\"}";
+    struct bf_mqtt_options in = {
+        .url = url, .client_id = id_in, .username = user, .password = pass,
+        .keepalive_s = c->mqtt.keepalive_s, .clean_session = true,
+    };
+    in.tls = (struct bf_mqtt_tls){
+        .ca_file = c->mqtt.tls.ca_file, .cert_file = c->mqtt.tls.cert_file,
+        .key_file = c->mqtt.tls.key_file, .key_password = cred.key_password,
+        .no_hostname_check = !c->mqtt.tls.verify_hostname,
+    };
+    struct bf_mqtt_options outo = in;
+    outo.client_id = e->client_id;
+    outo.will_topic = e->topic_status;
+    outo.will_payload = offline;
+    outo.will_qos = 1;
+    outo.will_retain = true;
+    if (e->outbox) {   /* docs/alerts.md, Delivery */
+        /* clean session kept: Paho 1.3.12 resending its own in-flight messages
+         * of a persistent session after a reconnect reads freed memory (ASan,
+         * tests/integration/test_noloss.c); the outbox resends them anyway.
+         * No Paho file persistence: the journal is the outbox, and Paho's files
+         * on a full disk crashed the engine (docs/alerts.md, Delivery) */
+        outo.clean_session = true;
+        outo.persist_dir = NULL;
+        outo.on_connection = bf_outbox_on_connection;
+        outo.on_acked = bf_outbox_on_acked;
+        outo.ctx = e->outbox;
+    }
+    int rc = bf_mqtt_create(&in, &e->mqtt_in);
+    if (rc == 0)
+        rc = bf_mqtt_create(&outo, &e->mqtt_out);
+    if (rc == 0 && e->outbox)
+        bf_outbox_attach(e->outbox, e->mqtt_out, e->topic_alerts);
+    bf_mqtt_credentials_clear(&cred);
+    if (rc < 0)
+        return rc;
+    if (bf_mqtt_wait_connected(e->mqtt_out, 5000) < 0)
+        BF_LOGW(ENGINE_LOG, "broker %s not reachable yet; alerts are journaled and buffered, "
+                "and sent once it answers", url);
+    return 0;
+}
+
+int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options *opt,
+                     struct bf_engine **out)
+{
+    *out = NULL;
+    struct bf_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return BF_ENOMEM;
+    e->cfg = cfg;
+    if (opt)
+        e->opt = *opt;
+    int rc = BF_ENOMEM;
+    snprintf(e->topic_alerts, sizeof e->topic_alerts, "borderfuse/%s/alerts", cfg->site);
+    snprintf(e->topic_status, sizeof e->topic_status, "borderfuse/%s/status", cfg->site);
+    snprintf(e->topic_tracks, sizeof e->topic_tracks, "borderfuse/%s/tracks", cfg->site);
+    snprintf(e->topic_ack, sizeof e->topic_ack, "borderfuse/%s/alerts/ack", cfg->site);
+    snprintf(e->topic_result, sizeof e->topic_result, "borderfuse/%s/alerts/result", cfg->site);
+    if (!e->opt.no_mqtt) {   /* no clock at all without MQTT */
+        e->started_wall = bf_clock_realtime(NULL);
+        e->last_input_wall = bf_clock_monotonic(NULL);
+    }
+    if (e->opt.clock)
+        e->clock = *e->opt.clock;
+    else if (!e->opt.no_mqtt)
+        e->clock = bf_clock_wall;
+    pthread_mutex_init(&e->health_mu, NULL);
+    e->first_evt = BF_TIME_NONE;
+
+    char err[512] = "";
+    rc = bf_geo_frame_create(cfg->origin_lat_deg, cfg->origin_lon_deg, cfg->crs, &e->frame, err,
+                             sizeof err);
+    if (rc < 0) {
+        BF_LOGE(ENGINE_LOG, "frame: %s", err);
+        goto out_fail;
+    }
+    struct bf_diag diag = {0};
+    rc = bf_geo_zones_load(cfg->zones_path, e->frame, NULL, &e->zones, &diag);
+    if (rc < 0)
+        goto out_fail;
+
+    /* the ingest queue and the reorder window first: the budgets partition the queue */
+    rc = bf_ingest_queue_create(cfg->engine.queue_capacity, &e->queue);
+    if (rc == 0)
+        rc = bf_reorder_create(cfg->engine.queue_capacity, cfg->engine.reorder_window_us,
+                               &e->reorder);
+    if (rc == 0)   /* per-sensor watermarks (docs/engine.md, "Time you can trust") */
+        rc = bf_reorder_set_quorum(e->reorder, bf_time_from_s(cfg->engine.idle_flush_s));
+    if (rc < 0)
+        goto out_fail;
+
+    size_t ns = cfg->n_sensors;
+    e->sensors = calloc(ns, sizeof *e->sensors);
+    e->sensor_ids = calloc(ns + 1, sizeof *e->sensor_ids);
+    struct bf_tracker_sensor *ts = calloc(ns ? ns : 1, sizeof *ts);
+    if (!e->sensors || !e->sensor_ids || !ts) {
+        free(ts);
+        rc = BF_ENOMEM;
+        goto out_fail;
+    }
+    for (size_t i = 0; i < ns; i++) {
+        const struct bf_sensor_cfg *sc = &cfg->sensors[i];
+        struct sensor_slot *s = &e->sensors[i];
+        double se = 0, sn = 0;
+        if (bf_geo_to_local(e->frame, sc->lat_deg, sc->lon_deg, &se, &sn) < 0) {
+            BF_LOGE(ENGINE_LOG, "sensor %s: position cannot be projected", sc->id);
+            free(ts);
+            rc = BF_EPROJ;
+            goto out_fail;
+        }
+        s->scfg = (struct bf_sensor_config){
+            .abi_version = BF_SENSOR_ABI, .site = cfg->site, .id = sc->id, .index = (uint32_t)i,
+            .lat_deg = sc->lat_deg, .lon_deg = sc->lon_deg, .alt_m = sc->alt_m,
+            .height_m = sc->height_m,
+            .e_m = se, .n_m = sn, .range_m = sc->range_m, .sigma_m = sc->sigma_m,
+            .sigma_range_m = sc->sigma_range_m, .sigma_bearing_deg = sc->sigma_bearing_deg,
+            .options = sc->options, .frame = e->frame,
+        };
+        atomic_store(&s->last_data_us, BF_TIME_NONE);
+        s->alive_evt = BF_TIME_NONE;
+        s->alive_wall = e->last_input_wall;
+        snprintf(e->topic_sensor_status[i], sizeof e->topic_sensor_status[i],
+                 "borderfuse/%s/sensors/%s/status", cfg->site, sc->id);
+        e->sensor_ids[i] = sc->id;
+        ts[i] = (struct bf_tracker_sensor){.e_m = se, .n_m = sn, .range_m = sc->range_m};
+        ts[i].class_confusion = sc->has_class_confusion ? sc->class_confusion
+                                                        : bf_class_confusion_default(sc->type);
+    }
+    rc = engine_open_coverage(e, ts);   /* the tracker borrows it for pd_at */
+    if (rc == 0)
+        rc = engine_open_budgets(e, ts);
+    if (rc == 0)
+        rc = bf_tracker_create(&cfg->tracker, ts, ns, &e->tracker);
+    free(ts);
+    if (rc == 0)
+        rc = engine_make_platforms(e);
+    if (rc < 0) {
+        BF_LOGE(ENGINE_LOG, "tracker: %s", bf_strerror(rc));
+        goto out_fail;
+    }
+    e->geo_cap = cfg->tracker.max_tracks;
+    e->geo = calloc(e->geo_cap, sizeof *e->geo);
+    e->trackbuf = calloc(e->geo_cap, sizeof *e->trackbuf);
+    e->inbuf = calloc(POP_BATCH, sizeof *e->inbuf);
+    e->relbuf = calloc(RELEASE_BATCH, sizeof *e->relbuf);
+    e->scanbuf = calloc(cfg->engine.queue_capacity, sizeof *e->scanbuf);
+    if (!e->geo || !e->trackbuf || !e->inbuf || !e->relbuf || !e->scanbuf) {
+        rc = BF_ENOMEM;
+        goto out_fail;
+    }
+    e->alert_params = cfg->alerts;
+    if (e->opt.journal_path)
+        e->alert_params.journal_path = e->opt.journal_path;
+    if (e->opt.no_journal)
+        e->alert_params.journal_path = NULL;
+    if (e->opt.exercise)
+        e->alert_params.exercise = true;
+    struct bf_alert_sink sink = {.publish = engine_publish_alert, .ctx = e};
+    rc = bf_alerter_create(&e->alert_params, cfg->site, e->zones, e->frame, e->sensor_ids, ns,
+                           &sink, &e->alerter);
+    if (rc < 0) {
+        BF_LOGE(ENGINE_LOG, "alerts: cannot start (%s)", bf_strerror(rc));
+        goto out_fail;
+    }
+    {   /* sensors of one type are one kind for the confidence (docs/alerts.md) */
+        const char *kinds[BF_MAX_SENSORS];
+        for (size_t i = 0; i < ns && i < BF_MAX_SENSORS; i++)
+            kinds[i] = cfg->sensors[i].type;
+        bf_alerter_set_sensor_kinds(e->alerter, kinds, ns < BF_MAX_SENSORS ? ns : BF_MAX_SENSORS);
+    }
+
+    if (e->opt.record_path) {
+        rc = bf_record_writer_open(e->opt.record_path, cfg, e->opt.record_notes, &e->record);
+        if (rc < 0)
+            goto out_fail;
+        BF_LOGI(ENGINE_LOG, "recording the input to %s", e->opt.record_path);
+    }
+
+    engine_host_init(e);
+    if (!e->opt.no_mqtt && e->alert_params.journal_path) {
+        /* the outbox over the journal: it alone keeps what the broker has not confirmed */
+        rc = bf_outbox_open(e->alert_params.journal_path, e->alert_params.resend_window_s,
+                            &e->outbox);
+        if (rc < 0) {
+            BF_LOGE(ENGINE_LOG, "alerts: cannot open the outbox over %s (%s)",
+                    e->alert_params.journal_path, bf_strerror(rc));
+            goto out_fail;
+        }
+        engine_purge(e, bf_clock_monotonic(NULL), ENGINE_PURGE_JOURNAL);
+    }
+    if (!e->opt.no_mqtt) {
+        rc = open_mqtt(e);
+        if (rc < 0)
+            goto out_fail;
+        engine_publish_status(e, "online");
+        e->last_status_wall = bf_clock_monotonic(NULL);
+        engine_publish_zones(e);
+        engine_publish_coverage(e);
+        engine_live_open(e);
+        rc = engine_open_operators(e);
+        if (rc < 0)
+            goto out_fail;
+        if (e->audit)   /* the journal's start purge came before the audit log was open */
+            engine_purge(e, bf_clock_monotonic(NULL), ENGINE_PURGE_AUDIT);
+    }
+    if (cfg->cot.enabled && !e->opt.no_mqtt) {   /* live only: its back-off reads the clock */
+        bf_cot_params_default(&e->cot_params);
+        e->cot_params.stale_s = cfg->cot.stale_s;
+        e->cot_params.alert_stale_s = e->alert_params.resolve_after_s;
+        snprintf(e->cot_params.alert_type, sizeof e->cot_params.alert_type, "%s",
+                 cfg->cot.alert_type);
+        struct bf_cot_out_options co = {
+            .udp = cfg->cot.udp, .tcp = cfg->cot.tcp, .ttl = cfg->cot.ttl,
+            .loopback = cfg->cot.loopback,
+        };
+        /* TLS to the TAK server (docs/cot.md): the key's password from the credentials file,
+         * wiped once the key is loaded */
+        const struct bf_cot_tls_cfg *tc = &cfg->cot.tcp_tls;
+        struct bf_mqtt_credentials cred = {0};
+        struct bf_cot_tls tls = {
+            .ca_file = tc->ca_file, .cert_file = tc->cert_file, .key_file = tc->key_file,
+            .verify_hostname = tc->verify_hostname,
+        };
+        rc = 0;
+        if (tc->enabled && tc->credentials_path) {
+            rc = bf_mqtt_credentials_read(tc->credentials_path, &cred, err, sizeof err);
+            tls.key_password = cred.key_password;
+        }
+        co.tls = tc->enabled ? &tls : NULL;
+        e->cot_buf = malloc(BF_COT_EVENT_MAX);
+        if (rc == 0)
+            rc = e->cot_buf ? bf_cot_out_create(&co, &e->cot, err, sizeof err) : BF_ENOMEM;
+        bf_mqtt_credentials_clear(&cred);
+        if (rc < 0) {
+            BF_LOGE(ENGINE_LOG, "cot: %s", e->cot_buf ? err : "out of memory");
+            goto out_fail;
+        }
+        BF_LOGI(ENGINE_LOG, "CoT: udp %s, tcp %s%s", cfg->cot.udp ? cfg->cot.udp : "off",
+                cfg->cot.tcp ? cfg->cot.tcp : "off", tc->enabled ? " (TLS)" : "");
+    }
+    rc = engine_open_cue_dispatch(e);
+    if (rc < 0)
+        goto out_fail;
+    rc = engine_open_sensors(e);
+    if (rc == 0)
+        rc = engine_service_open(e);   /* systemd, the metrics endpoint */
+    if (rc < 0)
+        goto out_fail;
+    *out = e;
+    return 0;
+
+out_fail:
+    bf_engine_destroy(e);
+    return rc;
+}
+
+void bf_engine_destroy(struct bf_engine *e)
+{
+    if (!e)
+        return;
+    engine_service_close(e);
+    /* The ingest connection first: no plugin callback runs after this.  Closing a
+     * plugin while Paho's thread may still be in its message callback (a stop
+     * under flood) would free the state that callback is using. */
+    bf_mqtt_destroy(e->mqtt_in);
+    e->mqtt_in = NULL;
+    for (size_t i = 0; e->sensors && i < e->cfg->n_sensors; i++) {
+        struct sensor_slot *s = &e->sensors[i];
+        if (s->open)
+            s->ops->close(s->state);
+        free(s->state);
+    }
+    /* plugin code may still be referenced by the client's callbacks until here */
+    for (size_t i = 0; e->sensors && i < e->cfg->n_sensors; i++)
+        if (e->sensors[i].dl)
+            dlclose(e->sensors[i].dl);
+    if (e->mqtt_out) {
+        /* Waiting only makes sense with a broker to answer: a stop must stay quick. */
+        bool up = bf_mqtt_is_connected(e->mqtt_out);
+        struct bf_outbox_stats os = {0};
+        if (e->outbox)
+            bf_outbox_get_stats(e->outbox, &os);
+        if (e->outbox && (up ? bf_outbox_drain(e->outbox, 2000) < 0 : os.backlog > 0))
+            BF_LOGW(ENGINE_LOG, "stopping with alerts not yet confirmed by the broker; they are "
+                    "sent again on the next start");
+        if (up) {
+            if (e->live_dirty)
+                engine_live_publish(e, bf_clock_monotonic(NULL), true);
+            engine_publish_status(e, "offline");
+            bf_mqtt_flush(e->mqtt_out, 2000);
+        }
+        bf_mqtt_destroy(e->mqtt_out);
+    }
+    bf_outbox_close(e->outbox);   /* after the client: no callback reaches it any more */
+    engine_close_operators(e);   /* after mqtt_in: no request arrives any more */
+    bf_alerter_destroy(e->alerter);
+    engine_live_close(e);   /* after the alerter: its sink keeps the live set */
+    engine_close_cue_dispatch(e);
+    bf_cot_out_destroy(e->cot);
+    free(e->cot_buf);
+    if (e->record && bf_record_writer_close(e->record) == 0)
+        BF_LOGI(ENGINE_LOG, "recording %s closed", e->opt.record_path);
+    bf_reorder_destroy(e->reorder);
+    bf_ingest_queue_destroy(e->queue);
+    bf_clutter_destroy(e->clutter);
+    bf_tracker_destroy(e->tracker);
+    engine_close_coverage(e);   /* after the tracker: it borrows the coverage */
+    bf_geo_zones_destroy(e->zones);
+    bf_geo_frame_destroy(e->frame);
+    bf_config_destroy(e->reload_cfg);
+    free(e->geo);
+    free(e->trackbuf);
+    free(e->inbuf);
+    free(e->relbuf);
+    free(e->scanbuf);
+    for (size_t k = 0; k < e->n_platforms; k++)
+        pthread_mutex_destroy(&e->platforms[k].mu);
+    free(e->platforms);
+    pthread_mutex_destroy(&e->health_mu);
+    for (size_t i = 0; e->budgets_open && i < e->cfg->n_sensors; i++)
+        pthread_mutex_destroy(&e->sensors[i].bucket_mu);
+    free(e->sensors);
+    free(e->sensor_ids);
+    free(e);
+}
+
+/* ---- the start-up checks (bf_engine_check) ------------------------------ */
+
+/* The border and every zone's distance to the nearest sensor: a wrong picture is refused. */
+static void check_picture(const struct bf_config *cfg, struct bf_geo_frame *frame,
+                          struct bf_geo_zones *zones, struct bf_diag *diag)
+{
+    const cJSON *root = bf_json_doc_root(cfg->doc);
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "zones");
+    size_t nz = bf_geo_zones_count(zones), borders = 0;
+    for (size_t i = 0; i < nz; i++)
+        borders += bf_geo_zone_info(zones, i)->kind == BF_ZONE_BORDER_LINE;
+    if (borders == 0 && cfg->zones_require_border)
+        bf_json_errorf(cfg->doc, diag, at, "the zones file %s has %s: no INCURSION can ever be "
+                       "raised; add the border as a LineString feature with \"kind\": "
+                       "\"border_line\" and \"our_side\", or set \"zones_require_border\": "
+                       "false if this engine only watches areas", cfg->zones_path,
+                       nz == 0 ? "no zones at all" : "no border_line zone");
+    if (cfg->n_sensors == 0)
+        return;
+    double se[BF_MAX_SENSORS], sn[BF_MAX_SENSORS];
+    size_t ns = 0;
+    for (size_t k = 0; k < cfg->n_sensors && ns < BF_MAX_SENSORS; k++)
+        if (bf_geo_to_local(frame, cfg->sensors[k].lat_deg, cfg->sensors[k].lon_deg, &se[ns],
+                            &sn[ns]) == 0)
+            ns++;
+    for (size_t i = 0; i < nz && ns > 0; i++) {
+        double best = INFINITY;
+        size_t best_k = 0;
+        for (size_t k = 0; k < ns; k++) {
+            double d = bf_geo_zone_distance(zones, i, se[k], sn[k]);
+            if (d < best) {
+                best = d;
+                best_k = k;
+            }
+        }
+        if (!(best <= cfg->zones_max_distance_m)) {
+            const struct bf_zone_info *zi = bf_geo_zone_info(zones, i);
+            bf_json_errorf(cfg->doc, diag, at, "zone \"%s\" (%s, features[%zu] of %s) is %.1f km "
+                           "from the nearest sensor (%s), more than zones_max_distance_m "
+                           "(%.1f km): wrong coordinates (lat/lon swapped? another site's file?) "
+                           "or a wrong origin; fix the zone or the sensors, or raise "
+                           "\"zones_max_distance_m\"", zi->id, bf_zone_kind_name(zi->kind), i,
+                           cfg->zones_path, best / 1000.0, cfg->sensors[best_k].id,
+                           cfg->zones_max_distance_m / 1000.0);
+        }
+    }
+}
+
+/* A secret file (credentials, a TLS key) readable by group or others is refused. */
+static void check_secret_mode(const struct bf_config *cfg, const cJSON *at, const char *path,
+                              const char *what, struct bf_diag *diag)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return;   /* a missing file is reported by the loader */
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
+        bf_json_errorf(cfg->doc, diag, at, "%s %s is readable by group or others (mode %03o): "
+                       "run chmod 600 %s", what, path, (unsigned)(st.st_mode & 0777), path);
+}
+
+/* The secrets: the credentials file read as the engine reads it (mode, JSON), the TLS key's mode. */
+static void check_secrets(const struct bf_config *cfg, struct bf_diag *diag)
+{
+    const cJSON *mqtt = cJSON_GetObjectItemCaseSensitive(bf_json_doc_root(cfg->doc), "mqtt");
+    const cJSON *tls = cJSON_GetObjectItemCaseSensitive(mqtt, "tls");
+    if (cfg->mqtt.credentials_path) {
+        char err[512];
+        struct bf_mqtt_credentials cred;
+        if (bf_mqtt_credentials_read(cfg->mqtt.credentials_path, &cred, err, sizeof err) < 0)
+            bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(mqtt, "credentials"),
+                           "%s", err);
+        bf_mqtt_credentials_clear(&cred);
+    }
+    /* the client key is key_file, else inside cert_file */
+    const char *key = cfg->mqtt.tls.key_file ? cfg->mqtt.tls.key_file : cfg->mqtt.tls.cert_file;
+    check_secret_mode(cfg, cJSON_GetObjectItemCaseSensitive(tls, cfg->mqtt.tls.key_file
+                                                                     ? "key_file" : "cert_file"),
+                      key, cfg->mqtt.tls.key_file ? "the client key file" :
+                      "the client certificate file (which holds its key)", diag);
+    /* the same for CoT's TLS to the TAK server (cot.tcp_tls) */
+    const struct bf_cot_tls_cfg *ct = &cfg->cot.tcp_tls;
+    const cJSON *ctj = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(bf_json_doc_root(cfg->doc), "cot"), "tcp_tls");
+    if (ct->enabled && ct->credentials_path) {
+        char err[512];
+        struct bf_mqtt_credentials cred;
+        if (bf_mqtt_credentials_read(ct->credentials_path, &cred, err, sizeof err) < 0)
+            bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(ctj, "credentials"),
+                           "%s", err);
+        bf_mqtt_credentials_clear(&cred);
+    }
+    if (ct->enabled && ct->cert_file)
+        check_secret_mode(cfg, cJSON_GetObjectItemCaseSensitive(ctj, ct->key_file ? "key_file"
+                                                                               : "cert_file"),
+                          ct->key_file ? ct->key_file : ct->cert_file,
+                          ct->key_file ? "the TAK client key file" :
+                          "the TAK client certificate file (which holds its key)", diag);
+}
+
+int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag)
+{
+    char err[512] = "";
+    struct bf_geo_frame *frame = NULL;
+    struct bf_geo_zones *zones = NULL;
+    unsigned before = diag->n_errors;
+    const cJSON *root = bf_json_doc_root(cfg->doc);
+    if (bf_geo_frame_create(cfg->origin_lat_deg, cfg->origin_lon_deg, cfg->crs, &frame, err,
+                            sizeof err) < 0) {
+        bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(root, "frame"), "%s", err);
+    } else if (bf_geo_zones_load(cfg->zones_path, frame, NULL, &zones, diag) < 0) {
+        if (diag->n_errors == before)
+            bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(root, "zones"),
+                           "the zones file could not be loaded");
+    } else {
+        check_picture(cfg, frame, zones, diag);
+    }
+    check_secrets(cfg, diag);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "sensors");
+    for (size_t i = 0; i < cfg->n_sensors; i++) {
+        const struct bf_sensor_ops *ops;
+        void *dl;
+        if (engine_find_plugin(&cfg->sensors[i], &ops, &dl, err, sizeof err) == 0) {
+            if (dl)
+                dlclose(dl);
+            continue;
+        }
+        const cJSON *item = cJSON_GetArrayItem(arr, (int)i);
+        const cJSON *at = cJSON_GetObjectItemCaseSensitive(item, cfg->sensors[i].plugin_path
+                                                                     ? "plugin" : "type");
+        bf_json_errorf(cfg->doc, diag, at, "%s", err);
+    }
+    if (cfg->terrain.dem_path &&
+        bf_coverage_dem_check(cfg->terrain.dem_path, err, sizeof err) < 0)
+        bf_json_errorf(cfg->doc, diag, cJSON_GetObjectItemCaseSensitive(
+                           cJSON_GetObjectItemCaseSensitive(root, "terrain"), "dem"), "%s", err);
+    bf_geo_zones_destroy(zones);
+    bf_geo_frame_destroy(frame);
+    return diag->n_errors > before ? BF_EINVAL : 0;
+}

@@ -1,0 +1,284 @@
+/*
+ * engine_dispatch.c - acting on a target: camera cueing (docs/cueing.md)
+ * and response units (docs/dispatch.md).
+ *
+ * The cameras are the configured sensors of type "camera" with their
+ * cueing overrides; the cuer slews the best one to a confirmed or alerted
+ * track and publishes its cues on cameras/<id>/cue.  Response units report on
+ * units/<id> (Paho's thread writes the table, under its mutex); the engine
+ * thread copies it per alert to fill in the nearest available units and the
+ * interception point, and sends our units as friendly CoT.  Both enrich an
+ * alert through the alerter's hook, just before it is formatted.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/cue.h"
+#include "alerts/dispatch.h"
+#include "core/bf_error.h"
+#include "core/bf_log.h"
+#include "engine/engine_int.h"
+
+/* ---- camera cueing and dispatch (docs/cueing.md, docs/dispatch.md) ----- */
+
+/* The response units heard on borderfuse/<site>/units/+: written on Paho's
+ * thread, read on the engine thread, under mu.  Bounded by max_units. */
+struct dispatch_units {
+    pthread_mutex_t mu;
+    struct bf_dispatch_unit *v;      /* max_units, in arrival order */
+    size_t n, cap;
+    uint64_t messages, malformed, removed, full;
+    struct bf_dispatch_unit *snap;   /* engine thread: a copy taken per alert */
+    struct bf_dispatch_cand *cands;  /* engine thread: scratch for bf_dispatch_fill */
+};
+
+static void on_unit_msg(void *ctx, const char *topic, const void *payload, size_t len)
+{
+    struct bf_engine *e = ctx;
+    struct dispatch_units *u = e->units;
+    const char *slash = strrchr(topic, '/');
+    const char *id = slash ? slash + 1 : topic;
+    struct bf_dispatch_unit pos;
+    char err[160];
+    int rc = bf_dispatch_unit_parse(id, payload, len, &pos, err, sizeof err);
+    pthread_mutex_lock(&u->mu);
+    u->messages++;
+    size_t i = 0;
+    while (rc != BF_EPARSE && i < u->n && strcmp(u->v[i].id, id) != 0)
+        i++;
+    if (rc == BF_EPARSE) {
+        u->malformed++;
+        if ((u->malformed & (u->malformed - 1)) == 0)   /* 1st, 2nd, 4th, ... */
+            BF_LOGW("dispatch", "%s: malformed unit message skipped (%s); %llu so far, counted in "
+                    "status", topic, err, (unsigned long long)u->malformed);
+    } else if (rc == BF_ENOTFOUND) {   /* retained message cleared: the unit is gone */
+        if (i < u->n) {
+            u->v[i] = u->v[--u->n];
+            u->removed++;
+        }
+    } else if (i < u->n) {
+        u->v[i] = pos;
+    } else if (u->n < u->cap) {
+        u->v[u->n++] = pos;
+    } else if (u->full++ == 0) {
+        BF_LOGW("dispatch", "unit %s ignored: %zu units known already (raise dispatch.max_units)",
+                id, u->cap);
+    }
+    pthread_mutex_unlock(&u->mu);
+}
+
+/* Named in cueing.cameras: the operator says it pans (docs/cueing.md). */
+static bool camera_steerable(const struct bf_config *cfg, const char *id)
+{
+    for (size_t i = 0; id && i < cfg->n_cue_cameras; i++)
+        if (cfg->cue_cameras[i].id && strcmp(cfg->cue_cameras[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+/* borderfuse/<site>/cameras/<id>/cue, QoS 1, not retained (docs/cueing.md). */
+static void publish_cue(void *ctx, const struct bf_cue_cmd *c)
+{
+    struct bf_engine *e = ctx;
+    /* The coverage wedge of a pan-tilt camera (one named in cueing.cameras) looks where it is
+     * told to, home again on release.  A camera not declared there may be fixed: crediting it
+     * with the commanded view would count its empty frames as misses against the very track
+     * it was cued to (docs/coverage.md). */
+    if (e->coverage && camera_steerable(e->cfg, c->cam->id))
+        bf_coverage_set_heading(e->coverage, c->cam->sensor_idx,
+                                c->release ? NAN : c->aim.bearing_deg);
+    char buf[768], topic[200];
+    int n = bf_cue_cmd_to_json(c, buf, sizeof buf);
+    if (n < 0)
+        return;
+    snprintf(topic, sizeof topic, "borderfuse/%s/cameras/%s/cue", e->cfg->site, c->cam->id);
+    if (e->mqtt_out)
+        bf_mqtt_publish(e->mqtt_out, topic, buf, (size_t)n, 1, false);
+    if (c->release)
+        BF_LOGI("cue", "%s released (track %u: %s)", c->cam->id, c->track_id, c->reason);
+    else
+        BF_LOGD("cue", "%s -> track %u pan %.2f tilt %.2f fov %.2f range %.0f m", c->cam->id,
+                c->track_id, c->aim.pan_deg, c->aim.tilt_deg, c->aim.fov_deg, c->aim.range_m);
+}
+
+static bool unit_busy(void *ctx, const char *unit_id)
+{
+    struct bf_engine *e = ctx;
+    return bf_alerter_unit_assigned(e->alerter, unit_id);
+}
+
+/* The alerter's hook, just before an alert is formatted: its camera and units. */
+static void enrich_alert(void *ctx, struct bf_alert *a)
+{
+    struct bf_engine *e = ctx;
+    if (e->cuer)
+        a->camera_idx = bf_cuer_on_alert(e->cuer, a);
+    if (e->units) {
+        struct dispatch_units *u = e->units;
+        pthread_mutex_lock(&u->mu);
+        size_t n = u->n;
+        memcpy(u->snap, u->v, n * sizeof *u->v);
+        pthread_mutex_unlock(&u->mu);
+        bf_dispatch_fill(&e->cfg->dispatch, e->frame, u->snap, n, u->cands, unit_busy, e, a);
+    }
+}
+
+/* The cuer follows the tracks one scan changed (after their alerts). */
+void engine_cue_changes(struct bf_engine *e)
+{
+    if (!e->cuer)
+        return;
+    const struct bf_track_change *ch;
+    size_t n = bf_tracker_changes(e->tracker, &ch);
+    for (size_t i = 0; i < n; i++)
+        bf_cuer_on_track(e->cuer, ch[i].track, ch[i].what);
+}
+
+/* The cameras (sensors of type "camera") with their cueing overrides; the cuer. */
+static int open_cueing(struct bf_engine *e)
+{
+    const struct bf_config *c = e->cfg;
+    if (!c->cueing.enabled)
+        return 0;
+    struct bf_cue_camera *cams = calloc(c->n_sensors ? c->n_sensors : 1, sizeof *cams);
+    if (!cams)
+        return BF_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_sensors; i++) {
+        const struct bf_sensor_cfg *sc = &c->sensors[i];
+        if (!sc->type || strcmp(sc->type, "camera") != 0)
+            continue;
+        const struct bf_cue_camera_cfg *o = NULL;
+        for (size_t k = 0; k < c->n_cue_cameras; k++)
+            if (!strcmp(c->cue_cameras[k].id, sc->id))
+                o = &c->cue_cameras[k];
+        /* the mount's zero: configured, else the fixed camera's heading option, else north */
+        const cJSON *hd = sc->options ? cJSON_GetObjectItemCaseSensitive(sc->options, "heading_deg")
+                                      : NULL;
+        double zero = o && !isnan(o->zero_deg) ? o->zero_deg
+                      : cJSON_IsNumber(hd) && isfinite(hd->valuedouble) ? hd->valuedouble : 0.0;
+        double gamma = 0;
+        if (bf_geo_convergence(e->frame, sc->lat_deg, sc->lon_deg, &gamma) < 0 || !isfinite(gamma))
+            gamma = 0;
+        struct bf_cue_camera *m = &cams[n++];
+        *m = (struct bf_cue_camera){
+            .id = sc->id, .sensor_idx = (uint32_t)i, .e_m = e->sensors[i].scfg.e_m,
+            .n_m = e->sensors[i].scfg.n_m, .height_m = sc->height_m, .convergence_rad = gamma,
+            .zero_deg = zero,
+            .pan_limited = o && !isnan(o->pan_min_deg) && !isnan(o->pan_max_deg),
+            .pan_min_deg = o ? o->pan_min_deg : NAN, .pan_max_deg = o ? o->pan_max_deg : NAN,
+            .max_range_m = o && !isnan(o->max_range_m) ? o->max_range_m : c->cueing.max_range_m,
+            .fov_min_deg = o && !isnan(o->fov_min_deg) ? o->fov_min_deg : c->cueing.fov_min_deg,
+            .fov_max_deg = o && !isnan(o->fov_max_deg) ? o->fov_max_deg : c->cueing.fov_max_deg,
+        };
+    }
+    int rc = 0;
+    if (n > 0) {
+        struct bf_cue_sink sink = {.publish = publish_cue, .ctx = e};
+        rc = bf_cuer_create(&c->cueing, cams, n, e->frame, &sink, &e->cuer);
+        if (rc < 0)
+            BF_LOGE(ENGINE_LOG, "cueing: cannot start (%s)", bf_strerror(rc));
+        else
+            BF_LOGI(ENGINE_LOG, "cueing: %zu camera%s on borderfuse/%s/cameras/<id>/cue", n,
+                    n == 1 ? "" : "s", c->site);
+    }
+    free(cams);
+    return rc;
+}
+
+/* Our response units as friendly CoT, once a second (docs/cot.md); engine thread. */
+void engine_cot_units(struct bf_engine *e, bf_time_us now)
+{
+    struct dispatch_units *u = e->units;
+    if (!e->cot || !e->cfg->cot.units || !u)
+        return;
+    pthread_mutex_lock(&u->mu);
+    size_t n = u->n;
+    memcpy(u->snap, u->v, n * sizeof *u->v);
+    pthread_mutex_unlock(&u->mu);
+    for (size_t i = 0; i < n; i++) {
+        int k = bf_cot_unit(e->cfg->site, u->snap[i].id, u->snap[i].lat_deg, u->snap[i].lon_deg,
+                            u->snap[i].t_us, &e->cot_params, e->cot_buf, BF_COT_EVENT_MAX);
+        if (k > 0)
+            bf_cot_out_send(e->cot, e->cot_buf, (size_t)k, now);
+        else
+            e->cot_format_errors++;
+    }
+}
+
+/* The units table and its subscription (live only). */
+static int open_dispatch(struct bf_engine *e)
+{
+    const struct bf_config *c = e->cfg;
+    if (!c->dispatch.enabled || !e->mqtt_in)
+        return 0;
+    struct dispatch_units *u = calloc(1, sizeof *u);
+    if (!u)
+        return BF_ENOMEM;
+    pthread_mutex_init(&u->mu, NULL);
+    u->cap = c->dispatch.max_units;
+    u->v = calloc(u->cap, sizeof *u->v);
+    u->snap = calloc(u->cap, sizeof *u->snap);
+    u->cands = calloc(u->cap, sizeof *u->cands);
+    e->units = u;
+    if (!u->v || !u->snap || !u->cands)
+        return BF_ENOMEM;
+    char filter[200];
+    snprintf(filter, sizeof filter, "borderfuse/%s/units/+", c->site);
+    return bf_mqtt_subscribe(e->mqtt_in, filter, 0, on_unit_msg, e);
+}
+
+int engine_open_cue_dispatch(struct bf_engine *e)
+{
+    int rc = open_cueing(e);
+    if (rc == 0)
+        rc = open_dispatch(e);
+    if (rc == 0 && (e->cuer || e->units))
+        bf_alerter_set_enrich(e->alerter, enrich_alert, e);
+    return rc;
+}
+
+/* After the ingest connection is gone (no callback runs any more). */
+void engine_close_cue_dispatch(struct bf_engine *e)
+{
+    bf_cuer_destroy(e->cuer);
+    e->cuer = NULL;
+    if (e->units) {
+        pthread_mutex_destroy(&e->units->mu);
+        free(e->units->v);
+        free(e->units->snap);
+        free(e->units->cands);
+        free(e->units);
+        e->units = NULL;
+    }
+}
+
+/* Status: {"cueing": {...}, "dispatch": {...}}. */
+void engine_status_cue_dispatch(struct bf_engine *e, cJSON *root)
+{
+    if (e->cuer) {
+        struct bf_cuer_stats cs;
+        bf_cuer_get_stats(e->cuer, &cs);
+        cJSON *o = cJSON_AddObjectToObject(root, "cueing");
+        cJSON_AddNumberToObject(o, "cameras_busy", cs.busy);
+        cJSON_AddNumberToObject(o, "cues", (double)cs.cues);
+        cJSON_AddNumberToObject(o, "releases", (double)cs.releases);
+        cJSON_AddNumberToObject(o, "held", (double)cs.held);
+        cJSON_AddNumberToObject(o, "preempted", (double)cs.preempted);
+        cJSON_AddNumberToObject(o, "uncovered", (double)cs.uncovered);
+    }
+    if (e->units) {
+        struct dispatch_units *u = e->units;
+        cJSON *o = cJSON_AddObjectToObject(root, "dispatch");
+        pthread_mutex_lock(&u->mu);
+        cJSON_AddNumberToObject(o, "units", (double)u->n);
+        cJSON_AddNumberToObject(o, "messages", (double)u->messages);
+        cJSON_AddNumberToObject(o, "malformed", (double)u->malformed);
+        cJSON_AddNumberToObject(o, "removed", (double)u->removed);
+        cJSON_AddNumberToObject(o, "ignored_full", (double)u->full);
+        pthread_mutex_unlock(&u->mu);
+    }
+}

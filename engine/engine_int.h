@@ -1,0 +1,347 @@
+/*
+ * engine_int.h - the engine's own internals, shared by its files and by
+ * nothing else (not even the rest of fusion/):
+ *
+ *   engine.c            construction, the pipeline (bf_engine_step), stop
+ *   engine_sensors.c    sensors in: the plugin host, plugins, platforms, silence
+ *   engine_alerts.c     alerts out: the alerter's sink, the live snapshot, retention
+ *   engine_operators.c  operators: alerts/ack in, alerts/result out, the audit log
+ *   engine_outputs.c    status, track picture, zones, CoT tracks
+ *   engine_dispatch.c   camera cueing and response units (dispatch, CoT units)
+ *   engine_coverage.c   the sensors' coverage (regions, Pd, terrain) and its topic
+ *   engine_service.c    systemd notifications, the metrics endpoint's figures
+ *   engine_reload.c     a configuration reload (SIGHUP): zones and alert rules in place
+ *
+ * It is not fusion_int.h: that header holds the tracker's parts (JPDA, the
+ * grid) for the tracker and its tests, and should not pull in MQTT, the
+ * alerts module and pthreads.  Every function here runs on the engine
+ * thread unless its comment says otherwise.
+ */
+#ifndef BF_ENGINE_INT_H
+#define BF_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "alerts/alerts.h"
+#include "alerts/cot.h"
+#include "mqtt/mqtt.h"
+#include "engine/config.h"
+#include "engine/engine.h"
+#include "engine/ingest.h"
+#include "geo/coverage.h"
+#include "geo/geo.h"
+#include "sensors/sensor.h"
+
+#define ENGINE_LOG "engine"
+#define TRACKS_PERIOD_US BF_US_PER_S
+#define MAX_HEALTH 8              /* health figures kept per sensor */
+#define PLATFORM_FIXES 128        /* position fixes kept per platform */
+
+struct health_fig {
+    char key[32];
+    double value;
+};
+
+/* A moving platform (a radar on a vehicle): its recent position fixes. */
+struct platform {
+    char id[65];
+    pthread_mutex_t mu;
+    struct bf_position_fix fix[PLATFORM_FIXES];   /* ring, oldest at head; id unused */
+    size_t head, n;
+    uint64_t fixes;
+};
+
+struct sensor_slot {
+    const struct bf_sensor_ops *ops;
+    void *state;
+    void *dl;                        /* dlopen handle of a third-party plugin */
+    struct bf_sensor_config scfg;
+    bool open;
+    int platform;                    /* index in platforms[], -1: fixed position */
+    uint64_t no_platform_fix;        /* detections dropped: no recent platform fix */
+    /* heartbeat watch (engine thread) */
+    bf_time_us alive_evt;            /* event time of its latest released input */
+    bf_time_us alive_wall;           /* monotonic wall time its latest input was taken */
+    bool faulty;                     /* silent beyond heartbeat_timeout_s */
+    /* time you can trust (engine thread) */
+    bool clock_fault;                /* its event times run ahead: refused */
+    bool alerted;                    /* SENSOR_FAULT raised (silent or clock) */
+    bf_time_us clock_bad_ref;        /* reference time of its latest refusal */
+    uint64_t future;                 /* detections refused: ahead of the reference clock */
+    /* fairness under flood: ingest budget (I/O threads, under bucket_mu) */
+    pthread_mutex_t bucket_mu;
+    double rate_hz, burst, tokens;   /* detections per second of event time */
+    bf_time_us bucket_t;
+    _Atomic uint64_t shed_budget;    /* detections shed: over its budget */
+    /* initiation budget and clutter map (engine thread) */
+    double new_tokens;
+    bf_time_us new_t;
+    uint64_t budget_refused;         /* would have started a track: budget spent */
+    uint64_t clutter_refused;        /* would have started a track: dense clutter there */
+    uint64_t late;                   /* detections older than the reorder window (metrics) */
+    struct health_fig health[MAX_HEALTH];   /* under bf_engine.health_mu */
+    size_t n_health;
+    _Atomic uint64_t messages;       /* good messages */
+    _Atomic uint64_t detections;     /* detections accepted into the queue */
+    _Atomic uint64_t shed;           /* detections refused: queue full */
+    _Atomic uint64_t faults[BF_FAULT_KIND_COUNT];
+    _Atomic uint64_t logged_kinds;   /* fault kinds already logged (bit per kind) */
+    _Atomic int64_t last_data_us;    /* event time of the latest good message */
+    _Atomic int64_t last_rx_us;      /* wall time of the latest good message */
+};
+
+struct dispatch_units;   /* engine_dispatch.c */
+struct engine_service;   /* engine_service.c */
+struct live_alert;       /* engine_alerts.c */
+
+struct bf_engine {
+    const struct bf_config *cfg;
+    struct bf_engine_options opt;
+    struct bf_alert_params alert_params;
+
+    struct bf_geo_frame *frame;
+    struct bf_geo_zones *zones;
+    struct bf_tracker *tracker;
+    struct bf_coverage *coverage;     /* the sensors' regions; the tracker's pd_at borrows it */
+    struct bf_alerter *alerter;
+    struct bf_ingest_queue *queue;
+    struct bf_reorder *reorder;
+    struct bf_mqtt *mqtt_in;
+    struct bf_mqtt *mqtt_out;
+    struct bf_outbox *outbox;         /* alerts never lost (docs/alerts.md); NULL: no journal/MQTT */
+    char client_id[160];              /* mqtt.client_id, or the default made unique */
+    bf_time_us last_journal_retry;    /* a failing journal is retried about once a second */
+    bool journal_failing;             /* the SYSTEM storage alert is live */
+    bf_time_us last_purge_wall;       /* retention (docs/retention.md), monotonic */
+    struct bf_record_writer *record;
+    struct bf_cuer *cuer;             /* camera cueing (docs/cueing.md); NULL: off or no camera */
+    struct dispatch_units *units;     /* response units (docs/dispatch.md); NULL: off */
+    struct bf_cot_out *cot;           /* TAK output (docs/cot.md), NULL: off */
+    struct bf_cot_params cot_params;
+    char *cot_buf;                    /* BF_COT_EVENT_MAX: one event being formatted */
+    uint64_t cot_format_errors;
+    bf_time_us cot_units_wall;        /* when our units were last sent as CoT */
+
+    struct sensor_slot *sensors;
+    const char **sensor_ids;
+    struct bf_sensor_host host;
+    pthread_mutex_t health_mu;
+    struct platform *platforms;
+    size_t n_platforms;
+    bf_time_us first_evt;             /* first event time released: silence counts from it */
+    char topic_sensor_status[BF_MAX_SENSORS][200];
+
+    struct bf_geo_track_state *geo;   /* per track slot */
+    size_t geo_cap;
+
+    struct bf_detection *inbuf;       /* POP_BATCH */
+    struct bf_detection *relbuf;      /* RELEASE_BATCH */
+    struct bf_detection *scanbuf;     /* queue_capacity: the scan being gathered */
+    size_t scan_n;                    /* detections in scanbuf */
+    bool scan_open, scan_marker;      /* a scan is being gathered; it had a marker */
+    bool scan_placed;                 /* a moving sensor's scan: its position below */
+    double scan_e_m, scan_n_m;
+    bf_time_us scan_t;
+    uint32_t scan_sensor;
+    const struct bf_track **trackbuf; /* max_tracks */
+    char *jsonbuf;
+    size_t jsonbuf_len;
+
+    char topic_alerts[160];
+    char topic_status[160];
+    char topic_tracks[160];
+    /* operators: Paho's thread parses requests into the inbox, the engine thread acts */
+    char topic_ack[160];              /* borderfuse/<site>/alerts/ack (and .../ack/+) */
+    char topic_result[160];           /* borderfuse/<site>/alerts/result */
+    struct bf_audit *audit;           /* NULL: no audit log (not live) */
+    pthread_mutex_t ack_mu;           /* guards the inbox */
+    struct bf_ack_request *ack_inbox; /* ACK_INBOX, a ring; NULL when not live */
+    size_t ack_head, ack_n;
+    struct bf_ack_authority ack_auth; /* who may act (operators section, the sensors' ids) */
+    _Atomic uint64_t ack_requests, ack_accepted, ack_refused, ack_overflow, audit_errors;
+
+    /* the retained snapshot of the live alerts (engine_alerts.c); live engine only */
+    char topic_live[160];             /* borderfuse/<site>/alerts/live */
+    struct live_alert *live;          /* live_cap entries, n_live in use, in no order */
+    size_t n_live, live_cap;
+    const struct live_alert **live_order;   /* live_cap: the snapshot's order */
+    char *live_buf;                   /* the snapshot being formatted, live_buf_cap bytes */
+    size_t live_buf_cap;
+    bool live_on;                     /* kept (MQTT); off in replays and tests */
+    bool live_dirty;                  /* changed since the last snapshot published */
+    bf_time_us live_wall;             /* monotonic time of the last snapshot attempt */
+    uint64_t live_published, live_failed, live_nomem, live_truncated;
+
+    bf_time_us started_wall;
+    bf_time_us last_input_wall;
+    bf_time_us last_status_wall;
+    bf_time_us last_tracks_wall;
+    bool tracks_dirty;                /* released since the last track picture */
+
+    /* time you can trust and fairness under flood (engine_sensors.c, docs/engine.md) */
+    struct bf_clock clock;            /* the wall clock: options.clock, the real one when live;
+                                       * .now NULL: none (tests and replay read rx_us only) */
+    struct bf_clutter_map *clutter;   /* NULL: off */
+    double clutter_max;               /* no track starts above this density */
+    bool budgets_open;                /* the sensors' bucket_mu exist */
+    bool capped;                      /* the last step stopped releasing at its cap */
+    bool stopping;                    /* the clean stop: flush steps are capped too */
+    bf_time_us stop_deadline;         /* monotonic */
+    bool pool_alert, ingest_alert;    /* SYSTEM alerts live */
+    uint64_t pool_full_seen, shed_seen, future, pool_logged;
+    bf_time_us shed_wall;             /* when shedding was last seen (clock or monotonic) */
+    size_t depth_peak;                /* deepest queue since the last memory trim */
+    uint64_t trims;
+    struct engine_service *service;   /* systemd and the metrics endpoint; NULL: not live */
+
+    /* reload (engine_reload.c): the latest configuration read, owned; NULL: none yet.
+     * e->cfg stays the one the engine was created with (the I/O threads read it). */
+    struct bf_config *reload_cfg;
+    uint64_t reloads, reloads_refused;
+
+    _Atomic uint64_t received, shed;
+    uint64_t late, processed, scans, alerts_published, alerts_publish_failed, window_overflow;
+};
+
+/* ---- engine_sensors.c: sensors in ------------------------------------------- */
+
+/* Fill e->host, the engine's side of the plugin ABI (its calls come on I/O threads). */
+void engine_host_init(struct bf_engine *e);
+/*
+ * The ops of a sensor's plugin (built-in or shared object), ABI checked; *dl
+ * the handle to dlclose (NULL for a built-in).  0 or BF_E*, the reason in err.
+ */
+int engine_find_plugin(const struct bf_sensor_cfg *sc, const struct bf_sensor_ops **ops,
+                       void **dl, char *err, size_t len);
+/* Load every sensor's plugin, and open it unless no_mqtt.  0 or BF_E* (logged). */
+int engine_open_sensors(struct bf_engine *e);
+/* One platform per distinct "platform" id; sets each sensor's platform index. */
+int engine_make_platforms(struct bf_engine *e);
+/* Where a mobile sensor was at d's time, into d; false when no fix is close enough. */
+bool engine_place_on_platform(struct bf_engine *e, struct bf_detection *d, struct platform *p);
+/* Sensor i's input was released at event time t: it is alive (SENSOR_FAULT cleared). */
+void engine_sensor_alive(struct bf_engine *e, uint32_t i, bf_time_us t);
+/* SENSOR_FAULT for sensors silent for heartbeat_timeout_s of event time at now. */
+void engine_check_silence(struct bf_engine *e, bf_time_us now);
+/* Live only: the same on the monotonic wall clock. */
+void engine_check_silence_wall(struct bf_engine *e, bf_time_us now_mono);
+
+/*
+ * Time you can trust: is d (taken off the queue) ahead of the reference clock
+ * - its receipt stamp, else the engine's clock, or the quorum of the other
+ * sensors when that is later - by more than engine.max_future_skew_s?  Then
+ * it is refused: counted, logged, the sensor's clock fault raised.  A good
+ * time clears the fault 10 s after the last refusal.  True: drop d.
+ */
+bool engine_future_refused(struct bf_engine *e, const struct bf_detection *d);
+/* The ingest budgets and the initiation gate: set up after the tracker and reorder window. */
+int engine_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts);
+/* The tracker's initiation gate (struct bf_tracker_sensor.clutter_at); ctx is the engine. */
+double engine_clutter_at(const void *ctx, uint32_t sensor_idx, double e_m, double n_m);
+/* SYSTEM alerts for shedding (BF_SYSTEM_INGEST) and a full pool (BF_SYSTEM_TRACK_POOL). */
+void engine_check_ingest(struct bf_engine *e, bf_time_us now_wall);
+void engine_check_pool(struct bf_engine *e);
+/* The status's per-sensor and engine-wide ingest figures. */
+void engine_status_sensor_ingest(struct bf_engine *e, size_t i, cJSON *o);
+void engine_status_ingest(struct bf_engine *e, cJSON *root);
+
+/* ---- engine_alerts.c: alerts out ------------------------------------------- */
+
+/* The alerter's sink (struct bf_alert_sink): outbox or MQTT, log, taps, CoT, live set. */
+int engine_publish_alert(void *ctx, const struct bf_alert *a, const char *json, size_t len);
+/*
+ * Retention (docs/retention.md): purge what is older than retention_days from
+ * the journal and/or the audit log (what: ENGINE_PURGE_*), each when open;
+ * now_mono stamps the purge (the next is due an hour later).
+ */
+#define ENGINE_PURGE_JOURNAL 1u
+#define ENGINE_PURGE_AUDIT 2u
+void engine_purge(struct bf_engine *e, bf_time_us now_mono, unsigned what);
+
+/*
+ * Live only: a failing journal raises the SYSTEM storage alert; about once a
+ * second it is retried and, once it writes again, the alert is resolved
+ * (docs/alerts.md, "Journal").
+ */
+void engine_watch_journal(struct bf_engine *e, bf_time_us now_mono);
+/*
+ * The retained snapshot of the live alerts on alerts/live (docs/alerts.md,
+ * "Topics").  open: start keeping the live set and publish the empty snapshot
+ * (after the output connection exists).  publish: the snapshot, when the live
+ * set changed and the last one is at least a second old (monotonic now_mono),
+ * or at once with force.  close: free it (after the alerter is gone).
+ */
+void engine_live_open(struct bf_engine *e);
+void engine_live_publish(struct bf_engine *e, bf_time_us now_mono, bool force);
+void engine_live_close(struct bf_engine *e);
+
+/* ---- engine_operators.c: alerts/ack in, alerts/result out ------------------ */
+
+/* Open the audit log, subscribe to alerts/ack and alerts/ack/+ (live only).  0 or BF_E*. */
+int engine_open_operators(struct bf_engine *e);
+/* After mqtt_in is gone: audit what the inbox still holds as refused, close the log. */
+void engine_close_operators(struct bf_engine *e);
+/* Act on the requests waiting in the inbox: answer, audit. */
+void engine_drain_acks(struct bf_engine *e);
+/* The status's "operators" object. */
+void engine_status_operators(struct bf_engine *e, cJSON *root, const struct bf_alerter_stats *as);
+
+/* ---- engine_outputs.c: status, track picture, zones, CoT tracks ------------ */
+
+void engine_publish_status(struct bf_engine *e, const char *state);   /* and every sensor's */
+void engine_publish_sensor_status(struct bf_engine *e, size_t i);
+void engine_publish_tracks(struct bf_engine *e);
+void engine_publish_zones(struct bf_engine *e);
+void engine_cot_tracks(struct bf_engine *e, bf_time_us now);
+
+/* ---- engine_dispatch.c: camera cueing and response units ------------------- */
+
+/* The cuer and the units table with its subscription; the alerter's enrich hook. */
+int engine_open_cue_dispatch(struct bf_engine *e);
+/* After the ingest connection is gone (no callback runs any more). */
+void engine_close_cue_dispatch(struct bf_engine *e);
+/* The cuer follows the tracks one scan changed (after their alerts). */
+void engine_cue_changes(struct bf_engine *e);
+/* Our response units as friendly CoT (docs/cot.md). */
+void engine_cot_units(struct bf_engine *e, bf_time_us now);
+/* The status's "cueing" and "dispatch" objects. */
+void engine_status_cue_dispatch(struct bf_engine *e, cJSON *root);
+
+/* ---- engine_coverage.c: the sensors' coverage (docs/coverage.md) ------------ */
+
+/*
+ * Build e->coverage from the configuration (after the frame; ts[i].e_m/n_m
+ * already set) and point every ts[i].pd_at at it.  0 or BF_E* (logged).
+ */
+int engine_open_coverage(struct bf_engine *e, struct bf_tracker_sensor *ts);
+/* After the tracker is gone (it borrows the coverage). */
+void engine_close_coverage(struct bf_engine *e);
+/* borderfuse/<site>/coverage, retained: the regions as GeoJSON (live only). */
+void engine_publish_coverage(struct bf_engine *e);
+
+/* ---- engine_service.c: systemd and the metrics endpoint -------------------- */
+
+/*
+ * Live engines only (nothing without MQTT): the metrics endpoint when the
+ * config has a "metrics" section, the systemd watchdog when asked for.
+ * 0 or BF_E* (logged: a metrics address that cannot be bound fails the start).
+ */
+int engine_service_open(struct bf_engine *e);
+/* STOPPING=1, the endpoint stopped; accepts an engine without a service. */
+void engine_service_close(struct bf_engine *e);
+/* Each loop turn (now: monotonic): READY=1 once ready, WATCHDOG=1, STATUS=, the snapshot. */
+void engine_service_turn(struct bf_engine *e, bf_time_us now);
+/* The monotonic clock when there is a service, else 0 (no clock read). */
+bf_time_us engine_service_now(const struct bf_engine *e);
+/* A scan that started at t0_mono (engine_service_now) is done: the duration histogram. */
+void engine_service_scan(struct bf_engine *e, bf_time_us t0_mono);
+/* An alert change was published: counters by type and state, the live alerts. */
+void engine_service_alert(struct bf_engine *e, const struct bf_alert *a);
+
+#endif
