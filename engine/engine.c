@@ -142,10 +142,10 @@ static void finish_scan(struct bf_engine *e)
     if (e->scan_n > 0 || e->scan_marker) {
         if (e->clutter)
             bf_clutter_scan(e->clutter, e->scan_sensor, e->scan_t);
-        bf_time_us t0 = engine_service_now(e);   /* the scan-duration histogram */
+        bf_time_us t0 = bf_eng_service_now(e);   /* the scan-duration histogram */
         if (bf_tracker_scan(e->tracker, e->scan_sensor, e->scan_t, e->scanbuf, e->scan_n) == 0) {
             e->scans++;
-            engine_check_pool(e);
+            bf_eng_check_pool(e);
             if (e->opt.track_tap) {
                 const struct bf_track_change *ch;
                 size_t nch = bf_tracker_changes(e->tracker, &ch);
@@ -153,12 +153,12 @@ static void finish_scan(struct bf_engine *e)
             }
             evaluate_changes(e);
             feed_ugs(e);
-            engine_cue_changes(e);
+            bf_eng_cue_changes(e);
             /* Idle alerts resolve by event time, scan by scan: never by how the
              * input was batched (docs/replay.md). */
             bf_alerter_tick(e->alerter, e->scan_t);
-            engine_check_silence(e, e->scan_t);
-            engine_service_scan(e, t0);
+            bf_eng_check_silence(e, e->scan_t);
+            bf_eng_service_scan(e, t0);
         }
     }
     e->processed += e->scan_n;
@@ -178,9 +178,9 @@ static void process_released(struct bf_engine *e, const struct bf_detection *d, 
         if (e->first_evt == BF_TIME_NONE)
             e->first_evt = d[i].t_us;
         if (d[i].sensor_idx < e->cfg->n_sensors)
-            engine_sensor_alive(e, d[i].sensor_idx, d[i].t_us);
+            bf_eng_sensor_alive(e, d[i].sensor_idx, d[i].t_us);
         if (d[i].kind == BF_MEAS_HEARTBEAT) {   /* alive, nothing to track: no scan */
-            engine_check_silence(e, d[i].t_us);
+            bf_eng_check_silence(e, d[i].t_us);
             continue;
         }
         if (e->scan_open && (d[i].t_us != e->scan_t || d[i].sensor_idx != e->scan_sensor))
@@ -224,7 +224,7 @@ static size_t take_input(struct bf_engine *e, struct bf_detection *in, size_t go
         /* a mobile sensor's detections get its position at their time; the
          * record holds them placed, so a replay needs no GPS */
         if (ss->platform >= 0 && in[i].kind != BF_MEAS_HEARTBEAT &&
-            !engine_place_on_platform(e, &in[i], &e->platforms[ss->platform])) {
+            !bf_eng_place_on_platform(e, &in[i], &e->platforms[ss->platform])) {
             if (in[i].kind == BF_MEAS_SCAN)
                 continue;   /* a look from nowhere known: nothing to count misses against */
             if (ss->no_platform_fix++ == 0)
@@ -235,7 +235,7 @@ static size_t take_input(struct bf_engine *e, struct bf_detection *in, size_t go
         }
         if (e->record)
             bf_record_writer_put(e->record, &in[i]);
-        if (engine_future_refused(e, &in[i]))
+        if (bf_eng_future_refused(e, &in[i]))
             continue;   /* from the future: counted, logged, its sensor flagged */
         int rc = bf_reorder_push(e->reorder, &in[i]);
         while (rc == BF_EFULL) {   /* window full: release the oldest to make room */
@@ -314,31 +314,31 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
         finish_scan(e);
     if (live)
         now = bf_clock_monotonic(NULL);
-    engine_check_ingest(e, e->clock.now ? bf_clock_now(&e->clock) : BF_TIME_NONE);
-    engine_drain_acks(e);    /* operators act on the alerts as they stand after this release */
+    bf_eng_check_ingest(e, e->clock.now ? bf_clock_now(&e->clock) : BF_TIME_NONE);
+    bf_eng_drain_acks(e);    /* operators act on the alerts as they stand after this release */
     /* the picture at most once a second, and once more after the last change:
      * what the operator sees is never older than the last detection */
     if (released > 0)
         e->tracks_dirty = true;
     if (e->tracks_dirty && live && now - e->last_tracks_wall >= TRACKS_PERIOD_US) {
         e->tracks_dirty = false;
-        engine_publish_tracks(e);
-        engine_cot_tracks(e, now);
+        bf_eng_publish_tracks(e);
+        bf_eng_cot_tracks(e, now);
         e->last_tracks_wall = now;
     }
     if (live)
-        engine_check_silence_wall(e, now);
+        bf_eng_check_silence_wall(e, now);
     if (live)
-        engine_watch_journal(e, now);
+        bf_eng_watch_journal(e, now);
     if (e->outbox)
         bf_outbox_pump(e->outbox, now);
     if ((e->outbox || e->audit) && now - e->last_purge_wall >= 3600 * BF_US_PER_S)
-        engine_purge(e, now, ENGINE_PURGE_JOURNAL | ENGINE_PURGE_AUDIT);
-    engine_live_publish(e, now, false);   /* after the alerts it shows went to the outbox */
+        bf_eng_purge(e, now, ENGINE_PURGE_JOURNAL | ENGINE_PURGE_AUDIT);
+    bf_eng_live_publish(e, now, false);   /* after the alerts it shows went to the outbox */
     if (e->cot) {
         bf_cot_out_poll(e->cot, now);
         if (now - e->cot_units_wall >= TRACKS_PERIOD_US) {
-            engine_cot_units(e, now);
+            bf_eng_cot_units(e, now);
             e->cot_units_wall = now;
         }
     }
@@ -353,14 +353,14 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
             e->trims++;
         }
         e->depth_peak = depth;
-        engine_publish_status(e, "online");
+        bf_eng_publish_status(e, "online");
         if (e->record)
             bf_record_writer_flush(e->record);
         e->last_status_wall = now;
     }
     if (flush && e->record)
         bf_record_writer_flush(e->record);
-    engine_service_turn(e, now);   /* READY, watchdog, metrics snapshot (live only) */
+    bf_eng_service_turn(e, now);   /* READY, watchdog, metrics snapshot (live only) */
     return released;
 }
 
@@ -587,14 +587,14 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         ts[i].class_confusion = sc->has_class_confusion ? sc->class_confusion
                                                         : bf_class_confusion_default(sc->type);
     }
-    rc = engine_open_coverage(e, ts);   /* the tracker borrows it for pd_at */
+    rc = bf_eng_open_coverage(e, ts);   /* the tracker borrows it for pd_at */
     if (rc == 0)
-        rc = engine_open_budgets(e, ts);
+        rc = bf_eng_open_budgets(e, ts);
     if (rc == 0)
         rc = bf_tracker_create(&cfg->tracker, ts, ns, &e->tracker);
     free(ts);
     if (rc == 0)
-        rc = engine_make_platforms(e);
+        rc = bf_eng_make_platforms(e);
     if (rc < 0) {
         BF_LOGE(ENGINE_LOG, "tracker: %s", bf_strerror(rc));
         goto out_fail;
@@ -616,7 +616,7 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         e->alert_params.journal_path = NULL;
     if (e->opt.exercise)
         e->alert_params.exercise = true;
-    struct bf_alert_sink sink = {.publish = engine_publish_alert, .ctx = e};
+    struct bf_alert_sink sink = {.publish = bf_eng_publish_alert, .ctx = e};
     rc = bf_alerter_create(&e->alert_params, cfg->site, e->zones, e->frame, e->sensor_ids, ns,
                            &sink, &e->alerter);
     if (rc < 0) {
@@ -637,7 +637,7 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         BF_LOGI(ENGINE_LOG, "recording the input to %s", e->opt.record_path);
     }
 
-    engine_host_init(e);
+    bf_eng_host_init(e);
     if (!e->opt.no_mqtt && e->alert_params.journal_path) {
         /* the outbox over the journal: it alone keeps what the broker has not confirmed */
         rc = bf_outbox_open(e->alert_params.journal_path, e->alert_params.resend_window_s,
@@ -647,22 +647,22 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
                     e->alert_params.journal_path, bf_strerror(rc));
             goto out_fail;
         }
-        engine_purge(e, bf_clock_monotonic(NULL), ENGINE_PURGE_JOURNAL);
+        bf_eng_purge(e, bf_clock_monotonic(NULL), ENGINE_PURGE_JOURNAL);
     }
     if (!e->opt.no_mqtt) {
         rc = open_mqtt(e);
         if (rc < 0)
             goto out_fail;
-        engine_publish_status(e, "online");
+        bf_eng_publish_status(e, "online");
         e->last_status_wall = bf_clock_monotonic(NULL);
-        engine_publish_zones(e);
-        engine_publish_coverage(e);
-        engine_live_open(e);
-        rc = engine_open_operators(e);
+        bf_eng_publish_zones(e);
+        bf_eng_publish_coverage(e);
+        bf_eng_live_open(e);
+        rc = bf_eng_open_operators(e);
         if (rc < 0)
             goto out_fail;
         if (e->audit)   /* the journal's start purge came before the audit log was open */
-            engine_purge(e, bf_clock_monotonic(NULL), ENGINE_PURGE_AUDIT);
+            bf_eng_purge(e, bf_clock_monotonic(NULL), ENGINE_PURGE_AUDIT);
     }
     if (cfg->cot.enabled && !e->opt.no_mqtt) {   /* live only: its back-off reads the clock */
         bf_cot_params_default(&e->cot_params);
@@ -699,12 +699,12 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         BF_LOGI(ENGINE_LOG, "CoT: udp %s, tcp %s%s", cfg->cot.udp ? cfg->cot.udp : "off",
                 cfg->cot.tcp ? cfg->cot.tcp : "off", tc->enabled ? " (TLS)" : "");
     }
-    rc = engine_open_cue_dispatch(e);
+    rc = bf_eng_open_cue_dispatch(e);
     if (rc < 0)
         goto out_fail;
-    rc = engine_open_sensors(e);
+    rc = bf_eng_open_sensors(e);
     if (rc == 0)
-        rc = engine_service_open(e);   /* systemd, the metrics endpoint */
+        rc = bf_eng_service_open(e);   /* systemd, the metrics endpoint */
     if (rc < 0)
         goto out_fail;
     *out = e;
@@ -719,7 +719,7 @@ void bf_engine_destroy(struct bf_engine *e)
 {
     if (!e)
         return;
-    engine_service_close(e);
+    bf_eng_service_close(e);
     /* The ingest connection first: no plugin callback runs after this.  Closing a
      * plugin while Paho's thread may still be in its message callback (a stop
      * under flood) would free the state that callback is using. */
@@ -746,17 +746,17 @@ void bf_engine_destroy(struct bf_engine *e)
                     "sent again on the next start");
         if (up) {
             if (e->live_dirty)
-                engine_live_publish(e, bf_clock_monotonic(NULL), true);
-            engine_publish_status(e, "offline");
+                bf_eng_live_publish(e, bf_clock_monotonic(NULL), true);
+            bf_eng_publish_status(e, "offline");
             bf_mqtt_flush(e->mqtt_out, 2000);
         }
         bf_mqtt_destroy(e->mqtt_out);
     }
     bf_outbox_close(e->outbox);   /* after the client: no callback reaches it any more */
-    engine_close_operators(e);   /* after mqtt_in: no request arrives any more */
+    bf_eng_close_operators(e);   /* after mqtt_in: no request arrives any more */
     bf_alerter_destroy(e->alerter);
-    engine_live_close(e);   /* after the alerter: its sink keeps the live set */
-    engine_close_cue_dispatch(e);
+    bf_eng_live_close(e);   /* after the alerter: its sink keeps the live set */
+    bf_eng_close_cue_dispatch(e);
     bf_cot_out_destroy(e->cot);
     free(e->cot_buf);
     if (e->record && bf_record_writer_close(e->record) == 0)
@@ -765,7 +765,7 @@ void bf_engine_destroy(struct bf_engine *e)
     bf_ingest_queue_destroy(e->queue);
     bf_clutter_destroy(e->clutter);
     bf_tracker_destroy(e->tracker);
-    engine_close_coverage(e);   /* after the tracker: it borrows the coverage */
+    bf_eng_close_coverage(e);   /* after the tracker: it borrows the coverage */
     bf_geo_zones_destroy(e->zones);
     bf_geo_frame_destroy(e->frame);
     bf_config_destroy(e->reload_cfg);
@@ -906,7 +906,7 @@ int bf_engine_check(const struct bf_config *cfg, struct bf_diag *diag)
     for (size_t i = 0; i < cfg->n_sensors; i++) {
         const struct bf_sensor_ops *ops;
         void *dl;
-        if (engine_find_plugin(&cfg->sensors[i], &ops, &dl, err, sizeof err) == 0) {
+        if (bf_eng_find_plugin(&cfg->sensors[i], &ops, &dl, err, sizeof err) == 0) {
             if (dl)
                 dlclose(dl);
             continue;

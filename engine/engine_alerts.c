@@ -2,7 +2,7 @@
  * engine_alerts.c - the engine's alert side: what happens to an alert change
  * once the alerter has journaled it, and how long the journal keeps it.
  *
- * engine_publish_alert is the alerter's sink: it hands the change to the
+ * bf_eng_publish_alert is the alerter's sink: it hands the change to the
  * outbox (which sends it, and again until the broker confirmed it:
  * alerts/outbox.c) or, without a journal, publishes it once; then the log,
  * the test taps and CoT (best effort, after the guaranteed path).  Retention
@@ -54,7 +54,7 @@ static void live_note(struct bf_engine *e, const struct bf_alert *a, const char 
 
 /* ---- alerts out -------------------------------------------------------- */
 
-int engine_publish_alert(void *ctx, const struct bf_alert *a, const char *json, size_t len)
+int bf_eng_publish_alert(void *ctx, const struct bf_alert *a, const char *json, size_t len)
 {
     struct bf_engine *e = ctx;
     int rc = 0;
@@ -78,7 +78,7 @@ int engine_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
             a->lat_deg, a->lon_deg, a->confidence * 100.0, when, a->exercise ? " EXERCISE" : "");
     if (e->live_on)
         live_note(e, a, json, len);
-    engine_service_alert(e, a);   /* metrics: changes by type and state, live alerts */
+    bf_eng_service_alert(e, a);   /* metrics: changes by type and state, live alerts */
     if (e->opt.alert_tap)
         e->opt.alert_tap->publish(e->opt.alert_tap->ctx, a, json, len);
     if (e->cot && e->cfg->cot.alerts && a->type != BF_ALERT_SYSTEM) {   /* best effort, after the
@@ -98,7 +98,7 @@ int engine_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
  * the journal, and operator requests older than that the audit log (what says
  * which of the two, each only when it is open), with one cutoff.
  */
-void engine_purge(struct bf_engine *e, bf_time_us now_mono, unsigned what)
+void bf_eng_purge(struct bf_engine *e, bf_time_us now_mono, unsigned what)
 {
     e->last_purge_wall = now_mono;
     double days = e->alert_params.retention_days;
@@ -198,18 +198,18 @@ static int live_cmp(const void *pa, const void *pb)
     return strcmp(a->id, b->id);
 }
 
-void engine_live_open(struct bf_engine *e)
+void bf_eng_live_open(struct bf_engine *e)
 {
     snprintf(e->topic_live, sizeof e->topic_live, "borderfuse/%s/alerts/live", e->cfg->site);
     e->live_on = true;
-    engine_live_publish(e, bf_clock_monotonic(NULL), true);
+    bf_eng_live_publish(e, bf_clock_monotonic(NULL), true);
 }
 
 /*
  * {"site", "time" (wall), "seq" (the highest seq included, 0 when none),
  *  "alerts": [the alerts' JSON, verbatim, in live_cmp order], "left_out": n}
  */
-void engine_live_publish(struct bf_engine *e, bf_time_us now_mono, bool force)
+void bf_eng_live_publish(struct bf_engine *e, bf_time_us now_mono, bool force)
 {
     if (!e->live_on || !e->mqtt_out || (!force && (!e->live_dirty ||
                                                   now_mono - e->live_wall < LIVE_PERIOD_US)))
@@ -280,7 +280,7 @@ void engine_live_publish(struct bf_engine *e, bf_time_us now_mono, bool force)
                 e->topic_live, LIVE_MAX, e->n_live, e->n_live - n);
 }
 
-void engine_live_close(struct bf_engine *e)
+void bf_eng_live_close(struct bf_engine *e)
 {
     for (size_t i = 0; i < e->live_cap; i++)
         free(e->live[i].json);
@@ -294,7 +294,7 @@ void engine_live_close(struct bf_engine *e)
     e->live_on = false;
 }
 
-void engine_watch_journal(struct bf_engine *e, bf_time_us now_mono)
+void bf_eng_watch_journal(struct bf_engine *e, bf_time_us now_mono)
 {
     bool retry = now_mono - e->last_journal_retry >= BF_US_PER_S;
     if (retry)

@@ -29,7 +29,7 @@
 /* Arc step of the published outlines, degrees. */
 #define COVERAGE_STEP_DEG 2.0
 
-int engine_open_coverage(struct bf_engine *e, struct bf_tracker_sensor *ts)
+int bf_eng_open_coverage(struct bf_engine *e, struct bf_tracker_sensor *ts)
 {
     const struct bf_config *c = e->cfg;
     size_t ns = c->n_sensors;
@@ -75,7 +75,7 @@ int engine_open_coverage(struct bf_engine *e, struct bf_tracker_sensor *ts)
     return 0;
 }
 
-void engine_close_coverage(struct bf_engine *e)
+void bf_eng_close_coverage(struct bf_engine *e)
 {
     bf_coverage_destroy(e->coverage);
     e->coverage = NULL;
@@ -85,7 +85,7 @@ void engine_close_coverage(struct bf_engine *e)
  * borderfuse/<site>/coverage, retained, QoS 1: every sensor's region as a
  * GeoJSON FeatureCollection (docs/coverage.md, "Topic"), with the site.
  */
-void engine_publish_coverage(struct bf_engine *e)
+void bf_eng_publish_coverage(struct bf_engine *e)
 {
     if (!e->mqtt_out || !e->coverage)
         return;

@@ -127,7 +127,7 @@ static void enrich_alert(void *ctx, struct bf_alert *a)
 }
 
 /* The cuer follows the tracks one scan changed (after their alerts). */
-void engine_cue_changes(struct bf_engine *e)
+void bf_eng_cue_changes(struct bf_engine *e)
 {
     if (!e->cuer)
         return;
@@ -190,7 +190,7 @@ static int open_cueing(struct bf_engine *e)
 }
 
 /* Our response units as friendly CoT, once a second (docs/cot.md); engine thread. */
-void engine_cot_units(struct bf_engine *e, bf_time_us now)
+void bf_eng_cot_units(struct bf_engine *e, bf_time_us now)
 {
     struct dispatch_units *u = e->units;
     if (!e->cot || !e->cfg->cot.units || !u)
@@ -231,7 +231,7 @@ static int open_dispatch(struct bf_engine *e)
     return bf_mqtt_subscribe(e->mqtt_in, filter, 0, on_unit_msg, e);
 }
 
-int engine_open_cue_dispatch(struct bf_engine *e)
+int bf_eng_open_cue_dispatch(struct bf_engine *e)
 {
     int rc = open_cueing(e);
     if (rc == 0)
@@ -242,7 +242,7 @@ int engine_open_cue_dispatch(struct bf_engine *e)
 }
 
 /* After the ingest connection is gone (no callback runs any more). */
-void engine_close_cue_dispatch(struct bf_engine *e)
+void bf_eng_close_cue_dispatch(struct bf_engine *e)
 {
     bf_cuer_destroy(e->cuer);
     e->cuer = NULL;
@@ -257,7 +257,7 @@ void engine_close_cue_dispatch(struct bf_engine *e)
 }
 
 /* Status: {"cueing": {...}, "dispatch": {...}}. */
-void engine_status_cue_dispatch(struct bf_engine *e, cJSON *root)
+void bf_eng_status_cue_dispatch(struct bf_engine *e, cJSON *root)
 {
     if (e->cuer) {
         struct bf_cuer_stats cs;

@@ -212,25 +212,25 @@ struct bf_engine {
 /* ---- engine_sensors.c: sensors in ------------------------------------------- */
 
 /* Fill e->host, the engine's side of the plugin ABI (its calls come on I/O threads). */
-void engine_host_init(struct bf_engine *e);
+void bf_eng_host_init(struct bf_engine *e);
 /*
  * The ops of a sensor's plugin (built-in or shared object), ABI checked; *dl
  * the handle to dlclose (NULL for a built-in).  0 or BF_E*, the reason in err.
  */
-int engine_find_plugin(const struct bf_sensor_cfg *sc, const struct bf_sensor_ops **ops,
+int bf_eng_find_plugin(const struct bf_sensor_cfg *sc, const struct bf_sensor_ops **ops,
                        void **dl, char *err, size_t len);
 /* Load every sensor's plugin, and open it unless no_mqtt.  0 or BF_E* (logged). */
-int engine_open_sensors(struct bf_engine *e);
+int bf_eng_open_sensors(struct bf_engine *e);
 /* One platform per distinct "platform" id; sets each sensor's platform index. */
-int engine_make_platforms(struct bf_engine *e);
+int bf_eng_make_platforms(struct bf_engine *e);
 /* Where a mobile sensor was at d's time, into d; false when no fix is close enough. */
-bool engine_place_on_platform(struct bf_engine *e, struct bf_detection *d, struct platform *p);
+bool bf_eng_place_on_platform(struct bf_engine *e, struct bf_detection *d, struct platform *p);
 /* Sensor i's input was released at event time t: it is alive (SENSOR_FAULT cleared). */
-void engine_sensor_alive(struct bf_engine *e, uint32_t i, bf_time_us t);
+void bf_eng_sensor_alive(struct bf_engine *e, uint32_t i, bf_time_us t);
 /* SENSOR_FAULT for sensors silent for heartbeat_timeout_s of event time at now. */
-void engine_check_silence(struct bf_engine *e, bf_time_us now);
+void bf_eng_check_silence(struct bf_engine *e, bf_time_us now);
 /* Live only: the same on the monotonic wall clock. */
-void engine_check_silence_wall(struct bf_engine *e, bf_time_us now_mono);
+void bf_eng_check_silence_wall(struct bf_engine *e, bf_time_us now_mono);
 
 /*
  * Time you can trust: is d (taken off the queue) ahead of the reference clock
@@ -239,22 +239,22 @@ void engine_check_silence_wall(struct bf_engine *e, bf_time_us now_mono);
  * it is refused: counted, logged, the sensor's clock fault raised.  A good
  * time clears the fault 10 s after the last refusal.  True: drop d.
  */
-bool engine_future_refused(struct bf_engine *e, const struct bf_detection *d);
+bool bf_eng_future_refused(struct bf_engine *e, const struct bf_detection *d);
 /* The ingest budgets and the initiation gate: set up after the tracker and reorder window. */
-int engine_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts);
+int bf_eng_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts);
 /* The tracker's initiation gate (struct bf_tracker_sensor.clutter_at); ctx is the engine. */
-double engine_clutter_at(const void *ctx, uint32_t sensor_idx, double e_m, double n_m);
+double bf_eng_clutter_at(const void *ctx, uint32_t sensor_idx, double e_m, double n_m);
 /* SYSTEM alerts for shedding (BF_SYSTEM_INGEST) and a full pool (BF_SYSTEM_TRACK_POOL). */
-void engine_check_ingest(struct bf_engine *e, bf_time_us now_wall);
-void engine_check_pool(struct bf_engine *e);
+void bf_eng_check_ingest(struct bf_engine *e, bf_time_us now_wall);
+void bf_eng_check_pool(struct bf_engine *e);
 /* The status's per-sensor and engine-wide ingest figures. */
-void engine_status_sensor_ingest(struct bf_engine *e, size_t i, cJSON *o);
-void engine_status_ingest(struct bf_engine *e, cJSON *root);
+void bf_eng_status_sensor_ingest(struct bf_engine *e, size_t i, cJSON *o);
+void bf_eng_status_ingest(struct bf_engine *e, cJSON *root);
 
 /* ---- engine_alerts.c: alerts out ------------------------------------------- */
 
 /* The alerter's sink (struct bf_alert_sink): outbox or MQTT, log, taps, CoT, live set. */
-int engine_publish_alert(void *ctx, const struct bf_alert *a, const char *json, size_t len);
+int bf_eng_publish_alert(void *ctx, const struct bf_alert *a, const char *json, size_t len);
 /*
  * Retention (docs/retention.md): purge what is older than retention_days from
  * the journal and/or the audit log (what: ENGINE_PURGE_*), each when open;
@@ -262,14 +262,14 @@ int engine_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
  */
 #define ENGINE_PURGE_JOURNAL 1u
 #define ENGINE_PURGE_AUDIT 2u
-void engine_purge(struct bf_engine *e, bf_time_us now_mono, unsigned what);
+void bf_eng_purge(struct bf_engine *e, bf_time_us now_mono, unsigned what);
 
 /*
  * Live only: a failing journal raises the SYSTEM storage alert; about once a
  * second it is retried and, once it writes again, the alert is resolved
  * (docs/alerts.md, "Journal").
  */
-void engine_watch_journal(struct bf_engine *e, bf_time_us now_mono);
+void bf_eng_watch_journal(struct bf_engine *e, bf_time_us now_mono);
 /*
  * The retained snapshot of the live alerts on alerts/live (docs/alerts.md,
  * "Topics").  open: start keeping the live set and publish the empty snapshot
@@ -277,41 +277,41 @@ void engine_watch_journal(struct bf_engine *e, bf_time_us now_mono);
  * set changed and the last one is at least a second old (monotonic now_mono),
  * or at once with force.  close: free it (after the alerter is gone).
  */
-void engine_live_open(struct bf_engine *e);
-void engine_live_publish(struct bf_engine *e, bf_time_us now_mono, bool force);
-void engine_live_close(struct bf_engine *e);
+void bf_eng_live_open(struct bf_engine *e);
+void bf_eng_live_publish(struct bf_engine *e, bf_time_us now_mono, bool force);
+void bf_eng_live_close(struct bf_engine *e);
 
 /* ---- engine_operators.c: alerts/ack in, alerts/result out ------------------ */
 
 /* Open the audit log, subscribe to alerts/ack and alerts/ack/+ (live only).  0 or BF_E*. */
-int engine_open_operators(struct bf_engine *e);
+int bf_eng_open_operators(struct bf_engine *e);
 /* After mqtt_in is gone: audit what the inbox still holds as refused, close the log. */
-void engine_close_operators(struct bf_engine *e);
+void bf_eng_close_operators(struct bf_engine *e);
 /* Act on the requests waiting in the inbox: answer, audit. */
-void engine_drain_acks(struct bf_engine *e);
+void bf_eng_drain_acks(struct bf_engine *e);
 /* The status's "operators" object. */
-void engine_status_operators(struct bf_engine *e, cJSON *root, const struct bf_alerter_stats *as);
+void bf_eng_status_operators(struct bf_engine *e, cJSON *root, const struct bf_alerter_stats *as);
 
 /* ---- engine_outputs.c: status, track picture, zones, CoT tracks ------------ */
 
-void engine_publish_status(struct bf_engine *e, const char *state);   /* and every sensor's */
-void engine_publish_sensor_status(struct bf_engine *e, size_t i);
-void engine_publish_tracks(struct bf_engine *e);
-void engine_publish_zones(struct bf_engine *e);
-void engine_cot_tracks(struct bf_engine *e, bf_time_us now);
+void bf_eng_publish_status(struct bf_engine *e, const char *state);   /* and every sensor's */
+void bf_eng_publish_sensor_status(struct bf_engine *e, size_t i);
+void bf_eng_publish_tracks(struct bf_engine *e);
+void bf_eng_publish_zones(struct bf_engine *e);
+void bf_eng_cot_tracks(struct bf_engine *e, bf_time_us now);
 
 /* ---- engine_dispatch.c: camera cueing and response units ------------------- */
 
 /* The cuer and the units table with its subscription; the alerter's enrich hook. */
-int engine_open_cue_dispatch(struct bf_engine *e);
+int bf_eng_open_cue_dispatch(struct bf_engine *e);
 /* After the ingest connection is gone (no callback runs any more). */
-void engine_close_cue_dispatch(struct bf_engine *e);
+void bf_eng_close_cue_dispatch(struct bf_engine *e);
 /* The cuer follows the tracks one scan changed (after their alerts). */
-void engine_cue_changes(struct bf_engine *e);
+void bf_eng_cue_changes(struct bf_engine *e);
 /* Our response units as friendly CoT (docs/cot.md). */
-void engine_cot_units(struct bf_engine *e, bf_time_us now);
+void bf_eng_cot_units(struct bf_engine *e, bf_time_us now);
 /* The status's "cueing" and "dispatch" objects. */
-void engine_status_cue_dispatch(struct bf_engine *e, cJSON *root);
+void bf_eng_status_cue_dispatch(struct bf_engine *e, cJSON *root);
 
 /* ---- engine_coverage.c: the sensors' coverage (docs/coverage.md) ------------ */
 
@@ -319,11 +319,11 @@ void engine_status_cue_dispatch(struct bf_engine *e, cJSON *root);
  * Build e->coverage from the configuration (after the frame; ts[i].e_m/n_m
  * already set) and point every ts[i].pd_at at it.  0 or BF_E* (logged).
  */
-int engine_open_coverage(struct bf_engine *e, struct bf_tracker_sensor *ts);
+int bf_eng_open_coverage(struct bf_engine *e, struct bf_tracker_sensor *ts);
 /* After the tracker is gone (it borrows the coverage). */
-void engine_close_coverage(struct bf_engine *e);
+void bf_eng_close_coverage(struct bf_engine *e);
 /* borderfuse/<site>/coverage, retained: the regions as GeoJSON (live only). */
-void engine_publish_coverage(struct bf_engine *e);
+void bf_eng_publish_coverage(struct bf_engine *e);
 
 /* ---- engine_service.c: systemd and the metrics endpoint -------------------- */
 
@@ -332,16 +332,16 @@ void engine_publish_coverage(struct bf_engine *e);
  * config has a "metrics" section, the systemd watchdog when asked for.
  * 0 or BF_E* (logged: a metrics address that cannot be bound fails the start).
  */
-int engine_service_open(struct bf_engine *e);
+int bf_eng_service_open(struct bf_engine *e);
 /* STOPPING=1, the endpoint stopped; accepts an engine without a service. */
-void engine_service_close(struct bf_engine *e);
+void bf_eng_service_close(struct bf_engine *e);
 /* Each loop turn (now: monotonic): READY=1 once ready, WATCHDOG=1, STATUS=, the snapshot. */
-void engine_service_turn(struct bf_engine *e, bf_time_us now);
+void bf_eng_service_turn(struct bf_engine *e, bf_time_us now);
 /* The monotonic clock when there is a service, else 0 (no clock read). */
-bf_time_us engine_service_now(const struct bf_engine *e);
-/* A scan that started at t0_mono (engine_service_now) is done: the duration histogram. */
-void engine_service_scan(struct bf_engine *e, bf_time_us t0_mono);
+bf_time_us bf_eng_service_now(const struct bf_engine *e);
+/* A scan that started at t0_mono (bf_eng_service_now) is done: the duration histogram. */
+void bf_eng_service_scan(struct bf_engine *e, bf_time_us t0_mono);
 /* An alert change was published: counters by type and state, the live alerts. */
-void engine_service_alert(struct bf_engine *e, const struct bf_alert *a);
+void bf_eng_service_alert(struct bf_engine *e, const struct bf_alert *a);
 
 #endif

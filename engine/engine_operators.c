@@ -99,7 +99,7 @@ static void on_ack(void *ctx, const char *topic, const void *payload, size_t len
 }
 
 /* Engine thread: act on what the inbox holds. */
-void engine_drain_acks(struct bf_engine *e)
+void bf_eng_drain_acks(struct bf_engine *e)
 {
     if (!e->ack_inbox)
         return;
@@ -142,7 +142,7 @@ void engine_drain_acks(struct bf_engine *e)
  * beside the journal in effect (so a --journal elsewhere takes it along);
  * none without a journal (tests).
  */
-int engine_open_operators(struct bf_engine *e)
+int bf_eng_open_operators(struct bf_engine *e)
 {
     const char *path = e->opt.audit_path ? e->opt.audit_path : e->alert_params.audit_path;
     char beside[1024];
@@ -192,7 +192,7 @@ int engine_open_operators(struct bf_engine *e)
 
 /* After the MQTT connections are gone (no on_ack any more): what the inbox still holds
  * was not acted on; it is audited as refused (nobody can be answered now). */
-void engine_close_operators(struct bf_engine *e)
+void bf_eng_close_operators(struct bf_engine *e)
 {
     if (!e->ack_inbox)
         return;
@@ -210,7 +210,7 @@ void engine_close_operators(struct bf_engine *e)
 }
 
 /* Status: "operators": requests, accepted, refused, ... */
-void engine_status_operators(struct bf_engine *e, cJSON *root, const struct bf_alerter_stats *as)
+void bf_eng_status_operators(struct bf_engine *e, cJSON *root, const struct bf_alerter_stats *as)
 {
     cJSON *o = cJSON_AddObjectToObject(root, "operators");
     cJSON_AddNumberToObject(o, "requests", (double)atomic_load(&e->ack_requests));

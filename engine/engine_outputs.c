@@ -49,7 +49,7 @@ static cJSON *sensor_status(struct bf_engine *e, size_t i)
         cJSON_AddStringToObject(o, "platform", e->platforms[s->platform].id);
         cJSON_AddNumberToObject(o, "no_platform_fix", (double)s->no_platform_fix);
     }
-    engine_status_sensor_ingest(e, i, o);   /* budgets, clock fault (engine_sensors.c) */
+    bf_eng_status_sensor_ingest(e, i, o);   /* budgets, clock fault (engine_sensors.c) */
     pthread_mutex_lock(&e->health_mu);
     if (s->n_health > 0) {
         cJSON *h = cJSON_AddObjectToObject(o, "health");
@@ -61,7 +61,7 @@ static cJSON *sensor_status(struct bf_engine *e, size_t i)
 }
 
 /* borderfuse/<site>/sensors/<id>/status, retained. */
-void engine_publish_sensor_status(struct bf_engine *e, size_t i)
+void bf_eng_publish_sensor_status(struct bf_engine *e, size_t i)
 {
     if (!e->mqtt_out)
         return;
@@ -74,7 +74,7 @@ void engine_publish_sensor_status(struct bf_engine *e, size_t i)
     }
 }
 
-void engine_publish_status(struct bf_engine *e, const char *state)
+void bf_eng_publish_status(struct bf_engine *e, const char *state)
 {
     if (!e->mqtt_out)
         return;
@@ -94,7 +94,7 @@ void engine_publish_status(struct bf_engine *e, const char *state)
     } else {
         cJSON_AddNullToObject(root, "event_time");
     }
-    engine_status_ingest(e, root);   /* site time, future, shedding (engine_sensors.c) */
+    bf_eng_status_ingest(e, root);   /* site time, future, shedding (engine_sensors.c) */
     struct bf_engine_stats st;
     bf_engine_get_stats(e, &st);
     cJSON *det = cJSON_AddObjectToObject(root, "detections");
@@ -158,7 +158,7 @@ void engine_publish_status(struct bf_engine *e, const char *state)
         cJSON_AddNumberToObject(ob, "corrupt", (double)os.corrupt);
         cJSON_AddNumberToObject(ob, "mark_errors", (double)os.mark_errors);
     }
-    engine_status_cue_dispatch(e, root);
+    bf_eng_status_cue_dispatch(e, root);
     if (e->cot) {
         struct bf_cot_out_stats cs;
         bf_cot_out_get_stats(e->cot, &cs);
@@ -178,7 +178,7 @@ void engine_publish_status(struct bf_engine *e, const char *state)
         cJSON_AddNumberToObject(rl, "applied", (double)e->reloads);
         cJSON_AddNumberToObject(rl, "refused", (double)e->reloads_refused);
     }
-    engine_status_operators(e, root, &as);
+    bf_eng_status_operators(e, root, &as);
     cJSON *sens = cJSON_AddArrayToObject(root, "sensors");
     for (size_t i = 0; i < e->cfg->n_sensors; i++)
         cJSON_AddItemToArray(sens, sensor_status(e, i));
@@ -189,7 +189,7 @@ void engine_publish_status(struct bf_engine *e, const char *state)
         free(txt);
     }
     for (size_t i = 0; i < e->cfg->n_sensors; i++)
-        engine_publish_sensor_status(e, i);
+        bf_eng_publish_sensor_status(e, i);
 }
 
 cJSON *bf_engine_track_json(const struct bf_track *t, struct bf_geo_frame *frame, bool omit_test)
@@ -227,7 +227,7 @@ cJSON *bf_engine_track_json(const struct bf_track *t, struct bf_geo_frame *frame
     return o;
 }
 
-void engine_publish_tracks(struct bf_engine *e)
+void bf_eng_publish_tracks(struct bf_engine *e)
 {
     if (!e->mqtt_out)
         return;
@@ -292,7 +292,7 @@ static cJSON *published_geometry(struct bf_engine *e, size_t idx, const cJSON *g
     return g;
 }
 
-void engine_publish_zones(struct bf_engine *e)
+void bf_eng_publish_zones(struct bf_engine *e)
 {
     struct bf_diag diag = {0};
     struct bf_json_doc *doc = NULL;
@@ -341,7 +341,7 @@ void engine_publish_zones(struct bf_engine *e)
 }
 
 /* The track picture as CoT, one event per confirmed or coasting track (docs/cot.md). */
-void engine_cot_tracks(struct bf_engine *e, bf_time_us now)
+void bf_eng_cot_tracks(struct bf_engine *e, bf_time_us now)
 {
     if (!e->cot || !e->cfg->cot.tracks)
         return;

@@ -244,8 +244,8 @@ int bf_engine_reload(struct bf_engine *e, const char *path)
     bf_config_destroy(e->reload_cfg);   /* nothing borrows from it: see the top */
     e->reload_cfg = nc;
     e->reloads++;
-    engine_publish_zones(e);
-    engine_publish_coverage(e);
+    bf_eng_publish_zones(e);
+    bf_eng_publish_coverage(e);
     BF_LOGI(RELOAD_LOG, "reload: %s", line);
     return 0;
 

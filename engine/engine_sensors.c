@@ -15,10 +15,10 @@
  * It is also where hostile input is contained (docs/engine.md): emit sheds a
  * detection over its sensor's ingest budget (a token bucket on the sensor's
  * own event time) before it reaches the queue; the engine thread refuses a
- * detection from the future (engine_future_refused(): ahead of its receipt
+ * detection from the future (bf_eng_future_refused(): ahead of its receipt
  * time, or of the other sensors' quorum, by more than max_future_skew_s) and
  * gives its sensor a clock fault (SENSOR_FAULT "clock: ..."); the tracker's
- * initiation gate (engine_clutter_at()) feeds and reads the clutter map and
+ * initiation gate (bf_eng_clutter_at()) feeds and reads the clutter map and
  * keeps each sensor's initiation budget; shedding and a full track pool are
  * raised as SYSTEM alerts.
  */
@@ -205,7 +205,7 @@ static void host_position(void *ctx, const struct bf_position_fix *fix)
     }
 }
 
-void engine_host_init(struct bf_engine *e)
+void bf_eng_host_init(struct bf_engine *e)
 {
     e->host = (struct bf_sensor_host){
         .abi_version = BF_SENSOR_ABI, .ctx = e, .emit = host_emit, .fault = host_fault,
@@ -226,7 +226,7 @@ static void sync_fault(struct bf_engine *e, size_t i, bf_time_us t, const char *
     s->alerted = want;
     const struct bf_sensor_cfg *sc = &e->cfg->sensors[i];
     bf_alerter_sensor_fault(e->alerter, (uint32_t)i, want, t, sc->lat_deg, sc->lon_deg, why);
-    engine_publish_sensor_status(e, i);
+    bf_eng_publish_sensor_status(e, i);
 }
 
 /* Raise or clear the silence fault of sensor i at event time t. */
@@ -246,7 +246,7 @@ static void set_fault(struct bf_engine *e, size_t i, bool faulty, bf_time_us t, 
 }
 
 /* A sensor's input was released at event time t: it is alive. */
-void engine_sensor_alive(struct bf_engine *e, uint32_t i, bf_time_us t)
+void bf_eng_sensor_alive(struct bf_engine *e, uint32_t i, bf_time_us t)
 {
     struct sensor_slot *s = &e->sensors[i];
     if (s->alive_evt == BF_TIME_NONE || t > s->alive_evt)
@@ -258,7 +258,7 @@ void engine_sensor_alive(struct bf_engine *e, uint32_t i, bf_time_us t)
 /* Event-time rule: silent for heartbeat_timeout_s of event time at now.  The fault is
  * dated when the timeout elapsed (the last word plus the timeout), not at the event that
  * noticed it: another sensor's scans in between must not move it (docs/engine.md). */
-void engine_check_silence(struct bf_engine *e, bf_time_us now)
+void bf_eng_check_silence(struct bf_engine *e, bf_time_us now)
 {
     for (size_t i = 0; i < e->cfg->n_sensors; i++) {
         double to = e->cfg->sensors[i].heartbeat_timeout_s;
@@ -277,7 +277,7 @@ void engine_check_silence(struct bf_engine *e, bf_time_us now)
 /* Live only: silent for heartbeat_timeout_s of wall-clock time (nothing else
  * may be moving event time).  The fault is dated at the last word plus the
  * timeout, in event time. */
-void engine_check_silence_wall(struct bf_engine *e, bf_time_us now_mono)
+void bf_eng_check_silence_wall(struct bf_engine *e, bf_time_us now_mono)
 {
     bf_time_us released = bf_reorder_released(e->reorder);
     for (size_t i = 0; i < e->cfg->n_sensors; i++) {
@@ -306,7 +306,7 @@ void engine_check_silence_wall(struct bf_engine *e, bf_time_us now_mono)
  * course) for up to PLATFORM_EXTRAPOLATE_US.  Returns false when no fix is
  * close enough (the detection must not be placed with a stale position).
  */
-bool engine_place_on_platform(struct bf_engine *e, struct bf_detection *d, struct platform *p)
+bool bf_eng_place_on_platform(struct bf_engine *e, struct bf_detection *d, struct platform *p)
 {
     struct bf_position_fix a, b;
     bool have_b = false;
@@ -378,7 +378,7 @@ int bf_engine_position(struct bf_engine *e, const struct bf_position_fix *fix)
  * Either way an ABI outside [BF_SENSOR_ABI_MIN, BF_SENSOR_ABI] is refused.
  * Messages go to err; *dl gets the handle to dlclose (NULL for a built-in).
  */
-int engine_find_plugin(const struct bf_sensor_cfg *sc, const struct bf_sensor_ops **ops,
+int bf_eng_find_plugin(const struct bf_sensor_cfg *sc, const struct bf_sensor_ops **ops,
                        void **dl, char *err, size_t len)
 {
     *ops = NULL;
@@ -435,14 +435,14 @@ int engine_find_plugin(const struct bf_sensor_cfg *sc, const struct bf_sensor_op
     return rc;
 }
 
-int engine_open_sensors(struct bf_engine *e)
+int bf_eng_open_sensors(struct bf_engine *e)
 {
     const struct bf_config *c = e->cfg;
     for (size_t i = 0; i < c->n_sensors; i++) {
         struct sensor_slot *s = &e->sensors[i];
         const struct bf_sensor_cfg *sc = &c->sensors[i];
         char err[512];
-        int rc = engine_find_plugin(sc, &s->ops, &s->dl, err, sizeof err);
+        int rc = bf_eng_find_plugin(sc, &s->ops, &s->dl, err, sizeof err);
         if (rc < 0) {
             BF_LOGE(ENGINE_LOG, "sensor %s: %s", sc->id, err);
             return rc;
@@ -467,7 +467,7 @@ int engine_open_sensors(struct bf_engine *e)
 }
 
 /* One platform per distinct "platform" id among the sensors. */
-int engine_make_platforms(struct bf_engine *e)
+int bf_eng_make_platforms(struct bf_engine *e)
 {
     const struct bf_config *c = e->cfg;
     e->platforms = calloc(c->n_sensors ? c->n_sensors : 1, sizeof *e->platforms);
@@ -504,7 +504,7 @@ static bf_time_us alert_time(const struct bf_engine *e, bf_time_us ref)
     return t != BF_TIME_NONE ? t : ref;
 }
 
-bool engine_future_refused(struct bf_engine *e, const struct bf_detection *d)
+bool bf_eng_future_refused(struct bf_engine *e, const struct bf_detection *d)
 {
     double skew_s = e->cfg->engine.max_future_skew_s;
     if (!(skew_s > 0) || d->sensor_idx >= e->cfg->n_sensors)
@@ -560,7 +560,7 @@ static double default_rate_hz(const char *type)
     return 2000.0;        /* radars (asterix, json) and anything else */
 }
 
-int engine_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts)
+int bf_eng_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts)
 {
     const struct bf_config *c = e->cfg;
     const struct bf_engine_params *ep = &c->engine;
@@ -602,7 +602,7 @@ int engine_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts)
     }
     if (e->clutter || ep->new_tracks_per_s > 0) {
         for (size_t i = 0; i < c->n_sensors; i++) {
-            ts[i].clutter_at = engine_clutter_at;
+            ts[i].clutter_at = bf_eng_clutter_at;
             ts[i].clutter_ctx = e;
             ts[i].clutter_init_max = e->clutter_max;
         }
@@ -610,7 +610,7 @@ int engine_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts)
     return 0;
 }
 
-double engine_clutter_at(const void *ctx, uint32_t i, double e_m, double n_m)
+double bf_eng_clutter_at(const void *ctx, uint32_t i, double e_m, double n_m)
 {
     struct bf_engine *e = (struct bf_engine *)(uintptr_t)ctx;   /* the engine lent itself */
     if (i >= e->cfg->n_sensors)
@@ -647,7 +647,7 @@ double engine_clutter_at(const void *ctx, uint32_t i, double e_m, double n_m)
 #define INGEST_CALM_US (30 * BF_US_PER_S)   /* the INGEST alert resolves after this long without shedding */
 #define POOL_ROOM 0.9                       /* the TRACK_POOL alert resolves below this fill */
 
-void engine_check_ingest(struct bf_engine *e, bf_time_us now_wall)
+void bf_eng_check_ingest(struct bf_engine *e, bf_time_us now_wall)
 {
     uint64_t shed = atomic_load(&e->shed);
     if (shed > e->shed_seen) {
@@ -680,7 +680,7 @@ void engine_check_ingest(struct bf_engine *e, bf_time_us now_wall)
     }
 }
 
-void engine_check_pool(struct bf_engine *e)
+void bf_eng_check_pool(struct bf_engine *e)
 {
     struct bf_tracker_stats ts;
     bf_tracker_get_stats(e->tracker, &ts);
@@ -707,7 +707,7 @@ void engine_check_pool(struct bf_engine *e)
     }
 }
 
-void engine_status_sensor_ingest(struct bf_engine *e, size_t i, cJSON *o)
+void bf_eng_status_sensor_ingest(struct bf_engine *e, size_t i, cJSON *o)
 {
     struct sensor_slot *s = &e->sensors[i];
     cJSON_AddNumberToObject(o, "shed_budget", (double)atomic_load(&s->shed_budget));
@@ -718,7 +718,7 @@ void engine_status_sensor_ingest(struct bf_engine *e, size_t i, cJSON *o)
     cJSON_AddNumberToObject(o, "budget_refused", (double)s->budget_refused);
 }
 
-void engine_status_ingest(struct bf_engine *e, cJSON *root)
+void bf_eng_status_ingest(struct bf_engine *e, cJSON *root)
 {
     cJSON *o = cJSON_AddObjectToObject(root, "ingest");
     bf_time_us site = bf_reorder_site_time(e->reorder);

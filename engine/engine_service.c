@@ -59,7 +59,7 @@ struct engine_service {
     struct bf_metrics_snapshot snap;  /* built here, copied to the server */
 };
 
-int engine_service_open(struct bf_engine *e)
+int bf_eng_service_open(struct bf_engine *e)
 {
     if (e->opt.no_mqtt)
         return 0;
@@ -96,7 +96,7 @@ int engine_service_open(struct bf_engine *e)
     return 0;
 }
 
-void engine_service_close(struct bf_engine *e)
+void bf_eng_service_close(struct bf_engine *e)
 {
     struct engine_service *sv = e->service;
     if (!sv)
@@ -108,12 +108,12 @@ void engine_service_close(struct bf_engine *e)
     e->service = NULL;
 }
 
-bf_time_us engine_service_now(const struct bf_engine *e)
+bf_time_us bf_eng_service_now(const struct bf_engine *e)
 {
     return e->service ? bf_clock_monotonic(NULL) : 0;
 }
 
-void engine_service_scan(struct bf_engine *e, bf_time_us t0_mono)
+void bf_eng_service_scan(struct bf_engine *e, bf_time_us t0_mono)
 {
     struct engine_service *sv = e->service;
     if (!sv)
@@ -175,7 +175,7 @@ static void live_remove(struct engine_service *sv, struct live_slot *slot)
     sv->used--;
 }
 
-void engine_service_alert(struct bf_engine *e, const struct bf_alert *a)
+void bf_eng_service_alert(struct bf_engine *e, const struct bf_alert *a)
 {
     struct engine_service *sv = e->service;
     if (!sv || a->type <= 0 || a->type >= BF_METRICS_ALERT_TYPES || a->state <= 0 ||
@@ -298,7 +298,7 @@ static void notify_status(struct bf_engine *e, struct engine_service *sv, const 
     }
 }
 
-void engine_service_turn(struct bf_engine *e, bf_time_us now)
+void bf_eng_service_turn(struct bf_engine *e, bf_time_us now)
 {
     struct engine_service *sv = e->service;
     if (!sv)

@@ -78,18 +78,18 @@ struct bf_geo_zones {
 /* query.c: border-line maths */
 
 /* Build l->nodes from l->xy / l->n. 0 or BF_ENOMEM. */
-int geo_line_index(struct geo_line *l);
-void geo_line_free(struct geo_line *l);
+int bf_geo_line_index(struct geo_line *l);
+void bf_geo_line_free(struct geo_line *l);
 
 /* Raw side of (x, y): +1 left of the line, -1 right, 0 within GEO_ON_LINE_M. *d_m: distance. */
-int geo_line_side_dist(const struct geo_line *l, double x, double y, double *d_m);
+int bf_geo_line_side_dist(const struct geo_line *l, double x, double y, double *d_m);
 
 /*
  * First contact of the segment a -> b with the line (within GEO_ON_LINE_M):
  * true with *s in [0, 1] along a -> b and the point (*hx, *hy); false if
  * they do not touch.
  */
-bool geo_line_first_hit(const struct geo_line *l, double ax, double ay, double bx, double by,
+bool bf_geo_line_first_hit(const struct geo_line *l, double ax, double ay, double bx, double by,
                         double *s, double *hx, double *hy);
 
 #endif

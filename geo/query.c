@@ -79,7 +79,7 @@ static int32_t build_node(struct geo_line *l, uint32_t lo, uint32_t hi)
     return idx;
 }
 
-int geo_line_index(struct geo_line *l)
+int bf_geo_line_index(struct geo_line *l)
 {
     if (l->n < 2 || l->n - 1 > (size_t)INT32_MAX / 2)
         return BF_ERANGE;
@@ -92,7 +92,7 @@ int geo_line_index(struct geo_line *l)
     return 0;
 }
 
-void geo_line_free(struct geo_line *l)
+void bf_geo_line_free(struct geo_line *l)
 {
     free(l->xy);
     free(l->nodes);
@@ -211,7 +211,7 @@ static int side_at(const struct geo_line *l, const struct nearest *b, double x, 
     return sign_of(s);
 }
 
-int geo_line_side_dist(const struct geo_line *l, double x, double y, double *d_m)
+int bf_geo_line_side_dist(const struct geo_line *l, double x, double y, double *d_m)
 {
     struct nearest b;
     line_nearest(l, x, y, &b);
@@ -288,7 +288,7 @@ static bool seg_touch(double ax, double ay, double bx, double by, double cx, dou
     return true;
 }
 
-bool geo_line_first_hit(const struct geo_line *l, double ax, double ay, double bx, double by,
+bool bf_geo_line_first_hit(const struct geo_line *l, double ax, double ay, double bx, double by,
                         double *s, double *hx, double *hy)
 {
     const double eps = GEO_ON_LINE_M;
@@ -392,13 +392,13 @@ static void record_crossing(const struct bf_geo_zones *z, size_t idx, const stru
     const struct geo_line *l = &z->zones[idx].line;
     double d_prev, s, hx, hy;
 
-    geo_line_side_dist(l, st->e_m, st->n_m, &d_prev);
+    bf_geo_line_side_dist(l, st->e_m, st->n_m, &d_prev);
     if (d_prev <= GEO_ON_LINE_M) {
         /* it ran along the line (or stood on it) and left it now */
         s = 0;
         hx = st->e_m;
         hy = st->n_m;
-    } else if (!geo_line_first_hit(l, st->e_m, st->n_m, x, y, &s, &hx, &hy)) {
+    } else if (!bf_geo_line_first_hit(l, st->e_m, st->n_m, x, y, &s, &hx, &hy)) {
         return;   /* the side changed round a free end of the line: no crossing */
     }
     if (out->n_crossings >= BF_GEO_MAX_CROSSINGS)
@@ -424,7 +424,7 @@ static double time_to_line(const struct bf_geo_zones *z, const struct geo_line *
     if (speed * horizon_s < d_m)
         return INFINITY;   /* cannot get there within the look-ahead */
     double s, hx, hy;
-    if (!geo_line_first_hit(l, x, y, x + ve * horizon_s, y + vn * horizon_s, &s, &hx, &hy))
+    if (!bf_geo_line_first_hit(l, x, y, x + ve * horizon_s, y + vn * horizon_s, &s, &hx, &hy))
         return INFINITY;
     return s * horizon_s;
 }
@@ -458,7 +458,7 @@ int bf_geo_track_step(struct bf_geo_zones *z, struct bf_geo_track_state *st, dou
         uint64_t bit = UINT64_C(1) << i;
         const struct geo_zone *zz = &z->zones[i];
         double d;
-        int ours = geo_line_side_dist(&zz->line, e_m, n_m, &d) * zz->info.our_side;
+        int ours = bf_geo_line_side_dist(&zz->line, e_m, n_m, &d) * zz->info.our_side;
         if (d < best_d) {
             best_d = d;
             out->nearest_line = (int)i;
@@ -520,7 +520,7 @@ int bf_geo_line_side(const struct bf_geo_zones *z, size_t idx, double e_m, doubl
     if (!is_line(z, idx) || !isfinite(e_m) || !isfinite(n_m))
         return 0;
     const struct geo_zone *zz = &z->zones[idx];
-    return geo_line_side_dist(&zz->line, e_m, n_m, NULL) * zz->info.our_side;
+    return bf_geo_line_side_dist(&zz->line, e_m, n_m, NULL) * zz->info.our_side;
 }
 
 double bf_geo_zone_distance(struct bf_geo_zones *z, size_t idx, double e_m, double n_m)
@@ -530,7 +530,7 @@ double bf_geo_zone_distance(struct bf_geo_zones *z, size_t idx, double e_m, doub
     const struct geo_zone *zz = &z->zones[idx];
     if (is_line(z, idx)) {
         double d;
-        geo_line_side_dist(&zz->line, e_m, n_m, &d);
+        bf_geo_line_side_dist(&zz->line, e_m, n_m, &d);
         return d;
     }
     GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(z->gctx, e_m, n_m);

@@ -600,7 +600,7 @@ static int read_line(struct loader *ld, const cJSON *geom, const cJSON *coords, 
         zz->y1 = fmax(zz->y1, l->xy[2 * i + 1]);
     }
     zz->info.length_m = len;
-    return geo_line_index(l);
+    return bf_geo_line_index(l);
 }
 
 /*
@@ -800,7 +800,7 @@ static void zone_free(GEOSContextHandle_t gctx, struct geo_zone *zz)
         GEOSGeom_destroy_r(gctx, zz->geom);
     if (zz->tree_env)
         GEOSGeom_destroy_r(gctx, zz->tree_env);
-    geo_line_free(&zz->line);
+    bf_geo_line_free(&zz->line);
     free(zz->id);
     free(zz->name);
     memset(zz, 0, sizeof *zz);

@@ -292,7 +292,7 @@ out_unlock:
 
 /* ---- truth history ---------------------------------------------------------- */
 
-bool rep_truth_at(const struct bf_sim_report *r, size_t i, double t_s, double *e_m, double *n_m)
+bool bf_rep_truth_at(const struct bf_sim_report *r, size_t i, double t_s, double *e_m, double *n_m)
 {
     size_t nt = r->s->n_targets;
     if (r->n_steps == 0 || !(t_s >= 0))
@@ -506,7 +506,7 @@ static int score_pictures(struct bf_sim_report *r)
                 est[ne++] = (struct bf_sim_xy){r->trk[j].e_m, r->trk[j].n_m};
         for (size_t i = 0; i < nt; i++) {
             double e, n;
-            if (rep_truth_at(r, i, p->t_s, &e, &n)) {
+            if (bf_rep_truth_at(r, i, p->t_s, &e, &n)) {
                 tidx[ntr] = i;
                 tru[ntr++] = (struct bf_sim_xy){e, n};
             }
@@ -853,7 +853,7 @@ int bf_sim_report_write(const struct bf_sim_report *r, const char *dir)
     int rc = mkdirs(dir);
     if (rc < 0)
         return rc;
-    char *map = rep_svg_map(r), *gospa = rep_svg_gospa(r), *alerts = rep_svg_alerts(r);
+    char *map = bf_rep_svg_map(r), *gospa = bf_rep_svg_gospa(r), *alerts = bf_rep_svg_alerts(r);
     char *html = map && gospa && alerts ? html_page(r, map, gospa, alerts) : NULL;
     if (!html)
         rc = BF_ENOMEM;
@@ -875,9 +875,9 @@ int bf_sim_report_write(const struct bf_sim_report *r, const char *dir)
 static void fmt_s(struct rep_buf *b, double v, bool sign)
 {
     if (isnan(v))
-        rep_printf(b, "&#8212;");
+        bf_rep_printf(b, "&#8212;");
     else
-        rep_printf(b, sign ? "%+.1f s" : "%.1f s", v);
+        bf_rep_printf(b, sign ? "%+.1f s" : "%.1f s", v);
 }
 
 static void hms(const struct bf_sim_report *r, double t_s, char *buf, size_t len)
@@ -890,7 +890,7 @@ static void hms(const struct bf_sim_report *r, double t_s, char *buf, size_t len
 static void strip_decl(struct rep_buf *b, const char *svg)
 {
     const char *p = strstr(svg, "<svg");
-    rep_printf(b, "%s\n", p ? p : svg);
+    bf_rep_printf(b, "%s\n", p ? p : svg);
 }
 
 static char *html_page(const struct bf_sim_report *r, const char *map, const char *gospa,
@@ -901,10 +901,10 @@ static char *html_page(const struct bf_sim_report *r, const char *map, const cha
     struct rep_buf b = {0};
     char iso[BF_TIME_ISO_LEN], t[16];
     bf_time_format_iso(s->start_us, iso, sizeof iso);
-    rep_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    bf_rep_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                "<title>borderfuse simulator report: ");
-    rep_escape(&b, s->site);
-    rep_printf(&b, "</title>\n<style>\n"
+    bf_rep_escape(&b, s->site);
+    bf_rep_printf(&b, "</title>\n<style>\n"
                "body{font-family:sans-serif;font-size:15px;max-width:960px;margin:1em auto;"
                "color:#111}\n"
                "table{border-collapse:collapse;margin:0.5em 0 1em}\n"
@@ -917,157 +917,157 @@ static char *html_page(const struct bf_sim_report *r, const char *map, const cha
                "figure{margin:1em 0}\nfigcaption{font-size:14px;color:#333}\n"
                "</style>\n</head>\n<body>\n");
     if (r->ri.exercise)
-        rep_printf(&b, "<div class=\"banner\">EXERCISE &#8212; simulated targets, "
+        bf_rep_printf(&b, "<div class=\"banner\">EXERCISE &#8212; simulated targets, "
                    "not a real situation</div>\n");
-    rep_printf(&b, "<h1>Simulator report: ");
-    rep_escape(&b, r->ri.scenario ? r->ri.scenario : s->path);
-    rep_printf(&b, "</h1>\n<p>site <b>");
-    rep_escape(&b, s->site);
-    rep_printf(&b, "</b>, %.0f s simulated from %s%s, seed %llu, time scale %g "
+    bf_rep_printf(&b, "<h1>Simulator report: ");
+    bf_rep_escape(&b, r->ri.scenario ? r->ri.scenario : s->path);
+    bf_rep_printf(&b, "</h1>\n<p>site <b>");
+    bf_rep_escape(&b, s->site);
+    bf_rep_printf(&b, "</b>, %.0f s simulated from %s%s, seed %llu, time scale %g "
                "(%.1f s wall for the scans)</p>\n", r->ri.duration_s, iso,
                r->ri.interrupted ? " (interrupted)" : "", (unsigned long long)r->ri.seed,
                r->ri.time_scale, r->ri.wall_s);
     if (s->description && s->description[0]) {
-        rep_printf(&b, "<p>");
-        rep_escape(&b, s->description);
-        rep_printf(&b, "</p>\n");
+        bf_rep_printf(&b, "<p>");
+        bf_rep_escape(&b, s->description);
+        bf_rep_printf(&b, "</p>\n");
     }
 
-    rep_printf(&b, "<h2>Summary</h2>\n<table>\n<tr><th>figure</th><th>value</th></tr>\n");
+    bf_rep_printf(&b, "<h2>Summary</h2>\n<table>\n<tr><th>figure</th><th>value</th></tr>\n");
     size_t alerted = 0, owed = 0;
     for (size_t c = 0; c < r->n_cr; c++) {
         alerted += r->cr[c].owed && r->cr[c].alerted;
         owed += r->cr[c].owed;
     }
-    rep_printf(&b, "<tr><td>true crossings alerted</td><td class=\"n\">%zu of %zu</td></tr>\n",
+    bf_rep_printf(&b, "<tr><td>true crossings alerted</td><td class=\"n\">%zu of %zu</td></tr>\n",
                alerted, owed);
     if (owed < r->n_cr)
-        rep_printf(&b, "<tr><td>animals' crossings (owing no alert)</td><td class=\"n\">%zu"
+        bf_rep_printf(&b, "<tr><td>animals' crossings (owing no alert)</td><td class=\"n\">%zu"
                    "</td></tr>\n", r->n_cr - owed);
-    rep_printf(&b, "<tr><td>false INCURSION alerts</td><td class=\"n\">%zu</td></tr>\n",
+    bf_rep_printf(&b, "<tr><td>false INCURSION alerts</td><td class=\"n\">%zu</td></tr>\n",
                r->false_alerts);
-    rep_printf(&b, "<tr><td>false alerts per hour</td><td class=\"n\">%.2f</td></tr>\n",
+    bf_rep_printf(&b, "<tr><td>false alerts per hour</td><td class=\"n\">%.2f</td></tr>\n",
                sm->false_alerts_per_hour);
-    rep_printf(&b, "<tr><td>nuisance alerts (false INCURSION + unmatched APPROACH)</td>"
+    bf_rep_printf(&b, "<tr><td>nuisance alerts (false INCURSION + unmatched APPROACH)</td>"
                "<td class=\"n\">%zu</td></tr>\n", sm->nuisance_total);
-    rep_printf(&b, "<tr><td>track pictures scored</td><td class=\"n\">%zu of %zu</td></tr>\n",
+    bf_rep_printf(&b, "<tr><td>track pictures scored</td><td class=\"n\">%zu of %zu</td></tr>\n",
                sm->pictures_scored, sm->pictures);
     if (sm->pictures_scored) {
-        rep_printf(&b, "<tr><td>OSPA mean (c = 100 m, p = 1)</td><td class=\"n\">%.1f m</td>"
+        bf_rep_printf(&b, "<tr><td>OSPA mean (c = 100 m, p = 1)</td><td class=\"n\">%.1f m</td>"
                    "</tr>\n", sm->mean.ospa);
-        rep_printf(&b, "<tr><td>GOSPA mean (alpha = 2)</td><td class=\"n\">%.1f m</td></tr>\n",
+        bf_rep_printf(&b, "<tr><td>GOSPA mean (alpha = 2)</td><td class=\"n\">%.1f m</td></tr>\n",
                    sm->mean.gospa);
-        rep_printf(&b, "<tr><td>&#160;&#160;localisation / missed / false</td><td class=\"n\">"
+        bf_rep_printf(&b, "<tr><td>&#160;&#160;localisation / missed / false</td><td class=\"n\">"
                    "%.1f / %.1f / %.1f m</td></tr>\n", sm->mean.gospa_loc,
                    sm->mean.gospa_missed, sm->mean.gospa_false);
     }
-    rep_printf(&b, "</table>\n");
+    bf_rep_printf(&b, "</table>\n");
 
-    rep_printf(&b, "<h2>Crossings</h2>\n");
+    bf_rep_printf(&b, "<h2>Crossings</h2>\n");
     if (r->n_cr == 0) {
-        rep_printf(&b, "<p>No target crossed the border.</p>\n");
+        bf_rep_printf(&b, "<p>No target crossed the border.</p>\n");
     } else {
-        rep_printf(&b, "<table>\n<tr><th>crossing</th><th>time</th><th>result</th>"
+        bf_rep_printf(&b, "<table>\n<tr><th>crossing</th><th>time</th><th>result</th>"
                    "<th>lag (alert &#8722; crossing)</th><th>lead (APPROACH before "
                    "crossing)</th></tr>\n");
         for (size_t c = 0; c < r->n_cr; c++) {
             const struct rep_crossing *x = &r->cr[c];
             hms(r, x->t_s, t, sizeof t);
-            rep_printf(&b, "<tr><td>%s", x->is_group ? "group " : "");
-            rep_escape(&b, x->key);
+            bf_rep_printf(&b, "<tr><td>%s", x->is_group ? "group " : "");
+            bf_rep_escape(&b, x->key);
             if (x->is_group)
-                rep_printf(&b, " (%u)", x->members);
-            rep_printf(&b, "</td><td>%s</td><td%s>%s</td><td class=\"n\">", t,
+                bf_rep_printf(&b, " (%u)", x->members);
+            bf_rep_printf(&b, "</td><td>%s</td><td%s>%s</td><td class=\"n\">", t,
                        x->alerted || !x->owed ? "" : " class=\"bad\"",
                        !x->owed ? "animal: owes no alert" : x->alerted ? "alerted" : "MISSED");
             fmt_s(&b, x->lag_s, true);
-            rep_printf(&b, "</td><td class=\"n\">");
+            bf_rep_printf(&b, "</td><td class=\"n\">");
             fmt_s(&b, x->approach_lead_s, false);
-            rep_printf(&b, "</td></tr>\n");
+            bf_rep_printf(&b, "</td></tr>\n");
         }
-        rep_printf(&b, "</table>\n");
+        bf_rep_printf(&b, "</table>\n");
     }
 
-    rep_printf(&b, "<h2>Time to first confirmed track</h2>\n<table>\n<tr><th>target</th>"
+    bf_rep_printf(&b, "<h2>Time to first confirmed track</h2>\n<table>\n<tr><th>target</th>"
                "<th>appeared</th><th>first confirmed track within 50 m</th><th>time to "
                "first track</th></tr>\n");
     for (size_t i = 0; i < sm->n_targets; i++) {
         const struct bf_sim_report_target *tg = &sm->targets[i];
-        rep_printf(&b, "<tr><td>");
-        rep_escape(&b, tg->id);
+        bf_rep_printf(&b, "<tr><td>");
+        bf_rep_escape(&b, tg->id);
         if (tg->group) {
-            rep_printf(&b, " (");
-            rep_escape(&b, tg->group);
-            rep_printf(&b, ")");
+            bf_rep_printf(&b, " (");
+            bf_rep_escape(&b, tg->group);
+            bf_rep_printf(&b, ")");
         }
-        rep_printf(&b, "</td><td class=\"n\">");
+        bf_rep_printf(&b, "</td><td class=\"n\">");
         fmt_s(&b, tg->appeared_s, false);
-        rep_printf(&b, "</td><td class=\"n\">");
+        bf_rep_printf(&b, "</td><td class=\"n\">");
         fmt_s(&b, tg->confirmed_s, false);
-        rep_printf(&b, "</td><td class=\"n\">");
+        bf_rep_printf(&b, "</td><td class=\"n\">");
         if (isnan(tg->ttfc_s))
-            rep_printf(&b, "<span class=\"bad\">never</span>");
+            bf_rep_printf(&b, "<span class=\"bad\">never</span>");
         else
             fmt_s(&b, tg->ttfc_s, false);
-        rep_printf(&b, "</td></tr>\n");
+        bf_rep_printf(&b, "</td></tr>\n");
         if (i == 199 && sm->n_targets > 200) {
-            rep_printf(&b, "<tr><td colspan=\"4\">... %zu more in the scorecard JSON</td></tr>\n",
+            bf_rep_printf(&b, "<tr><td colspan=\"4\">... %zu more in the scorecard JSON</td></tr>\n",
                        sm->n_targets - 200);
             break;
         }
     }
-    rep_printf(&b, "</table>\n");
+    bf_rep_printf(&b, "</table>\n");
 
-    rep_printf(&b, "<h2>Nuisance alerts by cause</h2>\n");
+    bf_rep_printf(&b, "<h2>Nuisance alerts by cause</h2>\n");
     if (sm->n_nuisance == 0) {
-        rep_printf(&b, "<p>None.</p>\n");
+        bf_rep_printf(&b, "<p>None.</p>\n");
     } else {
-        rep_printf(&b, "<table>\n<tr><th>type</th><th>cause</th><th>alerts</th></tr>\n");
+        bf_rep_printf(&b, "<table>\n<tr><th>type</th><th>cause</th><th>alerts</th></tr>\n");
         for (size_t i = 0; i < sm->n_nuisance; i++) {
-            rep_printf(&b, "<tr><td>%s</td><td>", sm->nuisance[i].type);
-            rep_escape(&b, sm->nuisance[i].cause);
-            rep_printf(&b, "</td><td class=\"n\">%u</td></tr>\n", sm->nuisance[i].count);
+            bf_rep_printf(&b, "<tr><td>%s</td><td>", sm->nuisance[i].type);
+            bf_rep_escape(&b, sm->nuisance[i].cause);
+            bf_rep_printf(&b, "</td><td class=\"n\">%u</td></tr>\n", sm->nuisance[i].count);
         }
-        rep_printf(&b, "</table>\n");
+        bf_rep_printf(&b, "</table>\n");
     }
 
-    rep_printf(&b, "<h2>Contribution per sensor</h2>\n");
+    bf_rep_printf(&b, "<h2>Contribution per sensor</h2>\n");
     if (sm->n_sensors == 0) {
-        rep_printf(&b, "<p>No alert named a sensor.</p>\n");
+        bf_rep_printf(&b, "<p>No alert named a sensor.</p>\n");
     } else {
-        rep_printf(&b, "<table>\n<tr><th>sensor</th><th>alerts naming it</th><th>INCURSION</th>"
+        bf_rep_printf(&b, "<table>\n<tr><th>sensor</th><th>alerts naming it</th><th>INCURSION</th>"
                    "<th>APPROACH</th></tr>\n");
         for (size_t i = 0; i < sm->n_sensors; i++) {
-            rep_printf(&b, "<tr><td>");
-            rep_escape(&b, sm->sensors[i].id);
-            rep_printf(&b, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">"
+            bf_rep_printf(&b, "<tr><td>");
+            bf_rep_escape(&b, sm->sensors[i].id);
+            bf_rep_printf(&b, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">"
                        "%u</td></tr>\n", sm->sensors[i].alerts, sm->sensors[i].incursions,
                        sm->sensors[i].approaches);
         }
-        rep_printf(&b, "</table>\n");
+        bf_rep_printf(&b, "</table>\n");
     }
-    rep_printf(&b, "<p>Counted from the alerts' <code>sensors</code> lists (each alert id once per "
+    bf_rep_printf(&b, "<p>Counted from the alerts' <code>sensors</code> lists (each alert id once per "
                "sensor it ever named). The engine's track picture carries no sensor list, so "
                "the contribution of each sensor to the tracks themselves is not measured.</p>\n");
 
-    rep_printf(&b, "<h2>Map</h2>\n<figure>\n");
+    bf_rep_printf(&b, "<h2>Map</h2>\n<figure>\n");
     strip_decl(&b, map);
-    rep_printf(&b, "<figcaption>Zones, true trails (solid, labelled with the target id), "
+    bf_rep_printf(&b, "<figcaption>Zones, true trails (solid, labelled with the target id), "
                "confirmed track trails from the engine's pictures (dashed) and alert positions "
                "(one marker shape per type). Equal scale in both axes.%s%s</figcaption>\n"
                "</figure>\n", r->zones_error[0] ? " Zones not drawn: " : "", r->zones_error);
-    rep_printf(&b, "<h2>Track accuracy over time</h2>\n<figure>\n");
+    bf_rep_printf(&b, "<h2>Track accuracy over time</h2>\n<figure>\n");
     strip_decl(&b, gospa);
-    rep_printf(&b, "<figcaption>GOSPA of the confirmed tracks against the targets existing at "
+    bf_rep_printf(&b, "<figcaption>GOSPA of the confirmed tracks against the targets existing at "
                "each picture's time, with its localisation, missed and false parts (they add "
                "up to GOSPA for p = 1), and OSPA. One point per picture (the engine publishes "
                "at most one a wall second).</figcaption>\n</figure>\n");
-    rep_printf(&b, "<h2>Alert timeline</h2>\n<figure>\n");
+    bf_rep_printf(&b, "<h2>Alert timeline</h2>\n<figure>\n");
     strip_decl(&b, alerts);
-    rep_printf(&b, "<figcaption>Each alert id at its first_time, one lane per type; hollow "
+    bf_rep_printf(&b, "<figcaption>Each alert id at its first_time, one lane per type; hollow "
                "markers are nuisance alerts. Vertical dashed lines: true crossings."
                "</figcaption>\n</figure>\n");
-    rep_printf(&b, "<h2>How the figures are made</h2>\n<ul>\n"
+    bf_rep_printf(&b, "<h2>How the figures are made</h2>\n<ul>\n"
                "<li>OSPA and GOSPA per picture: the picture's tracks (confirmed and coasting) "
                "against the true positions, at the picture's event time, of every target that "
                "exists then (in or out of sensor coverage), in the local frame; c = 100 m, "
@@ -1079,7 +1079,7 @@ static char *html_page(const struct bf_sim_report *r, const char *map, const cha
                "hour.</li>\n"
                "<li>Nuisance alerts: false INCURSION ids and APPROACH ids matching no crossing, "
                "by the true target nearest to them (or clutter).</li>\n</ul>\n");
-    rep_printf(&b, "</body>\n</html>\n");
+    bf_rep_printf(&b, "</body>\n</html>\n");
     if (b.oom) {
         free(b.p);
         return NULL;

@@ -106,7 +106,7 @@ struct bf_sim_report {
 };
 
 /* Truth position of target i at t_s (interpolated between samples); false when inactive. */
-bool rep_truth_at(const struct bf_sim_report *r, size_t i, double t_s, double *e_m, double *n_m);
+bool bf_rep_truth_at(const struct bf_sim_report *r, size_t i, double t_s, double *e_m, double *n_m);
 
 /* ---- text that grows (report_svg.c) ---- */
 struct rep_buf {
@@ -115,13 +115,13 @@ struct rep_buf {
     bool oom;
 };
 
-void rep_printf(struct rep_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bf_rep_printf(struct rep_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* s with & < > " ' escaped for XML and HTML text and attributes. */
-void rep_escape(struct rep_buf *b, const char *s);
+void bf_rep_escape(struct rep_buf *b, const char *s);
 
 /* The three plots as standalone SVG documents (malloc'd text, or NULL on no memory). */
-char *rep_svg_map(const struct bf_sim_report *r);
-char *rep_svg_gospa(const struct bf_sim_report *r);
-char *rep_svg_alerts(const struct bf_sim_report *r);
+char *bf_rep_svg_map(const struct bf_sim_report *r);
+char *bf_rep_svg_gospa(const struct bf_sim_report *r);
+char *bf_rep_svg_alerts(const struct bf_sim_report *r);
 
 #endif

@@ -28,7 +28,7 @@
 
 /* ---- text ------------------------------------------------------------------ */
 
-void rep_printf(struct rep_buf *b, const char *fmt, ...)
+void bf_rep_printf(struct rep_buf *b, const char *fmt, ...)
 {
     if (b->oom)
         return;
@@ -59,23 +59,23 @@ void rep_printf(struct rep_buf *b, const char *fmt, ...)
     }
 }
 
-void rep_escape(struct rep_buf *b, const char *s)
+void bf_rep_escape(struct rep_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': rep_printf(b, "&amp;"); break;
-        case '<': rep_printf(b, "&lt;"); break;
-        case '>': rep_printf(b, "&gt;"); break;
-        case '"': rep_printf(b, "&quot;"); break;
-        case '\'': rep_printf(b, "&#39;"); break;
-        default: rep_printf(b, "%c", *s); break;
+        case '&': bf_rep_printf(b, "&amp;"); break;
+        case '<': bf_rep_printf(b, "&lt;"); break;
+        case '>': bf_rep_printf(b, "&gt;"); break;
+        case '"': bf_rep_printf(b, "&quot;"); break;
+        case '\'': bf_rep_printf(b, "&#39;"); break;
+        default: bf_rep_printf(b, "%c", *s); break;
         }
     }
 }
 
 static char *finish_doc(struct rep_buf *b)
 {
-    rep_printf(b, "</svg>\n");
+    bf_rep_printf(b, "</svg>\n");
     if (b->oom) {
         free(b->p);
         return NULL;
@@ -85,21 +85,21 @@ static char *finish_doc(struct rep_buf *b)
 
 static void open_doc(struct rep_buf *b, const char *title)
 {
-    rep_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+    bf_rep_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\" " FONT " font-size=\"13\">\n", W, H, W, H);
-    rep_printf(b, "<title>");
-    rep_escape(b, title);
-    rep_printf(b, "</title>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
+    bf_rep_printf(b, "<title>");
+    bf_rep_escape(b, title);
+    bf_rep_printf(b, "</title>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
                W, H);
 }
 
 static void text(struct rep_buf *b, double x, double y, const char *anchor, int size,
                  const char *extra, const char *s)
 {
-    rep_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\"%s%s>", x, y,
+    bf_rep_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\"%s%s>", x, y,
                anchor, size, extra ? " " : "", extra ? extra : "");
-    rep_escape(b, s);
-    rep_printf(b, "</text>\n");
+    bf_rep_escape(b, s);
+    bf_rep_printf(b, "</text>\n");
 }
 
 /* ---- markers and styles ---------------------------------------------------- */
@@ -133,42 +133,42 @@ static const struct alert_style *style_of(const char *type)
 static void marker(struct rep_buf *b, enum shape sh, double x, double y, double r,
                    const char *fill, const char *stroke, const char *cls)
 {
-    rep_printf(b, "<path class=\"%s\" fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\" d=\"", cls,
+    bf_rep_printf(b, "<path class=\"%s\" fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\" d=\"", cls,
                fill, stroke);
     switch (sh) {
     case SH_TRIANGLE:
-        rep_printf(b, "M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y - r * 1.15, x + r, y + r * 0.75,
+        bf_rep_printf(b, "M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y - r * 1.15, x + r, y + r * 0.75,
                    x - r, y + r * 0.75);
         break;
     case SH_TRIANGLE_DOWN:
-        rep_printf(b, "M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y + r * 1.15, x + r, y - r * 0.75,
+        bf_rep_printf(b, "M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y + r * 1.15, x + r, y - r * 0.75,
                    x - r, y - r * 0.75);
         break;
     case SH_DIAMOND:
-        rep_printf(b, "M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y - r * 1.2, x + r, y, x,
+        bf_rep_printf(b, "M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y - r * 1.2, x + r, y, x,
                    y + r * 1.2, x - r, y);
         break;
     case SH_SQUARE:
-        rep_printf(b, "M%.1f %.1fh%.1fv%.1fh%.1fZ", x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7,
+        bf_rep_printf(b, "M%.1f %.1fh%.1fv%.1fh%.1fZ", x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7,
                    -r * 1.7);
         break;
     case SH_CIRCLE:
-        rep_printf(b, "M%.1f %.1fa%.1f %.1f 0 1 0 %.1f 0a%.1f %.1f 0 1 0 %.1f 0Z", x - r, y, r, r,
+        bf_rep_printf(b, "M%.1f %.1fa%.1f %.1f 0 1 0 %.1f 0a%.1f %.1f 0 1 0 %.1f 0Z", x - r, y, r, r,
                    2 * r, r, r, -2 * r);
         break;
     case SH_CROSS:
-        rep_printf(b, "M%.1f %.1fL%.1f %.1fM%.1f %.1fL%.1f %.1f", x - r, y - r, x + r, y + r,
+        bf_rep_printf(b, "M%.1f %.1fL%.1f %.1fM%.1f %.1fL%.1f %.1f", x - r, y - r, x + r, y + r,
                    x - r, y + r, x + r, y - r);
         break;
     case SH_STAR:
         for (int k = 0; k < 10; k++) {
             double a = -M_PI / 2 + k * M_PI / 5, rr = k % 2 ? r * 0.45 : r * 1.2;
-            rep_printf(b, "%c%.1f %.1f", k ? 'L' : 'M', x + rr * cos(a), y + rr * sin(a));
+            bf_rep_printf(b, "%c%.1f %.1f", k ? 'L' : 'M', x + rr * cos(a), y + rr * sin(a));
         }
-        rep_printf(b, "Z");
+        bf_rep_printf(b, "Z");
         break;
     }
-    rep_printf(b, "\"/>\n");
+    bf_rep_printf(b, "\"/>\n");
 }
 
 /* A cross is drawn with its stroke only: give it the colour as stroke, thicker. */
@@ -188,16 +188,16 @@ static void alert_marker(struct rep_buf *b, const struct alert_style *st, double
 static void legend_line(struct rep_buf *b, double x, double y, const char *colour, double width,
                         const char *dash, const char *label)
 {
-    rep_printf(b, "<g class=\"legend\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+    bf_rep_printf(b, "<g class=\"legend\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                "stroke=\"%s\" stroke-width=\"%.1f\"%s%s%s/>", x, y, x + 34, y, colour, width,
                dash ? " stroke-dasharray=\"" : "", dash ? dash : "", dash ? "\"" : "");
     text(b, x + 42, y + 4.5, "start", 13, NULL, label);
-    rep_printf(b, "</g>\n");
+    bf_rep_printf(b, "</g>\n");
 }
 
 static void legend_box(struct rep_buf *b, double x, double y, double w, double h)
 {
-    rep_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\" "
+    bf_rep_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\" "
                "fill-opacity=\"0.92\" stroke=\"#444444\"/>\n", x, y, w, h);
     text(b, x + 10, y + 18, "start", 14, "font-weight=\"bold\"", "Legend");
 }
@@ -261,7 +261,7 @@ static void poly_point(struct poly *p, double e, double n)
     double x = sx(p->v, e), y = sy(p->v, n);
     if (p->pts > 0 && hypot(x - p->lx, y - p->ly) < 1.5)
         return;
-    rep_printf(p->b, "%s%.1f,%.1f", p->pts ? " " : "", x, y);
+    bf_rep_printf(p->b, "%s%.1f,%.1f", p->pts ? " " : "", x, y);
     p->pts++;
     p->lx = x;
     p->ly = y;
@@ -270,15 +270,15 @@ static void poly_point(struct poly *p, double e, double n)
 static void poly_open(struct poly *p, struct rep_buf *b, const struct view *v, const char *attrs)
 {
     *p = (struct poly){.b = b, .v = v, .attrs = attrs};
-    rep_printf(b, "<polyline %s points=\"", attrs);
+    bf_rep_printf(b, "<polyline %s points=\"", attrs);
 }
 
 static void poly_close(struct poly *p, double e, double n)
 {
     double x = sx(p->v, e), y = sy(p->v, n);
     if (p->pts < 2 || hypot(x - p->lx, y - p->ly) > 0)
-        rep_printf(p->b, "%s%.1f,%.1f", p->pts ? " " : "", x, y);
-    rep_printf(p->b, "\"/>\n");
+        bf_rep_printf(p->b, "%s%.1f,%.1f", p->pts ? " " : "", x, y);
+    bf_rep_printf(p->b, "\"/>\n");
 }
 
 /* Fill and outline of a sensor's region in the map (docs/coverage.md). */
@@ -301,15 +301,15 @@ static void coverage_path(struct rep_buf *b, const struct view *v, const struct 
         return;
     }
     /* the strips of a terrain-masked region are not outlined one by one */
-    rep_printf(b, "<path class=\"coverage\" fill-rule=\"evenodd\" %s %s d=\"", fill,
+    bf_rep_printf(b, "<path class=\"coverage\" fill-rule=\"evenodd\" %s %s d=\"", fill,
                ol.n_rings > 2 ? "stroke=\"none\"" : line);
     for (size_t r = 0; r < ol.n_rings; r++) {
         const struct bf_coverage_ring *g = &ol.rings[r];
         for (size_t i = 0; i + 1 < g->n; i++)   /* the closing point: Z */
-            rep_printf(b, "%c%.1f %.1f", i ? 'L' : 'M', sx(v, g->xy[2 * i]), sy(v, g->xy[2 * i + 1]));
-        rep_printf(b, "Z");
+            bf_rep_printf(b, "%c%.1f %.1f", i ? 'L' : 'M', sx(v, g->xy[2 * i]), sy(v, g->xy[2 * i + 1]));
+        bf_rep_printf(b, "Z");
     }
-    rep_printf(b, "\"/>\n");
+    bf_rep_printf(b, "\"/>\n");
     bf_coverage_outline_free(&ol);
 }
 
@@ -358,29 +358,29 @@ struct lg_entry {
 
 static void legend_entry(struct rep_buf *b, const struct lg_entry *e, double x, double y)
 {
-    rep_printf(b, "<g class=\"legend\">");
+    bf_rep_printf(b, "<g class=\"legend\">");
     switch (e->kind) {
     case LG_LINE:
-        rep_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+        bf_rep_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                    "stroke-width=\"%.1f\"%s%s%s/>", x, y, x + 34, y, e->colour, e->width,
                    e->dash ? " stroke-dasharray=\"" : "", e->dash ? e->dash : "",
                    e->dash ? "\"" : "");
         break;
     case LG_RECT:
-        rep_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"34\" height=\"12\" %s/>", x, y - 6,
+        bf_rep_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"34\" height=\"12\" %s/>", x, y - 6,
                    e->style);
         break;
     case LG_MARKER:
         alert_marker(b, e->st, x + 17, y, 7, false, true);
         break;
     case LG_RADAR:
-        rep_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#ffffff\" stroke=\"#000000\" "
+        bf_rep_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#ffffff\" stroke=\"#000000\" "
                    "stroke-width=\"2\"/><path d=\"M%.1f %.1fh12M%.1f %.1fv12\" stroke=\"#000000\" "
                    "stroke-width=\"2\"/>", x + 17, y, x + 11, y, x + 17, y - 6);
         break;
     }
     text(b, x + 42, y + 4.5, "start", 13, NULL, e->label);
-    rep_printf(b, "</g>\n");
+    bf_rep_printf(b, "</g>\n");
 }
 
 /* Distance from (e, n) to the polyline sh. */
@@ -441,7 +441,7 @@ static size_t side_label_segment(const struct bf_sim_report *r, const struct rep
 #define MAX_TRUTH_LABELS 60
 #define MAP_LEGEND_COLS 3
 
-char *rep_svg_map(const struct bf_sim_report *r)
+char *bf_rep_svg_map(const struct bf_sim_report *r)
 {
     const struct bf_sim_scenario *s = r->s;
     size_t nt = s->n_targets;
@@ -531,18 +531,18 @@ char *rep_svg_map(const struct bf_sim_report *r)
     v.n0 = cn - v.ph / v.scale / 2;
     int height = (int)ceil(v.py0 + v.ph + 12 + lg_h + 12);
 
-    rep_printf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+    bf_rep_printf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\" " FONT " font-size=\"13\">\n", W, height, W, height);
-    rep_printf(&b, "<title>");
-    rep_escape(&b, title);
-    rep_printf(&b, "</title>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
+    bf_rep_printf(&b, "<title>");
+    bf_rep_escape(&b, title);
+    bf_rep_printf(&b, "</title>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
                W, height);
     text(&b, 20, 26, "start", 17, "font-weight=\"bold\"", title);
-    rep_printf(&b, "<defs><clipPath id=\"map-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+    bf_rep_printf(&b, "<defs><clipPath id=\"map-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                "height=\"%.1f\"/></clipPath></defs>\n", v.px0, v.py0, v.pw, v.ph);
-    rep_printf(&b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+    bf_rep_printf(&b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                "fill=\"#f7f7f2\" stroke=\"#333333\"/>\n", v.px0, v.py0, v.pw, v.ph);
-    rep_printf(&b, "<g clip-path=\"url(#map-clip)\">\n");
+    bf_rep_printf(&b, "<g clip-path=\"url(#map-clip)\">\n");
 
     /* the sensors' regions, under everything (terrain shadows left out) */
     if (s->coverage) {
@@ -564,22 +564,22 @@ char *rep_svg_map(const struct bf_sim_report *r)
             int k = 0;
             while (k < 3 && strcmp(sh->kind, kinds[k]) != 0)
                 k++;
-            rep_printf(&b, "<%s class=\"zone zone-%s\" %s points=\"", sh->line ? "polyline" : "polygon",
+            bf_rep_printf(&b, "<%s class=\"zone zone-%s\" %s points=\"", sh->line ? "polyline" : "polygon",
                        border ? "border" : (k < 3 ? kinds[k] : "other"),
                        border ? "fill=\"none\" stroke=\"#000000\" stroke-width=\"4\" "
                                 "stroke-linejoin=\"round\""
                               : kind_style[k < 3 ? k : 0]);
             for (size_t i = 0; i < sh->n; i++)
-                rep_printf(&b, "%s%.1f,%.1f", i ? " " : "", sx(&v, r->zpe[sh->first + i]),
+                bf_rep_printf(&b, "%s%.1f,%.1f", i ? " " : "", sx(&v, r->zpe[sh->first + i]),
                            sy(&v, r->zpn[sh->first + i]));
-            rep_printf(&b, "\"/>\n");
+            bf_rep_printf(&b, "\"/>\n");
         }
     }
 
     /* radars */
     for (size_t i = 0; i < s->n_radars; i++) {
         double x = sx(&v, s->radars[i].e_m), y = sy(&v, s->radars[i].n_m);
-        rep_printf(&b, "<g class=\"radar\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"#ffffff\" "
+        bf_rep_printf(&b, "<g class=\"radar\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"#ffffff\" "
                    "stroke=\"#000000\" stroke-width=\"2\"/><path d=\"M%.1f %.1fh14M%.1f %.1fv14\" "
                    "stroke=\"#000000\" stroke-width=\"2\"/></g>\n", x, y, x - 7, y, x, y - 7);
         text(&b, x + 10, y - 8, "start", 12, "font-style=\"italic\"", s->radars[i].id);
@@ -606,7 +606,7 @@ char *rep_svg_map(const struct bf_sim_report *r)
             continue;
         }
         if (e - j == 1) {
-            rep_printf(&b, "<circle class=\"track\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"none\" "
+            bf_rep_printf(&b, "<circle class=\"track\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"none\" "
                        "stroke=\"#1f77b4\" stroke-width=\"1.5\"/>\n", sx(&v, tk[j]->e_m),
                        sy(&v, tk[j]->n_m));
         } else {
@@ -705,7 +705,7 @@ char *rep_svg_map(const struct bf_sim_report *r)
              "stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\"",
              sh->name[0] ? sh->name : sh->id);
     }
-    rep_printf(&b, "</g>\n");
+    bf_rep_printf(&b, "</g>\n");
 
     if (outside) {
         char l[64];
@@ -715,20 +715,20 @@ char *rep_svg_map(const struct bf_sim_report *r)
 
     /* north arrow (the local frame's north is up), top right */
     double nx = v.px0 + v.pw - 28, ny = v.py0 + 10;
-    rep_printf(&b, "<g class=\"north\"><path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" "
+    bf_rep_printf(&b, "<g class=\"north\"><path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" "
                "fill=\"#000000\"/>", nx, ny + 22, nx + 9, ny + 50, nx, ny + 43, nx - 9, ny + 50);
     text(&b, nx, ny + 18, "middle", 16, "font-weight=\"bold\"", "N");
-    rep_printf(&b, "</g>\n");
+    bf_rep_printf(&b, "</g>\n");
 
     /* scale bar: a nice length near a fifth of the plot, bottom left */
     double want_m = v.pw / 5 / v.scale, step = nice_step(want_m, 1);
     if (step > want_m * 1.6)
         step /= 2;
     double bar = step * v.scale, bx = v.px0 + 20, by = v.py0 + v.ph - 20;
-    rep_printf(&b, "<g class=\"scale-bar\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+    bf_rep_printf(&b, "<g class=\"scale-bar\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                "height=\"32\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>", bx - 8, by - 20,
                bar + 30);
-    rep_printf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"6\" fill=\"#000000\"/>"
+    bf_rep_printf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"6\" fill=\"#000000\"/>"
                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"6\" fill=\"#ffffff\" "
                "stroke=\"#000000\"/>", bx, by, bar / 2, bx + bar / 2, by, bar / 2);
     char lab[40];
@@ -738,11 +738,11 @@ char *rep_svg_map(const struct bf_sim_report *r)
         snprintf(lab, sizeof lab, "%g m", step);
     text(&b, bx, by - 5, "start", 12, NULL, "0");
     text(&b, bx + bar, by - 5, "middle", 12, NULL, lab);
-    rep_printf(&b, "</g>\n");
+    bf_rep_printf(&b, "</g>\n");
 
     /* legend below the map, in columns */
     double ly = v.py0 + v.ph + 12;
-    rep_printf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\" "
+    bf_rep_printf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\" "
                "stroke=\"#444444\"/>\n", v.px0, ly, v.pw, lg_h);
     text(&b, v.px0 + 10, ly + 18, "start", 14, "font-weight=\"bold\"", "Legend");
     for (size_t k = 0; k < nlg; k++)
@@ -766,21 +766,21 @@ static void time_axis(struct rep_buf *b, const struct axes *a)
 {
     double step = nice_step(a->t1 - a->t0, 8);
     double yb = a->py0 + a->ph;
-    rep_printf(b, "<g class=\"axis-x\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+    bf_rep_printf(b, "<g class=\"axis-x\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                "stroke=\"#000000\"/>\n", a->px0, yb, a->px0 + a->pw, yb);
     for (double t = ceil(a->t0 / step) * step; t <= a->t1 + 1e-9; t += step) {
         double x = ax_x(a, t);
-        rep_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\"/>",
+        bf_rep_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\"/>",
                    x, yb, x, yb + 6);
         char l[32];
         snprintf(l, sizeof l, "%g", t);
         text(b, x, yb + 21, "middle", 13, "class=\"tick\"", l);
     }
     text(b, a->px0 + a->pw / 2, yb + 44, "middle", 14, NULL, "simulated time since start [s]");
-    rep_printf(b, "</g>\n");
+    bf_rep_printf(b, "</g>\n");
 }
 
-char *rep_svg_gospa(const struct bf_sim_report *r)
+char *bf_rep_svg_gospa(const struct bf_sim_report *r)
 {
     const struct bf_sim_report_summary *sm = &r->sum;
     struct rep_buf b = {0};
@@ -799,27 +799,27 @@ char *rep_svg_gospa(const struct bf_sim_report *r)
         ymax = BF_SIM_REPORT_C_M;
     double ystep = nice_step(ymax, 6);
     a.y1 = ceil(ymax * 1.05 / ystep) * ystep;
-    rep_printf(&b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+    bf_rep_printf(&b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                "fill=\"#fbfbfb\" stroke=\"#333333\"/>\n", a.px0, a.py0, a.pw, a.ph);
     /* y axis with grid */
-    rep_printf(&b, "<g class=\"axis-y\">\n");
+    bf_rep_printf(&b, "<g class=\"axis-y\">\n");
     for (double yv = 0; yv <= a.y1 + 1e-9; yv += ystep) {
         double y = ax_y(&a, yv);
-        rep_printf(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#dddddd\"/>"
+        bf_rep_printf(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#dddddd\"/>"
                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\"/>\n",
                    a.px0, y, a.px0 + a.pw, y, a.px0 - 6, y, a.px0, y);
         char l[32];
         snprintf(l, sizeof l, "%g", yv);
         text(&b, a.px0 - 9, y + 4.5, "end", 13, "class=\"tick\"", l);
     }
-    rep_printf(&b, "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"14\" "
+    bf_rep_printf(&b, "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"14\" "
                "transform=\"rotate(-90 20 %.1f)\">distance [m]</text>\n</g>\n",
                a.py0 + a.ph / 2, a.py0 + a.ph / 2);
     time_axis(&b, &a);
     /* crossings as faint vertical lines */
     for (size_t c = 0; c < r->n_cr; c++) {
         double x = ax_x(&a, r->cr[c].t_s);
-        rep_printf(&b, "<line class=\"crossing\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+        bf_rep_printf(&b, "<line class=\"crossing\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                    "stroke=\"#999999\" stroke-dasharray=\"2 4\"/>\n", x, a.py0, x, a.py0 + a.ph);
     }
     struct series {
@@ -837,7 +837,7 @@ char *rep_svg_gospa(const struct bf_sim_report *r)
     for (size_t k = 0; k < 5; k++) {
         if (sm->n_series == 0)
             break;
-        rep_printf(&b, "<polyline class=\"series series-%zu\" fill=\"none\" stroke=\"%s\" "
+        bf_rep_printf(&b, "<polyline class=\"series series-%zu\" fill=\"none\" stroke=\"%s\" "
                    "stroke-width=\"%.1f\"%s%s%s points=\"", k, ser[k].colour, ser[k].width,
                    ser[k].dash ? " stroke-dasharray=\"" : "", ser[k].dash ? ser[k].dash : "",
                    ser[k].dash ? "\"" : "");
@@ -845,9 +845,9 @@ char *rep_svg_gospa(const struct bf_sim_report *r)
             const struct bf_sim_metric *m = &sm->metric[i];
             double val = k == 0 ? m->gospa : k == 1 ? m->gospa_loc : k == 2 ? m->gospa_missed
                        : k == 3 ? m->gospa_false : m->ospa;
-            rep_printf(&b, "%s%.1f,%.1f", i ? " " : "", ax_x(&a, sm->t_s[i]), ax_y(&a, val));
+            bf_rep_printf(&b, "%s%.1f,%.1f", i ? " " : "", ax_x(&a, sm->t_s[i]), ax_y(&a, val));
         }
-        rep_printf(&b, "\"/>\n");
+        bf_rep_printf(&b, "\"/>\n");
         if (markers && ser[k].shape >= 0)
             for (size_t i = 0; i < sm->n_series; i++) {
                 const struct bf_sim_metric *m = &sm->metric[i];
@@ -880,7 +880,7 @@ char *rep_svg_gospa(const struct bf_sim_report *r)
 
 #define MAX_LANES 8
 
-char *rep_svg_alerts(const struct bf_sim_report *r)
+char *bf_rep_svg_alerts(const struct bf_sim_report *r)
 {
     struct rep_buf b = {0};
     open_doc(&b, "Alert timeline");
@@ -899,22 +899,22 @@ char *rep_svg_alerts(const struct bf_sim_report *r)
     struct axes a = {.px0 = 132, .py0 = 90, .pw = 540, .ph = 420, .t0 = 0,
                      .t1 = r->ri.duration_s > 0 ? r->ri.duration_s : 1};
     double lane_h = a.ph / (double)nl;
-    rep_printf(&b, "<defs><clipPath id=\"alerts-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+    bf_rep_printf(&b, "<defs><clipPath id=\"alerts-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                "height=\"%.1f\"/></clipPath></defs>\n", a.px0 - 10, a.py0 - 60, a.pw + 20,
                a.ph + 60);
     for (size_t k = 0; k < nl; k++) {
         double y0 = a.py0 + (double)k * lane_h;
-        rep_printf(&b, "<rect class=\"lane\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+        bf_rep_printf(&b, "<rect class=\"lane\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                    "fill=\"%s\" stroke=\"#bbbbbb\"/>\n", a.px0, y0, a.pw, lane_h,
                    k % 2 ? "#f4f4f4" : "#fbfbfb");
         text(&b, a.px0 - 10, y0 + lane_h / 2 + 5, "end", 13, "class=\"lane-label\"", lanes[k]);
     }
     time_axis(&b, &a);
-    rep_printf(&b, "<g clip-path=\"url(#alerts-clip)\">\n");
+    bf_rep_printf(&b, "<g clip-path=\"url(#alerts-clip)\">\n");
     /* crossings: dashed verticals, labels staggered over three rows above */
     for (size_t c = 0; c < r->n_cr; c++) {
         double x = ax_x(&a, r->cr[c].t_s);
-        rep_printf(&b, "<line class=\"crossing\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+        bf_rep_printf(&b, "<line class=\"crossing\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                    "stroke=\"#000000\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n", x,
                    a.py0 - 12 - (double)(c % 3) * 15, x, a.py0 + a.ph);
         text(&b, x, a.py0 - 16 - (double)(c % 3) * 15, "middle", 12, "class=\"crossing-label\" "
@@ -931,22 +931,22 @@ char *rep_svg_alerts(const struct bf_sim_report *r)
         alert_marker(&b, style_of(al->type), ax_x(&a, al->t_s), y, 6.5,
                      al->judged && al->nuisance, false);
     }
-    rep_printf(&b, "</g>\n");
+    bf_rep_printf(&b, "</g>\n");
     /* legend */
     double lx = 684, ly = 90;
     legend_box(&b, lx, ly, 208, 34 + (double)(nl + 3) * 22);
     double y = ly + 40;
     for (size_t k = 0; k < nl; k++) {
-        rep_printf(&b, "<g class=\"legend\">");
+        bf_rep_printf(&b, "<g class=\"legend\">");
         alert_marker(&b, style_of(lanes[k]), lx + 27, y, 6.5, false, true);
         text(&b, lx + 52, y + 4.5, "start", 13, NULL, lanes[k]);
-        rep_printf(&b, "</g>\n");
+        bf_rep_printf(&b, "</g>\n");
         y += 22;
     }
-    rep_printf(&b, "<g class=\"legend\">");
+    bf_rep_printf(&b, "<g class=\"legend\">");
     alert_marker(&b, style_of("INCURSION"), lx + 27, y, 6.5, true, true);
     text(&b, lx + 52, y + 4.5, "start", 13, NULL, "hollow: nuisance alert");
-    rep_printf(&b, "</g>\n");
+    bf_rep_printf(&b, "</g>\n");
     y += 22;
     legend_line(&b, lx + 10, y, "#000000", 1.5, "6 4", "true crossing");
     y += 22;
