@@ -253,7 +253,8 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us);
  * A sensor went silent (faulty) or came back (!faulty) at event time t_us:
  * raises a SENSOR_FAULT alert at the sensor's position (lat/lon), or resolves
  * the live one.  One live SENSOR_FAULT per sensor; repeated calls in the same
- * state do nothing.  reason is copied.
+ * state do nothing.  reason is copied; on a resolve, a reason given (not NULL,
+ * not "") replaces the live one's ("sensor removed").
  */
 int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faulty, bf_time_us t_us,
                             double lat_deg, double lon_deg, const char *reason);

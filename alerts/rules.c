@@ -1941,6 +1941,8 @@ int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faul
     uint64_t key = fault_key(sensor_idx);
     struct live *l = live_find(a, key);
     if (!faulty) {
+        if (l && reason && reason[0])   /* why it ends ("sensor removed") */
+            copy_utf8(l->a.reason, sizeof l->a.reason, reason);
         if (l)
             resolve_at(a, (size_t)(l - a->v), t_us);
         return 0;

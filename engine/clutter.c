@@ -23,7 +23,8 @@
  * clutter does within a few scans, and is forgotten memory_s after it
  * stops.  Decay is lazy (each cell remembers when it was last brought up to
  * date), so a scan costs one update, a detection one cell.  Pure: event time
- * only, no clock, no allocation after create.
+ * only, no clock, no allocation but at create and when a sensor is set (a
+ * reload: a changed or added sensor starts with an empty grid).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -52,7 +53,25 @@ struct bf_clutter_map {
     struct grid *g;
     size_t n;
     double tau_s;
+    double cell_m;
 };
+
+/* Sensor's grid: centred on it, over its range (cells grown to fit MAX_SIDE), all empty. */
+static int make_grid(struct grid *g, const struct bf_clutter_sensor *sensor, double cell_m)
+{
+    double half = sensor->range_m > 0 && isfinite(sensor->range_m) ? sensor->range_m
+                                                                    : UNLIMITED_HALF_M;
+    double c = cell_m;
+    if (2 * half / c > MAX_SIDE)
+        c = 2 * half / MAX_SIDE;
+    *g = (struct grid){.cell_m = c, .e0_m = sensor->e_m - half, .n0_m = sensor->n_m - half,
+                       .scans_t = BF_TIME_NONE};
+    g->side = (uint32_t)ceil(2 * half / c);
+    if (g->side == 0)
+        g->side = 1;
+    g->cells = calloc((size_t)g->side * g->side, sizeof *g->cells);
+    return g->cells ? 0 : BF_ENOMEM;
+}
 
 int bf_clutter_create(const struct bf_clutter_sensor *sensors, size_t n, double cell_m,
                       double memory_s, struct bf_clutter_map **out)
@@ -70,29 +89,45 @@ int bf_clutter_create(const struct bf_clutter_sensor *sensors, size_t n, double 
     }
     m->n = n;
     m->tau_s = memory_s;
+    m->cell_m = cell_m;
     for (size_t i = 0; i < n; i++) {
-        struct grid *g = &m->g[i];
-        double half = sensors[i].range_m > 0 && isfinite(sensors[i].range_m)
-                          ? sensors[i].range_m : UNLIMITED_HALF_M;
-        double c = cell_m;
-        if (2 * half / c > MAX_SIDE)
-            c = 2 * half / MAX_SIDE;
-        g->side = (uint32_t)ceil(2 * half / c);
-        if (g->side == 0)
-            g->side = 1;
-        g->cell_m = c;
-        g->e0_m = sensors[i].e_m - half;
-        g->n0_m = sensors[i].n_m - half;
-        g->scans_t = BF_TIME_NONE;
-        g->cells = calloc((size_t)g->side * g->side, sizeof *g->cells);
-        if (!g->cells) {
-            m->n = i;
+        if (make_grid(&m->g[i], &sensors[i], cell_m) < 0) {
             bf_clutter_destroy(m);
             return BF_ENOMEM;
         }
     }
     *out = m;
     return 0;
+}
+
+int bf_clutter_set_sensor(struct bf_clutter_map *m, uint32_t sensor,
+                          const struct bf_clutter_sensor *s)
+{
+    if (!m || !s || sensor >= BF_REORDER_MAX_SENSORS)
+        return BF_EINVAL;
+    if (sensor >= m->n) {
+        struct grid *ng = realloc(m->g, ((size_t)sensor + 1) * sizeof *ng);
+        if (!ng)
+            return BF_ENOMEM;
+        m->g = ng;
+        for (size_t i = m->n; i <= sensor; i++)   /* indices skipped over: no grid */
+            m->g[i] = (struct grid){.scans_t = BF_TIME_NONE};
+        m->n = (size_t)sensor + 1;
+    }
+    struct grid g;
+    if (make_grid(&g, s, m->cell_m) < 0)
+        return BF_ENOMEM;
+    free(m->g[sensor].cells);
+    m->g[sensor] = g;
+    return 0;
+}
+
+void bf_clutter_remove_sensor(struct bf_clutter_map *m, uint32_t sensor)
+{
+    if (!m || sensor >= m->n)
+        return;
+    free(m->g[sensor].cells);
+    m->g[sensor] = (struct grid){.scans_t = BF_TIME_NONE};
 }
 
 void bf_clutter_destroy(struct bf_clutter_map *m)
@@ -119,6 +154,8 @@ static struct cell *cell_at(const struct bf_clutter_map *m, uint32_t sensor, dou
     if (sensor >= m->n || !isfinite(e_m) || !isfinite(n_m))
         return NULL;
     const struct grid *g = &m->g[sensor];
+    if (!g->cells)
+        return NULL;   /* a removed sensor */
     double x = (e_m - g->e0_m) / g->cell_m, y = (n_m - g->n0_m) / g->cell_m;
     if (!(x >= 0 && y >= 0 && x < g->side && y < g->side))
         return NULL;

@@ -117,14 +117,14 @@ static void evaluate_changes(struct bf_engine *e)
  */
 static void feed_ugs(struct bf_engine *e)
 {
-    if (e->scan_n == 0 || e->scan_sensor >= e->cfg->n_sensors ||
-        strcmp(e->cfg->sensors[e->scan_sensor].type, "ugs") != 0)
+    const struct sensor_slot *ss = bf_eng_sensor(e, e->scan_sensor);
+    if (e->scan_n == 0 || !ss || strcmp(ss->sc->type, "ugs") != 0)
         return;
     size_t nt = bf_tracker_tracks(e->tracker, e->trackbuf, e->cfg->tracker.max_tracks);
     if (nt > e->cfg->tracker.max_tracks)
         nt = e->cfg->tracker.max_tracks;
     for (size_t i = 0; i < e->scan_n; i++)
-        bf_alerter_on_ugs(e->alerter, &e->scanbuf[i], e->cfg->sensors[e->scan_sensor].range_m,
+        bf_alerter_on_ugs(e->alerter, &e->scanbuf[i], ss->sc->range_m,
                           e->trackbuf, nt);
 }
 
@@ -134,14 +134,14 @@ static void finish_scan(struct bf_engine *e)
     if (!e->scan_open)
         return;
     /* a moving sensor looked from where its scan was placed (take_input) */
-    if (e->sensors[e->scan_sensor].platform >= 0 && e->scan_placed) {
+    const struct sensor_slot *ss = bf_eng_sensor(e, e->scan_sensor);
+    if (ss && ss->plat && e->scan_placed) {
         bf_tracker_move_sensor(e->tracker, e->scan_sensor, e->scan_e_m, e->scan_n_m);
         bf_coverage_move_sensor(e->coverage, e->scan_sensor, e->scan_e_m, e->scan_n_m);
     }
     /* A scan marker says the sensor looked: an empty look still counts misses. */
     if (e->scan_n > 0 || e->scan_marker) {
-        if (e->clutter)
-            bf_clutter_scan(e->clutter, e->scan_sensor, e->scan_t);
+        bf_eng_clutter_scan(e, e->scan_sensor, e->scan_t);
         bf_time_us t0 = bf_eng_service_now(e);   /* the scan-duration histogram */
         if (bf_tracker_scan(e->tracker, e->scan_sensor, e->scan_t, e->scanbuf, e->scan_n) == 0) {
             e->scans++;
@@ -175,10 +175,12 @@ static void finish_scan(struct bf_engine *e)
 static void process_released(struct bf_engine *e, const struct bf_detection *d, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        const struct sensor_slot *ss = bf_eng_sensor(e, d[i].sensor_idx);
+        if (!ss)
+            continue;   /* its sensor was removed while it waited in the window */
         if (e->first_evt == BF_TIME_NONE)
             e->first_evt = d[i].t_us;
-        if (d[i].sensor_idx < e->cfg->n_sensors)
-            bf_eng_sensor_alive(e, d[i].sensor_idx, d[i].t_us);
+        bf_eng_sensor_alive(e, d[i].sensor_idx, d[i].t_us);
         if (d[i].kind == BF_MEAS_HEARTBEAT) {   /* alive, nothing to track: no scan */
             bf_eng_check_silence(e, d[i].t_us);
             continue;
@@ -190,7 +192,7 @@ static void process_released(struct bf_engine *e, const struct bf_detection *d, 
             e->scan_t = d[i].t_us;
             e->scan_sensor = d[i].sensor_idx;
         }
-        if (!e->scan_placed && e->sensors[d[i].sensor_idx].platform >= 0) {
+        if (!e->scan_placed && ss->plat) {
             e->scan_placed = true;
             e->scan_e_m = d[i].sensor_e_m;
             e->scan_n_m = d[i].sensor_n_m;
@@ -219,18 +221,20 @@ static size_t take_input(struct bf_engine *e, struct bf_detection *in, size_t go
     for (size_t i = 0; i < got; i++) {
         if (in[i].rx_us == 0)
             in[i].rx_us = wall;   /* a receipt stamp for the record, so a replay judges alike */
-        struct sensor_slot *ss = &e->sensors[in[i].sensor_idx];
+        struct sensor_slot *ss = bf_eng_sensor(e, in[i].sensor_idx);
+        if (!ss)
+            continue;   /* its sensor was removed while it waited in the queue */
         ss->alive_wall = now;
         /* a mobile sensor's detections get its position at their time; the
          * record holds them placed, so a replay needs no GPS */
-        if (ss->platform >= 0 && in[i].kind != BF_MEAS_HEARTBEAT &&
-            !bf_eng_place_on_platform(e, &in[i], &e->platforms[ss->platform])) {
+        if (ss->plat && in[i].kind != BF_MEAS_HEARTBEAT &&
+            !bf_eng_place_on_platform(e, &in[i], ss->plat)) {
             if (in[i].kind == BF_MEAS_SCAN)
                 continue;   /* a look from nowhere known: nothing to count misses against */
             if (ss->no_platform_fix++ == 0)
                 BF_LOGW("sensor", "%s: detection at a time platform %s has no recent fix for: "
-                        "dropped (counted as no_platform_fix in its status)", ss->scfg.id,
-                        e->platforms[ss->platform].id);
+                        "dropped (counted as no_platform_fix in its status)", ss->id,
+                        ss->plat->id);
             continue;
         }
         if (e->record)
@@ -256,7 +260,7 @@ static size_t take_input(struct bf_engine *e, struct bf_detection *in, size_t go
             if (e->late == 1 || (e->late & (e->late - 1)) == 0)
                 BF_LOGW(ENGINE_LOG, "detection from %s at event time older than the reorder "
                         "window dropped (%llu so far; see status)",
-                        e->sensors[in[i].sensor_idx].scfg.id, (unsigned long long)e->late);
+                        ss->id, (unsigned long long)e->late);
         }
     }
     return released;
@@ -367,7 +371,7 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
 int bf_engine_run(struct bf_engine *e, volatile int *stop)
 {
     BF_LOGI(ENGINE_LOG, "running: site %s, %zu sensors, %zu zones", e->cfg->site,
-            e->cfg->n_sensors, bf_geo_zones_count(e->zones));
+            bf_eng_sensors_present(e), bf_geo_zones_count(e->zones));
     while (!*stop) {
         if (e->opt.reload && *e->opt.reload) {   /* SIGHUP: between steps, on this thread */
             *e->opt.reload = 0;
@@ -409,19 +413,22 @@ void bf_engine_get_stats(const struct bf_engine *e, struct bf_engine_stats *out)
     out->alerts_publish_failed = e->alerts_publish_failed;
     out->window_overflow = e->window_overflow;
     out->recorded = e->record ? bf_record_writer_count(e->record) : 0;
-    for (size_t i = 0; i < e->cfg->n_sensors; i++) {
-        out->unplaced += e->sensors[i].no_platform_fix;
-        out->sensors_faulty += e->sensors[i].faulty;
-        out->sensors_clock_fault += e->sensors[i].clock_fault;
-        out->shed_budget += atomic_load(&m->sensors[i].shed_budget);
-        out->clutter_refused += e->sensors[i].clutter_refused;
-        out->budget_refused += e->sensors[i].budget_refused;
-    }
-    out->future = e->future;
-    for (size_t i = 0; i < e->cfg->n_sensors; i++)
+    for (size_t i = 0; i < bf_eng_sensor_count(m); i++) {
+        struct sensor_slot *s = bf_eng_sensor(m, i);
+        if (!s)
+            continue;
+        out->unplaced += s->no_platform_fix;
+        out->sensors_faulty += s->faulty;
+        out->sensors_clock_fault += s->clock_fault;
+        out->shed_budget += atomic_load(&s->shed_budget);
+        out->clutter_refused += s->clutter_refused;
+        out->budget_refused += s->budget_refused;
         for (int k = 0; k < BF_FAULT_KIND_COUNT; k++)
             if (k != BF_FAULT_QUEUE_FULL)
-                out->malformed += atomic_load(&m->sensors[i].faults[k]);
+                out->malformed += atomic_load(&s->faults[k]);
+    }
+    out->future = e->future;
+    out->unknown_sensor = bf_eng_sensors_unknown(e);
 }
 
 const struct bf_tracker *bf_engine_tracker(const struct bf_engine *e) { return e->tracker; }
@@ -525,7 +532,6 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         e->clock = *e->opt.clock;
     else if (!e->opt.no_mqtt)
         e->clock = bf_clock_wall;
-    pthread_mutex_init(&e->health_mu, NULL);
     e->first_evt = BF_TIME_NONE;
 
     char err[512] = "";
@@ -551,41 +557,15 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         goto out_fail;
 
     size_t ns = cfg->n_sensors;
-    e->sensors = calloc(ns, sizeof *e->sensors);
-    e->sensor_ids = calloc(ns + 1, sizeof *e->sensor_ids);
-    struct bf_tracker_sensor *ts = calloc(ns ? ns : 1, sizeof *ts);
-    if (!e->sensors || !e->sensor_ids || !ts) {
-        free(ts);
+    struct bf_tracker_sensor *ts = calloc(BF_MAX_SENSORS, sizeof *ts);
+    if (!ts) {
         rc = BF_ENOMEM;
         goto out_fail;
     }
-    for (size_t i = 0; i < ns; i++) {
-        const struct bf_sensor_cfg *sc = &cfg->sensors[i];
-        struct sensor_slot *s = &e->sensors[i];
-        double se = 0, sn = 0;
-        if (bf_geo_to_local(e->frame, sc->lat_deg, sc->lon_deg, &se, &sn) < 0) {
-            BF_LOGE(ENGINE_LOG, "sensor %s: position cannot be projected", sc->id);
-            free(ts);
-            rc = BF_EPROJ;
-            goto out_fail;
-        }
-        s->scfg = (struct bf_sensor_config){
-            .abi_version = BF_SENSOR_ABI, .site = cfg->site, .id = sc->id, .index = (uint32_t)i,
-            .lat_deg = sc->lat_deg, .lon_deg = sc->lon_deg, .alt_m = sc->alt_m,
-            .height_m = sc->height_m,
-            .e_m = se, .n_m = sn, .range_m = sc->range_m, .sigma_m = sc->sigma_m,
-            .sigma_range_m = sc->sigma_range_m, .sigma_bearing_deg = sc->sigma_bearing_deg,
-            .options = sc->options, .frame = e->frame,
-        };
-        atomic_store(&s->last_data_us, BF_TIME_NONE);
-        s->alive_evt = BF_TIME_NONE;
-        s->alive_wall = e->last_input_wall;
-        snprintf(e->topic_sensor_status[i], sizeof e->topic_sensor_status[i],
-                 "borderfuse/%s/sensors/%s/status", cfg->site, sc->id);
-        e->sensor_ids[i] = sc->id;
-        ts[i] = (struct bf_tracker_sensor){.e_m = se, .n_m = sn, .range_m = sc->range_m};
-        ts[i].class_confusion = sc->has_class_confusion ? sc->class_confusion
-                                                        : bf_class_confusion_default(sc->type);
+    rc = bf_eng_sensors_create(e, ts);   /* slots, positions, platforms (engine_sensors.c) */
+    if (rc < 0) {
+        free(ts);
+        goto out_fail;
     }
     rc = bf_eng_open_coverage(e, ts);   /* the tracker borrows it for pd_at */
     if (rc == 0)
@@ -593,8 +573,6 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     if (rc == 0)
         rc = bf_tracker_create(&cfg->tracker, ts, ns, &e->tracker);
     free(ts);
-    if (rc == 0)
-        rc = bf_eng_make_platforms(e);
     if (rc < 0) {
         BF_LOGE(ENGINE_LOG, "tracker: %s", bf_strerror(rc));
         goto out_fail;
@@ -617,8 +595,9 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     if (e->opt.exercise)
         e->alert_params.exercise = true;
     struct bf_alert_sink sink = {.publish = bf_eng_publish_alert, .ctx = e};
-    rc = bf_alerter_create(&e->alert_params, cfg->site, e->zones, e->frame, e->sensor_ids, ns,
-                           &sink, &e->alerter);
+    /* every index a sensor may take: a reload adds sensors (docs/engine.md) */
+    rc = bf_alerter_create(&e->alert_params, cfg->site, e->zones, e->frame,
+                           bf_eng_sensor_ids(e), BF_MAX_SENSORS, &sink, &e->alerter);
     if (rc < 0) {
         BF_LOGE(ENGINE_LOG, "alerts: cannot start (%s)", bf_strerror(rc));
         goto out_fail;
@@ -637,7 +616,6 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         BF_LOGI(ENGINE_LOG, "recording the input to %s", e->opt.record_path);
     }
 
-    bf_eng_host_init(e);
     if (!e->opt.no_mqtt && e->alert_params.journal_path) {
         /* the outbox over the journal: it alone keeps what the broker has not confirmed */
         rc = bf_outbox_open(e->alert_params.journal_path, e->alert_params.resend_window_s,
@@ -725,16 +703,7 @@ void bf_engine_destroy(struct bf_engine *e)
      * under flood) would free the state that callback is using. */
     bf_mqtt_destroy(e->mqtt_in);
     e->mqtt_in = NULL;
-    for (size_t i = 0; e->sensors && i < e->cfg->n_sensors; i++) {
-        struct sensor_slot *s = &e->sensors[i];
-        if (s->open)
-            s->ops->close(s->state);
-        free(s->state);
-    }
-    /* plugin code may still be referenced by the client's callbacks until here */
-    for (size_t i = 0; e->sensors && i < e->cfg->n_sensors; i++)
-        if (e->sensors[i].dl)
-            dlclose(e->sensors[i].dl);
+    bf_eng_sensors_close(e);
     if (e->mqtt_out) {
         /* Waiting only makes sense with a broker to answer: a stop must stay quick. */
         bool up = bf_mqtt_is_connected(e->mqtt_out);
@@ -763,7 +732,6 @@ void bf_engine_destroy(struct bf_engine *e)
         BF_LOGI(ENGINE_LOG, "recording %s closed", e->opt.record_path);
     bf_reorder_destroy(e->reorder);
     bf_ingest_queue_destroy(e->queue);
-    bf_clutter_destroy(e->clutter);
     bf_tracker_destroy(e->tracker);
     bf_eng_close_coverage(e);   /* after the tracker: it borrows the coverage */
     bf_geo_zones_destroy(e->zones);
@@ -774,14 +742,7 @@ void bf_engine_destroy(struct bf_engine *e)
     free(e->inbuf);
     free(e->relbuf);
     free(e->scanbuf);
-    for (size_t k = 0; k < e->n_platforms; k++)
-        pthread_mutex_destroy(&e->platforms[k].mu);
-    free(e->platforms);
-    pthread_mutex_destroy(&e->health_mu);
-    for (size_t i = 0; e->budgets_open && i < e->cfg->n_sensors; i++)
-        pthread_mutex_destroy(&e->sensors[i].bucket_mu);
-    free(e->sensors);
-    free(e->sensor_ids);
+    bf_eng_sensors_destroy(e);
     free(e);
 }
 

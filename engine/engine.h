@@ -72,6 +72,8 @@ struct bf_engine_stats {
     uint64_t clutter_refused;   /* started no track: dense clutter there */
     uint64_t budget_refused;    /* started no track: the sensor's initiation budget spent */
     uint32_t sensors_clock_fault;  /* sensors whose event times run ahead now */
+    uint64_t unknown_sensor;    /* refused: for a sensor index without a sensor (removed, or
+                                 * never configured: docs/engine.md, "Sensor indices") */
 };
 
 struct bf_engine;   /* opaque */

@@ -83,7 +83,7 @@ int bf_eng_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
         e->opt.alert_tap->publish(e->opt.alert_tap->ctx, a, json, len);
     if (e->cot && e->cfg->cot.alerts && a->type != BF_ALERT_SYSTEM) {   /* best effort, after the
                                                                         * guaranteed path */
-        int n = bf_cot_alert(a, e->cfg->site, e->sensor_ids, e->cfg->n_sensors, &e->cot_params,
+        int n = bf_cot_alert(a, e->cfg->site, bf_eng_sensor_ids(e), bf_eng_sensor_count(e), &e->cot_params,
                              e->cot_buf, BF_COT_EVENT_MAX);
         if (n > 0)
             bf_cot_out_send(e->cot, e->cot_buf, (size_t)n, bf_clock_monotonic(NULL));

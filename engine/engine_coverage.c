@@ -29,31 +29,36 @@
 /* Arc step of the published outlines, degrees. */
 #define COVERAGE_STEP_DEG 2.0
 
+void bf_eng_coverage_sensor(const struct bf_engine *e, const struct sensor_slot *s,
+                            struct bf_coverage_sensor *out)
+{
+    const struct bf_sensor_cfg *sc = s->sc;
+    const struct bf_sensor_coverage_cfg *cv = &sc->coverage;
+    bool wedge = !isnan(cv->heading_deg) && !isnan(cv->hfov_deg);
+    *out = (struct bf_coverage_sensor){
+        .id = sc->id, .kind = sc->type,
+        .shape = wedge ? BF_COVERAGE_WEDGE : BF_COVERAGE_DISC,
+        .lat_deg = sc->lat_deg, .lon_deg = sc->lon_deg, .e_m = s->scfg.e_m, .n_m = s->scfg.n_m,
+        .height_m = sc->height_m, .range_m = sc->range_m, .min_range_m = cv->min_range_m,
+        .heading_deg = wedge ? cv->heading_deg : 0, .hfov_deg = wedge ? cv->hfov_deg : 0,
+        .n_sectors = wedge ? 0 : cv->n_sectors,
+        .pd = cv->pd > 0 ? cv->pd : e->cfg->tracker.pd,
+        .n_pd_points = cv->n_pd_points,
+        .moving = sc->platform != NULL,
+    };
+    memcpy(out->sectors_deg, cv->sectors_deg, sizeof out->sectors_deg);
+    memcpy(out->pd_by_range, cv->pd_by_range, sizeof out->pd_by_range);
+}
+
 int bf_eng_open_coverage(struct bf_engine *e, struct bf_tracker_sensor *ts)
 {
     const struct bf_config *c = e->cfg;
-    size_t ns = c->n_sensors;
+    size_t ns = bf_eng_sensor_count(e);   /* at start every index below has its sensor */
     struct bf_coverage_sensor *cs = calloc(ns ? ns : 1, sizeof *cs);
     if (!cs)
         return BF_ENOMEM;
-    for (size_t i = 0; i < ns; i++) {
-        const struct bf_sensor_cfg *sc = &c->sensors[i];
-        const struct bf_sensor_coverage_cfg *cv = &sc->coverage;
-        bool wedge = !isnan(cv->heading_deg) && !isnan(cv->hfov_deg);
-        cs[i] = (struct bf_coverage_sensor){
-            .id = sc->id, .kind = sc->type,
-            .shape = wedge ? BF_COVERAGE_WEDGE : BF_COVERAGE_DISC,
-            .lat_deg = sc->lat_deg, .lon_deg = sc->lon_deg, .e_m = ts[i].e_m, .n_m = ts[i].n_m,
-            .height_m = sc->height_m, .range_m = sc->range_m, .min_range_m = cv->min_range_m,
-            .heading_deg = wedge ? cv->heading_deg : 0, .hfov_deg = wedge ? cv->hfov_deg : 0,
-            .n_sectors = wedge ? 0 : cv->n_sectors,
-            .pd = cv->pd > 0 ? cv->pd : c->tracker.pd,
-            .n_pd_points = cv->n_pd_points,
-            .moving = sc->platform != NULL,
-        };
-        memcpy(cs[i].sectors_deg, cv->sectors_deg, sizeof cs[i].sectors_deg);
-        memcpy(cs[i].pd_by_range, cv->pd_by_range, sizeof cs[i].pd_by_range);
-    }
+    for (size_t i = 0; i < ns; i++)
+        bf_eng_coverage_sensor(e, bf_eng_sensor(e, i), &cs[i]);
     struct bf_coverage_params p = {
         .dem_path = c->terrain.dem_path, .target_height_m = c->terrain.target_height_m,
         .cell_m = c->terrain.cell_m,

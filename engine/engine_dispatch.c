@@ -165,8 +165,8 @@ static int open_cueing(struct bf_engine *e)
             gamma = 0;
         struct bf_cue_camera *m = &cams[n++];
         *m = (struct bf_cue_camera){
-            .id = sc->id, .sensor_idx = (uint32_t)i, .e_m = e->sensors[i].scfg.e_m,
-            .n_m = e->sensors[i].scfg.n_m, .height_m = sc->height_m, .convergence_rad = gamma,
+            .id = sc->id, .sensor_idx = (uint32_t)i, .e_m = bf_eng_sensor(e, i)->scfg.e_m,
+            .n_m = bf_eng_sensor(e, i)->scfg.n_m, .height_m = sc->height_m, .convergence_rad = gamma,
             .zero_deg = zero,
             .pan_limited = o && !isnan(o->pan_min_deg) && !isnan(o->pan_max_deg),
             .pan_min_deg = o ? o->pan_min_deg : NAN, .pan_max_deg = o ? o->pan_max_deg : NAN,

@@ -10,7 +10,7 @@
  *   engine_dispatch.c   camera cueing and response units (dispatch, CoT units)
  *   engine_coverage.c   the sensors' coverage (regions, Pd, terrain) and its topic
  *   engine_service.c    systemd notifications, the metrics endpoint's figures
- *   engine_reload.c     a configuration reload (SIGHUP): zones and alert rules in place
+ *   engine_reload.c     a configuration reload (SIGHUP): zones, alert rules and sensors
  *
  * It is not fusion_int.h: that header holds the tracker's parts (JPDA, the
  * grid) for the tracker and its tests, and should not pull in MQTT, the
@@ -57,13 +57,38 @@ struct platform {
     uint64_t fixes;
 };
 
+struct sensor_sub;   /* engine_sensors.c: a plugin's MQTT subscription */
+
+/*
+ * One sensor index (docs/engine.md, "Sensor indices"): the slots live in a
+ * fixed table that never moves, so an I/O thread may touch its slot at any
+ * time.  A slot is present while a configured sensor has its index; a
+ * removed sensor's slot keeps its id (old tracks and alerts still name it)
+ * and its counters until the index is given to another sensor.
+ */
 struct sensor_slot {
+    struct bf_engine *e;
+    uint32_t idx;
+    char id[65];                     /* kept after removal */
+    bool present;                    /* a configured sensor has this index now */
+    const struct bf_sensor_cfg *sc;  /* its configuration entry (present only) */
+    const struct bf_config *from;    /* ... and the configuration that owns it */
+    struct bf_sensor_host host;      /* the plugin's host; ctx is this slot */
     const struct bf_sensor_ops *ops;
     void *state;
     void *dl;                        /* dlopen handle of a third-party plugin */
     struct bf_sensor_config scfg;
     bool open;
-    int platform;                    /* index in platforms[], -1: fixed position */
+    /* quiesce (docs/engine.md, "Reload"): callbacks into the plugin run only while
+     * accepting, counted in in_cb under cb_mu; a close waits for in_cb to reach 0 */
+    _Atomic bool accepting;
+    pthread_mutex_t cb_mu;
+    pthread_cond_t cb_idle;
+    unsigned in_cb;
+    uint32_t gen;                    /* bumped at every close: stale subscriptions are ignored */
+    struct sensor_sub *subs;         /* its live subscriptions */
+    char topic_status[200];          /* borderfuse/<site>/sensors/<id>/status */
+    struct platform *plat;           /* NULL: fixed position */
     uint64_t no_platform_fix;        /* detections dropped: no recent platform fix */
     /* heartbeat watch (engine thread) */
     bf_time_us alive_evt;            /* event time of its latest released input */
@@ -85,7 +110,7 @@ struct sensor_slot {
     uint64_t budget_refused;         /* would have started a track: budget spent */
     uint64_t clutter_refused;        /* would have started a track: dense clutter there */
     uint64_t late;                   /* detections older than the reorder window (metrics) */
-    struct health_fig health[MAX_HEALTH];   /* under bf_engine.health_mu */
+    struct health_fig health[MAX_HEALTH];   /* under the sensors' health_mu */
     size_t n_health;
     _Atomic uint64_t messages;       /* good messages */
     _Atomic uint64_t detections;     /* detections accepted into the queue */
@@ -96,6 +121,7 @@ struct sensor_slot {
     _Atomic int64_t last_rx_us;      /* wall time of the latest good message */
 };
 
+struct bf_eng_sensors;   /* engine_sensors.c: the sensor slots, platforms, plugins, clutter map */
 struct dispatch_units;   /* engine_dispatch.c */
 struct engine_service;   /* engine_service.c */
 struct live_alert;       /* engine_alerts.c */
@@ -128,14 +154,8 @@ struct bf_engine {
     uint64_t cot_format_errors;
     bf_time_us cot_units_wall;        /* when our units were last sent as CoT */
 
-    struct sensor_slot *sensors;
-    const char **sensor_ids;
-    struct bf_sensor_host host;
-    pthread_mutex_t health_mu;
-    struct platform *platforms;
-    size_t n_platforms;
+    struct bf_eng_sensors *sens;      /* engine_sensors.c */
     bf_time_us first_evt;             /* first event time released: silence counts from it */
-    char topic_sensor_status[BF_MAX_SENSORS][200];
 
     struct bf_geo_track_state *geo;   /* per track slot */
     size_t geo_cap;
@@ -187,9 +207,6 @@ struct bf_engine {
     /* time you can trust and fairness under flood (engine_sensors.c, docs/engine.md) */
     struct bf_clock clock;            /* the wall clock: options.clock, the real one when live;
                                        * .now NULL: none (tests and replay read rx_us only) */
-    struct bf_clutter_map *clutter;   /* NULL: off */
-    double clutter_max;               /* no track starts above this density */
-    bool budgets_open;                /* the sensors' bucket_mu exist */
     bool capped;                      /* the last step stopped releasing at its cap */
     bool stopping;                    /* the clean stop: flush steps are capped too */
     bf_time_us stop_deadline;         /* monotonic */
@@ -211,18 +228,41 @@ struct bf_engine {
 
 /* ---- engine_sensors.c: sensors in ------------------------------------------- */
 
-/* Fill e->host, the engine's side of the plugin ABI (its calls come on I/O threads). */
-void bf_eng_host_init(struct bf_engine *e);
+/*
+ * The sensors' seam (struct bf_eng_sensors, docs/engine.md "Sensor indices"
+ * and "Reload"): a fixed table of BF_MAX_SENSORS slots, the platforms, the
+ * plugins, the ingest budgets and the clutter map.
+ *
+ * create: the slots of e->cfg's sensors at indices 0..n-1 (positions
+ *   projected, topics, platforms, budgets) and their tracker entries in
+ *   ts[0..n); after the frame, the queue and the reorder window.  0 or BF_E*.
+ * open: every plugin (not without MQTT: no_mqtt).  0 or BF_E* (logged).
+ * close: quiesce and close every plugin; after the ingest connection is gone.
+ * destroy: free the rest, and the configurations the seam still kept.
+ * The step's parts are bf_eng_check_silence*, bf_eng_future_refused and
+ * bf_eng_check_ingest below.
+ */
+int bf_eng_sensors_create(struct bf_engine *e, struct bf_tracker_sensor *ts);
+int bf_eng_open_sensors(struct bf_engine *e);
+void bf_eng_sensors_close(struct bf_engine *e);
+void bf_eng_sensors_destroy(struct bf_engine *e);   /* accepts e->sens NULL */
+/* One past the highest sensor index used so far (the slots below may be absent). */
+size_t bf_eng_sensor_count(const struct bf_engine *e);
+/* Sensor i's slot when a configured sensor has index i now, else NULL. */
+struct sensor_slot *bf_eng_sensor(const struct bf_engine *e, size_t i);
+/* The names of indices 0..BF_MAX_SENSORS-1: "" never used; a removed sensor keeps its id. */
+const char *const *bf_eng_sensor_ids(const struct bf_engine *e);
+/* Configured sensors now; detections refused for an index that has no sensor. */
+size_t bf_eng_sensors_present(const struct bf_engine *e);
+uint64_t bf_eng_sensors_unknown(const struct bf_engine *e);
+/* A scan of sensor i at t: the clutter map counts it (no-op when the map is off). */
+void bf_eng_clutter_scan(struct bf_engine *e, uint32_t i, bf_time_us t);
 /*
  * The ops of a sensor's plugin (built-in or shared object), ABI checked; *dl
  * the handle to dlclose (NULL for a built-in).  0 or BF_E*, the reason in err.
  */
 int bf_eng_find_plugin(const struct bf_sensor_cfg *sc, const struct bf_sensor_ops **ops,
                        void **dl, char *err, size_t len);
-/* Load every sensor's plugin, and open it unless no_mqtt.  0 or BF_E* (logged). */
-int bf_eng_open_sensors(struct bf_engine *e);
-/* One platform per distinct "platform" id; sets each sensor's platform index. */
-int bf_eng_make_platforms(struct bf_engine *e);
 /* Where a mobile sensor was at d's time, into d; false when no fix is close enough. */
 bool bf_eng_place_on_platform(struct bf_engine *e, struct bf_detection *d, struct platform *p);
 /* Sensor i's input was released at event time t: it is alive (SENSOR_FAULT cleared). */
@@ -233,6 +273,33 @@ void bf_eng_check_silence(struct bf_engine *e, bf_time_us now);
 void bf_eng_check_silence_wall(struct bf_engine *e, bf_time_us now_mono);
 
 /*
+ * A reload's sensors (engine_reload.c), in three steps so that nothing is
+ * half applied:
+ *   plan: the diff of the running sensors and nc's by id; the added and
+ *     changed sensors' plugins opened (a changed one's old plugin closed
+ *     first).  On failure everything it did is undone, the reason is in err
+ *     and BF_E* returned; *out NULL when nothing changes.
+ *   abort: undo a plan (a later step of the reload failed).
+ *   commit: close the removed sensors' plugins, then hand the new set to the
+ *     tracker, coverage, clutter map, reorder window, queue shares and the
+ *     alerter (a removed sensor's SENSOR_FAULT resolved "sensor removed");
+ *     the changes appended to line ("sensors +a -b ~c").  Cannot fail.
+ * nc must outlive the sensors it gives (bf_eng_sensors_keep_config).
+ */
+struct bf_eng_sensor_plan;
+int bf_eng_sensors_plan(struct bf_engine *e, const struct bf_config *nc,
+                        struct bf_eng_sensor_plan **out, char *err, size_t len);
+void bf_eng_sensors_abort(struct bf_engine *e, struct bf_eng_sensor_plan *p);
+void bf_eng_sensors_commit(struct bf_engine *e, struct bf_eng_sensor_plan *p, char *line,
+                           size_t len);
+/*
+ * A reloaded configuration is done with (replaced by a later one): destroyed
+ * now, or, while a running sensor still borrows from it, kept until the last
+ * such sensor is removed or changed (and at the latest by destroy).
+ */
+void bf_eng_sensors_release_config(struct bf_engine *e, struct bf_config *cfg);
+
+/*
  * Time you can trust: is d (taken off the queue) ahead of the reference clock
  * - its receipt stamp, else the engine's clock, or the quorum of the other
  * sensors when that is later - by more than engine.max_future_skew_s?  Then
@@ -240,7 +307,7 @@ void bf_eng_check_silence_wall(struct bf_engine *e, bf_time_us now_mono);
  * time clears the fault 10 s after the last refusal.  True: drop d.
  */
 bool bf_eng_future_refused(struct bf_engine *e, const struct bf_detection *d);
-/* The ingest budgets and the initiation gate: set up after the tracker and reorder window. */
+/* The clutter map and the initiation gate of ts[0..n): after create and the coverage. */
 int bf_eng_open_budgets(struct bf_engine *e, struct bf_tracker_sensor *ts);
 /* The tracker's initiation gate (struct bf_tracker_sensor.clutter_at); ctx is the engine. */
 double bf_eng_clutter_at(const void *ctx, uint32_t sensor_idx, double e_m, double n_m);
@@ -249,6 +316,7 @@ void bf_eng_check_ingest(struct bf_engine *e, bf_time_us now_wall);
 void bf_eng_check_pool(struct bf_engine *e);
 /* The status's per-sensor and engine-wide ingest figures. */
 void bf_eng_status_sensor_ingest(struct bf_engine *e, size_t i, cJSON *o);
+void bf_eng_status_sensor_health(struct bf_engine *e, size_t i, cJSON *o);
 void bf_eng_status_ingest(struct bf_engine *e, cJSON *root);
 
 /* ---- engine_alerts.c: alerts out ------------------------------------------- */
@@ -316,10 +384,14 @@ void bf_eng_status_cue_dispatch(struct bf_engine *e, cJSON *root);
 /* ---- engine_coverage.c: the sensors' coverage (docs/coverage.md) ------------ */
 
 /*
- * Build e->coverage from the configuration (after the frame; ts[i].e_m/n_m
- * already set) and point every ts[i].pd_at at it.  0 or BF_E* (logged).
+ * Build e->coverage from the sensors' slots (after bf_eng_sensors_create;
+ * ts[i].e_m/n_m already set) and point every ts[i].pd_at at it.  0 or BF_E*
+ * (logged).
  */
 int bf_eng_open_coverage(struct bf_engine *e, struct bf_tracker_sensor *ts);
+/* The coverage region of slot s as its configuration gives it (strings borrowed). */
+void bf_eng_coverage_sensor(const struct bf_engine *e, const struct sensor_slot *s,
+                            struct bf_coverage_sensor *out);
 /* After the tracker is gone (it borrows the coverage). */
 void bf_eng_close_coverage(struct bf_engine *e);
 /* borderfuse/<site>/coverage, retained: the regions as GeoJSON (live only). */

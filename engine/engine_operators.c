@@ -156,7 +156,7 @@ int bf_eng_open_operators(struct bf_engine *e)
     const struct bf_operators_cfg *oc = &e->cfg->operators;
     e->ack_auth = (struct bf_ack_authority){
         .names = oc->names, .n_names = oc->n_names,
-        .sensor_ids = e->sensor_ids, .n_sensor_ids = e->cfg->n_sensors,
+        .sensor_ids = bf_eng_sensor_ids(e), .n_sensor_ids = BF_MAX_SENSORS,
         .require_topic_name = oc->require_topic_name,
     };
     if (oc->n_names == 0)

@@ -23,11 +23,11 @@
  * own figures (battery, ...), and whether it is silent (SENSOR_FAULT). */
 static cJSON *sensor_status(struct bf_engine *e, size_t i)
 {
-    struct sensor_slot *s = &e->sensors[i];
+    struct sensor_slot *s = bf_eng_sensor(e, i);
     char ts[BF_TIME_ISO_LEN];
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", s->scfg.id);
-    cJSON_AddStringToObject(o, "type", e->cfg->sensors[i].type);
+    cJSON_AddStringToObject(o, "id", s->id);
+    cJSON_AddStringToObject(o, "type", s->sc->type);
     cJSON_AddBoolToObject(o, "open", s->open);
     cJSON_AddNumberToObject(o, "messages", (double)atomic_load(&s->messages));
     cJSON_AddNumberToObject(o, "detections", (double)atomic_load(&s->detections));
@@ -43,33 +43,28 @@ static cJSON *sensor_status(struct bf_engine *e, size_t i)
     } else {
         cJSON_AddNullToObject(o, "last_data");
     }
-    if (e->cfg->sensors[i].heartbeat_timeout_s > 0)
+    if (s->sc->heartbeat_timeout_s > 0)
         cJSON_AddBoolToObject(o, "fault", s->faulty);
-    if (s->platform >= 0) {
-        cJSON_AddStringToObject(o, "platform", e->platforms[s->platform].id);
+    if (s->plat) {
+        cJSON_AddStringToObject(o, "platform", s->plat->id);
         cJSON_AddNumberToObject(o, "no_platform_fix", (double)s->no_platform_fix);
     }
     bf_eng_status_sensor_ingest(e, i, o);   /* budgets, clock fault (engine_sensors.c) */
-    pthread_mutex_lock(&e->health_mu);
-    if (s->n_health > 0) {
-        cJSON *h = cJSON_AddObjectToObject(o, "health");
-        for (size_t k = 0; k < s->n_health; k++)
-            cJSON_AddNumberToObject(h, s->health[k].key, s->health[k].value);
-    }
-    pthread_mutex_unlock(&e->health_mu);
+    bf_eng_status_sensor_health(e, i, o);
     return o;
 }
 
 /* borderfuse/<site>/sensors/<id>/status, retained. */
 void bf_eng_publish_sensor_status(struct bf_engine *e, size_t i)
 {
-    if (!e->mqtt_out)
+    if (!e->mqtt_out || !bf_eng_sensor(e, i))
         return;
     cJSON *o = sensor_status(e, i);
     char *txt = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (txt) {
-        bf_mqtt_publish(e->mqtt_out, e->topic_sensor_status[i], txt, strlen(txt), 1, true);
+        bf_mqtt_publish(e->mqtt_out, bf_eng_sensor(e, i)->topic_status, txt, strlen(txt), 1,
+                        true);
         free(txt);
     }
 }
@@ -180,15 +175,16 @@ void bf_eng_publish_status(struct bf_engine *e, const char *state)
     }
     bf_eng_status_operators(e, root, &as);
     cJSON *sens = cJSON_AddArrayToObject(root, "sensors");
-    for (size_t i = 0; i < e->cfg->n_sensors; i++)
-        cJSON_AddItemToArray(sens, sensor_status(e, i));
+    for (size_t i = 0; i < bf_eng_sensor_count(e); i++)
+        if (bf_eng_sensor(e, i))
+            cJSON_AddItemToArray(sens, sensor_status(e, i));
     char *txt = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (txt) {
         bf_mqtt_publish(e->mqtt_out, e->topic_status, txt, strlen(txt), 1, true);
         free(txt);
     }
-    for (size_t i = 0; i < e->cfg->n_sensors; i++)
+    for (size_t i = 0; i < bf_eng_sensor_count(e); i++)
         bf_eng_publish_sensor_status(e, i);
 }
 
@@ -352,7 +348,7 @@ void bf_eng_cot_tracks(struct bf_engine *e, bf_time_us now)
             continue;
         if ((t->flags & BF_DET_F_TEST) && e->cfg->engine.test_tracks == BF_TEST_TRACKS_OMIT)
             continue;   /* a radar test target: marked in the event, or left out (docs/cot.md) */
-        int k = bf_cot_track(t, e->cfg->site, e->frame, e->sensor_ids, e->cfg->n_sensors,
+        int k = bf_cot_track(t, e->cfg->site, e->frame, bf_eng_sensor_ids(e), bf_eng_sensor_count(e),
                              &e->cot_params, e->cot_buf, BF_COT_EVENT_MAX);
         if (k > 0)
             bf_cot_out_send(e->cot, e->cot_buf, (size_t)k, now);

@@ -13,19 +13,26 @@
  *
  * What a reload applies: the zones (their file, or the file re-read), the
  * "alerts" section except the journal, its fsync policy, the audit log and
- * resend_window_s, log_level and log_format, zones_require_border and zones_max_distance_m
- * (checks only).  Everything else - site, origin and frame, mqtt, sensors,
- * tracker, engine, cot, cueing, dispatch, operators, terrain - is built into
- * running parts (connections, plugins and their I/O threads, the tracker's
- * per-sensor arrays) and a change to it is refused with "restart to change
- * <key>", as is a zones file that removes, reorders or re-kinds a zone live
- * alerts may name by index.  A refused reload changes nothing: the reason is
- * logged (file:line for a configuration error) and the engine runs on with
- * the configuration it had.
+ * resend_window_s, the sensors (added, removed and changed ones, by id:
+ * engine_sensors.c, docs/engine.md "Reload"), log_level and log_format,
+ * zones_require_border and zones_max_distance_m (checks only).  Everything
+ * else - site, origin and frame, mqtt, tracker, engine, cot, cueing,
+ * dispatch, operators, terrain - is built into running parts (connections,
+ * the tracker's parameters) and a change to it is refused with "restart to
+ * change <key>", as is a zones file that removes, reorders or re-kinds a zone
+ * live alerts may name by index.  A refused reload changes nothing: the
+ * reason is logged (file:line for a configuration error) and the engine runs
+ * on with the configuration it had.  The sensors go first and can be undone
+ * (bf_eng_sensors_plan opens what is added or changed; a later failure calls
+ * bf_eng_sensors_abort); only once the alerter took the zones and rules are
+ * they committed (the removed ones closed), and from there nothing fails.
  *
  * e->cfg is never swapped: the sensors' I/O threads read it.  The latest
- * reloaded configuration is kept (e->reload_cfg) for the zones file's path;
- * nothing else borrows from it.
+ * reloaded configuration is kept (e->reload_cfg) for the zones file's path
+ * and the next comparison; the sensors it gave borrow their settings and
+ * plugin options from it, so when a later reload replaces it, it is handed
+ * to bf_eng_sensors_release_config(), which frees it once no running sensor
+ * borrows from it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +52,9 @@
 #define RELOAD_LOG "reload"
 
 /* Top-level keys a reload may change; the rest must stay as they are. */
-static const char *const reloadable[] = {"zones", "alerts", "log_level", "log_format",
-                                         "zones_require_border", "zones_max_distance_m", NULL};
+static const char *const reloadable[] = {"zones", "alerts", "sensors", "log_level",
+                                         "log_format", "zones_require_border",
+                                         "zones_max_distance_m", NULL};
 /* Keys of "alerts" a reload may not change: the journal, the outbox, the audit log are open. */
 static const char *const alerts_fixed[] = {"journal", "journal_fsync", "audit_log",
                                            "resend_window_s", NULL};
@@ -177,6 +185,7 @@ int bf_engine_reload(struct bf_engine *e, const char *path)
     char what[160];
     int rc = BF_EINVAL;
     struct bf_geo_zones *zones = NULL;
+    struct bf_eng_sensor_plan *plan = NULL;
     if (first_difference(r0, r1, "", reloadable, true, what, sizeof what)) {
         BF_LOGE(RELOAD_LOG, "%s: %s changed: a reload cannot apply it, restart to change %s "
                 "(refused, the configuration in use is kept)", path, what, what);
@@ -211,14 +220,22 @@ int bf_engine_reload(struct bf_engine *e, const char *path)
     if (e->opt.exercise)
         p.exercise = true;
     char err[512];
+    /* the sensors: the added and changed ones opened (undone on any failure below) */
+    rc = bf_eng_sensors_plan(e, nc, &plan, err, sizeof err);
+    if (rc < 0) {
+        BF_LOGE(RELOAD_LOG, "%s: %s (refused, the sensors in use are kept)", path, err);
+        goto refused;
+    }
     rc = bf_alerter_reconfigure(e->alerter, &p, zones, err, sizeof err);
     if (rc < 0) {
         BF_LOGE(RELOAD_LOG, "%s: %s (refused, the configuration in use is kept)", path, err);
+        bf_eng_sensors_abort(e, plan);
         goto refused;
     }
 
     /* applied: from here on nothing fails */
     char line[1024] = "";
+    bool sensors_changed = plan != NULL;
     zones_changes(e->zones, zones, line, sizeof line);
     alerts_changes(cJSON_GetObjectItemCaseSensitive(r0, "alerts"),
                    cJSON_GetObjectItemCaseSensitive(r1, "alerts"), line, sizeof line);
@@ -236,16 +253,19 @@ int bf_engine_reload(struct bf_engine *e, const char *path)
                    cur->log_format == BF_LOG_FORMAT_JSON ? "json" : "text",
                    nc->log_format == BF_LOG_FORMAT_JSON ? "json" : "text");
     }
+    bf_eng_sensors_commit(e, plan, line, sizeof line);   /* "sensors +b -c ~d" */
     bf_geo_zones_destroy(e->zones);   /* the alerter borrows the new ones now */
     e->zones = zones;
     e->alert_params = p;
     if (e->cot)
         e->cot_params.alert_stale_s = p.resolve_after_s;
-    bf_config_destroy(e->reload_cfg);   /* nothing borrows from it: see the top */
+    bf_eng_sensors_release_config(e, e->reload_cfg);   /* kept while a sensor borrows it */
     e->reload_cfg = nc;
     e->reloads++;
     bf_eng_publish_zones(e);
     bf_eng_publish_coverage(e);
+    if (sensors_changed)
+        bf_eng_publish_status(e, "online");
     BF_LOGI(RELOAD_LOG, "reload: %s", line);
     return 0;
 

@@ -212,8 +212,8 @@ static const char *not_ready(const struct bf_engine *e, bool in, bool out)
 {
     if (!in || !out)
         return "the broker is not connected";
-    for (size_t i = 0; i < e->cfg->n_sensors; i++)
-        if (!e->sensors[i].open)
+    for (size_t i = 0; i < bf_eng_sensor_count(e); i++)
+        if (bf_eng_sensor(e, i) && !bf_eng_sensor(e, i)->open)
             return "a sensor plugin is not running";
     return NULL;
 }
@@ -231,12 +231,14 @@ static void take_snapshot(struct bf_engine *e, struct engine_service *sv, bf_tim
     s->ready = sv->ready;
     s->broker_in = in;
     s->broker_out = out;
-    s->n_sensors = e->cfg->n_sensors < BF_MAX_SENSORS ? e->cfg->n_sensors : BF_MAX_SENSORS;
-    for (size_t i = 0; i < s->n_sensors; i++) {
-        struct sensor_slot *ss = &e->sensors[i];
-        struct bf_metrics_sensor *m = &s->sensors[i];
-        snprintf(m->id, sizeof m->id, "%s", e->cfg->sensors[i].id);
-        snprintf(m->type, sizeof m->type, "%s", e->cfg->sensors[i].type);
+    s->n_sensors = 0;   /* the sensors configured now, in index order */
+    for (size_t i = 0; i < bf_eng_sensor_count(e) && s->n_sensors < BF_MAX_SENSORS; i++) {
+        struct sensor_slot *ss = bf_eng_sensor(e, i);
+        if (!ss)
+            continue;
+        struct bf_metrics_sensor *m = &s->sensors[s->n_sensors++];
+        snprintf(m->id, sizeof m->id, "%s", ss->id);
+        snprintf(m->type, sizeof m->type, "%s", ss->sc->type);
         m->messages = atomic_load(&ss->messages);
         m->detections = atomic_load(&ss->detections);
         m->shed = atomic_load(&ss->shed);
@@ -284,14 +286,14 @@ static void notify_status(struct bf_engine *e, struct engine_service *sv, const 
         for (int k = 0; k < BF_METRICS_ALERT_STATES; k++)
             live += sv->live[t][k];
     size_t faulty = 0;
-    for (size_t i = 0; i < e->cfg->n_sensors; i++)
-        faulty += e->sensors[i].faulty;
+    for (size_t i = 0; i < bf_eng_sensor_count(e); i++)
+        faulty += bf_eng_sensor(e, i) && bf_eng_sensor(e, i)->faulty;
     if (why_not)
         snprintf(st, sizeof st, "STATUS=waiting: %s", why_not);
     else
         snprintf(st, sizeof st, "STATUS=watching site %s: %u tracks (%u confirmed), %u live "
                  "alerts, %zu of %zu sensors silent", e->cfg->site, ts.live, ts.live_confirmed,
-                 live, faulty, e->cfg->n_sensors);
+                 live, faulty, bf_eng_sensors_present(e));
     if (strcmp(st, sv->status) != 0) {
         snprintf(sv->status, sizeof sv->status, "%s", st);
         sd_notify(0, st);
@@ -310,7 +312,7 @@ void bf_eng_service_turn(struct bf_engine *e, bf_time_us now)
         sv->ready = true;
         sd_notify(0, "READY=1");
         BF_LOGI(ENGINE_LOG, "ready: broker connected, %zu sensor plugin%s running",
-                e->cfg->n_sensors, e->cfg->n_sensors == 1 ? "" : "s");
+                bf_eng_sensors_present(e), bf_eng_sensors_present(e) == 1 ? "" : "s");
     }
     if (sv->http) {
         bf_metrics_server_beat(sv->http, now);

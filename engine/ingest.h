@@ -82,6 +82,13 @@ int bf_reorder_push(struct bf_reorder *r, const struct bf_detection *d);
 int bf_reorder_set_quorum(struct bf_reorder *r, bf_time_us idle_us);
 
 /*
+ * A sensor was removed or changed (a reload): its watermark is forgotten, so
+ * it leaves the quorum at once instead of after idle_us.  The site time and
+ * the watermark never move back.
+ */
+void bf_reorder_forget_sensor(struct bf_reorder *r, uint32_t sensor_idx);
+
+/*
  * The quorum time of the current sensors other than sensor_idx - what that
  * sensor's times are judged against (the engine's future check) - or
  * BF_TIME_NONE when no other sensor is current or the quorum is off.
@@ -144,6 +151,15 @@ struct bf_clutter_sensor {
 int bf_clutter_create(const struct bf_clutter_sensor *sensors, size_t n, double cell_m,
                       double memory_s, struct bf_clutter_map **out);
 void bf_clutter_destroy(struct bf_clutter_map *m);   /* accepts NULL */
+
+/*
+ * A reload: sensor (< BF_REORDER_MAX_SENSORS) is s from now on, with an empty
+ * grid (indices skipped over have none); 0, BF_EINVAL or BF_ENOMEM (nothing
+ * changed).  remove: its grid is gone (no clutter reported) until set again.
+ */
+int bf_clutter_set_sensor(struct bf_clutter_map *m, uint32_t sensor,
+                          const struct bf_clutter_sensor *s);
+void bf_clutter_remove_sensor(struct bf_clutter_map *m, uint32_t sensor);
 
 /* Sensor looked at t_us (once per scan). */
 void bf_clutter_scan(struct bf_clutter_map *m, uint32_t sensor, bf_time_us t_us);

@@ -224,6 +224,17 @@ static void advance_wm(struct bf_reorder *r)
         r->wm = wm;
 }
 
+void bf_reorder_forget_sensor(struct bf_reorder *r, uint32_t sensor_idx)
+{
+    if (!r || sensor_idx >= BF_REORDER_MAX_SENSORS)
+        return;
+    r->s_newest[sensor_idx] = r->s_rx[sensor_idx] = BF_TIME_NONE;
+    bf_time_us site = r->site;
+    requorum(r);
+    if (site != BF_TIME_NONE && (r->site == BF_TIME_NONE || r->site < site))
+        r->site = site;   /* never back */
+}
+
 bf_time_us bf_reorder_quorum_others(const struct bf_reorder *r, uint32_t sensor_idx)
 {
     if (!r->quorum)

@@ -81,6 +81,7 @@ struct cov_sensor {
      * row 0 the southern edge; NULL: analytic */
     uint8_t *raster;
     int side;
+    bool absent;                    /* removed (bf_coverage_remove_sensor): no region */
 };
 
 struct bf_coverage {
@@ -89,6 +90,7 @@ struct bf_coverage {
     double cell_m;
     double target_height_m;
     bool terrain;                   /* a DEM was read */
+    char *dem_path;                 /* ... from here (sensors set later read it again) */
     double lut[256];                /* raster byte -> Pd */
 };
 
@@ -548,7 +550,7 @@ static int make_raster(struct bf_coverage *c, struct cov_sensor *s, const struct
 static bool terrain_wanted(const struct bf_coverage *c, size_t i)
 {
     const struct cov_sensor *o = &c->s[i];
-    return !o->moving && 2 * o->range_m / c->cell_m <= MAX_RASTER_SIDE;
+    return !o->absent && !o->moving && 2 * o->range_m / c->cell_m <= MAX_RASTER_SIDE;
 }
 
 /*
@@ -599,6 +601,48 @@ static int terrain_pass(struct bf_coverage *c, const char *dem, struct bf_geo_fr
     return rc;
 }
 
+/* Copy one sensor's region in (create, set_sensor); its raster is made by terrain_pass. */
+static void fill_sensor(struct bf_coverage *c, struct cov_sensor *o,
+                        const struct bf_coverage_sensor *in, struct bf_geo_frame *frame,
+                        const char *dem_path)
+{
+    *o = (struct cov_sensor){0};
+    snprintf(o->id, sizeof o->id, "%s", in->id ? in->id : "");
+    snprintf(o->kind, sizeof o->kind, "%s", in->kind ? in->kind : "");
+    o->shape = in->shape;
+    o->lat_deg = in->lat_deg;
+    o->lon_deg = in->lon_deg;
+    o->e_m = in->e_m;
+    o->n_m = in->n_m;
+    o->height_m = in->height_m;
+    o->range_m = in->range_m;
+    o->min_range_m = in->min_range_m;
+    double gamma = 0;
+    if (bf_geo_convergence(frame, in->lat_deg, in->lon_deg, &gamma) < 0 || !isfinite(gamma))
+        gamma = 0;
+    o->gamma_rad = gamma;
+    o->home_heading_deg = o->heading_deg = in->heading_deg;
+    o->hfov_deg = in->hfov_deg;
+    o->axis_rad = (in->heading_deg * DEG) + gamma;
+    o->half_fov_rad = in->hfov_deg * DEG / 2;
+    o->n_sectors = in->n_sectors;
+    memcpy(o->sectors_deg, in->sectors_deg, sizeof o->sectors_deg);
+    if (o->shape == BF_COVERAGE_DISC)
+        make_arcs(o);
+    o->pd = in->pd;
+    o->n_pd = in->n_pd_points;
+    for (size_t k = 0; k < o->n_pd; k++) {
+        o->pd_r[k] = in->pd_by_range[k][0];
+        o->pd_v[k] = in->pd_by_range[k][1];
+    }
+    o->moving = in->moving;
+    if (dem_path && dem_path[0] && !o->moving &&
+        !(2 * o->range_m / c->cell_m <= MAX_RASTER_SIDE))
+        BF_LOGW(COV_LOG, "sensor %s: range %.0f m over %.0f m cells is more than %d cells a "
+                "side: no terrain masking (raise terrain.cell_m)", o->id, o->range_m,
+                c->cell_m, MAX_RASTER_SIDE);
+}
+
 /* ---- create / destroy ------------------------------------------------------------- */
 
 int bf_coverage_create(const struct bf_coverage_params *p, const struct bf_coverage_sensor *s,
@@ -641,43 +685,8 @@ int bf_coverage_create(const struct bf_coverage_params *p, const struct bf_cover
     c->target_height_m = p->target_height_m;
     for (int k = 0; k < 256; k++)
         c->lut[k] = k / 255.0;
-    for (size_t i = 0; i < n; i++) {
-        const struct bf_coverage_sensor *in = &s[i];
-        struct cov_sensor *o = &c->s[i];
-        snprintf(o->id, sizeof o->id, "%s", in->id ? in->id : "");
-        snprintf(o->kind, sizeof o->kind, "%s", in->kind ? in->kind : "");
-        o->shape = in->shape;
-        o->lat_deg = in->lat_deg;
-        o->lon_deg = in->lon_deg;
-        o->e_m = in->e_m;
-        o->n_m = in->n_m;
-        o->height_m = in->height_m;
-        o->range_m = in->range_m;
-        o->min_range_m = in->min_range_m;
-        double gamma = 0;
-        if (bf_geo_convergence(frame, in->lat_deg, in->lon_deg, &gamma) < 0 || !isfinite(gamma))
-            gamma = 0;
-        o->gamma_rad = gamma;
-        o->home_heading_deg = o->heading_deg = in->heading_deg;
-        o->hfov_deg = in->hfov_deg;
-        o->axis_rad = (in->heading_deg * DEG) + gamma;
-        o->half_fov_rad = in->hfov_deg * DEG / 2;
-        o->n_sectors = in->n_sectors;
-        memcpy(o->sectors_deg, in->sectors_deg, sizeof o->sectors_deg);
-        if (o->shape == BF_COVERAGE_DISC)
-            make_arcs(o);
-        o->pd = in->pd;
-        o->n_pd = in->n_pd_points;
-        for (size_t k = 0; k < o->n_pd; k++) {
-            o->pd_r[k] = in->pd_by_range[k][0];
-            o->pd_v[k] = in->pd_by_range[k][1];
-        }
-        o->moving = in->moving;
-        if (p->dem_path && p->dem_path[0] && !o->moving && !terrain_wanted(c, i))
-            BF_LOGW(COV_LOG, "sensor %s: range %.0f m over %.0f m cells is more than %d cells a "
-                    "side: no terrain masking (raise terrain.cell_m)", o->id, o->range_m,
-                    c->cell_m, MAX_RASTER_SIDE);
-    }
+    for (size_t i = 0; i < n; i++)
+        fill_sensor(c, &c->s[i], &s[i], frame, p->dem_path);
     int rc = 0;
     if (p->dem_path && p->dem_path[0]) {
         /* one terrain grid over every fixed sensor's square, or one per sensor when
@@ -703,6 +712,10 @@ int bf_coverage_create(const struct bf_coverage_params *p, const struct bf_cover
                     rc = terrain_pass(c, p->dem_path, frame, i, err, errlen);
         }
         c->terrain = rc == 0;
+        if (rc == 0 && !(c->dem_path = strdup(p->dem_path))) {
+            snprintf(err, errlen, "out of memory");
+            rc = BF_ENOMEM;
+        }
     }
     if (rc < 0) {
         bf_coverage_destroy(c);
@@ -719,7 +732,58 @@ void bf_coverage_destroy(struct bf_coverage *c)
     for (size_t i = 0; i < c->n; i++)
         free(c->s[i].raster);
     free(c->s);
+    free(c->dem_path);
     free(c);
+}
+
+int bf_coverage_set_sensor(struct bf_coverage *c, uint32_t sensor_idx,
+                           const struct bf_coverage_sensor *s, struct bf_geo_frame *frame,
+                           char *err, size_t errlen)
+{
+    if (!err || errlen == 0)   /* the reason is not wanted: it goes to a scratch buffer */
+        return bf_coverage_set_sensor(c, sensor_idx, s, frame, (char[8]){0}, 8);
+    err[0] = '\0';
+    if (!c || !s || !frame || sensor_idx >= 64) {
+        snprintf(err, errlen, "bad arguments (sensor index %u)", sensor_idx);
+        return BF_EINVAL;
+    }
+    int rc = check_sensor(s, sensor_idx, err, errlen);
+    if (rc < 0)
+        return rc;
+    size_t n = c->n;
+    if (sensor_idx >= n) {
+        struct cov_sensor *ns = realloc(c->s, ((size_t)sensor_idx + 1) * sizeof *ns);
+        if (!ns) {
+            snprintf(err, errlen, "out of memory");
+            return BF_ENOMEM;
+        }
+        c->s = ns;
+        for (size_t i = n; i <= sensor_idx; i++)   /* indices skipped over: absent */
+            c->s[i] = (struct cov_sensor){.absent = true};
+        c->n = (size_t)sensor_idx + 1;
+    }
+    struct cov_sensor was = c->s[sensor_idx];
+    fill_sensor(c, &c->s[sensor_idx], s, frame, c->dem_path);
+    if (c->dem_path && terrain_wanted(c, sensor_idx))
+        rc = terrain_pass(c, c->dem_path, frame, sensor_idx, err, errlen);
+    if (rc < 0) {
+        free(c->s[sensor_idx].raster);
+        c->s[sensor_idx] = was;   /* as it was, raster and all */
+        return rc;
+    }
+    free(was.raster);
+    return 0;
+}
+
+int bf_coverage_remove_sensor(struct bf_coverage *c, uint32_t sensor_idx)
+{
+    if (!c || sensor_idx >= c->n)
+        return BF_EINVAL;
+    struct cov_sensor *o = &c->s[sensor_idx];
+    free(o->raster);
+    o->raster = NULL;
+    o->absent = true;
+    return 0;
 }
 
 size_t bf_coverage_count(const struct bf_coverage *c) { return c ? c->n : 0; }
@@ -739,7 +803,7 @@ static int raster_at(const struct bf_coverage *c, const struct cov_sensor *s, do
 double bf_coverage_pd_at(const void *cov, uint32_t sensor_idx, double e_m, double n_m)
 {
     const struct bf_coverage *c = cov;
-    if (!c || sensor_idx >= c->n)
+    if (!c || sensor_idx >= c->n || c->s[sensor_idx].absent)
         return 0;
     const struct cov_sensor *s = &c->s[sensor_idx];
     double de = e_m - s->e_m, dn = n_m - s->n_m;
@@ -875,7 +939,7 @@ int bf_coverage_outline(const struct bf_coverage *c, uint32_t sensor_idx, double
     if (!out)
         return BF_EINVAL;
     *out = (struct bf_coverage_outline){0};
-    if (!c || sensor_idx >= c->n || !(step_deg > 0.01 && step_deg <= 90))
+    if (!c || sensor_idx >= c->n || c->s[sensor_idx].absent || !(step_deg > 0.01 && step_deg <= 90))
         return BF_EINVAL;
     const struct cov_sensor *s = &c->s[sensor_idx];
     double step = step_deg * DEG;
@@ -1061,6 +1125,8 @@ cJSON *bf_coverage_to_geojson(const struct bf_coverage *c, struct bf_geo_frame *
     cJSON_AddStringToObject(root, "type", "FeatureCollection");
     cJSON *fs = cJSON_AddArrayToObject(root, "features");
     for (uint32_t i = 0; i < c->n; i++) {
+        if (c->s[i].absent)
+            continue;
         cJSON *f = sensor_feature(c, i, frame, step_deg);
         if (!f) {
             cJSON_Delete(root);

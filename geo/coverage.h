@@ -134,6 +134,21 @@ double bf_coverage_heading(const struct bf_coverage *c, uint32_t sensor_idx);
 int bf_coverage_move_sensor(struct bf_coverage *c, uint32_t sensor_idx, double e_m, double n_m);
 
 /*
+ * Sensor indices of a running coverage (a configuration reload).  set:
+ * sensor_idx (< 64) is s from now on - a new index (the ones skipped over
+ * stay absent) or a changed sensor - checked as create checks it, its
+ * terrain raster made again from the DEM create read (BF_EIO when it cannot
+ * be read now); on failure the sensor stays as it was and err says why.
+ * frame is used during the call only.  remove: sensor_idx has no region any
+ * more (Pd 0, no outline, left out of the GeoJSON) until it is set again.
+ * 0 or BF_E*.
+ */
+int bf_coverage_set_sensor(struct bf_coverage *c, uint32_t sensor_idx,
+                           const struct bf_coverage_sensor *s, struct bf_geo_frame *frame,
+                           char *err, size_t errlen);
+int bf_coverage_remove_sensor(struct bf_coverage *c, uint32_t sensor_idx);
+
+/*
  * The outline of a sensor's region in the local frame, for drawing: rings of
  * points xy[2k], xy[2k+1], each closed (last point = first).  A ring with
  * hole false starts a polygon; the hole rings after it cut it.  Without

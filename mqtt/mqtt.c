@@ -551,6 +551,36 @@ int bf_mqtt_subscribe(struct bf_mqtt *m, const char *filter, int qos, bf_mqtt_ms
     return 0;
 }
 
+int bf_mqtt_unsubscribe(struct bf_mqtt *m, const char *filter, bf_mqtt_msg_fn fn, void *ctx)
+{
+    if (!m || !filter)
+        return BF_EINVAL;
+    pthread_mutex_lock(&m->lock);
+    size_t i = 0;
+    while (i < m->n_subs && !(m->subs[i].fn == fn && m->subs[i].ctx == ctx &&
+                              strcmp(m->subs[i].filter, filter) == 0))
+        i++;
+    if (i == m->n_subs) {
+        pthread_mutex_unlock(&m->lock);
+        return BF_ENOTFOUND;
+    }
+    char *f = m->subs[i].filter;
+    memmove(&m->subs[i], &m->subs[i + 1], (m->n_subs - i - 1) * sizeof m->subs[0]);
+    m->n_subs--;
+    bool shared = false;
+    for (size_t k = 0; k < m->n_subs; k++)
+        shared = shared || strcmp(m->subs[k].filter, f) == 0;
+    if (!shared && m->connected) {
+        MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+        int rc = MQTTAsync_unsubscribe(m->client, f, &ro);
+        if (rc != MQTTASYNC_SUCCESS)
+            BF_LOGW(MQTT_LOG, "%s: unsubscribe %s failed (Paho %d)", m->client_id, f, rc);
+    }
+    pthread_mutex_unlock(&m->lock);
+    free(f);
+    return 0;
+}
+
 int bf_mqtt_publish(struct bf_mqtt *m, const char *topic, const void *payload, size_t len, int qos,
                     bool retain)
 {

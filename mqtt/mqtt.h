@@ -77,6 +77,15 @@ void bf_mqtt_destroy(struct bf_mqtt *m);
 int bf_mqtt_subscribe(struct bf_mqtt *m, const char *filter, int qos, bf_mqtt_msg_fn fn, void *ctx);
 
 /*
+ * Forget the subscription made with (filter, fn, ctx); the broker is told
+ * when no other subscription has that filter.  A message being delivered on
+ * Paho's thread when this returns may still reach fn(ctx): the caller keeps
+ * ctx valid (and ignores late calls) until the client is destroyed.
+ * 0, or BF_ENOTFOUND.
+ */
+int bf_mqtt_unsubscribe(struct bf_mqtt *m, const char *filter, bf_mqtt_msg_fn fn, void *ctx);
+
+/*
  * Publish.  While disconnected the message is buffered (up to max_buffered).
  * Returns 0, BF_EFULL when the buffer is full, BF_ECONN/BF_EINVAL otherwise.
  */

@@ -231,6 +231,7 @@ struct bf_tracker {
     double *miss_w;            /* [cap] Pd-weighted misses in a row (docs/tracking.md) */
     uint8_t *cont_pending;     /* [cap] confirmed, continuation not decided yet */
     double *confusion;         /* [n_sensors * K * K] class confusion matrices */
+    uint8_t *absent;           /* [n_sensors] removed (bf_tracker_remove_sensor); NULL: none */
     struct lost_trk lost[LOST_RING];   /* recently lost confirmed tracks, a ring */
     uint32_t lost_next;        /* next ring entry to write */
     uint32_t *free_stack;      /* [cap] */
@@ -1115,6 +1116,7 @@ void bf_tracker_destroy(struct bf_tracker *t)
     free(t->miss_w);
     free(t->cont_pending);
     free(t->confusion);
+    free(t->absent);
     free(t->free_stack);
     free(t->next);
     free(t->prev);
@@ -1208,6 +1210,71 @@ static int add_pair(struct bf_tracker *t, uint32_t k, uint32_t j, double d2)
         d2 + (t->trk[t->st[k].slot].status == BF_TRACK_TENTATIVE ? t->gate2 : 0.0);
     t->n_pairs++;
     return 0;
+}
+
+int bf_tracker_set_sensor(struct bf_tracker *t, uint32_t sensor_idx,
+                          const struct bf_tracker_sensor *s)
+{
+    if (!t || !s || sensor_idx >= 64 || !isfinite(s->e_m) || !isfinite(s->n_m) ||
+        isnan(s->range_m) ||
+        (s->class_confusion && !bf_class_confusion_valid(s->class_confusion, NULL, NULL)))
+        return BF_EINVAL;
+    size_t kk = BF_CLASS_COUNT * BF_CLASS_COUNT, n = t->n_sensors;
+    if (sensor_idx >= n || !t->absent) {
+        size_t m = sensor_idx >= n ? (size_t)sensor_idx + 1 : n;
+        struct bf_tracker_sensor *ns = realloc(t->sensors, m * sizeof *ns);
+        if (!ns)
+            return BF_ENOMEM;
+        t->sensors = ns;
+        double *nc = realloc(t->confusion, m * kk * sizeof *nc);
+        if (!nc)
+            return BF_ENOMEM;
+        t->confusion = nc;
+        for (size_t i = 0; i < n; i++)   /* the matrices may have moved */
+            t->sensors[i].class_confusion = &nc[i * kk];
+        bool had = t->absent != NULL;
+        uint8_t *na = realloc(t->absent, m);
+        if (!na)
+            return BF_ENOMEM;
+        t->absent = na;
+        if (!had)
+            memset(na, 0, n);
+        for (size_t i = n; i < m; i++) {   /* indices skipped over: absent until set */
+            t->sensors[i] = (struct bf_tracker_sensor){.class_confusion = &nc[i * kk]};
+            memcpy(&nc[i * kk], bf_class_confusion_default(NULL), kk * sizeof *nc);
+            na[i] = 1;
+        }
+        t->n_sensors = m;
+    }
+    const double *cm = s->class_confusion ? s->class_confusion : bf_class_confusion_default(NULL);
+    memcpy(&t->confusion[sensor_idx * kk], cm, kk * sizeof *cm);
+    t->sensors[sensor_idx] = *s;
+    t->sensors[sensor_idx].class_confusion = &t->confusion[sensor_idx * kk];
+    t->absent[sensor_idx] = 0;
+    return 0;
+}
+
+int bf_tracker_remove_sensor(struct bf_tracker *t, uint32_t sensor_idx)
+{
+    if (!t || sensor_idx >= t->n_sensors)
+        return BF_EINVAL;
+    if (!t->absent) {
+        t->absent = calloc(t->n_sensors, 1);
+        if (!t->absent)
+            return BF_ENOMEM;
+    }
+    t->absent[sensor_idx] = 1;
+    return 0;
+}
+
+bool bf_tracker_sensor_in_use(const struct bf_tracker *t, uint32_t sensor_idx)
+{
+    if (!t || sensor_idx >= 64)
+        return false;
+    for (uint32_t s = t->head; s != NONE; s = t->next[s])
+        if (t->trk[s].sensors & (UINT64_C(1) << sensor_idx))
+            return true;
+    return false;
 }
 
 int bf_tracker_move_sensor(struct bf_tracker *t, uint32_t sensor_idx, double e_m, double n_m)
@@ -1813,7 +1880,8 @@ static void next_scan_no(struct bf_tracker *t)
 int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
                     const struct bf_detection *dets, size_t n)
 {
-    if (!t || sensor_idx >= t->n_sensors || (n > 0 && !dets) || t_us == BF_TIME_NONE)
+    if (!t || sensor_idx >= t->n_sensors || (t->absent && t->absent[sensor_idx]) ||
+        (n > 0 && !dets) || t_us == BF_TIME_NONE)
         return BF_EINVAL;
     if (t->last_t != BF_TIME_NONE && t_us < t->last_t)
         return BF_EINVAL;

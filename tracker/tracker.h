@@ -124,6 +124,22 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
  */
 int bf_tracker_move_sensor(struct bf_tracker *t, uint32_t sensor_idx, double e_m, double n_m);
 
+/*
+ * Sensor indices of a running tracker (a configuration reload: docs/engine.md,
+ * "Sensor indices").  set: sensor sensor_idx (< 64: a track's contributing
+ * sensors are a 64-bit mask) is s from now on - a new index (the ones
+ * skipped over stay absent) or a changed sensor; s is copied like create's.
+ * remove: sensor_idx is absent - a scan of it is refused (BF_EINVAL) until it
+ * is set again; the tracks it contributed to keep their mask and coast on
+ * the other sensors.  Both return 0, BF_EINVAL (bad index or sensor) or
+ * BF_ENOMEM (nothing changed).
+ */
+int bf_tracker_set_sensor(struct bf_tracker *t, uint32_t sensor_idx,
+                          const struct bf_tracker_sensor *s);
+int bf_tracker_remove_sensor(struct bf_tracker *t, uint32_t sensor_idx);
+/* Does a live track carry sensor_idx among its contributing sensors? */
+bool bf_tracker_sensor_in_use(const struct bf_tracker *t, uint32_t sensor_idx);
+
 /* Changes made by the last scan, in ascending track id. Borrowed until the next scan. */
 size_t bf_tracker_changes(const struct bf_tracker *t, const struct bf_track_change **out);
 

@@ -26,6 +26,7 @@
 #include "core/bf_log.h"
 #include "engine/config.h"
 #include "engine/engine.h"
+#include "geo/coverage.h"
 
 #define T0 INT64_C(1772330400000000)   /* 2026-03-01T02:00:00Z */
 
@@ -35,6 +36,8 @@ struct seen {
     uint32_t track_id;
     int zone_idx;
     char id[BF_ALERT_ID_LEN];
+    char reason[128];
+    int sensor_idx;
     int scan;   /* the scan it came after */
 };
 
@@ -50,7 +53,9 @@ static int tap(void *ctx, const struct bf_alert *a, const char *json, size_t len
         seen = realloc(seen, cap_seen * sizeof *seen);
     }
     seen[n_seen++] = (struct seen){.type = a->type, .state = a->state, .track_id = a->track_id,
-                                   .zone_idx = a->zone_idx, .scan = scan_now};
+                                   .zone_idx = a->zone_idx, .sensor_idx = a->sensor_idx,
+                                   .scan = scan_now};
+    snprintf(seen[n_seen - 1].reason, sizeof seen[n_seen - 1].reason, "%s", a->reason);
     snprintf(seen[n_seen - 1].id, sizeof seen[n_seen - 1].id, "%s", a->id);
     return 0;
 }
@@ -118,10 +123,12 @@ static double nrand(void)
 
 static uint32_t seq;
 
-static void feed_pos(struct bf_engine *e, bf_time_us t, double east, double north)
+static int feed_pos_from(struct bf_engine *e, uint32_t sensor, bf_time_us t, double east,
+                         double north)
 {
     struct bf_detection d;
     memset(&d, 0, sizeof d);
+    d.sensor_idx = sensor;
     d.t_us = t;
     d.seq = seq++;
     d.kind = BF_MEAS_POSITION;
@@ -130,7 +137,23 @@ static void feed_pos(struct bf_engine *e, bf_time_us t, double east, double nort
     d.R[0][0] = d.R[1][1] = 100.0;
     for (int k = 0; k < BF_CLASS_COUNT; k++)
         d.class_lik[k] = 1.0f;
-    CU_ASSERT_EQUAL(bf_engine_feed(e, &d), 0);
+    return bf_engine_feed(e, &d);
+}
+
+static void feed_pos(struct bf_engine *e, bf_time_us t, double east, double north)
+{
+    CU_ASSERT_EQUAL(feed_pos_from(e, 0, t, east, north), 0);
+}
+
+static int feed_marker(struct bf_engine *e, uint32_t sensor, bf_time_us t)
+{
+    struct bf_detection m;
+    memset(&m, 0, sizeof m);
+    m.sensor_idx = sensor;
+    m.t_us = t;
+    m.seq = seq++;
+    m.kind = BF_MEAS_SCAN;
+    return bf_engine_feed(e, &m);
 }
 
 /* Scans k0..k1-1 (one a second): W from (1600, 600) and B from (-2500, 1800), both south. */
@@ -178,29 +201,60 @@ static size_t count(enum bf_alert_type type, enum bf_alert_state state, uint32_t
     return c;
 }
 
-static void test_reload_keeps_picture(void)
+/* The test's folder under the temporary one, and its files' names. */
+static void set_dir(const char *name)
 {
-    snprintf(dir, sizeof dir, "%s/reload", bf_test_tmpdir());
+    snprintf(dir, sizeof dir, "%s/%s", bf_test_tmpdir(), name);
     mkdir(dir, 0700);
     snprintf(conf_path, sizeof conf_path, "%s/engine.json", dir);
     snprintf(zones_path, sizeof zones_path, "%s/zones.geojson", dir);
+}
+
+/* An engine without a broker on conf_path, its log in memory, alerts to tap(). */
+struct run {
+    FILE *log;
+    char *logbuf;
+    size_t loglen;
+    struct bf_config *cfg;
+    struct bf_engine *e;
+};
+
+static int run_start(struct run *r)
+{
+    memset(r, 0, sizeof *r);
+    r->log = open_memstream(&r->logbuf, &r->loglen);
+    if (!r->log)
+        return -1;
+    bf_log_set_stream(r->log);
+    bf_log_set_level(BF_LOG_INFO);
+    struct bf_diag diag = {0};
+    if (bf_config_load(conf_path, &r->cfg, &diag) < 0)
+        return -1;
+    static struct bf_alert_sink sink = {.publish = tap};
+    struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true, .alert_tap = &sink};
+    return bf_engine_create(r->cfg, &opt, &r->e);
+}
+
+static void run_stop(struct run *r)
+{
+    bf_engine_destroy(r->e);
+    bf_config_destroy(r->cfg);
+    bf_log_set_stream(NULL);
+    fclose(r->log);
+    if (getenv("BF_TEST_SHOW_LOG"))
+        fputs(r->logbuf, stdout);
+    free(r->logbuf);
+}
+
+static void test_reload_keeps_picture(void)
+{
+    set_dir("reload");
     write_zones(zone_border, zone_depot, NULL);
     write_config("it", "\"approach_distance_m\": 300", NULL);
 
-    char *logbuf = NULL;
-    size_t loglen = 0;
-    FILE *log = open_memstream(&logbuf, &loglen);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(log);
-    bf_log_set_stream(log);
-    bf_log_set_level(BF_LOG_INFO);
-
-    struct bf_diag diag = {0};
-    struct bf_config *cfg = NULL;
-    CU_ASSERT_EQUAL_FATAL(bf_config_load(conf_path, &cfg, &diag), 0);
-    struct bf_alert_sink sink = {.publish = tap};
-    struct bf_engine_options opt = {.no_mqtt = true, .no_journal = true, .alert_tap = &sink};
-    struct bf_engine *e = NULL;
-    CU_ASSERT_EQUAL_FATAL(bf_engine_create(cfg, &opt, &e), 0);
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_start(&r), 0);
+    struct bf_engine *e = r.e;
 
     /* W crosses near scan 430; by 520 it is 130 m on our side, B is 1280 m out */
     play(e, 0, 520);
@@ -226,15 +280,15 @@ static void test_reload_keeps_picture(void)
     CU_ASSERT_EQUAL(bf_engine_reload(e, NULL), 0);
     CU_ASSERT_EQUAL(track_ids(e, after, 8), nb);
     CU_ASSERT_EQUAL(memcmp(before, after, nb * sizeof *before), 0);
-    fflush(log);
-    CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "reload: zones 2 -> 3 (+yard), "
+    fflush(r.log);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "reload: zones 2 -> 3 (+yard), "
                                           "alerts.approach_distance_m 300 -> 2000"));
 
     /* bad reloads: refused, the reason logged, nothing changed */
     write_config("it", "", "{\"site\": \"it\",\n \"origin\": oops}\n");
     CU_ASSERT_EQUAL(bf_engine_reload(e, NULL), BF_EINVAL);
-    fflush(log);
-    CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "engine.json:2:"));   /* file:line */
+    fflush(r.log);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "engine.json:2:"));   /* file:line */
     write_config("other", "\"approach_distance_m\": 2000", NULL);
     CU_ASSERT_EQUAL(bf_engine_reload(e, NULL), BF_EINVAL);
     write_config("it", "\"approach_distance_m\": 2000, \"journal\": \"j.jsonl\"", NULL);
@@ -243,10 +297,10 @@ static void test_reload_keeps_picture(void)
     write_zones(zone_border, zone_yard, NULL);   /* the depot gone: its index is taken */
     CU_ASSERT_EQUAL(bf_engine_reload(e, NULL), BF_EINVAL);
     write_zones(zone_border, zone_depot, zone_yard);
-    fflush(log);
-    CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "restart to change site"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "restart to change alerts.journal"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "zone \"depot\""));
+    fflush(r.log);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "restart to change site"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "restart to change alerts.journal"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "zone \"depot\""));
     CU_ASSERT_EQUAL(count(BF_ALERT_INCURSION, BF_ALERT_NEW, 0, 0), 1);
 
     /* W walks into the yard (n -130 .. -300: scans 522 .. 643); B is inside 2 km */
@@ -282,19 +336,176 @@ static void test_reload_keeps_picture(void)
            "(yard) after scan %d; %zu alert changes\n", w_track, w_alert, approach_b_scan,
            entry_scan, n_seen);
 
-    bf_engine_destroy(e);
-    bf_config_destroy(cfg);
-    bf_log_set_stream(NULL);
-    fclose(log);
-    if (getenv("BF_TEST_SHOW_LOG"))
-        fputs(logbuf, stdout);
-    free(logbuf);
-    free(seen);
+    run_stop(&r);
+}
+
+/*
+ * Sensors by reload: radar-a (index 0) tracks walker W across the line
+ * (INCURSION); radar-x (index 1) never speaks and raises SENSOR_FAULT.  A
+ * reload removes radar-x and adds radar-b (index 2, never used): radar-x's
+ * SENSOR_FAULT is resolved "sensor removed", its detections are refused as
+ * unknown sensor, W's track and INCURSION carry on, and radar-b's walker V
+ * becomes a track of its own.  A reload that moves radar-b moves its
+ * coverage; one with a sensor of an unknown type is refused with the reason
+ * and radar-b keeps running.
+ */
+static const char *radar_a = "{\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.78, "
+                             "\"lon\": 8.20, \"range_m\": 4000, \"sigma_m\": 10}";
+static const char *radar_x = "{\"id\": \"radar-x\", \"type\": \"json\", \"lat\": 46.79, "
+                             "\"lon\": 8.21, \"range_m\": 3000, \"heartbeat_timeout_s\": 5}";
+
+static void write_sensors(const char *a, const char *b, const char *c)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"site\": \"it\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
+             " \"zones\": \"zones.geojson\", \"log_level\": \"info\",\n"
+             " \"sensors\": [%s%s%s%s%s],\n"
+             " \"engine\": {\"reorder_window_ms\": 500}}\n",
+             a, b ? ", " : "", b ? b : "", c ? ", " : "", c ? c : "");
+    write_config(NULL, NULL, text);
+}
+
+/* radar-b at lat, 3 km west of the origin, range 3 km (W is out of its reach, V of radar-a's) */
+static void radar_b(char *buf, size_t len, double lat)
+{
+    snprintf(buf, len, "{\"id\": \"radar-b\", \"type\": \"json\", \"lat\": %.4f, \"lon\": 8.16, "
+             "\"range_m\": 3000, \"sigma_m\": 10}", lat);
+}
+
+/* Scans k0..k1-1: W (radar-a) from (1600, 100) south; V (radar-b, when b) from (-3000, 2000) east. */
+static void play_two(struct bf_engine *e, int k0, int k1, bool b)
+{
+    for (int k = k0; k < k1; k++) {
+        bf_time_us t = T0 + (bf_time_us)k * BF_US_PER_S;
+        scan_now = k;
+        feed_pos(e, t, 1600, 100 - 1.4 * k);
+        CU_ASSERT_EQUAL(feed_marker(e, 0, t), 0);
+        if (b) {
+            CU_ASSERT_EQUAL(feed_pos_from(e, 2, t + 200 * BF_US_PER_MS, -3000 + 1.2 * k, 2000), 0);
+            CU_ASSERT_EQUAL(feed_marker(e, 2, t + 200 * BF_US_PER_MS), 0);
+        }
+        bf_engine_step(e, 0, false);
+    }
+    bf_engine_step(e, 0, true);
+}
+
+/* Whether a confirmed track has sensor idx among its contributors; its id into *id. */
+static bool track_of_sensor(struct bf_engine *e, uint32_t idx, uint32_t *id)
+{
+    const struct bf_track *tr[64];
+    size_t n = bf_tracker_tracks(bf_engine_tracker(e), tr, 64);
+    for (size_t i = 0; i < n && i < 64; i++)
+        if ((tr[i]->status == BF_TRACK_CONFIRMED || tr[i]->status == BF_TRACK_COASTING) &&
+            (tr[i]->sensors >> idx & 1)) {
+            *id = tr[i]->id;
+            return true;
+        }
+    return false;
+}
+
+static void test_reload_sensors(void)
+{
+    n_seen = 0;
+    set_dir("reload-sensors");
+    write_zones(zone_border, zone_depot, NULL);
+    write_sensors(radar_a, radar_x, NULL);
+
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_start(&r), 0);
+    struct bf_engine *e = r.e;
+
+    /* W crosses near scan 71; radar-x is silent: SENSOR_FAULT after 5 s */
+    CU_ASSERT_EQUAL(feed_pos_from(e, 2, T0, -3000, 2000), BF_EINVAL);   /* no index 2 yet */
+    play_two(e, 0, 100, false);
+    CU_ASSERT_EQUAL_FATAL(count(BF_ALERT_INCURSION, BF_ALERT_NEW, 0, 0), 1);
+    CU_ASSERT_EQUAL(count(BF_ALERT_SENSOR_FAULT, BF_ALERT_NEW, 0, 0), 1);
+    CU_ASSERT_EQUAL(count(BF_ALERT_SENSOR_FAULT, BF_ALERT_RESOLVED, 0, 0), 0);
+    uint32_t w_track = 0;
+    CU_ASSERT_FATAL(track_of_sensor(e, 0, &w_track));
+    struct bf_engine_stats st;
+    bf_engine_get_stats(e, &st);
+    CU_ASSERT_EQUAL(st.unknown_sensor, 1);
+    CU_ASSERT_EQUAL(st.sensors_faulty, 1);
+
+    /* reload: radar-x removed, radar-b added */
+    char b[256];
+    radar_b(b, sizeof b, 46.80);
+    write_sensors(radar_a, b, NULL);
+    CU_ASSERT_EQUAL_FATAL(bf_engine_reload(e, NULL), 0);
+    fflush(r.log);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "zones 2 -> 2, sensors -radar-x +radar-b"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "sensor radar-b (json) added as index 2"));
+    size_t resolved = 0;
+    for (size_t i = 0; i < n_seen; i++)
+        if (seen[i].type == BF_ALERT_SENSOR_FAULT && seen[i].state == BF_ALERT_RESOLVED) {
+            resolved++;
+            CU_ASSERT_EQUAL(seen[i].sensor_idx, 1);
+            CU_ASSERT_STRING_EQUAL(seen[i].reason, "sensor removed");
+        }
+    CU_ASSERT_EQUAL(resolved, 1);
+    bf_engine_get_stats(e, &st);
+    CU_ASSERT_EQUAL(st.sensors_faulty, 0);
+    /* radar-x's detections are refused and counted */
+    CU_ASSERT_EQUAL(feed_pos_from(e, 1, T0 + 100 * BF_US_PER_S, 500, 500), BF_EINVAL);
+    bf_engine_get_stats(e, &st);
+    CU_ASSERT_EQUAL(st.unknown_sensor, 2);
+
+    /* radar-b's walker becomes a track; W carries on with its INCURSION */
+    play_two(e, 100, 130, true);
+    uint32_t v_track = 0, w_after = 0;
+    CU_ASSERT(track_of_sensor(e, 2, &v_track));
+    CU_ASSERT_NOT_EQUAL(v_track, w_track);
+    CU_ASSERT(track_of_sensor(e, 0, &w_after));
+    CU_ASSERT_EQUAL(w_after, w_track);
+    CU_ASSERT_EQUAL(count(BF_ALERT_INCURSION, BF_ALERT_NEW, 0, 0), 1);
+    CU_ASSERT_EQUAL(count(BF_ALERT_INCURSION, BF_ALERT_LOST, 0, 0), 0);
+    CU_ASSERT_EQUAL(count(BF_ALERT_INCURSION, BF_ALERT_RESOLVED, 0, 0), 0);
+
+    /* radar-b moves 3.3 km north: its coverage follows */
+    const struct bf_coverage *cov = bf_engine_coverage(e);
+    CU_ASSERT(bf_coverage_pd_at(cov, 2, -3050, -2500) > 0);
+    CU_ASSERT_EQUAL(bf_coverage_pd_at(cov, 2, -3050, 6000), 0);
+    radar_b(b, sizeof b, 46.83);
+    write_sensors(radar_a, b, NULL);
+    CU_ASSERT_EQUAL_FATAL(bf_engine_reload(e, NULL), 0);
+    fflush(r.log);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "zones 2 -> 2, sensors ~radar-b"));
+    cov = bf_engine_coverage(e);
+    CU_ASSERT_EQUAL(bf_coverage_pd_at(cov, 2, -3050, -2500), 0);
+    CU_ASSERT(bf_coverage_pd_at(cov, 2, -3050, 6000) > 0);
+    CU_ASSERT_EQUAL(bf_coverage_pd_at(cov, 1, 0, 0), 0);   /* radar-x has none */
+
+    /* a sensor of an unknown type: refused with the reason, radar-b runs on */
+    write_sensors(radar_a, b, "{\"id\": \"radar-c\", \"type\": \"nosuch\", \"lat\": 46.79, "
+                              "\"lon\": 8.22, \"range_m\": 4000}");
+    CU_ASSERT_EQUAL(bf_engine_reload(e, NULL), BF_EINVAL);
+    fflush(r.log);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "unknown sensor type \"nosuch\""));
+    CU_ASSERT_EQUAL(feed_pos_from(e, 3, T0 + 131 * BF_US_PER_S, 0, 0), BF_EINVAL);
+    play_two(e, 130, 140, true);
+    CU_ASSERT(track_of_sensor(e, 2, &v_track));
+    bf_engine_get_stats(e, &st);
+    CU_ASSERT_EQUAL(st.unknown_sensor, 3);
+
+    /* radar-x back: it gets its own index again */
+    write_sensors(radar_a, b, radar_x);
+    CU_ASSERT_EQUAL(bf_engine_reload(e, NULL), 0);
+    CU_ASSERT_EQUAL(feed_marker(e, 1, T0 + 141 * BF_US_PER_S), 0);
+    fflush(r.log);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "sensor radar-x (json) added as index 1"));
+    printf("\n  W track %u kept, V track %u from radar-b; %llu detections refused as unknown "
+           "sensor; %zu alert changes\n", w_track, v_track, (unsigned long long)st.unknown_sensor,
+           n_seen);
+
+    run_stop(&r);
 }
 
 static CU_TestInfo tests[] = {
     {"a reload applies a new zone and threshold, keeps tracks and live alerts; bad ones refused",
      test_reload_keeps_picture},
+    {"a reload adds, removes and changes sensors; tracks and live alerts kept; a bad sensor "
+     "refused", test_reload_sensors},
     CU_TEST_INFO_NULL,
 };
 
@@ -303,4 +514,9 @@ static CU_SuiteInfo suites[] = {
     CU_SUITE_INFO_NULL,
 };
 
-int main(void) { return bf_test_main(suites); }
+int main(void)
+{
+    int rc = bf_test_main(suites);
+    free(seen);
+    return rc;
+}
