@@ -12,13 +12,18 @@
  * LOST or RESOLVED); a SIGHUP with another site and one with a syntax error
  * are refused, logged with the reason (file:line for the error), and the
  * engine runs on with the configuration it had (still online, zones not
- * published again, a clean stop).
+ * published again, a clean stop).  Then sensors: a SIGHUP adding a sensor
+ * whose plugin cannot open is refused with the reason; one adding radar-b
+ * puts it in the status and its walker raises an INCURSION naming it; one
+ * removing it takes it out of the status and clears its retained
+ * sensors/radar-b/status.
  */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -92,18 +97,46 @@ static bool log_has(const char *path, const char *text, double timeout_s)
     }
 }
 
+/* A test's files in dir and its broker: url, the config, zones and log paths; the zones written. */
+struct site_files {
+    char url[64], conf[640], zones[640], elog[640];
+    pid_t broker;
+};
+
+static int start_site(const char *dir, struct site_files *f)
+{
+    int port = it_free_port();
+    f->broker = it_start_mosquitto(dir, port);
+    snprintf(f->url, sizeof f->url, "tcp://127.0.0.1:%d", port);
+    snprintf(f->conf, sizeof f->conf, "%s/engine.json", dir);
+    snprintf(f->zones, sizeof f->zones, "%s/zones.geojson", dir);
+    snprintf(f->elog, sizeof f->elog, "%s/engine.log", dir);
+    if (f->broker <= 0)
+        return -1;
+    return it_write_file(f->zones, 0644, "%s]}\n", zones_head);
+}
+
+/* A clean stop of the engine (its log shown unless it holds seen), the clients, the broker. */
+static void stop_site(struct site_files *f, const char *dir, pid_t engine, struct bf_mqtt *pub,
+                      struct bf_mqtt *sub, const char *seen)
+{
+    bf_mqtt_destroy(pub);
+    CU_ASSERT_EQUAL(it_stop(engine), 0);
+    if (!log_has(f->elog, seen, 0))
+        it_show_log(f->elog);
+    bf_mqtt_destroy(sub);
+    it_stop(f->broker);
+    it_rm_tree(dir);
+    it_collector_free(centre);
+    centre = NULL;
+}
+
 static void test_sighup_reload(void)
 {
     const char *tmp = bf_test_tmpdir();
-    int port = it_free_port();
-    pid_t broker = it_start_mosquitto(tmp, port);
-    CU_ASSERT_TRUE_FATAL(broker > 0);
-    char url[64], conf[512], zones[512], elog[512];
-    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
-    snprintf(conf, sizeof conf, "%s/engine.json", tmp);
-    snprintf(zones, sizeof zones, "%s/zones.geojson", tmp);
-    snprintf(elog, sizeof elog, "%s/engine.log", tmp);
-    CU_ASSERT_EQUAL_FATAL(it_write_file(zones, 0644, "%s]}\n", zones_head), 0);
+    struct site_files f;
+    CU_ASSERT_EQUAL_FATAL(start_site(tmp, &f), 0);
+    char *url = f.url, *conf = f.conf, *zones = f.zones, *elog = f.elog;
     CU_ASSERT_EQUAL_FATAL(write_config(conf, SITE, 300), 0);
 
     centre = it_collector_new();
@@ -205,20 +238,149 @@ static void test_sighup_reload(void)
     it_sleep_ms(500);
     CU_ASSERT_EQUAL(it_collector_count_json(centre, ROOT "alerts", it_match_alert, &inc_new), 1);
 
-    bf_mqtt_destroy(pub);
-    CU_ASSERT_EQUAL(it_stop(engine), 0);
-    if (!log_has(elog, "reload: zones 2 -> 3", 0))
-        it_show_log(elog);
-    bf_mqtt_destroy(sub);
-    it_stop(broker);
-    it_rm_tree(tmp);
-    it_collector_free(centre);
-    centre = NULL;
+    stop_site(&f, tmp, engine, pub, sub, "reload: zones 2 -> 3");
+}
+
+/* ---- sensors by SIGHUP ----------------------------------------------------------------- */
+
+#define SITE_S "itsensors"
+#define ROOT_S "borderfuse/" SITE_S "/"
+
+static const char *sensor_a =
+    "{\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.20, \"range_m\": 4000,"
+    " \"sigma_m\": 5}";
+static const char *sensor_b =
+    "{\"id\": \"radar-b\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.26, \"range_m\": 4000,"
+    " \"sigma_m\": 5}";
+/* a plugin that cannot open: the json plugin takes no options */
+static const char *sensor_bad =
+    "{\"id\": \"radar-c\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.23, \"range_m\": 4000,"
+    " \"options\": {\"bogus\": 1}}";
+
+static int write_sensors_config(const char *conf, const char *b, const char *c)
+{
+    return it_write_engine_config(conf, SITE_S, "zones.geojson",
+        " \"sensors\": [%s%s%s%s%s],\n"
+        " \"alerts\": {\"journal\": \"journal.jsonl\", \"journal_fsync\": \"never\"},\n"
+        " \"engine\": {\"reorder_window_ms\": 200, \"status_period_s\": 0.25,"
+        " \"idle_flush_s\": 0.3}", sensor_a, b ? ", " : "", b ? b : "", c ? ", " : "",
+        c ? c : "");
+}
+
+/* A status whose "sensors" list has (arg "+id") or lacks (arg "-id") a sensor. */
+static bool status_sensor(const cJSON *st, const void *arg)
+{
+    const char *want = arg;
+    bool has = false;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(st, "sensors"))
+        has = has || strcmp(it_jstr(s, "id"), want + 1) == 0;
+    return has == (want[0] == '+');
+}
+
+/* An alert whose "sensors" names arg. */
+static bool alert_from(const cJSON *a, const void *arg)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(a, "sensors"))
+        if (cJSON_IsString(s) && strcmp(s->valuestring, arg) == 0)
+            return strcmp(it_jstr(a, "type"), "INCURSION") == 0;
+    return false;
+}
+
+static void test_sighup_sensors(void)
+{
+    char tmp[512];   /* its own folder: the test before removed its tree */
+    snprintf(tmp, sizeof tmp, "%s/sensors", bf_test_tmpdir());
+    mkdir(bf_test_tmpdir(), 0700);
+    mkdir(tmp, 0700);
+    struct site_files f;
+    CU_ASSERT_EQUAL_FATAL(start_site(tmp, &f), 0);
+    char *url = f.url, *conf = f.conf, *elog = f.elog;
+    CU_ASSERT_EQUAL_FATAL(write_sensors_config(conf, NULL, NULL), 0);
+
+    centre = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(centre);
+    struct bf_mqtt *sub, *pub;
+    struct bf_mqtt_options so = {.url = url, .client_id = "it-sensors-centre",
+                                 .clean_session = true};
+    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT_S "status", 1, it_collector_on_msg, centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT_S "alerts", 1, it_collector_on_msg, centre), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT_S "sensors/radar-b/status", 1,
+                                      it_collector_on_msg, centre), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
+
+    pid_t engine = it_start_engine(conf, url, "info", elog);
+    CU_ASSERT_TRUE_FATAL(engine > 0);
+    CU_ASSERT_TRUE_FATAL(it_wait_online(centre, ROOT_S "status", NULL, 15));
+    struct bf_mqtt_options po = {.url = url, .client_id = "it-sensors-radar",
+                                 .clean_session = true};
+    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&po, &pub), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(pub, 5000), 0);
+
+    /* a sensor whose plugin cannot open: refused, the reason logged, radar-a runs on */
+    CU_ASSERT_EQUAL_FATAL(write_sensors_config(conf, NULL, sensor_bad), 0);
+    CU_ASSERT_EQUAL(kill(engine, SIGHUP), 0);
+    CU_ASSERT_TRUE(log_has(elog, "sensor radar-c: plugin \"json\" failed to open", 5));
+    CU_ASSERT_TRUE(log_has(elog, "(refused, the sensors in use are kept)", 5));
+
+    /* ---- add radar-b: its walker crosses the line, an INCURSION from radar-b ---- */
+    CU_ASSERT_EQUAL_FATAL(write_sensors_config(conf, sensor_b, NULL), 0);
+    bf_time_us sent = bf_clock_monotonic(NULL);
+    CU_ASSERT_EQUAL(kill(engine, SIGHUP), 0);
+    cJSON *st = it_collector_wait_json(centre, ROOT_S "status", status_sensor, "+radar-b", 10);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    printf("\n  radar-b in the status %.0f ms after SIGHUP\n",
+           (double)(bf_clock_monotonic(NULL) - sent) / 1e3);
+    const cJSON *rl = cJSON_GetObjectItemCaseSensitive(st, "reload");
+    CU_ASSERT_EQUAL(it_jnum(rl, "refused"), 1);
+    cJSON_Delete(st);
+    CU_ASSERT_TRUE(log_has(elog, "sensors +radar-b", 5));
+    CU_ASSERT_TRUE(it_collector_wait(centre, ROOT_S "sensors/radar-b/status", "radar-b", 5));
+    it_sleep_ms(300);   /* its subscription lands */
+    struct it_walker wb = {
+        .pub = pub, .topic = ROOT_S "sensors/radar-b/detections", .sensor = "radar-b",
+        .lat0 = 46.80, .north0_m = 30.0, .lon = 8.255, .speed_mps = 2.0, .m_per_deg = 111200.0};
+    wb.t0_us = (bf_clock_realtime(NULL) / BF_US_PER_S - 100) * BF_US_PER_S;
+    CU_ASSERT_EQUAL(it_publish_walker(&wb, 0, 40), 0);
+    cJSON *inc = it_collector_wait_json(centre, ROOT_S "alerts", alert_from, "radar-b", 10);
+    CU_ASSERT_PTR_NOT_NULL(inc);
+    cJSON_Delete(inc);
+
+    /* ---- remove radar-b: gone from the status, its retained status cleared ---- */
+    int n_b = it_collector_count(centre, ROOT_S "sensors/radar-b/status");
+    CU_ASSERT_EQUAL_FATAL(write_sensors_config(conf, NULL, NULL), 0);
+    CU_ASSERT_EQUAL(kill(engine, SIGHUP), 0);
+    CU_ASSERT_TRUE(log_has(elog, "sensors -radar-b", 5));
+    st = it_collector_wait_json(centre, ROOT_S "status", status_sensor, "-radar-b", 10);
+    CU_ASSERT_PTR_NOT_NULL(st);   /* the first status without it */
+    cJSON_Delete(st);
+    for (int k = 0; k < 40 && it_collector_count(centre, ROOT_S "sensors/radar-b/status") == n_b;
+         k++)
+        it_sleep_ms(50);
+    char *last = it_collector_text(centre, ROOT_S "sensors/radar-b/status", -1);
+    CU_ASSERT_PTR_NOT_NULL(last);
+    CU_ASSERT_STRING_EQUAL(last ? last : "?", "");   /* the retained message cleared */
+    free(last);
+    /* what radar-b still sends goes nowhere; the engine runs on */
+    CU_ASSERT_EQUAL(it_publish_walker(&wb, 40, 45), 0);
+    it_sleep_ms(500);
+    CU_ASSERT_EQUAL(kill(engine, 0), 0);
+    st = it_collector_json(centre, ROOT_S "status", -1);
+    CU_ASSERT_STRING_EQUAL(it_jstr(st, "state"), "online");
+    CU_ASSERT_TRUE(status_sensor(st, "-radar-b"));
+    CU_ASSERT_TRUE(status_sensor(st, "+radar-a"));
+    cJSON_Delete(st);
+
+    stop_site(&f, tmp, engine, pub, sub, "sensors -radar-b");
 }
 
 static CU_TestInfo tests[] = {
     {"SIGHUP applies a new zone and threshold, keeps the track and its alert; bad ones refused",
      test_sighup_reload},
+    {"SIGHUP adds a sensor (its walker raises INCURSION) and removes it (its status goes); "
+     "a plugin that cannot open refused", test_sighup_sensors},
     CU_TEST_INFO_NULL,
 };
 
