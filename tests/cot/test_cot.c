@@ -18,7 +18,7 @@
 #include <glib.h>
 
 #include "alerts/alerts_int.h"
-#include "alerts/cot.h"
+#include "cot/cot.h"
 #include "bf_test.h"
 #include "core/bf_error.h"
 
