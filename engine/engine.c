@@ -35,7 +35,7 @@
  * sensors' subscriptions, the operators' requests and the response units'
  * reports; an output connection publishes alerts (QoS 1, through the outbox
  * over the journal, which sends again what the broker did not confirm:
- * alerts/outbox.c), the retained snapshot of the live alerts (at most once a
+ * delivery/outbox.c), the retained snapshot of the live alerts (at most once a
  * second), the answers to operators, the retained status with a last will of
  * "offline", the track picture (QoS 0, at most once a second), camera cues
  * and, once at start, the zones and the sensors' coverage as GeoJSON

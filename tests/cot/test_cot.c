@@ -746,7 +746,7 @@ static CU_TestInfo cot_tests[] = {
 };
 
 static CU_SuiteInfo suites[] = {
-    {"alerts/cot", setup, teardown, NULL, NULL, cot_tests},
+    {"cot", setup, teardown, NULL, NULL, cot_tests},
     CU_SUITE_INFO_NULL,
 };
 
