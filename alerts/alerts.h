@@ -1,6 +1,7 @@
 /*
- * alerts.h - alert rules, one live alert per (track, zone, type), the alert
- * journal, and the JSON form published on borderfuse/<site>/alerts.
+ * alerts.h - the alert model: alert rules, one live alert per (track, zone,
+ * type), operator requests, and the JSON form published on
+ * borderfuse/<site>/alerts.
  *
  * Alert lifecycle (docs/alerts.md):
  *
@@ -17,11 +18,13 @@
  *     an operator's resolve                               --> [RESOLVED] (closed_by)
  *     an operator's false_alarm                           --> [FALSE_ALARM] (closed_by)
  *
- * Every change of an alert is appended to the journal, then handed to the
- * sink (the MQTT publisher).  The id is a UUID derived from (site, type,
- * track id, zone id, first time), so it is stable across updates and across
- * a replay of the same input; seq is a per-site sequence number that only
- * grows (restored from the journal on start).
+ * Every change of an alert is numbered, enriched (dispatch proposals, camera:
+ * a pure step over a snapshot, bf_alerter_set_enrich) and handed to the sink:
+ * delivery (delivery/delivery.h: the journal, then the outbox).  The id is a
+ * UUID derived from (site, type, track id, zone id, first time), so it is
+ * stable across updates and across a replay of the same input; seq is a
+ * per-site sequence number that only grows (on start it continues after the
+ * journal's last: bf_alerter_continue_after).
  */
 #ifndef BF_ALERTS_H
 #define BF_ALERTS_H
@@ -84,7 +87,7 @@ struct bf_alert_params {
     double min_confidence;       /* below it no alert is raised; default 0.5 */
     double resolve_after_s;      /* live alert without update for this long is RESOLVED; default 120 */
     double update_min_interval_s;/* do not republish an UPDATED alert more often; default 5 */
-    const char *journal_path;    /* NULL: no journal (tests only) */
+    const char *journal_path;    /* delivery's (the alerter ignores it); NULL: no journal */
     enum bf_fsync_policy journal_fsync;
     bool exercise;               /* mark every alert as exercise */
     const char *audit_path;      /* operator audit log (the engine writes it); NULL: none */
@@ -177,7 +180,7 @@ struct bf_alert {
                                        * animal"; "" none.  Shown as "reason" on track alerts */
 };
 
-/* Where alert changes go after the journal: the MQTT publisher, or a test. */
+/* Where alert changes go: delivery (journal, outbox), or a test. */
 struct bf_alert_sink {
     /* json is the alert's JSON (NUL-terminated, borrowed). Return 0 or BF_E*. */
     int (*publish)(void *ctx, const struct bf_alert *a, const char *json, size_t len);
@@ -191,7 +194,6 @@ struct bf_alerter_stats {
     uint64_t suppressed_no_alert;   /* inside a no_alert zone */
     uint64_t suppressed_confidence; /* below min_confidence */
     uint64_t suppressed_test;       /* from TEST-flagged detections */
-    uint64_t journal_errors;
     uint64_t publish_errors;
     uint32_t live;
     uint64_t operator_actions;      /* bf_alerter_act requests applied (published) */
@@ -213,8 +215,8 @@ struct bf_alerter;   /* opaque */
 
 /*
  * Create the alerter.  zones and frame are borrowed (engine thread only);
- * sensor_ids[i] names sensor i (borrowed); site is copied.  If the journal
- * exists its last seq is read so numbering continues.
+ * sensor_ids[i] names sensor i (borrowed); site is copied.  Numbering starts
+ * after 0 (bf_alerter_continue_after: after the journal's last seq).
  */
 int bf_alerter_create(const struct bf_alert_params *p, const char *site, struct bf_geo_zones *zones,
                       struct bf_geo_frame *frame, const char *const *sensor_ids, size_t n_sensors,
@@ -227,7 +229,7 @@ void bf_alerter_destroy(struct bf_alerter *a);   /* accepts NULL */
  * must keep every zone of the current ones at its index with its id and
  * kind (geometry, name and severity may change); new zones follow them.
  * zones is borrowed from then on (the old ones may be freed after); the
- * journal is kept (p->journal_path ignored).  Returns 0, or BF_EINVAL with
+ * journal is delivery's (p->journal_path ignored).  Returns 0, or BF_EINVAL with
  * the reason in err (nothing changed).
  */
 int bf_alerter_reconfigure(struct bf_alerter *a, const struct bf_alert_params *p,
@@ -236,7 +238,7 @@ int bf_alerter_reconfigure(struct bf_alerter *a, const struct bf_alert_params *p
 /*
  * Evaluate the rules after a track changed (what: BF_CHANGE_* from the
  * tracker) with the geofence step just computed for it.  Raises, updates or
- * resolves alerts; each change is journaled then published.  step may be
+ * resolves alerts; each change is handed to the sink.  step may be
  * NULL only with BF_CHANGE_DELETED (the track's INCURSION, ZONE_ENTRY and
  * acknowledged alerts become LOST, the others are resolved).  A track whose
  * continues_id names a lost track takes over that track's alerts (LOST ones
@@ -409,7 +411,7 @@ int bf_ack_reply_json(const struct bf_ack_request *req, const struct bf_ack_resu
  * max(alert's last change, now_us): acknowledge / assign make the live alert
  * ACKNOWLEDGED (and it stays so through later updates), resolve / false_alarm
  * close it and close its key (track, zone, type) while the track lives.  The
- * change is published like any other (new seq, journal, sink).  Refused -
+ * change is published like any other (new seq, sink).  Refused -
  * out->ok false with the reason, nothing changed - when no live alert has
  * that id, or the action does not fit its state.  Returns 0 (out says what
  * happened) or BF_EINVAL for bad arguments.
@@ -421,195 +423,28 @@ int bf_alerter_act(struct bf_alerter *a, const struct bf_ack_request *req, bf_ti
 bool bf_alerter_unit_assigned(const struct bf_alerter *a, const char *unit_id);
 
 /*
- * Dispatch and cueing (docs/dispatch.md, docs/cueing.md): fn(ctx, alert) is
- * called on the engine thread just before every publication of an alert is
- * formatted, and may set its units[], n_units, intercept_lat/lon and
- * camera_idx (the alert keeps them until the next call).  fn NULL: none.
+ * Enrichment (docs/dispatch.md, docs/cueing.md): a pure step over view (a
+ * snapshot of units and cameras its owner refreshes, borrowed) that sets an
+ * alert's units[], n_units, intercept_lat/lon and camera_idx.  It reads the
+ * view and the alert only: it must not call into the alerter, publish or
+ * change the view.
  */
-void bf_alerter_set_enrich(struct bf_alerter *a, void (*fn)(void *ctx, struct bf_alert *al), void *ctx);
-
-/* ---- the operator audit log (audit.c) ---------------------------------------- */
-
-struct bf_audit;   /* opaque */
+typedef void (*bf_alert_enrich_fn)(const void *view, struct bf_alert *al);
 
 /*
- * Open (create if absent) the append-only audit log at path (JSON Lines,
- * O_APPEND, each line made durable with fdatasync).  A last line without its
- * newline is closed with one.  Returns 0, BF_EIO or BF_ENOMEM; *out NULL on
- * failure.
+ * fn(view, alert) runs on the engine thread just before every publication of
+ * an alert is formatted (the alert keeps what it set until the next call).
+ * fn NULL: none.
  */
-int bf_audit_open(const char *path, struct bf_audit **out);
+void bf_alerter_set_enrich(struct bf_alerter *a, bf_alert_enrich_fn fn, const void *view);
 
 /*
- * Append the line of one operator request: wall time wall_us, operator,
- * action, alert id, unit, note, request id, and the result ("ok" or the
- * refusal; res NULL: refused before the alerter, with req->error).  One
- * write(2) per line; safe from any thread.  Returns 0 or BF_EIO.
+ * Numbering continues after seq (delivery's journal: the highest seq it ever
+ * handed out), when seq is above the last handed out.  Before the first alert.
  */
-int bf_audit_write(struct bf_audit *au, bf_time_us wall_us, const struct bf_ack_request *req,
-                   const struct bf_ack_result *res);
-
-/* The JSON line bf_audit_write writes (without the newline). Length or BF_ERANGE. */
-int bf_audit_format(bf_time_us wall_us, const struct bf_ack_request *req,
-                    const struct bf_ack_result *res, char *buf, size_t len);
-
-void bf_audit_close(struct bf_audit *au);   /* accepts NULL */
-
-struct bf_purge_stats;
-
-/*
- * Retention (docs/retention.md): drop every line of the audit log whose
- * "time" (wall clock) is older than cutoff_us; lines without a readable time
- * stay.  Holds the log's lock, so no line is written meanwhile, and appends
- * go to the new file afterwards.  st (may be NULL) gets the figures.  Safe
- * from any thread.  Returns 0, BF_EINVAL, BF_EIO or BF_ENOMEM (the log is
- * then unchanged, or could not be reopened: BF_EIO, logged).
- */
-int bf_audit_purge(struct bf_audit *au, bf_time_us cutoff_us, struct bf_purge_stats *st);
-
-/* ---- retention (retention.c, docs/retention.md) ------------------------------ */
-
-struct cJSON;
-
-struct bf_purge_stats {
-    uint64_t lines_kept, lines_purged;
-    uint64_t lines_unreadable;     /* kept: not JSON, or no readable time */
-    uint64_t bytes_before, bytes_after;
-};
-
-/* For a readable line older than the cutoff: true keeps it. obj is borrowed for the call. */
-typedef bool (*bf_jsonl_keep_fn)(void *ctx, const struct cJSON *obj, bf_time_us t_us);
-
-/*
- * Purge the JSON Lines file at path: a line whose member time_key (ISO 8601
- * text or integer microseconds) is older than cutoff_us is dropped unless
- * keep (may be NULL) keeps it; unreadable lines and newer lines stay, in
- * their order, byte for byte.  When something is dropped the survivors go to
- * "<path>.purge-tmp", which is fsync'd and renamed over path (the directory
- * is synced too), so a crash leaves the old or the new file; when nothing is
- * dropped the file is not touched.  Writers holding path open must reopen
- * it afterwards, and must not append during the purge.  An absent file is
- * fine (0).  st (may be NULL) gets the figures.  Returns 0, BF_EIO, BF_ENOMEM
- * or BF_EINVAL; on failure the file is unchanged.
- */
-int bf_jsonl_purge(const char *path, bf_time_us cutoff_us, const char *time_key,
-                   bf_jsonl_keep_fn keep, void *ctx, struct bf_purge_stats *st);
-
-/* Called for each line (without its newline); obj NULL when it is not a JSON object. Non-zero stops. */
-typedef int (*bf_jsonl_line_fn)(void *ctx, const struct cJSON *obj, const char *line, size_t len);
-
-/* Read path line by line (absent: 0). Returns 0, BF_EIO, or what fn returned. */
-int bf_jsonl_foreach(const char *path, bf_jsonl_line_fn fn, void *ctx);
+void bf_alerter_continue_after(struct bf_alerter *a, uint64_t seq);
 
 /* True if a live alert (NEW, UPDATED, ACKNOWLEDGED, LOST) has this id. */
 bool bf_alerter_is_live(const struct bf_alerter *a, const char *alert_id);
-
-/*
- * Purge the alerter's journal (docs/retention.md): every line of an alert
- * whose newest line is older than cutoff_us ("time", event time) goes,
- * except lines with seq > keep_above_seq and alerts still live; the journal
- * is reopened on the new file.  Engine thread only (no alert is journaled
- * meanwhile).  No journal: 0.  Returns 0 or BF_E* (the journal unchanged).
- */
-int bf_alerter_purge_journal(struct bf_alerter *a, bf_time_us cutoff_us, uint64_t keep_above_seq,
-                             struct bf_purge_stats *st);
-
-/* ---- delivery: the outbox over the journal (outbox.c, docs/alerts.md) -------- */
-
-struct bf_mqtt;
-struct bf_outbox;   /* opaque */
-
-struct bf_outbox_stats {
-    uint64_t delivered_seq;   /* the watermark: every journaled seq <= it was acknowledged */
-    uint64_t backlog;         /* alert lines not yet acknowledged */
-    uint64_t recovered;       /* lines above the watermark found in the journal at start */
-    uint64_t sent;            /* publishes handed to MQTT (first sends and resends) */
-    uint64_t resent;          /* ... of which resends (start, refused, failed, reconnect) */
-    uint64_t acked;           /* acknowledgements taken */
-    uint64_t refused;         /* publishes MQTT refused (buffer full): retried from the journal */
-    uint64_t reconnects;      /* reconnects that triggered a resend */
-    uint64_t read_errors;     /* journal lines that could not be read back */
-    uint64_t corrupt;         /* journal lines found corrupt (crc, not JSON): never sent */
-    uint64_t mark_errors;     /* saves of the watermark file that failed (a full disk) */
-};
-
-/*
- * Open the outbox over the journal at journal_path (docs/alerts.md,
- * "Delivery").  Reads the watermark file "<journal_path>.delivered" and
- * queues every journal line above it for sending.  resend_window_s: after a
- * lost connection, lines acknowledged this long before the loss are sent
- * again.  Returns 0, BF_EINVAL, BF_EIO or BF_ENOMEM; *out NULL on failure.
- */
-int bf_outbox_open(const char *journal_path, double resend_window_s, struct bf_outbox **out);
-
-/* Publish through m on topic (copied) from now on; m is borrowed and must outlive the outbox's use. */
-void bf_outbox_attach(struct bf_outbox *o, struct bf_mqtt *m, const char *topic);
-
-/* bf_mqtt_options.on_connection / .on_acked with ctx = the outbox (Paho's thread). */
-void bf_outbox_on_connection(void *outbox, bool up);
-void bf_outbox_on_acked(void *outbox, const char *topic, const void *payload, size_t len, bool ok);
-
-/*
- * An alert line just journaled (or that failed to be): json[0..len) is the
- * line, seq its number (> every seq put before).  It is sent at once when
- * nothing older waits, else by bf_outbox_pump.  Engine thread.  Returns 0 or
- * BF_ENOMEM / BF_EINVAL (then it is not tracked: counted by the caller).
- */
-int bf_outbox_put(struct bf_outbox *o, uint64_t seq, const char *json, size_t len);
-
-/*
- * Engine thread, every loop: take the acknowledgements, advance and (at
- * most every 200 ms) save the watermark, mark lines to resend after a
- * reconnect or a failure, and send what waits while connected.
- * now_us: monotonic wall clock.
- */
-void bf_outbox_pump(struct bf_outbox *o, bf_time_us now_us);
-
-/* Pump until nothing waits for an acknowledgement or timeout_ms passed; saves the watermark. 0 or BF_ECONN. */
-int bf_outbox_drain(struct bf_outbox *o, int timeout_ms);
-
-/*
- * Purge the journal (bf_alerter_purge_journal) keeping every line the
- * outbox may still send, and follow the journal to its new file.  Engine
- * thread.  Returns what the purge returned.
- */
-int bf_outbox_purge(struct bf_outbox *o, struct bf_alerter *a, bf_time_us cutoff_us,
-                    struct bf_purge_stats *st);
-
-void bf_outbox_get_stats(const struct bf_outbox *o, struct bf_outbox_stats *out);
-
-/* Save the watermark and free. Detach from MQTT first (destroy the client). Accepts NULL. */
-void bf_outbox_close(struct bf_outbox *o);
-
-/* ---- the journal's health (docs/alerts.md, "Journal") ---------------------------------- */
-
-/* What the journal met since it was opened. */
-struct bf_journal_stats {
-    uint64_t append_errors;    /* appends that failed (the alert was published all the same) */
-    uint64_t gaps;             /* journal_gap lines written after failures */
-    uint64_t corrupt_lines;    /* complete lines found corrupt at open: skipped, never published */
-    uint64_t torn_bytes;       /* bytes of a torn last line moved to <journal>.torn-<time> */
-    uint64_t closed_at_start;  /* alerts left open by the last engine, closed at open */
-    uint64_t seq_errors;       /* reservations in <journal>.seq that failed */
-    uint64_t start_seq;        /* the seq the journal continued after, at open */
-    uint64_t issued_seq;       /* the highest seq handed out */
-    uint64_t reserved_seq;     /* the seq <journal>.seq holds */
-    int last_errno;            /* of the last failed append; 0 none */
-};
-
-/*
- * The journal's health to the SYSTEM storage alert: while the journal's
- * appends fail, a SYSTEM alert of kind BF_SYSTEM_STORAGE is live (raised at
- * event time t_us, reason "journal writes fail (<error>)"); with retry, a
- * failing journal first tries to write its pending journal_gap line, and
- * once the journal is healthy again the alert is resolved at t_us.  The
- * engine calls it from its loop, with retry at most about once a second.
- * Returns 1 while the journal fails, 0 when healthy or without a journal,
- * BF_EINVAL.
- */
-int bf_alerter_journal_watch(struct bf_alerter *a, bf_time_us t_us, bool retry);
-
-/* The journal's counters into *out; false (out zeroed) without a journal. */
-bool bf_alerter_journal_stats(const struct bf_alerter *a, struct bf_journal_stats *out);
 
 #endif

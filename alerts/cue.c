@@ -219,7 +219,7 @@ static size_t note_lower(const struct bf_cuer *c, uint32_t id)
     return bf_sorted_lower(c->notes, c->n_notes, sizeof *c->notes, id, bf_key_u32);
 }
 
-static struct note *note_find(struct bf_cuer *c, uint32_t id)
+static struct note *note_find(const struct bf_cuer *c, uint32_t id)
 {
     size_t i = note_lower(c, id);
     return i < c->n_notes && c->notes[i].track_id == id ? &c->notes[i] : NULL;
@@ -322,19 +322,21 @@ struct target {
 /*
  * The camera for t: the nearest free camera that covers it; else the busy
  * one covering it with the lowest priority below t's, the nearest among
- * those.  Returns its index (aim in *aim) or -1.
+ * those.  Camera freed (-1: none) counts as free (it is about to be
+ * released).  Returns its index (aim in *aim) or -1.  Reads c only.
  */
-static int choose(struct bf_cuer *c, const struct target *t, struct bf_cue_aim *aim)
+static int choose(const struct bf_cuer *c, const struct target *t, int freed,
+                  struct bf_cue_aim *aim)
 {
     int best_free = -1, best_busy = -1;
     struct bf_cue_aim af = {0}, ab = {0};
     for (size_t k = 0; k < c->n_cams; k++) {
-        struct cam_state *s = &c->cams[k];
+        const struct cam_state *s = &c->cams[k];
         struct bf_cue_aim a;
         bf_cue_aim(&s->cam, t->e_m, t->n_m, c->p.target_width_m, &a);
         if (!bf_cue_covers(&s->cam, &a))
             continue;
-        if (!s->busy) {
+        if (!s->busy || (int)k == freed) {
             if (best_free < 0 || a.range_m < af.range_m) {
                 best_free = (int)k;
                 af = a;
@@ -359,7 +361,7 @@ static int choose(struct bf_cuer *c, const struct target *t, struct bf_cue_aim *
 static int assign(struct bf_cuer *c, const struct target *t)
 {
     struct bf_cue_aim aim;
-    int k = choose(c, t, &aim);
+    int k = choose(c, t, -1, &aim);
     if (k < 0) {
         c->st.uncovered++;
         return -1;
@@ -503,6 +505,53 @@ int bf_cuer_on_alert(struct bf_cuer *c, const struct bf_alert *a)
         k = assign(c, &t);
     bf_cuer_check(c);
     return k >= 0 ? (int)c->cams[k].cam.sensor_idx : -1;
+}
+
+/*
+ * What bf_cuer_on_alert(c, a) will return, from c as it stands, changing
+ * nothing: the same steps (the track's note as the alert leaves it, the
+ * camera its target has, follow or choose) without their effects.
+ */
+int bf_cuer_pick(const struct bf_cuer *c, const struct bf_alert *a)
+{
+    if (!c || !a || a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_SYSTEM)
+        return -1;
+    if (a->state == BF_ALERT_RESOLVED || a->state == BF_ALERT_FALSE_ALARM ||
+        a->state == BF_ALERT_LOST)
+        return -1;
+    int prio = BF_CUE_PRIO_TRACK + (int)a->severity;
+    struct target t = {
+        .track_id = a->track_id, .alert_id = a->id, .priority = prio, .severity = a->severity,
+        .t_us = a->last_us, .lat_deg = a->lat_deg, .lon_deg = a->lon_deg,
+    };
+    int k;
+    if (a->track_id != 0) {
+        k = cam_of_track(c, a->track_id);
+        if (k >= 0)
+            return (int)c->cams[k].cam.sensor_idx;
+        /* the track's note after the alert: it takes the alert unless a higher one holds it */
+        const struct note *nt = note_find(c, a->track_id);
+        if (nt && strcmp(nt->alert_id, a->id) != 0 && prio < nt->priority) {
+            if (nt->alert_id[0]) {
+                t.alert_id = nt->alert_id;
+                t.priority = nt->priority;
+                t.severity = nt->severity;
+            }
+        }
+    } else {
+        k = cam_of_alert(c, a->id);
+    }
+    if (!isfinite(a->lat_deg) || !isfinite(a->lon_deg) ||
+        bf_geo_to_local(c->frame, a->lat_deg, a->lon_deg, &t.e_m, &t.n_m) < 0)
+        return k >= 0 ? (int)c->cams[k].cam.sensor_idx : -1;
+    struct bf_cue_aim aim;
+    if (k >= 0) {   /* follow: kept while it covers the target, else released and chosen again */
+        bf_cue_aim(&c->cams[k].cam, t.e_m, t.n_m, c->p.target_width_m, &aim);
+        if (bf_cue_covers(&c->cams[k].cam, &aim))
+            return (int)c->cams[k].cam.sensor_idx;
+    }
+    int j = choose(c, &t, k, &aim);
+    return j >= 0 ? (int)c->cams[j].cam.sensor_idx : -1;
 }
 
 int bf_cuer_camera_of(const struct bf_cuer *c, uint32_t track_id)

@@ -144,13 +144,20 @@ void bf_cuer_destroy(struct bf_cuer *c);   /* accepts NULL */
 void bf_cuer_on_track(struct bf_cuer *c, const struct bf_track *trk, uint32_t what);
 
 /*
- * An alert is about to be published: its severity becomes its target's
+ * An alert was delivered: its severity becomes its target's
  * priority (a track's, or for an alert without a track its own position),
  * which may take a camera now.  A closed alert (RESOLVED, FALSE_ALARM) drops
  * the priority; a trackless alert's camera is released.  Returns the sensor
  * index of the camera serving the alert's target, or -1.
  */
 int bf_cuer_on_alert(struct bf_cuer *c, const struct bf_alert *a);
+
+/*
+ * The camera bf_cuer_on_alert(c, a) would give a, as c stands now: a pure
+ * read (nothing changes, nothing is sent).  Enrichment fills the alert's
+ * camera with it before delivery; the cuer then takes the delivered alert.
+ */
+int bf_cuer_pick(const struct bf_cuer *c, const struct bf_alert *a);
 
 /* Sensor index of the camera serving track_id, or -1. */
 int bf_cuer_camera_of(const struct bf_cuer *c, uint32_t track_id);

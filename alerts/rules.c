@@ -1,8 +1,8 @@
 /*
  * rules.c - the alerter: turns track changes and their geofence steps into
  * alerts, one live alert per (track, zone, type), and drives each alert
- * through NEW -> UPDATED* -> RESOLVED, journaling every change before it is
- * handed to the sink.
+ * through NEW -> UPDATED* -> RESOLVED, handing every change, numbered and
+ * enriched, to the sink (delivery: journal, outbox).
  *
  * The problem: operators want few, clear alerts.  A walker who crosses the
  * line is one INCURSION that follows him, not one per radar scan; a track
@@ -165,7 +165,6 @@ struct bf_alerter {
     const char **sensor_ids;        /* array copied, strings borrowed */
     size_t n_sensors;
     struct bf_alert_sink sink;
-    struct bf_journal *journal;     /* NULL: none */
     uint64_t seq;                   /* last sequence number handed out */
     struct bf_alerter_stats st;
     size_t n_zones;
@@ -177,9 +176,9 @@ struct bf_alerter {
     size_t n_closed, cap_closed;
     char *json;
     size_t json_cap;
-    /* dispatch + cueing: fills an alert's units, interception and camera before it is formatted */
-    void (*enrich)(void *ctx, struct bf_alert *al);
-    void *enrich_ctx;
+    /* dispatch + cueing: a pure step fills an alert's units, interception and camera */
+    bf_alert_enrich_fn enrich;
+    const void *enrich_view;
     /* dwell and ground-sensor rules */
     uint8_t kind_of[64];            /* sensor i's kind (bf_alerter_set_sensor_kinds) */
     struct trk_rec *tr;             /* per-track records, sorted by track id (9) */
@@ -569,13 +568,13 @@ static void fill(struct bf_alerter *a, struct step_ctx *c, struct live *l)
 
 static bool power_of_two(uint64_t n) { return n && !(n & (n - 1)); }
 
-/* Number, journal, then hand to the sink; failures are counted, never fatal. */
+/* Number, enrich, then hand to the sink (delivery); failures are counted, never fatal. */
 static void publish(struct bf_alerter *a, struct live *l)
 {
     uint64_t seq = a->seq + 1, old_seq = l->a.seq;
     l->a.seq = seq;
     if (a->enrich)
-        a->enrich(a->enrich_ctx, &l->a);
+        a->enrich(a->enrich_view, &l->a);
     int n;
     while ((n = bf_alert_to_json(&l->a, a->site, (const char *const *)a->sensor_ids, a->n_sensors,
                                  a->json, a->json_cap)) == BF_ERANGE &&
@@ -594,14 +593,6 @@ static void publish(struct bf_alerter *a, struct live *l)
     }
     a->seq = seq;
     l->last_pub_us = l->a.last_us;
-    if (a->journal && bf_journal_append(a->journal, a->json, (size_t)n) < 0) {
-        /* Published anyway: the operator must see an incursion even with a full
-         * disk; the gap is counted in status and logged (docs/alerts.md). */
-        a->st.journal_errors++;
-        if (power_of_two(a->st.journal_errors))
-            BF_LOGE(LOG_COMP, "journal append failed (%" PRIu64 " so far); alert %s seq %" PRIu64
-                    " published without its journal line", a->st.journal_errors, l->a.id, seq);
-    }
     switch (l->a.state) {
     case BF_ALERT_NEW: a->st.raised++; break;
     case BF_ALERT_UPDATED: a->st.updated++; break;
@@ -2092,7 +2083,7 @@ int bf_alerter_create(const struct bf_alert_params *p, const char *site, struct 
     if (!a)
         return BF_ENOMEM;
     a->p = *p;
-    a->p.journal_path = NULL;   /* borrowed; only needed here */
+    a->p.journal_path = NULL;   /* delivery's, not the alerter's */
     a->zones = zones;
     a->frame = frame;
     if (sink)
@@ -2127,12 +2118,6 @@ int bf_alerter_create(const struct bf_alert_params *p, const char *site, struct 
         if (zi && zi->kind == BF_ZONE_CROSSING_POINT)
             a->mask_cp |= UINT64_C(1) << z;
     }
-    if (p->journal_path) {
-        rc = bf_journal_open(p->journal_path, p->journal_fsync, &a->seq, &a->journal);
-        if (rc < 0)
-            goto out_free_json;
-        BF_LOGI(LOG_COMP, "journal %s: continuing after seq %" PRIu64, p->journal_path, a->seq);
-    }
     *out = a;
     return 0;
 
@@ -2152,7 +2137,6 @@ void bf_alerter_destroy(struct bf_alerter *a)
 {
     if (!a)
         return;
-    bf_journal_close(a->journal);
     free(a->json);
     free(a->v);
     free(a->closed);
@@ -2217,7 +2201,7 @@ int bf_alerter_reconfigure(struct bf_alerter *a, const struct bf_alert_params *p
     a->mask_restricted = restricted;
     a->mask_cp = cp;
     a->p = *p;
-    a->p.journal_path = NULL;   /* the journal stays the one opened at create */
+    a->p.journal_path = NULL;   /* the journal is delivery's */
     return 0;
 }
 
@@ -2229,18 +2213,6 @@ bool bf_alerter_is_live(const struct bf_alerter *a, const char *alert_id)
         if (strcmp(a->v[i].a.id, alert_id) == 0)
             return true;
     return false;
-}
-
-static bool live_cb(void *ctx, const char *alert_id) { return bf_alerter_is_live(ctx, alert_id); }
-
-int bf_alerter_purge_journal(struct bf_alerter *a, bf_time_us cutoff_us, uint64_t keep_above_seq,
-                             struct bf_purge_stats *st)
-{
-    if (st)
-        memset(st, 0, sizeof *st);
-    if (!a || !a->journal)
-        return 0;
-    return bf_journal_purge(a->journal, cutoff_us, keep_above_seq, live_cb, a, st);
 }
 
 /* ---- operators ------------------------------------------------------------------------ */
@@ -2349,38 +2321,16 @@ bool bf_alerter_unit_assigned(const struct bf_alerter *a, const char *unit_id)
     return false;
 }
 
-void bf_alerter_set_enrich(struct bf_alerter *a, void (*fn)(void *ctx, struct bf_alert *al), void *ctx)
+void bf_alerter_set_enrich(struct bf_alerter *a, bf_alert_enrich_fn fn, const void *view)
 {
     if (!a)
         return;
     a->enrich = fn;
-    a->enrich_ctx = ctx;
+    a->enrich_view = view;
 }
 
-/* ---- the journal's health (docs/alerts.md, "Journal") ---------------------------------- */
-
-int bf_alerter_journal_watch(struct bf_alerter *a, bf_time_us t_us, bool retry)
+void bf_alerter_continue_after(struct bf_alerter *a, uint64_t seq)
 {
-    if (!a || t_us == BF_TIME_NONE)
-        return BF_EINVAL;
-    if (!a->journal)
-        return 0;
-    if (retry)
-        bf_journal_retry(a->journal);
-    int err;
-    bool failing = bf_journal_failing(a->journal, &err);
-    char reason[160];
-    snprintf(reason, sizeof reason, "journal writes fail (%s)", strerror(err));
-    bf_alerter_system_fault(a, BF_SYSTEM_STORAGE, failing, t_us, failing ? reason : NULL);
-    /* raising it appended (and failed) once more; resolving it appended after the gap line */
-    return bf_journal_failing(a->journal, NULL) ? 1 : 0;
-}
-
-bool bf_alerter_journal_stats(const struct bf_alerter *a, struct bf_journal_stats *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!a || !a->journal)
-        return false;
-    bf_journal_get_stats(a->journal, out);
-    return true;
+    if (a && seq > a->seq)
+        a->seq = seq;
 }

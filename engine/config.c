@@ -35,7 +35,7 @@
 
 #include <glib.h>
 
-#include "alerts/cot.h"
+#include "cot/cot.h"
 #include "core/bf_error.h"
 #include "mqtt/mqtt.h"
 

@@ -35,7 +35,7 @@
  * sensors' subscriptions, the operators' requests and the response units'
  * reports; an output connection publishes alerts (QoS 1, through the outbox
  * over the journal, which sends again what the broker did not confirm:
- * alerts/outbox.c), the retained snapshot of the live alerts (at most once a
+ * delivery/outbox.c), the retained snapshot of the live alerts (at most once a
  * second), the answers to operators, the retained status with a last will of
  * "offline", the track picture (QoS 0, at most once a second), camera cues
  * and, once at start, the zones and the sensors' coverage as GeoJSON
@@ -61,7 +61,7 @@
 #include <unistd.h>
 
 #include "alerts/alerts.h"
-#include "alerts/cot.h"
+#include "cot/cot.h"
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 #include "mqtt/mqtt.h"
@@ -270,6 +270,7 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
 {
     /* Drain the queue (bounded, so a flood cannot keep the loop here for ever). */
     size_t got = bf_ingest_queue_pop(e->queue, e->inbuf, POP_BATCH, timeout_ms);
+    bf_eng_dispatch_step(e);   /* the enrichment's snapshot, before the rules run */
     size_t total = got, released = take_input(e, e->inbuf, got);
     for (size_t rounds = e->cfg->engine.queue_capacity / POP_BATCH + 1;
          got == POP_BATCH && rounds > 0; rounds--) {
@@ -332,12 +333,7 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
     }
     if (live)
         bf_eng_check_silence_wall(e, now);
-    if (live)
-        bf_eng_watch_journal(e, now);
-    if (e->outbox)
-        bf_outbox_pump(e->outbox, now);
-    if ((e->outbox || e->audit) && now - e->last_purge_wall >= 3600 * BF_US_PER_S)
-        bf_eng_purge(e, now, ENGINE_PURGE_JOURNAL | ENGINE_PURGE_AUDIT);
+    bf_eng_alerts_step(e, now, live);   /* journal health, outbox, retention */
     bf_eng_live_publish(e, now, false);   /* after the alerts it shows went to the outbox */
     if (e->cot) {
         bf_cot_out_poll(e->cot, now);
@@ -608,6 +604,9 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
             kinds[i] = cfg->sensors[i].type;
         bf_alerter_set_sensor_kinds(e->alerter, kinds, ns < BF_MAX_SENSORS ? ns : BF_MAX_SENSORS);
     }
+    rc = bf_eng_alerts_create(e);   /* the journal (numbering continues after it), the outbox */
+    if (rc < 0)
+        goto out_fail;
 
     if (e->opt.record_path) {
         rc = bf_record_writer_open(e->opt.record_path, cfg, e->opt.record_notes, &e->record);
@@ -616,17 +615,6 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         BF_LOGI(ENGINE_LOG, "recording the input to %s", e->opt.record_path);
     }
 
-    if (!e->opt.no_mqtt && e->alert_params.journal_path) {
-        /* the outbox over the journal: it alone keeps what the broker has not confirmed */
-        rc = bf_outbox_open(e->alert_params.journal_path, e->alert_params.resend_window_s,
-                            &e->outbox);
-        if (rc < 0) {
-            BF_LOGE(ENGINE_LOG, "alerts: cannot open the outbox over %s (%s)",
-                    e->alert_params.journal_path, bf_strerror(rc));
-            goto out_fail;
-        }
-        bf_eng_purge(e, bf_clock_monotonic(NULL), ENGINE_PURGE_JOURNAL);
-    }
     if (!e->opt.no_mqtt) {
         rc = open_mqtt(e);
         if (rc < 0)
@@ -677,7 +665,7 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         BF_LOGI(ENGINE_LOG, "CoT: udp %s, tcp %s%s", cfg->cot.udp ? cfg->cot.udp : "off",
                 cfg->cot.tcp ? cfg->cot.tcp : "off", tc->enabled ? " (TLS)" : "");
     }
-    rc = bf_eng_open_cue_dispatch(e);
+    rc = bf_eng_dispatch_create(e);
     if (rc < 0)
         goto out_fail;
     rc = bf_eng_open_sensors(e);
@@ -724,8 +712,9 @@ void bf_engine_destroy(struct bf_engine *e)
     bf_outbox_close(e->outbox);   /* after the client: no callback reaches it any more */
     bf_eng_close_operators(e);   /* after mqtt_in: no request arrives any more */
     bf_alerter_destroy(e->alerter);
+    bf_eng_alerts_destroy(e);   /* after the alerter: the journal */
     bf_eng_live_close(e);   /* after the alerter: its sink keeps the live set */
-    bf_eng_close_cue_dispatch(e);
+    bf_eng_dispatch_destroy(e);
     bf_cot_out_destroy(e->cot);
     free(e->cot_buf);
     if (e->record && bf_record_writer_close(e->record) == 0)

@@ -1,11 +1,16 @@
 /*
- * engine_alerts.c - the engine's alert side: what happens to an alert change
- * once the alerter has journaled it, and how long the journal keeps it.
+ * engine_alerts.c - the engine's alert seam: delivery of every alert change
+ * the rules made (and enrichment filled in), and how long the journal keeps it.
  *
- * bf_eng_publish_alert is the alerter's sink: it hands the change to the
- * outbox (which sends it, and again until the broker confirmed it:
- * alerts/outbox.c) or, without a journal, publishes it once; then the log,
- * the test taps and CoT (best effort, after the guaranteed path).  Retention
+ * The flow is one way: rules (alerts/) -> enrichment (a pure step over the
+ * dispatch seam's snapshot) -> this seam -> outputs.  bf_eng_publish_alert
+ * is the alerter's sink: it appends the change to the journal
+ * (delivery/journal.c), hands it to the outbox (which sends it, and again
+ * until the broker confirmed it: delivery/outbox.c) or, without a journal,
+ * publishes it once; then the log, the test taps, and the dispatch/CoT seam
+ * (CoT, the cuer, the units' assignments: best effort, after the guaranteed
+ * path).  Nothing here calls back into the rules while an alert is being
+ * delivered.  Retention
  * (docs/retention.md) purges closed alerts older than retention_days from
  * the journal, and operator requests as old from the audit log, at start and
  * every hour.
@@ -34,7 +39,17 @@
 
 #include "core/bf_error.h"
 #include "core/bf_log.h"
+#include "delivery/delivery.h"
 #include "engine/engine_int.h"
+
+/* The seam's own state: the journal and its health, retention's clock. */
+struct eng_alerts {
+    struct bf_journal *journal;         /* NULL: none (replays without --journal, tests) */
+    uint64_t journal_errors;            /* appends that failed: published all the same */
+    bf_time_us last_journal_retry;      /* a failing journal is retried about once a second */
+    bool journal_failing;               /* the SYSTEM storage alert is live */
+    bf_time_us last_purge_wall;         /* retention (docs/retention.md), monotonic */
+};
 
 #define LIVE_MAX 500                    /* alerts in one snapshot; the rest are counted */
 #define LIVE_PERIOD_US BF_US_PER_S      /* at most one snapshot a second */
@@ -54,10 +69,21 @@ static void live_note(struct bf_engine *e, const struct bf_alert *a, const char 
 
 /* ---- alerts out -------------------------------------------------------- */
 
+static bool power_of_two(uint64_t n) { return n && !(n & (n - 1)); }
+
 int bf_eng_publish_alert(void *ctx, const struct bf_alert *a, const char *json, size_t len)
 {
     struct bf_engine *e = ctx;
+    struct eng_alerts *s = e->alerts_seam;
     int rc = 0;
+    if (s && s->journal && bf_journal_append(s->journal, json, len) < 0) {
+        /* Published anyway: the operator must see an incursion even with a full
+         * disk; the gap is counted in status and logged (docs/alerts.md). */
+        s->journal_errors++;
+        if (power_of_two(s->journal_errors))
+            BF_LOGE("alerts", "journal append failed (%" PRIu64 " so far); alert %s seq %" PRIu64
+                    " published without its journal line", s->journal_errors, a->id, a->seq);
+    }
     if (e->outbox && bf_outbox_put(e->outbox, a->seq, json, len) == 0) {
         /* the outbox sends it, and again until the broker confirmed it */
     } else if (e->mqtt_out) {
@@ -81,16 +107,13 @@ int bf_eng_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
     bf_eng_service_alert(e, a);   /* metrics: changes by type and state, live alerts */
     if (e->opt.alert_tap)
         e->opt.alert_tap->publish(e->opt.alert_tap->ctx, a, json, len);
-    if (e->cot && e->cfg->cot.alerts && a->type != BF_ALERT_SYSTEM) {   /* best effort, after the
-                                                                        * guaranteed path */
-        int n = bf_cot_alert(a, e->cfg->site, bf_eng_sensor_ids(e), bf_eng_sensor_count(e), &e->cot_params,
-                             e->cot_buf, BF_COT_EVENT_MAX);
-        if (n > 0)
-            bf_cot_out_send(e->cot, e->cot_buf, (size_t)n, bf_clock_monotonic(NULL));
-        else
-            e->cot_format_errors++;
-    }
+    bf_eng_dispatch_delivered(e, a);   /* CoT, the cuer, assignments: after the guaranteed path */
     return rc;
+}
+
+static bool alert_live(void *ctx, const char *alert_id)
+{
+    return bf_alerter_is_live(ctx, alert_id);   /* the alerter's public view */
 }
 
 /*
@@ -100,14 +123,16 @@ int bf_eng_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
  */
 void bf_eng_purge(struct bf_engine *e, bf_time_us now_mono, unsigned what)
 {
-    e->last_purge_wall = now_mono;
+    struct eng_alerts *s = e->alerts_seam;
+    s->last_purge_wall = now_mono;
     double days = e->alert_params.retention_days;
     if (!(days > 0))
         return;
     bf_time_us cutoff = bf_clock_realtime(NULL) - bf_time_from_s(days * 86400.0);
     struct bf_purge_stats ps;
     if ((what & ENGINE_PURGE_JOURNAL) && e->outbox &&
-        bf_outbox_purge(e->outbox, e->alerter, cutoff, &ps) == 0 && ps.lines_purged > 0)
+        bf_outbox_purge(e->outbox, s->journal, cutoff, alert_live, e->alerter, &ps) == 0 &&
+        ps.lines_purged > 0)
         BF_LOGI(ENGINE_LOG, "retention: %llu journal lines older than %g days purged, %llu kept",
                 (unsigned long long)ps.lines_purged, days, (unsigned long long)ps.lines_kept);
     if ((what & ENGINE_PURGE_AUDIT) && e->audit) {
@@ -294,14 +319,80 @@ void bf_eng_live_close(struct bf_engine *e)
     e->live_on = false;
 }
 
-void bf_eng_watch_journal(struct bf_engine *e, bf_time_us now_mono)
+/* The journal's health to the SYSTEM storage alert, about once a second a retry. */
+static void watch_journal(struct bf_engine *e, struct eng_alerts *s, bf_time_us now_mono)
 {
-    bool retry = now_mono - e->last_journal_retry >= BF_US_PER_S;
+    bool retry = now_mono - s->last_journal_retry >= BF_US_PER_S;
     if (retry)
-        e->last_journal_retry = now_mono;
+        s->last_journal_retry = now_mono;
     /* event time: the latest released, as for a silent sensor; today's clock before any */
     bf_time_us t = bf_reorder_released(e->reorder);
     if (t == BF_TIME_NONE)
         t = bf_clock_realtime(NULL);
-    e->journal_failing = bf_alerter_journal_watch(e->alerter, t, retry) > 0;
+    s->journal_failing = bf_journal_watch(s->journal, e->alerter, t, retry) > 0;
+}
+
+/* ---- the seam: create, step, destroy ------------------------------------------------ */
+
+int bf_eng_alerts_create(struct bf_engine *e)
+{
+    struct eng_alerts *s = calloc(1, sizeof *s);
+    if (!s)
+        return BF_ENOMEM;
+    e->alerts_seam = s;
+    const char *path = e->alert_params.journal_path;
+    if (!path)
+        return 0;
+    uint64_t last = 0;
+    int rc = bf_journal_open(path, e->alert_params.journal_fsync, &last, &s->journal);
+    if (rc < 0) {
+        BF_LOGE(ENGINE_LOG, "alerts: cannot open the journal %s (%s)", path, bf_strerror(rc));
+        return rc;
+    }
+    bf_alerter_continue_after(e->alerter, last);
+    BF_LOGI("alerts", "journal %s: continuing after seq %" PRIu64, path, last);
+    if (e->opt.no_mqtt)
+        return 0;
+    /* the outbox over the journal: it alone keeps what the broker has not confirmed */
+    rc = bf_outbox_open(path, e->alert_params.resend_window_s, &e->outbox);
+    if (rc < 0) {
+        BF_LOGE(ENGINE_LOG, "alerts: cannot open the outbox over %s (%s)", path, bf_strerror(rc));
+        return rc;
+    }
+    bf_eng_purge(e, bf_clock_monotonic(NULL), ENGINE_PURGE_JOURNAL);
+    return 0;
+}
+
+void bf_eng_alerts_step(struct bf_engine *e, bf_time_us now_mono, bool live)
+{
+    struct eng_alerts *s = e->alerts_seam;
+    if (live)
+        watch_journal(e, s, now_mono);
+    if (e->outbox)
+        bf_outbox_pump(e->outbox, now_mono);
+    if ((e->outbox || e->audit) && now_mono - s->last_purge_wall >= 3600 * BF_US_PER_S)
+        bf_eng_purge(e, now_mono, ENGINE_PURGE_JOURNAL | ENGINE_PURGE_AUDIT);
+}
+
+bool bf_eng_alerts_journal(const struct bf_engine *e, struct bf_journal_stats *js, bool *failing,
+                           uint64_t *append_errors)
+{
+    const struct eng_alerts *s = e->alerts_seam;
+    memset(js, 0, sizeof *js);
+    *failing = s && s->journal_failing;
+    *append_errors = s ? s->journal_errors : 0;
+    if (!s || !s->journal)
+        return false;
+    bf_journal_get_stats(s->journal, js);
+    return true;
+}
+
+void bf_eng_alerts_destroy(struct bf_engine *e)
+{
+    struct eng_alerts *s = e->alerts_seam;
+    if (!s)
+        return;
+    bf_journal_close(s->journal);   /* after the alerter: nothing is appended any more */
+    free(s);
+    e->alerts_seam = NULL;
 }

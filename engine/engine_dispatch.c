@@ -1,15 +1,22 @@
 /*
- * engine_dispatch.c - acting on a target: camera cueing (docs/cueing.md)
- * and response units (docs/dispatch.md).
+ * engine_dispatch.c - the engine's dispatch/CoT seam: acting on a target
+ * with cameras (docs/cueing.md) and response units (docs/dispatch.md), and
+ * the delivered alerts as CoT (docs/cot.md).
  *
  * The cameras are the configured sensors of type "camera" with their
  * cueing overrides; the cuer slews the best one to a confirmed or alerted
  * track and publishes its cues on cameras/<id>/cue.  Response units report on
- * units/<id> (Paho's thread writes the table, under its mutex); the engine
- * thread copies it per alert to fill in the nearest available units and the
- * interception point, and sends our units as friendly CoT.  Both enrich an
- * alert through the alerter's hook, just before it is formatted.
+ * units/<id> (Paho's thread writes the table, under its mutex).
+ *
+ * The flow is one way.  Before the rules run, each step refreshes the
+ * enrichment's snapshot (struct bf_enrich_view): the units' positions copied
+ * from the table, the units assigned to live alerts, the cuer (read only).
+ * The alerter's enrichment step (bf_enrich_alert) reads only that.  Once an
+ * alert is delivered, this seam takes it: CoT, the cuer (which may take a
+ * camera and cue it: the camera the step picked), and the assignment table
+ * (so the next alert of the same step sees a unit freed or taken).
  */
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +25,7 @@
 
 #include "alerts/cue.h"
 #include "alerts/dispatch.h"
+#include "alerts/enrich.h"
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 #include "engine/engine_int.h"
@@ -31,14 +39,23 @@ struct dispatch_units {
     struct bf_dispatch_unit *v;      /* max_units, in arrival order */
     size_t n, cap;
     uint64_t messages, malformed, removed, full;
-    struct bf_dispatch_unit *snap;   /* engine thread: a copy taken per alert */
-    struct bf_dispatch_cand *cands;  /* engine thread: scratch for bf_dispatch_fill */
+    struct bf_dispatch_unit *snap;   /* engine thread: the snapshot's copy, each step */
+    struct bf_dispatch_cand *cands;  /* engine thread: scratch for the enrichment step */
+};
+
+/* The seam's own state (engine thread, but the units' table). */
+struct eng_dispatch {
+    struct bf_cuer *cuer;             /* camera cueing; NULL: off or no camera */
+    struct dispatch_units *units;     /* response units; NULL: off */
+    struct bf_enrich_assignment *assigned;   /* units assigned to live alerts, as delivered */
+    size_t n_assigned, cap_assigned;
+    uint64_t assign_nomem;
+    struct bf_enrich_view view;       /* the enrichment's snapshot */
 };
 
 static void on_unit_msg(void *ctx, const char *topic, const void *payload, size_t len)
 {
-    struct bf_engine *e = ctx;
-    struct dispatch_units *u = e->units;
+    struct dispatch_units *u = ctx;
     const char *slash = strrchr(topic, '/');
     const char *id = slash ? slash + 1 : topic;
     struct bf_dispatch_unit pos;
@@ -104,41 +121,66 @@ static void publish_cue(void *ctx, const struct bf_cue_cmd *c)
                 c->track_id, c->aim.pan_deg, c->aim.tilt_deg, c->aim.fov_deg, c->aim.range_m);
 }
 
-static bool unit_busy(void *ctx, const char *unit_id)
+/* The units' positions into the snapshot (a copy: Paho's thread writes the table). */
+static void refresh_units(struct eng_dispatch *d)
 {
-    struct bf_engine *e = ctx;
-    return bf_alerter_unit_assigned(e->alerter, unit_id);
+    struct dispatch_units *u = d->units;
+    if (!u)
+        return;
+    pthread_mutex_lock(&u->mu);
+    size_t n = u->n;
+    memcpy(u->snap, u->v, n * sizeof *u->v);
+    pthread_mutex_unlock(&u->mu);
+    d->view.n_units = n;
 }
 
-/* The alerter's hook, just before an alert is formatted: its camera and units. */
-static void enrich_alert(void *ctx, struct bf_alert *a)
+void bf_eng_dispatch_step(struct bf_engine *e)
 {
-    struct bf_engine *e = ctx;
-    if (e->cuer)
-        a->camera_idx = bf_cuer_on_alert(e->cuer, a);
-    if (e->units) {
-        struct dispatch_units *u = e->units;
-        pthread_mutex_lock(&u->mu);
-        size_t n = u->n;
-        memcpy(u->snap, u->v, n * sizeof *u->v);
-        pthread_mutex_unlock(&u->mu);
-        bf_dispatch_fill(&e->cfg->dispatch, e->frame, u->snap, n, u->cands, unit_busy, e, a);
+    if (e->dispatch_seam)
+        refresh_units(e->dispatch_seam);
+}
+
+/* A delivered alert, after the guaranteed path: CoT, the cuer, the assignments. */
+void bf_eng_dispatch_delivered(struct bf_engine *e, const struct bf_alert *a)
+{
+    if (e->cot && e->cfg->cot.alerts && a->type != BF_ALERT_SYSTEM) {   /* best effort */
+        int n = bf_cot_alert(a, e->cfg->site, bf_eng_sensor_ids(e), bf_eng_sensor_count(e), &e->cot_params,
+                             e->cot_buf, BF_COT_EVENT_MAX);
+        if (n > 0)
+            bf_cot_out_send(e->cot, e->cot_buf, (size_t)n, bf_clock_monotonic(NULL));
+        else
+            e->cot_format_errors++;
     }
+    struct eng_dispatch *d = e->dispatch_seam;
+    if (!d)
+        return;
+    if (d->cuer) {
+        int cam = bf_cuer_on_alert(d->cuer, a);
+        assert(cam == a->camera_idx);   /* the enrichment picked what the cuer takes */
+        (void)cam;
+    }
+    if (d->units && bf_enrich_follow(&d->assigned, &d->n_assigned, &d->cap_assigned, a) < 0 &&
+        d->assign_nomem++ == 0)
+        BF_LOGE("dispatch", "out of memory: unit %s of alert %s may be proposed elsewhere",
+                a->assigned_unit, a->id);
+    d->view.assigned = d->assigned;
+    d->view.n_assigned = d->n_assigned;
 }
 
 /* The cuer follows the tracks one scan changed (after their alerts). */
 void bf_eng_cue_changes(struct bf_engine *e)
 {
-    if (!e->cuer)
+    struct eng_dispatch *d = e->dispatch_seam;
+    if (!d || !d->cuer)
         return;
     const struct bf_track_change *ch;
     size_t n = bf_tracker_changes(e->tracker, &ch);
     for (size_t i = 0; i < n; i++)
-        bf_cuer_on_track(e->cuer, ch[i].track, ch[i].what);
+        bf_cuer_on_track(d->cuer, ch[i].track, ch[i].what);
 }
 
 /* The cameras (sensors of type "camera") with their cueing overrides; the cuer. */
-static int open_cueing(struct bf_engine *e)
+static int open_cueing(struct bf_engine *e, struct eng_dispatch *d)
 {
     const struct bf_config *c = e->cfg;
     if (!c->cueing.enabled)
@@ -178,7 +220,7 @@ static int open_cueing(struct bf_engine *e)
     int rc = 0;
     if (n > 0) {
         struct bf_cue_sink sink = {.publish = publish_cue, .ctx = e};
-        rc = bf_cuer_create(&c->cueing, cams, n, e->frame, &sink, &e->cuer);
+        rc = bf_cuer_create(&c->cueing, cams, n, e->frame, &sink, &d->cuer);
         if (rc < 0)
             BF_LOGE(ENGINE_LOG, "cueing: cannot start (%s)", bf_strerror(rc));
         else
@@ -192,7 +234,7 @@ static int open_cueing(struct bf_engine *e)
 /* Our response units as friendly CoT, once a second (docs/cot.md); engine thread. */
 void bf_eng_cot_units(struct bf_engine *e, bf_time_us now)
 {
-    struct dispatch_units *u = e->units;
+    struct dispatch_units *u = e->dispatch_seam ? e->dispatch_seam->units : NULL;
     if (!e->cot || !e->cfg->cot.units || !u)
         return;
     pthread_mutex_lock(&u->mu);
@@ -210,7 +252,7 @@ void bf_eng_cot_units(struct bf_engine *e, bf_time_us now)
 }
 
 /* The units table and its subscription (live only). */
-static int open_dispatch(struct bf_engine *e)
+static int open_dispatch(struct bf_engine *e, struct eng_dispatch *d)
 {
     const struct bf_config *c = e->cfg;
     if (!c->dispatch.enabled || !e->mqtt_in)
@@ -223,45 +265,62 @@ static int open_dispatch(struct bf_engine *e)
     u->v = calloc(u->cap, sizeof *u->v);
     u->snap = calloc(u->cap, sizeof *u->snap);
     u->cands = calloc(u->cap, sizeof *u->cands);
-    e->units = u;
+    d->units = u;
     if (!u->v || !u->snap || !u->cands)
         return BF_ENOMEM;
     char filter[200];
     snprintf(filter, sizeof filter, "borderfuse/%s/units/+", c->site);
-    return bf_mqtt_subscribe(e->mqtt_in, filter, 0, on_unit_msg, e);
+    return bf_mqtt_subscribe(e->mqtt_in, filter, 0, on_unit_msg, u);
 }
 
-int bf_eng_open_cue_dispatch(struct bf_engine *e)
+int bf_eng_dispatch_create(struct bf_engine *e)
 {
-    int rc = open_cueing(e);
+    struct eng_dispatch *d = calloc(1, sizeof *d);
+    if (!d)
+        return BF_ENOMEM;
+    e->dispatch_seam = d;
+    int rc = open_cueing(e, d);
     if (rc == 0)
-        rc = open_dispatch(e);
-    if (rc == 0 && (e->cuer || e->units))
-        bf_alerter_set_enrich(e->alerter, enrich_alert, e);
-    return rc;
+        rc = open_dispatch(e, d);
+    if (rc < 0 || (!d->cuer && !d->units))
+        return rc;
+    d->view = (struct bf_enrich_view){
+        .params = d->units ? &e->cfg->dispatch : NULL, .frame = e->frame,
+        .units = d->units ? d->units->snap : NULL, .cands = d->units ? d->units->cands : NULL,
+        .cuer = d->cuer,
+    };
+    bf_alerter_set_enrich(e->alerter, bf_enrich_alert, &d->view);
+    return 0;
 }
 
 /* After the ingest connection is gone (no callback runs any more). */
-void bf_eng_close_cue_dispatch(struct bf_engine *e)
+void bf_eng_dispatch_destroy(struct bf_engine *e)
 {
-    bf_cuer_destroy(e->cuer);
-    e->cuer = NULL;
-    if (e->units) {
-        pthread_mutex_destroy(&e->units->mu);
-        free(e->units->v);
-        free(e->units->snap);
-        free(e->units->cands);
-        free(e->units);
-        e->units = NULL;
+    struct eng_dispatch *d = e->dispatch_seam;
+    if (!d)
+        return;
+    bf_cuer_destroy(d->cuer);
+    if (d->units) {
+        pthread_mutex_destroy(&d->units->mu);
+        free(d->units->v);
+        free(d->units->snap);
+        free(d->units->cands);
+        free(d->units);
     }
+    free(d->assigned);
+    free(d);
+    e->dispatch_seam = NULL;
 }
 
 /* Status: {"cueing": {...}, "dispatch": {...}}. */
 void bf_eng_status_cue_dispatch(struct bf_engine *e, cJSON *root)
 {
-    if (e->cuer) {
+    struct eng_dispatch *d = e->dispatch_seam;
+    if (!d)
+        return;
+    if (d->cuer) {
         struct bf_cuer_stats cs;
-        bf_cuer_get_stats(e->cuer, &cs);
+        bf_cuer_get_stats(d->cuer, &cs);
         cJSON *o = cJSON_AddObjectToObject(root, "cueing");
         cJSON_AddNumberToObject(o, "cameras_busy", cs.busy);
         cJSON_AddNumberToObject(o, "cues", (double)cs.cues);
@@ -270,8 +329,8 @@ void bf_eng_status_cue_dispatch(struct bf_engine *e, cJSON *root)
         cJSON_AddNumberToObject(o, "preempted", (double)cs.preempted);
         cJSON_AddNumberToObject(o, "uncovered", (double)cs.uncovered);
     }
-    if (e->units) {
-        struct dispatch_units *u = e->units;
+    if (d->units) {
+        struct dispatch_units *u = d->units;
         cJSON *o = cJSON_AddObjectToObject(root, "dispatch");
         pthread_mutex_lock(&u->mu);
         cJSON_AddNumberToObject(o, "units", (double)u->n);

@@ -4,10 +4,10 @@
  *
  *   engine.c            construction, the pipeline (bf_engine_step), stop
  *   engine_sensors.c    sensors in: the plugin host, plugins, platforms, silence
- *   engine_alerts.c     alerts out: the alerter's sink, the live snapshot, retention
+ *   engine_alerts.c     alerts out: delivery (journal, outbox), the live snapshot, retention
  *   engine_operators.c  operators: alerts/ack in, alerts/result out, the audit log
  *   engine_outputs.c    status, track picture, zones, CoT tracks
- *   engine_dispatch.c   camera cueing and response units (dispatch, CoT units)
+ *   engine_dispatch.c   camera cueing, response units, enrichment's snapshot, CoT of alerts/units
  *   engine_coverage.c   the sensors' coverage (regions, Pd, terrain) and its topic
  *   engine_service.c    systemd notifications, the metrics endpoint's figures
  *   engine_reload.c     a configuration reload (SIGHUP): zones, alert rules and sensors
@@ -29,7 +29,8 @@
 #include <cjson/cJSON.h>
 
 #include "alerts/alerts.h"
-#include "alerts/cot.h"
+#include "cot/cot.h"
+#include "delivery/delivery.h"
 #include "mqtt/mqtt.h"
 #include "engine/config.h"
 #include "engine/engine.h"
@@ -122,7 +123,8 @@ struct sensor_slot {
 };
 
 struct bf_eng_sensors;   /* engine_sensors.c: the sensor slots, platforms, plugins, clutter map */
-struct dispatch_units;   /* engine_dispatch.c */
+struct eng_dispatch;     /* engine_dispatch.c */
+struct eng_alerts;       /* engine_alerts.c */
 struct engine_service;   /* engine_service.c */
 struct live_alert;       /* engine_alerts.c */
 
@@ -142,12 +144,9 @@ struct bf_engine {
     struct bf_mqtt *mqtt_out;
     struct bf_outbox *outbox;         /* alerts never lost (docs/alerts.md); NULL: no journal/MQTT */
     char client_id[160];              /* mqtt.client_id, or the default made unique */
-    bf_time_us last_journal_retry;    /* a failing journal is retried about once a second */
-    bool journal_failing;             /* the SYSTEM storage alert is live */
-    bf_time_us last_purge_wall;       /* retention (docs/retention.md), monotonic */
+    struct eng_alerts *alerts_seam;   /* engine_alerts.c: the journal, its health, retention */
     struct bf_record_writer *record;
-    struct bf_cuer *cuer;             /* camera cueing (docs/cueing.md); NULL: off or no camera */
-    struct dispatch_units *units;     /* response units (docs/dispatch.md); NULL: off */
+    struct eng_dispatch *dispatch_seam;   /* engine_dispatch.c: cueing, units, enrichment */
     struct bf_cot_out *cot;           /* TAK output (docs/cot.md), NULL: off */
     struct bf_cot_params cot_params;
     char *cot_buf;                    /* BF_COT_EVENT_MAX: one event being formatted */
@@ -321,7 +320,20 @@ void bf_eng_status_ingest(struct bf_engine *e, cJSON *root);
 
 /* ---- engine_alerts.c: alerts out ------------------------------------------- */
 
-/* The alerter's sink (struct bf_alert_sink): outbox or MQTT, log, taps, CoT, live set. */
+/*
+ * The seam's state (create after the alerter: the journal, whose last seq the
+ * alerter's numbering continues after; and, live, the outbox over it and the
+ * start purge), its turn each loop (live: the journal's health; the outbox's
+ * pump; the hourly purge) and its end (after the alerter).  0 or BF_E* (logged).
+ */
+int bf_eng_alerts_create(struct bf_engine *e);
+void bf_eng_alerts_step(struct bf_engine *e, bf_time_us now_mono, bool live);
+void bf_eng_alerts_destroy(struct bf_engine *e);
+/* The journal's counters, whether it fails now, and failed appends; false without a journal. */
+bool bf_eng_alerts_journal(const struct bf_engine *e, struct bf_journal_stats *js, bool *failing,
+                           uint64_t *append_errors);
+/* The alerter's sink (struct bf_alert_sink): journal, outbox or MQTT, log, taps, live set,
+ * then the dispatch/CoT seam. */
 int bf_eng_publish_alert(void *ctx, const struct bf_alert *a, const char *json, size_t len);
 /*
  * Retention (docs/retention.md): purge what is older than retention_days from
@@ -332,12 +344,6 @@ int bf_eng_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
 #define ENGINE_PURGE_AUDIT 2u
 void bf_eng_purge(struct bf_engine *e, bf_time_us now_mono, unsigned what);
 
-/*
- * Live only: a failing journal raises the SYSTEM storage alert; about once a
- * second it is retried and, once it writes again, the alert is resolved
- * (docs/alerts.md, "Journal").
- */
-void bf_eng_watch_journal(struct bf_engine *e, bf_time_us now_mono);
 /*
  * The retained snapshot of the live alerts on alerts/live (docs/alerts.md,
  * "Topics").  open: start keeping the live set and publish the empty snapshot
@@ -370,10 +376,18 @@ void bf_eng_cot_tracks(struct bf_engine *e, bf_time_us now);
 
 /* ---- engine_dispatch.c: camera cueing and response units ------------------- */
 
-/* The cuer and the units table with its subscription; the alerter's enrich hook. */
-int bf_eng_open_cue_dispatch(struct bf_engine *e);
-/* After the ingest connection is gone (no callback runs any more). */
-void bf_eng_close_cue_dispatch(struct bf_engine *e);
+/*
+ * The seam's state: the cuer, the units table with its subscription (live),
+ * and the enrichment's snapshot, which the alerter's enrichment step reads
+ * (after the alerter).  step: refresh the snapshot's units (each engine step,
+ * before the rules run).  delivered: an alert was delivered (the alerts
+ * seam's last step): CoT, the cuer, the assignments.  destroy: after the
+ * ingest connection is gone (no callback runs any more).  0 or BF_E*.
+ */
+int bf_eng_dispatch_create(struct bf_engine *e);
+void bf_eng_dispatch_step(struct bf_engine *e);
+void bf_eng_dispatch_delivered(struct bf_engine *e, const struct bf_alert *a);
+void bf_eng_dispatch_destroy(struct bf_engine *e);
 /* The cuer follows the tracks one scan changed (after their alerts). */
 void bf_eng_cue_changes(struct bf_engine *e);
 /* Our response units as friendly CoT (docs/cot.md). */

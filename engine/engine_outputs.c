@@ -124,12 +124,15 @@ void bf_eng_publish_status(struct bf_engine *e, const char *state)
     cJSON_AddNumberToObject(al, "withdrawn_class", (double)as.withdrawn_class);
     cJSON_AddNumberToObject(al, "crossing_point", (double)as.crossing_point);
     cJSON_AddNumberToObject(al, "joined_incursions", (double)as.joined_incursions);
-    cJSON_AddNumberToObject(al, "journal_errors", (double)as.journal_errors);
     struct bf_journal_stats js;
-    if (bf_alerter_journal_stats(e->alerter, &js)) {   /* docs/alerts.md, Journal */
+    bool jfailing;
+    uint64_t jerrors;
+    bool journal = bf_eng_alerts_journal(e, &js, &jfailing, &jerrors);
+    cJSON_AddNumberToObject(al, "journal_errors", (double)jerrors);
+    if (journal) {   /* docs/alerts.md, Journal */
         cJSON *jo = cJSON_AddObjectToObject(al, "journal");
         int err = js.last_errno;
-        cJSON_AddBoolToObject(jo, "failing", e->journal_failing);
+        cJSON_AddBoolToObject(jo, "failing", jfailing);
         cJSON_AddStringToObject(jo, "last_error", err ? strerror(err) : "");
         cJSON_AddNumberToObject(jo, "append_errors", (double)js.append_errors);
         cJSON_AddNumberToObject(jo, "gaps", (double)js.gaps);

@@ -29,7 +29,7 @@
 #include <microhttpd.h>
 
 #include "alerts/alerts.h"
-#include "alerts/cot.h"
+#include "cot/cot.h"
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 

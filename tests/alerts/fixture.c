@@ -5,6 +5,7 @@
 #include "fixture.h"
 
 #include "alerts/alerts_int.h"
+#include "delivery/delivery_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -71,6 +72,8 @@ int fx_sink_publish(void *ctx, const struct bf_alert *a, const char *json, size_
 {
     struct fx_sink *s = ctx;
     CU_ASSERT_EQUAL(strlen(json), len);
+    if (s->jn && bf_journal_append(s->jn, json, len) < 0)
+        s->journal_errors++;   /* published all the same, as the engine does */
     if (s->n < FX_MAX_REC) {
         struct fx_rec *r = &s->r[s->n++];
         r->a = *a;
@@ -89,11 +92,22 @@ struct bf_alerter *fx_alerter(struct fx_sink *s, size_t n_sensors, const char *j
     if (tweak)
         tweak(&p);
     memset(s, 0, sizeof *s);
+    uint64_t last = 0;
+    if (journal)
+        CU_ASSERT_EQUAL(bf_journal_open(journal, p.journal_fsync, &last, &s->jn), 0);
     struct bf_alert_sink sk = {.publish = fx_sink_publish, .ctx = s};
     struct bf_alerter *a = NULL;
     CU_ASSERT_EQUAL(bf_alerter_create(&p, "demo", zones, fx_frame, fx_sensor_ids, n_sensors, &sk,
                                       &a), 0);
+    bf_alerter_continue_after(a, last);
     return a;
+}
+
+void fx_done(struct fx_sink *s, struct bf_alerter *a)
+{
+    bf_alerter_destroy(a);
+    bf_journal_close(s->jn);
+    s->jn = NULL;
 }
 
 int fx_count(const struct fx_sink *s, enum bf_alert_type t, enum bf_alert_state st)

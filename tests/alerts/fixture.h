@@ -1,7 +1,8 @@
 /*
  * fixture.h - what the alerter tests share (test_alerts.c, test_lifecycle.c,
  * test_rules_dwell_ugs.c): the zones fixture, hand-made tracks and the geofence steps
- * geo would give them, and a sink that records every alert.
+ * geo would give them, and a sink that journals (as delivery does: the journal
+ * first) and records every alert.
  *
  * tests/alerts/zones.geojson, on an aeqd frame at 46.80 N 8.20 E, has a
  * straight border line along the meridian through the origin (local e = 0;
@@ -18,6 +19,7 @@
 
 #include "alerts/alerts.h"
 #include "core/bf_time.h"
+#include "delivery/delivery.h"
 #include "geo/geo.h"
 
 #define T0 INT64_C(1772330000000000)   /* 2026-03-01T01:53:20Z */
@@ -54,6 +56,8 @@ struct fx_sink {
     int n;
     const char *journal;           /* when set: check, in the callback, that it ends with the JSON */
     int fail_rc;                   /* what the sink answers (0: published) */
+    struct bf_journal *jn;         /* the journal fx_alerter opened; NULL: none */
+    uint64_t journal_errors;       /* appends to it that failed */
 };
 
 /* The bf_alert_sink publish function over a struct fx_sink; asserts len == strlen(json). */
@@ -63,11 +67,16 @@ int fx_sink_publish(void *ctx, const struct bf_alert *a, const char *json, size_
  * An alerter for site "demo" over zones with the first n_sensors of
  * fx_sensor_ids, default parameters with journal_path = journal and then
  * tweak (when not NULL), publishing into s (zeroed first; s->journal is left
- * unset).  NULL on failure, which is asserted.
+ * unset).  With a journal, s journals every change before recording it and
+ * the alerter's numbering continues after the journal's.  NULL on failure,
+ * which is asserted.
  */
 struct bf_alerter *fx_alerter(struct fx_sink *s, size_t n_sensors, const char *journal,
                               struct bf_geo_zones *zones,
                               void (*tweak)(struct bf_alert_params *));
+
+/* Destroy a (may be NULL) and close the journal of s (the engine's order). */
+void fx_done(struct fx_sink *s, struct bf_alerter *a);
 
 /* How many records have type t and state st. */
 int fx_count(const struct fx_sink *s, enum bf_alert_type t, enum bf_alert_state st);

@@ -12,6 +12,7 @@
 
 #include "alerts/alerts.h"
 #include "alerts/alerts_int.h"
+#include "delivery/delivery.h"
 #include "bf_test.h"
 #include "core/bf_error.h"
 

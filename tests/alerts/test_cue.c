@@ -191,6 +191,17 @@ static struct bf_alert alert_on(uint32_t track_id, const char *id, enum bf_sever
     return a;
 }
 
+/* The cuer takes a delivered alert: what the enrichment picked before (sending nothing). */
+static int take(struct bf_cuer *c, const struct bf_alert *a, const struct rec *r)
+{
+    int n0 = r->n;
+    int picked = bf_cuer_pick(c, a);
+    CU_ASSERT_EQUAL(r->n, n0);
+    int k = bf_cuer_on_alert(c, a);
+    CU_ASSERT_EQUAL(picked, k);
+    return k;
+}
+
 static void test_cuer(void)
 {
     struct bf_geo_frame *f = NULL;
@@ -256,7 +267,7 @@ static void test_cuer(void)
     /* an alert on track 3 (high): it takes the nearest camera of the lowest priority (cam-b) */
     struct bf_alert a3 = alert_on(3, "00000000-0000-5000-8000-000000000003", BF_SEV_HIGH, f, 1900,
                                   50, 3.1);
-    CU_ASSERT_EQUAL(bf_cuer_on_alert(c, &a3), 5);
+    CU_ASSERT_EQUAL(take(c, &a3, r), 5);
     CU_ASSERT_EQUAL_FATAL(r->n, 4);
     CU_ASSERT_STRING_EQUAL(r->c[3].cam->id, "cam-b");
     CU_ASSERT_EQUAL(r->c[3].track_id, 3);
@@ -271,7 +282,7 @@ static void test_cuer(void)
     CU_ASSERT_EQUAL(r->n, 4);
     /* the alert's update keeps its camera and says which */
     a3.state = BF_ALERT_UPDATED;
-    CU_ASSERT_EQUAL(bf_cuer_on_alert(c, &a3), 5);
+    CU_ASSERT_EQUAL(take(c, &a3, r), 5);
     /* track 3 ends: cam-b released */
     t3 = trk(3, 1900, 60, 5.0);
     bf_cuer_on_track(c, &t3, BF_CHANGE_DELETED);
@@ -293,14 +304,14 @@ static void test_cuer(void)
     /* a trackless alert (a ground sensor) near cam-a: cued at its position, released when closed */
     struct bf_alert u = alert_on(0, "00000000-0000-5000-8000-0000000000aa", BF_SEV_MEDIUM, f, -300,
                                  400, 7.0);
-    CU_ASSERT_EQUAL(bf_cuer_on_alert(c, &u), 3);
+    CU_ASSERT_EQUAL(take(c, &u, r), 3);
     CU_ASSERT_EQUAL_FATAL(r->n, 8);
     CU_ASSERT_EQUAL(r->c[7].track_id, 0);
     BF_ASSERT_NEAR(r->c[7].aim.range_m, 500, 0.01);
     BF_ASSERT_NEAR(r->c[7].aim.bearing_deg, 323.130102, 0.01);   /* atan2(-300, 400), true */
     u.state = BF_ALERT_RESOLVED;
     u.last_us += 5000000;
-    CU_ASSERT_EQUAL(bf_cuer_on_alert(c, &u), -1);
+    CU_ASSERT_EQUAL(take(c, &u, r), -1);
     CU_ASSERT_EQUAL_FATAL(r->n, 9);
     CU_ASSERT_TRUE(r->c[8].release);
     CU_ASSERT_STRING_EQUAL(r->c[8].reason, "alert closed");
@@ -308,7 +319,7 @@ static void test_cuer(void)
     struct bf_alert sf = alert_on(0, "00000000-0000-5000-8000-0000000000bb", BF_SEV_MEDIUM, f, 0,
                                   100, 8.0);
     sf.type = BF_ALERT_SENSOR_FAULT;
-    CU_ASSERT_EQUAL(bf_cuer_on_alert(c, &sf), -1);
+    CU_ASSERT_EQUAL(take(c, &sf, r), -1);
     CU_ASSERT_EQUAL(r->n, 9);
 
     bf_cuer_get_stats(c, &st);

@@ -7,9 +7,11 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alerts/dispatch.h"
+#include "alerts/enrich.h"
 #include "bf_test.h"
 #include "core/bf_error.h"
 
@@ -238,11 +240,63 @@ static void test_parse(void)
     }
 }
 
+
+/* The enrichment step reads a snapshot: a unit assigned to another live alert is busy, one the
+ * alert holds itself (its current fields, not its stale entry) is busy for it only. */
+static void test_enrich_view(void)
+{
+    struct bf_geo_frame *f = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_geo_frame_create(46.80, 8.20, NULL, &f, NULL, 0), 0);
+    struct bf_dispatch_params p;
+    bf_dispatch_params_default(&p);
+    const bf_time_us t0 = 1772330400000000;
+    struct bf_dispatch_unit units[3] = {{.id = "u1"}, {.id = "u2"}, {.id = "u3"}};
+    for (int i = 0; i < 3; i++) {   /* 100, 200, 300 m south of the target */
+        CU_ASSERT_EQUAL(bf_geo_to_wgs84(f, 0, 900 - 100 * i, &units[i].lat_deg, &units[i].lon_deg), 0);
+        units[i].t_us = t0;
+    }
+    struct bf_enrich_assignment *asg = NULL;
+    size_t n_asg = 0, cap = 0;
+    struct bf_alert b = {.id = "b", .type = BF_ALERT_INCURSION, .state = BF_ALERT_ACKNOWLEDGED,
+                         .last_us = t0};
+    snprintf(b.assigned_unit, sizeof b.assigned_unit, "u1");
+    CU_ASSERT_EQUAL(bf_enrich_follow(&asg, &n_asg, &cap, &b), 0);   /* b holds u1 */
+    CU_ASSERT_EQUAL_FATAL(n_asg, 1);
+    struct bf_alert a = {.id = "a", .type = BF_ALERT_INCURSION, .state = BF_ALERT_ACKNOWLEDGED,
+                         .last_us = t0, .camera_idx = 7};
+    snprintf(a.assigned_unit, sizeof a.assigned_unit, "u2");
+    CU_ASSERT_EQUAL(bf_enrich_follow(&asg, &n_asg, &cap, &a), 0);   /* a held u2 ... */
+    CU_ASSERT_EQUAL_FATAL(n_asg, 2);
+    snprintf(a.assigned_unit, sizeof a.assigned_unit, "u3");          /* ... and now takes u3 */
+    CU_ASSERT_EQUAL(bf_geo_to_wgs84(f, 0, 1000, &a.lat_deg, &a.lon_deg), 0);
+    struct bf_dispatch_cand scratch[3];
+    struct bf_enrich_view v = {.params = &p, .frame = f, .units = units, .n_units = 3,
+                               .assigned = asg, .n_assigned = n_asg, .cands = scratch};
+    bf_enrich_alert(&v, &a);
+    CU_ASSERT_EQUAL_FATAL(a.n_units, 1);   /* u1 is b's, u3 its own: u2, freed by a, remains */
+    CU_ASSERT_STRING_EQUAL(a.units[0].id, "u2");
+    CU_ASSERT_EQUAL(a.camera_idx, 7);      /* no cuer in the view: the camera is left alone */
+    /* b resolved: delivered, it leaves the table and u1 is free again */
+    b.state = BF_ALERT_RESOLVED;
+    CU_ASSERT_EQUAL(bf_enrich_follow(&asg, &n_asg, &cap, &b), 0);
+    CU_ASSERT_EQUAL_FATAL(n_asg, 1);
+    CU_ASSERT_STRING_EQUAL(asg[0].alert_id, "a");
+    v.assigned = asg;
+    v.n_assigned = n_asg;
+    bf_enrich_alert(&v, &a);
+    CU_ASSERT_EQUAL_FATAL(a.n_units, 2);
+    CU_ASSERT_STRING_EQUAL(a.units[0].id, "u1");
+    CU_ASSERT_STRING_EQUAL(a.units[1].id, "u2");
+    free(asg);
+    bf_geo_frame_destroy(f);
+}
+
 static CU_TestInfo dispatch_tests[] = {
     {"interception: head-on, crossing, faster, as fast", test_intercept},
     {"ranking by ETA", test_rank},
     {"an alert's units: stale and assigned left out", test_fill},
     {"units message parser", test_parse},
+    {"enrichment: the snapshot's assignments and the alert's own", test_enrich_view},
     CU_TEST_INFO_NULL,
 };
 

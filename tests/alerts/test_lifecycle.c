@@ -307,7 +307,7 @@ static void test_acknowledge(void)
     CU_ASSERT_EQUAL(st.operator_actions, 1);
     CU_ASSERT_EQUAL(st.live, 1);
     CU_ASSERT_TRUE(bf_alerter_check(a));
-    bf_alerter_destroy(a);
+    fx_done(&s, a);
     uint64_t seq = 0;
     CU_ASSERT_EQUAL(bf_journal_last_seq(jpath, &seq), 0);
     CU_ASSERT_EQUAL(seq, 2);
@@ -357,7 +357,7 @@ static void test_acknowledged_survives_updates(void)
     const char *ex = jstr(j, "explanation");
     CU_ASSERT_PTR_NOT_NULL(strstr(ex, " Acknowledged by alice at 01:53:21Z. Track lost, last seen at 01:53:32Z"));
     cJSON_Delete(j);
-    bf_alerter_destroy(a);
+    fx_done(&s, a);
 }
 
 static void test_assign(void)
@@ -404,7 +404,7 @@ static void test_assign(void)
     CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0 + S(5), &res), 0);
     CU_ASSERT_TRUE(res.ok);
     CU_ASSERT_FALSE(bf_alerter_unit_assigned(a, "patrol-2"));
-    bf_alerter_destroy(a);
+    fx_done(&s, a);
 }
 
 static void test_resolve_closes_key(void)
@@ -473,7 +473,7 @@ static void test_resolve_closes_key(void)
     bf_alerter_get_stats(a, &st);
     CU_ASSERT_EQUAL(st.closed_keys, 0);
     CU_ASSERT_TRUE(bf_alerter_check(a));
-    bf_alerter_destroy(a);
+    fx_done(&s, a);
 }
 
 static void test_false_alarm(void)
@@ -509,7 +509,7 @@ static void test_false_alarm(void)
     CU_ASSERT_EQUAL(st.closed_keys, 1);
     step(a, &t, 1.0, true);
     CU_ASSERT_EQUAL(s.n, 3);   /* the rabbit does not come back as a new incursion */
-    bf_alerter_destroy(a);
+    fx_done(&s, a);
 }
 
 static void test_refusals(void)
@@ -540,7 +540,7 @@ static void test_refusals(void)
     CU_ASSERT_EQUAL(bf_alerter_act(a, &r, T0, NULL), BF_EINVAL);
     CU_ASSERT_FALSE(bf_alerter_unit_assigned(NULL, "x"));
     CU_ASSERT_FALSE(bf_alerter_unit_assigned(a, ""));
-    bf_alerter_destroy(a);
+    fx_done(&s, a);
 }
 
 static void test_sensor_fault(void)
@@ -580,7 +580,7 @@ static void test_sensor_fault(void)
     CU_ASSERT_EQUAL(s.r[3].a.state, BF_ALERT_NEW);
     CU_ASSERT_STRING_NOT_EQUAL(s.r[3].a.id, id);
     CU_ASSERT_TRUE(bf_alerter_check(a));
-    bf_alerter_destroy(a);
+    fx_done(&s, a);
 }
 
 static void test_system_fault(void)
@@ -619,7 +619,7 @@ static void test_system_fault(void)
     bf_alerter_get_stats(a, &st);
     CU_ASSERT_EQUAL(st.live, 1);
     CU_ASSERT_TRUE(bf_alerter_check(a));
-    bf_alerter_destroy(a);
+    fx_done(&s, a);
 }
 
 /* ---- reply and audit ------------------------------------------------------------------- */

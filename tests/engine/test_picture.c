@@ -21,7 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "alerts/alerts.h"
-#include "alerts/cot.h"
+#include "cot/cot.h"
 #include "bf_test.h"
 #include "core/bf_diag.h"
 #include "core/bf_error.h"

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "alerts/alerts.h"
+#include "delivery/delivery.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

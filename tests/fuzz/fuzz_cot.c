@@ -16,7 +16,7 @@
 
 #include <glib.h>
 
-#include "alerts/cot.h"
+#include "cot/cot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -32,7 +32,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "alerts/cot.h"
+#include "cot/cot.h"
 #include "bf_test.h"
 #include "core/bf_error.h"
 #include "core/bf_log.h"

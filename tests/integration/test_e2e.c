@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "alerts/alerts_int.h"
+#include "delivery/delivery_int.h"
 #include "bf_test.h"
 #include "core/bf_error.h"
 #include "mqtt/mqtt.h"

@@ -32,6 +32,7 @@
 
 #include "bf_test.h"
 #include "alerts/alerts_int.h"
+#include "delivery/delivery_int.h"
 #include "mqtt/mqtt.h"
 #include "core/bf_time.h"
 #include "it_util.h"

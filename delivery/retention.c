@@ -19,6 +19,7 @@
  * cannot be read (not JSON, no time) is kept: a purge destroys only what it
  * has understood.
  */
+#include "delivery/delivery_int.h"
 #include "alerts/alerts_int.h"
 
 #include <errno.h>

@@ -38,6 +38,7 @@
  *    that has the journal open: a second engine refuses to start and names
  *    the holder; the kernel releases the lock when its process dies.
  */
+#include "delivery/delivery_int.h"
 #include "alerts/alerts_int.h"
 
 #include <errno.h>
@@ -356,7 +357,7 @@ static void note_failure(struct bf_journal *j, uint64_t seq, int err)
     j->gap_lines++;
 }
 
-int bf_journal_append(struct bf_journal *j, char *line, size_t len)
+int bf_journal_append(struct bf_journal *j, const char *line, size_t len)
 {
     uint64_t seq = 0;
     if (bf_journal_line_seq(line, len, &seq))
@@ -387,6 +388,23 @@ int bf_journal_retry(struct bf_journal *j)
         return BF_EIO;
     }
     return 0;
+}
+
+int bf_journal_watch(struct bf_journal *j, struct bf_alerter *a, bf_time_us t_us, bool retry)
+{
+    if (!a || t_us == BF_TIME_NONE)
+        return BF_EINVAL;
+    if (!j)
+        return 0;
+    if (retry)
+        bf_journal_retry(j);
+    int err = 0;
+    bool failing = bf_journal_failing(j, &err);
+    char reason[160];
+    snprintf(reason, sizeof reason, "journal writes fail (%s)", strerror(err));
+    bf_alerter_system_fault(a, BF_SYSTEM_STORAGE, failing, t_us, failing ? reason : NULL);
+    /* raising it appended (and failed) once more; resolving it appended after the gap line */
+    return bf_journal_failing(j, NULL) ? 1 : 0;
 }
 
 bool bf_journal_failing(const struct bf_journal *j, int *err)

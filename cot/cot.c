@@ -26,7 +26,7 @@
  * The full mapping, attribute by attribute, is docs/cot.md.  Everything here
  * is pure: no allocation, no clock, no I/O.
  */
-#include "alerts/cot.h"
+#include "cot/cot.h"
 
 #include <inttypes.h>
 #include <math.h>

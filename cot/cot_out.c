@@ -47,7 +47,7 @@
  * Addresses are resolved once, in bf_cot_out_create (getaddrinfo may block:
  * start-up only), and the certificates and key are loaded there too.
  */
-#include "alerts/cot.h"
+#include "cot/cot.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /*
- * test_retention.c - the purge of JSON Lines files (alerts/retention.c), the
+ * test_retention.c - the purge of JSON Lines files (delivery/retention.c), the
  * retention of the journal (bf_journal_purge) and of the audit log
  * (bf_audit_purge), and the outbox's recovery from the journal and its
- * watermark file (alerts/outbox.c).
+ * watermark file (delivery/outbox.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "alerts/alerts_int.h"
+#include "delivery/delivery_int.h"
 #include "bf_test.h"
 #include "core/bf_error.h"
 

@@ -18,6 +18,7 @@
  * a full or failing disk, after so many calls, so that each caller's way out
  * of ENOSPC, EIO or EFBIG is exercised without filling a real disk.
  */
+#include "delivery/delivery_int.h"
 #include "alerts/alerts_int.h"
 
 #include <errno.h>

@@ -44,6 +44,7 @@
  *  (4) no entry before first_need needs sending;
  *  (5) unacked counts the entries not acknowledged.
  */
+#include "delivery/delivery_int.h"
 #include "alerts/alerts_int.h"
 
 #include <assert.h>
@@ -662,17 +663,21 @@ int bf_outbox_drain(struct bf_outbox *o, int timeout_ms)
     return o->unacked == 0 ? 0 : BF_ECONN;
 }
 
-int bf_outbox_purge(struct bf_outbox *o, struct bf_alerter *a, bf_time_us cutoff_us,
+int bf_outbox_purge(struct bf_outbox *o, struct bf_journal *j, bf_time_us cutoff_us,
+                    bool (*is_live)(void *ctx, const char *alert_id), void *live_ctx,
                     struct bf_purge_stats *st)
 {
     struct bf_purge_stats local;
     if (!st)
         st = &local;
+    memset(st, 0, sizeof *st);
+    if (!j)
+        return 0;
     /* every line from the oldest entry on stays, so the tail of the file moves as one block */
     uint64_t keep_above = o->n > o->head ? o->v[o->head].seq - 1 : o->mark;
     if (keep_above > o->mark)
         keep_above = o->mark;
-    int rc = bf_alerter_purge_journal(a, cutoff_us, keep_above, st);
+    int rc = bf_journal_purge(j, cutoff_us, keep_above, is_live, live_ctx, st);
     if (rc < 0 || st->lines_purged == 0)
         return rc;
     int64_t delta = (int64_t)(st->bytes_before - st->bytes_after);

@@ -18,7 +18,7 @@
 #include <glib.h>
 
 #include "alerts/alerts_int.h"
-#include "alerts/cot.h"
+#include "cot/cot.h"
 #include "bf_test.h"
 #include "core/bf_error.h"
 
@@ -746,7 +746,7 @@ static CU_TestInfo cot_tests[] = {
 };
 
 static CU_SuiteInfo suites[] = {
-    {"alerts/cot", setup, teardown, NULL, NULL, cot_tests},
+    {"cot", setup, teardown, NULL, NULL, cot_tests},
     CU_SUITE_INFO_NULL,
 };
 

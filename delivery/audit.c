@@ -20,6 +20,7 @@
  * this is a record of what people did, when they did it.  The event time
  * the action was given in the alert is in "event_time".
  */
+#include "delivery/delivery_int.h"
 #include "alerts/alerts_int.h"
 
 #include <errno.h>

@@ -17,8 +17,9 @@
 #include <cjson/cJSON.h>
 
 #include "alerts/alerts_int.h"
+#include "delivery/delivery_int.h"
 #include "bf_test.h"
-#include "fixture.h"
+#include "alerts/fixture.h"
 #include "core/bf_error.h"
 
 static void jpath(char *buf, size_t len, const char *name)
@@ -366,7 +367,7 @@ static void test_open_alerts_closed_at_restart(void)
     bf_journal_close(j);
 }
 
-/* The alerter: a failing journal raises the SYSTEM storage alert, published; recovery resolves it. */
+/* The rules: a failing journal raises the SYSTEM storage alert, published; recovery resolves it. */
 static void test_system_alert_from_journal(void)
 {
     char path[512];
@@ -375,28 +376,26 @@ static void test_system_alert_from_journal(void)
     struct bf_alerter *a = fx_alerter(&s, 3, path, fx_zones, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     s.journal = path;
-    CU_ASSERT_EQUAL(bf_alerter_journal_watch(a, T0, true), 0);
+    CU_ASSERT_EQUAL(bf_journal_watch(s.jn, a, T0, true), 0);
     CU_ASSERT_EQUAL(s.n, 0);
     bf_fileio_fault_set(BF_IO_WRITE, ENOSPC, 0, 0);
     CU_ASSERT_EQUAL(bf_alerter_sensor_fault(a, 0, true, T0, 46.8, 8.2, "test"), 0);
     CU_ASSERT_EQUAL(s.n, 1);   /* published without its journal line */
     CU_ASSERT_FALSE(s.r[0].journal_first);
-    CU_ASSERT_EQUAL(bf_alerter_journal_watch(a, T0 + S(1), true), 1);
-    CU_ASSERT_EQUAL(bf_alerter_journal_watch(a, T0 + S(2), true), 1);   /* once, not again */
+    CU_ASSERT_EQUAL(bf_journal_watch(s.jn, a, T0 + S(1), true), 1);
+    CU_ASSERT_EQUAL(bf_journal_watch(s.jn, a, T0 + S(2), true), 1);   /* once, not again */
     CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_SYSTEM, BF_ALERT_NEW), 1);
     CU_ASSERT_STRING_EQUAL(s.r[1].a.reason, "journal writes fail (No space left on device)");
-    struct bf_alerter_stats ast;
-    bf_alerter_get_stats(a, &ast);
-    CU_ASSERT_EQUAL(ast.journal_errors, 2);   /* the SENSOR_FAULT and the SYSTEM alert */
+    CU_ASSERT_EQUAL(s.journal_errors, 2);   /* the SENSOR_FAULT and the SYSTEM alert */
     bf_fileio_fault_set(0, 0, 0, 0);
-    CU_ASSERT_EQUAL(bf_alerter_journal_watch(a, T0 + S(3), true), 0);
+    CU_ASSERT_EQUAL(bf_journal_watch(s.jn, a, T0 + S(3), true), 0);
     CU_ASSERT_EQUAL(fx_count(&s, BF_ALERT_SYSTEM, BF_ALERT_RESOLVED), 1);
     CU_ASSERT_TRUE(s.r[s.n - 1].journal_first);   /* journaled again */
     struct bf_journal_stats js;
-    CU_ASSERT_TRUE(bf_alerter_journal_stats(a, &js));
+    bf_journal_get_stats(s.jn, &js);
     CU_ASSERT_EQUAL(js.gaps, 1);
     CU_ASSERT_EQUAL(js.append_errors, 2);
-    bf_alerter_destroy(a);
+    fx_done(&s, a);
     CU_ASSERT_EQUAL(count_lines(path, "\"first_seq\":1,\"last_seq\":2,\"lines\":2"), 1);
     /* the next start closes the SENSOR_FAULT that was live (its NEW line is not in the
      * journal: nothing to close) and continues after seq 3 */
