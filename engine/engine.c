@@ -41,13 +41,21 @@
  * and, once at start, the zones and the sensors' coverage as GeoJSON
  * (retained, for displays: docs/web.md, docs/coverage.md).
  *
+ * The periodic chores (the status, the picture, silence, retention, ...) are
+ * one timer table (engine/timers.h, add_timers() below): event-time tasks
+ * run at the event times the pipeline reaches, wall-clock tasks (live only)
+ * after each turn's release, and the loop waits for input until the nearest
+ * one is due.
+ *
  * The engine's files (engine/engine_int.h holds struct bf_engine): this one
- * builds the engine, runs the pipeline and stops it; engine_sensors.c is the
- * sensors' side (plugin host, plugins, moving platforms, silence);
- * engine_alerts.c the alerts' (sink, live snapshot, retention);
- * engine_operators.c the operators' requests; engine_outputs.c the status,
- * track picture, zones and CoT tracks; engine_dispatch.c camera cueing and
- * response units.
+ * builds the engine in named stages, runs the pipeline and stops it;
+ * engine_sensors.c is the sensors' side (plugin host, plugins, moving
+ * platforms, silence); engine_alerts.c the alerts' (sink, retention, the
+ * journal's watch); and the seams, each with its own state: engine_live.c
+ * the live snapshot; engine_operators.c the operators' requests;
+ * engine_outputs.c the status, track picture, zones and CoT tracks;
+ * engine_service.c systemd and the metrics figures.  engine_dispatch.c does
+ * camera cueing and response units.
  */
 #include <dlfcn.h>
 #include <malloc.h>
@@ -75,6 +83,10 @@
 #define POP_BATCH 1024
 #define RELEASE_BATCH 4096
 #define STOP_BUDGET_MS 1000   /* a clean stop tracks what is queued for this long at most */
+#define LOOP_WAIT_MS 100      /* the longest wait for input: a stop or a reload is seen this soon */
+#define TIMERS_MAX 16         /* tasks in the timer table */
+#define SILENCE_WALL_US (100 * BF_US_PER_MS)   /* the wall-clock silence check's period */
+#define RETENTION_US (3600 * BF_US_PER_S)      /* retention purges every hour */
 
 /* ---- the pipeline ------------------------------------------------------ */
 
@@ -157,7 +169,7 @@ static void finish_scan(struct bf_engine *e)
             /* Idle alerts resolve by event time, scan by scan: never by how the
              * input was batched (docs/replay.md). */
             bf_alerter_tick(e->alerter, e->scan_t);
-            bf_eng_check_silence(e, e->scan_t);
+            bf_eng_timers_run(e->timers, BF_ENG_CLOCK_EVENT, e->scan_t);   /* the silence check */
             bf_eng_service_scan(e, t0);
         }
     }
@@ -182,7 +194,7 @@ static void process_released(struct bf_engine *e, const struct bf_detection *d, 
             e->first_evt = d[i].t_us;
         bf_eng_sensor_alive(e, d[i].sensor_idx, d[i].t_us);
         if (d[i].kind == BF_MEAS_HEARTBEAT) {   /* alive, nothing to track: no scan */
-            bf_eng_check_silence(e, d[i].t_us);
+            bf_eng_timers_run(e->timers, BF_ENG_CLOCK_EVENT, d[i].t_us);
             continue;
         }
         if (e->scan_open && (d[i].t_us != e->scan_t || d[i].sensor_idx != e->scan_sensor))
@@ -317,50 +329,24 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
      * tracker sees never depend on where a turn ended. */
     if (!e->capped)
         finish_scan(e);
-    if (live)
-        now = bf_clock_monotonic(NULL);
     bf_eng_check_ingest(e, e->clock.now ? bf_clock_now(&e->clock) : BF_TIME_NONE);
-    bf_eng_drain_acks(e);    /* operators act on the alerts as they stand after this release */
-    /* the picture at most once a second, and once more after the last change:
-     * what the operator sees is never older than the last detection */
+    /* operators act on the alerts as they stand after this release */
+    bf_eng_operators_step(e->operators, bf_reorder_released(e->reorder));
     if (released > 0)
-        e->tracks_dirty = true;
-    if (e->tracks_dirty && live && now - e->last_tracks_wall >= TRACKS_PERIOD_US) {
-        e->tracks_dirty = false;
-        bf_eng_publish_tracks(e);
-        bf_eng_cot_tracks(e, now);
-        e->last_tracks_wall = now;
-    }
-    if (live)
-        bf_eng_check_silence_wall(e, now);
-    bf_eng_alerts_step(e, now, live);   /* journal health, outbox, retention */
-    bf_eng_live_publish(e, now, false);   /* after the alerts it shows went to the outbox */
-    if (e->cot) {
-        bf_cot_out_poll(e->cot, now);
-        if (now - e->cot_units_wall >= TRACKS_PERIOD_US) {
-            bf_eng_cot_units(e, now);
-            e->cot_units_wall = now;
-        }
-    }
+        bf_eng_outputs_changed(e->outputs);   /* the track picture is due */
     size_t depth = bf_ingest_queue_depth(e->queue) + bf_reorder_count(e->reorder);
     if (depth > e->depth_peak)
         e->depth_peak = depth;
-    if (live && now - e->last_status_wall >= bf_time_from_s(e->cfg->engine.status_period_s)) {
-        /* After a burst, give the memory back: glibc keeps what the I/O threads'
-         * arenas and the plugins' parsers freed (a flood's JSON, Paho's buffers). */
-        if (e->depth_peak > POP_BATCH || e->ingest_alert) {
-            malloc_trim(0);
-            e->trims++;
-        }
-        e->depth_peak = depth;
-        bf_eng_publish_status(e, "online");
-        if (e->record)
-            bf_record_writer_flush(e->record);
-        e->last_status_wall = now;
+    if (live) {   /* the chores about the outside world: the timer table's wall tasks */
+        now = bf_clock_monotonic(NULL);
+        bf_eng_alerts_step(e, now, true);   /* the journal's health, the outbox's pump */
+        bf_eng_service_step(e, now);   /* READY, the metrics endpoint's heartbeat */
+        bf_eng_timers_run(e->timers, BF_ENG_CLOCK_WALL, now);
+        if (e->cot)
+            bf_cot_out_poll(e->cot, now);
     }
     if (flush && e->record)
         bf_record_writer_flush(e->record);
-    bf_eng_service_turn(e, now);   /* READY, watchdog, metrics snapshot (live only) */
     return released;
 }
 
@@ -373,7 +359,10 @@ int bf_engine_run(struct bf_engine *e, volatile int *stop)
             *e->opt.reload = 0;
             bf_engine_reload(e, NULL);
         }
-        bf_engine_step(e, e->capped ? 0 : 100, false);
+        /* wait for input until the nearest chore is due (engine/timers.h) */
+        int wait = e->capped ? 0 : e->opt.no_mqtt ? LOOP_WAIT_MS
+                 : bf_eng_timers_timeout_ms(e->timers, bf_clock_monotonic(NULL), LOOP_WAIT_MS);
+        bf_engine_step(e, wait, false);
     }
     /* Clean stop: what the queue still holds is recorded and tracked, then all is
      * flushed - within STOP_BUDGET_MS, so a stop under flood stays prompt; what is
@@ -474,7 +463,7 @@ static int open_mqtt(struct bf_engine *e)
     };
     struct bf_mqtt_options outo = in;
     outo.client_id = e->client_id;
-    outo.will_topic = e->topic_status;
+    outo.will_topic = bf_eng_outputs_status_topic(e->outputs);
     outo.will_payload = offline;
     outo.will_qos = 1;
     outo.will_retain = true;
@@ -504,64 +493,49 @@ static int open_mqtt(struct bf_engine *e)
     return 0;
 }
 
-int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options *opt,
-                     struct bf_engine **out)
+/* The local frame and the zones in it. */
+static int open_picture(struct bf_engine *e)
 {
-    *out = NULL;
-    struct bf_engine *e = calloc(1, sizeof *e);
-    if (!e)
-        return BF_ENOMEM;
-    e->cfg = cfg;
-    if (opt)
-        e->opt = *opt;
-    int rc = BF_ENOMEM;
-    snprintf(e->topic_alerts, sizeof e->topic_alerts, "borderfuse/%s/alerts", cfg->site);
-    snprintf(e->topic_status, sizeof e->topic_status, "borderfuse/%s/status", cfg->site);
-    snprintf(e->topic_tracks, sizeof e->topic_tracks, "borderfuse/%s/tracks", cfg->site);
-    snprintf(e->topic_ack, sizeof e->topic_ack, "borderfuse/%s/alerts/ack", cfg->site);
-    snprintf(e->topic_result, sizeof e->topic_result, "borderfuse/%s/alerts/result", cfg->site);
-    if (!e->opt.no_mqtt) {   /* no clock at all without MQTT */
-        e->started_wall = bf_clock_realtime(NULL);
-        e->last_input_wall = bf_clock_monotonic(NULL);
-    }
-    if (e->opt.clock)
-        e->clock = *e->opt.clock;
-    else if (!e->opt.no_mqtt)
-        e->clock = bf_clock_wall;
-    e->first_evt = BF_TIME_NONE;
-
+    const struct bf_config *cfg = e->cfg;
     char err[512] = "";
-    rc = bf_geo_frame_create(cfg->origin_lat_deg, cfg->origin_lon_deg, cfg->crs, &e->frame, err,
-                             sizeof err);
+    int rc = bf_geo_frame_create(cfg->origin_lat_deg, cfg->origin_lon_deg, cfg->crs, &e->frame,
+                                 err, sizeof err);
     if (rc < 0) {
         BF_LOGE(ENGINE_LOG, "frame: %s", err);
-        goto out_fail;
+        return rc;
     }
     struct bf_diag diag = {0};
-    rc = bf_geo_zones_load(cfg->zones_path, e->frame, NULL, &e->zones, &diag);
-    if (rc < 0)
-        goto out_fail;
+    return bf_geo_zones_load(cfg->zones_path, e->frame, NULL, &e->zones, &diag);
+}
 
-    /* the ingest queue and the reorder window first: the budgets partition the queue */
-    rc = bf_ingest_queue_create(cfg->engine.queue_capacity, &e->queue);
+/* The ingest queue and the reorder window with its per-sensor watermarks. */
+static int open_queue(struct bf_engine *e)
+{
+    const struct bf_config *cfg = e->cfg;
+    int rc = bf_ingest_queue_create(cfg->engine.queue_capacity, &e->queue);
     if (rc == 0)
         rc = bf_reorder_create(cfg->engine.queue_capacity, cfg->engine.reorder_window_us,
                                &e->reorder);
     if (rc == 0)   /* per-sensor watermarks (docs/engine.md, "Time you can trust") */
         rc = bf_reorder_set_quorum(e->reorder, bf_time_from_s(cfg->engine.idle_flush_s));
-    if (rc < 0)
-        goto out_fail;
+    return rc;
+}
 
+/*
+ * The sensors' slots, their coverage, the ingest budgets, the tracker and the
+ * moving platforms (after the queue: the budgets partition it).
+ */
+static int open_tracker(struct bf_engine *e)
+{
+    const struct bf_config *cfg = e->cfg;
     size_t ns = cfg->n_sensors;
     struct bf_tracker_sensor *ts = calloc(BF_MAX_SENSORS, sizeof *ts);
-    if (!ts) {
-        rc = BF_ENOMEM;
-        goto out_fail;
-    }
-    rc = bf_eng_sensors_create(e, ts);   /* slots, positions, platforms (engine_sensors.c) */
+    if (!ts)
+        return BF_ENOMEM;
+    int rc = bf_eng_sensors_create(e, ts);   /* slots, positions, platforms (engine_sensors.c) */
     if (rc < 0) {
         free(ts);
-        goto out_fail;
+        return rc;
     }
     rc = bf_eng_open_coverage(e, ts);   /* the tracker borrows it for pd_at */
     if (rc == 0)
@@ -569,20 +543,28 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     if (rc == 0)
         rc = bf_tracker_create(&cfg->tracker, ts, ns, &e->tracker);
     free(ts);
-    if (rc < 0) {
+    if (rc < 0)
         BF_LOGE(ENGINE_LOG, "tracker: %s", bf_strerror(rc));
-        goto out_fail;
-    }
-    e->geo_cap = cfg->tracker.max_tracks;
+    return rc;
+}
+
+/* The pipeline's buffers: per track slot, one pop, one release, one scan. */
+static int alloc_buffers(struct bf_engine *e)
+{
+    e->geo_cap = e->cfg->tracker.max_tracks;
     e->geo = calloc(e->geo_cap, sizeof *e->geo);
     e->trackbuf = calloc(e->geo_cap, sizeof *e->trackbuf);
     e->inbuf = calloc(POP_BATCH, sizeof *e->inbuf);
     e->relbuf = calloc(RELEASE_BATCH, sizeof *e->relbuf);
-    e->scanbuf = calloc(cfg->engine.queue_capacity, sizeof *e->scanbuf);
-    if (!e->geo || !e->trackbuf || !e->inbuf || !e->relbuf || !e->scanbuf) {
-        rc = BF_ENOMEM;
-        goto out_fail;
-    }
+    e->scanbuf = calloc(e->cfg->engine.queue_capacity, sizeof *e->scanbuf);
+    return e->geo && e->trackbuf && e->inbuf && e->relbuf && e->scanbuf ? 0 : BF_ENOMEM;
+}
+
+/* The alerter, its parameters as the options change them, its sink (engine_alerts.c). */
+static int open_alerter(struct bf_engine *e)
+{
+    const struct bf_config *cfg = e->cfg;
+    size_t ns = cfg->n_sensors;
     e->alert_params = cfg->alerts;
     if (e->opt.journal_path)
         e->alert_params.journal_path = e->opt.journal_path;
@@ -592,100 +574,260 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
         e->alert_params.exercise = true;
     struct bf_alert_sink sink = {.publish = bf_eng_publish_alert, .ctx = e};
     /* every index a sensor may take: a reload adds sensors (docs/engine.md) */
-    rc = bf_alerter_create(&e->alert_params, cfg->site, e->zones, e->frame,
-                           bf_eng_sensor_ids(e), BF_MAX_SENSORS, &sink, &e->alerter);
+    int rc = bf_alerter_create(&e->alert_params, cfg->site, e->zones, e->frame,
+                               bf_eng_sensor_ids(e), BF_MAX_SENSORS, &sink, &e->alerter);
     if (rc < 0) {
         BF_LOGE(ENGINE_LOG, "alerts: cannot start (%s)", bf_strerror(rc));
-        goto out_fail;
+        return rc;
     }
-    {   /* sensors of one type are one kind for the confidence (docs/alerts.md) */
-        const char *kinds[BF_MAX_SENSORS];
-        for (size_t i = 0; i < ns && i < BF_MAX_SENSORS; i++)
-            kinds[i] = cfg->sensors[i].type;
-        bf_alerter_set_sensor_kinds(e->alerter, kinds, ns < BF_MAX_SENSORS ? ns : BF_MAX_SENSORS);
-    }
-    rc = bf_eng_alerts_create(e);   /* the journal (numbering continues after it), the outbox */
-    if (rc < 0)
-        goto out_fail;
+    /* sensors of one type are one kind for the confidence (docs/alerts.md) */
+    const char *kinds[BF_MAX_SENSORS];
+    for (size_t i = 0; i < ns && i < BF_MAX_SENSORS; i++)
+        kinds[i] = cfg->sensors[i].type;
+    bf_alerter_set_sensor_kinds(e->alerter, kinds, ns < BF_MAX_SENSORS ? ns : BF_MAX_SENSORS);
+    return 0;
+}
 
-    if (e->opt.record_path) {
-        rc = bf_record_writer_open(e->opt.record_path, cfg, e->opt.record_notes, &e->record);
-        if (rc < 0)
-            goto out_fail;
-        BF_LOGI(ENGINE_LOG, "recording the input to %s", e->opt.record_path);
-    }
-
-    if (!e->opt.no_mqtt) {
-        rc = open_mqtt(e);
-        if (rc < 0)
-            goto out_fail;
-        bf_eng_publish_status(e, "online");
-        e->last_status_wall = bf_clock_monotonic(NULL);
-        bf_eng_publish_zones(e);
-        bf_eng_publish_coverage(e);
-        bf_eng_live_open(e);
-        rc = bf_eng_open_operators(e);
-        if (rc < 0)
-            goto out_fail;
-        if (e->audit)   /* the journal's start purge came before the audit log was open */
-            bf_eng_purge(e, bf_clock_monotonic(NULL), ENGINE_PURGE_AUDIT);
-    }
-    if (cfg->cot.enabled && !e->opt.no_mqtt) {   /* live only: its back-off reads the clock */
-        bf_cot_params_default(&e->cot_params);
-        e->cot_params.stale_s = cfg->cot.stale_s;
-        e->cot_params.alert_stale_s = e->alert_params.resolve_after_s;
-        snprintf(e->cot_params.alert_type, sizeof e->cot_params.alert_type, "%s",
-                 cfg->cot.alert_type);
-        struct bf_cot_out_options co = {
-            .udp = cfg->cot.udp, .tcp = cfg->cot.tcp, .ttl = cfg->cot.ttl,
-            .loopback = cfg->cot.loopback,
-        };
-        /* TLS to the TAK server (docs/cot.md): the key's password from the credentials file,
-         * wiped once the key is loaded */
-        const struct bf_cot_tls_cfg *tc = &cfg->cot.tcp_tls;
-        struct bf_mqtt_credentials cred = {0};
-        struct bf_cot_tls tls = {
-            .ca_file = tc->ca_file, .cert_file = tc->cert_file, .key_file = tc->key_file,
-            .verify_hostname = tc->verify_hostname,
-        };
-        rc = 0;
-        if (tc->enabled && tc->credentials_path) {
-            rc = bf_mqtt_credentials_read(tc->credentials_path, &cred, err, sizeof err);
-            tls.key_password = cred.key_password;
-        }
-        co.tls = tc->enabled ? &tls : NULL;
-        e->cot_buf = malloc(BF_COT_EVENT_MAX);
-        if (rc == 0)
-            rc = e->cot_buf ? bf_cot_out_create(&co, &e->cot, err, sizeof err) : BF_ENOMEM;
-        bf_mqtt_credentials_clear(&cred);
-        if (rc < 0) {
-            BF_LOGE(ENGINE_LOG, "cot: %s", e->cot_buf ? err : "out of memory");
-            goto out_fail;
-        }
-        BF_LOGI(ENGINE_LOG, "CoT: udp %s, tcp %s%s", cfg->cot.udp ? cfg->cot.udp : "off",
-                cfg->cot.tcp ? cfg->cot.tcp : "off", tc->enabled ? " (TLS)" : "");
-    }
-    rc = bf_eng_dispatch_create(e);
-    if (rc < 0)
-        goto out_fail;
-    rc = bf_eng_open_sensors(e);
+/* With options.record_path: the record of the input (docs/replay.md). */
+static int open_record(struct bf_engine *e)
+{
+    if (!e->opt.record_path)
+        return 0;
+    int rc = bf_record_writer_open(e->opt.record_path, e->cfg, e->opt.record_notes, &e->record);
     if (rc == 0)
-        rc = bf_eng_service_open(e);   /* systemd, the metrics endpoint */
+        BF_LOGI(ENGINE_LOG, "recording the input to %s", e->opt.record_path);
+    return rc;
+}
+
+/*
+ * Live only: the MQTT connections, the first status, the zones and coverage
+ * for displays, the live snapshot and the operators (the audit log's start
+ * purge once it is open).
+ */
+static int open_live(struct bf_engine *e)
+{
+    if (e->opt.no_mqtt)
+        return 0;
+    int rc = open_mqtt(e);
     if (rc < 0)
-        goto out_fail;
+        return rc;
+    bf_eng_publish_status(e, "online");
+    bf_eng_publish_zones(e);
+    bf_eng_publish_coverage(e);
+    rc = bf_eng_live_create(e->cfg->site, e->mqtt_out, &e->live);
+    if (rc == 0)
+        rc = bf_eng_operators_create(e, &e->operators);
+    if (rc == 0)
+        rc = bf_eng_operators_subscribe(e->operators, e->mqtt_in);
+    if (rc < 0)
+        return rc;
+    if (bf_eng_operators_audit(e->operators))   /* the journal's purge came before it was open */
+        bf_eng_purge(e, ENGINE_PURGE_AUDIT);
+    return 0;
+}
+
+/* CoT out to TAK (docs/cot.md), live only: its back-off reads the clock. */
+static int open_cot(struct bf_engine *e)
+{
+    const struct bf_config *cfg = e->cfg;
+    if (!cfg->cot.enabled || e->opt.no_mqtt)
+        return 0;
+    char err[512] = "";
+    bf_cot_params_default(&e->cot_params);
+    e->cot_params.stale_s = cfg->cot.stale_s;
+    e->cot_params.alert_stale_s = e->alert_params.resolve_after_s;
+    snprintf(e->cot_params.alert_type, sizeof e->cot_params.alert_type, "%s",
+             cfg->cot.alert_type);
+    struct bf_cot_out_options co = {
+        .udp = cfg->cot.udp, .tcp = cfg->cot.tcp, .ttl = cfg->cot.ttl,
+        .loopback = cfg->cot.loopback,
+    };
+    /* TLS to the TAK server (docs/cot.md): the key's password from the credentials file,
+     * wiped once the key is loaded */
+    const struct bf_cot_tls_cfg *tc = &cfg->cot.tcp_tls;
+    struct bf_mqtt_credentials cred = {0};
+    struct bf_cot_tls tls = {
+        .ca_file = tc->ca_file, .cert_file = tc->cert_file, .key_file = tc->key_file,
+        .verify_hostname = tc->verify_hostname,
+    };
+    int rc = 0;
+    if (tc->enabled && tc->credentials_path) {
+        rc = bf_mqtt_credentials_read(tc->credentials_path, &cred, err, sizeof err);
+        tls.key_password = cred.key_password;
+    }
+    co.tls = tc->enabled ? &tls : NULL;
+    e->cot_buf = malloc(BF_COT_EVENT_MAX);
+    if (rc == 0)
+        rc = e->cot_buf ? bf_cot_out_create(&co, &e->cot, err, sizeof err) : BF_ENOMEM;
+    bf_mqtt_credentials_clear(&cred);
+    if (rc < 0) {
+        BF_LOGE(ENGINE_LOG, "cot: %s", e->cot_buf ? err : "out of memory");
+        return rc;
+    }
+    BF_LOGI(ENGINE_LOG, "CoT: udp %s, tcp %s%s", cfg->cot.udp ? cfg->cot.udp : "off",
+            cfg->cot.tcp ? cfg->cot.tcp : "off", tc->enabled ? " (TLS)" : "");
+    return 0;
+}
+
+/* ---- the timer table's tasks (engine/timers.h) -------------------------- */
+
+static void task_silence(void *ctx, bf_time_us t_evt)
+{
+    bf_eng_check_silence(ctx, t_evt);
+}
+
+static void task_silence_wall(void *ctx, bf_time_us now)
+{
+    bf_eng_check_silence_wall(ctx, now);
+}
+
+static void task_picture(void *ctx, bf_time_us now)
+{
+    bf_eng_outputs_step(ctx, now);
+}
+
+static void task_journal_retry(void *ctx, bf_time_us now)
+{
+    (void)now;
+    bf_eng_alerts_watch_journal(ctx, true);
+}
+
+static void task_retention(void *ctx, bf_time_us now)
+{
+    (void)now;
+    bf_eng_purge(ctx, ENGINE_PURGE_JOURNAL | ENGINE_PURGE_AUDIT);
+}
+
+static void task_live(void *ctx, bf_time_us now)
+{
+    struct bf_engine *e = ctx;
+    (void)now;
+    bf_eng_live_step(e->live);
+}
+
+static void task_cot_units(void *ctx, bf_time_us now)
+{
+    bf_eng_cot_units(ctx, now);
+}
+
+/* The status; after a burst, the memory given back first: glibc keeps what the I/O threads'
+ * arenas and the plugins' parsers freed (a flood's JSON, Paho's buffers). */
+static void task_status(void *ctx, bf_time_us now)
+{
+    struct bf_engine *e = ctx;
+    (void)now;
+    if (e->depth_peak > POP_BATCH || e->ingest_alert) {
+        malloc_trim(0);
+        e->trims++;
+    }
+    e->depth_peak = bf_ingest_queue_depth(e->queue) + bf_reorder_count(e->reorder);
+    bf_eng_publish_status(e, "online");
+    if (e->record)
+        bf_record_writer_flush(e->record);
+}
+
+static void task_watchdog(void *ctx, bf_time_us now)
+{
+    (void)now;
+    bf_eng_service_watchdog(ctx);
+}
+
+static void task_metrics(void *ctx, bf_time_us now)
+{
+    bf_eng_service_snapshot(ctx, now);
+}
+
+/*
+ * The periodic chores.  On event time (every engine): the silence check, at
+ * every event time the pipeline reaches (each scan, each heartbeat), as a
+ * replay must see it.  On the monotonic wall clock (live only), each first
+ * due at the first turn unless it was just done at start.
+ */
+static int add_timers(struct bf_engine *e)
+{
+    struct bf_eng_timers *t = e->timers;
+    int rc = bf_eng_timers_add(t, "sensor silence", BF_ENG_CLOCK_EVENT, 0, BF_TIME_NONE,
+                               task_silence, e);
+    if (e->opt.no_mqtt)
+        return rc < 0 ? rc : 0;
+    const bf_time_us now = bf_clock_monotonic(NULL), second = BF_US_PER_S;
+    const bf_time_us status = bf_time_from_s(e->cfg->engine.status_period_s);
+    struct {
+        bool on;
+        const char *name;
+        bf_time_us period, first;
+        bf_eng_timer_fn fn;
+    } v[] = {
+        {true, "track picture", TRACKS_PERIOD_US, BF_TIME_NONE, task_picture},
+        {true, "sensor silence (wall)", SILENCE_WALL_US, BF_TIME_NONE, task_silence_wall},
+        {true, "journal retry", second, BF_TIME_NONE, task_journal_retry},
+        {e->outbox || bf_eng_operators_audit(e->operators), "retention", RETENTION_US,
+         now + RETENTION_US, task_retention},
+        {true, "live snapshot", second, now + second, task_live},
+        {e->cot != NULL, "cot units", TRACKS_PERIOD_US, BF_TIME_NONE, task_cot_units},
+        {true, "status", status, now + status, task_status},
+        {bf_eng_service_watchdog_period(e) > 0, "watchdog", bf_eng_service_watchdog_period(e),
+         BF_TIME_NONE, task_watchdog},
+        {e->service != NULL, "metrics snapshot", second, BF_TIME_NONE, task_metrics},
+    };
+    for (size_t i = 0; rc >= 0 && i < sizeof v / sizeof v[0]; i++)
+        if (v[i].on)
+            rc = bf_eng_timers_add(t, v[i].name, BF_ENG_CLOCK_WALL, v[i].period, v[i].first,
+                                   v[i].fn, e);
+    return rc < 0 ? rc : 0;
+}
+
+/* What the engine is before any stage: its options, the clock, the outputs, the timer table. */
+static int open_base(struct bf_engine *e, const struct bf_engine_options *opt)
+{
+    bool live = !(opt && opt->no_mqtt);
+    if (opt)
+        e->opt = *opt;
+    if (live)   /* no clock at all without MQTT */
+        e->last_input_wall = bf_clock_monotonic(NULL);
+    if (e->opt.clock)
+        e->clock = *e->opt.clock;
+    else if (live)
+        e->clock = bf_clock_wall;
+    e->first_evt = BF_TIME_NONE;
+    snprintf(e->topic_alerts, sizeof e->topic_alerts, "borderfuse/%s/alerts", e->cfg->site);
+    int rc = bf_eng_outputs_create(e->cfg, live, &e->outputs);
+    if (rc == 0)
+        rc = bf_eng_timers_create(TIMERS_MAX, &e->timers);
+    return rc;
+}
+
+int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options *opt,
+                     struct bf_engine **out)
+{
+    *out = NULL;
+    struct bf_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return BF_ENOMEM;
+    e->cfg = cfg;
+    /* in this order: the budgets partition the queue, the tracker borrows the coverage,
+     * the outside world comes once the pipeline exists, the chores last */
+    static int (*const stages[])(struct bf_engine *) = {
+        open_picture, open_queue, open_tracker, alloc_buffers, open_alerter,
+        bf_eng_alerts_create, open_record, open_live, open_cot, bf_eng_dispatch_create,
+        bf_eng_open_sensors, bf_eng_service_create, add_timers,
+    };
+    int rc = open_base(e, opt);
+    for (size_t i = 0; rc >= 0 && i < sizeof stages / sizeof stages[0]; i++)
+        rc = stages[i](e);
+    if (rc < 0) {
+        bf_engine_destroy(e);
+        return rc;
+    }
     *out = e;
     return 0;
-
-out_fail:
-    bf_engine_destroy(e);
-    return rc;
 }
 
 void bf_engine_destroy(struct bf_engine *e)
 {
     if (!e)
         return;
-    bf_eng_service_close(e);
+    bf_eng_service_destroy(e);
     /* The ingest connection first: no plugin callback runs after this.  Closing a
      * plugin while Paho's thread may still be in its message callback (a stop
      * under flood) would free the state that callback is using. */
@@ -702,18 +844,19 @@ void bf_engine_destroy(struct bf_engine *e)
             BF_LOGW(ENGINE_LOG, "stopping with alerts not yet confirmed by the broker; they are "
                     "sent again on the next start");
         if (up) {
-            if (e->live_dirty)
-                bf_eng_live_publish(e, bf_clock_monotonic(NULL), true);
+            bf_eng_live_step(e->live);   /* the last changes, if any */
             bf_eng_publish_status(e, "offline");
             bf_mqtt_flush(e->mqtt_out, 2000);
         }
         bf_mqtt_destroy(e->mqtt_out);
     }
     bf_outbox_close(e->outbox);   /* after the client: no callback reaches it any more */
-    bf_eng_close_operators(e);   /* after mqtt_in: no request arrives any more */
+    bf_eng_operators_destroy(e->operators);   /* after mqtt_in: no request arrives any more */
     bf_alerter_destroy(e->alerter);
     bf_eng_alerts_destroy(e);   /* after the alerter: the journal */
-    bf_eng_live_close(e);   /* after the alerter: its sink keeps the live set */
+    bf_eng_live_destroy(e->live);   /* after the alerter: its sink keeps the live set */
+    bf_eng_outputs_destroy(e->outputs);
+    bf_eng_timers_destroy(e->timers);
     bf_eng_dispatch_destroy(e);
     bf_cot_out_destroy(e->cot);
     free(e->cot_buf);

@@ -4,18 +4,29 @@
  *
  *   engine.c            construction, the pipeline (bf_engine_step), stop
  *   engine_sensors.c    sensors in: the plugin host, plugins, platforms, silence
- *   engine_alerts.c     alerts out: delivery (journal, outbox), the live snapshot, retention
- *   engine_operators.c  operators: alerts/ack in, alerts/result out, the audit log
- *   engine_outputs.c    status, track picture, zones, CoT tracks
- *   engine_dispatch.c   camera cueing, response units, enrichment's snapshot, CoT of alerts/units
+ *   timers.c            the loop's table of periodic tasks (engine/timers.h)
+ *   engine_alerts.c     alerts out: delivery (journal, outbox), retention, the journal's
+ *                       health: struct eng_alerts
+ *   engine_live.c       the live snapshot (alerts/live): struct bf_eng_live
+ *   engine_operators.c  operators: alerts/ack in, alerts/result out, the audit log:
+ *                       struct bf_eng_operators
+ *   engine_outputs.c    status, track picture, zones, CoT tracks: struct bf_eng_outputs
+ *   engine_dispatch.c   camera cueing, response units, enrichment's snapshot, CoT of
+ *                       alerts and units: struct eng_dispatch
  *   engine_coverage.c   the sensors' coverage (regions, Pd, terrain) and its topic
- *   engine_service.c    systemd notifications, the metrics endpoint's figures
+ *   engine_service.c    systemd notifications, the metrics endpoint's figures:
+ *                       struct bf_eng_service
  *   engine_reload.c     a configuration reload (SIGHUP): zones, alert rules and sensors
  *
  * It is not fusion_int.h: that header holds the tracker's parts (JPDA, the
  * grid) for the tracker and its tests, and should not pull in MQTT, the
  * alerts module and pthreads.  Every function here runs on the engine
  * thread unless its comment says otherwise.
+ *
+ * The seams (operators, outputs, live snapshot, service) each own their
+ * state, opaque outside their file, with a create, a step and a destroy;
+ * struct bf_engine holds a pointer to each, the pipeline's core and the
+ * timer table that runs the periodic chores (engine.c, add_timers).
  */
 #ifndef BF_ENGINE_INT_H
 #define BF_ENGINE_INT_H
@@ -35,6 +46,7 @@
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/ingest.h"
+#include "engine/timers.h"
 #include "geo/coverage.h"
 #include "geo/geo.h"
 #include "sensors/sensor.h"
@@ -122,11 +134,13 @@ struct sensor_slot {
     _Atomic int64_t last_rx_us;      /* wall time of the latest good message */
 };
 
-struct bf_eng_sensors;   /* engine_sensors.c: the sensor slots, platforms, plugins, clutter map */
-struct eng_dispatch;     /* engine_dispatch.c */
-struct eng_alerts;       /* engine_alerts.c */
-struct engine_service;   /* engine_service.c */
-struct live_alert;       /* engine_alerts.c */
+struct bf_eng_sensors;      /* engine_sensors.c: the sensor slots, platforms, plugins, clutter map */
+struct eng_dispatch;        /* engine_dispatch.c */
+struct eng_alerts;          /* engine_alerts.c */
+struct bf_eng_service;      /* engine_service.c */
+struct bf_eng_operators;    /* engine_operators.c */
+struct bf_eng_outputs;      /* engine_outputs.c */
+struct bf_eng_live;         /* engine_live.c */
 
 struct bf_engine {
     const struct bf_config *cfg;
@@ -151,7 +165,6 @@ struct bf_engine {
     struct bf_cot_params cot_params;
     char *cot_buf;                    /* BF_COT_EVENT_MAX: one event being formatted */
     uint64_t cot_format_errors;
-    bf_time_us cot_units_wall;        /* when our units were last sent as CoT */
 
     struct bf_eng_sensors *sens;      /* engine_sensors.c */
     bf_time_us first_evt;             /* first event time released: silence counts from it */
@@ -168,40 +181,18 @@ struct bf_engine {
     double scan_e_m, scan_n_m;
     bf_time_us scan_t;
     uint32_t scan_sensor;
-    const struct bf_track **trackbuf; /* max_tracks */
-    char *jsonbuf;
-    size_t jsonbuf_len;
+    const struct bf_track **trackbuf; /* max_tracks: the live tracks for a ground sensor */
 
     char topic_alerts[160];
-    char topic_status[160];
-    char topic_tracks[160];
-    /* operators: Paho's thread parses requests into the inbox, the engine thread acts */
-    char topic_ack[160];              /* borderfuse/<site>/alerts/ack (and .../ack/+) */
-    char topic_result[160];           /* borderfuse/<site>/alerts/result */
-    struct bf_audit *audit;           /* NULL: no audit log (not live) */
-    pthread_mutex_t ack_mu;           /* guards the inbox */
-    struct bf_ack_request *ack_inbox; /* ACK_INBOX, a ring; NULL when not live */
-    size_t ack_head, ack_n;
-    struct bf_ack_authority ack_auth; /* who may act (operators section, the sensors' ids) */
-    _Atomic uint64_t ack_requests, ack_accepted, ack_refused, ack_overflow, audit_errors;
 
-    /* the retained snapshot of the live alerts (engine_alerts.c); live engine only */
-    char topic_live[160];             /* borderfuse/<site>/alerts/live */
-    struct live_alert *live;          /* live_cap entries, n_live in use, in no order */
-    size_t n_live, live_cap;
-    const struct live_alert **live_order;   /* live_cap: the snapshot's order */
-    char *live_buf;                   /* the snapshot being formatted, live_buf_cap bytes */
-    size_t live_buf_cap;
-    bool live_on;                     /* kept (MQTT); off in replays and tests */
-    bool live_dirty;                  /* changed since the last snapshot published */
-    bf_time_us live_wall;             /* monotonic time of the last snapshot attempt */
-    uint64_t live_published, live_failed, live_nomem, live_truncated;
+    /* the seams: each owns its state (see the top of this file) */
+    struct bf_eng_timers *timers;     /* the periodic chores (engine/timers.h) */
+    struct bf_eng_operators *operators;   /* NULL: not live */
+    struct bf_eng_outputs *outputs;
+    struct bf_eng_live *live;         /* NULL: not live (replays and tests) */
+    struct bf_eng_service *service;   /* systemd and the metrics endpoint; NULL: not live */
 
-    bf_time_us started_wall;
-    bf_time_us last_input_wall;
-    bf_time_us last_status_wall;
-    bf_time_us last_tracks_wall;
-    bool tracks_dirty;                /* released since the last track picture */
+    bf_time_us last_input_wall;       /* monotonic: the latest input taken (the idle flush) */
 
     /* time you can trust and fairness under flood (engine_sensors.c, docs/engine.md) */
     struct bf_clock clock;            /* the wall clock: options.clock, the real one when live;
@@ -214,7 +205,6 @@ struct bf_engine {
     bf_time_us shed_wall;             /* when shedding was last seen (clock or monotonic) */
     size_t depth_peak;                /* deepest queue since the last memory trim */
     uint64_t trims;
-    struct engine_service *service;   /* systemd and the metrics endpoint; NULL: not live */
 
     /* reload (engine_reload.c): the latest configuration read, owned; NULL: none yet.
      * e->cfg stays the one the engine was created with (the I/O threads read it). */
@@ -323,10 +313,11 @@ void bf_eng_status_ingest(struct bf_engine *e, cJSON *root);
 /*
  * The seam's state (create after the alerter: the journal, whose last seq the
  * alerter's numbering continues after; and, live, the outbox over it and the
- * start purge), its turn each loop (live: the journal's health; the outbox's
- * pump; the hourly purge) and its end (after the alerter).  0 or BF_E* (logged).
+ * start purge) and its end (after the alerter).  0 or BF_E* (logged).
  */
 int bf_eng_alerts_create(struct bf_engine *e);
+/* Each loop turn: live, the journal's health (no retry: the "journal retry" task does it);
+ * the outbox's pump. */
 void bf_eng_alerts_step(struct bf_engine *e, bf_time_us now_mono, bool live);
 void bf_eng_alerts_destroy(struct bf_engine *e);
 /* The journal's counters, whether it fails now, and failed appends; false without a journal. */
@@ -338,41 +329,76 @@ int bf_eng_publish_alert(void *ctx, const struct bf_alert *a, const char *json, 
 /*
  * Retention (docs/retention.md): purge what is older than retention_days from
  * the journal and/or the audit log (what: ENGINE_PURGE_*), each when open;
- * now_mono stamps the purge (the next is due an hour later).
+ * the engine's "retention" task runs it every hour.
  */
 #define ENGINE_PURGE_JOURNAL 1u
 #define ENGINE_PURGE_AUDIT 2u
-void bf_eng_purge(struct bf_engine *e, bf_time_us now_mono, unsigned what);
+void bf_eng_purge(struct bf_engine *e, unsigned what);
 
 /*
- * The retained snapshot of the live alerts on alerts/live (docs/alerts.md,
- * "Topics").  open: start keeping the live set and publish the empty snapshot
- * (after the output connection exists).  publish: the snapshot, when the live
- * set changed and the last one is at least a second old (monotonic now_mono),
- * or at once with force.  close: free it (after the alerter is gone).
+ * Live only: a failing journal raises the SYSTEM storage alert and, once it
+ * writes again, the alert is resolved (docs/alerts.md, "Journal"); with retry
+ * (the engine's "journal retry" task, once a second) a failing journal is
+ * tried again first.
  */
-void bf_eng_live_open(struct bf_engine *e);
-void bf_eng_live_publish(struct bf_engine *e, bf_time_us now_mono, bool force);
-void bf_eng_live_close(struct bf_engine *e);
+void bf_eng_alerts_watch_journal(struct bf_engine *e, bool retry);
+
+/* ---- engine_live.c: the live snapshot on alerts/live (docs/alerts.md) ------- */
+
+/*
+ * Live only (after the output connection exists): keep the live alerts and
+ * publish the empty snapshot, retained, on borderfuse/<site>/alerts/live
+ * (site is borrowed).  0 or BF_ENOMEM.
+ */
+int bf_eng_live_create(const char *site, struct bf_mqtt *out, struct bf_eng_live **live);
+/* The alerter's sink saw a change: keep its JSON while the alert is live.  Accepts NULL. */
+void bf_eng_live_note(struct bf_eng_live *l, const struct bf_alert *a, const char *json,
+                      size_t len);
+/* Publish the snapshot if it changed since the last one published.  Accepts NULL. */
+void bf_eng_live_step(struct bf_eng_live *l);
+/* After the alerter is gone (its sink notes changes).  Accepts NULL. */
+void bf_eng_live_destroy(struct bf_eng_live *l);
 
 /* ---- engine_operators.c: alerts/ack in, alerts/result out ------------------ */
 
-/* Open the audit log, subscribe to alerts/ack and alerts/ack/+ (live only).  0 or BF_E*. */
-int bf_eng_open_operators(struct bf_engine *e);
-/* After mqtt_in is gone: audit what the inbox still holds as refused, close the log. */
-void bf_eng_close_operators(struct bf_engine *e);
-/* Act on the requests waiting in the inbox: answer, audit. */
-void bf_eng_drain_acks(struct bf_engine *e);
-/* The status's "operators" object. */
-void bf_eng_status_operators(struct bf_engine *e, cJSON *root, const struct bf_alerter_stats *as);
+/*
+ * Live only, after the alerter and both MQTT connections: the inbox, the
+ * authority (the operators section, the sensors' ids) and the audit log.
+ * 0 or BF_E* (logged).
+ */
+int bf_eng_operators_create(struct bf_engine *e, struct bf_eng_operators **out);
+/* Subscribe to alerts/ack and alerts/ack/+ on in.  0 or BF_E* (logged). */
+int bf_eng_operators_subscribe(struct bf_eng_operators *o, struct bf_mqtt *in);
+/* Act on the requests waiting in the inbox at event time t_evt: answer, audit.  Accepts NULL. */
+void bf_eng_operators_step(struct bf_eng_operators *o, bf_time_us t_evt);
+/* After the ingest connection is gone: audit what the inbox still holds as refused, close
+ * the log.  Accepts NULL. */
+void bf_eng_operators_destroy(struct bf_eng_operators *o);
+/* The status's "operators" object (zeros without operators: o NULL). */
+void bf_eng_operators_status(const struct bf_eng_operators *o, cJSON *root,
+                             const struct bf_alerter_stats *as);
+/* The audit log (retention purges it), or NULL. */
+struct bf_audit *bf_eng_operators_audit(const struct bf_eng_operators *o);
 
 /* ---- engine_outputs.c: status, track picture, zones, CoT tracks ------------ */
 
+/*
+ * The outputs' topics and picture buffer (any engine; it publishes only with
+ * mqtt_out).  live: it stamps the start time (reads the wall clock).  0 or
+ * BF_ENOMEM.
+ */
+int bf_eng_outputs_create(const struct bf_config *cfg, bool live, struct bf_eng_outputs **out);
+void bf_eng_outputs_destroy(struct bf_eng_outputs *o);   /* accepts NULL */
+/* borderfuse/<site>/status (the output connection's last will). */
+const char *bf_eng_outputs_status_topic(const struct bf_eng_outputs *o);
+/* Detections were released: the track picture is due at its next step. */
+void bf_eng_outputs_changed(struct bf_eng_outputs *o);
+/* The engine's "track picture" task (once a second): when changed, the track picture and the
+ * CoT tracks (now: monotonic, for CoT's back-off). */
+void bf_eng_outputs_step(struct bf_engine *e, bf_time_us now);
 void bf_eng_publish_status(struct bf_engine *e, const char *state);   /* and every sensor's */
 void bf_eng_publish_sensor_status(struct bf_engine *e, size_t i);
-void bf_eng_publish_tracks(struct bf_engine *e);
 void bf_eng_publish_zones(struct bf_engine *e);
-void bf_eng_cot_tracks(struct bf_engine *e, bf_time_us now);
 
 /* ---- engine_dispatch.c: camera cueing and response units ------------------- */
 
@@ -415,14 +441,22 @@ void bf_eng_publish_coverage(struct bf_engine *e);
 
 /*
  * Live engines only (nothing without MQTT): the metrics endpoint when the
- * config has a "metrics" section, the systemd watchdog when asked for.
- * 0 or BF_E* (logged: a metrics address that cannot be bound fails the start).
+ * config has a "metrics" section, the systemd watchdog when asked for; into
+ * e->service.  0 or BF_E* (logged: a metrics address that cannot be bound
+ * fails the start).
  */
-int bf_eng_service_open(struct bf_engine *e);
+int bf_eng_service_create(struct bf_engine *e);
 /* STOPPING=1, the endpoint stopped; accepts an engine without a service. */
-void bf_eng_service_close(struct bf_engine *e);
-/* Each loop turn (now: monotonic): READY=1 once ready, WATCHDOG=1, STATUS=, the snapshot. */
-void bf_eng_service_turn(struct bf_engine *e, bf_time_us now);
+void bf_eng_service_destroy(struct bf_engine *e);
+/* Each loop turn (now: monotonic): READY=1 once ready, the endpoint's heartbeat. */
+void bf_eng_service_step(struct bf_engine *e, bf_time_us now);
+/* How often systemd wants WATCHDOG=1 (a quarter of WATCHDOG_USEC); 0: no watchdog or service. */
+bf_time_us bf_eng_service_watchdog_period(const struct bf_engine *e);
+/* The engine's "watchdog" task: WATCHDOG=1. */
+void bf_eng_service_watchdog(struct bf_engine *e);
+/* The engine's "metrics snapshot" task (once a second): STATUS= when it changed, the
+ * endpoint's snapshot. */
+void bf_eng_service_snapshot(struct bf_engine *e, bf_time_us now);
 /* The monotonic clock when there is a service, else 0 (no clock read). */
 bf_time_us bf_eng_service_now(const struct bf_engine *e);
 /* A scan that started at t0_mono (bf_eng_service_now) is done: the duration histogram. */

@@ -6,7 +6,10 @@
  * Headings are degrees clockwise from true north, [0, 360); a radar's test
  * targets are marked ("test": true) or left out (engine.test_tracks).
  * Every function runs on the engine thread and only reads the pipeline's
- * state; each counter it shows is kept where it is counted.
+ * state; each counter it shows is kept where it is counted.  The seam owns
+ * its topics, its picture buffer and whether the picture changed
+ * (struct bf_eng_outputs); the engine's "status" and "track picture" tasks
+ * (engine/timers.h) say when they go out.
  */
 #include <math.h>
 #include <pthread.h>
@@ -15,7 +18,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bf_error.h"
 #include "engine/engine_int.h"
+
+struct bf_eng_outputs {
+    char topic_status[160];           /* borderfuse/<site>/status */
+    char topic_tracks[160];           /* borderfuse/<site>/tracks */
+    char topic_zones[160];            /* borderfuse/<site>/zones */
+    bf_time_us started;               /* wall clock at start (live), for the status */
+    const struct bf_track **trackbuf; /* max_tracks: the picture being made */
+    size_t track_cap;
+    bool changed;                     /* released since the last track picture */
+};
+
+int bf_eng_outputs_create(const struct bf_config *cfg, bool live, struct bf_eng_outputs **out)
+{
+    *out = NULL;
+    struct bf_eng_outputs *o = calloc(1, sizeof *o);
+    if (!o)
+        return BF_ENOMEM;
+    o->track_cap = cfg->tracker.max_tracks;
+    o->trackbuf = calloc(o->track_cap ? o->track_cap : 1, sizeof *o->trackbuf);
+    if (!o->trackbuf) {
+        free(o);
+        return BF_ENOMEM;
+    }
+    snprintf(o->topic_status, sizeof o->topic_status, "borderfuse/%s/status", cfg->site);
+    snprintf(o->topic_tracks, sizeof o->topic_tracks, "borderfuse/%s/tracks", cfg->site);
+    snprintf(o->topic_zones, sizeof o->topic_zones, "borderfuse/%s/zones", cfg->site);
+    if (live)   /* no clock at all without MQTT */
+        o->started = bf_clock_realtime(NULL);
+    *out = o;
+    return 0;
+}
+
+void bf_eng_outputs_destroy(struct bf_eng_outputs *o)
+{
+    if (!o)
+        return;
+    free(o->trackbuf);
+    free(o);
+}
+
+const char *bf_eng_outputs_status_topic(const struct bf_eng_outputs *o) { return o->topic_status; }
+
+void bf_eng_outputs_changed(struct bf_eng_outputs *o) { o->changed = true; }
 
 /* ---- status and track picture ----------------------------------------- */
 
@@ -80,7 +127,7 @@ void bf_eng_publish_status(struct bf_engine *e, const char *state)
     cJSON_AddStringToObject(root, "site", e->cfg->site);
     bf_time_format_iso(now, ts, sizeof ts);
     cJSON_AddStringToObject(root, "time", ts);
-    bf_time_format_iso(e->started_wall, ts, sizeof ts);
+    bf_time_format_iso(e->outputs->started, ts, sizeof ts);
     cJSON_AddStringToObject(root, "started", ts);
     bf_time_us released = bf_reorder_released(e->reorder);
     if (released != BF_TIME_NONE) {
@@ -176,7 +223,7 @@ void bf_eng_publish_status(struct bf_engine *e, const char *state)
         cJSON_AddNumberToObject(rl, "applied", (double)e->reloads);
         cJSON_AddNumberToObject(rl, "refused", (double)e->reloads_refused);
     }
-    bf_eng_status_operators(e, root, &as);
+    bf_eng_operators_status(e->operators, root, &as);
     cJSON *sens = cJSON_AddArrayToObject(root, "sensors");
     for (size_t i = 0; i < bf_eng_sensor_count(e); i++)
         if (bf_eng_sensor(e, i))
@@ -184,7 +231,7 @@ void bf_eng_publish_status(struct bf_engine *e, const char *state)
     char *txt = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (txt) {
-        bf_mqtt_publish(e->mqtt_out, e->topic_status, txt, strlen(txt), 1, true);
+        bf_mqtt_publish(e->mqtt_out, e->outputs->topic_status, txt, strlen(txt), 1, true);
         free(txt);
     }
     for (size_t i = 0; i < bf_eng_sensor_count(e); i++)
@@ -226,11 +273,9 @@ cJSON *bf_engine_track_json(const struct bf_track *t, struct bf_geo_frame *frame
     return o;
 }
 
-void bf_eng_publish_tracks(struct bf_engine *e)
+/* borderfuse/<site>/tracks: the confirmed and coasting tracks (QoS 0). */
+static void publish_tracks(struct bf_engine *e, struct bf_eng_outputs *o, size_t n)
 {
-    if (!e->mqtt_out)
-        return;
-    size_t n = bf_tracker_tracks(e->tracker, e->trackbuf, e->cfg->tracker.max_tracks);
     cJSON *root = cJSON_CreateObject();
     char ts[BF_TIME_ISO_LEN];
     bf_time_us released = bf_reorder_released(e->reorder);
@@ -242,14 +287,14 @@ void bf_eng_publish_tracks(struct bf_engine *e)
     cJSON *arr = cJSON_AddArrayToObject(root, "tracks");
     bool omit_test = e->cfg->engine.test_tracks == BF_TEST_TRACKS_OMIT;
     for (size_t i = 0; i < n; i++) {
-        cJSON *o = bf_engine_track_json(e->trackbuf[i], e->frame, omit_test);
-        if (o)
-            cJSON_AddItemToArray(arr, o);
+        cJSON *t = bf_engine_track_json(o->trackbuf[i], e->frame, omit_test);
+        if (t)
+            cJSON_AddItemToArray(arr, t);
     }
     char *txt = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (txt) {
-        bf_mqtt_publish(e->mqtt_out, e->topic_tracks, txt, strlen(txt), 0, false);
+        bf_mqtt_publish(e->mqtt_out, o->topic_tracks, txt, strlen(txt), 0, false);
         free(txt);
     }
 }
@@ -329,24 +374,21 @@ void bf_eng_publish_zones(struct bf_engine *e)
         cJSON_AddItemToArray(out, o);
     }
     bf_json_doc_destroy(doc);
-    char topic[200];
-    snprintf(topic, sizeof topic, "borderfuse/%s/zones", e->cfg->site);
     char *txt = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (txt) {
-        bf_mqtt_publish(e->mqtt_out, topic, txt, strlen(txt), 1, true);
+        bf_mqtt_publish(e->mqtt_out, e->outputs->topic_zones, txt, strlen(txt), 1, true);
         free(txt);
     }
 }
 
 /* The track picture as CoT, one event per confirmed or coasting track (docs/cot.md). */
-void bf_eng_cot_tracks(struct bf_engine *e, bf_time_us now)
+static void cot_tracks(struct bf_engine *e, struct bf_eng_outputs *o, size_t n, bf_time_us now)
 {
     if (!e->cot || !e->cfg->cot.tracks)
         return;
-    size_t n = bf_tracker_tracks(e->tracker, e->trackbuf, e->cfg->tracker.max_tracks);
     for (size_t i = 0; i < n; i++) {
-        const struct bf_track *t = e->trackbuf[i];
+        const struct bf_track *t = o->trackbuf[i];
         if (t->status != BF_TRACK_CONFIRMED && t->status != BF_TRACK_COASTING)
             continue;
         if ((t->flags & BF_DET_F_TEST) && e->cfg->engine.test_tracks == BF_TEST_TRACKS_OMIT)
@@ -358,4 +400,19 @@ void bf_eng_cot_tracks(struct bf_engine *e, bf_time_us now)
         else
             e->cot_format_errors++;
     }
+}
+
+/* At most once a second (the engine's task), and once more after the last change: what the
+ * operator sees is never more than a second older than the last detection. */
+void bf_eng_outputs_step(struct bf_engine *e, bf_time_us now)
+{
+    struct bf_eng_outputs *o = e->outputs;
+    if (!o->changed || !e->mqtt_out)
+        return;
+    o->changed = false;
+    size_t n = bf_tracker_tracks(e->tracker, o->trackbuf, o->track_cap);
+    if (n > o->track_cap)
+        n = o->track_cap;
+    publish_tracks(e, o, n);
+    cot_tracks(e, o, n, now);
 }

@@ -6,12 +6,13 @@
  * when it can do its job - the broker connected and every sensor plugin
  * running - so `systemctl start` returns when the site is watched, not when
  * the process exists; it sends WATCHDOG=1 from the loop (only when systemd
- * asked for it: WATCHDOG_USEC), so a loop stuck in a plugin or a disk gets
+ * asked for it: WATCHDOG_USEC, the engine's "watchdog" task), so a loop stuck in a plugin or a disk gets
  * the process restarted; and STATUS= lines say what it is doing.  Outside
  * systemd every sd_notify() is a no-op.
  *
  * For the monitoring endpoint (engine/metrics.c) the engine thread gathers
- * its counters into a snapshot once a second and hands a copy to the HTTP
+ * its counters into a snapshot once a second (the engine's "metrics
+ * snapshot" task, engine/timers.h) and hands a copy to the HTTP
  * thread, which never reads engine state.  Two figures are kept here because
  * no other part of the engine has them: the alert changes by type and state,
  * with the live alerts (an id table: an alert leaves it when resolved or
@@ -32,7 +33,6 @@
 #include "engine/engine_int.h"
 #include "engine/metrics.h"
 
-#define SNAPSHOT_PERIOD_US BF_US_PER_S
 #define LIVE_TABLE_MIN 4096
 
 struct live_slot {
@@ -40,11 +40,10 @@ struct live_slot {
     uint8_t type, state;
 };
 
-struct engine_service {
+struct bf_eng_service {
     struct bf_metrics_server *http;   /* NULL: no metrics section */
     uint64_t watchdog_us;             /* 0: systemd asked for no watchdog */
     bf_time_us started;               /* monotonic, at open */
-    bf_time_us last_watchdog, last_snapshot;
     bool ready;                       /* READY=1 sent */
     const char *why_not;              /* the last readiness reason given to the server */
     char status[256];                 /* the last STATUS= sent */
@@ -59,11 +58,11 @@ struct engine_service {
     struct bf_metrics_snapshot snap;  /* built here, copied to the server */
 };
 
-int bf_eng_service_open(struct bf_engine *e)
+int bf_eng_service_create(struct bf_engine *e)
 {
     if (e->opt.no_mqtt)
         return 0;
-    struct engine_service *sv = calloc(1, sizeof *sv);
+    struct bf_eng_service *sv = calloc(1, sizeof *sv);
     if (!sv)
         return BF_ENOMEM;
     sv->cap = LIVE_TABLE_MIN;
@@ -96,9 +95,9 @@ int bf_eng_service_open(struct bf_engine *e)
     return 0;
 }
 
-void bf_eng_service_close(struct bf_engine *e)
+void bf_eng_service_destroy(struct bf_engine *e)
 {
-    struct engine_service *sv = e->service;
+    struct bf_eng_service *sv = e->service;
     if (!sv)
         return;
     sd_notify(0, "STOPPING=1\nSTATUS=stopping: delivering what the broker has not confirmed");
@@ -115,7 +114,7 @@ bf_time_us bf_eng_service_now(const struct bf_engine *e)
 
 void bf_eng_service_scan(struct bf_engine *e, bf_time_us t0_mono)
 {
-    struct engine_service *sv = e->service;
+    struct bf_eng_service *sv = e->service;
     if (!sv)
         return;
     double s = bf_time_to_s(bf_clock_monotonic(NULL) - t0_mono);
@@ -129,7 +128,7 @@ void bf_eng_service_scan(struct bf_engine *e, bf_time_us t0_mono)
 
 /* ---- live alerts by type and state ------------------------------------------ */
 
-static size_t slot_of(const struct engine_service *sv, const char *id)
+static size_t slot_of(const struct bf_eng_service *sv, const char *id)
 {
     uint64_t h = 1469598103934665603ull;   /* FNV-1a */
     for (const char *p = id; *p; p++)
@@ -137,7 +136,7 @@ static size_t slot_of(const struct engine_service *sv, const char *id)
     return (size_t)h & (sv->cap - 1);
 }
 
-static struct live_slot *live_find(struct engine_service *sv, const char *id, bool *found)
+static struct live_slot *live_find(struct bf_eng_service *sv, const char *id, bool *found)
 {
     size_t i = slot_of(sv, id);
     for (size_t k = 0; k < sv->cap; k++, i = (i + 1) & (sv->cap - 1)) {
@@ -155,7 +154,7 @@ static struct live_slot *live_find(struct engine_service *sv, const char *id, bo
 }
 
 /* Remove a slot, shifting back the entries after it that probed past it. */
-static void live_remove(struct engine_service *sv, struct live_slot *slot)
+static void live_remove(struct bf_eng_service *sv, struct live_slot *slot)
 {
     size_t hole = (size_t)(slot - sv->table);
     size_t i = hole;
@@ -177,7 +176,7 @@ static void live_remove(struct engine_service *sv, struct live_slot *slot)
 
 void bf_eng_service_alert(struct bf_engine *e, const struct bf_alert *a)
 {
-    struct engine_service *sv = e->service;
+    struct bf_eng_service *sv = e->service;
     if (!sv || a->type <= 0 || a->type >= BF_METRICS_ALERT_TYPES || a->state <= 0 ||
         a->state >= BF_METRICS_ALERT_STATES)
         return;
@@ -218,7 +217,7 @@ static const char *not_ready(const struct bf_engine *e, bool in, bool out)
     return NULL;
 }
 
-static void take_snapshot(struct bf_engine *e, struct engine_service *sv, bf_time_us now,
+static void take_snapshot(struct bf_engine *e, struct bf_eng_service *sv, bf_time_us now,
                           bool in, bool out)
 {
     struct bf_metrics_snapshot *s = &sv->snap;
@@ -276,7 +275,7 @@ static void take_snapshot(struct bf_engine *e, struct engine_service *sv, bf_tim
 }
 
 /* STATUS= for systemctl status, sent when it changed. */
-static void notify_status(struct bf_engine *e, struct engine_service *sv, const char *why_not)
+static void notify_status(struct bf_engine *e, struct bf_eng_service *sv, const char *why_not)
 {
     char st[256];
     struct bf_tracker_stats ts;
@@ -300,14 +299,21 @@ static void notify_status(struct bf_engine *e, struct engine_service *sv, const 
     }
 }
 
-void bf_eng_service_turn(struct bf_engine *e, bf_time_us now)
+/* Whether each connection is up, and why the engine is not ready (NULL: it is). */
+static const char *readiness(const struct bf_engine *e, bool *in, bool *out)
 {
-    struct engine_service *sv = e->service;
+    *in = e->mqtt_in && bf_mqtt_is_connected(e->mqtt_in);
+    *out = e->mqtt_out && bf_mqtt_is_connected(e->mqtt_out);
+    return not_ready(e, *in, *out);
+}
+
+void bf_eng_service_step(struct bf_engine *e, bf_time_us now)
+{
+    struct bf_eng_service *sv = e->service;
     if (!sv)
         return;
-    bool in = e->mqtt_in && bf_mqtt_is_connected(e->mqtt_in);
-    bool out = e->mqtt_out && bf_mqtt_is_connected(e->mqtt_out);
-    const char *why = not_ready(e, in, out);
+    bool in, out;
+    const char *why = readiness(e, &in, &out);
     if (!why && !sv->ready) {
         sv->ready = true;
         sd_notify(0, "READY=1");
@@ -323,14 +329,27 @@ void bf_eng_service_turn(struct bf_engine *e, bf_time_us now)
             sv->why_not = shown;
         }
     }
-    if (sv->watchdog_us > 0 && now - sv->last_watchdog >= (bf_time_us)sv->watchdog_us / 4) {
+}
+
+bf_time_us bf_eng_service_watchdog_period(const struct bf_engine *e)
+{
+    return e->service ? (bf_time_us)e->service->watchdog_us / 4 : 0;
+}
+
+void bf_eng_service_watchdog(struct bf_engine *e)
+{
+    if (e->service && e->service->watchdog_us > 0)
         sd_notify(0, "WATCHDOG=1");
-        sv->last_watchdog = now;
-    }
-    if (sv->last_snapshot == 0 || now - sv->last_snapshot >= SNAPSHOT_PERIOD_US) {
-        sv->last_snapshot = now;
-        notify_status(e, sv, why);
-        if (sv->http)
-            take_snapshot(e, sv, now, in, out);
-    }
+}
+
+void bf_eng_service_snapshot(struct bf_engine *e, bf_time_us now)
+{
+    struct bf_eng_service *sv = e->service;
+    if (!sv)
+        return;
+    bool in, out;
+    const char *why = readiness(e, &in, &out);
+    notify_status(e, sv, why);
+    if (sv->http)
+        take_snapshot(e, sv, now, in, out);
 }
