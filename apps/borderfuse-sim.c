@@ -33,6 +33,7 @@
 
 #include "core/bf_error.h"
 #include "core/bf_log.h"
+#include "core/bf_opt.h"
 #include "mqtt/mqtt.h"
 #include "core/bf_time.h"
 #include "geo/geo.h"
@@ -42,6 +43,7 @@
 #define EXIT_RUN_OK 0
 #define EXIT_BROKER 1
 #define EXIT_USAGE 2
+#define PROG "borderfuse-sim"
 #define EXIT_EXPECT 3   /* the run went, but the scenario's expected outcome was not met */
 
 #define PROGRESS_EVERY_S 5.0
@@ -158,17 +160,6 @@ static void usage(FILE *f)
 "      --truth out/demo/truth.jsonl --scorecard out/demo/scorecard.json\n");
 }
 
-static bool parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return false;
-    *out = v;
-    return true;
-}
-
 /* Parse argv; returns 0, 1 for --help (done), or EXIT_USAGE. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -208,7 +199,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        double v;
+        int64_t iv;
         switch (c) {
         case O_SCEN: o->scenario = optarg; break;
         case O_URL: o->mqtt_url = optarg; break;
@@ -225,76 +216,53 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_CHECK: o->check = true; break;
         case O_HELP: usage(stdout); return 1;
         case O_TS:
-            if (!parse_double(optarg, 0, 1e6, &o->time_scale)) {
-                fprintf(stderr, "borderfuse-sim: --time-scale: expected a number in [0, 1e6] "
-                        "(0 = as fast as possible), got \"%s\"\n", optarg);
+            if (!bf_opt_double(PROG, "--time-scale", optarg, 0, 1e6, "(0 = as fast as possible)",
+                               &o->time_scale))
                 return EXIT_USAGE;
-            }
             break;
         case O_SEED:
-            if (!parse_double(optarg, 0, 9007199254740992.0, &v) || v != floor(v)) {
-                fprintf(stderr, "borderfuse-sim: --seed: expected an integer >= 0, got \"%s\"\n",
-                        optarg);
+            if (!bf_opt_int(PROG, "--seed", optarg, 0, INT64_MAX, NULL, &o->seed))
                 return EXIT_USAGE;
-            }
-            o->seed = (int64_t)v;
             break;
         case O_DUR:
-            if (!parse_double(optarg, 1, 7 * 86400.0, &o->duration_s)) {
-                fprintf(stderr, "borderfuse-sim: --duration-s: expected seconds in [1, 604800], "
-                        "got \"%s\"\n", optarg);
+            if (!bf_opt_double(PROG, "--duration-s", optarg, 1, 7 * 86400.0, "(seconds)",
+                               &o->duration_s))
                 return EXIT_USAGE;
-            }
             break;
         case O_SETTLE:
-            if (!parse_double(optarg, 0, 3600, &o->settle_s)) {
-                fprintf(stderr, "borderfuse-sim: --settle-s: expected seconds in [0, 3600], "
-                        "got \"%s\"\n", optarg);
+            if (!bf_opt_double(PROG, "--settle-s", optarg, 0, 3600, "(seconds)", &o->settle_s))
                 return EXIT_USAGE;
-            }
             break;
         case O_TPER:
-            if (!parse_double(optarg, 0, 3600, &o->truth_period_s)) {
-                fprintf(stderr, "borderfuse-sim: --truth-period-s: expected seconds in [0, 3600], "
-                        "got \"%s\"\n", optarg);
+            if (!bf_opt_double(PROG, "--truth-period-s", optarg, 0, 3600, "(seconds)",
+                               &o->truth_period_s))
                 return EXIT_USAGE;
-            }
             break;
         case O_RADIUS:
-            if (!parse_double(optarg, 1, 1e5, &o->match_radius_m)) {
-                fprintf(stderr, "borderfuse-sim: --match-radius-m: expected metres in [1, 1e5], "
-                        "got \"%s\"\n", optarg);
+            if (!bf_opt_double(PROG, "--match-radius-m", optarg, 1, 1e5, "(metres)",
+                               &o->match_radius_m))
                 return EXIT_USAGE;
-            }
             break;
         case O_LATENCY:
-            if (!parse_double(optarg, 0, 600, &o->match_latency_s)) {
-                fprintf(stderr, "borderfuse-sim: --match-latency-s: expected seconds in [0, 600], "
-                        "got \"%s\"\n", optarg);
+            if (!bf_opt_double(PROG, "--match-latency-s", optarg, 0, 600, "(seconds)",
+                               &o->match_latency_s))
                 return EXIT_USAGE;
-            }
             break;
         case O_BPID:
-            if (!parse_double(optarg, 2, 4194304, &v) || v != floor(v)) {
-                fprintf(stderr, "borderfuse-sim: --broker-pid: expected the broker's process id "
-                        "(an integer > 1), got \"%s\"\n", optarg);
+            if (!bf_opt_int(PROG, "--broker-pid", optarg, 2, 4194304, "(the broker's process id)",
+                            &iv))
                 return EXIT_USAGE;
-            }
-            o->broker_pid = (long)v;
+            o->broker_pid = (long)iv;
             break;
         case O_CAMWAIT:
-            if (!parse_double(optarg, 0, 3600, &o->camera_wait_s)) {
-                fprintf(stderr, "borderfuse-sim: --camera-wait-s: expected seconds in [0, 3600], "
-                        "got \"%s\"\n", optarg);
+            if (!bf_opt_double(PROG, "--camera-wait-s", optarg, 0, 3600, "(seconds)",
+                               &o->camera_wait_s))
                 return EXIT_USAGE;
-            }
             break;
         case O_CTO:
-            if (!parse_double(optarg, 0.1, 3600, &o->connect_timeout_s)) {
-                fprintf(stderr, "borderfuse-sim: --connect-timeout-s: expected seconds in "
-                        "[0.1, 3600], got \"%s\"\n", optarg);
+            if (!bf_opt_double(PROG, "--connect-timeout-s", optarg, 0.1, 3600, "(seconds)",
+                               &o->connect_timeout_s))
                 return EXIT_USAGE;
-            }
             break;
         default:
             fprintf(stderr, "borderfuse-sim: unknown or incomplete option \"%s\"; see --help\n",
