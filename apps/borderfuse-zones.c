@@ -9,13 +9,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bf_opt.h"
 #include "geo/zones_import.h"
 
 #define MAX_PROPS 64
+#define PROG "borderfuse-zones"
 
 static void usage(FILE *to)
 {
@@ -60,14 +64,6 @@ static void usage(FILE *to)
         to);
 }
 
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    *out = strtod(s, &end);
-    return end != s && *end == '\0' && errno == 0 ? 0 : -1;
-}
-
 /* Split "a,b,c" (modified in place) into list, returns the count or -1. */
 static int split_list(char *s, const char **list, size_t n, size_t cap)
 {
@@ -104,7 +100,7 @@ int main(int argc, char **argv)
     const char *out_path = NULL;
     bool quiet = false;
     int c, n;
-    double v;
+    int64_t iv;
 
     while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         switch (c) {
@@ -120,37 +116,29 @@ int main(int argc, char **argv)
         case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
         case 's':
-        case 'b':
-            if (parse_double(optarg, &v) < 0) {
-                fprintf(stderr, "borderfuse-zones: --%s: \"%s\" is not a number of metres\n",
-                        c == 's' ? "simplify-m" : "buffer-m", optarg);
+            if (!bf_opt_double(PROG, "--simplify-m", optarg, 0, 1e6, "(metres)", &o.simplify_m))
                 return 1;
-            }
-            *(c == 's' ? &o.simplify_m : &o.buffer_m) = v;
+            break;
+        case 'b':
+            if (!bf_opt_double(PROG, "--buffer-m", optarg, 0, 1e6, "(metres)", &o.buffer_m))
+                return 1;
             break;
         case 'v':
-            if (parse_double(optarg, &v) < 0 || v != (int)v) {
-                fprintf(stderr, "borderfuse-zones: --severity: expected 1..4, got \"%s\"\n", optarg);
+            if (!bf_opt_int(PROG, "--severity", optarg, 1, 4, NULL, &iv))
                 return 1;
-            }
-            o.severity = (int)v;
+            o.severity = (int)iv;
             break;
-        case 'O': {
-            char *comma = strchr(optarg, ',');
-            if (!comma) {
-                fprintf(stderr, "borderfuse-zones: --our-side: expected LAT,LON, got \"%s\"\n",
-                        optarg);
+        case 'O':
+            if (!bf_opt_pair(PROG, "--our-side", optarg, "LAT,LON", -180, 180, false,
+                             "(degrees, WGS84)", &o.our_lat_deg, &o.our_lon_deg))
                 return 1;
-            }
-            *comma = '\0';
-            if (parse_double(optarg, &o.our_lat_deg) < 0 ||
-                parse_double(comma + 1, &o.our_lon_deg) < 0) {
-                fprintf(stderr, "borderfuse-zones: --our-side: expected LAT,LON in degrees\n");
+            if (fabs(o.our_lat_deg) > 90) {
+                fprintf(stderr, PROG ": --our-side: expected LAT,LON with LAT in [-90, 90], got "
+                        "\"%s\"\n", optarg);
                 return 1;
             }
             o.have_our_side = true;
             break;
-        }
         case 'k':
             n = split_list(optarg, keep, o.n_keep_props, MAX_PROPS);
             if (n < 0) {

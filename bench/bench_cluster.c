@@ -23,7 +23,10 @@
 
 #include "bench/bench_util.h"
 #include "core/bf_error.h"
+#include "core/bf_opt.h"
 #include "tracker/assign.h"
+
+#define PROG "borderfuse-bench-cluster"
 
 static struct bench_rng rng;
 
@@ -52,8 +55,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    long n = 1000, degree = 0, repeat = 9;
-    unsigned long long seed = 1;
+    int64_t n = 1000, degree = 0, repeat = 9, seed = 1;
     bool json = false;
     static const struct option lo[] = {
         {"size", required_argument, NULL, 'n'}, {"degree", required_argument, NULL, 'k'},
@@ -61,25 +63,22 @@ int main(int argc, char **argv)
         {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        char *end = NULL;
+    bool ok = true;
+    while (ok && (c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
-        case 'n': n = strtol(optarg, &end, 10); break;
-        case 'k': degree = strtol(optarg, &end, 10); break;
-        case 'r': repeat = strtol(optarg, &end, 10); break;
-        case 's': seed = strtoull(optarg, &end, 10); break;
+        case 'n': ok = bf_opt_int(PROG, "--size", optarg, 1, 100000, NULL, &n); break;
+        case 'k': ok = bf_opt_int(PROG, "--degree", optarg, 0, INT64_MAX, "(0: all)", &degree); break;
+        case 'r': ok = bf_opt_int(PROG, "--repeat", optarg, 1, 1000, NULL, &repeat); break;
+        case 's': ok = bf_opt_int(PROG, "--seed", optarg, 0, INT64_MAX, NULL, &seed); break;
         case 'j': json = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
-        if (end && *end) {
-            fprintf(stderr, "borderfuse-bench-cluster: not a number: %s (see --help)\n", optarg);
-            return 2;
-        }
     }
-    if (n < 1 || n > 100000 || degree < 0 || repeat < 1 || repeat > 1000 || optind < argc) {
-        fprintf(stderr, "borderfuse-bench-cluster: --size 1..100000, --degree >= 0, --repeat "
-                "1..1000, no other arguments (see --help)\n");
+    if (!ok)
+        return 2;
+    if (optind < argc) {
+        fprintf(stderr, PROG ": unexpected argument \"%s\" (see --help)\n", argv[optind]);
         return 2;
     }
     size_t rows = (size_t)n, k = degree == 0 || degree > n ? (size_t)n : (size_t)degree;
@@ -96,7 +95,7 @@ int main(int argc, char **argv)
                 rows);
         return 1;
     }
-    bench_rng_seed(&rng, seed);
+    bench_rng_seed(&rng, (uint64_t)seed);
     size_t e = 0;
     for (size_t i = 0; i < rows; i++) {
         row_start[i] = (uint32_t)e;

@@ -22,8 +22,10 @@
 
 #include "bench/bench_util.h"
 #include "core/bf_error.h"
+#include "core/bf_opt.h"
 #include "sensors/motion.h"
 
+#define PROG "borderfuse-bench-motion"
 #define NOISE_BANK 8
 #define MAX_RES 8
 
@@ -131,8 +133,7 @@ out:
 
 int main(int argc, char **argv)
 {
-    long frames = 300, downscale = 2, nblobs = 5;
-    unsigned long long seed = 1;
+    int64_t frames = 300, downscale = 2, nblobs = 5, seed = 1;
     bool json = false;
     int sizes[MAX_RES][2], nsizes = 0;
     static const struct option lo[] = {
@@ -142,40 +143,36 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        char *end = NULL;
+    bool ok = true;
+    while (ok && (c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
-        case 'n': frames = strtol(optarg, &end, 10); break;
-        case 'd': downscale = strtol(optarg, &end, 10); break;
-        case 'b': nblobs = strtol(optarg, &end, 10); break;
-        case 's': seed = strtoull(optarg, &end, 10); break;
+        case 'n': ok = bf_opt_int(PROG, "--frames", optarg, 1, 1000000, NULL, &frames); break;
+        case 'd': ok = bf_opt_int(PROG, "--downscale", optarg, 1, 2, NULL, &downscale); break;
+        case 'b': ok = bf_opt_int(PROG, "--blobs", optarg, 1, 16, NULL, &nblobs); break;
+        case 's': ok = bf_opt_int(PROG, "--seed", optarg, 0, INT64_MAX, NULL, &seed); break;
         case 'S': {
             int w, h;
             char tail;
             if (nsizes == MAX_RES || sscanf(optarg, "%dx%d%c", &w, &h, &tail) != 2 || w < 64 ||
                 h < 64 || w > 8192 || h > 8192) {
-                fprintf(stderr, "borderfuse-bench-motion: --size wants WxH, 64 ... 8192 each, "
-                        "at most %d times (got \"%s\")\n", MAX_RES, optarg);
+                fprintf(stderr, PROG ": --size wants WxH, 64 ... 8192 each, at most %d times "
+                        "(got \"%s\")\n", MAX_RES, optarg);
                 return 2;
             }
             sizes[nsizes][0] = w;
             sizes[nsizes][1] = h;
             nsizes++;
-            continue;
+            break;
         }
-        case 'j': json = true; continue;
+        case 'j': json = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
-        if (!end || *end != '\0') {
-            fprintf(stderr, "borderfuse-bench-motion: \"%s\" is not a whole number\n", optarg);
-            return 2;
-        }
     }
-    if (optind < argc || frames < 1 || frames > 1000000 || (downscale != 1 && downscale != 2) ||
-        nblobs < 1 || nblobs > 16) {
-        fprintf(stderr, "borderfuse-bench-motion: --frames 1 ... 1000000, --downscale 1 or 2, "
-                "--blobs 1 ... 16 (see --help)\n");
+    if (!ok)
+        return 2;
+    if (optind < argc) {
+        fprintf(stderr, PROG ": unexpected argument \"%s\" (see --help)\n", argv[optind]);
         return 2;
     }
     if (nsizes == 0) {
@@ -183,7 +180,7 @@ int main(int argc, char **argv)
         sizes[1][0] = 1920, sizes[1][1] = 1080;
         nsizes = 2;
     }
-    bench_rng_seed(&rng, seed);
+    bench_rng_seed(&rng, (uint64_t)seed);
     struct result res[MAX_RES];
     for (int i = 0; i < nsizes; i++) {
         if (run(sizes[i][0], sizes[i][1], (int)frames, (int)downscale, (int)nblobs, &res[i]) < 0)

@@ -37,6 +37,7 @@
 #include "bench/stream.h"
 #include "core/bf_error.h"
 #include "core/bf_log.h"
+#include "core/bf_opt.h"
 #include "core/bf_time.h"
 #include "tracker/tracker.h"
 #include "geo/coverage.h"
@@ -50,6 +51,7 @@
 #define EXIT_DONE 0
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
+#define PROG "borderfuse-bench"
 
 #define PROGRESS_EVERY_S 5.0
 #define MAX_BAD_REPORTED 20
@@ -155,47 +157,6 @@ static void usage(FILE *f)
 
 /* ---- options -------------------------------------------------------------- */
 
-static bool parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_uint(const char *s, double lo, double hi, uint64_t *out)
-{
-    double v;
-    if (!parse_double(s, lo, hi, &v) || v != floor(v))
-        return false;
-    *out = (uint64_t)v;
-    return true;
-}
-
-static int pick(const char *opt, const char *arg, const char *const *names, int *out)
-{
-    for (int i = 0; names[i]; i++) {
-        if (strcmp(arg, names[i]) == 0) {
-            *out = i;
-            return 0;
-        }
-    }
-    fprintf(stderr, "borderfuse-bench: %s: expected one of", opt);
-    for (int i = 0; names[i]; i++)
-        fprintf(stderr, "%s %s", i ? "," : "", names[i]);
-    fprintf(stderr, ", got \"%s\"\n", arg);
-    return EXIT_USAGE;
-}
-
-static int bad_value(const char *opt, const char *expected, const char *arg)
-{
-    fprintf(stderr, "borderfuse-bench: %s: expected %s, got \"%s\"\n", opt, expected, arg);
-    return EXIT_USAGE;
-}
-
 /* Parse argv; returns 0, 1 for --help (done), or EXIT_USAGE. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -243,6 +204,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     static const char *const motion_names[] = {"cv", "ct", "imm", NULL};
     static const char *const confirm_names[] = {"m-of-n", "score", NULL};
     static const char *const edge_names[] = {"bounce", "wrap", NULL};
+    static const char *const coverage_names[] = {"flat", "hills", NULL};
 
     memset(o, 0, sizeof *o);
     bf_bench_gen_default(&o->gen);
@@ -260,7 +222,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     o->tp.delete_misses = 5;
 
     int c, idx;
-    uint64_t u;
+    int64_t u;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -273,135 +235,122 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case O_QUIET: o->quiet = true; break;
         case O_HELP: usage(stdout); return 1;
         case O_SIGMA:
-            if (!parse_double(optarg, 1e-3, 1e5, &o->sigma_m))
-                return bad_value("--sigma-m", "metres in [0.001, 1e5]", optarg);
+            if (!bf_opt_double(PROG, "--sigma-m", optarg, 1e-3, 1e5, "(metres)", &o->sigma_m))
+                return EXIT_USAGE;
             o->gen.sigma_m = o->sigma_m;
             break;
         case O_TARGETS:
-            if (!parse_uint(optarg, 0, 1e6, &u))
-                return bad_value("--targets", "an integer in [0, 1000000]", optarg);
+            if (!bf_opt_int(PROG, "--targets", optarg, 0, 1e6, NULL, &u))
+                return EXIT_USAGE;
             o->gen.targets = (uint32_t)u;
             break;
         case O_PD:
-            if (!parse_double(optarg, 0, 1, &o->gen.pd))
-                return bad_value("--pd", "a probability in [0, 1]", optarg);
+            if (!bf_opt_double(PROG, "--pd", optarg, 0, 1, "(a probability)", &o->gen.pd))
+                return EXIT_USAGE;
             break;
         case O_CLUTTER:
-            if (!parse_double(optarg, 0, 1e6, &o->gen.clutter))
-                return bad_value("--clutter", "a mean number of detections in [0, 1e6]", optarg);
+            if (!bf_opt_double(PROG, "--clutter", optarg, 0, 1e6, "(a mean number of detections)", &o->gen.clutter))
+                return EXIT_USAGE;
             break;
         case O_AREA:
-            if (!parse_double(optarg, 1, 1e7, &o->gen.area_m))
-                return bad_value("--area-m", "metres in [1, 1e7]", optarg);
+            if (!bf_opt_double(PROG, "--area-m", optarg, 1, 1e7, "(metres)", &o->gen.area_m))
+                return EXIT_USAGE;
             break;
         case O_PERIOD:
-            if (!parse_double(optarg, 1e-3, 3600, &o->gen.period_s))
-                return bad_value("--period-s", "seconds in [0.001, 3600]", optarg);
+            if (!bf_opt_double(PROG, "--period-s", optarg, 1e-3, 3600, "(seconds)", &o->gen.period_s))
+                return EXIT_USAGE;
             break;
         case O_SCANS:
-            if (!parse_uint(optarg, 1, 1e7, &u))
-                return bad_value("--scans", "an integer in [1, 1e7]", optarg);
+            if (!bf_opt_int(PROG, "--scans", optarg, 1, 1e7, NULL, &u))
+                return EXIT_USAGE;
             o->gen.scans = (uint32_t)u;
             break;
         case O_SEED:
-            if (!parse_uint(optarg, 0, 9007199254740992.0, &u))
-                return bad_value("--seed", "an integer >= 0", optarg);
+            if (!bf_opt_int(PROG, "--seed", optarg, 0, INT64_MAX, NULL, &u))
+                return EXIT_USAGE;
             o->gen.seed = u;
             break;
         case O_ACCEL:
-            if (!parse_double(optarg, 0, 100, &o->gen.accel_mps2))
-                return bad_value("--accel-mps2", "m/s^2 in [0, 100]", optarg);
+            if (!bf_opt_double(PROG, "--accel-mps2", optarg, 0, 100, "(m/s^2)", &o->gen.accel_mps2))
+                return EXIT_USAGE;
             break;
-        case O_SPEED: {
-            char *colon = strchr(optarg, ':');
-            double lo_v, hi_v;
-            bool ok = colon != NULL;
-            if (ok) {
-                *colon = '\0';
-                ok = parse_double(optarg, 0, 1e4, &lo_v) && parse_double(colon + 1, 0, 1e4, &hi_v) &&
-                     lo_v <= hi_v;
-                *colon = ':';
-            }
-            if (!ok)
-                return bad_value("--speed-mps", "MIN:MAX in m/s, 0 <= MIN <= MAX <= 1e4", optarg);
-            o->gen.speed_min_mps = lo_v;
-            o->gen.speed_max_mps = hi_v;
+        case O_SPEED:
+            if (!bf_opt_pair(PROG, "--speed-mps", optarg, "MIN:MAX", 0, 1e4, true, "(m/s)",
+                             &o->gen.speed_min_mps, &o->gen.speed_max_mps))
+                return EXIT_USAGE;
             break;
-        }
         case O_EDGES:
-            if (pick("--edges", optarg, edge_names, &idx))
+            if (!bf_opt_choice(PROG, "--edges", optarg, edge_names, &idx))
                 return EXIT_USAGE;
             o->gen.wrap = idx == 1;
             break;
         case O_ASSOC:
-            if (pick("--associator", optarg, assoc_names, &idx))
+            if (!bf_opt_choice(PROG, "--associator", optarg, assoc_names, &idx))
                 return EXIT_USAGE;
             o->tp.associator = idx == 0 ? BF_ASSOC_GNN : BF_ASSOC_JPDA;
             break;
         case O_MOTION:
-            if (pick("--motion", optarg, motion_names, &idx))
+            if (!bf_opt_choice(PROG, "--motion", optarg, motion_names, &idx))
                 return EXIT_USAGE;
             o->tp.motion = idx == 0 ? BF_MOTION_CV : idx == 1 ? BF_MOTION_CT : BF_MOTION_IMM;
             break;
         case O_CONFIRM:
-            if (pick("--confirm", optarg, confirm_names, &idx))
+            if (!bf_opt_choice(PROG, "--confirm", optarg, confirm_names, &idx))
                 return EXIT_USAGE;
             o->tp.confirm = idx == 0 ? BF_CONFIRM_M_OF_N : BF_CONFIRM_SCORE;
             break;
         case O_CM:
-            if (!parse_uint(optarg, 1, 32, &u))
-                return bad_value("--confirm-m", "an integer in [1, 32]", optarg);
+            if (!bf_opt_int(PROG, "--confirm-m", optarg, 1, 32, NULL, &u))
+                return EXIT_USAGE;
             o->tp.confirm_m = (uint8_t)u;
             break;
         case O_CN:
-            if (!parse_uint(optarg, 1, 32, &u))
-                return bad_value("--confirm-n", "an integer in [1, 32]", optarg);
+            if (!bf_opt_int(PROG, "--confirm-n", optarg, 1, 32, NULL, &u))
+                return EXIT_USAGE;
             o->tp.confirm_n = (uint8_t)u;
             break;
         case O_DELETE:
-            if (!parse_uint(optarg, 1, 255, &u))
-                return bad_value("--delete-misses", "an integer in [1, 255]", optarg);
+            if (!bf_opt_int(PROG, "--delete-misses", optarg, 1, 255, NULL, &u))
+                return EXIT_USAGE;
             o->tp.delete_misses = (uint8_t)u;
             break;
         case O_GATE:
-            if (!parse_double(optarg, 1, 10, &o->tp.gate_sigma))
-                return bad_value("--gate-sigma", "standard deviations in [1, 10]", optarg);
+            if (!bf_opt_double(PROG, "--gate-sigma", optarg, 1, 10, "(standard deviations)", &o->tp.gate_sigma))
+                return EXIT_USAGE;
             break;
         case O_COVERAGE:
-            if (!optarg || !strcmp(optarg, "flat"))
-                o->coverage = 1;
-            else if (!strcmp(optarg, "hills"))
-                o->coverage = 2;
-            else
-                return bad_value("--coverage", "flat or hills", optarg);
+            idx = 0;   /* --coverage alone: flat */
+            if (optarg && !bf_opt_choice(PROG, "--coverage", optarg, coverage_names, &idx))
+                return EXIT_USAGE;
+            o->coverage = idx + 1;
             break;
         case O_Q:
-            if (!parse_double(optarg, 1e-6, 100, &o->tp.q_accel_mps2))
-                return bad_value("--q-mps2", "m/s^2 in [1e-6, 100]", optarg);
+            if (!bf_opt_double(PROG, "--q-mps2", optarg, 1e-6, 100, "(m/s^2)", &o->tp.q_accel_mps2))
+                return EXIT_USAGE;
             o->q_set = true;
             break;
         case O_TPD:
-            if (!parse_double(optarg, 0.01, 1, &o->tp.pd))
-                return bad_value("--tracker-pd", "a probability in [0.01, 1]", optarg);
+            if (!bf_opt_double(PROG, "--tracker-pd", optarg, 0.01, 1, "(a probability)", &o->tp.pd))
+                return EXIT_USAGE;
             o->pd_set = true;
             break;
         case O_DENSITY:
-            if (!parse_double(optarg, 0, 1, &o->tp.clutter_density))
-                return bad_value("--clutter-density", "a density in [0, 1] per m^2", optarg);
+            if (!bf_opt_double(PROG, "--clutter-density", optarg, 0, 1, "(a density)", &o->tp.clutter_density))
+                return EXIT_USAGE;
             o->density_set = true;
             break;
         case O_MAXT:
-            if (!parse_uint(optarg, 1, MAX_TRACKS_CAP, &u))
-                return bad_value("--max-tracks", "an integer in [1, 4000000]", optarg);
+            if (!bf_opt_int(PROG, "--max-tracks", optarg, 1, MAX_TRACKS_CAP, NULL, &u))
+                return EXIT_USAGE;
             o->max_tracks = (uint32_t)u;
             break;
         case O_MC:
-            if (!parse_double(optarg, 1e-3, 1e7, &o->metric_c_m))
-                return bad_value("--metric-c-m", "metres in [0.001, 1e7]", optarg);
+            if (!bf_opt_double(PROG, "--metric-c-m", optarg, 1e-3, 1e7, "(metres)", &o->metric_c_m))
+                return EXIT_USAGE;
             break;
         case O_MP:
-            if (!parse_double(optarg, 1, 100, &o->metric_p))
-                return bad_value("--metric-p", "an order in [1, 100]", optarg);
+            if (!bf_opt_double(PROG, "--metric-p", optarg, 1, 100, "(an order)", &o->metric_p))
+                return EXIT_USAGE;
             break;
         default:
             fprintf(stderr, "borderfuse-bench: unknown or incomplete option \"%s\"; see --help\n",

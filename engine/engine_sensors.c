@@ -879,7 +879,7 @@ static int slot_fill(struct bf_engine *e, struct sensor_slot *s, const struct bf
         .height_m = sc->height_m,
         .e_m = se, .n_m = sn, .range_m = sc->range_m, .sigma_m = sc->sigma_m,
         .sigma_range_m = sc->sigma_range_m, .sigma_bearing_deg = sc->sigma_bearing_deg,
-        .options = sc->options, .frame = e->frame,
+        .options = sc->options, .doc = from->doc, .frame = e->frame,
     };
     snprintf(s->topic_status, sizeof s->topic_status, "borderfuse/%s/sensors/%s/status",
              e->cfg->site, sc->id);

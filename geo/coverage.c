@@ -279,38 +279,20 @@ static double elev_at(const struct elev_grid *g, double e, double n)
 }
 
 /*
- * Read the DEM and resample it onto g (its extent and cell set by the
- * caller): each grid centre goes local -> WGS84 (frame) -> the DEM's CRS
- * (OGR), then bilinear in the DEM's pixels.  0 or BF_EIO / BF_EPROJ /
- * BF_ENOMEM with err.
+ * Where each grid centre of g falls in the DEM's pixels: local -> WGS84
+ * (frame) -> the DEM's CRS (wkt, OGR) -> pixel coordinates through inv (the
+ * inverse geotransform), centres at +0.5; NaN where it cannot be
+ * transformed.  x and y hold nx * ny each.  0 or BF_EPROJ / BF_ENOMEM with err.
  */
-static int read_dem(const char *path, struct bf_geo_frame *frame, struct elev_grid *g,
-                    char *err, size_t errlen)
+static int grid_pixels(const char *path, const char *wkt, const double inv[6],
+                       struct bf_geo_frame *frame, const struct elev_grid *g, double *x,
+                       double *y, char *err, size_t errlen)
 {
-    GDALAllRegister();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
-    CPLPopErrorHandler();
-    if (!ds) {
-        snprintf(err, errlen, "DEM %s: cannot open (%s)", path, CPLGetLastErrorMsg());
-        return BF_EIO;
-    }
     int rc = 0;
-    double gt[6], inv[6];
-    OGRSpatialReferenceH dem_srs = NULL, wgs = NULL;
+    OGRSpatialReferenceH dem_srs = OSRNewSpatialReference(wkt);
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
     OGRCoordinateTransformationH ct = NULL;
-    double *x = NULL, *y = NULL;
-    float *win = NULL;
-    const char *wkt = GDALGetProjectionRef(ds);
-    if (GDALGetRasterCount(ds) < 1 || GDALGetGeoTransform(ds, gt) != CE_None ||
-        !GDALInvGeoTransform(gt, inv) || !wkt || !wkt[0]) {
-        snprintf(err, errlen, "DEM %s: needs a band, a geotransform and a coordinate "
-                 "reference system", path);
-        rc = BF_EIO;
-        goto out;
-    }
-    dem_srs = OSRNewSpatialReference(wkt);
-    wgs = OSRNewSpatialReference(NULL);
+    int *ok = NULL;
     if (!dem_srs || !wgs || OSRImportFromEPSG(wgs, 4326) != OGRERR_NONE) {
         snprintf(err, errlen, "DEM %s: its coordinate reference system is not understood", path);
         rc = BF_EPROJ;
@@ -325,13 +307,6 @@ static int read_dem(const char *path, struct bf_geo_frame *frame, struct elev_gr
         goto out;
     }
     size_t np = (size_t)g->nx * (size_t)g->ny;
-    x = malloc(np * sizeof *x);
-    y = malloc(np * sizeof *y);
-    if (!x || !y) {
-        rc = BF_ENOMEM;
-        snprintf(err, errlen, "DEM %s: out of memory", path);
-        goto out;
-    }
     for (int j = 0; j < g->ny; j++) {
         for (int i = 0; i < g->nx; i++) {
             size_t k = (size_t)j * (size_t)g->nx + (size_t)i;
@@ -345,7 +320,7 @@ static int read_dem(const char *path, struct bf_geo_frame *frame, struct elev_gr
             y[k] = lat;
         }
     }
-    int *ok = malloc(np * sizeof *ok);
+    ok = malloc(np * sizeof *ok);
     if (!ok) {
         rc = BF_ENOMEM;
         goto out;
@@ -365,7 +340,90 @@ static int read_dem(const char *path, struct bf_geo_frame *frame, struct elev_gr
         x[k] = px - 0.5;
         y[k] = py - 0.5;
     }
+out:
     free(ok);
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    if (dem_srs)
+        OSRDestroySpatialReference(dem_srs);
+    if (wgs)
+        OSRDestroySpatialReference(wgs);
+    return rc;
+}
+
+/*
+ * g->z at each grid point (x, y: DEM pixels) bilinear from the window win
+ * (ww x wh pixels whose first is the DEM's (x0, y0)); NaN outside it or
+ * where it has no data.  Returns the number of unknown grid points.
+ */
+static size_t resample(struct elev_grid *g, const double *x, const double *y, const float *win,
+                       int x0, int y0, int ww, int wh)
+{
+    size_t np = (size_t)g->nx * (size_t)g->ny, unknown = 0;
+    for (size_t k = 0; k < np; k++) {
+        double px = x[k] - x0, py = y[k] - y0;
+        if (!(px >= -0.5 && py >= -0.5 && px <= ww - 0.5 && py <= wh - 0.5)) {
+            unknown++;
+            continue;
+        }
+        px = fmin(fmax(px, 0), ww - 1);
+        py = fmin(fmax(py, 0), wh - 1);
+        int i = (int)px, j = (int)py;
+        if (i >= ww - 1)
+            i = ww > 1 ? ww - 2 : 0;
+        if (j >= wh - 1)
+            j = wh > 1 ? wh - 2 : 0;
+        double fx = ww > 1 ? px - i : 0, fy = wh > 1 ? py - j : 0;
+        const float *r0 = win + (size_t)j * (size_t)ww + i;
+        const float *r1 = wh > 1 ? r0 + ww : r0;
+        float a = r0[0], b = ww > 1 ? r0[1] : r0[0], c = r1[0], d = ww > 1 ? r1[1] : r1[0];
+        g->z[k] = (float)((1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d));
+        if (isnan(g->z[k]))
+            unknown++;
+    }
+    return unknown;
+}
+
+/*
+ * Read the DEM and resample it onto g (its extent and cell set by the
+ * caller): each grid centre goes local -> WGS84 (frame) -> the DEM's CRS
+ * (OGR), then bilinear in the DEM's pixels.  0 or BF_EIO / BF_EPROJ /
+ * BF_ENOMEM with err.
+ */
+static int read_dem(const char *path, struct bf_geo_frame *frame, struct elev_grid *g,
+                    char *err, size_t errlen)
+{
+    GDALAllRegister();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    CPLPopErrorHandler();
+    if (!ds) {
+        snprintf(err, errlen, "DEM %s: cannot open (%s)", path, CPLGetLastErrorMsg());
+        return BF_EIO;
+    }
+    int rc = 0;
+    double gt[6], inv[6];
+    double *x = NULL, *y = NULL;
+    float *win = NULL;
+    const char *wkt = GDALGetProjectionRef(ds);
+    if (GDALGetRasterCount(ds) < 1 || GDALGetGeoTransform(ds, gt) != CE_None ||
+        !GDALInvGeoTransform(gt, inv) || !wkt || !wkt[0]) {
+        snprintf(err, errlen, "DEM %s: needs a band, a geotransform and a coordinate "
+                 "reference system", path);
+        rc = BF_EIO;
+        goto out;
+    }
+    size_t np = (size_t)g->nx * (size_t)g->ny;
+    x = malloc(np * sizeof *x);
+    y = malloc(np * sizeof *y);
+    if (!x || !y) {
+        rc = BF_ENOMEM;
+        snprintf(err, errlen, "DEM %s: out of memory", path);
+        goto out;
+    }
+    rc = grid_pixels(path, wkt, inv, frame, g, x, y, err, errlen);
+    if (rc < 0)
+        goto out;
     /* the window of the DEM the grid needs */
     int W = GDALGetRasterXSize(ds), H = GDALGetRasterYSize(ds);
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
@@ -403,28 +461,7 @@ static int read_dem(const char *path, struct bf_geo_frame *frame, struct elev_gr
     for (size_t k = 0; k < (size_t)ww * (size_t)wh; k++)
         if ((has_nd && win[k] == (float)nd) || !isfinite(win[k]) || fabsf(win[k]) > 1e5f)
             win[k] = NAN;
-    size_t unknown = 0;
-    for (size_t k = 0; k < np; k++) {
-        double px = x[k] - x0, py = y[k] - y0;
-        if (!(px >= -0.5 && py >= -0.5 && px <= ww - 0.5 && py <= wh - 0.5)) {
-            unknown++;
-            continue;
-        }
-        px = fmin(fmax(px, 0), ww - 1);
-        py = fmin(fmax(py, 0), wh - 1);
-        int i = (int)px, j = (int)py;
-        if (i >= ww - 1)
-            i = ww > 1 ? ww - 2 : 0;
-        if (j >= wh - 1)
-            j = wh > 1 ? wh - 2 : 0;
-        double fx = ww > 1 ? px - i : 0, fy = wh > 1 ? py - j : 0;
-        const float *r0 = win + (size_t)j * (size_t)ww + i;
-        const float *r1 = wh > 1 ? r0 + ww : r0;
-        float a = r0[0], b = ww > 1 ? r0[1] : r0[0], c = r1[0], d = ww > 1 ? r1[1] : r1[0];
-        g->z[k] = (float)((1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d));
-        if (isnan(g->z[k]))
-            unknown++;
-    }
+    size_t unknown = resample(g, x, y, win, x0, y0, ww, wh);
     if (unknown > 0)
         BF_LOGI(COV_LOG, "DEM %s: %.1f%% of the terrain grid unknown (outside the DEM or no "
                 "data): open there", path, 100.0 * (double)unknown / (double)np);
@@ -432,12 +469,6 @@ out:
     free(win);
     free(x);
     free(y);
-    if (ct)
-        OCTDestroyCoordinateTransformation(ct);
-    if (dem_srs)
-        OSRDestroySpatialReference(dem_srs);
-    if (wgs)
-        OSRDestroySpatialReference(wgs);
     GDALClose(ds);
     return rc;
 }

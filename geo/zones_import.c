@@ -679,18 +679,9 @@ static const char *feature_name(const struct importer *im)
     return NULL;
 }
 
-static int build(struct importer *im, char **geojson, struct bf_zones_import_report *rep)
+/* The metric frame: the engine's default (aeqd) at the centre of the parts' box. */
+static int make_frame(struct importer *im)
 {
-    const struct bf_zones_import_options *o = im->o;
-    GEOSContextHandle_t g = im->gctx;
-    GEOSGeometry **lines = NULL;
-    size_t n_lines = 0;
-    cJSON *features = NULL;
-    char *text = NULL;
-    struct bf_geo_zones *z = NULL;
-    int rc = 0;
-
-    /* the frame: the engine's default (aeqd) at the centre of the parts' box */
     double lon0 = im->parts[0].ll[0], lon1 = lon0, lat0 = im->parts[0].ll[1], lat1 = lat0;
     for (size_t i = 0; i < im->n_parts; i++)
         for (size_t k = 0; k < im->parts[i].n; k++) {
@@ -703,102 +694,105 @@ static int build(struct importer *im, char **geojson, struct bf_zones_import_rep
     if (bf_geo_frame_create((lat0 + lat1) / 2, (lon0 + lon1) / 2, NULL, &im->frame, ferr,
                             sizeof ferr) < 0)
         return fail(im, BF_EPROJ, "cannot build a metric frame at the border: %s", ferr);
+    return 0;
+}
 
-    lines = calloc(im->n_parts, sizeof *lines);
+/*
+ * The parts as lines in the metric frame, merged into one unless
+ * --split-parts, simplified with --simplify-m.  *lines_out and *n_out are
+ * set from the start: the caller frees those lines, also after an error.
+ */
+static int make_lines(struct importer *im, GEOSGeometry ***lines_out, size_t *n_out)
+{
+    const struct bf_zones_import_options *o = im->o;
+    GEOSContextHandle_t g = im->gctx;
+    GEOSGeometry **lines = calloc(im->n_parts, sizeof *lines);
+    *lines_out = lines;
+    *n_out = 0;
     if (!lines)
         return fail(im, BF_ENOMEM, "out of memory");
     for (size_t i = 0; i < im->n_parts; i++) {
-        lines[n_lines] = part_line(im, &im->parts[i]);
-        if (!lines[n_lines]) {
-            rc = fail(im, BF_EGEOS, "part %zu: cannot build the line in the metric frame: %s", i,
-                      im->geos_msg);
-            goto out;
-        }
-        n_lines++;
+        lines[*n_out] = part_line(im, &im->parts[i]);
+        if (!lines[*n_out])
+            return fail(im, BF_EGEOS, "part %zu: cannot build the line in the metric frame: %s",
+                        i, im->geos_msg);
+        (*n_out)++;
     }
-    if (!o->split_parts && n_lines > 1) {
+    if (!o->split_parts && *n_out > 1) {
         GEOSGeometry *merged;
-        rc = merge_parts(im, lines, n_lines, &merged);
+        int rc = merge_parts(im, lines, *n_out, &merged);
         if (rc < 0) {
-            if (rc == BF_EGEOS || rc == BF_EINVAL) {
-                /* the collection took the lines whether or not the merge worked */
-                n_lines = 0;
-            }
-            goto out;
+            if (rc == BF_EGEOS || rc == BF_EINVAL)
+                *n_out = 0;   /* the collection took the lines whether or not the merge worked */
+            return rc;
         }
         lines[0] = merged;
-        n_lines = 1;
+        *n_out = 1;
     }
-    size_t n_zones = n_lines * (o->buffer_m > 0 ? 2 : 1);
-    if (n_zones > BF_GEO_MAX_ZONES) {
-        rc = fail(im, BF_EINVAL, "%zu zones (%zu lines) is more than the engine's %d: merge the "
-                  "parts (no --split-parts) or pick fewer features", n_zones, n_lines,
-                  BF_GEO_MAX_ZONES);
-        goto out;
+    size_t n_lines = *n_out, n_zones = n_lines * (o->buffer_m > 0 ? 2 : 1);
+    if (n_zones > BF_GEO_MAX_ZONES)
+        return fail(im, BF_EINVAL, "%zu zones (%zu lines) is more than the engine's %d: merge "
+                    "the parts (no --split-parts) or pick fewer features", n_zones, n_lines,
+                    BF_GEO_MAX_ZONES);
+    for (size_t i = 0; o->simplify_m > 0 && i < n_lines; i++) {
+        GEOSGeometry *s = GEOSTopologyPreserveSimplify_r(g, lines[i], o->simplify_m);
+        if (!s)
+            return fail(im, BF_EGEOS, "GEOS cannot simplify: %s", im->geos_msg);
+        GEOSGeom_destroy_r(g, lines[i]);
+        lines[i] = s;
     }
-    if (o->simplify_m > 0) {
-        for (size_t i = 0; i < n_lines; i++) {
-            GEOSGeometry *s = GEOSTopologyPreserveSimplify_r(g, lines[i], o->simplify_m);
-            if (!s) {
-                rc = fail(im, BF_EGEOS, "GEOS cannot simplify: %s", im->geos_msg);
-                goto out;
-            }
-            GEOSGeom_destroy_r(g, lines[i]);
-            lines[i] = s;
-        }
-    }
+    return 0;
+}
 
-    /* the border lines, our_side "left" for now */
-    const char *id = o->id ? o->id : "border";
-    const char *name = o->zone_name ? o->zone_name : feature_name(im);
-    name = name ? name : id;
-    features = cJSON_CreateArray();
-    size_t vertices_out = 0;
+/* One border_line feature per line into features, our_side "left" for now; *vertices counts
+ * their vertices. */
+static int add_border_lines(struct importer *im, GEOSGeometry **lines, size_t n_lines,
+                            const char *id, const char *name, cJSON *features, size_t *vertices)
+{
     for (size_t i = 0; i < n_lines; i++) {
         char zid[160], zname[300];
         snprintf(zid, sizeof zid, n_lines > 1 ? "%s-%zu" : "%s", id, i + 1);
         snprintf(zname, sizeof zname, n_lines > 1 ? "%s (part %zu)" : "%s", name, i + 1);
         size_t nv = 0;
         cJSON *coords = coords_json(im, lines[i], &nv);
-        if (!coords) {
-            rc = fail(im, BF_EPROJ, "cannot project the line back to WGS84");
-            goto out;
-        }
-        vertices_out += nv;
+        if (!coords)
+            return fail(im, BF_EPROJ, "cannot project the line back to WGS84");
+        *vertices += nv;
         cJSON *geom = cJSON_CreateObject();
         cJSON_AddStringToObject(geom, "type", "LineString");
         cJSON_AddItemToObject(geom, "coordinates", coords);
-        cJSON *f = zone_feature(zid, zname, "border_line", o->severity, geom);
+        cJSON *f = zone_feature(zid, zname, "border_line", im->o->severity, geom);
         cJSON_AddStringToObject(cJSON_GetObjectItem(f, "properties"), "our_side", "left");
         cJSON_AddItemToArray(features, f);
     }
-    text = print_collection(features);
-    if (!text) {
-        rc = fail(im, BF_ENOMEM, "out of memory");
-        goto out;
-    }
-    rc = engine_load(im, text, &z);
-    free(text);
-    text = NULL;
-    if (rc < 0)
-        goto out;
+    return 0;
+}
 
-    /* our side by the engine's own side-of-line maths */
+/*
+ * Which side of each border line of features is ours, by the engine's own
+ * side-of-line maths: side[i] +1 (left) or -1 (right), written into the
+ * feature's our_side, with the kept and mapped properties copied.
+ */
+static int our_sides(struct importer *im, cJSON *features, size_t n_lines, int *side)
+{
+    const struct bf_zones_import_options *o = im->o;
+    struct bf_geo_zones *z = NULL;
+    char *text = print_collection(features);
+    if (!text)
+        return fail(im, BF_ENOMEM, "out of memory");
+    int rc = engine_load(im, text, &z);
+    free(text);
+    if (rc < 0)
+        return rc;
     double pe, pn;
     if (bf_geo_to_local(im->frame, o->our_lat_deg, o->our_lon_deg, &pe, &pn) < 0) {
         rc = fail(im, BF_EPROJ, "--our-side %g,%g cannot be projected", o->our_lat_deg,
                   o->our_lon_deg);
         goto out;
     }
-    int *side = calloc(n_lines, sizeof *side);
-    if (!side) {
-        rc = fail(im, BF_ENOMEM, "out of memory");
-        goto out;
-    }
     for (size_t i = 0; i < n_lines; i++) {
         side[i] = bf_geo_line_side(z, i, pe, pn);   /* +1: left is ours */
         if (side[i] == 0) {
-            free(side);
             rc = fail(im, BF_EINVAL, "--our-side %.7f,%.7f lies on the border line%s: give a "
                       "point clearly on our side", o->our_lat_deg, o->our_lon_deg,
                       n_lines > 1 ? " (a part of it)" : "");
@@ -808,35 +802,70 @@ static int build(struct importer *im, char **geojson, struct bf_zones_import_rep
         cJSON_ReplaceItemInObjectCaseSensitive(props, "our_side",
                                                cJSON_CreateString(side[i] > 0 ? "left" : "right"));
         rc = copy_props(im, props);
-        if (rc < 0) {
-            free(side);
+        if (rc < 0)
             goto out;
-        }
     }
+out:
     bf_geo_zones_destroy(z);
-    z = NULL;
-    if (rep)
-        snprintf(rep->our_side, sizeof rep->our_side, "%s", side[0] > 0 ? "left" : "right");
+    return rc;
+}
 
+/* With --buffer-m: a buffer zone per line, on our side (or both), into features. */
+static int add_buffers(struct importer *im, GEOSGeometry **lines, size_t n_lines,
+                       const int *side, const char *id, const char *name, cJSON *features)
+{
+    const struct bf_zones_import_options *o = im->o;
     for (size_t i = 0; o->buffer_m > 0 && i < n_lines; i++) {
         GEOSGeometry *b = buffer_line(im, lines[i], side[i]);
         cJSON *geom = b ? polygon_json(im, b) : NULL;
         if (b)
-            GEOSGeom_destroy_r(g, b);
-        if (!geom) {
-            free(side);
-            rc = fail(im, BF_EGEOS, "cannot buffer the line by %g m into a polygon: %s",
-                      o->buffer_m, im->geos_msg);
-            goto out;
-        }
+            GEOSGeom_destroy_r(im->gctx, b);
+        if (!geom)
+            return fail(im, BF_EGEOS, "cannot buffer the line by %g m into a polygon: %s",
+                        o->buffer_m, im->geos_msg);
         char zid[200], zname[400];
         snprintf(zid, sizeof zid, n_lines > 1 ? "%s-%zu-buffer" : "%s-buffer", id, i + 1);
         snprintf(zname, sizeof zname, "%s: %g m %s", name, o->buffer_m,
                  o->buffer_both_sides ? "either side" : "on our side");
         cJSON_AddItemToArray(features, zone_feature(zid, zname, "buffer", 0, geom));
     }
-    free(side);
+    return 0;
+}
 
+static int build(struct importer *im, char **geojson, struct bf_zones_import_report *rep)
+{
+    const struct bf_zones_import_options *o = im->o;
+    GEOSGeometry **lines = NULL;
+    size_t n_lines = 0, vertices_out = 0;
+    cJSON *features = NULL;
+    char *text = NULL;
+    int *side = NULL;
+    struct bf_geo_zones *z = NULL;
+    int rc = make_frame(im);
+    if (rc < 0)
+        return rc;
+    rc = make_lines(im, &lines, &n_lines);
+    if (rc < 0)
+        goto out;
+    const char *id = o->id ? o->id : "border";
+    const char *name = o->zone_name ? o->zone_name : feature_name(im);
+    name = name ? name : id;
+    features = cJSON_CreateArray();
+    side = calloc(n_lines ? n_lines : 1, sizeof *side);
+    if (!features || !side) {
+        rc = fail(im, BF_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = add_border_lines(im, lines, n_lines, id, name, features, &vertices_out);
+    if (rc == 0)
+        rc = our_sides(im, features, n_lines, side);
+    if (rc < 0)
+        goto out;
+    if (rep)
+        snprintf(rep->our_side, sizeof rep->our_side, "%s", side[0] > 0 ? "left" : "right");
+    rc = add_buffers(im, lines, n_lines, side, id, name, features);
+    if (rc < 0)
+        goto out;
     text = print_collection(features);
     if (!text) {
         rc = fail(im, BF_ENOMEM, "out of memory");
@@ -855,9 +884,10 @@ static int build(struct importer *im, char **geojson, struct bf_zones_import_rep
 out:
     bf_geo_zones_destroy(z);
     free(text);
+    free(side);
     cJSON_Delete(features);
     for (size_t i = 0; i < n_lines; i++)
-        GEOSGeom_destroy_r(g, lines[i]);
+        GEOSGeom_destroy_r(im->gctx, lines[i]);
     free(lines);
     return rc;
 }

@@ -27,6 +27,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #include "core/bf_log.h"
 #include "geo/geo.h"
 #include "sensors/asterix.h"
+#include "sensors/options.h"
 #include "sensors/sensor.h"
 #include "sensors/sensors_int.h"
 
@@ -76,85 +78,102 @@ struct asterix_state {
 
 /* ---- options ----------------------------------------------------------- */
 
-static const char *const option_keys[] = {
-    "port", "bind", "multicast_group", "multicast_interface", "sac", "sic", "north_deg",
-    "categories", "date", NULL,
+struct asterix_opts {
+    int port, sac, sic;
+    struct in_addr bind, group, iface;
+    double north_deg;
+    unsigned cat_mask;
+    bf_time_us date_us;
 };
 
-static int opt_int(const char *id, const cJSON *o, const char *key, long lo, long hi, bool req,
-                   long *out, const char *hint)
+static int parse_ipv4(const cJSON *v, void *field, char *why, size_t why_len)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v) {
-        if (!req)
-            return 0;
-        BF_LOGE(LOG, "%s: option \"%s\" is required (%s)", id, key, hint);
-        return BF_EINVAL;
-    }
-    if (!cJSON_IsNumber(v) || floor(v->valuedouble) != v->valuedouble || v->valuedouble < lo ||
-        v->valuedouble > hi) {
-        BF_LOGE(LOG, "%s: option \"%s\": expected an integer in [%ld, %ld] (%s)", id, key, lo, hi,
-                hint);
-        return BF_EINVAL;
-    }
-    *out = (long)v->valuedouble;
-    return 0;
+    if (inet_pton(AF_INET, v->valuestring, field) == 1)
+        return 0;
+    snprintf(why, why_len, "expected an IPv4 address like \"192.0.2.7\", got \"%s\"",
+             v->valuestring);
+    return -1;
 }
 
-static int opt_ipv4(const char *id, const cJSON *o, const char *key, struct in_addr *out)
+static int parse_categories(const cJSON *v, void *field, char *why, size_t why_len)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v)
-        return 0;
-    if (!cJSON_IsString(v) || inet_pton(AF_INET, v->valuestring, out) != 1) {
-        BF_LOGE(LOG, "%s: option \"%s\": expected an IPv4 address like \"192.0.2.7\"", id, key);
-        return BF_EINVAL;
-    }
-    return 0;
-}
-
-static int opt_categories(const char *id, const cJSON *o, unsigned *mask)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "categories");
-    *mask = BF_ASTERIX_MASK_ALL;
-    if (!v)
-        return 0;
-    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
-        goto bad;
-    *mask = 0;
+    unsigned mask = 0;
     const cJSON *c;
     cJSON_ArrayForEach(c, v) {
-        if (!cJSON_IsNumber(c))
-            goto bad;
-        if (c->valuedouble == 48)
-            *mask |= BF_ASTERIX_MASK_048;
-        else if (c->valuedouble == 10)
-            *mask |= BF_ASTERIX_MASK_010;
-        else
-            goto bad;
+        double cat = cJSON_IsNumber(c) ? c->valuedouble : 0;
+        unsigned bit = cat == 48 ? BF_ASTERIX_MASK_048 : cat == 10 ? BF_ASTERIX_MASK_010 : 0;
+        if (!bit) {
+            mask = 0;
+            break;
+        }
+        mask |= bit;
     }
+    if (mask == 0) {
+        snprintf(why, why_len, "expected a non-empty array of 48 and/or 10, like [48, 10]");
+        return -1;
+    }
+    *(unsigned *)field = mask;
     return 0;
-bad:
-    BF_LOGE(LOG, "%s: option \"categories\": expected a non-empty array of 48 and/or 10, "
-            "like [48, 10]", id);
-    return BF_EINVAL;
 }
 
-static int opt_date(const char *id, const cJSON *o, bf_time_us *out)
+static int parse_date(const cJSON *v, void *field, char *why, size_t why_len)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "date");
-    *out = BF_TIME_NONE;
-    if (!v)
-        return 0;
     char iso[40];
-    if (cJSON_IsString(v) && strlen(v->valuestring) == 10) {
+    if (strlen(v->valuestring) == 10) {
         snprintf(iso, sizeof iso, "%sT00:00:00Z", v->valuestring);
-        if (bf_time_parse_iso(iso, out) == 0)
+        if (bf_time_parse_iso(iso, field) == 0)
             return 0;
     }
-    BF_LOGE(LOG, "%s: option \"date\": expected the UTC day of the first report as "
-            "\"YYYY-MM-DD\" (leave it out to use the wall clock's day)", id);
-    return BF_EINVAL;
+    snprintf(why, why_len, "expected a UTC day \"YYYY-MM-DD\", got \"%s\"", v->valuestring);
+    return -1;
+}
+
+#define AO(f) offsetof(struct asterix_opts, f)
+static const struct bf_sensor_opt asterix_opt[] = {
+    {"port", BF_OPT_INT, BF_OPT_REQUIRED, AO(port), 1, 65535,
+     .help = "the UDP port the radar sends to"},
+    {"sac", BF_OPT_INT, BF_OPT_REQUIRED, AO(sac), 0, 255, .help = "the radar's System Area Code"},
+    {"sic", BF_OPT_INT, BF_OPT_REQUIRED, AO(sic), 0, 255,
+     .help = "the radar's System Identification Code"},
+    {"bind", BF_OPT_STRING, 0, AO(bind), .parse = parse_ipv4,
+     .help = "the local address to receive on (default all; on a group, the group)"},
+    {"multicast_group", BF_OPT_STRING, 0, AO(group), .parse = parse_ipv4,
+     .help = "the multicast group to join, 224.0.0.0 to 239.255.255.255"},
+    {"multicast_interface", BF_OPT_STRING, 0, AO(iface), .parse = parse_ipv4,
+     .help = "the address of the local interface to join the group on"},
+    {"north_deg", BF_OPT_DOUBLE, 0, AO(north_deg), -360, 360, .def = 0,
+     .help = "degrees added to every THETA (the radar's north alignment correction)"},
+    {"categories", BF_OPT_ARRAY, 0, AO(cat_mask), .parse = parse_categories,
+     .help = "the ASTERIX categories decoded (default both)"},
+    {"date", BF_OPT_STRING, 0, AO(date_us), .parse = parse_date,
+     .help = "the UTC day of the first report (leave it out to use the wall clock's day)"},
+};
+#undef AO
+static const struct bf_sensor_opts asterix_opts_spec =
+    BF_SENSOR_OPTS("asterix", "docs/asterix.md", asterix_opt);
+
+/* Read and cross-check the options; 0 or BF_EINVAL (logged). */
+static int read_options(const struct bf_sensor_config *cfg, struct asterix_opts *o)
+{
+    *o = (struct asterix_opts){
+        .bind.s_addr = htonl(INADDR_ANY), .iface.s_addr = htonl(INADDR_ANY),
+        .cat_mask = BF_ASTERIX_MASK_ALL, .date_us = BF_TIME_NONE,
+    };
+    if (bf_sensor_opts_read(cfg, &asterix_opts_spec, o) < 0)
+        return BF_EINVAL;
+    const cJSON *opt = cfg->options;
+    bool mcast = cJSON_GetObjectItemCaseSensitive(opt, "multicast_group") != NULL;
+    if (mcast && (ntohl(o->group.s_addr) >> 28) != 0xE) {
+        bf_sensor_opt_errorf(cfg, &asterix_opts_spec, "multicast_group",
+                             "not a multicast address");
+        return BF_EINVAL;
+    }
+    if (!mcast && cJSON_GetObjectItemCaseSensitive(opt, "multicast_interface")) {
+        bf_sensor_opt_errorf(cfg, &asterix_opts_spec, "multicast_interface",
+                             "needs \"multicast_group\": add it or remove this key");
+        return BF_EINVAL;
+    }
+    return 0;
 }
 
 /* ---- datagram to detections --------------------------------------------- */
@@ -448,43 +467,14 @@ static int asterix_open(void *state, const struct bf_sensor_config *cfg,
     s->fd = -1;
     s->last_t = BF_TIME_NONE;
     snprintf(s->id, sizeof s->id, "%s", cfg->id ? cfg->id : "?");
-    const cJSON *o = cfg->options;
-    if (!o || !cJSON_IsObject(o)) {
-        BF_LOGE(LOG, "%s: plugin \"asterix\" needs \"options\" with at least \"port\", \"sac\" "
-                "and \"sic\"", s->id);
+    struct asterix_opts o;
+    if (read_options(cfg, &o) < 0)
         return BF_EINVAL;
-    }
-    if (!bf_sensor_options_known(s->id, "asterix", o, option_keys))
-        return BF_EINVAL;
-    long port = 0, sac = 0, sic = 0;
-    struct in_addr bind_addr = {.s_addr = htonl(INADDR_ANY)}, group = {0};
-    struct in_addr iface = {.s_addr = htonl(INADDR_ANY)};
-    if (opt_int(s->id, o, "port", 1, 65535, true, &port, "the UDP port the radar sends to") < 0 ||
-        opt_int(s->id, o, "sac", 0, 255, true, &sac, "the radar's System Area Code") < 0 ||
-        opt_int(s->id, o, "sic", 0, 255, true, &sic, "the radar's System Identification Code") < 0 ||
-        opt_ipv4(s->id, o, "bind", &bind_addr) < 0 || opt_ipv4(s->id, o, "multicast_group", &group) < 0 ||
-        opt_ipv4(s->id, o, "multicast_interface", &iface) < 0 ||
-        opt_categories(s->id, o, &s->cat_mask) < 0 || opt_date(s->id, o, &s->date_us) < 0)
-        return BF_EINVAL;
-    bool mcast = cJSON_GetObjectItemCaseSensitive(o, "multicast_group") != NULL;
-    if (mcast && (ntohl(group.s_addr) >> 28) != 0xE) {
-        BF_LOGE(LOG, "%s: option \"multicast_group\": not a multicast address (224.0.0.0 to "
-                "239.255.255.255)", s->id);
-        return BF_EINVAL;
-    }
-    if (!mcast && cJSON_GetObjectItemCaseSensitive(o, "multicast_interface")) {
-        BF_LOGE(LOG, "%s: option \"multicast_interface\" needs \"multicast_group\"", s->id);
-        return BF_EINVAL;
-    }
-    const cJSON *nd = cJSON_GetObjectItemCaseSensitive(o, "north_deg");
-    if (nd && (!cJSON_IsNumber(nd) || !(fabs(nd->valuedouble) <= 360.0))) {
-        BF_LOGE(LOG, "%s: option \"north_deg\": expected degrees in [-360, 360], added to "
-                "every THETA (the radar's north alignment correction)", s->id);
-        return BF_EINVAL;
-    }
-    s->north_deg = nd ? nd->valuedouble : 0.0;
-    s->sac = (uint8_t)sac;
-    s->sic = (uint8_t)sic;
+    s->cat_mask = o.cat_mask;
+    s->date_us = o.date_us;
+    s->north_deg = o.north_deg;
+    s->sac = (uint8_t)o.sac;
+    s->sic = (uint8_t)o.sic;
     s->e_m = cfg->e_m;
     s->n_m = cfg->n_m;
     s->height_m = cfg->height_m;
@@ -505,8 +495,9 @@ static int asterix_open(void *state, const struct bf_sensor_config *cfg,
         rc = BF_ENOMEM;
         goto fail;
     }
-    bool bind_given = cJSON_GetObjectItemCaseSensitive(o, "bind") != NULL;
-    rc = open_socket(s, bind_addr, bind_given, port, mcast, group, iface);
+    bool bind_given = cJSON_GetObjectItemCaseSensitive(cfg->options, "bind") != NULL;
+    bool mcast = cJSON_GetObjectItemCaseSensitive(cfg->options, "multicast_group") != NULL;
+    rc = open_socket(s, o.bind, bind_given, o.port, mcast, o.group, o.iface);
     if (rc < 0)
         goto fail;
     atomic_store(&s->stop, false);

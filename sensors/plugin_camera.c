@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@
 #include "geo/geo.h"
 #include "sensors/camera_pose.h"
 #include "sensors/motion.h"
+#include "sensors/options.h"
 #include "sensors/sensor.h"
 #include "sensors/sensors_int.h"
 
@@ -62,6 +64,11 @@ struct camera_state {
     double sensor_e_m, sensor_n_m;
     int max_blobs;
     struct bf_motion_params mp;      /* width and height set per stream */
+    struct {                         /* options read at open (strings borrowed, open only) */
+        const char *source, *pipeline, *start_time;
+        int time;                    /* index in time_names */
+        double heading_deg, tilt_deg, hfov_deg, vfov_deg;
+    } opt;
     struct bf_camera_pose pose;      /* size set per stream */
     /* the camera thread's own */
     struct bf_motion *motion;
@@ -83,56 +90,53 @@ struct camera_state {
 
 /* ---- options ---------------------------------------------------------- */
 
-static const char *const option_keys[] = {
-    "source", "pipeline", "heading_deg", "tilt_deg", "hfov_deg", "vfov_deg", "threshold",
-    "learning_rate", "min_area_px", "warmup_frames", "downscale", "max_fg_fraction", "max_blobs",
-    "sigma_elevation_px", "reconnect_min_s", "reconnect_max_s", "stall_s", "time", "start_time",
-    NULL,
+static const char *const time_names[] = {"wall", "pts", NULL};
+
+#define CO(f) offsetof(struct camera_state, f)
+static const struct bf_sensor_opt camera_opt[] = {
+    {"source", BF_OPT_STRING, 0, CO(opt.source),
+     .help = "a URI: rtsp://host/path, file:///path/video.mkv (or give \"pipeline\")"},
+    {"pipeline", BF_OPT_STRING, 0, CO(opt.pipeline),
+     .help = "a gst-launch source such as \"videotestsrc is-live=true\" (or give \"source\")"},
+    {"heading_deg", BF_OPT_DOUBLE, BF_OPT_REQUIRED, CO(opt.heading_deg), -360, 360,
+     .help = "azimuth of the optical axis, degrees true"},
+    {"tilt_deg", BF_OPT_DOUBLE, BF_OPT_MIN_OPEN, CO(opt.tilt_deg), -90, 90, .def = 0,
+     .help = "degrees, negative looking down, strictly between -90 and 90"},
+    {"hfov_deg", BF_OPT_DOUBLE, BF_OPT_REQUIRED | BF_OPT_MIN_OPEN, CO(opt.hfov_deg), 0, 170,
+     .help = "horizontal field of view, degrees"},
+    {"vfov_deg", BF_OPT_DOUBLE, BF_OPT_MIN_OPEN, CO(opt.vfov_deg), 0, 170, .def = 0,
+     .help = "vertical field of view, degrees (leave it out: from hfov_deg and the aspect)"},
+    {"threshold", BF_OPT_INT, BF_OPT_KEEP, CO(mp.threshold), 1, 254,
+     .help = "grey levels above the background that count as motion"},
+    {"learning_rate", BF_OPT_DOUBLE, BF_OPT_KEEP | BF_OPT_MIN_OPEN, CO(mp.learning_rate), 0, 1,
+     .help = "background update weight per frame"},
+    {"min_area_px", BF_OPT_INT, BF_OPT_KEEP, CO(mp.min_area_px), 1, 1 << 24,
+     .help = "smallest blob kept, pixels"},
+    {"warmup_frames", BF_OPT_INT, BF_OPT_KEEP, CO(mp.warmup_frames), 1, 100000,
+     .help = "frames that only build the background"},
+    {"downscale", BF_OPT_INT, BF_OPT_KEEP, CO(mp.downscale), 1, 2,
+     .help = "1 (full resolution) or 2 (2x2 binning)"},
+    {"max_fg_fraction", BF_OPT_DOUBLE, BF_OPT_KEEP | BF_OPT_MIN_OPEN, CO(mp.max_fg_fraction), 0,
+     1, .help = "more foreground than this is a global change (background reseeded)"},
+    {"max_blobs", BF_OPT_INT, 0, CO(max_blobs), 1, 1024, .def = 32,
+     .help = "blobs kept per frame"},
+    {"sigma_elevation_px", BF_OPT_DOUBLE, BF_OPT_MIN_OPEN, CO(sigma_elevation_px), 0, 1000,
+     .def = 2.0, .help = "accuracy of a blob's foot row, pixels"},
+    {"reconnect_min_s", BF_OPT_DOUBLE, BF_OPT_MIN_OPEN, CO(reconnect_min_s), 0, 3600, .def = 1,
+     .help = "first back-off after the source is lost, seconds"},
+    {"reconnect_max_s", BF_OPT_DOUBLE, BF_OPT_MIN_OPEN, CO(reconnect_max_s), 0, 86400,
+     .def = 30, .help = "longest back-off, seconds"},
+    {"stall_s", BF_OPT_DOUBLE, BF_OPT_MIN_OPEN, CO(stall_s), 0, 3600, .def = 10,
+     .help = "seconds without a frame before the source counts as lost"},
+    {"time", BF_OPT_ENUM, 0, CO(opt.time), .def = 0, .choices = time_names,
+     .help = "\"wall\" (capture time on the wall clock) or \"pts\" (start_time + buffer PTS)"},
+    {"start_time", BF_OPT_STRING, 0, CO(opt.start_time),
+     .help = "with \"time\": \"pts\", the event time of PTS 0 as ISO 8601 UTC "
+             "(\"2026-01-01T02:00:00Z\")"},
 };
-
-/* Number option key in [lo, hi] (open or closed ends); *out keeps its default when absent.
-   0 or BF_EINVAL (logged with how to fix it). */
-static int opt_num(const char *id, const cJSON *o, const char *key, double lo, bool lo_open,
-                   double hi, const char *what, double *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v)
-        return 0;
-    double x = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-    if (!isfinite(x) || (lo_open ? !(x > lo) : !(x >= lo)) || !(x <= hi)) {
-        BF_LOGE("sensor", "%s: camera option \"%s\" must be %s", id, key, what);
-        return BF_EINVAL;
-    }
-    *out = x;
-    return 0;
-}
-
-static int opt_int(const char *id, const cJSON *o, const char *key, int lo, int hi,
-                   const char *what, int *out)
-{
-    double x = *out;
-    int rc = opt_num(id, o, key, lo, false, hi, what, &x);
-    if (rc == 0 && x != floor(x)) {
-        BF_LOGE("sensor", "%s: camera option \"%s\" must be %s", id, key, what);
-        return BF_EINVAL;
-    }
-    *out = (int)x;
-    return rc;
-}
-
-static int opt_str(const char *id, const cJSON *o, const char *key, const char **out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    *out = NULL;
-    if (!v)
-        return 0;
-    if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
-        BF_LOGE("sensor", "%s: camera option \"%s\" must be a non-empty string", id, key);
-        return BF_EINVAL;
-    }
-    *out = v->valuestring;
-    return 0;
-}
+#undef CO
+static const struct bf_sensor_opts camera_opts =
+    BF_SENSOR_OPTS("camera", "docs/camera.md", camera_opt);
 
 static void once_gst_init(void);
 static pthread_once_t gst_once = PTHREAD_ONCE_INIT;
@@ -176,99 +180,51 @@ static int check_pipeline(struct camera_state *s)
 
 static int parse_options(struct camera_state *s, const struct bf_sensor_config *cfg)
 {
-    const cJSON *o = cfg->options;
-    const char *id = cfg->id;
-    if (!o || !cJSON_IsObject(o)) {
-        BF_LOGE("sensor", "%s: plugin \"camera\" needs \"options\" with \"source\" or "
-                "\"pipeline\", \"heading_deg\" and \"hfov_deg\" (docs/camera.md)", id);
+    if (bf_sensor_opts_read(cfg, &camera_opts, s) < 0)
         return BF_EINVAL;
-    }
-    if (!bf_sensor_options_known(id, "camera", o, option_keys))
-        return BF_EINVAL;
-    const char *source, *pipeline, *tm, *start;
-    if (opt_str(id, o, "source", &source) || opt_str(id, o, "pipeline", &pipeline) ||
-        opt_str(id, o, "time", &tm) || opt_str(id, o, "start_time", &start))
-        return BF_EINVAL;
+    const char *source = s->opt.source, *pipeline = s->opt.pipeline, *start = s->opt.start_time;
     if (!source == !pipeline) {
-        BF_LOGE("sensor", "%s: give the camera exactly one of \"source\" (a URI: rtsp://..., "
-                "file:///...) and \"pipeline\" (a gst-launch source such as "
-                "\"videotestsrc is-live=true\")", id);
+        bf_sensor_opt_errorf(cfg, &camera_opts, source ? "source" : NULL,
+                             "give exactly one of \"source\" (a URI: rtsp://..., file:///...) "
+                             "and \"pipeline\" (a gst-launch source such as "
+                             "\"videotestsrc is-live=true\")");
         return BF_EINVAL;
     }
-    if (!cJSON_GetObjectItemCaseSensitive(o, "heading_deg") ||
-        !cJSON_GetObjectItemCaseSensitive(o, "hfov_deg")) {
-        BF_LOGE("sensor", "%s: the camera needs \"heading_deg\" (azimuth of the optical axis, "
-                "degrees true) and \"hfov_deg\" (horizontal field of view, degrees)", id);
-        return BF_EINVAL;
-    }
-    double heading = 0, tilt = 0, hfov = 0, vfov = 0, lr = s->mp.learning_rate;
-    double fgf = s->mp.max_fg_fraction;
-    if (opt_num(id, o, "heading_deg", -360, false, 360, "a number of degrees in [-360, 360]",
-                &heading) ||
-        opt_num(id, o, "tilt_deg", -90, true, 90, "a number of degrees in (-90, 90), "
-                "negative looking down", &tilt) ||
-        opt_num(id, o, "hfov_deg", 0, true, 170, "a number of degrees in (0, 170]", &hfov) ||
-        opt_num(id, o, "vfov_deg", 0, true, 170, "a number of degrees in (0, 170]", &vfov) ||
-        opt_int(id, o, "threshold", 1, 254, "an integer 1 ... 254 (grey levels)",
-                &s->mp.threshold) ||
-        opt_num(id, o, "learning_rate", 0, true, 1, "a number in (0, 1]", &lr) ||
-        opt_int(id, o, "min_area_px", 1, 1 << 24, "an integer >= 1 (pixels)",
-                &s->mp.min_area_px) ||
-        opt_int(id, o, "warmup_frames", 1, 100000, "an integer 1 ... 100000",
-                &s->mp.warmup_frames) ||
-        opt_int(id, o, "downscale", 1, 2, "1 (full resolution) or 2 (2x2 binning)",
-                &s->mp.downscale) ||
-        opt_num(id, o, "max_fg_fraction", 0, true, 1, "a number in (0, 1]", &fgf) ||
-        opt_int(id, o, "max_blobs", 1, 1024, "an integer 1 ... 1024", &s->max_blobs) ||
-        opt_num(id, o, "sigma_elevation_px", 0, true, 1000, "a number of pixels in (0, 1000]",
-                &s->sigma_elevation_px) ||
-        opt_num(id, o, "reconnect_min_s", 0, true, 3600, "a number of seconds in (0, 3600]",
-                &s->reconnect_min_s) ||
-        opt_num(id, o, "reconnect_max_s", 0, true, 86400, "a number of seconds in (0, 86400]",
-                &s->reconnect_max_s) ||
-        opt_num(id, o, "stall_s", 0, true, 3600, "a number of seconds in (0, 3600]",
-                &s->stall_s))
-        return BF_EINVAL;
     if (s->reconnect_max_s < s->reconnect_min_s) {
-        BF_LOGE("sensor", "%s: camera \"reconnect_max_s\" (%g) is below \"reconnect_min_s\" (%g)",
-                id, s->reconnect_max_s, s->reconnect_min_s);
+        bf_sensor_opt_errorf(cfg, &camera_opts, "reconnect_max_s",
+                             "%g is below \"reconnect_min_s\" (%g)", s->reconnect_max_s,
+                             s->reconnect_min_s);
         return BF_EINVAL;
     }
-    s->mp.learning_rate = lr;
-    s->mp.max_fg_fraction = fgf;
-    s->pose.heading_rad = heading * M_PI / 180;
-    s->pose.tilt_rad = tilt * M_PI / 180;
-    s->pose.hfov_rad = hfov * M_PI / 180;
-    s->pose.vfov_rad = vfov * M_PI / 180;
-    if (!tm || strcmp(tm, "wall") == 0) {
-        if (start) {
-            BF_LOGE("sensor", "%s: camera \"start_time\" goes with \"time\": \"pts\" only", id);
-            return BF_EINVAL;
-        }
-    } else if (strcmp(tm, "pts") == 0) {
+    s->pose.heading_rad = s->opt.heading_deg * M_PI / 180;
+    s->pose.tilt_rad = s->opt.tilt_deg * M_PI / 180;
+    s->pose.hfov_rad = s->opt.hfov_deg * M_PI / 180;
+    s->pose.vfov_rad = s->opt.vfov_deg * M_PI / 180;
+    if (s->opt.time == 0 && start) {
+        bf_sensor_opt_errorf(cfg, &camera_opts, "start_time", "goes with \"time\": \"pts\" only");
+        return BF_EINVAL;
+    }
+    if (s->opt.time == 1) {
         if (!start || bf_time_parse_iso(start, &s->start_time) < 0) {
-            BF_LOGE("sensor", "%s: camera \"time\": \"pts\" needs \"start_time\", the event time "
-                    "of PTS 0 as ISO 8601 UTC (\"2026-01-01T02:00:00Z\")%s%s%s", id,
-                    start ? "; got \"" : "", start ? start : "", start ? "\"" : "");
+            bf_sensor_opt_errorf(cfg, &camera_opts, start ? "start_time" : "time",
+                                 "\"time\": \"pts\" needs \"start_time\", the event time of "
+                                 "PTS 0 as ISO 8601 UTC (\"2026-01-01T02:00:00Z\")%s%s%s",
+                                 start ? "; got \"" : "", start ? start : "", start ? "\"" : "");
             return BF_EINVAL;
         }
         s->time_pts = true;
-    } else {
-        BF_LOGE("sensor", "%s: camera \"time\" must be \"wall\" (capture time on the wall clock) "
-                "or \"pts\" (start_time + buffer PTS), got \"%s\"", id, tm);
-        return BF_EINVAL;
     }
     if (source) {
         if (!gst_uri_is_valid(source)) {
-            BF_LOGE("sensor", "%s: camera \"source\" \"%s\" is not a URI (rtsp://host/path, "
-                    "file:///path/video.mkv)", id, source);
+            bf_sensor_opt_errorf(cfg, &camera_opts, "source", "\"%s\" is not a URI", source);
             return BF_EINVAL;
         }
         gchar *proto = gst_uri_get_protocol(source);
         bool ok = proto && gst_uri_protocol_is_supported(GST_URI_SRC, proto);
         if (!ok)
-            BF_LOGE("sensor", "%s: camera \"source\": no GStreamer source handles \"%s:\" URIs "
-                    "(install its plugins, or use \"pipeline\")", id, proto ? proto : "?");
+            bf_sensor_opt_errorf(cfg, &camera_opts, "source", "no GStreamer source handles "
+                                 "\"%s:\" URIs (install its plugins, or use \"pipeline\")",
+                                 proto ? proto : "?");
         g_free(proto);
         if (!ok)
             return BF_EINVAL;
@@ -600,11 +556,6 @@ static int camera_open(void *state, const struct bf_sensor_config *cfg,
     if (!gst_ok)
         return BF_ESTATE;
     bf_motion_params_default(&s->mp);
-    s->max_blobs = 32;
-    s->sigma_elevation_px = 2.0;
-    s->reconnect_min_s = 1.0;
-    s->reconnect_max_s = 30.0;
-    s->stall_s = 10.0;
     s->last_t = BF_TIME_NONE;
     int rc = parse_options(s, cfg);
     if (rc < 0)

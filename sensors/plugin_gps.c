@@ -38,6 +38,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 #include "core/bf_time.h"
+#include "sensors/options.h"
 #include "sensors/sensor.h"
 #include "sensors/sensors_int.h"
 
@@ -77,6 +79,11 @@ struct gps_state {
     bool publish_units;
     double min_s, max_s;
     bool by_device;
+    struct {                     /* options read at open (borrowed, open only) */
+        int port;
+        const char *id;
+        const cJSON *devices;
+    } opt;
     struct gps_unit units[GPS_MAX_UNITS];
     size_t n_units;
     char topic_prefix[192];      /* "borderfuse/<site>/units/" */
@@ -115,56 +122,80 @@ static bool valid_id(const char *id)
     return true;
 }
 
-static int bad_id(const char *sid, const char *where, const char *id)
+static int parse_host(const cJSON *v, void *field, char *why, size_t why_len)
 {
-    BF_LOGE("sensor", "%s: %s \"%s\" is not a valid id: use 1-%d letters, digits, '_', '.' or "
-            "'-' (it becomes part of the topic units/<id>)", sid, where, id, GPS_ID_MAX);
-    return BF_EINVAL;
-}
-
-static int parse_seconds(const char *sid, const cJSON *it, double *out)
-{
-    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < 0.01 ||
-        it->valuedouble > 3600) {
-        BF_LOGE("sensor", "%s: option \"%s\" must be a number of seconds from 0.01 to 3600",
-                sid, it->string);
-        return BF_EINVAL;
+    size_t cap = sizeof ((struct gps_state *)0)->gpsd_host;
+    if (strlen(v->valuestring) >= cap) {
+        snprintf(why, why_len, "expected a host name of at most %zu bytes", cap - 1);
+        return -1;
     }
-    *out = it->valuedouble;
+    snprintf(field, cap, "%s", v->valuestring);
     return 0;
 }
 
-static int parse_devices(struct gps_state *s, const cJSON *devs)
+static int parse_id(const cJSON *v, void *field, char *why, size_t why_len)
 {
-    const char *sid = s->sensor_id;
-    if (!cJSON_IsObject(devs) || !devs->child) {
-        BF_LOGE("sensor", "%s: option \"devices\" must be a non-empty object mapping gpsd device "
-                "paths to ids, e.g. {\"/dev/ttyUSB0\": \"truck-1\"}", sid);
+    if (!valid_id(v->valuestring)) {
+        snprintf(why, why_len, "\"%s\" is not a valid id: use 1-%d letters, digits, '_', '.' "
+                 "or '-' (it becomes part of the topic units/<id>)", v->valuestring, GPS_ID_MAX);
+        return -1;
+    }
+    *(const char **)field = v->valuestring;
+    return 0;
+}
+
+#define GO(f) offsetof(struct gps_state, f)
+static const struct bf_sensor_opt gps_opt[] = {
+    {"host", BF_OPT_STRING, 0, GO(gpsd_host), .parse = parse_host,
+     .help = "gpsd's host name or address (default \"127.0.0.1\")"},
+    {"port", BF_OPT_INT, 0, GO(opt.port), 1, 65535, .def = 2947,
+     .help = "gpsd's TCP port (default 2947)"},
+    {"id", BF_OPT_STRING, 0, GO(opt.id), .parse = parse_id,
+     .help = "the platform or unit every fix of this gpsd belongs to (or give \"devices\")"},
+    {"devices", BF_OPT_OBJECT, 0, GO(opt.devices),
+     .help = "gpsd device path -> platform or unit id, e.g. {\"/dev/ttyUSB0\": \"truck-1\"}"},
+    {"publish_units", BF_OPT_BOOL, 0, GO(publish_units), .def = 1,
+     .help = "publish each unit's position on borderfuse/<site>/units/<id>"},
+    {"reconnect_min_s", BF_OPT_DOUBLE, 0, GO(min_s), 0.01, 3600, .def = 1,
+     .help = "first wait before reconnecting to gpsd, seconds"},
+    {"reconnect_max_s", BF_OPT_DOUBLE, 0, GO(max_s), 0.01, 3600, .def = 30,
+     .help = "longest wait before reconnecting to gpsd, seconds"},
+};
+#undef GO
+static const struct bf_sensor_opts gps_opts =
+    BF_SENSOR_OPTS("gps", "docs/gps.md", gps_opt);
+
+static int parse_devices(struct gps_state *s, const struct bf_sensor_config *cfg)
+{
+    const cJSON *devs = s->opt.devices;
+    if (!devs->child) {
+        bf_sensor_opt_errorf(cfg, &gps_opts, "devices", "expected a non-empty object");
         return BF_EINVAL;
     }
     const cJSON *d;
     cJSON_ArrayForEach(d, devs) {
         if (s->n_units == GPS_MAX_UNITS) {
-            BF_LOGE("sensor", "%s: option \"devices\" lists more than %d devices; split them "
-                    "over several gps sensors", sid, GPS_MAX_UNITS);
+            bf_sensor_opt_errorf(cfg, &gps_opts, "devices", "lists more than %d devices; split "
+                                 "them over several gps sensors", GPS_MAX_UNITS);
             return BF_EINVAL;
         }
         if (d->string[0] == '\0' || strlen(d->string) >= GPS_PATH_MAX) {
-            BF_LOGE("sensor", "%s: \"devices\" key \"%s\" must be a gpsd device path of 1-%d "
-                    "bytes, as gpsd reports it (\"/dev/ttyUSB0\")", sid, d->string,
-                    GPS_PATH_MAX - 1);
+            bf_sensor_opt_errorf(cfg, &gps_opts, "devices", "key \"%s\" must be a gpsd device "
+                                 "path of 1-%d bytes, as gpsd reports it (\"/dev/ttyUSB0\")",
+                                 d->string, GPS_PATH_MAX - 1);
             return BF_EINVAL;
         }
-        if (!cJSON_IsString(d)) {
-            BF_LOGE("sensor", "%s: \"devices\".\"%s\" must be a string: the platform or unit id "
-                    "of that receiver", sid, d->string);
+        if (!cJSON_IsString(d) || !valid_id(d->valuestring)) {
+            bf_sensor_opt_errorf(cfg, &gps_opts, "devices", "\"%s\" must map to the platform or "
+                                 "unit id of that receiver: a string of 1-%d letters, digits, "
+                                 "'_', '.' or '-' (it becomes part of the topic units/<id>)",
+                                 d->string, GPS_ID_MAX);
             return BF_EINVAL;
         }
-        if (!valid_id(d->valuestring))
-            return bad_id(sid, "devices value", d->valuestring);
         for (size_t i = 0; i < s->n_units; i++) {
             if (strcmp(s->units[i].path, d->string) == 0) {
-                BF_LOGE("sensor", "%s: \"devices\" lists \"%s\" twice; keep one", sid, d->string);
+                bf_sensor_opt_errorf(cfg, &gps_opts, "devices", "lists \"%s\" twice; keep one",
+                                     d->string);
                 return BF_EINVAL;
             }
         }
@@ -177,87 +208,35 @@ static int parse_devices(struct gps_state *s, const cJSON *devs)
 
 static int parse_options(struct gps_state *s, const struct bf_sensor_config *cfg)
 {
-    const char *sid = s->sensor_id;
-    const cJSON *o = cfg->options;
-    if (!o || !cJSON_IsObject(o)) {
-        BF_LOGE("sensor", "%s: plugin \"gps\" needs \"options\" saying whose fixes gpsd serves: "
-                "{\"id\": \"truck-1\"} or {\"devices\": {\"/dev/ttyUSB0\": \"truck-1\"}}", sid);
-        return BF_EINVAL;
-    }
     snprintf(s->gpsd_host, sizeof s->gpsd_host, "127.0.0.1");
-    snprintf(s->port, sizeof s->port, "2947");
-    s->publish_units = true;
-    s->min_s = 1;
-    s->max_s = 30;
-    const cJSON *id = NULL, *devices = NULL, *it;
-    cJSON_ArrayForEach(it, o) {
-        const char *k = it->string;
-        if (strcmp(k, "host") == 0) {
-            if (!cJSON_IsString(it) || it->valuestring[0] == '\0' ||
-                strlen(it->valuestring) >= sizeof s->gpsd_host) {
-                BF_LOGE("sensor", "%s: option \"host\" must be gpsd's host name or address "
-                        "(default \"127.0.0.1\")", sid);
-                return BF_EINVAL;
-            }
-            snprintf(s->gpsd_host, sizeof s->gpsd_host, "%s", it->valuestring);
-        } else if (strcmp(k, "port") == 0) {
-            if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble) ||
-                it->valuedouble < 1 || it->valuedouble > 65535) {
-                BF_LOGE("sensor", "%s: option \"port\" must be an integer TCP port 1-65535 "
-                        "(default 2947)", sid);
-                return BF_EINVAL;
-            }
-            snprintf(s->port, sizeof s->port, "%d", (int)it->valuedouble);
-        } else if (strcmp(k, "id") == 0) {
-            if (!cJSON_IsString(it))
-                return bad_id(sid, "option \"id\"", "(not a string)");
-            if (!valid_id(it->valuestring))
-                return bad_id(sid, "option \"id\"", it->valuestring);
-            id = it;
-        } else if (strcmp(k, "devices") == 0) {
-            devices = it;
-        } else if (strcmp(k, "publish_units") == 0) {
-            if (!cJSON_IsBool(it)) {
-                BF_LOGE("sensor", "%s: option \"publish_units\" must be true or false", sid);
-                return BF_EINVAL;
-            }
-            s->publish_units = cJSON_IsTrue(it);
-        } else if (strcmp(k, "reconnect_min_s") == 0) {
-            if (parse_seconds(sid, it, &s->min_s) < 0)
-                return BF_EINVAL;
-        } else if (strcmp(k, "reconnect_max_s") == 0) {
-            if (parse_seconds(sid, it, &s->max_s) < 0)
-                return BF_EINVAL;
-        } else {
-            BF_LOGE("sensor", "%s: plugin \"gps\" has no option \"%s\" (known: host, port, id, "
-                    "devices, publish_units, reconnect_min_s, reconnect_max_s)", sid, k);
-            return BF_EINVAL;
-        }
-    }
-    if ((id != NULL) == (devices != NULL)) {
-        BF_LOGE("sensor", "%s: give exactly one of \"id\" (every fix of this gpsd belongs to "
-                "that platform or unit) and \"devices\" (gpsd device path -> id)", sid);
+    if (bf_sensor_opts_read(cfg, &gps_opts, s) < 0)
+        return BF_EINVAL;
+    snprintf(s->port, sizeof s->port, "%d", s->opt.port);
+    if ((s->opt.id != NULL) == (s->opt.devices != NULL)) {
+        bf_sensor_opt_errorf(cfg, &gps_opts, s->opt.devices ? "id" : NULL,
+                             "give exactly one of \"id\" (every fix of this gpsd belongs to "
+                             "that platform or unit) and \"devices\" (gpsd device path -> id)");
         return BF_EINVAL;
     }
     if (s->min_s > s->max_s) {
-        BF_LOGE("sensor", "%s: \"reconnect_min_s\" (%g) is more than \"reconnect_max_s\" (%g)",
-                sid, s->min_s, s->max_s);
+        bf_sensor_opt_errorf(cfg, &gps_opts, "reconnect_min_s", "%g is more than "
+                             "\"reconnect_max_s\" (%g)", s->min_s, s->max_s);
         return BF_EINVAL;
     }
-    if (id) {
+    if (s->opt.id) {
         s->by_device = false;
         s->n_units = 1;
-        snprintf(s->units[0].id, sizeof s->units[0].id, "%s", id->valuestring);
+        snprintf(s->units[0].id, sizeof s->units[0].id, "%s", s->opt.id);
     } else {
         s->by_device = true;
-        int rc = parse_devices(s, devices);
+        int rc = parse_devices(s, cfg);
         if (rc < 0)
             return rc;
     }
     if (s->publish_units) {
         if (!cfg->site || !valid_id(cfg->site)) {
-            BF_LOGE("sensor", "%s: no valid site name to publish units under; set the site or "
-                    "\"publish_units\": false", sid);
+            bf_sensor_opt_errorf(cfg, &gps_opts, "publish_units", "no valid site name to publish "
+                                 "units under; set the site or \"publish_units\": false");
             return BF_EINVAL;
         }
         snprintf(s->topic_prefix, sizeof s->topic_prefix, "borderfuse/%s/units/", cfg->site);

@@ -8,8 +8,9 @@
  * refused whole, counted by kind for the sensor and logged once per kind by
  * the host; nothing else is lost.
  *
- * Options ("options" in the sensor's config): none yet; unknown options are
- * refused at open so a typo is not silently ignored.
+ * Options ("options" in the sensor's config): none; an options object with
+ * any key is refused at open (sensors/options.h) so a typo is not silently
+ * ignored.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 #include "geo/geo.h"
+#include "sensors/options.h"
 #include "sensors/sensor.h"
 #include "sensors/sensors_int.h"
 
@@ -55,11 +57,9 @@ static void json_on_message(void *state, const char *topic, const void *payload,
 static int json_open(void *state, const struct bf_sensor_config *cfg, struct bf_sensor_host *host)
 {
     struct json_state *s = state;
-    if (cfg->options && cJSON_GetArraySize(cfg->options) > 0) {
-        BF_LOGE("sensor", "%s: plugin \"json\" takes no options; remove \"options\" "
-                "(found \"%s\")", cfg->id, cfg->options->child->string);
+    static const struct bf_sensor_opts no_options = {"json", "docs/detections.md", NULL, 0};
+    if (bf_sensor_opts_read(cfg, &no_options, NULL) < 0)
         return BF_EINVAL;
-    }
     s->host = host;
     snprintf(s->id, sizeof s->id, "%s", cfg->id);
     int rc = bf_geo_frame_clone(cfg->frame, &s->frame);

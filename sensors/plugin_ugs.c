@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,6 +42,7 @@
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 #include "geo/geo.h"
+#include "sensors/options.h"
 #include "sensors/sensor.h"
 #include "sensors/sensors_int.h"
 #include "sensors/ugs.h"
@@ -76,6 +78,10 @@ struct ugs_state {
     double sigma_bearing_deg;         /* configured bearing accuracy */
     double radius_m[BF_UGS_TYPE_COUNT];
     float hints[BF_UGS_TYPE_COUNT][BF_CLASS_COUNT];
+    struct {                          /* options read at open (borrowed, open only) */
+        const char *hmac_key_file;
+        bool require_hmac;
+    } opt;
 };
 
 /* ---- messages (Paho's thread) ------------------------------------------ */
@@ -167,53 +173,48 @@ static void ugs_on_message(void *state, const char *topic, const void *payload, 
 
 /* ---- options (main thread) --------------------------------------------- */
 
-static int type_key(const char *id, const char *option, const cJSON *m)
+/* The sensor type named by m's key, or -1 with why filled in. */
+static int type_key(const cJSON *m, char *why, size_t why_len)
 {
     int t = bf_ugs_type_from_name(m->string);
     if (t < 0)
-        BF_LOGE(LOG, "%s: options.%s.%s: unknown type; use seismic, acoustic, pir or magnetic",
-                id, option, m->string);
+        snprintf(why, why_len, "\"%s\": unknown type; use seismic, acoustic, pir or magnetic",
+                 m->string);
     return t;
 }
 
-static int parse_radius(struct ugs_state *s, const cJSON *o)
+/* "radius_m": {"seismic": 30, ...} into the double[BF_UGS_TYPE_COUNT] at field. */
+static int parse_radius(const cJSON *o, void *field, char *why, size_t why_len)
 {
-    if (!cJSON_IsObject(o)) {
-        BF_LOGE(LOG, "%s: options.radius_m: expected an object like {\"seismic\": 30, "
-                "\"pir\": 15} (metres per type)", s->id);
-        return BF_EINVAL;
-    }
+    double *radius = field;
     const cJSON *m;
     cJSON_ArrayForEach(m, o) {
-        int t = type_key(s->id, "radius_m", m);
+        int t = type_key(m, why, why_len);
         if (t < 0)
-            return BF_EINVAL;
+            return -1;
         if (!cJSON_IsNumber(m) || !(m->valuedouble > 0 && m->valuedouble <= RADIUS_MAX_M)) {
-            BF_LOGE(LOG, "%s: options.radius_m.%s: expected a number > 0 and <= %g (metres)",
-                    s->id, m->string, RADIUS_MAX_M);
-            return BF_EINVAL;
+            snprintf(why, why_len, "\"%s\": expected a number > 0 and <= %g (metres)",
+                     m->string, RADIUS_MAX_M);
+            return -1;
         }
-        s->radius_m[t] = m->valuedouble;
+        radius[t] = m->valuedouble;
     }
     return 0;
 }
 
-static int parse_hints(struct ugs_state *s, const cJSON *o)
+/* "class_hints": {"magnetic": {"vehicle": 1}, ...} into the hints table at field. */
+static int parse_hints(const cJSON *o, void *field, char *why, size_t why_len)
 {
-    if (!cJSON_IsObject(o)) {
-        BF_LOGE(LOG, "%s: options.class_hints: expected an object like {\"magnetic\": "
-                "{\"vehicle\": 1, \"person\": 0.2}}", s->id);
-        return BF_EINVAL;
-    }
+    float(*hints)[BF_CLASS_COUNT] = field;
     const cJSON *m;
     cJSON_ArrayForEach(m, o) {
-        int t = type_key(s->id, "class_hints", m);
+        int t = type_key(m, why, why_len);
         if (t < 0)
-            return BF_EINVAL;
+            return -1;
         if (!cJSON_IsObject(m)) {
-            BF_LOGE(LOG, "%s: options.class_hints.%s: expected an object of class -> number in "
-                    "[0, 1], like {\"vehicle\": 1, \"person\": 0.2}", s->id, m->string);
-            return BF_EINVAL;
+            snprintf(why, why_len, "\"%s\": expected an object of class -> number in [0, 1], "
+                     "like {\"vehicle\": 1, \"person\": 0.2}", m->string);
+            return -1;
         }
         float h[BF_CLASS_COUNT] = {0};
         bool any = false;
@@ -223,27 +224,41 @@ static int parse_hints(struct ugs_state *s, const cJSON *o)
             while (k < BF_CLASS_COUNT && strcmp(bf_class_names[k], c->string) != 0)
                 k++;
             if (k == BF_CLASS_COUNT) {
-                BF_LOGE(LOG, "%s: options.class_hints.%s.%s: unknown class; use person, vehicle, "
-                        "animal, vessel, aircraft or unknown", s->id, m->string, c->string);
-                return BF_EINVAL;
+                snprintf(why, why_len, "\"%s\".\"%s\": unknown class; use person, vehicle, "
+                         "animal, vessel, aircraft or unknown", m->string, c->string);
+                return -1;
             }
             if (!cJSON_IsNumber(c) || !(c->valuedouble >= 0 && c->valuedouble <= 1)) {
-                BF_LOGE(LOG, "%s: options.class_hints.%s.%s: expected a number in [0, 1]", s->id,
-                        m->string, c->string);
-                return BF_EINVAL;
+                snprintf(why, why_len, "\"%s\".\"%s\": expected a number in [0, 1]",
+                         m->string, c->string);
+                return -1;
             }
             h[k] = (float)c->valuedouble;
             any = any || c->valuedouble > 0;
         }
         if (!any) {
-            BF_LOGE(LOG, "%s: options.class_hints.%s: give at least one class a hint above 0",
-                    s->id, m->string);
-            return BF_EINVAL;
+            snprintf(why, why_len, "\"%s\": give at least one class a hint above 0", m->string);
+            return -1;
         }
-        memcpy(s->hints[t], h, sizeof h);
+        memcpy(hints[t], h, sizeof h);
     }
     return 0;
 }
+
+#define UO(f) offsetof(struct ugs_state, f)
+static const struct bf_sensor_opt ugs_opt[] = {
+    {"hmac_key_file", BF_OPT_STRING, 0, UO(opt.hmac_key_file),
+     .help = "the path of the sensor's key file (hex text, chmod 600)"},
+    {"require_hmac", BF_OPT_BOOL, 0, UO(opt.require_hmac), .def = 1,
+     .help = "refuse messages without a valid HMAC (default true when there is a key)"},
+    {"radius_m", BF_OPT_OBJECT, 0, UO(radius_m), .parse = parse_radius,
+     .help = "metres per type, like {\"seismic\": 30, \"pir\": 15}"},
+    {"class_hints", BF_OPT_OBJECT, 0, UO(hints), .parse = parse_hints,
+     .help = "class hints per type, like {\"magnetic\": {\"vehicle\": 1, \"person\": 0.2}}"},
+};
+#undef UO
+static const struct bf_sensor_opts ugs_opts =
+    BF_SENSOR_OPTS("ugs", "docs/ugs.md", ugs_opt);
 
 /*
  * Read the key file at path into s->key.  The file must be a regular file
@@ -307,45 +322,16 @@ out_close:
     return rc;
 }
 
-static int parse_options(struct ugs_state *s, const cJSON *opt)
+static int parse_options(struct ugs_state *s, const struct bf_sensor_config *cfg)
 {
-    const char *key_file = NULL;
-    int require = -1;   /* -1: not given */
-    const cJSON *m;
-    if (opt && !cJSON_IsObject(opt)) {
-        BF_LOGE(LOG, "%s: \"options\" of a ugs sensor must be an object", s->id);
+    if (bf_sensor_opts_read(cfg, &ugs_opts, s) < 0)
         return BF_EINVAL;
-    }
-    cJSON_ArrayForEach(m, opt) {
-        if (strcmp(m->string, "hmac_key_file") == 0) {
-            if (!cJSON_IsString(m) || m->valuestring[0] == '\0') {
-                BF_LOGE(LOG, "%s: options.hmac_key_file: expected the path of the sensor's key "
-                        "file (hex text, chmod 600)", s->id);
-                return BF_EINVAL;
-            }
-            key_file = m->valuestring;
-        } else if (strcmp(m->string, "require_hmac") == 0) {
-            if (!cJSON_IsBool(m)) {
-                BF_LOGE(LOG, "%s: options.require_hmac: expected true or false", s->id);
-                return BF_EINVAL;
-            }
-            require = cJSON_IsTrue(m);
-        } else if (strcmp(m->string, "radius_m") == 0) {
-            if (parse_radius(s, m) < 0)
-                return BF_EINVAL;
-        } else if (strcmp(m->string, "class_hints") == 0) {
-            if (parse_hints(s, m) < 0)
-                return BF_EINVAL;
-        } else {
-            BF_LOGE(LOG, "%s: unknown option \"%s\" for a ugs sensor; the options are "
-                    "hmac_key_file, require_hmac, radius_m and class_hints (docs/ugs.md)",
-                    s->id, m->string);
-            return BF_EINVAL;
-        }
-    }
-    if (require == 1 && !key_file) {
-        BF_LOGE(LOG, "%s: options.require_hmac is true but there is no key: add "
-                "options.hmac_key_file", s->id);
+    const char *key_file = s->opt.hmac_key_file;
+    bool require_given = cfg->options &&
+                         cJSON_GetObjectItemCaseSensitive(cfg->options, "require_hmac");
+    if (require_given && s->opt.require_hmac && !key_file) {
+        bf_sensor_opt_errorf(cfg, &ugs_opts, "require_hmac", "is true but there is no key: add "
+                             "options.hmac_key_file");
         return BF_EINVAL;
     }
     if (key_file) {
@@ -353,7 +339,7 @@ static int parse_options(struct ugs_state *s, const cJSON *opt)
         if (rc < 0)
             return rc;
     }
-    s->ctx.require_hmac = key_file && require != 0;
+    s->ctx.require_hmac = key_file && s->opt.require_hmac;
     return 0;
 }
 
@@ -368,7 +354,7 @@ static int ugs_open(void *state, const struct bf_sensor_config *cfg, struct bf_s
     memcpy(s->radius_m, default_radius_m, sizeof s->radius_m);
     memcpy(s->hints, default_hints, sizeof s->hints);
     s->ctx = (struct bf_ugs_ctx){.sensor_id = s->id};
-    int rc = parse_options(s, cfg->options);
+    int rc = parse_options(s, cfg);
     if (rc < 0)
         goto out_wipe;
 

@@ -38,6 +38,7 @@
 #define BF_SENSOR_PLUGIN_SYMBOL "bf_sensor_plugin"
 
 struct bf_geo_frame;
+struct bf_json_doc;
 struct bf_sensor_host;
 
 /* What a plugin instance is told about its sensor. Borrowed for the instance's life. */
@@ -52,7 +53,11 @@ struct bf_sensor_config {
     double sigma_m, sigma_range_m, sigma_bearing_deg;  /* default accuracies */
     const cJSON *options;       /* plugin-specific options or NULL */
     const struct bf_geo_frame *frame;  /* clone it (bf_geo_frame_clone) for use on I/O threads */
-    void *future[4];            /* reserved, NULL */
+    /* the config document options come from, so that option errors carry the file's line
+     * and column (sensors/options.h); NULL when the host has none.  It took the first of
+     * four reserved pointers, so a host that predates it passes NULL. */
+    const struct bf_json_doc *doc;
+    void *future[3];            /* reserved, NULL */
     double height_m;            /* height above the ground (m), 0: unknown (ABI v1 addition) */
 };
 

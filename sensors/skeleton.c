@@ -8,31 +8,47 @@
  * ops struct is exported as BF_SENSOR_PLUGIN_SYMBOL - and name it in the
  * sensor's config: {"type": "skeleton", "plugin": "path/to/the.so"}
  * (docs/plugins.md).  Keep designated initializers: positional ones shift
- * silently when the ABI gains a member.  In open(): validate cfg->options (refuse unknown
- * keys), start the I/O (subscribe through the host, or start a reader
+ * silently when the ABI gains a member.  In open(): read cfg->options with
+ * the plugin's option table (sensors/options.h: unknown keys, types and
+ * ranges are refused with the config's line and column), start the I/O (subscribe through the host, or start a reader
  * thread), and from the I/O thread call bf_sensor_emit() for each decoded
  * detection, bf_sensor_fault() for each malformed input and bf_sensor_good()
  * for each good one.  Decode in a pure function (bytes in, detections out) so
  * it can be fuzzed.
  */
+#include <stddef.h>
+
 #include "core/bf_error.h"
+#include "sensors/options.h"
 #include "sensors/sensor.h"
 #include "sensors/sensors_int.h"
 
 struct skeleton_state {
     struct bf_sensor_host *host;
     uint32_t index;
+    bool report_abi;   /* option "report_abi" */
 };
+
+/* The options, one line each: key, type, flags, destination, range/default, meaning. */
+static const struct bf_sensor_opt skeleton_opt[] = {
+    {"report_abi", BF_OPT_BOOL, 0, offsetof(struct skeleton_state, report_abi), .def = 1,
+     .help = "publish the host's ABI as the health figure \"skeleton_abi\""},
+};
+static const struct bf_sensor_opts skeleton_opts =
+    BF_SENSOR_OPTS("skeleton", "docs/plugins.md", skeleton_opt);
 
 static int skeleton_open(void *state, const struct bf_sensor_config *cfg, struct bf_sensor_host *host)
 {
     struct skeleton_state *s = state;
     if (cfg->abi_version < 1)
         return BF_EVERSION;
+    if (bf_sensor_opts_read(cfg, &skeleton_opts, s) < 0)
+        return BF_EINVAL;
     s->host = host;
     s->index = cfg->index;
     /* an ABI 2 service, guarded by the wrapper: shows up in the sensor's status */
-    bf_sensor_health(host, cfg->index, "skeleton_abi", BF_SENSOR_ABI);
+    if (s->report_abi)
+        bf_sensor_health(host, cfg->index, "skeleton_abi", BF_SENSOR_ABI);
     return 0;
 }
 

@@ -170,3 +170,98 @@ int bf_sim_check_warnings(const struct bf_sim_scenario *s, const struct bf_sim_c
     bf_sim_truth_destroy(tr);
     return rc < 0 ? rc : warnings;
 }
+
+/* ---- the printout of --check --------------------------------------------- */
+
+/* "02:14:05Z" of t. */
+static void hms_of(bf_time_us t, char *buf, size_t len)
+{
+    char iso[BF_TIME_ISO_LEN];
+    bf_time_format_iso(t, iso, sizeof iso);
+    snprintf(buf, len, "%.8sZ", strlen(iso) >= 19 ? iso + 11 : "??:??:??");
+}
+
+int bf_sim_check_print(const struct bf_sim_scenario *s, FILE *out)
+{
+    char iso[BF_TIME_ISO_LEN];
+    bf_time_format_iso(s->start_us, iso, sizeof iso);
+    fprintf(out, "scenario %s: site %s, %zu radars, %zu targets, %.0f s from %s, seed %llu%s\n",
+                 s->path, s->site, s->n_radars, s->n_targets, s->duration_s, iso,
+                 (unsigned long long)s->seed, s->exercise ? ", EXERCISE" : "");
+    if (s->time_scale > 0)
+        fprintf(out, "time scale %g: about %.0f s of wall time\n", s->time_scale,
+                     s->duration_s / s->time_scale);
+    else
+        fprintf(out, "time scale 0: as fast as possible\n");
+    size_t nz = bf_geo_zones_count(s->zones);
+    fprintf(out, "zones (%s): ", s->zones_path);
+    for (size_t z = 0; z < nz; z++) {
+        const struct bf_zone_info *zi = bf_geo_zone_info(s->zones, z);
+        fprintf(out, "%s%s (%s)", z ? ", " : "", zi->id, bf_zone_kind_name(zi->kind));
+    }
+    fprintf(out, "\n");
+    for (size_t i = 0; i < s->n_radars; i++) {
+        const struct bf_sim_radar *r = &s->radars[i];
+        fprintf(out, "radar %-12s %.5f %.5f  range %.0f m, scan %.2f s (phase %.2f), pd %.2f, "
+                     "sigma %.0f m / %.2f deg, clutter %.1f/scan, resolution %.0f m",
+                     r->id, r->lat_deg, r->lon_deg, r->range_m, r->scan_period_s, r->phase_s, r->pd,
+                     r->sigma_range_m, r->sigma_bearing_deg, r->clutter_per_scan, r->resolution_m);
+        if (r->classify_p > 0)
+            fprintf(out, ", classifies %.0f%%", 100.0 * r->classify_p);
+        if (r->asterix)
+            fprintf(out, ", ASTERIX CAT048 to %s:%d (SAC %d SIC %d)", r->asterix_host,
+                    r->asterix_port, r->asterix_sac, r->asterix_sic);
+        fprintf(out, "\n");
+    }
+    for (size_t i = 0; i < s->n_targets; i++) {
+        const struct bf_sim_target *t = &s->targets[i];
+        if (t->motion == BF_SIM_MOTION_ROUTE) {
+            double len_m = 0, dur = 0;
+            for (size_t k = 0; k + 1 < t->n_wp; k++) {
+                double d = hypot(t->wp[k + 1].e_m - t->wp[k].e_m, t->wp[k + 1].n_m - t->wp[k].n_m);
+                len_m += d;
+                dur += d / t->leg_speed_mps[k];
+            }
+            for (size_t k = 0; k < t->n_wp; k++)
+                dur += t->wp[k].pause_s;
+            fprintf(out, "target %-12s %-8s %-10s start %5.0f s, route of %zu waypoints, %.0f m, "
+                         "ends at %.0f s\n", t->id, t->cls, t->group ? t->group : "-", t->start_s,
+                         t->n_wp, len_m, t->start_s + dur);
+        } else {
+            fprintf(out, "target %-12s %-8s %-10s start %5.0f s, random walk within %.0f m of "
+                         "%.5f %.5f at %.1f m/s\n", t->id, t->cls, t->group ? t->group : "-",
+                         t->start_s, t->radius_m, t->home_lat_deg, t->home_lon_deg, t->speed_mps);
+        }
+    }
+    bf_sim_features_print(out, s);   /* roads, water, Pd shapes, events */
+    bf_sim_sensors_print(out, s);    /* ground sensors and cameras */
+    if (s->dem_path)                    /* terrain (sim/terrain.c) */
+        fprintf(out, "terrain %s: line of sight to %.1f m above the ground, %.0f m cells\n",
+                     s->dem_path, s->target_height_m, s->terrain_cell_m);
+    struct bf_sim_crossing *cr;
+    size_t n;
+    int rc = bf_sim_truth_run(s, &cr, &n);
+    if (rc < 0) {
+        fprintf(stderr, "borderfuse-sim: truth failed: %s\n", bf_strerror(rc));
+        return rc;
+    }
+    fprintf(out, "true crossings: %zu\n", n);
+    for (size_t i = 0; i < n; i++) {
+        char tm[16];
+        hms_of(s->start_us + bf_time_from_s(cr[i].t_s), tm, sizeof tm);
+        fprintf(out, "  %s %-14s (%u) at %7.1f s (%s)  %.5f %.5f  zone %s\n",
+                     cr[i].is_group ? "group " : "target", cr[i].key, cr[i].members, cr[i].t_s, tm,
+                     cr[i].lat_deg, cr[i].lon_deg,
+                     bf_geo_zone_info(s->zones, (size_t)cr[i].zone)->id);
+    }
+    /* warnings: the scenario runs, but may not test what its author meant */
+    int w = bf_sim_check_warnings(s, cr, n, out);
+    free(cr);
+    if (w < 0) {
+        fprintf(stderr, "borderfuse-sim: check failed: %s\n", bf_strerror(w));
+        return w;
+    }
+    fprintf(out, "warnings: %d\n", w);
+    fprintf(out, "scenario OK\n");
+    return 0;
+}

@@ -893,18 +893,16 @@ static void strip_decl(struct rep_buf *b, const char *svg)
     bf_rep_printf(b, "%s\n", p ? p : svg);
 }
 
-static char *html_page(const struct bf_sim_report *r, const char *map, const char *gospa,
-                       const char *alerts)
+/* The page head, the exercise banner and what was run. */
+static void html_head(struct rep_buf *b, const struct bf_sim_report *r)
 {
-    const struct bf_sim_report_summary *sm = &r->sum;
     const struct bf_sim_scenario *s = r->s;
-    struct rep_buf b = {0};
-    char iso[BF_TIME_ISO_LEN], t[16];
+    char iso[BF_TIME_ISO_LEN];
     bf_time_format_iso(s->start_us, iso, sizeof iso);
-    bf_rep_printf(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    bf_rep_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                "<title>borderfuse simulator report: ");
-    bf_rep_escape(&b, s->site);
-    bf_rep_printf(&b, "</title>\n<style>\n"
+    bf_rep_escape(b, s->site);
+    bf_rep_printf(b, "</title>\n<style>\n"
                "body{font-family:sans-serif;font-size:15px;max-width:960px;margin:1em auto;"
                "color:#111}\n"
                "table{border-collapse:collapse;margin:0.5em 0 1em}\n"
@@ -917,157 +915,192 @@ static char *html_page(const struct bf_sim_report *r, const char *map, const cha
                "figure{margin:1em 0}\nfigcaption{font-size:14px;color:#333}\n"
                "</style>\n</head>\n<body>\n");
     if (r->ri.exercise)
-        bf_rep_printf(&b, "<div class=\"banner\">EXERCISE &#8212; simulated targets, "
+        bf_rep_printf(b, "<div class=\"banner\">EXERCISE &#8212; simulated targets, "
                    "not a real situation</div>\n");
-    bf_rep_printf(&b, "<h1>Simulator report: ");
-    bf_rep_escape(&b, r->ri.scenario ? r->ri.scenario : s->path);
-    bf_rep_printf(&b, "</h1>\n<p>site <b>");
-    bf_rep_escape(&b, s->site);
-    bf_rep_printf(&b, "</b>, %.0f s simulated from %s%s, seed %llu, time scale %g "
+    bf_rep_printf(b, "<h1>Simulator report: ");
+    bf_rep_escape(b, r->ri.scenario ? r->ri.scenario : s->path);
+    bf_rep_printf(b, "</h1>\n<p>site <b>");
+    bf_rep_escape(b, s->site);
+    bf_rep_printf(b, "</b>, %.0f s simulated from %s%s, seed %llu, time scale %g "
                "(%.1f s wall for the scans)</p>\n", r->ri.duration_s, iso,
                r->ri.interrupted ? " (interrupted)" : "", (unsigned long long)r->ri.seed,
                r->ri.time_scale, r->ri.wall_s);
     if (s->description && s->description[0]) {
-        bf_rep_printf(&b, "<p>");
-        bf_rep_escape(&b, s->description);
-        bf_rep_printf(&b, "</p>\n");
+        bf_rep_printf(b, "<p>");
+        bf_rep_escape(b, s->description);
+        bf_rep_printf(b, "</p>\n");
     }
+}
 
-    bf_rep_printf(&b, "<h2>Summary</h2>\n<table>\n<tr><th>figure</th><th>value</th></tr>\n");
+/* "Summary": crossings alerted, false and nuisance alerts, OSPA and GOSPA. */
+static void html_summary(struct rep_buf *b, const struct bf_sim_report *r)
+{
+    const struct bf_sim_report_summary *sm = &r->sum;
+    bf_rep_printf(b, "<h2>Summary</h2>\n<table>\n<tr><th>figure</th><th>value</th></tr>\n");
     size_t alerted = 0, owed = 0;
     for (size_t c = 0; c < r->n_cr; c++) {
         alerted += r->cr[c].owed && r->cr[c].alerted;
         owed += r->cr[c].owed;
     }
-    bf_rep_printf(&b, "<tr><td>true crossings alerted</td><td class=\"n\">%zu of %zu</td></tr>\n",
+    bf_rep_printf(b, "<tr><td>true crossings alerted</td><td class=\"n\">%zu of %zu</td></tr>\n",
                alerted, owed);
     if (owed < r->n_cr)
-        bf_rep_printf(&b, "<tr><td>animals' crossings (owing no alert)</td><td class=\"n\">%zu"
+        bf_rep_printf(b, "<tr><td>animals' crossings (owing no alert)</td><td class=\"n\">%zu"
                    "</td></tr>\n", r->n_cr - owed);
-    bf_rep_printf(&b, "<tr><td>false INCURSION alerts</td><td class=\"n\">%zu</td></tr>\n",
+    bf_rep_printf(b, "<tr><td>false INCURSION alerts</td><td class=\"n\">%zu</td></tr>\n",
                r->false_alerts);
-    bf_rep_printf(&b, "<tr><td>false alerts per hour</td><td class=\"n\">%.2f</td></tr>\n",
+    bf_rep_printf(b, "<tr><td>false alerts per hour</td><td class=\"n\">%.2f</td></tr>\n",
                sm->false_alerts_per_hour);
-    bf_rep_printf(&b, "<tr><td>nuisance alerts (false INCURSION + unmatched APPROACH)</td>"
+    bf_rep_printf(b, "<tr><td>nuisance alerts (false INCURSION + unmatched APPROACH)</td>"
                "<td class=\"n\">%zu</td></tr>\n", sm->nuisance_total);
-    bf_rep_printf(&b, "<tr><td>track pictures scored</td><td class=\"n\">%zu of %zu</td></tr>\n",
+    bf_rep_printf(b, "<tr><td>track pictures scored</td><td class=\"n\">%zu of %zu</td></tr>\n",
                sm->pictures_scored, sm->pictures);
     if (sm->pictures_scored) {
-        bf_rep_printf(&b, "<tr><td>OSPA mean (c = 100 m, p = 1)</td><td class=\"n\">%.1f m</td>"
+        bf_rep_printf(b, "<tr><td>OSPA mean (c = 100 m, p = 1)</td><td class=\"n\">%.1f m</td>"
                    "</tr>\n", sm->mean.ospa);
-        bf_rep_printf(&b, "<tr><td>GOSPA mean (alpha = 2)</td><td class=\"n\">%.1f m</td></tr>\n",
+        bf_rep_printf(b, "<tr><td>GOSPA mean (alpha = 2)</td><td class=\"n\">%.1f m</td></tr>\n",
                    sm->mean.gospa);
-        bf_rep_printf(&b, "<tr><td>&#160;&#160;localisation / missed / false</td><td class=\"n\">"
+        bf_rep_printf(b, "<tr><td>&#160;&#160;localisation / missed / false</td><td class=\"n\">"
                    "%.1f / %.1f / %.1f m</td></tr>\n", sm->mean.gospa_loc,
                    sm->mean.gospa_missed, sm->mean.gospa_false);
     }
-    bf_rep_printf(&b, "</table>\n");
+    bf_rep_printf(b, "</table>\n");
+}
 
-    bf_rep_printf(&b, "<h2>Crossings</h2>\n");
+/* "Crossings": each true crossing, alerted or missed, its lag and lead. */
+static void html_crossings(struct rep_buf *b, const struct bf_sim_report *r)
+{
+    char t[16];
+    bf_rep_printf(b, "<h2>Crossings</h2>\n");
     if (r->n_cr == 0) {
-        bf_rep_printf(&b, "<p>No target crossed the border.</p>\n");
+        bf_rep_printf(b, "<p>No target crossed the border.</p>\n");
     } else {
-        bf_rep_printf(&b, "<table>\n<tr><th>crossing</th><th>time</th><th>result</th>"
+        bf_rep_printf(b, "<table>\n<tr><th>crossing</th><th>time</th><th>result</th>"
                    "<th>lag (alert &#8722; crossing)</th><th>lead (APPROACH before "
                    "crossing)</th></tr>\n");
         for (size_t c = 0; c < r->n_cr; c++) {
             const struct rep_crossing *x = &r->cr[c];
             hms(r, x->t_s, t, sizeof t);
-            bf_rep_printf(&b, "<tr><td>%s", x->is_group ? "group " : "");
-            bf_rep_escape(&b, x->key);
+            bf_rep_printf(b, "<tr><td>%s", x->is_group ? "group " : "");
+            bf_rep_escape(b, x->key);
             if (x->is_group)
-                bf_rep_printf(&b, " (%u)", x->members);
-            bf_rep_printf(&b, "</td><td>%s</td><td%s>%s</td><td class=\"n\">", t,
+                bf_rep_printf(b, " (%u)", x->members);
+            bf_rep_printf(b, "</td><td>%s</td><td%s>%s</td><td class=\"n\">", t,
                        x->alerted || !x->owed ? "" : " class=\"bad\"",
                        !x->owed ? "animal: owes no alert" : x->alerted ? "alerted" : "MISSED");
-            fmt_s(&b, x->lag_s, true);
-            bf_rep_printf(&b, "</td><td class=\"n\">");
-            fmt_s(&b, x->approach_lead_s, false);
-            bf_rep_printf(&b, "</td></tr>\n");
+            fmt_s(b, x->lag_s, true);
+            bf_rep_printf(b, "</td><td class=\"n\">");
+            fmt_s(b, x->approach_lead_s, false);
+            bf_rep_printf(b, "</td></tr>\n");
         }
-        bf_rep_printf(&b, "</table>\n");
+        bf_rep_printf(b, "</table>\n");
     }
+}
 
-    bf_rep_printf(&b, "<h2>Time to first confirmed track</h2>\n<table>\n<tr><th>target</th>"
+/* "Time to first confirmed track", per target (the first 200). */
+static void html_first_tracks(struct rep_buf *b, const struct bf_sim_report *r)
+{
+    const struct bf_sim_report_summary *sm = &r->sum;
+    bf_rep_printf(b, "<h2>Time to first confirmed track</h2>\n<table>\n<tr><th>target</th>"
                "<th>appeared</th><th>first confirmed track within 50 m</th><th>time to "
                "first track</th></tr>\n");
     for (size_t i = 0; i < sm->n_targets; i++) {
         const struct bf_sim_report_target *tg = &sm->targets[i];
-        bf_rep_printf(&b, "<tr><td>");
-        bf_rep_escape(&b, tg->id);
+        bf_rep_printf(b, "<tr><td>");
+        bf_rep_escape(b, tg->id);
         if (tg->group) {
-            bf_rep_printf(&b, " (");
-            bf_rep_escape(&b, tg->group);
-            bf_rep_printf(&b, ")");
+            bf_rep_printf(b, " (");
+            bf_rep_escape(b, tg->group);
+            bf_rep_printf(b, ")");
         }
-        bf_rep_printf(&b, "</td><td class=\"n\">");
-        fmt_s(&b, tg->appeared_s, false);
-        bf_rep_printf(&b, "</td><td class=\"n\">");
-        fmt_s(&b, tg->confirmed_s, false);
-        bf_rep_printf(&b, "</td><td class=\"n\">");
+        bf_rep_printf(b, "</td><td class=\"n\">");
+        fmt_s(b, tg->appeared_s, false);
+        bf_rep_printf(b, "</td><td class=\"n\">");
+        fmt_s(b, tg->confirmed_s, false);
+        bf_rep_printf(b, "</td><td class=\"n\">");
         if (isnan(tg->ttfc_s))
-            bf_rep_printf(&b, "<span class=\"bad\">never</span>");
+            bf_rep_printf(b, "<span class=\"bad\">never</span>");
         else
-            fmt_s(&b, tg->ttfc_s, false);
-        bf_rep_printf(&b, "</td></tr>\n");
+            fmt_s(b, tg->ttfc_s, false);
+        bf_rep_printf(b, "</td></tr>\n");
         if (i == 199 && sm->n_targets > 200) {
-            bf_rep_printf(&b, "<tr><td colspan=\"4\">... %zu more in the scorecard JSON</td></tr>\n",
+            bf_rep_printf(b, "<tr><td colspan=\"4\">... %zu more in the scorecard JSON</td></tr>\n",
                        sm->n_targets - 200);
             break;
         }
     }
-    bf_rep_printf(&b, "</table>\n");
+    bf_rep_printf(b, "</table>\n");
+}
 
-    bf_rep_printf(&b, "<h2>Nuisance alerts by cause</h2>\n");
+/* "Nuisance alerts by cause". */
+static void html_nuisance(struct rep_buf *b, const struct bf_sim_report *r)
+{
+    const struct bf_sim_report_summary *sm = &r->sum;
+    bf_rep_printf(b, "<h2>Nuisance alerts by cause</h2>\n");
     if (sm->n_nuisance == 0) {
-        bf_rep_printf(&b, "<p>None.</p>\n");
+        bf_rep_printf(b, "<p>None.</p>\n");
     } else {
-        bf_rep_printf(&b, "<table>\n<tr><th>type</th><th>cause</th><th>alerts</th></tr>\n");
+        bf_rep_printf(b, "<table>\n<tr><th>type</th><th>cause</th><th>alerts</th></tr>\n");
         for (size_t i = 0; i < sm->n_nuisance; i++) {
-            bf_rep_printf(&b, "<tr><td>%s</td><td>", sm->nuisance[i].type);
-            bf_rep_escape(&b, sm->nuisance[i].cause);
-            bf_rep_printf(&b, "</td><td class=\"n\">%u</td></tr>\n", sm->nuisance[i].count);
+            bf_rep_printf(b, "<tr><td>%s</td><td>", sm->nuisance[i].type);
+            bf_rep_escape(b, sm->nuisance[i].cause);
+            bf_rep_printf(b, "</td><td class=\"n\">%u</td></tr>\n", sm->nuisance[i].count);
         }
-        bf_rep_printf(&b, "</table>\n");
+        bf_rep_printf(b, "</table>\n");
     }
+}
 
-    bf_rep_printf(&b, "<h2>Contribution per sensor</h2>\n");
+/* "Contribution per sensor". */
+static void html_sensors(struct rep_buf *b, const struct bf_sim_report *r)
+{
+    const struct bf_sim_report_summary *sm = &r->sum;
+    bf_rep_printf(b, "<h2>Contribution per sensor</h2>\n");
     if (sm->n_sensors == 0) {
-        bf_rep_printf(&b, "<p>No alert named a sensor.</p>\n");
+        bf_rep_printf(b, "<p>No alert named a sensor.</p>\n");
     } else {
-        bf_rep_printf(&b, "<table>\n<tr><th>sensor</th><th>alerts naming it</th><th>INCURSION</th>"
+        bf_rep_printf(b, "<table>\n<tr><th>sensor</th><th>alerts naming it</th><th>INCURSION</th>"
                    "<th>APPROACH</th></tr>\n");
         for (size_t i = 0; i < sm->n_sensors; i++) {
-            bf_rep_printf(&b, "<tr><td>");
-            bf_rep_escape(&b, sm->sensors[i].id);
-            bf_rep_printf(&b, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">"
+            bf_rep_printf(b, "<tr><td>");
+            bf_rep_escape(b, sm->sensors[i].id);
+            bf_rep_printf(b, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">"
                        "%u</td></tr>\n", sm->sensors[i].alerts, sm->sensors[i].incursions,
                        sm->sensors[i].approaches);
         }
-        bf_rep_printf(&b, "</table>\n");
+        bf_rep_printf(b, "</table>\n");
     }
-    bf_rep_printf(&b, "<p>Counted from the alerts' <code>sensors</code> lists (each alert id once per "
+    bf_rep_printf(b, "<p>Counted from the alerts' <code>sensors</code> lists (each alert id once per "
                "sensor it ever named). The engine's track picture carries no sensor list, so "
                "the contribution of each sensor to the tracks themselves is not measured.</p>\n");
+}
 
-    bf_rep_printf(&b, "<h2>Map</h2>\n<figure>\n");
-    strip_decl(&b, map);
-    bf_rep_printf(&b, "<figcaption>Zones, true trails (solid, labelled with the target id), "
+/* The three figures (map, accuracy, alert timeline) with their captions. */
+static void html_figures(struct rep_buf *b, const struct bf_sim_report *r, const char *map,
+                         const char *gospa, const char *alerts)
+{
+    bf_rep_printf(b, "<h2>Map</h2>\n<figure>\n");
+    strip_decl(b, map);
+    bf_rep_printf(b, "<figcaption>Zones, true trails (solid, labelled with the target id), "
                "confirmed track trails from the engine's pictures (dashed) and alert positions "
                "(one marker shape per type). Equal scale in both axes.%s%s</figcaption>\n"
                "</figure>\n", r->zones_error[0] ? " Zones not drawn: " : "", r->zones_error);
-    bf_rep_printf(&b, "<h2>Track accuracy over time</h2>\n<figure>\n");
-    strip_decl(&b, gospa);
-    bf_rep_printf(&b, "<figcaption>GOSPA of the confirmed tracks against the targets existing at "
+    bf_rep_printf(b, "<h2>Track accuracy over time</h2>\n<figure>\n");
+    strip_decl(b, gospa);
+    bf_rep_printf(b, "<figcaption>GOSPA of the confirmed tracks against the targets existing at "
                "each picture's time, with its localisation, missed and false parts (they add "
                "up to GOSPA for p = 1), and OSPA. One point per picture (the engine publishes "
                "at most one a wall second).</figcaption>\n</figure>\n");
-    bf_rep_printf(&b, "<h2>Alert timeline</h2>\n<figure>\n");
-    strip_decl(&b, alerts);
-    bf_rep_printf(&b, "<figcaption>Each alert id at its first_time, one lane per type; hollow "
+    bf_rep_printf(b, "<h2>Alert timeline</h2>\n<figure>\n");
+    strip_decl(b, alerts);
+    bf_rep_printf(b, "<figcaption>Each alert id at its first_time, one lane per type; hollow "
                "markers are nuisance alerts. Vertical dashed lines: true crossings."
                "</figcaption>\n</figure>\n");
-    bf_rep_printf(&b, "<h2>How the figures are made</h2>\n<ul>\n"
+}
+
+/* "How the figures are made". */
+static void html_method(struct rep_buf *b)
+{
+    bf_rep_printf(b, "<h2>How the figures are made</h2>\n<ul>\n"
                "<li>OSPA and GOSPA per picture: the picture's tracks (confirmed and coasting) "
                "against the true positions, at the picture's event time, of every target that "
                "exists then (in or out of sensor coverage), in the local frame; c = 100 m, "
@@ -1079,6 +1112,20 @@ static char *html_page(const struct bf_sim_report *r, const char *map, const cha
                "hour.</li>\n"
                "<li>Nuisance alerts: false INCURSION ids and APPROACH ids matching no crossing, "
                "by the true target nearest to them (or clutter).</li>\n</ul>\n");
+}
+
+static char *html_page(const struct bf_sim_report *r, const char *map, const char *gospa,
+                       const char *alerts)
+{
+    struct rep_buf b = {0};
+    html_head(&b, r);
+    html_summary(&b, r);
+    html_crossings(&b, r);
+    html_first_tracks(&b, r);
+    html_nuisance(&b, r);
+    html_sensors(&b, r);
+    html_figures(&b, r, map, gospa, alerts);
+    html_method(&b);
     bf_rep_printf(&b, "</body>\n</html>\n");
     if (b.oom) {
         free(b.p);

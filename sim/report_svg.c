@@ -440,24 +440,29 @@ static size_t side_label_segment(const struct bf_sim_report *r, const struct rep
 
 #define MAX_TRUTH_LABELS 60
 #define MAP_LEGEND_COLS 3
+#define MAP_LEGEND_MAX 16
 
-char *bf_rep_svg_map(const struct bf_sim_report *r)
+/* The zone kinds drawn as areas, and their style. */
+static const char *const kinds[] = {"buffer", "restricted", "no_alert"};
+static const char *const kind_style[] = {
+    "fill=\"none\" stroke=\"#777777\" stroke-width=\"1.5\" stroke-dasharray=\"8 4\"",
+    "fill=\"#f4c7c3\" fill-opacity=\"0.5\" stroke=\"#a61c00\" stroke-width=\"1.5\" "
+    "stroke-dasharray=\"3 3\"",
+    "fill=\"#d9ead3\" fill-opacity=\"0.5\" stroke=\"#38761d\" stroke-width=\"1.5\" "
+    "stroke-dasharray=\"1 3\"",
+};
+
+/* Is plot point (x, y) outside the map's frame? */
+static bool beyond(const struct view *v, double x, double y)
+{
+    return x < v->px0 || x > v->px0 + v->pw || y < v->py0 || y > v->py0 + v->ph;
+}
+
+/* The legend's rows: the zone kinds and alert types drawn, the trails, the sensors. */
+static size_t map_legend(const struct bf_sim_report *r, struct lg_entry lg[MAP_LEGEND_MAX])
 {
     const struct bf_sim_scenario *s = r->s;
-    size_t nt = s->n_targets;
-    struct rep_buf b = {0};
-    char title[200];
-    snprintf(title, sizeof title, "Map of site %s: truth, confirmed tracks and alerts", s->site);
-
     /* which zone kinds and alert types are drawn: the legend's rows */
-    static const char *const kinds[] = {"buffer", "restricted", "no_alert"};
-    static const char *const kind_style[] = {
-        "fill=\"none\" stroke=\"#777777\" stroke-width=\"1.5\" stroke-dasharray=\"8 4\"",
-        "fill=\"#f4c7c3\" fill-opacity=\"0.5\" stroke=\"#a61c00\" stroke-width=\"1.5\" "
-        "stroke-dasharray=\"3 3\"",
-        "fill=\"#d9ead3\" fill-opacity=\"0.5\" stroke=\"#38761d\" stroke-width=\"1.5\" "
-        "stroke-dasharray=\"1 3\"",
-    };
     enum { N_STYLES = sizeof alert_styles / sizeof alert_styles[0] };
     bool have_kind[3] = {false}, have_border = false, type_seen[N_STYLES + 1] = {false};
     for (size_t z = 0; z < r->n_shapes; z++) {
@@ -475,7 +480,6 @@ char *bf_rep_svg_map(const struct bf_sim_report *r)
         const struct alert_style *st = style_of(r->alerts[i].type);
         type_seen[st == &other_style ? N_STYLES : (size_t)(st - alert_styles)] = true;
     }
-    struct lg_entry lg[16];
     size_t nlg = 0;
     if (have_border)
         lg[nlg++] = (struct lg_entry){.kind = LG_LINE, .colour = "#000000", .width = 4,
@@ -506,9 +510,14 @@ char *bf_rep_svg_map(const struct bf_sim_report *r)
         lg[nlg++] = (struct lg_entry){.kind = LG_RECT,
                                       .style = COVERAGE_CAMERA_FILL " " COVERAGE_CAMERA_LINE,
                                       .label = "camera view"};
-    size_t lg_rows = (nlg + MAP_LEGEND_COLS - 1) / MAP_LEGEND_COLS;
-    double lg_h = 34 + (double)lg_rows * 22;
+    return nlg;
+}
 
+/* The plot's view of the zones, truth and radars, leaving lg_h below it; *height the SVG's. */
+static struct view map_view(const struct bf_sim_report *r, double lg_h, int *height)
+{
+    const struct bf_sim_scenario *s = r->s;
+    size_t nt = s->n_targets;
     /* what to show: zones, truth, radars (tracks and alerts far outside are clipped) */
     struct bounds bd = {0};
     for (size_t i = 0; i < r->n_zpt; i++)
@@ -529,32 +538,28 @@ char *bf_rep_svg_map(const struct bf_sim_report *r)
     v.scale = fmin(v.pw / de, v.ph / dn);
     v.e0 = ce - v.pw / v.scale / 2;
     v.n0 = cn - v.ph / v.scale / 2;
-    int height = (int)ceil(v.py0 + v.ph + 12 + lg_h + 12);
+    *height = (int)ceil(v.py0 + v.ph + 12 + lg_h + 12);
 
-    bf_rep_printf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "viewBox=\"0 0 %d %d\" " FONT " font-size=\"13\">\n", W, height, W, height);
-    bf_rep_printf(&b, "<title>");
-    bf_rep_escape(&b, title);
-    bf_rep_printf(&b, "</title>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
-               W, height);
-    text(&b, 20, 26, "start", 17, "font-weight=\"bold\"", title);
-    bf_rep_printf(&b, "<defs><clipPath id=\"map-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-               "height=\"%.1f\"/></clipPath></defs>\n", v.px0, v.py0, v.pw, v.ph);
-    bf_rep_printf(&b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-               "fill=\"#f7f7f2\" stroke=\"#333333\"/>\n", v.px0, v.py0, v.pw, v.ph);
-    bf_rep_printf(&b, "<g clip-path=\"url(#map-clip)\">\n");
+    return v;
+}
 
-    /* the sensors' regions, under everything (terrain shadows left out) */
+/* The sensors' regions, under everything (terrain shadows left out). */
+static void map_coverage(struct rep_buf *b, const struct view *v, const struct bf_sim_report *r)
+{
+    const struct bf_sim_scenario *s = r->s;
     if (s->coverage) {
         for (size_t i = 0; i < s->n_radars; i++)
-            coverage_path(&b, &v, s->coverage, (uint32_t)i, COVERAGE_RADAR_FILL,
+            coverage_path(b, v, s->coverage, (uint32_t)i, COVERAGE_RADAR_FILL,
                           COVERAGE_RADAR_LINE);
         for (size_t i = 0; i < s->n_cameras; i++)
-            coverage_path(&b, &v, s->coverage, (uint32_t)(s->n_radars + i),
+            coverage_path(b, v, s->coverage, (uint32_t)(s->n_radars + i),
                           COVERAGE_CAMERA_FILL, COVERAGE_CAMERA_LINE);
     }
+}
 
-    /* zones: other kinds first, border lines on top */
+/* Zones: other kinds first, border lines on top. */
+static void map_zones(struct rep_buf *b, const struct view *v, const struct bf_sim_report *r)
+{
     for (int pass = 0; pass < 2; pass++) {
         for (size_t z = 0; z < r->n_shapes; z++) {
             const struct rep_shape *sh = &r->shapes[z];
@@ -564,32 +569,39 @@ char *bf_rep_svg_map(const struct bf_sim_report *r)
             int k = 0;
             while (k < 3 && strcmp(sh->kind, kinds[k]) != 0)
                 k++;
-            bf_rep_printf(&b, "<%s class=\"zone zone-%s\" %s points=\"", sh->line ? "polyline" : "polygon",
+            bf_rep_printf(b, "<%s class=\"zone zone-%s\" %s points=\"", sh->line ? "polyline" : "polygon",
                        border ? "border" : (k < 3 ? kinds[k] : "other"),
                        border ? "fill=\"none\" stroke=\"#000000\" stroke-width=\"4\" "
                                 "stroke-linejoin=\"round\""
                               : kind_style[k < 3 ? k : 0]);
             for (size_t i = 0; i < sh->n; i++)
-                bf_rep_printf(&b, "%s%.1f,%.1f", i ? " " : "", sx(&v, r->zpe[sh->first + i]),
-                           sy(&v, r->zpn[sh->first + i]));
-            bf_rep_printf(&b, "\"/>\n");
+                bf_rep_printf(b, "%s%.1f,%.1f", i ? " " : "", sx(v, r->zpe[sh->first + i]),
+                           sy(v, r->zpn[sh->first + i]));
+            bf_rep_printf(b, "\"/>\n");
         }
     }
+}
 
-    /* radars */
+/* The radars, a cross in a circle with their id. */
+static void map_radars(struct rep_buf *b, const struct view *v, const struct bf_sim_report *r)
+{
+    const struct bf_sim_scenario *s = r->s;
     for (size_t i = 0; i < s->n_radars; i++) {
-        double x = sx(&v, s->radars[i].e_m), y = sy(&v, s->radars[i].n_m);
-        bf_rep_printf(&b, "<g class=\"radar\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"#ffffff\" "
+        double x = sx(v, s->radars[i].e_m), y = sy(v, s->radars[i].n_m);
+        bf_rep_printf(b, "<g class=\"radar\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"#ffffff\" "
                    "stroke=\"#000000\" stroke-width=\"2\"/><path d=\"M%.1f %.1fh14M%.1f %.1fv14\" "
                    "stroke=\"#000000\" stroke-width=\"2\"/></g>\n", x, y, x - 7, y, x, y - 7);
-        text(&b, x + 10, y - 8, "start", 12, "font-style=\"italic\"", s->radars[i].id);
+        text(b, x + 10, y - 8, "start", 12, "font-style=\"italic\"", s->radars[i].id);
     }
+}
 
-    /* confirmed track trails, dashed blue, from the pictures (under the truth) */
+/* Confirmed track trails, dashed blue, from the pictures (under the truth). */
+static void map_tracks(struct rep_buf *b, const struct view *v, const struct bf_sim_report *r)
+{
     size_t nk = 0;
     const struct rep_track **tk = malloc((r->n_trk + 1) * sizeof *tk);
     if (!tk) {
-        b.oom = true;
+        b->oom = true;
     } else {
         for (size_t j = 0; j < r->n_trk; j++)
             if (!isnan(r->trk[j].e_m) && r->pics[r->trk[j].pic].scored)
@@ -600,18 +612,18 @@ char *bf_rep_svg_map(const struct bf_sim_report *r)
         size_t e = j;
         while (e < nk && tk[e]->id == tk[j]->id)
             e++;
-        double x0 = sx(&v, tk[j]->e_m), y0 = sy(&v, tk[j]->n_m);
-        if (e - j == 1 && (x0 < v.px0 || x0 > v.px0 + v.pw || y0 < v.py0 || y0 > v.py0 + v.ph)) {
+        double x0 = sx(v, tk[j]->e_m), y0 = sy(v, tk[j]->n_m);
+        if (e - j == 1 && beyond(v, x0, y0)) {
             j = e;   /* a one-picture track beyond the map */
             continue;
         }
         if (e - j == 1) {
-            bf_rep_printf(&b, "<circle class=\"track\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"none\" "
-                       "stroke=\"#1f77b4\" stroke-width=\"1.5\"/>\n", sx(&v, tk[j]->e_m),
-                       sy(&v, tk[j]->n_m));
+            bf_rep_printf(b, "<circle class=\"track\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"none\" "
+                       "stroke=\"#1f77b4\" stroke-width=\"1.5\"/>\n", sx(v, tk[j]->e_m),
+                       sy(v, tk[j]->n_m));
         } else {
             struct poly p;
-            poly_open(&p, &b, &v, "class=\"track\" fill=\"none\" stroke=\"#1f77b4\" "
+            poly_open(&p, b, v, "class=\"track\" fill=\"none\" stroke=\"#1f77b4\" "
                       "stroke-width=\"2.5\" stroke-dasharray=\"6 3\"");
             const struct rep_track *const *it = tk + j, *const *last = tk + e - 1;
             for (; it < last; it++)
@@ -621,8 +633,13 @@ char *bf_rep_svg_map(const struct bf_sim_report *r)
         j = e;
     }
     free(tk);
+}
 
-    /* truth trails, thin solid green, labelled at their end (a group once, by its name) */
+/* Truth trails, thin solid green, labelled at their end (a group once, by its name). */
+static void map_truth(struct rep_buf *b, const struct view *v, const struct bf_sim_report *r)
+{
+    const struct bf_sim_scenario *s = r->s;
+    size_t nt = s->n_targets;
     struct label_spot spots[MAX_TRUTH_LABELS + 8];
     size_t n_spots = 0, n_labels = 0;
     for (size_t i = 0; i < nt; i++) {
@@ -641,7 +658,7 @@ char *bf_rep_svg_map(const struct bf_sim_report *r)
                 char attrs[160];
                 snprintf(attrs, sizeof attrs, "class=\"truth\" data-target=\"%zu\" fill=\"none\" "
                          "stroke=\"#2ca02c\" stroke-width=\"1.5\"", i);
-                poly_open(&p, &b, &v, attrs);
+                poly_open(&p, b, v, attrs);
                 open = true;
             }
             poly_point(&p, e, n);
@@ -655,35 +672,43 @@ char *bf_rep_svg_map(const struct bf_sim_report *r)
         for (size_t j = 0; g && j < i && first_of_group; j++)
             first_of_group = !s->targets[j].group || strcmp(s->targets[j].group, g) != 0;
         if (!isnan(le) && first_of_group && n_labels < MAX_TRUTH_LABELS) {
-            double x = sx(&v, le) + 6, y = sy(&v, ln) + 4;
+            double x = sx(v, le) + 6, y = sy(v, ln) + 4;
             if (place_label(spots, &n_spots, MAX_TRUTH_LABELS, &x, &y)) {
-                text(&b, x, y, "start", 12, "class=\"truth-label\" fill=\"#1b5e20\" "
+                text(b, x, y, "start", 12, "class=\"truth-label\" fill=\"#1b5e20\" "
                      "stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\"",
                      g ? g : s->targets[i].id);
                 n_labels++;
             }
         }
     }
+}
 
-    /* alert positions (those beyond the map are counted, not drawn) */
+/* Alert positions; those beyond the map are counted (returned), not drawn. */
+static size_t map_alerts(struct rep_buf *b, const struct view *v, const struct bf_sim_report *r)
+{
     size_t outside = 0;
     for (size_t i = 0; i < r->n_alerts; i++) {
         const struct rep_alert *a = &r->alerts[i];
         if (!a->located)
             continue;
-        double x = sx(&v, a->e_m), y = sy(&v, a->n_m);
-        if (x < v.px0 || x > v.px0 + v.pw || y < v.py0 || y > v.py0 + v.ph)
+        double x = sx(v, a->e_m), y = sy(v, a->n_m);
+        if (beyond(v, x, y))
             outside++;
         else
-            alert_marker(&b, style_of(a->type), x, y, 7, false, false);
+            alert_marker(b, style_of(a->type), x, y, 7, false, false);
     }
 
-    /* our side / their side, where the line is clear of trails */
+    return outside;
+}
+
+/* Our side / their side of each border line, where the line is clear of trails. */
+static void map_sides(struct rep_buf *b, const struct view *v, const struct bf_sim_report *r)
+{
     for (size_t z = 0; z < r->n_shapes; z++) {
         const struct rep_shape *sh = &r->shapes[z];
         if (strcmp(sh->kind, "border_line") != 0 || sh->n < 2)
             continue;
-        size_t m = side_label_segment(r, sh, &v);
+        size_t m = side_label_segment(r, sh, v);
         double e1 = r->zpe[m], n1 = r->zpn[m], e2 = r->zpe[m + 1], n2 = r->zpn[m + 1];
         double len = hypot(e2 - e1, n2 - n1);
         if (!(len > 0))
@@ -693,18 +718,98 @@ char *bf_rep_svg_map(const struct bf_sim_report *r)
             le = -le;
             ln = -ln;
         }
-        double x = sx(&v, (e1 + e2) / 2), y = sy(&v, (n1 + n2) / 2);
-        text(&b, x + le * 26, y - ln * 26 + 5, "middle", 15, "class=\"side-label\" "
+        double x = sx(v, (e1 + e2) / 2), y = sy(v, (n1 + n2) / 2);
+        text(b, x + le * 26, y - ln * 26 + 5, "middle", 15, "class=\"side-label\" "
              "font-weight=\"bold\" fill=\"#000000\" stroke=\"#ffffff\" stroke-width=\"4\" "
              "paint-order=\"stroke\"", "OUR SIDE");
-        text(&b, x - le * 26, y + ln * 26 + 5, "middle", 13, "class=\"side-label\" "
+        text(b, x - le * 26, y + ln * 26 + 5, "middle", 13, "class=\"side-label\" "
              "fill=\"#444444\" stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\"",
              "their side");
-        double lx = sx(&v, r->zpe[sh->first]), ly = sy(&v, r->zpn[sh->first]);
-        text(&b, fmax(lx, v.px0) + 4, ly - 10, "start", 13, "font-weight=\"bold\" "
+        double lx = sx(v, r->zpe[sh->first]), ly = sy(v, r->zpn[sh->first]);
+        text(b, fmax(lx, v->px0) + 4, ly - 10, "start", 13, "font-weight=\"bold\" "
              "stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\"",
              sh->name[0] ? sh->name : sh->id);
     }
+}
+
+/* The north arrow (the local frame's north is up), top right, and the scale bar: a nice
+ * length near a fifth of the plot, bottom left. */
+static void map_north_and_scale(struct rep_buf *b, const struct view *v)
+{
+    double nx = v->px0 + v->pw - 28, ny = v->py0 + 10;
+    bf_rep_printf(b, "<g class=\"north\"><path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" "
+               "fill=\"#000000\"/>", nx, ny + 22, nx + 9, ny + 50, nx, ny + 43, nx - 9, ny + 50);
+    text(b, nx, ny + 18, "middle", 16, "font-weight=\"bold\"", "N");
+    bf_rep_printf(b, "</g>\n");
+
+    /* scale bar: a nice length near a fifth of the plot, bottom left */
+    double want_m = v->pw / 5 / v->scale, step = nice_step(want_m, 1);
+    if (step > want_m * 1.6)
+        step /= 2;
+    double bar = step * v->scale, bx = v->px0 + 20, by = v->py0 + v->ph - 20;
+    bf_rep_printf(b, "<g class=\"scale-bar\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+               "height=\"32\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>", bx - 8, by - 20,
+               bar + 30);
+    bf_rep_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"6\" fill=\"#000000\"/>"
+               "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"6\" fill=\"#ffffff\" "
+               "stroke=\"#000000\"/>", bx, by, bar / 2, bx + bar / 2, by, bar / 2);
+    char lab[40];
+    if (step >= 1000)
+        snprintf(lab, sizeof lab, "%g km", step / 1000);
+    else
+        snprintf(lab, sizeof lab, "%g m", step);
+    text(b, bx, by - 5, "start", 12, NULL, "0");
+    text(b, bx + bar, by - 5, "middle", 12, NULL, lab);
+    bf_rep_printf(b, "</g>\n");
+}
+
+/* The legend below the map, in columns. */
+static void map_legend_box(struct rep_buf *b, const struct view *v, const struct lg_entry *lg,
+                           size_t nlg, double lg_h)
+{
+    size_t lg_rows = (nlg + MAP_LEGEND_COLS - 1) / MAP_LEGEND_COLS;
+    double ly = v->py0 + v->ph + 12;
+    bf_rep_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\" "
+               "stroke=\"#444444\"/>\n", v->px0, ly, v->pw, lg_h);
+    text(b, v->px0 + 10, ly + 18, "start", 14, "font-weight=\"bold\"", "Legend");
+    for (size_t k = 0; k < nlg; k++)
+        legend_entry(b, &lg[k], v->px0 + 12 + (double)(k / lg_rows) * (v->pw / MAP_LEGEND_COLS),
+                     ly + 40 + (double)(k % lg_rows) * 22);
+}
+
+char *bf_rep_svg_map(const struct bf_sim_report *r)
+{
+    const struct bf_sim_scenario *s = r->s;
+    struct rep_buf b = {0};
+    char title[200];
+    snprintf(title, sizeof title, "Map of site %s: truth, confirmed tracks and alerts", s->site);
+    struct lg_entry lg[MAP_LEGEND_MAX];
+    size_t nlg = map_legend(r, lg);
+    size_t lg_rows = (nlg + MAP_LEGEND_COLS - 1) / MAP_LEGEND_COLS;
+    double lg_h = 34 + (double)lg_rows * 22;
+    int height;
+    struct view v = map_view(r, lg_h, &height);
+
+    bf_rep_printf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+               "viewBox=\"0 0 %d %d\" " FONT " font-size=\"13\">\n", W, height, W, height);
+    bf_rep_printf(&b, "<title>");
+    bf_rep_escape(&b, title);
+    bf_rep_printf(&b, "</title>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
+               W, height);
+    text(&b, 20, 26, "start", 17, "font-weight=\"bold\"", title);
+    bf_rep_printf(&b, "<defs><clipPath id=\"map-clip\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+               "height=\"%.1f\"/></clipPath></defs>\n", v.px0, v.py0, v.pw, v.ph);
+    bf_rep_printf(&b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+               "fill=\"#f7f7f2\" stroke=\"#333333\"/>\n", v.px0, v.py0, v.pw, v.ph);
+    bf_rep_printf(&b, "<g clip-path=\"url(#map-clip)\">\n");
+
+    map_coverage(&b, &v, r);
+    map_zones(&b, &v, r);
+    map_radars(&b, &v, r);
+    map_tracks(&b, &v, r);
+    map_truth(&b, &v, r);
+    size_t outside = map_alerts(&b, &v, r);
+    map_sides(&b, &v, r);
     bf_rep_printf(&b, "</g>\n");
 
     if (outside) {
@@ -713,41 +818,8 @@ char *bf_rep_svg_map(const struct bf_sim_report *r)
         text(&b, v.px0 + v.pw - 10, v.py0 + v.ph - 10, "end", 13, "class=\"outside\"", l);
     }
 
-    /* north arrow (the local frame's north is up), top right */
-    double nx = v.px0 + v.pw - 28, ny = v.py0 + 10;
-    bf_rep_printf(&b, "<g class=\"north\"><path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" "
-               "fill=\"#000000\"/>", nx, ny + 22, nx + 9, ny + 50, nx, ny + 43, nx - 9, ny + 50);
-    text(&b, nx, ny + 18, "middle", 16, "font-weight=\"bold\"", "N");
-    bf_rep_printf(&b, "</g>\n");
-
-    /* scale bar: a nice length near a fifth of the plot, bottom left */
-    double want_m = v.pw / 5 / v.scale, step = nice_step(want_m, 1);
-    if (step > want_m * 1.6)
-        step /= 2;
-    double bar = step * v.scale, bx = v.px0 + 20, by = v.py0 + v.ph - 20;
-    bf_rep_printf(&b, "<g class=\"scale-bar\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-               "height=\"32\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>", bx - 8, by - 20,
-               bar + 30);
-    bf_rep_printf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"6\" fill=\"#000000\"/>"
-               "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"6\" fill=\"#ffffff\" "
-               "stroke=\"#000000\"/>", bx, by, bar / 2, bx + bar / 2, by, bar / 2);
-    char lab[40];
-    if (step >= 1000)
-        snprintf(lab, sizeof lab, "%g km", step / 1000);
-    else
-        snprintf(lab, sizeof lab, "%g m", step);
-    text(&b, bx, by - 5, "start", 12, NULL, "0");
-    text(&b, bx + bar, by - 5, "middle", 12, NULL, lab);
-    bf_rep_printf(&b, "</g>\n");
-
-    /* legend below the map, in columns */
-    double ly = v.py0 + v.ph + 12;
-    bf_rep_printf(&b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\" "
-               "stroke=\"#444444\"/>\n", v.px0, ly, v.pw, lg_h);
-    text(&b, v.px0 + 10, ly + 18, "start", 14, "font-weight=\"bold\"", "Legend");
-    for (size_t k = 0; k < nlg; k++)
-        legend_entry(&b, &lg[k], v.px0 + 12 + (double)(k / lg_rows) * (v.pw / MAP_LEGEND_COLS),
-                     ly + 40 + (double)(k % lg_rows) * 22);
+    map_north_and_scale(&b, &v);
+    map_legend_box(&b, &v, lg, nlg, lg_h);
     return finish_doc(&b);
 }
 

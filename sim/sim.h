@@ -297,6 +297,51 @@ int bf_sim_truth_run(const struct bf_sim_scenario *s, struct bf_sim_crossing **o
 int bf_sim_check_warnings(const struct bf_sim_scenario *s, const struct bf_sim_crossing *cr,
                           size_t n_cr, FILE *out);
 
+/* ---- playing a scenario (play.c) -------------------------------------------
+ * What `borderfuse-sim` does after its options: the scenario through the real
+ * chain over MQTT (and UDP for ASTERIX radars), alerts shown as they arrive,
+ * scored at the end (docs/scenario.md, docs/scorecard.md). */
+
+/* How a play ended: the program's exit status. */
+enum bf_sim_play_status {
+    BF_SIM_PLAY_DONE = 0,     /* the run completed (whatever the score) */
+    BF_SIM_PLAY_BROKER = 1,   /* the broker could not be reached or was lost */
+    BF_SIM_PLAY_ERROR = 2,    /* set-up or scenario error (reported) */
+    BF_SIM_PLAY_EXPECT = 3,   /* the run went, but the scenario's "expect" was not met */
+};
+
+struct bf_sim_play_options {
+    const char *mqtt_url;                      /* the engine's broker */
+    const char *credentials;                   /* MQTT username/password file, or NULL */
+    const char *tls_ca, *tls_cert, *tls_key;   /* with an ssl:// URL; NULL: none */
+    const char *truth_path;                    /* JSON lines of the truth, or NULL */
+    double truth_period_s;                     /* simulated s between truth lines; 0 every step */
+    const char *scorecard_path;                /* or NULL */
+    const char *report_dir;                    /* report.html and plots (report.c), or NULL */
+    double settle_s;                           /* wall s to wait for late alerts */
+    double connect_timeout_s;
+    double match_radius_m, match_latency_s;    /* scoring (struct bf_sim_score_params) */
+    double camera_wait_s;                      /* wait for a client on each camera's server */
+    long broker_pid;                           /* stopped during "broker_outage" events; 0 none */
+    bool verbose, quiet;
+    const volatile int *stop;                  /* non-zero: finish early and score; may be NULL */
+};
+
+/*
+ * Play scenario s (its time_scale, seed, duration_s and start_us as the
+ * caller left them) with options o; progress and alerts go to stderr and
+ * stdout, the scorecard to stdout and o->scorecard_path.  Returns an enum
+ * bf_sim_play_status.
+ */
+int bf_sim_play(struct bf_sim_scenario *s, const struct bf_sim_play_options *o);
+
+/*
+ * `borderfuse-sim --check` (check.c): print what s will do (radars, targets,
+ * features, sensors, terrain, the true crossings) and its warnings on out,
+ * ending with "scenario OK".  0, or BF_E* (reported on stderr).
+ */
+int bf_sim_check_print(const struct bf_sim_scenario *s, FILE *out);
+
 /* ---- radar emulation ---------------------------------------------------- */
 
 struct bf_sim_plot {

@@ -1,6 +1,7 @@
 /*
  * bf_test.c - runs a table of CUnit suites and turns failures into an exit
- * code; small path helpers for tests that read fixtures or write files.
+ * code; small path helpers for tests that read fixtures or write files;
+ * seeded draws and the same-time shuffle of the metamorphic tests.
  */
 #include "bf_test.h"
 
@@ -76,4 +77,48 @@ char *bf_test_read_file(const char *path, size_t *len)
             *len = (size_t)n;
     }
     return buf;
+}
+
+uint64_t bf_test_rng(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+double bf_test_urand(uint64_t *state)
+{
+    return (double)(bf_test_rng(state) >> 11) / 9007199254740992.0;
+}
+
+size_t bf_test_shuffle_runs(struct bf_detection *d, size_t n,
+                            bool (*same_run)(const struct bf_detection *a,
+                                             const struct bf_detection *b),
+                            uint64_t *state)
+{
+    uint32_t *seq = malloc((n ? n : 1) * sizeof *seq);
+    if (!seq)
+        return SIZE_MAX;
+    for (size_t i = 0; i < n; i++)
+        seq[i] = d[i].seq;
+    size_t moved = 0;
+    for (size_t base = 0; base < n;) {
+        size_t end = base + 1;
+        while (end < n && same_run(&d[base], &d[end]))
+            end++;
+        for (size_t k = end - base; k > 1; k--) {   /* Fisher-Yates over [base, end) */
+            size_t i = k - 1, j = (size_t)(bf_test_urand(state) * (double)k);
+            struct bf_detection t = d[base + i];
+            d[base + i] = d[base + j];
+            d[base + j] = t;
+        }
+        for (size_t i = base; i < end; i++) {
+            moved += d[i].seq != seq[i];
+            d[i].seq = seq[i];
+        }
+        base = end;
+    }
+    free(seq);
+    return moved;
 }

@@ -15,7 +15,11 @@
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "core/bf_detection.h"
 
 int bf_test_main(CU_SuiteInfo *suites);
 
@@ -26,6 +30,24 @@ const char *bf_test_tmpdir(void);
 
 /* Read a whole file (malloc'd, NUL-terminated; *len its length if len) or NULL. */
 char *bf_test_read_file(const char *path, size_t *len);
+
+/* splitmix64: the next seeded draw from *state (every run sees the same draws). */
+uint64_t bf_test_rng(uint64_t *state);
+
+/* A draw in [0, 1) from *state (53 bits). */
+double bf_test_urand(uint64_t *state);
+
+/*
+ * Shuffle (Fisher-Yates, draws from *state) each run of consecutive
+ * detections of d[0..n) that same_run() puts together (the first of the run
+ * against each next one), then number each run again in its new order with
+ * the seqs it had, as a sensor would.  Returns how many detections moved
+ * (got another seq), or SIZE_MAX when out of memory.
+ */
+size_t bf_test_shuffle_runs(struct bf_detection *d, size_t n,
+                            bool (*same_run)(const struct bf_detection *a,
+                                             const struct bf_detection *b),
+                            uint64_t *state);
 
 /* Assert two doubles within tol, printing both on failure. */
 #define BF_ASSERT_NEAR(a, b, tol) CU_ASSERT_DOUBLE_EQUAL((a), (b), (tol))

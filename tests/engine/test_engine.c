@@ -66,15 +66,11 @@ static int tap_publish(void *ctx, const struct bf_alert *a, const char *json, si
     return 0;
 }
 
-/* splitmix64: a seeded generator so every run sees the same noise */
+/* a seeded generator (bf_test_rng) so every run sees the same noise */
 static uint64_t rng_state;
 static double urand(void)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (double)(z >> 11) / 9007199254740992.0;
+    return bf_test_urand(&rng_state);
 }
 static double nrand(void)
 {
@@ -237,6 +233,11 @@ static void test_alerts_from_scenario(void)
     free(tap.text);
 }
 
+static bool same_time(const struct bf_detection *a, const struct bf_detection *b)
+{
+    return a->t_us == b->t_us;
+}
+
 static void test_replay_identical(void)
 {
     struct tap a = run_engine(NULL, "j2.jsonl");
@@ -252,24 +253,8 @@ static void test_replay_identical(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(shuf);
     memcpy(shuf, stream, n_stream * sizeof *shuf);
     rng_state = 99;
-    size_t moved = 0;
-    for (size_t base = 0; base < n_stream;) {
-        size_t end = base;
-        while (end < n_stream && shuf[end].t_us == shuf[base].t_us)
-            end++;
-        for (size_t n = end - base; n > 1; n--) {   /* Fisher-Yates over [base, end) */
-            size_t i = n - 1, j = (size_t)(urand() * (double)n);
-            struct bf_detection t = shuf[base + i];
-            shuf[base + i] = shuf[base + j];
-            shuf[base + j] = t;
-        }
-        for (size_t i = base; i < end; i++) {
-            moved += shuf[i].seq != stream[i].seq;
-            shuf[i].seq = stream[i].seq;
-        }
-        base = end;
-    }
-    CU_ASSERT(moved > n_stream / 2);
+    size_t moved = bf_test_shuffle_runs(shuf, n_stream, same_time, &rng_state);
+    CU_ASSERT(moved != SIZE_MAX && moved > n_stream / 2);
     struct tap c = run_engine(shuf, "j4.jsonl");
     CU_ASSERT_EQUAL(a.n, c.n);
     CU_ASSERT_TRUE(a.len == c.len && memcmp(a.text, c.text, a.len) == 0);

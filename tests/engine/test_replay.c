@@ -26,14 +26,11 @@
 #define GOLDEN_LOG "tests/golden/e2e-walker.log"
 #define GOLDEN_CONFIG "tests/data/straight/engine.json"
 
-/* splitmix64: seeded, so every run sees the same draws */
+/* seeded (bf_test_rng), so every run sees the same draws */
 static uint64_t rng_state;
 static uint64_t rng(void)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return bf_test_rng(&rng_state);
 }
 
 struct text {
@@ -283,6 +280,11 @@ static void test_long_input(void)
     outputs_free(&b);
 }
 
+static bool same_time_and_sensor(const struct bf_detection *a, const struct bf_detection *b)
+{
+    return a->t_us == b->t_us && a->sensor_idx == b->sensor_idx;
+}
+
 static void test_shuffle_same_time(void)
 {
     struct outputs a = reference();
@@ -290,25 +292,8 @@ static void test_shuffle_same_time(void)
     for (uint64_t seed = 1; seed <= 3; seed++) {
         memcpy(shuf, golden, n_golden * sizeof *shuf);
         rng_state = seed;
-        size_t moved = 0;
-        for (size_t base = 0; base < n_golden;) {
-            size_t end = base;
-            while (end < n_golden && shuf[end].t_us == shuf[base].t_us &&
-                   shuf[end].sensor_idx == shuf[base].sensor_idx)
-                end++;
-            for (size_t n = end - base; n > 1; n--) {   /* Fisher-Yates over [base, end) */
-                size_t i = n - 1, j = (size_t)(rng() % n);
-                struct bf_detection t = shuf[base + i];
-                shuf[base + i] = shuf[base + j];
-                shuf[base + j] = t;
-            }
-            for (size_t i = base; i < end; i++) {   /* numbered again, as the sensor would */
-                moved += shuf[i].seq != golden[i].seq;
-                shuf[i].seq = golden[i].seq;
-            }
-            base = end;
-        }
-        CU_ASSERT(moved > n_golden / 2);
+        size_t moved = bf_test_shuffle_runs(shuf, n_golden, same_time_and_sensor, &rng_state);
+        CU_ASSERT(moved != SIZE_MAX && moved > n_golden / 2);
         struct outputs b = replay(shuf, n_golden, n_golden);
         CU_ASSERT_TRUE(same(&a, &b));
         outputs_free(&b);

@@ -824,3 +824,71 @@ int it_make_leaf(const char *dir, const char *name, const char *ca, const char *
                  "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial -days 2 "
                  "-out %s.crt -extfile %s.ext", name, name, name, name, ca, ca, name, name);
 }
+
+/* ---- a scene ------------------------------------------------------------------------------ */
+
+int it_scene_broker(struct it_scene *sc, const char *dir)
+{
+    *sc = (struct it_scene){0};
+    int port = it_free_port();
+    snprintf(sc->url, sizeof sc->url, "tcp://127.0.0.1:%d", port);
+    snprintf(sc->conf, sizeof sc->conf, "%s/engine.json", dir);
+    snprintf(sc->elog, sizeof sc->elog, "%s/engine.log", dir);
+    sc->broker = it_start_mosquitto(dir, port);
+    if (sc->broker <= 0) {
+        sc->broker = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int it_scene_start(struct it_scene *sc, const char *name, const char *root,
+                   const char *const *extra)
+{
+    char id[96], topic[256];
+    sc->centre = it_collector_new();
+    if (!sc->centre)
+        return -1;
+    snprintf(id, sizeof id, "%s-centre", name);
+    struct bf_mqtt_options so = {.url = sc->url, .client_id = id, .clean_session = true};
+    if (bf_mqtt_create(&so, &sc->sub) != 0)
+        return -1;
+    static const char *const own[] = {"status", "alerts", NULL};
+    for (int list = 0; list < 2; list++) {
+        for (const char *const *t = list ? extra : own; t && *t; t++) {
+            snprintf(topic, sizeof topic, "%s%s", root, *t);
+            if (bf_mqtt_subscribe(sc->sub, topic, 1, it_collector_on_msg, sc->centre) != 0)
+                return -1;
+        }
+    }
+    if (bf_mqtt_wait_connected(sc->sub, 5000) != 0)
+        return -1;
+    snprintf(id, sizeof id, "%s-field", name);
+    struct bf_mqtt_options po = {.url = sc->url, .client_id = id, .clean_session = true};
+    if (bf_mqtt_create(&po, &sc->pub) != 0 || bf_mqtt_wait_connected(sc->pub, 5000) != 0)
+        return -1;
+    sc->engine = it_start_engine(sc->conf, sc->url, "info", sc->elog);
+    if (sc->engine <= 0) {
+        sc->engine = 0;
+        return -1;
+    }
+    snprintf(topic, sizeof topic, "%sstatus", root);
+    if (!it_wait_online(sc->centre, topic, NULL, 15)) {
+        it_show_log(sc->elog);
+        return -1;
+    }
+    it_sleep_ms(500);   /* the engine's subscriptions land */
+    return 0;
+}
+
+void it_scene_close(struct it_scene *sc)
+{
+    bf_mqtt_destroy(sc->pub);
+    bf_mqtt_destroy(sc->sub);
+    sc->pub = sc->sub = NULL;
+    it_collector_free(sc->centre);
+    sc->centre = NULL;
+    if (sc->broker > 0)
+        it_stop(sc->broker);
+    sc->broker = 0;
+}

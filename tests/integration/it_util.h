@@ -116,6 +116,36 @@ void it_show_log(const char *path);
  */
 pid_t it_start_engine(const char *conf, const char *url, const char *level, const char *log_path);
 
+/* ---- a scene: a broker, the engine, a centre and a field client ---------------------------- */
+
+struct it_collector;
+
+/* What a test of the engine as a process stands on (it_scene_broker, it_scene_start). */
+struct it_scene {
+    char url[64];                  /* tcp://127.0.0.1:<free port> */
+    char conf[512], elog[512];     /* <dir>/engine.json (the test writes it), <dir>/engine.log */
+    pid_t broker, engine;          /* 0: not started */
+    struct it_collector *centre;   /* what the centre's client received */
+    struct bf_mqtt *sub, *pub;     /* the centre's client; the field's (the sensors) */
+};
+
+/* A private broker for dir on a free port; url, conf and elog filled.  0 or -1. */
+int it_scene_broker(struct it_scene *sc, const char *dir);
+
+/*
+ * Once the test wrote sc->conf: the centre's client "<name>-centre"
+ * subscribed (QoS 1) to <root>status, <root>alerts and <root><t> for each t of
+ * extra (NULL-terminated, or NULL), the field's client "<name>-field", then
+ * the engine on conf (log level info, to elog), online on <root>status (its
+ * log shown when not), and half a second for its subscriptions to land.  0,
+ * or -1 at the first step that failed (it_scene_close releases the rest).
+ */
+int it_scene_start(struct it_scene *sc, const char *name, const char *root,
+                   const char *const *extra);
+
+/* The clients, the collector and the broker; the engine is the test's to stop. */
+void it_scene_close(struct it_scene *sc);
+
 /* ---- a collecting subscriber --------------------------------------------------------------- */
 
 /*
@@ -125,8 +155,6 @@ pid_t it_start_engine(const char *conf, const char *url, const char *level, cons
  * from any number of clients.  Queries take an exact topic, or NULL for any;
  * an index i < 0 counts from the end (-1: the latest).
  */
-struct it_collector;
-
 /* A new, empty collector (NULL when out of memory); it_collector_free it after the clients. */
 struct it_collector *it_collector_new(void);
 void it_collector_free(struct it_collector *c);

@@ -77,17 +77,13 @@ static void test_hostile_disk(void)
         return;
     }
     snprintf(mounted, sizeof mounted, "%s", disk);
-    int port = it_free_port();
-    pid_t broker = it_start_mosquitto(tmp, port);
-    CU_ASSERT_TRUE_FATAL(broker > 0);
-    char url[64], conf[512], elog[512], journal[600], filler[600];
-    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
-    snprintf(conf, sizeof conf, "%s/engine.json", tmp);
-    snprintf(elog, sizeof elog, "%s/engine.log", tmp);
+    struct it_scene sc;
+    CU_ASSERT_EQUAL_FATAL(it_scene_broker(&sc, tmp), 0);
+    char journal[600], filler[600];
     snprintf(journal, sizeof journal, "%s/journal.jsonl", disk);
     snprintf(filler, sizeof filler, "%s/filler", disk);
     const char *zones = bf_test_src("tests/data/straight/zones.geojson");
-    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(conf, SITE, zones,
+    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(sc.conf, SITE, zones,
             " \"sensors\": [{\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.20,"
             " \"range_m\": 9000, \"sigma_m\": 5}],\n"
             " \"alerts\": {\"journal\": \"%s\", \"journal_fsync\": \"always\"},\n"
@@ -95,24 +91,11 @@ static void test_hostile_disk(void)
             " \"idle_flush_s\": 0.3}", journal), 0);
     long filled = fill(filler);
     CU_ASSERT_TRUE(filled > 0);
-    struct it_collector *centre = it_collector_new();
-    struct bf_mqtt *sub, *pub;
-    struct bf_mqtt_options so = {.url = url, .client_id = "it-hd-centre", .clean_session = true};
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "status", 1, it_collector_on_msg, centre), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts", 1, it_collector_on_msg, centre), 0);
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
-    struct bf_mqtt_options po = {.url = url, .client_id = "it-hd-field", .clean_session = true};
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&po, &pub), 0);
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(pub, 5000), 0);
-
-    pid_t engine = it_start_engine(conf, url, "info", elog);
-    CU_ASSERT_TRUE_FATAL(engine > 0);
-    bool online = it_wait_online(centre, ROOT "status", NULL, 15);
-    if (!online)
-        it_show_log(elog);
-    CU_ASSERT_TRUE_FATAL(online);
-    it_sleep_ms(500);   /* the engine's subscriptions land */
+    CU_ASSERT_EQUAL_FATAL(it_scene_start(&sc, "it-hd", ROOT, NULL), 0);
+    struct it_collector *centre = sc.centre;
+    struct bf_mqtt *pub = sc.pub;
+    pid_t engine = sc.engine;
+    const char *elog = sc.elog;
 
     /* ---- a crossing on the full disk: published all the same, and the SYSTEM alert ---- */
     struct it_walker w = {.pub = pub, .topic = ROOT "sensors/radar-a/detections",
@@ -172,10 +155,7 @@ static void test_hostile_disk(void)
            "SYSTEM resolved after %.1f s, journal_gap line written\n", filled, sent_full,
            raise_s, resolve_s);
     CU_ASSERT_EQUAL(it_stop(engine), 0);
-    bf_mqtt_destroy(pub);
-    bf_mqtt_destroy(sub);
-    it_collector_free(centre);
-    it_stop(broker);
+    it_scene_close(&sc);
     unmount_disk();
 }
 

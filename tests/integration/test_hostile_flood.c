@@ -74,8 +74,7 @@ static double rss_mb(pid_t pid)
 static uint64_t rng = 12345;
 static double urand(void)
 {
-    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(rng >> 11) / 9007199254740992.0;
+    return bf_test_urand(&rng);
 }
 
 /* One flood message of radar-a at event time t: FLOOD_N plots in a 2 km square, north. */
@@ -99,16 +98,11 @@ static bool match_system(const cJSON *a, const void *reason_part)
 
 static void test_flood(void)
 {
-    const char *tmp = bf_test_tmpdir();
-    int port = it_free_port(), uport = it_free_port();
-    pid_t broker = it_start_mosquitto(tmp, port);
-    CU_ASSERT_TRUE_FATAL(broker > 0);
-    char url[64], conf[512], elog[512];
-    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
-    snprintf(conf, sizeof conf, "%s/engine.json", tmp);
-    snprintf(elog, sizeof elog, "%s/engine.log", tmp);
+    struct it_scene sc;
+    CU_ASSERT_EQUAL_FATAL(it_scene_broker(&sc, bf_test_tmpdir()), 0);
+    int uport = it_free_port();
     const char *zones = bf_test_src("tests/data/straight/zones.geojson");
-    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(conf, SITE, zones,
+    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(sc.conf, SITE, zones,
             " \"sensors\": [{\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.16,"
             " \"range_m\": 5500, \"sigma_m\": 5},\n"
             "  {\"id\": \"radar-b\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.25,"
@@ -118,25 +112,12 @@ static void test_flood(void)
             " \"alerts\": {\"journal\": \"journal.jsonl\", \"journal_fsync\": \"never\"},\n"
             " \"engine\": {\"reorder_window_ms\": 300, \"status_period_s\": 0.5,"
             " \"idle_flush_s\": 0.5}", uport), 0);
-
-    struct it_collector *centre = it_collector_new();
-    CU_ASSERT_PTR_NOT_NULL_FATAL(centre);
-    struct bf_mqtt *sub, *pub;
-    struct bf_mqtt_options so = {.url = url, .client_id = "it-hflood-centre", .clean_session = true};
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "status", 1, it_collector_on_msg, centre), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts", 1, it_collector_on_msg, centre), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "sensors/+/status", 1, it_collector_on_msg,
-                                      centre), 0);
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
-    struct bf_mqtt_options po = {.url = url, .client_id = "it-hflood-radars", .clean_session = true};
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&po, &pub), 0);
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(pub, 5000), 0);
-
-    pid_t engine = it_start_engine(conf, url, "info", elog);
-    CU_ASSERT_TRUE_FATAL(engine > 0);
-    CU_ASSERT_TRUE_FATAL(it_wait_online(centre, ROOT "status", NULL, 15));
-    it_sleep_ms(300);
+    static const char *const extra[] = {"sensors/+/status", NULL};
+    CU_ASSERT_EQUAL_FATAL(it_scene_start(&sc, "it-hflood", ROOT, extra), 0);
+    struct it_collector *centre = sc.centre;
+    struct bf_mqtt *pub = sc.pub;
+    pid_t engine = sc.engine;
+    const char *elog = sc.elog;
     double rss0 = rss_mb(engine), rss_peak = rss0;
     char *msg = malloc(MSG_CAP);
     CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
@@ -307,10 +288,7 @@ static void test_flood(void)
     cJSON_Delete(st_a);
     cJSON_Delete(st_b);
     cJSON_Delete(status);
-    bf_mqtt_destroy(pub);
-    bf_mqtt_destroy(sub);
-    it_collector_free(centre);
-    it_stop(broker);
+    it_scene_close(&sc);
 }
 
 static CU_TestInfo tests[] = {

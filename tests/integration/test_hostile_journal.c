@@ -68,41 +68,24 @@ static bool has_reason(const cJSON *a, const void *id)
 static void test_hostile_journal(void)
 {
     const char *tmp = bf_test_tmpdir();
-    int port = it_free_port();
-    pid_t broker = it_start_mosquitto(tmp, port);
-    CU_ASSERT_TRUE_FATAL(broker > 0);
-    char url[64], conf[512], elog[512], elog2[512], elog3[512], journal[512];
-    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
-    snprintf(conf, sizeof conf, "%s/engine.json", tmp);
-    snprintf(elog, sizeof elog, "%s/engine.log", tmp);
+    struct it_scene sc;
+    CU_ASSERT_EQUAL_FATAL(it_scene_broker(&sc, tmp), 0);
+    char elog2[512], elog3[512], journal[512];
     snprintf(elog2, sizeof elog2, "%s/engine2.log", tmp);
     snprintf(elog3, sizeof elog3, "%s/engine3.log", tmp);
     snprintf(journal, sizeof journal, "%s/journal.jsonl", tmp);
     const char *zones = bf_test_src("tests/data/straight/zones.geojson");
-    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(conf, SITE, zones,
+    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(sc.conf, SITE, zones,
             " \"sensors\": [{\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.20,"
             " \"range_m\": 9000, \"sigma_m\": 5}],\n"
             " \"alerts\": {\"journal\": \"journal.jsonl\", \"journal_fsync\": \"always\"},\n"
             " \"engine\": {\"reorder_window_ms\": 200, \"status_period_s\": 0.25,"
             " \"idle_flush_s\": 0.3}"), 0);
-    centre = it_collector_new();
-    struct bf_mqtt *sub, *pub;
-    struct bf_mqtt_options so = {.url = url, .client_id = "it-hj-centre", .clean_session = true};
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "status", 1, it_collector_on_msg, centre), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts", 1, it_collector_on_msg, centre), 0);
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
-    struct bf_mqtt_options po = {.url = url, .client_id = "it-hj-field", .clean_session = true};
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&po, &pub), 0);
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(pub, 5000), 0);
-
-    pid_t engine = it_start_engine(conf, url, "info", elog);
-    CU_ASSERT_TRUE_FATAL(engine > 0);
-    bool online = it_wait_online(centre, ROOT "status", NULL, 15);
-    if (!online)
-        it_show_log(elog);
-    CU_ASSERT_TRUE_FATAL(online);
-    it_sleep_ms(500);   /* the engine's subscriptions land */
+    CU_ASSERT_EQUAL_FATAL(it_scene_start(&sc, "it-hj", ROOT, NULL), 0);
+    centre = sc.centre;
+    struct bf_mqtt *pub = sc.pub;
+    pid_t engine = sc.engine;
+    const char *conf = sc.conf, *url = sc.url, *elog = sc.elog;
 
     /* ---- a second engine on the same journal: refused, the holder named ---- */
     pid_t second = it_start_engine(conf, url, "info", elog2);
@@ -205,10 +188,7 @@ static void test_hostile_journal(void)
            "after the journal was zeroed: seq %llu\n", n1, (unsigned long long)max1, n2,
            (unsigned long long)max2, (unsigned long long)new_seq);
     it_stop(engine);
-    bf_mqtt_destroy(pub);
-    bf_mqtt_destroy(sub);
-    it_collector_free(centre);
-    it_stop(broker);
+    it_scene_close(&sc);
 }
 
 static CU_TestInfo tests[] = {

@@ -40,16 +40,10 @@ static bool match_clock_status(const cJSON *s, const void *arg)
 
 static void test_future_time(void)
 {
-    const char *tmp = bf_test_tmpdir();
-    int port = it_free_port();
-    pid_t broker = it_start_mosquitto(tmp, port);
-    CU_ASSERT_TRUE_FATAL(broker > 0);
-    char url[64], conf[512], elog[512];
-    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
-    snprintf(conf, sizeof conf, "%s/engine.json", tmp);
-    snprintf(elog, sizeof elog, "%s/engine.log", tmp);
+    struct it_scene sc;
+    CU_ASSERT_EQUAL_FATAL(it_scene_broker(&sc, bf_test_tmpdir()), 0);
     const char *zones = bf_test_src("tests/data/straight/zones.geojson");
-    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(conf, SITE, zones,
+    CU_ASSERT_EQUAL_FATAL(it_write_engine_config(sc.conf, SITE, zones,
             " \"sensors\": [{\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.20,"
             " \"range_m\": 9000, \"sigma_m\": 5},\n"
             "  {\"id\": \"radar-b\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.23,"
@@ -57,25 +51,12 @@ static void test_future_time(void)
             " \"alerts\": {\"journal\": \"journal.jsonl\", \"journal_fsync\": \"never\"},\n"
             " \"engine\": {\"reorder_window_ms\": 200, \"status_period_s\": 0.25,"
             " \"idle_flush_s\": 0.3, \"max_future_skew_s\": 30}"), 0);
-
-    struct it_collector *centre = it_collector_new();
-    CU_ASSERT_PTR_NOT_NULL_FATAL(centre);
-    struct bf_mqtt *sub, *pub;
-    struct bf_mqtt_options so = {.url = url, .client_id = "it-htime-centre", .clean_session = true};
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "status", 1, it_collector_on_msg, centre), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "alerts", 1, it_collector_on_msg, centre), 0);
-    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT "sensors/radar-a/status", 1, it_collector_on_msg,
-                                      centre), 0);
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
-    struct bf_mqtt_options po = {.url = url, .client_id = "it-htime-radars", .clean_session = true};
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&po, &pub), 0);
-    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(pub, 5000), 0);
-
-    pid_t engine = it_start_engine(conf, url, "info", elog);
-    CU_ASSERT_TRUE_FATAL(engine > 0);
-    CU_ASSERT_TRUE_FATAL(it_wait_online(centre, ROOT "status", NULL, 15));
-    it_sleep_ms(300);   /* the engine's subscriptions land */
+    static const char *const extra[] = {"sensors/radar-a/status", NULL};
+    CU_ASSERT_EQUAL_FATAL(it_scene_start(&sc, "it-htime", ROOT, extra), 0);
+    struct it_collector *centre = sc.centre;
+    struct bf_mqtt *pub = sc.pub;
+    pid_t engine = sc.engine;
+    const char *elog = sc.elog;
 
     /* Both radars look at the scene in the recent past (event time a minute behind the
      * wall clock, one scan a second); radar-a's one bad detection comes first. */
@@ -163,10 +144,7 @@ static void test_future_time(void)
     cJSON_Delete(inc);
     cJSON_Delete(fault);
     cJSON_Delete(ok);
-    bf_mqtt_destroy(pub);
-    bf_mqtt_destroy(sub);
-    it_collector_free(centre);
-    it_stop(broker);
+    it_scene_close(&sc);
 }
 
 static CU_TestInfo tests[] = {

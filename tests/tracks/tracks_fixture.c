@@ -3,6 +3,8 @@
  */
 #include "tracks_fixture.h"
 
+#include "bf_test.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -49,10 +51,7 @@ void fx_diag4(double P[16], double a, double b, double c, double d)
 
 uint64_t fx_rng_next(uint64_t *s)
 {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return bf_test_rng(s);   /* splitmix64 */
 }
 
 double fx_rng_unit(uint64_t *s)
