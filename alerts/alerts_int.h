@@ -1,7 +1,7 @@
 /*
  * alerts_int.h - internals shared by the files of alerts/ (and its tests):
- * identity (UUIDv5), confidence, the sorted-array and text helpers (which
- * delivery/ and cot/ use too).
+ * identity (UUIDv5), confidence, the alerter's state and the helpers its rule
+ * files share, the sorted-array and text helpers (which delivery/ and cot/ use too).
  * Not for other modules.
  */
 #ifndef BF_ALERTS_INT_H
@@ -97,6 +97,179 @@ enum bf_severity bf_alert_severity(const struct bf_sev_in *in);
 
 /* Check the alerter's invariants (debug builds assert; false if broken). */
 bool bf_alerter_check(const struct bf_alerter *a);
+
+/* ---- the alerter's state (rules.c, rules_ugs.c) ----------------------------------------- */
+
+/* One live alert of the alerter (struct bf_alerter's v[], sorted by key). */
+struct bf_live {
+    uint64_t key;
+    struct bf_alert a;           /* current content: last publication + later updates */
+    bf_time_us last_pub_us;      /* event time of the last publication */
+    bf_time_us last_update_us;   /* event time of the last update (published or not) */
+    uint64_t touched;            /* step_no of the step that last handled it */
+    bool force_pub;              /* reacquired: the next update is published at once */
+};
+
+#define BF_LOITER_SAMPLES 8
+
+/* What the alerter remembers of a track between its steps. */
+struct bf_trk_rec {
+    uint32_t track_id;
+    char episode[BF_ALERT_ID_LEN];  /* "" until its first alert (or a covered UGS_TRIGGER) */
+    int loiter_line;                /* the line it dwells near */
+    bf_time_us near_since_us;       /* first time within loiter_distance_m; BF_TIME_NONE: not near */
+    bf_time_us last_us;             /* its latest step */
+    /* LOITER progress: (time, signed distance to the line) every loiter_time_s / 4
+     * since near_since_us, oldest first (BF_LOITER_SAMPLES cover twice loiter_time_s) */
+    bf_time_us smp_t[BF_LOITER_SAMPLES];
+    double smp_d[BF_LOITER_SAMPLES];
+    double smp_e[BF_LOITER_SAMPLES], smp_n_m[BF_LOITER_SAMPLES];   /* where it was then */
+    unsigned smp_n;
+    /* class persistence: the class alerting decisions use (docs/alerts.md) */
+    uint8_t cls;                    /* the held class; BF_CLASS_COUNT: not set yet */
+    uint8_t cand_cls;               /* another most likely class seen lately; BF_CLASS_COUNT: none */
+    uint32_t cand_n;                /* ... its updates in a row */
+    bf_time_us cand_since_us;       /* ... since when */
+    bool may_alert;                 /* passed status and min_hits once: changes must hold */
+    /* APPROACH: the last time its hold condition held (hysteresis, min dwell) */
+    bf_time_us appr_hold_us;
+    /* crossing points: the last time inside a crossing_point zone; BF_TIME_NONE never */
+    bf_time_us cp_us;
+    /* track end and continuation */
+    bool lost;                      /* the track ended: the record waits for a successor */
+    uint32_t joined_from;           /* the predecessor taken over; 0 none */
+    double last_e, last_n;          /* latest position */
+    int theirs_line;                /* when it ended, its last sighting was on their side of this */
+    bf_time_us theirs_t;            /* line (-1: not), at this time and place */
+    double theirs_e, theirs_n;
+    /* joined history: the predecessor's last point on their side of join_line (-1: none) */
+    int join_line;
+    bf_time_us join_t;
+    double join_e, join_n;
+    bool ugs_checked;               /* the ground-sensor join was decided */
+};
+
+/* A ground sensor's recent uncovered trips and the geometry of its latest one. */
+struct bf_ugs_rec {
+    bf_time_us t_us[BF_UGS_EVENTS_MAX];   /* oldest first */
+    uint32_t sig[BF_UGS_EVENTS_MAX];      /* channel signature of each trip */
+    unsigned n;
+    uint16_t kind;                        /* BF_MEAS_PRESENCE or BF_MEAS_BEARING */
+    double e_m, n_m;                      /* the sensor */
+    double radius_m;                      /* PRESENCE: "something within radius_m" */
+    double range_m, bearing_rad, sigma_rad;   /* BEARING: reach, direction, its std */
+    bool line_known;
+    int line;                             /* nearest border line, -1 none */
+    double line_dist_m;
+};
+
+struct bf_alerter {
+    struct bf_alert_params p;
+    char *site;
+    struct bf_geo_zones *zones;     /* borrowed */
+    struct bf_geo_frame *frame;     /* borrowed */
+    const char **sensor_ids;        /* array copied, strings borrowed */
+    size_t n_sensors;
+    struct bf_alert_sink sink;
+    uint64_t seq;                   /* last sequence number handed out */
+    struct bf_alerter_stats st;
+    size_t n_zones;
+    uint64_t mask_no_alert, mask_restricted, mask_cp;
+    struct bf_live *v;
+    size_t n, cap;
+    uint64_t step_no;
+    uint64_t *closed;               /* keys closed by an operator, ascending (7) */
+    size_t n_closed, cap_closed;
+    char *json;
+    size_t json_cap;
+    /* dispatch + cueing: a pure step fills an alert's units, interception and camera */
+    bf_alert_enrich_fn enrich;
+    const void *enrich_view;
+    /* dwell and ground-sensor rules */
+    uint8_t kind_of[64];            /* sensor i's kind (bf_alerter_set_sensor_kinds) */
+    struct bf_trk_rec *tr;             /* per-track records, sorted by track id (9) */
+    size_t n_tr, cap_tr;
+    struct bf_ugs_rec *ugs;            /* one per sensor (10) */
+    bf_time_us purged_us;           /* event time records were last purged (tick) */
+};
+
+/* What one call knows about its track. */
+struct bf_step_ctx {
+    const struct bf_track *trk;
+    const struct bf_geo_step *step;
+    bf_time_us now;
+    struct bf_alert_conf conf;
+    uint32_t what;      /* BF_CHANGE_* of this step */
+    bool base_ok;       /* CONFIRMED/COASTING with min_hits */
+    bool have_geo;      /* lat/lon/velocity below computed */
+    double dwell_s;     /* LOITER: time near the line so far; NAN if not near */
+    double lat, lon, ve, vn, speed, heading;
+    enum bf_class cls;  /* the held class (class persistence) and its probability now */
+    double cls_p;
+    double closing_mps; /* nearest line, their side: speed towards it; NAN otherwise */
+    double closing_min_mps; /* ... the least that counts as closing (approach_metrics) */
+    double ttl_s;       /* ... time to it at that speed (INFINITY when not closing) */
+    bool appr_hold;     /* APPROACH's hold condition for the nearest line holds now */
+    bool cp_recent;     /* inside a crossing_point zone now or within crossing_point_window_s */
+    struct bf_trk_rec *r;  /* the track's record (valid until the next bf_rules_rec_get of another track) */
+};
+
+/* Key of a live alert: (track id, zone index, type); sensor alerts use UINT32_MAX - sensor. */
+uint64_t bf_rules_key_of(uint32_t track_id, int zone_idx, enum bf_alert_type type);
+
+/* First index of a->v whose key is >= key. */
+size_t bf_rules_lower_bound(const struct bf_alerter *a, uint64_t key);
+
+/* The live alert of key, or NULL. */
+struct bf_live *bf_rules_live_find(struct bf_alerter *a, uint64_t key);
+
+/* A zeroed live alert for key (absent before), or NULL when memory runs out. */
+struct bf_live *bf_rules_live_insert(struct bf_alerter *a, uint64_t key);
+
+/* First index of a->closed whose key is >= key. */
+size_t bf_rules_closed_lower_bound(const struct bf_alerter *a, uint64_t key);
+
+/* The track's record, created at now if absent; NULL when memory runs out.  Moves the other
+ * records: a record pointer is good until the next call. */
+struct bf_trk_rec *bf_rules_rec_get(struct bf_alerter *a, uint32_t track_id, bf_time_us now);
+
+/* src (NULL: "") into dst (cap >= 1 bytes with the NUL), cut between whole UTF-8 characters. */
+void bf_rules_copy_utf8(char *dst, size_t cap, const char *src);
+
+/* Is zone z a border line? (false for an index out of range) */
+bool bf_rules_is_line(const struct bf_alerter *a, int z);
+
+/* Number, journal, then hand l to the sink; failures are counted, never fatal. */
+void bf_rules_publish(struct bf_alerter *a, struct bf_live *l);
+
+/* Resolve v[i] at event time t_us (not earlier than its last change), publish, drop it. */
+void bf_rules_resolve_at(struct bf_alerter *a, size_t i, bf_time_us t_us);
+
+/* A rule fired for (type, zone z) of the step's track: update its live alert, or raise a new
+ * one when the track passes the gates (crossing_us: the INCURSION's crossing time). */
+void bf_rules_trigger(struct bf_alerter *a, struct bf_step_ctx *c, enum bf_alert_type type, int z,
+                      enum bf_severity sev, bf_time_us crossing_us);
+
+/* The severity of a track alert of type on zone z now (bf_alert_severity). */
+enum bf_severity bf_rules_track_sev(struct bf_alerter *a, const struct bf_step_ctx *c,
+                                    enum bf_alert_type type, int z);
+
+/* The i-th point of the track's position history, oldest first (i < hist_len). */
+const struct bf_track_point *bf_rules_hist_at(const struct bf_track *trk, unsigned i);
+
+/* A plausible top speed of a class (m/s): how fast a LOST area grows, how far a walker from a
+ * ground sensor may have come. */
+double bf_rules_class_speed_mps(enum bf_class c);
+
+/* ---- ground sensors (rules_ugs.c; docs/alerts.md, UGS_TRIGGER and Joined history) ------- */
+
+/* A CONFIRMED/COASTING track stepped: resolve every live UGS_TRIGGER whose sensor it now covers
+ * ("covered by track N"; the track joins the trigger's episode). */
+void bf_rules_ugs_cover_by_track(struct bf_alerter *a, const struct bf_track *t);
+
+/* Ground sensor at the line, radar inside: a track that starts on our side within reach of a
+ * sensor near the line that tripped shortly before raises INCURSION (decided once). */
+void bf_rules_ugs_join(struct bf_alerter *a, struct bf_step_ctx *c);
 
 /* ---- arrays sorted by a key (sorted.c) ---------------------------------------- */
 

@@ -24,11 +24,11 @@
  *  - UPDATED is published at most every update_min_interval_s of event
  *    time (always on a severity change); RESOLVED is always published.
  *
- * The dwell and ground-sensor rules (docs/alerts.md): LOITER (a per-track dwell record: first
+ * The dwell rule and the rest (docs/alerts.md): LOITER (a per-track dwell record: first
  * time near a line, forgotten on leaving the band past a hysteresis, on a
- * crossing, or with the track); UGS_TRIGGER (per ground sensor: a small ring
- * of uncovered trips; raised after ugs_min_events within ugs_window_s,
- * resolved when a track comes to cover the sensor); suppression by class;
+ * crossing, or with the track); the ground-sensor rules (UGS_TRIGGER, the
+ * join of a track to a sensor at the line) are in rules_ugs.c, on the state
+ * and helpers alerts_int.h shares; suppression by class;
  * one severity function (bf_alert_severity); support weighted by sensor kind
  * (bf_alert_confidence_kinds); and the episode: every alert of a track
  * carries the id of the track's first alert (or of the UGS_TRIGGER the track
@@ -49,7 +49,7 @@
  *
  * Invariants of struct bf_alerter (checked by bf_alerter_check()):
  *  (1) v[0..n) is sorted by key, strictly ascending (one live alert per key);
- *  (2) v[i].key == key_of(track_id, zone_idx, type) of v[i].a;
+ *  (2) v[i].key == bf_rules_key_of(track_id, zone_idx, type) of v[i].a;
  *  (3) a live alert is NEW, UPDATED, ACKNOWLEDGED or LOST (RESOLVED and
  *      FALSE_ALARM ones leave the array);
  *  (4) v[i].a.seq <= seq (seq is the last number handed out);
@@ -95,144 +95,31 @@
 #define APPROACH_MIN_ANGLE_DEG 15.0
 #define CP_NEAR_M 10.0     /* within this of a crossing_point zone counts as at it (the geofence's hysteresis) */
 
-struct live {
-    uint64_t key;
-    struct bf_alert a;           /* current content: last publication + later updates */
-    bf_time_us last_pub_us;      /* event time of the last publication */
-    bf_time_us last_update_us;   /* event time of the last update (published or not) */
-    uint64_t touched;            /* step_no of the step that last handled it */
-    bool force_pub;              /* reacquired: the next update is published at once */
-};
-
-#define LOITER_SAMPLES 8
-
-/* What the alerter remembers of a track between its steps. */
-struct trk_rec {
-    uint32_t track_id;
-    char episode[BF_ALERT_ID_LEN];  /* "" until its first alert (or a covered UGS_TRIGGER) */
-    int loiter_line;                /* the line it dwells near */
-    bf_time_us near_since_us;       /* first time within loiter_distance_m; BF_TIME_NONE: not near */
-    bf_time_us last_us;             /* its latest step */
-    /* LOITER progress: (time, signed distance to the line) every loiter_time_s / 4
-     * since near_since_us, oldest first (LOITER_SAMPLES cover twice loiter_time_s) */
-    bf_time_us smp_t[LOITER_SAMPLES];
-    double smp_d[LOITER_SAMPLES];
-    double smp_e[LOITER_SAMPLES], smp_n_m[LOITER_SAMPLES];   /* where it was then */
-    unsigned smp_n;
-    /* class persistence: the class alerting decisions use (docs/alerts.md) */
-    uint8_t cls;                    /* the held class; BF_CLASS_COUNT: not set yet */
-    uint8_t cand_cls;               /* another most likely class seen lately; BF_CLASS_COUNT: none */
-    uint32_t cand_n;                /* ... its updates in a row */
-    bf_time_us cand_since_us;       /* ... since when */
-    bool may_alert;                 /* passed status and min_hits once: changes must hold */
-    /* APPROACH: the last time its hold condition held (hysteresis, min dwell) */
-    bf_time_us appr_hold_us;
-    /* crossing points: the last time inside a crossing_point zone; BF_TIME_NONE never */
-    bf_time_us cp_us;
-    /* track end and continuation */
-    bool lost;                      /* the track ended: the record waits for a successor */
-    uint32_t joined_from;           /* the predecessor taken over; 0 none */
-    double last_e, last_n;          /* latest position */
-    int theirs_line;                /* when it ended, its last sighting was on their side of this */
-    bf_time_us theirs_t;            /* line (-1: not), at this time and place */
-    double theirs_e, theirs_n;
-    /* joined history: the predecessor's last point on their side of join_line (-1: none) */
-    int join_line;
-    bf_time_us join_t;
-    double join_e, join_n;
-    bool ugs_checked;               /* the ground-sensor join was decided */
-};
-
-/* A ground sensor's recent uncovered trips and the geometry of its latest one. */
-struct ugs_rec {
-    bf_time_us t_us[BF_UGS_EVENTS_MAX];   /* oldest first */
-    uint32_t sig[BF_UGS_EVENTS_MAX];      /* channel signature of each trip */
-    unsigned n;
-    uint16_t kind;                        /* BF_MEAS_PRESENCE or BF_MEAS_BEARING */
-    double e_m, n_m;                      /* the sensor */
-    double radius_m;                      /* PRESENCE: "something within radius_m" */
-    double range_m, bearing_rad, sigma_rad;   /* BEARING: reach, direction, its std */
-    bool line_known;
-    int line;                             /* nearest border line, -1 none */
-    double line_dist_m;
-};
-
-struct bf_alerter {
-    struct bf_alert_params p;
-    char *site;
-    struct bf_geo_zones *zones;     /* borrowed */
-    struct bf_geo_frame *frame;     /* borrowed */
-    const char **sensor_ids;        /* array copied, strings borrowed */
-    size_t n_sensors;
-    struct bf_alert_sink sink;
-    uint64_t seq;                   /* last sequence number handed out */
-    struct bf_alerter_stats st;
-    size_t n_zones;
-    uint64_t mask_no_alert, mask_restricted, mask_cp;
-    struct live *v;
-    size_t n, cap;
-    uint64_t step_no;
-    uint64_t *closed;               /* keys closed by an operator, ascending (7) */
-    size_t n_closed, cap_closed;
-    char *json;
-    size_t json_cap;
-    /* dispatch + cueing: a pure step fills an alert's units, interception and camera */
-    bf_alert_enrich_fn enrich;
-    const void *enrich_view;
-    /* dwell and ground-sensor rules */
-    uint8_t kind_of[64];            /* sensor i's kind (bf_alerter_set_sensor_kinds) */
-    struct trk_rec *tr;             /* per-track records, sorted by track id (9) */
-    size_t n_tr, cap_tr;
-    struct ugs_rec *ugs;            /* one per sensor (10) */
-    bf_time_us purged_us;           /* event time records were last purged (tick) */
-};
-
-/* What one call knows about its track. */
-struct step_ctx {
-    const struct bf_track *trk;
-    const struct bf_geo_step *step;
-    bf_time_us now;
-    struct bf_alert_conf conf;
-    uint32_t what;      /* BF_CHANGE_* of this step */
-    bool base_ok;       /* CONFIRMED/COASTING with min_hits */
-    bool have_geo;      /* lat/lon/velocity below computed */
-    double dwell_s;     /* LOITER: time near the line so far; NAN if not near */
-    double lat, lon, ve, vn, speed, heading;
-    enum bf_class cls;  /* the held class (class persistence) and its probability now */
-    double cls_p;
-    double closing_mps; /* nearest line, their side: speed towards it; NAN otherwise */
-    double closing_min_mps; /* ... the least that counts as closing (approach_metrics) */
-    double ttl_s;       /* ... time to it at that speed (INFINITY when not closing) */
-    bool appr_hold;     /* APPROACH's hold condition for the nearest line holds now */
-    bool cp_recent;     /* inside a crossing_point zone now or within crossing_point_window_s */
-    struct trk_rec *r;  /* the track's record (valid until the next rec_get of another track) */
-};
-
 /* ---- keys and the live array --------------------------------------------- */
 
-static uint64_t key_of(uint32_t track_id, int zone_idx, enum bf_alert_type type)
+uint64_t bf_rules_key_of(uint32_t track_id, int zone_idx, enum bf_alert_type type)
 {
     return ((uint64_t)track_id << 16) | ((uint64_t)(uint8_t)(zone_idx + 1) << 8) | (uint8_t)type;
 }
 
 /* First index whose key is >= key. */
-static size_t lower_bound(const struct bf_alerter *a, uint64_t key)
+size_t bf_rules_lower_bound(const struct bf_alerter *a, uint64_t key)
 {
-    _Static_assert(offsetof(struct live, key) == 0, "key is the sort key (bf_key_u64)");
+    _Static_assert(offsetof(struct bf_live, key) == 0, "key is the sort key (bf_key_u64)");
     return bf_sorted_lower(a->v, a->n, sizeof *a->v, key, bf_key_u64);
 }
 
-static struct live *live_find(struct bf_alerter *a, uint64_t key)
+struct bf_live *bf_rules_live_find(struct bf_alerter *a, uint64_t key)
 {
-    size_t i = lower_bound(a, key);
+    size_t i = bf_rules_lower_bound(a, key);
     return (i < a->n && a->v[i].key == key) ? &a->v[i] : NULL;
 }
 
 /* A zeroed entry for key (absent), or NULL when memory runs out. */
-static struct live *live_insert(struct bf_alerter *a, uint64_t key)
+struct bf_live *bf_rules_live_insert(struct bf_alerter *a, uint64_t key)
 {
-    size_t i = lower_bound(a, key);
-    struct live *nv = bf_sorted_open(a->v, &a->n, &a->cap, sizeof *a->v, i, 64);
+    size_t i = bf_rules_lower_bound(a, key);
+    struct bf_live *nv = bf_sorted_open(a->v, &a->n, &a->cap, sizeof *a->v, i, 64);
     if (!nv)
         return NULL;
     a->v = nv;
@@ -256,21 +143,21 @@ static void live_remove(struct bf_alerter *a, size_t i)
 /* ---- keys closed by an operator (invariant 7) ----------------------------- */
 
 /* First index of closed[] whose key is >= key. */
-static size_t closed_lower_bound(const struct bf_alerter *a, uint64_t key)
+size_t bf_rules_closed_lower_bound(const struct bf_alerter *a, uint64_t key)
 {
     return bf_sorted_lower(a->closed, a->n_closed, sizeof *a->closed, key, bf_key_u64);
 }
 
 static bool closed_find(const struct bf_alerter *a, uint64_t key)
 {
-    size_t i = closed_lower_bound(a, key);
+    size_t i = bf_rules_closed_lower_bound(a, key);
     return i < a->n_closed && a->closed[i] == key;
 }
 
 /* Close key; false when memory runs out (the key may then be raised again). */
 static bool closed_add(struct bf_alerter *a, uint64_t key)
 {
-    size_t i = closed_lower_bound(a, key);
+    size_t i = bf_rules_closed_lower_bound(a, key);
     if (i < a->n_closed && a->closed[i] == key)
         return true;
     uint64_t *nc = bf_sorted_open(a->closed, &a->n_closed, &a->cap_closed, sizeof *nc, i, 16);
@@ -284,8 +171,8 @@ static bool closed_add(struct bf_alerter *a, uint64_t key)
 /* The track is gone: its closed keys are forgotten (its id is not reused). */
 static void closed_forget_track(struct bf_alerter *a, uint32_t track_id)
 {
-    size_t lo = closed_lower_bound(a, key_of(track_id, -1, 0));
-    size_t hi = closed_lower_bound(a, key_of(track_id, -1, 0) + (UINT64_C(1) << 16));
+    size_t lo = bf_rules_closed_lower_bound(a, bf_rules_key_of(track_id, -1, 0));
+    size_t hi = bf_rules_closed_lower_bound(a, bf_rules_key_of(track_id, -1, 0) + (UINT64_C(1) << 16));
     bf_sorted_close(a->closed, &a->n_closed, sizeof *a->closed, lo, hi - lo);   /* none: nothing */
 }
 
@@ -293,9 +180,9 @@ bool bf_alerter_check(const struct bf_alerter *a)
 {
     bool ok = a->n <= a->cap;                                                     /* (6) */
     for (size_t i = 0; ok && i < a->n; i++) {
-        const struct live *l = &a->v[i];
+        const struct bf_live *l = &a->v[i];
         ok = (i == 0 || a->v[i - 1].key < l->key)                                 /* (1) */
-             && l->key == key_of(l->a.sensor_idx >= 0 ? UINT32_MAX - (uint32_t)l->a.sensor_idx
+             && l->key == bf_rules_key_of(l->a.sensor_idx >= 0 ? UINT32_MAX - (uint32_t)l->a.sensor_idx
                                                       : l->a.track_id,
                                  l->a.zone_idx, l->a.type)                        /* (2), (9) */
              && (l->a.state == BF_ALERT_NEW || l->a.state == BF_ALERT_UPDATED ||
@@ -311,7 +198,7 @@ bool bf_alerter_check(const struct bf_alerter *a)
              && l->last_pub_us <= l->last_update_us;                              /* (5) */
     }
     for (size_t i = 0; ok && i < a->n_closed; i++) {                              /* (7) */
-        size_t j = lower_bound(a, a->closed[i]);
+        size_t j = bf_rules_lower_bound(a, a->closed[i]);
         ok = (i == 0 || a->closed[i - 1] < a->closed[i]) &&
              !(j < a->n && a->v[j].key == a->closed[i]);
     }
@@ -420,11 +307,11 @@ enum bf_severity bf_alert_severity(const struct bf_sev_in *in)
 
 static size_t rec_lower_bound(const struct bf_alerter *a, uint32_t track_id)
 {
-    _Static_assert(offsetof(struct trk_rec, track_id) == 0, "the sort key (bf_key_u32)");
+    _Static_assert(offsetof(struct bf_trk_rec, track_id) == 0, "the sort key (bf_key_u32)");
     return bf_sorted_lower(a->tr, a->n_tr, sizeof *a->tr, track_id, bf_key_u32);
 }
 
-static struct trk_rec *rec_find(struct bf_alerter *a, uint32_t track_id)
+static struct bf_trk_rec *rec_find(struct bf_alerter *a, uint32_t track_id)
 {
     size_t i = rec_lower_bound(a, track_id);
     return (i < a->n_tr && a->tr[i].track_id == track_id) ? &a->tr[i] : NULL;
@@ -432,16 +319,16 @@ static struct trk_rec *rec_find(struct bf_alerter *a, uint32_t track_id)
 
 /* The track's record, created at now if absent; NULL when memory runs out.  Moves
  * the other records: a pointer from rec_find/rec_get is good until the next rec_get. */
-static struct trk_rec *rec_get(struct bf_alerter *a, uint32_t track_id, bf_time_us now)
+struct bf_trk_rec *bf_rules_rec_get(struct bf_alerter *a, uint32_t track_id, bf_time_us now)
 {
     size_t i = rec_lower_bound(a, track_id);
     if (i < a->n_tr && a->tr[i].track_id == track_id)
         return &a->tr[i];
-    struct trk_rec *nt = bf_sorted_open(a->tr, &a->n_tr, &a->cap_tr, sizeof *nt, i, 64);
+    struct bf_trk_rec *nt = bf_sorted_open(a->tr, &a->n_tr, &a->cap_tr, sizeof *nt, i, 64);
     if (!nt)
         return NULL;
     a->tr = nt;
-    struct trk_rec *r = &a->tr[i];
+    struct bf_trk_rec *r = &a->tr[i];
     r->track_id = track_id;
     r->loiter_line = -1;
     r->near_since_us = BF_TIME_NONE;
@@ -465,7 +352,7 @@ static void rec_remove_at(struct bf_alerter *a, size_t i)
 
 /* ---- filling an alert from its track ---------------------------------------- */
 
-static void copy_utf8(char *dst, size_t cap, const char *src)
+void bf_rules_copy_utf8(char *dst, size_t cap, const char *src)
 {
     size_t n = src ? strlen(src) : 0;
     if (n >= cap) {
@@ -478,7 +365,7 @@ static void copy_utf8(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-static bool is_line(const struct bf_alerter *a, int z)
+bool bf_rules_is_line(const struct bf_alerter *a, int z)
 {
     if (z < 0 || (size_t)z >= a->n_zones)
         return false;
@@ -487,7 +374,7 @@ static bool is_line(const struct bf_alerter *a, int z)
 }
 
 /* Side of line z for the track now: the step's answer for the nearest line, else asked. */
-static int side_of(struct bf_alerter *a, const struct step_ctx *c, int z)
+static int side_of(struct bf_alerter *a, const struct bf_step_ctx *c, int z)
 {
     if (z == c->step->nearest_line)
         return c->step->line_side;
@@ -495,13 +382,13 @@ static int side_of(struct bf_alerter *a, const struct step_ctx *c, int z)
 }
 
 /* Distance, time to line (INFINITY unless on their side) for line z, or the nearest line. */
-static void line_metrics(struct bf_alerter *a, const struct step_ctx *c, int z, double *dist_m,
+static void line_metrics(struct bf_alerter *a, const struct bf_step_ctx *c, int z, double *dist_m,
                          double *ttl_s)
 {
     const struct bf_geo_step *s = c->step;
     *dist_m = NAN;
     *ttl_s = INFINITY;
-    if (!is_line(a, z))
+    if (!bf_rules_is_line(a, z))
         z = s->nearest_line;
     if (z < 0)
         return;
@@ -509,12 +396,12 @@ static void line_metrics(struct bf_alerter *a, const struct step_ctx *c, int z, 
         *dist_m = s->dist_to_line_m;
         if (s->line_side == -1 && c->ttl_s >= 0)
             *ttl_s = c->ttl_s;   /* at the closing speed (docs/alerts.md, APPROACH) */
-    } else if (is_line(a, z)) {
+    } else if (bf_rules_is_line(a, z)) {
         *dist_m = bf_geo_zone_distance(a->zones, (size_t)z, c->trk->x[0], c->trk->x[1]);
     }
 }
 
-static void compute_geo(struct bf_alerter *a, struct step_ctx *c)
+static void compute_geo(struct bf_alerter *a, struct bf_step_ctx *c)
 {
     if (c->have_geo)
         return;
@@ -537,7 +424,7 @@ static void compute_geo(struct bf_alerter *a, struct step_ctx *c)
 }
 
 /* Refresh the changing fields of l's alert from the track now. */
-static void fill(struct bf_alerter *a, struct step_ctx *c, struct live *l)
+static void fill(struct bf_alerter *a, struct bf_step_ctx *c, struct bf_live *l)
 {
     compute_geo(a, c);
     struct bf_alert *al = &l->a;
@@ -557,8 +444,8 @@ static void fill(struct bf_alerter *a, struct step_ctx *c, struct live *l)
     al->exercise = a->p.exercise || (c->trk->flags & BF_DET_F_EXERCISE);
     if (al->type == BF_ALERT_LOITER) {
         al->dwell_s = c->dwell_s;
-        int side = is_line(a, al->zone_idx) ? side_of(a, c, al->zone_idx) : 0;
-        copy_utf8(al->reason, sizeof al->reason,
+        int side = bf_rules_is_line(a, al->zone_idx) ? side_of(a, c, al->zone_idx) : 0;
+        bf_rules_copy_utf8(al->reason, sizeof al->reason,
                   side > 0 ? "on our side" : side < 0 ? "on their side" : "on the line");
     }
     l->last_update_us = c->now;
@@ -569,7 +456,7 @@ static void fill(struct bf_alerter *a, struct step_ctx *c, struct live *l)
 static bool power_of_two(uint64_t n) { return n && !(n & (n - 1)); }
 
 /* Number, enrich, then hand to the sink (delivery); failures are counted, never fatal. */
-static void publish(struct bf_alerter *a, struct live *l)
+void bf_rules_publish(struct bf_alerter *a, struct bf_live *l)
 {
     uint64_t seq = a->seq + 1, old_seq = l->a.seq;
     l->a.seq = seq;
@@ -612,18 +499,18 @@ static void publish(struct bf_alerter *a, struct live *l)
 }
 
 /* Resolve v[i] at event time t_us (not earlier than its last change) and drop it. */
-static void resolve_at(struct bf_alerter *a, size_t i, bf_time_us t_us)
+void bf_rules_resolve_at(struct bf_alerter *a, size_t i, bf_time_us t_us)
 {
-    struct live *l = &a->v[i];
+    struct bf_live *l = &a->v[i];
     l->a.state = BF_ALERT_RESOLVED;
     if (t_us > l->a.last_us)
         l->a.last_us = t_us;
-    publish(a, l);
+    bf_rules_publish(a, l);
     live_remove(a, i);
 }
 
 /* Update l from the track; publish if the severity changed or the interval has passed. */
-static void update(struct bf_alerter *a, struct step_ctx *c, struct live *l, enum bf_severity sev)
+static void update(struct bf_alerter *a, struct bf_step_ctx *c, struct bf_live *l, enum bf_severity sev)
 {
     if (l->a.state == BF_ALERT_LOST) {   /* went LOST idle, and its own track is back */
         l->a.state = l->a.ack_by[0] ? BF_ALERT_ACKNOWLEDGED : BF_ALERT_UPDATED;
@@ -643,7 +530,7 @@ static void update(struct bf_alerter *a, struct step_ctx *c, struct live *l, enu
     if (sev_changed || l->force_pub || c->now - l->last_pub_us >= min_us) {
         if (l->a.state == BF_ALERT_NEW)   /* an operator's ACKNOWLEDGED stays */
             l->a.state = BF_ALERT_UPDATED;
-        publish(a, l);
+        bf_rules_publish(a, l);
         if (l->force_pub)   /* "reacquired by track N" is said once */
             l->a.cause[0] = '\0';
         l->force_pub = false;
@@ -653,7 +540,7 @@ static void update(struct bf_alerter *a, struct step_ctx *c, struct live *l, enu
 /* ---- raising ------------------------------------------------------------------ */
 
 /* May this track raise a new alert now?  Counts the suppressions. */
-static bool gate(struct bf_alerter *a, const struct step_ctx *c)
+static bool gate(struct bf_alerter *a, const struct bf_step_ctx *c)
 {
     if (!c->base_ok)
         return false;
@@ -676,7 +563,7 @@ static bool gate(struct bf_alerter *a, const struct step_ctx *c)
     return true;
 }
 
-static void raise_alert(struct bf_alerter *a, struct step_ctx *c, enum bf_alert_type type, int z,
+static void raise_alert(struct bf_alerter *a, struct bf_step_ctx *c, enum bf_alert_type type, int z,
                         enum bf_severity sev, bf_time_us crossing_us)
 {
     const struct bf_zone_info *zi = z >= 0 ? bf_geo_zone_info(a->zones, (size_t)z) : NULL;
@@ -686,7 +573,7 @@ static void raise_alert(struct bf_alerter *a, struct step_ctx *c, enum bf_alert_
         BF_LOGE(LOG_COMP, "track %" PRIu32 ": cannot make an alert id", c->trk->id);
         return;
     }
-    struct live *l = live_insert(a, key_of(c->trk->id, zi ? z : -1, type));
+    struct bf_live *l = bf_rules_live_insert(a, bf_rules_key_of(c->trk->id, zi ? z : -1, type));
     if (!l) {
         a->st.publish_errors++;
         BF_LOGE(LOG_COMP, "track %" PRIu32 ": out of memory raising %s", c->trk->id,
@@ -700,31 +587,31 @@ static void raise_alert(struct bf_alerter *a, struct step_ctx *c, enum bf_alert_
     al->state = BF_ALERT_NEW;
     al->track_id = c->trk->id;
     al->zone_idx = zi ? z : -1;
-    copy_utf8(al->zone_id, sizeof al->zone_id, zi ? zi->id : "");
-    copy_utf8(al->zone_name, sizeof al->zone_name, zi ? (zi->name ? zi->name : zi->id) : "");
+    bf_rules_copy_utf8(al->zone_id, sizeof al->zone_id, zi ? zi->id : "");
+    bf_rules_copy_utf8(al->zone_name, sizeof al->zone_name, zi ? (zi->name ? zi->name : zi->id) : "");
     al->zone_kind = zi ? zi->kind : BF_ZONE_BORDER_LINE;
     al->first_us = c->now;
     al->crossing_us = crossing_us;
     al->sensor_idx = -1;
     /* the episode: the id of the track's first alert (or of the UGS_TRIGGER it covered) */
-    struct trk_rec *r = rec_get(a, c->trk->id, c->now);
+    struct bf_trk_rec *r = bf_rules_rec_get(a, c->trk->id, c->now);
     if (r && !r->episode[0])
         memcpy(r->episode, id, sizeof id);
     memcpy(al->episode, r ? r->episode : id, sizeof al->episode);
     fill(a, c, l);
     l->touched = a->step_no;
-    publish(a, l);
+    bf_rules_publish(a, l);
 }
 
 /* A rule fired for (type, zone): update the live alert or raise a new one. */
-static void trigger(struct bf_alerter *a, struct step_ctx *c, enum bf_alert_type type, int z,
+void bf_rules_trigger(struct bf_alerter *a, struct bf_step_ctx *c, enum bf_alert_type type, int z,
                     enum bf_severity sev, bf_time_us crossing_us)
 {
-    struct live *l = live_find(a, key_of(c->trk->id, z, type));
+    struct bf_live *l = bf_rules_live_find(a, bf_rules_key_of(c->trk->id, z, type));
     if (l) {
         if (l->touched != a->step_no)
             update(a, c, l, sev);
-    } else if (closed_find(a, key_of(c->trk->id, z, type))) {
+    } else if (closed_find(a, bf_rules_key_of(c->trk->id, z, type))) {
         a->st.reraise_blocked++;   /* an operator closed it: not again while the track lives */
     } else if (gate(a, c)) {
         raise_alert(a, c, type, z, sev, crossing_us);
@@ -732,14 +619,14 @@ static void trigger(struct bf_alerter *a, struct step_ctx *c, enum bf_alert_type
 }
 
 /* The severity of a track alert of type on zone z now (bf_alert_severity). */
-static enum bf_severity track_sev(struct bf_alerter *a, const struct step_ctx *c,
+enum bf_severity bf_rules_track_sev(struct bf_alerter *a, const struct bf_step_ctx *c,
                                   enum bf_alert_type type, int z)
 {
     const struct bf_zone_info *zi = z >= 0 ? bf_geo_zone_info(a->zones, (size_t)z) : NULL;
     struct bf_sev_in in = {
         .type = type,
         .zone_severity = zi ? zi->severity : 0,
-        .line_side = (type == BF_ALERT_LOITER && is_line(a, z)) ? side_of(a, c, z) : 0,
+        .line_side = (type == BF_ALERT_LOITER && bf_rules_is_line(a, z)) ? side_of(a, c, z) : 0,
         .cls = c->cls,
         .confidence = c->conf.confidence,
         .class_p = c->cls_p,
@@ -750,7 +637,7 @@ static enum bf_severity track_sev(struct bf_alerter *a, const struct step_ctx *c
     return bf_alert_severity(&in);
 }
 
-static const struct bf_track_point *hist_at(const struct bf_track *trk, unsigned i)
+const struct bf_track_point *bf_rules_hist_at(const struct bf_track *trk, unsigned i)
 {
     return &trk->hist[(trk->hist_head + i) % BF_TRACK_HIST];
 }
@@ -759,12 +646,12 @@ static const struct bf_track_point *hist_at(const struct bf_track *trk, unsigned
  * Crossing time for a crossing at fraction frac of the segment from the
  * track's previous history point (the newest one older than now) to now.
  */
-static bf_time_us crossing_time(const struct step_ctx *c, double frac)
+static bf_time_us crossing_time(const struct bf_step_ctx *c, double frac)
 {
     const struct bf_track *trk = c->trk;
     unsigned len = trk->hist_len <= BF_TRACK_HIST ? trk->hist_len : BF_TRACK_HIST;
     for (unsigned k = len; k-- > 0;) {
-        const struct bf_track_point *pt = hist_at(trk, k);
+        const struct bf_track_point *pt = bf_rules_hist_at(trk, k);
         if (pt->t_us < c->now) {
             if (!isfinite(frac) || frac < 0)
                 frac = 0;
@@ -781,7 +668,7 @@ static bf_time_us crossing_time(const struct step_ctx *c, double frac)
  * history (then now), interpolated between the two points by their distances
  * to the line.  now if none is found.
  */
-static bf_time_us late_crossing_time(struct bf_alerter *a, const struct step_ctx *c, int z)
+static bf_time_us late_crossing_time(struct bf_alerter *a, const struct bf_step_ctx *c, int z)
 {
     const struct bf_track *trk = c->trk;
     unsigned len = trk->hist_len <= BF_TRACK_HIST ? trk->hist_len : BF_TRACK_HIST;
@@ -789,7 +676,7 @@ static bf_time_us late_crossing_time(struct bf_alerter *a, const struct step_ctx
     struct bf_track_point theirs = {0};
     for (unsigned k = 0; k <= len; k++) {
         struct bf_track_point pt =
-            k < len ? *hist_at(trk, k)
+            k < len ? *bf_rules_hist_at(trk, k)
                     : (struct bf_track_point){.t_us = c->now, .e_m = trk->x[0], .n_m = trk->x[1]};
         int side = k < len ? bf_geo_line_side(a->zones, (size_t)z, pt.e_m, pt.n_m) : side_of(a, c, z);
         if (side == -1) {
@@ -839,14 +726,14 @@ static bf_time_us between(struct bf_alerter *a, int z, const struct bf_track_poi
  * the successor's first point on ours.  Forgotten when raised, or when the
  * track is seen on their side (the ordinary rules take over).
  */
-static void rule_joined(struct bf_alerter *a, struct step_ctx *c)
+static void rule_joined(struct bf_alerter *a, struct bf_step_ctx *c)
 {
-    struct trk_rec *r = c->r;
+    struct bf_trk_rec *r = c->r;
     if (!r || r->join_line < 0)
         return;
     int z = r->join_line;
-    if (!is_line(a, z) || side_of(a, c, z) == -1 ||
-        live_find(a, key_of(c->trk->id, z, BF_ALERT_INCURSION))) {
+    if (!bf_rules_is_line(a, z) || side_of(a, c, z) == -1 ||
+        bf_rules_live_find(a, bf_rules_key_of(c->trk->id, z, BF_ALERT_INCURSION))) {
         r->join_line = -1;
         return;
     }
@@ -855,60 +742,60 @@ static void rule_joined(struct bf_alerter *a, struct step_ctx *c)
     struct bf_track_point ours = {.t_us = c->now, .e_m = c->trk->x[0], .n_m = c->trk->x[1]};
     unsigned len = c->trk->hist_len <= BF_TRACK_HIST ? c->trk->hist_len : BF_TRACK_HIST;
     for (unsigned k = 0; k < len; k++) {
-        const struct bf_track_point *pt = hist_at(c->trk, k);
+        const struct bf_track_point *pt = bf_rules_hist_at(c->trk, k);
         if (bf_geo_line_side(a->zones, (size_t)z, pt->e_m, pt->n_m) == +1) {
             ours = *pt;
             break;
         }
     }
     struct bf_track_point theirs = {.t_us = r->join_t, .e_m = r->join_e, .n_m = r->join_n};
-    trigger(a, c, BF_ALERT_INCURSION, z, track_sev(a, c, BF_ALERT_INCURSION, z),
+    bf_rules_trigger(a, c, BF_ALERT_INCURSION, z, bf_rules_track_sev(a, c, BF_ALERT_INCURSION, z),
             between(a, z, &theirs, &ours));
-    if (live_find(a, key_of(c->trk->id, z, BF_ALERT_INCURSION))) {
+    if (bf_rules_live_find(a, bf_rules_key_of(c->trk->id, z, BF_ALERT_INCURSION))) {
         a->st.joined_incursions++;
         r->join_line = -1;
     }
 }
 
-static void rule_incursion(struct bf_alerter *a, struct step_ctx *c)
+static void rule_incursion(struct bf_alerter *a, struct bf_step_ctx *c)
 {
     const struct bf_geo_step *s = c->step;
     int nc = s->n_crossings < 0 ? 0 : s->n_crossings > BF_GEO_MAX_CROSSINGS ? BF_GEO_MAX_CROSSINGS
                                                                             : s->n_crossings;
     for (int i = 0; i < nc; i++) {
         const struct bf_geo_crossing *cr = &s->crossings[i];
-        if (cr->dir != +1 || !is_line(a, cr->zone))
+        if (cr->dir != +1 || !bf_rules_is_line(a, cr->zone))
             continue;
         /* through an official crossing point: normal traffic, not an incursion */
         if (a->mask_cp && (c->cp_recent || at_crossing_point(a, cr->e_m, cr->n_m))) {
-            if (!live_find(a, key_of(c->trk->id, cr->zone, BF_ALERT_INCURSION)))
+            if (!bf_rules_live_find(a, bf_rules_key_of(c->trk->id, cr->zone, BF_ALERT_INCURSION)))
                 a->st.crossing_point++;
             continue;
         }
-        trigger(a, c, BF_ALERT_INCURSION, cr->zone, track_sev(a, c, BF_ALERT_INCURSION, cr->zone),
+        bf_rules_trigger(a, c, BF_ALERT_INCURSION, cr->zone, bf_rules_track_sev(a, c, BF_ALERT_INCURSION, cr->zone),
                 crossing_time(c, cr->frac));
     }
     /* late confirmation: on our side now, its earliest remembered point on theirs */
     int z = s->nearest_line;
-    if (!is_line(a, z) || s->line_side != +1 || c->trk->hist_len == 0 || c->cp_recent ||
-        live_find(a, key_of(c->trk->id, z, BF_ALERT_INCURSION)))
+    if (!bf_rules_is_line(a, z) || s->line_side != +1 || c->trk->hist_len == 0 || c->cp_recent ||
+        bf_rules_live_find(a, bf_rules_key_of(c->trk->id, z, BF_ALERT_INCURSION)))
         goto joined;
-    const struct bf_track_point *oldest = hist_at(c->trk, 0);
+    const struct bf_track_point *oldest = bf_rules_hist_at(c->trk, 0);
     if (bf_geo_line_side(a->zones, (size_t)z, oldest->e_m, oldest->n_m) != -1)
         goto joined;
-    trigger(a, c, BF_ALERT_INCURSION, z, track_sev(a, c, BF_ALERT_INCURSION, z),
+    bf_rules_trigger(a, c, BF_ALERT_INCURSION, z, bf_rules_track_sev(a, c, BF_ALERT_INCURSION, z),
             late_crossing_time(a, c, z));
 joined:
     rule_joined(a, c);
 }
 
-static void rule_zone_entry(struct bf_alerter *a, struct step_ctx *c)
+static void rule_zone_entry(struct bf_alerter *a, struct bf_step_ctx *c)
 {
     uint64_t m = c->step->inside & (a->mask_restricted | (a->p.crossing_point_events ? a->mask_cp : 0));
     while (m) {
         int z = __builtin_ctzll(m);
         m &= m - 1;
-        trigger(a, c, BF_ALERT_ZONE_ENTRY, z, track_sev(a, c, BF_ALERT_ZONE_ENTRY, z), BF_TIME_NONE);
+        bf_rules_trigger(a, c, BF_ALERT_ZONE_ENTRY, z, bf_rules_track_sev(a, c, BF_ALERT_ZONE_ENTRY, z), BF_TIME_NONE);
     }
 }
 
@@ -948,14 +835,14 @@ static double closing_speed(const struct bf_alerter *a, int z, double e, double 
  * The nearest line's closing speed, time to the line at it and APPROACH's
  * hold condition for this step (their side only), into c.
  */
-static void approach_metrics(struct bf_alerter *a, struct step_ctx *c)
+static void approach_metrics(struct bf_alerter *a, struct bf_step_ctx *c)
 {
     const struct bf_geo_step *s = c->step;
     c->closing_mps = NAN;
     c->closing_min_mps = a->p.approach_min_closing_mps;
     c->ttl_s = INFINITY;
     c->appr_hold = false;
-    if (!is_line(a, s->nearest_line) || s->line_side != -1)
+    if (!bf_rules_is_line(a, s->nearest_line) || s->line_side != -1)
         return;
     c->closing_mps = closing_speed(a, s->nearest_line, c->trk->x[0], c->trk->x[1], c->trk->x[2],
                                    c->trk->x[3]);
@@ -976,7 +863,7 @@ static void approach_metrics(struct bf_alerter *a, struct step_ctx *c)
 }
 
 /* Is the track heading for a crossing point (inside one now, or its path meets the line in one)? */
-static bool heading_for_crossing_point(struct bf_alerter *a, const struct step_ctx *c)
+static bool heading_for_crossing_point(struct bf_alerter *a, const struct bf_step_ctx *c)
 {
     if (!a->mask_cp)
         return false;
@@ -996,13 +883,13 @@ static bool heading_for_crossing_point(struct bf_alerter *a, const struct step_c
  * after it last held (follow_up), so heading noise around a threshold does
  * not make it flap.
  */
-static void rule_approach(struct bf_alerter *a, struct step_ctx *c)
+static void rule_approach(struct bf_alerter *a, struct bf_step_ctx *c)
 {
     const struct bf_geo_step *s = c->step;
-    if (!is_line(a, s->nearest_line) || s->line_side != -1)
+    if (!bf_rules_is_line(a, s->nearest_line) || s->line_side != -1)
         return;
     /* a track whose incursion on this line is still live is not approaching it */
-    if (live_find(a, key_of(c->trk->id, s->nearest_line, BF_ALERT_INCURSION)))
+    if (bf_rules_live_find(a, bf_rules_key_of(c->trk->id, s->nearest_line, BF_ALERT_INCURSION)))
         return;
     if (c->appr_hold && c->r)
         c->r->appr_hold_us = c->now;
@@ -1011,8 +898,8 @@ static void rule_approach(struct bf_alerter *a, struct step_ctx *c)
                              (a->p.approach_time_s > 0 && c->ttl_s <= a->p.approach_time_s));
     if (!raise || heading_for_crossing_point(a, c))
         return;
-    trigger(a, c, BF_ALERT_APPROACH, s->nearest_line,
-            track_sev(a, c, BF_ALERT_APPROACH, s->nearest_line), BF_TIME_NONE);
+    bf_rules_trigger(a, c, BF_ALERT_APPROACH, s->nearest_line,
+            bf_rules_track_sev(a, c, BF_ALERT_APPROACH, s->nearest_line), BF_TIME_NONE);
 }
 
 static bool crossed_in(const struct bf_geo_step *s, int z)
@@ -1041,15 +928,15 @@ static bool crossed_in(const struct bf_geo_step *s, int z)
  * track can show near zero for a scan), or it is on their side closing in to
  * reach the line within loiter_time_s.  A live LOITER keeps following it.
  */
-static void rule_loiter(struct bf_alerter *a, struct step_ctx *c)
+static void rule_loiter(struct bf_alerter *a, struct bf_step_ctx *c)
 {
     if (!(a->p.loiter_distance_m > 0))
         return;
     const struct bf_geo_step *s = c->step;
     int z = s->nearest_line;
     double d = s->dist_to_line_m;
-    bool line = is_line(a, z) && isfinite(d);
-    struct trk_rec *r = c->r;
+    bool line = bf_rules_is_line(a, z) && isfinite(d);
+    struct bf_trk_rec *r = c->r;
     if (r && r->near_since_us != BF_TIME_NONE &&
         (!line || z != r->loiter_line || crossed_in(s, z) ||
          !(d <= a->p.loiter_distance_m * (1.0 + LOITER_HYSTERESIS))))
@@ -1066,11 +953,11 @@ static void rule_loiter(struct bf_alerter *a, struct step_ctx *c)
     double sd = s->line_side < 0 ? -d : d;
     bf_time_us every = bf_time_from_s(a->p.loiter_time_s / 4.0);
     if (r->smp_n == 0 || c->now - r->smp_t[r->smp_n - 1] >= every) {
-        if (r->smp_n == LOITER_SAMPLES) {
-            memmove(r->smp_t, r->smp_t + 1, (LOITER_SAMPLES - 1) * sizeof r->smp_t[0]);
-            memmove(r->smp_d, r->smp_d + 1, (LOITER_SAMPLES - 1) * sizeof r->smp_d[0]);
-            memmove(r->smp_e, r->smp_e + 1, (LOITER_SAMPLES - 1) * sizeof r->smp_e[0]);
-            memmove(r->smp_n_m, r->smp_n_m + 1, (LOITER_SAMPLES - 1) * sizeof r->smp_n_m[0]);
+        if (r->smp_n == BF_LOITER_SAMPLES) {
+            memmove(r->smp_t, r->smp_t + 1, (BF_LOITER_SAMPLES - 1) * sizeof r->smp_t[0]);
+            memmove(r->smp_d, r->smp_d + 1, (BF_LOITER_SAMPLES - 1) * sizeof r->smp_d[0]);
+            memmove(r->smp_e, r->smp_e + 1, (BF_LOITER_SAMPLES - 1) * sizeof r->smp_e[0]);
+            memmove(r->smp_n_m, r->smp_n_m + 1, (BF_LOITER_SAMPLES - 1) * sizeof r->smp_n_m[0]);
             r->smp_n--;
         }
         r->smp_t[r->smp_n] = c->now;
@@ -1080,9 +967,9 @@ static void rule_loiter(struct bf_alerter *a, struct step_ctx *c)
     }
     c->dwell_s = bf_time_to_s(c->now - r->near_since_us);
     if (c->dwell_s < a->p.loiter_time_s ||
-        live_find(a, key_of(c->trk->id, z, BF_ALERT_INCURSION)))
+        bf_rules_live_find(a, bf_rules_key_of(c->trk->id, z, BF_ALERT_INCURSION)))
         return;
-    bool live = live_find(a, key_of(c->trk->id, z, BF_ALERT_LOITER)) != NULL;
+    bool live = bf_rules_live_find(a, bf_rules_key_of(c->trk->id, z, BF_ALERT_LOITER)) != NULL;
     /* the newest sample at least loiter_time_s old: the progress over the window */
     bf_time_us window = bf_time_from_s(a->p.loiter_time_s);
     unsigned k = r->smp_n;
@@ -1099,19 +986,19 @@ static void rule_loiter(struct bf_alerter *a, struct step_ctx *c)
         return;
     if (!live && c->cp_recent)
         return;   /* waiting at a crossing point is normal traffic */
-    trigger(a, c, BF_ALERT_LOITER, z, track_sev(a, c, BF_ALERT_LOITER, z), BF_TIME_NONE);
+    bf_rules_trigger(a, c, BF_ALERT_LOITER, z, bf_rules_track_sev(a, c, BF_ALERT_LOITER, z), BF_TIME_NONE);
 }
 
 /*
  * The track's live alerts no trigger handled in this step: resolve those
  * whose condition has ended, update the others (they follow their track).
  */
-static void follow_up(struct bf_alerter *a, struct step_ctx *c)
+static void follow_up(struct bf_alerter *a, struct bf_step_ctx *c)
 {
-    size_t i = lower_bound(a, key_of(c->trk->id, -1, 0));
-    uint64_t end = key_of(c->trk->id, -1, 0) + (UINT64_C(1) << 16);
+    size_t i = bf_rules_lower_bound(a, bf_rules_key_of(c->trk->id, -1, 0));
+    uint64_t end = bf_rules_key_of(c->trk->id, -1, 0) + (UINT64_C(1) << 16);
     while (i < a->n && a->v[i].key < end) {
-        struct live *l = &a->v[i];
+        struct bf_live *l = &a->v[i];
         if (l->touched == a->step_no) {
             i++;
             continue;
@@ -1123,7 +1010,7 @@ static void follow_up(struct bf_alerter *a, struct step_ctx *c)
             /* back on their side, and clearly so: a track wobbling on the
              * line (noise, a group pausing at the fence) stays one incursion;
              * one an operator took stays until the operator closes it */
-            if (is_line(a, z) && side_of(a, c, z) == -1 && l->a.state != BF_ALERT_ACKNOWLEDGED) {
+            if (bf_rules_is_line(a, z) && side_of(a, c, z) == -1 && l->a.state != BF_ALERT_ACKNOWLEDGED) {
                 double dist, ttl;
                 line_metrics(a, c, z, &dist, &ttl);
                 ended = !(dist <= a->p.rearm_distance_m);
@@ -1133,7 +1020,7 @@ static void follow_up(struct bf_alerter *a, struct step_ctx *c)
             ended = z < 0 || !(c->step->inside & (UINT64_C(1) << z));
             break;
         case BF_ALERT_APPROACH: {
-            if (!is_line(a, z)) {
+            if (!bf_rules_is_line(a, z)) {
                 ended = true;
                 break;
             }
@@ -1154,9 +1041,9 @@ static void follow_up(struct bf_alerter *a, struct step_ctx *c)
         }
         if (ended) {
             fill(a, c, l);
-            resolve_at(a, i, c->now);   /* removes v[i]: i now names the next one */
+            bf_rules_resolve_at(a, i, c->now);   /* removes v[i]: i now names the next one */
         } else {
-            update(a, c, l, track_sev(a, c, l->a.type, z));
+            update(a, c, l, bf_rules_track_sev(a, c, l->a.type, z));
             i++;
         }
     }
@@ -1166,7 +1053,7 @@ static void follow_up(struct bf_alerter *a, struct step_ctx *c)
 
 /* A plausible top speed of a class (m/s): how fast a LOST area grows, how far a walker from a
  * ground sensor may have come. */
-static double class_speed_mps(enum bf_class c)
+double bf_rules_class_speed_mps(enum bf_class c)
 {
     switch (c) {
     case BF_CLASS_PERSON: return 3.0;
@@ -1188,7 +1075,7 @@ static bool goes_lost(const struct bf_alert *al)
 }
 
 /* Make l LOST: last seen at seen_us at (lat, lon), published at t_us. */
-static void make_lost(struct bf_alerter *a, struct live *l, bf_time_us seen_us, double lat,
+static void make_lost(struct bf_alerter *a, struct bf_live *l, bf_time_us seen_us, double lat,
                       double lon, enum bf_class cls, bf_time_us t_us)
 {
     struct bf_alert *al = &l->a;
@@ -1199,14 +1086,14 @@ static void make_lost(struct bf_alerter *a, struct live *l, bf_time_us seen_us, 
         al->lon_deg = lon;
     }
     al->lost_radius_m = a->p.lost_radius_m;
-    al->lost_growth_mps = class_speed_mps(cls);
-    copy_utf8(al->cause, sizeof al->cause, "track lost");
+    al->lost_growth_mps = bf_rules_class_speed_mps(cls);
+    bf_rules_copy_utf8(al->cause, sizeof al->cause, "track lost");
     if (t_us > al->last_us)
         al->last_us = t_us;
     if (al->last_us > l->last_update_us)
         l->last_update_us = al->last_us;
     a->st.lost++;
-    publish(a, l);
+    bf_rules_publish(a, l);
 }
 
 /*
@@ -1221,25 +1108,25 @@ static void lose_track(struct bf_alerter *a, const struct bf_track *trk)
     struct bf_track_point seen = {.t_us = t, .e_m = trk->x[0], .n_m = trk->x[1]};
     unsigned len = trk->hist_len <= BF_TRACK_HIST ? trk->hist_len : BF_TRACK_HIST;
     if (len)
-        seen = *hist_at(trk, len - 1);
+        seen = *bf_rules_hist_at(trk, len - 1);
     double lat = NAN, lon = NAN;
     if (!isfinite(seen.e_m) || !isfinite(seen.n_m) ||
         bf_geo_to_wgs84(a->frame, seen.e_m, seen.n_m, &lat, &lon) < 0)
         lat = lon = NAN;
-    struct trk_rec *r = rec_find(a, trk->id);
+    struct bf_trk_rec *r = rec_find(a, trk->id);
     enum bf_class cls = r && r->cls < BF_CLASS_COUNT ? (enum bf_class)r->cls : BF_CLASS_UNKNOWN;
-    size_t i = lower_bound(a, key_of(trk->id, -1, 0));
-    uint64_t end = key_of(trk->id, -1, 0) + (UINT64_C(1) << 16);
+    size_t i = bf_rules_lower_bound(a, bf_rules_key_of(trk->id, -1, 0));
+    uint64_t end = bf_rules_key_of(trk->id, -1, 0) + (UINT64_C(1) << 16);
     while (i < a->n && a->v[i].key < end) {
-        struct live *l = &a->v[i];
+        struct bf_live *l = &a->v[i];
         if (l->a.state == BF_ALERT_LOST) {
             i++;
         } else if (goes_lost(&l->a)) {
             make_lost(a, l, seen.t_us, lat, lon, cls, t);
             i++;
         } else {
-            copy_utf8(l->a.cause, sizeof l->a.cause, "track lost");
-            resolve_at(a, i, t);
+            bf_rules_copy_utf8(l->a.cause, sizeof l->a.cause, "track lost");
+            bf_rules_resolve_at(a, i, t);
         }
     }
     if (r && trk->confirmed_us == BF_TIME_NONE && r->cp_us == BF_TIME_NONE &&
@@ -1258,7 +1145,7 @@ static void lose_track(struct bf_alerter *a, const struct bf_track *trk)
     r->theirs_line = -1;
     double best = INFINITY;
     for (size_t z = 0; z < a->n_zones && isfinite(seen.e_m); z++) {
-        if (!is_line(a, (int)z))
+        if (!bf_rules_is_line(a, (int)z))
             continue;
         double d = bf_geo_zone_distance(a->zones, z, seen.e_m, seen.n_m);
         if (isfinite(d) && d < best) {
@@ -1286,22 +1173,22 @@ static void join_predecessor(struct bf_alerter *a, const struct bf_track *trk, b
     uint32_t old = trk->continues_id, nid = trk->id;
     if (!old || old == nid || old >= UINT32_MAX - 128)
         return;
-    struct trk_rec *nr = rec_find(a, nid);
+    struct bf_trk_rec *nr = rec_find(a, nid);
     if (nr && nr->joined_from == old)
         return;   /* done at an earlier step */
-    size_t i = lower_bound(a, key_of(old, -1, 0));
+    size_t i = bf_rules_lower_bound(a, bf_rules_key_of(old, -1, 0));
     bool has_alerts = i < a->n && (uint32_t)(a->v[i].key >> 16) == old;
-    size_t ci = closed_lower_bound(a, key_of(old, -1, 0));
+    size_t ci = bf_rules_closed_lower_bound(a, bf_rules_key_of(old, -1, 0));
     bool has_closed = ci < a->n_closed && (uint32_t)(a->closed[ci] >> 16) == old;
     if (!rec_find(a, old) && !has_alerts && !has_closed)
         return;
-    nr = rec_get(a, nid, now);
+    nr = bf_rules_rec_get(a, nid, now);
     if (!nr)
         return;
     nr->joined_from = old;
     size_t oi = rec_lower_bound(a, old);
     if (oi < a->n_tr && a->tr[oi].track_id == old) {
-        struct trk_rec *o = &a->tr[oi];
+        struct bf_trk_rec *o = &a->tr[oi];
         nr = rec_find(a, nid);
         if (!nr->episode[0])
             memcpy(nr->episode, o->episode, sizeof nr->episode);
@@ -1332,26 +1219,26 @@ static void join_predecessor(struct bf_alerter *a, const struct bf_track *trk, b
         rec_remove_at(a, rec_lower_bound(a, old));
     }
     /* closed keys: an operator's verdict holds for the successor */
-    while ((ci = closed_lower_bound(a, key_of(old, -1, 0))) < a->n_closed &&
+    while ((ci = bf_rules_closed_lower_bound(a, bf_rules_key_of(old, -1, 0))) < a->n_closed &&
            (uint32_t)(a->closed[ci] >> 16) == old) {
         uint64_t k = a->closed[ci];
         bf_sorted_close(a->closed, &a->n_closed, sizeof *a->closed, ci, 1);
-        if (!live_find(a, key_of(nid, -1, 0) + (k & 0xffff)) &&
-            !closed_add(a, key_of(nid, -1, 0) + (k & 0xffff)))
+        if (!bf_rules_live_find(a, bf_rules_key_of(nid, -1, 0) + (k & 0xffff)) &&
+            !closed_add(a, bf_rules_key_of(nid, -1, 0) + (k & 0xffff)))
             BF_LOGE(LOG_COMP, "out of memory moving a closed key to track %" PRIu32, nid);
     }
     /* the alerts, in key order */
-    while ((i = lower_bound(a, key_of(old, -1, 0))) < a->n &&
+    while ((i = bf_rules_lower_bound(a, bf_rules_key_of(old, -1, 0))) < a->n &&
            (uint32_t)(a->v[i].key >> 16) == old) {
-        struct live moved = a->v[i];
-        uint64_t nk = key_of(nid, -1, 0) + (moved.key & 0xffff);
-        if (live_find(a, nk) || closed_find(a, nk)) {   /* the successor has its own already */
+        struct bf_live moved = a->v[i];
+        uint64_t nk = bf_rules_key_of(nid, -1, 0) + (moved.key & 0xffff);
+        if (bf_rules_live_find(a, nk) || closed_find(a, nk)) {   /* the successor has its own already */
             snprintf(moved.a.cause, sizeof moved.a.cause, "continued by track %" PRIu32, nid);
-            resolve_at(a, i, now);
+            bf_rules_resolve_at(a, i, now);
             continue;
         }
         live_remove(a, i);
-        struct live *l = live_insert(a, nk);
+        struct bf_live *l = bf_rules_live_insert(a, nk);
         if (!l) {
             a->st.publish_errors++;
             BF_LOGE(LOG_COMP, "out of memory moving alert %s to track %" PRIu32, moved.a.id, nid);
@@ -1387,7 +1274,7 @@ static bool suppressed_class(const struct bf_alerter *a, unsigned c)
  * time does).  Sets c->cls and c->cls_p; true when the held class just became a
  * suppressed one.
  */
-static bool class_step(struct bf_alerter *a, struct step_ctx *c, struct trk_rec *r)
+static bool class_step(struct bf_alerter *a, struct bf_step_ctx *c, struct bf_trk_rec *r)
 {
     uint8_t raw = (uint8_t)c->conf.cls;
     bool to_suppressed = false;
@@ -1425,12 +1312,12 @@ static bool class_step(struct bf_alerter *a, struct step_ctx *c, struct trk_rec 
 }
 
 /* The held class became a suppressed one: withdraw the track's alerts (not those an operator took). */
-static void withdraw_reclassified(struct bf_alerter *a, struct step_ctx *c)
+static void withdraw_reclassified(struct bf_alerter *a, struct bf_step_ctx *c)
 {
-    size_t i = lower_bound(a, key_of(c->trk->id, -1, 0));
-    uint64_t end = key_of(c->trk->id, -1, 0) + (UINT64_C(1) << 16);
+    size_t i = bf_rules_lower_bound(a, bf_rules_key_of(c->trk->id, -1, 0));
+    uint64_t end = bf_rules_key_of(c->trk->id, -1, 0) + (UINT64_C(1) << 16);
     while (i < a->n && a->v[i].key < end) {
-        struct live *l = &a->v[i];
+        struct bf_live *l = &a->v[i];
         if (l->a.state == BF_ALERT_ACKNOWLEDGED || l->a.state == BF_ALERT_LOST) {
             i++;
             continue;
@@ -1438,348 +1325,8 @@ static void withdraw_reclassified(struct bf_alerter *a, struct step_ctx *c)
         fill(a, c, l);
         snprintf(l->a.cause, sizeof l->a.cause, "reclassified %s", bf_class_names[c->cls]);
         a->st.withdrawn_class++;
-        resolve_at(a, i, c->now);
+        bf_rules_resolve_at(a, i, c->now);
     }
-}
-
-/* ---- ground sensors: UGS_TRIGGER (10) ------------------------------------------------ */
-
-#define UGS_BEARING_REACH_M 2000.0   /* a bearing's reach when the sensor has no range */
-#define UGS_SIG_BEARING 0xffffffffu  /* channel signature of a bearing trip */
-
-/* Keyed like SENSOR_FAULT, above every track id, with the sensor's nearest line as zone. */
-static uint64_t ugs_key(uint32_t sensor_idx, int line)
-{
-    return key_of(UINT32_MAX - sensor_idx, line, BF_ALERT_UGS_TRIGGER);
-}
-
-/* Does track t (CONFIRMED/COASTING) lie where the sensor's latest trip says something is? */
-static bool ugs_covered_by(const struct bf_alerter *a, const struct ugs_rec *r,
-                           const struct bf_track *t)
-{
-    if (t->status != BF_TRACK_CONFIRMED && t->status != BF_TRACK_COASTING)
-        return false;
-    double dx = t->x[0] - r->e_m, dy = t->x[1] - r->n_m, cover = a->p.ugs_cover_m;
-    if (!isfinite(dx) || !isfinite(dy))
-        return false;
-    if (r->kind == BF_MEAS_PRESENCE)
-        return hypot(dx, dy) <= r->radius_m + cover;
-    /* bearing: along the ray, within cover of it, widened by 3 sigma of the bearing */
-    double b = r->bearing_rad, along = dx * sin(b) + dy * cos(b);
-    double perp = fabs(dx * cos(b) - dy * sin(b));
-    double reach = r->range_m > 0 && isfinite(r->range_m) ? r->range_m : UGS_BEARING_REACH_M;
-    double widen = tan(fmin(3.0 * r->sigma_rad, M_PI / 3.0));
-    return along >= -cover && along <= reach + cover && perp <= cover + fmax(along, 0.0) * widen;
-}
-
-/* Distinct channel signatures among the sensor's trips in the ring. */
-static unsigned ugs_modalities(const struct ugs_rec *r)
-{
-    unsigned m = 0;
-    for (unsigned i = 0; i < r->n; i++) {
-        bool seen = false;
-        for (unsigned j = 0; j < i && !seen; j++)
-            seen = r->sig[j] == r->sig[i];
-        m += !seen;
-    }
-    return m;
-}
-
-/* Most likely class of a trip's hints (lowest index on ties), and its normalised probability. */
-static enum bf_class ugs_class(const struct bf_detection *d, double *p_out)
-{
-    *p_out = NAN;
-    if (!(d->flags & BF_DET_F_CLASS))
-        return BF_CLASS_UNKNOWN;
-    double sum = 0.0, best = -1.0;
-    enum bf_class cls = BF_CLASS_UNKNOWN;
-    for (int k = 0; k < BF_CLASS_COUNT; k++) {
-        double l = d->class_lik[k];
-        if (!isfinite(l) || l < 0)
-            return BF_CLASS_UNKNOWN;
-        sum += l;
-        if (l > best) {
-            best = l;
-            cls = (enum bf_class)k;
-        }
-    }
-    if (!(sum > 0))
-        return BF_CLASS_UNKNOWN;
-    *p_out = best / sum;
-    return cls;
-}
-
-static bool ugs_in_no_alert(struct bf_alerter *a, double e_m, double n_m)
-{
-    uint64_t m = a->mask_no_alert;
-    while (m) {
-        int z = __builtin_ctzll(m);
-        m &= m - 1;
-        if (bf_geo_zone_contains(a->zones, (size_t)z, e_m, n_m))
-            return true;
-    }
-    return false;
-}
-
-/* Resolve the UGS_TRIGGER at v[i]: track t now covers its sensor; t's episode becomes its id. */
-static void ugs_resolve_covered(struct bf_alerter *a, size_t i, const struct bf_track *t,
-                                bf_time_us now)
-{
-    struct live *l = &a->v[i];
-    snprintf(l->a.reason, sizeof l->a.reason, "covered by track %" PRIu32, t->id);
-    struct trk_rec *r = rec_get(a, t->id, now);
-    if (r && !r->episode[0])
-        memcpy(r->episode, l->a.episode, sizeof r->episode);
-    if (l->a.sensor_idx >= 0 && (size_t)l->a.sensor_idx < a->n_sensors)
-        a->ugs[l->a.sensor_idx].n = 0;   /* the track explains the trips */
-    resolve_at(a, i, now);
-}
-
-/* A CONFIRMED/COASTING track stepped: does it now cover a sensor with a live UGS_TRIGGER? */
-static void ugs_cover_by_track(struct bf_alerter *a, const struct bf_track *t)
-{
-    if (!a->n_sensors)
-        return;
-    size_t i = lower_bound(a, key_of(UINT32_MAX - (uint32_t)(a->n_sensors - 1), -1, 0));
-    while (i < a->n) {
-        const struct live *l = &a->v[i];
-        if (l->a.type == BF_ALERT_UGS_TRIGGER && l->a.sensor_idx >= 0 &&
-            (size_t)l->a.sensor_idx < a->n_sensors &&
-            ugs_covered_by(a, &a->ugs[l->a.sensor_idx], t))
-            ugs_resolve_covered(a, i, t, t->t_us);   /* removes v[i] */
-        else
-            i++;
-    }
-}
-
-/* The fields of a UGS_TRIGGER from the sensor's ring and its latest trip d. */
-static void ugs_fill(struct bf_alerter *a, struct live *l, const struct ugs_rec *r,
-                     const struct bf_detection *d)
-{
-    struct bf_alert *al = &l->a;
-    al->last_us = d->t_us;
-    if (bf_geo_to_wgs84(a->frame, r->e_m, r->n_m, &al->lat_deg, &al->lon_deg) < 0)
-        al->lat_deg = al->lon_deg = NAN;
-    al->ve_mps = al->vn_mps = al->speed_mps = al->heading_deg = NAN;
-    al->cls = ugs_class(d, &al->class_p);
-    al->confidence = 1.0 - pow(0.5, (double)r->n);
-    al->time_to_line_s = INFINITY;
-    al->dist_to_line_m = r->line >= 0 ? r->line_dist_m : NAN;
-    al->crossing_us = BF_TIME_NONE;
-    al->sensors = UINT64_C(1) << d->sensor_idx;
-    al->n_hits = r->n;
-    al->exercise = al->exercise || a->p.exercise || (d->flags & BF_DET_F_EXERCISE);
-    unsigned mods = ugs_modalities(r);
-    snprintf(al->reason, sizeof al->reason,
-             "%u trips in %.0f s, %u channel%s, no track within %.0f m", r->n,
-             bf_time_to_s(r->t_us[r->n - 1] - r->t_us[0]), mods, mods == 1 ? "" : "s",
-             (r->kind == BF_MEAS_PRESENCE ? r->radius_m : 0.0) + a->p.ugs_cover_m);
-    l->last_update_us = d->t_us;
-}
-
-static void ugs_raise(struct bf_alerter *a, const struct ugs_rec *r, const struct bf_detection *d,
-                      enum bf_severity sev)
-{
-    uint32_t si = d->sensor_idx;
-    const char *sid = a->sensor_ids[si] ? a->sensor_ids[si] : "";
-    char id[BF_ALERT_ID_LEN];
-    if (bf_alert_make_id(a->site, BF_ALERT_UGS_TRIGGER, 0, sid, d->t_us, id) < 0) {
-        a->st.publish_errors++;
-        return;
-    }
-    uint64_t key = ugs_key(si, r->line);
-    size_t ci = closed_lower_bound(a, key);    /* an operator closed the last one: a new */
-    if (ci < a->n_closed && a->closed[ci] == key) {   /* trigger is a new event */
-        bf_sorted_close(a->closed, &a->n_closed, sizeof *a->closed, ci, 1);
-    }
-    struct live *l = live_insert(a, key);
-    if (!l) {
-        a->st.publish_errors++;
-        BF_LOGE(LOG_COMP, "sensor %s: out of memory raising UGS_TRIGGER", sid);
-        return;
-    }
-    struct bf_alert *al = &l->a;
-    memcpy(al->id, id, sizeof id);
-    memcpy(al->episode, id, sizeof id);
-    al->type = BF_ALERT_UGS_TRIGGER;
-    al->severity = sev;
-    al->state = BF_ALERT_NEW;
-    al->track_id = 0;
-    al->zone_idx = r->line;
-    const struct bf_zone_info *zi = r->line >= 0 ? bf_geo_zone_info(a->zones, (size_t)r->line) : NULL;
-    copy_utf8(al->zone_id, sizeof al->zone_id, zi ? zi->id : "");
-    copy_utf8(al->zone_name, sizeof al->zone_name, zi ? (zi->name ? zi->name : zi->id) : "");
-    al->zone_kind = zi ? zi->kind : BF_ZONE_BORDER_LINE;
-    al->first_us = d->t_us;
-    al->sensor_idx = (int)si;
-    ugs_fill(a, l, r, d);
-    publish(a, l);
-}
-
-int bf_alerter_on_ugs(struct bf_alerter *a, const struct bf_detection *d, double range_m,
-                      const struct bf_track *const *tracks, size_t n_tracks)
-{
-    if (!a || !d || d->sensor_idx >= a->n_sensors || d->sensor_idx >= 64 ||
-        d->t_us == BF_TIME_NONE || (n_tracks && !tracks))
-        return BF_EINVAL;
-    if (d->kind != BF_MEAS_PRESENCE && d->kind != BF_MEAS_BEARING)
-        return 0;
-    if (!isfinite(d->sensor_e_m) || !isfinite(d->sensor_n_m) || !isfinite(d->z[0]) ||
-        (d->kind == BF_MEAS_PRESENCE && !(d->z[0] > 0)))
-        return BF_EINVAL;
-    struct ugs_rec *r = &a->ugs[d->sensor_idx];
-    r->kind = d->kind;
-    r->e_m = d->sensor_e_m;
-    r->n_m = d->sensor_n_m;
-    r->range_m = range_m;
-    if (d->kind == BF_MEAS_PRESENCE) {
-        r->radius_m = d->z[0];
-    } else {
-        r->bearing_rad = d->z[0];
-        r->sigma_rad = isfinite(d->R[0][0]) && d->R[0][0] > 0 ? sqrt(d->R[0][0]) : 0.1;
-    }
-    if (!r->line_known) {   /* the sensor does not move: its nearest line once */
-        r->line_known = true;
-        r->line = -1;
-        r->line_dist_m = INFINITY;
-        for (size_t z = 0; z < a->n_zones; z++) {
-            if (!is_line(a, (int)z))
-                continue;
-            double dz = bf_geo_zone_distance(a->zones, z, r->e_m, r->n_m);
-            if (isfinite(dz) && dz < r->line_dist_m) {
-                r->line_dist_m = dz;
-                r->line = (int)z;
-            }
-        }
-    }
-    a->st.ugs_trips++;
-    double p;
-    enum bf_class cls = ugs_class(d, &p);
-    if (d->flags & BF_DET_F_TEST) {
-        a->st.suppressed_test++;
-        return 0;
-    }
-    if (ugs_in_no_alert(a, r->e_m, r->n_m)) {
-        a->st.suppressed_no_alert++;
-        return 0;
-    }
-    if ((d->flags & BF_DET_F_CLASS) && (a->p.suppress_classes & (1u << cls))) {
-        a->st.suppressed_class++;
-        return 0;
-    }
-    uint64_t key = ugs_key(d->sensor_idx, r->line);
-    for (size_t k = 0; k < n_tracks; k++) {
-        if (tracks[k] && ugs_covered_by(a, r, tracks[k])) {
-            a->st.ugs_covered++;
-            struct live *l = live_find(a, key);
-            if (l)
-                ugs_resolve_covered(a, (size_t)(l - a->v), tracks[k], d->t_us);
-            r->n = 0;
-            return 0;
-        }
-    }
-    /* the ring: drop what left the window (and the oldest when full), then add */
-    bf_time_us win = bf_time_from_s(a->p.ugs_window_s);
-    unsigned drop = 0;
-    while (drop < r->n && d->t_us - r->t_us[drop] > win)
-        drop++;
-    if (r->n - drop == BF_UGS_EVENTS_MAX)
-        drop++;
-    memmove(r->t_us, r->t_us + drop, (r->n - drop) * sizeof *r->t_us);
-    memmove(r->sig, r->sig + drop, (r->n - drop) * sizeof *r->sig);
-    r->n -= drop;
-    if (r->n && d->t_us < r->t_us[r->n - 1])
-        r->n = 0;   /* time went back (cannot happen after the reorder window): start over */
-    r->t_us[r->n] = d->t_us;
-    r->sig[r->n] = d->kind == BF_MEAS_BEARING ? UGS_SIG_BEARING
-                                               : (uint32_t)fmin(llround(d->z[0] * 10.0), 1e9);
-    r->n++;
-    struct bf_sev_in in = {.type = BF_ALERT_UGS_TRIGGER, .modalities = ugs_modalities(r),
-                           .cls = cls, .confidence = 1.0};
-    enum bf_severity sev = bf_alert_severity(&in);
-    struct live *l = live_find(a, key);
-    if (l) {
-        ugs_fill(a, l, r, d);
-        bool up = sev > l->a.severity;
-        if (up)
-            l->a.severity = sev;
-        if (up || d->t_us - l->last_pub_us >= bf_time_from_s(a->p.update_min_interval_s)) {
-            if (l->a.state == BF_ALERT_NEW)
-                l->a.state = BF_ALERT_UPDATED;
-            publish(a, l);
-        }
-    } else if (r->n >= a->p.ugs_min_events) {
-        ugs_raise(a, r, d, sev);
-    }
-    return 0;
-}
-
-/*
- * Ground sensors at the line, radar inside (docs/alerts.md, "Joined
- * history"): a track whose history begins at its first detection on our side
- * of its nearest line, starting within the reach of a ground sensor near that
- * line (ugs_line_m) that tripped, uncovered, up to ugs_join_s before: reach =
- * the trip's radius + ugs_cover_m + the class's plausible speed x the time
- * between trip and track.  The walker crossed at the sensor: INCURSION with
- * crossing_time = the earliest such trip, in the sensor's UGS_TRIGGER episode
- * (that trigger is then resolved "covered by track N").  Decided once the
- * track may alert; the nearest sensor wins.
- */
-static void rule_ugs_join(struct bf_alerter *a, struct step_ctx *c)
-{
-    struct trk_rec *r = c->r;
-    const struct bf_geo_step *s = c->step;
-    const struct bf_track *trk = c->trk;
-    if (!r || r->ugs_checked || !a->n_sensors || !c->base_ok || trk->hist_len == 0)
-        return;
-    int z = s->nearest_line;
-    if (!is_line(a, z) || s->line_side != +1 || c->cp_recent ||
-        live_find(a, key_of(trk->id, z, BF_ALERT_INCURSION)))
-        return;
-    const struct bf_track_point *p0 = hist_at(trk, 0);
-    if (p0->t_us != trk->first_us || bf_geo_line_side(a->zones, (size_t)z, p0->e_m, p0->n_m) != +1) {
-        r->ugs_checked = true;   /* its start is out of its history, or it came from their side */
-        return;
-    }
-    int best = -1;
-    double best_d = INFINITY;
-    bf_time_us best_t = BF_TIME_NONE;
-    bf_time_us join_us = bf_time_from_s(a->p.ugs_join_s);
-    for (size_t k = 0; k < a->n_sensors; k++) {
-        const struct ugs_rec *u = &a->ugs[k];
-        if (!u->n || !u->line_known || u->line != z || !(u->line_dist_m <= a->p.ugs_line_m))
-            continue;
-        bf_time_us trip = BF_TIME_NONE;
-        for (unsigned m = 0; m < u->n && trip == BF_TIME_NONE; m++)
-            if (u->t_us[m] <= trk->first_us && trk->first_us - u->t_us[m] <= join_us)
-                trip = u->t_us[m];
-        if (trip == BF_TIME_NONE)
-            continue;
-        double reach = (u->kind == BF_MEAS_PRESENCE ? u->radius_m : 0.0) + a->p.ugs_cover_m +
-                       class_speed_mps(c->cls) * bf_time_to_s(trk->first_us - trip);
-        if (u->kind == BF_MEAS_BEARING)
-            reach += u->range_m > 0 && isfinite(u->range_m) ? u->range_m : UGS_BEARING_REACH_M;
-        double d = hypot(p0->e_m - u->e_m, p0->n_m - u->n_m);
-        if (d <= reach && d < best_d) {
-            best = (int)k;
-            best_d = d;
-            best_t = trip;
-        }
-    }
-    if (best < 0)
-        return;
-    struct live *tl = live_find(a, ugs_key((uint32_t)best, z));
-    if (tl && !r->episode[0])
-        memcpy(r->episode, tl->a.episode, sizeof r->episode);
-    trigger(a, c, BF_ALERT_INCURSION, z, track_sev(a, c, BF_ALERT_INCURSION, z), best_t);
-    if (!live_find(a, key_of(trk->id, z, BF_ALERT_INCURSION)))
-        return;   /* not yet (gates): again at its next step */
-    r->ugs_checked = true;
-    a->st.joined_incursions++;
-    tl = live_find(a, ugs_key((uint32_t)best, z));
-    if (tl)
-        ugs_resolve_covered(a, (size_t)(tl - a->v), trk, c->now);
-    a->ugs[best].n = 0;   /* the track explains the trips */
 }
 
 int bf_alerter_set_sensor_kinds(struct bf_alerter *a, const char *const *kinds, size_t n)
@@ -1813,7 +1360,7 @@ int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32
         !isfinite(trk->x[3]) || trk->t_us == BF_TIME_NONE)
         return BF_EINVAL;
     a->step_no++;
-    struct step_ctx c = {
+    struct bf_step_ctx c = {
         .trk = trk,
         .step = step,
         .now = trk->t_us,
@@ -1831,7 +1378,7 @@ int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32
      * clutter's tentative tracks need none */
     bool needs_rec = trk->status == BF_TRACK_CONFIRMED || trk->status == BF_TRACK_COASTING ||
                      (step->inside & a->mask_cp);
-    struct trk_rec *r = needs_rec ? rec_get(a, trk->id, c.now) : rec_find(a, trk->id);
+    struct bf_trk_rec *r = needs_rec ? bf_rules_rec_get(a, trk->id, c.now) : rec_find(a, trk->id);
     c.r = r;
     bool reclassified = class_step(a, &c, r);
     if (r) {
@@ -1849,9 +1396,9 @@ int bf_alerter_on_track(struct bf_alerter *a, const struct bf_track *trk, uint32
         withdraw_reclassified(a, &c);
     /* first, so that an alert this step raises joins the covered trigger's episode */
     if (trk->status == BF_TRACK_CONFIRMED || trk->status == BF_TRACK_COASTING)
-        ugs_cover_by_track(a, trk);
+        bf_rules_ugs_cover_by_track(a, trk);
     rule_incursion(a, &c);
-    rule_ugs_join(a, &c);
+    bf_rules_ugs_join(a, &c);
     rule_zone_entry(a, &c);
     rule_approach(a, &c);
     rule_loiter(a, &c);
@@ -1880,7 +1427,7 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
         a->purged_us = now_us;
     size_t kept = 0;   /* one compacting pass: many records may go at once */
     for (size_t k = 0; purge && k < a->n_tr; k++) {
-        size_t i = lower_bound(a, key_of(a->tr[k].track_id, -1, 0));
+        size_t i = bf_rules_lower_bound(a, bf_rules_key_of(a->tr[k].track_id, -1, 0));
         bool has_live = i < a->n && (a->v[i].key >> 16) == a->tr[k].track_id;
         if (!has_live && now_us - a->tr[k].last_us > forget_us) {
             if (a->tr[k].lost)   /* no successor came: its closed keys go with it */
@@ -1898,7 +1445,7 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
     bf_time_us idle_us = bf_time_from_s(a->p.resolve_after_s);
     size_t i = 0;
     while (i < a->n) {
-        struct live *l = &a->v[i];
+        struct bf_live *l = &a->v[i];
         bool idle = l->a.type != BF_ALERT_SENSOR_FAULT && l->a.type != BF_ALERT_SYSTEM &&
                     l->a.state != BF_ALERT_LOST && now_us - l->last_update_us >= idle_us;
         if (!idle) {
@@ -1912,7 +1459,7 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
                       l->last_update_us + idle_us);
             i++;   /* its track went silent without ending: LOST at its last update */
         } else {
-            resolve_at(a, i, l->last_update_us + idle_us);   /* likewise */
+            bf_rules_resolve_at(a, i, l->last_update_us + idle_us);   /* likewise */
         }
     }
     return 0;
@@ -1921,7 +1468,7 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
 /* SENSOR_FAULT keys live above every track id's (track ids are < 2^31). */
 static uint64_t fault_key(uint32_t sensor_idx)
 {
-    return key_of(UINT32_MAX - sensor_idx, -1, BF_ALERT_SENSOR_FAULT);
+    return bf_rules_key_of(UINT32_MAX - sensor_idx, -1, BF_ALERT_SENSOR_FAULT);
 }
 
 int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faulty, bf_time_us t_us,
@@ -1930,12 +1477,12 @@ int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faul
     if (!a || sensor_idx >= a->n_sensors || sensor_idx >= 64 || t_us == BF_TIME_NONE)
         return BF_EINVAL;
     uint64_t key = fault_key(sensor_idx);
-    struct live *l = live_find(a, key);
+    struct bf_live *l = bf_rules_live_find(a, key);
     if (!faulty) {
         if (l && reason && reason[0])   /* why it ends ("sensor removed") */
-            copy_utf8(l->a.reason, sizeof l->a.reason, reason);
+            bf_rules_copy_utf8(l->a.reason, sizeof l->a.reason, reason);
         if (l)
-            resolve_at(a, (size_t)(l - a->v), t_us);
+            bf_rules_resolve_at(a, (size_t)(l - a->v), t_us);
         return 0;
     }
     if (l)
@@ -1944,7 +1491,7 @@ int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faul
     char id[BF_ALERT_ID_LEN];
     if (bf_alert_make_id(a->site, BF_ALERT_SENSOR_FAULT, 0, sid, t_us, id) < 0)
         return BF_EINVAL;
-    l = live_insert(a, key);
+    l = bf_rules_live_insert(a, key);
     if (!l) {
         a->st.publish_errors++;
         BF_LOGE(LOG_COMP, "sensor %s: out of memory raising SENSOR_FAULT", sid);
@@ -1970,9 +1517,9 @@ int bf_alerter_sensor_fault(struct bf_alerter *a, uint32_t sensor_idx, bool faul
     al->sensors = UINT64_C(1) << sensor_idx;
     al->exercise = a->p.exercise;
     al->sensor_idx = (int)sensor_idx;
-    copy_utf8(al->reason, sizeof al->reason, reason ? reason : "");
+    bf_rules_copy_utf8(al->reason, sizeof al->reason, reason ? reason : "");
     l->last_update_us = t_us;
-    publish(a, l);
+    bf_rules_publish(a, l);
     return 0;
 }
 
@@ -1990,7 +1537,7 @@ const char *bf_system_fault_name(enum bf_system_fault f)
 /* SYSTEM keys live above the SENSOR_FAULT keys (64 sensors at most). */
 static uint64_t system_key(enum bf_system_fault kind)
 {
-    return key_of(UINT32_MAX - 64 - (uint32_t)kind, -1, BF_ALERT_SYSTEM);
+    return bf_rules_key_of(UINT32_MAX - 64 - (uint32_t)kind, -1, BF_ALERT_SYSTEM);
 }
 
 int bf_alerter_system_fault(struct bf_alerter *a, enum bf_system_fault kind, bool active,
@@ -1999,10 +1546,10 @@ int bf_alerter_system_fault(struct bf_alerter *a, enum bf_system_fault kind, boo
     if (!a || (unsigned)kind >= BF_SYSTEM_FAULT_COUNT || t_us == BF_TIME_NONE)
         return BF_EINVAL;
     uint64_t key = system_key(kind);
-    struct live *l = live_find(a, key);
+    struct bf_live *l = bf_rules_live_find(a, key);
     if (!active) {
         if (l)
-            resolve_at(a, (size_t)(l - a->v), t_us);
+            bf_rules_resolve_at(a, (size_t)(l - a->v), t_us);
         return 0;
     }
     if (l)
@@ -2010,7 +1557,7 @@ int bf_alerter_system_fault(struct bf_alerter *a, enum bf_system_fault kind, boo
     char id[BF_ALERT_ID_LEN];
     if (bf_alert_make_id(a->site, BF_ALERT_SYSTEM, 0, bf_system_fault_name(kind), t_us, id) < 0)
         return BF_EINVAL;
-    l = live_insert(a, key);
+    l = bf_rules_live_insert(a, key);
     if (!l) {
         a->st.publish_errors++;
         BF_LOGE(LOG_COMP, "out of memory raising SYSTEM %s", bf_system_fault_name(kind));
@@ -2035,9 +1582,9 @@ int bf_alerter_system_fault(struct bf_alerter *a, enum bf_system_fault kind, boo
     al->sensors = 0;
     al->exercise = a->p.exercise;
     al->sensor_idx = -1;
-    copy_utf8(al->reason, sizeof al->reason, reason ? reason : bf_system_fault_name(kind));
+    bf_rules_copy_utf8(al->reason, sizeof al->reason, reason ? reason : bf_system_fault_name(kind));
     l->last_update_us = t_us;
-    publish(a, l);
+    bf_rules_publish(a, l);
     return 0;
 }
 
@@ -2218,7 +1765,7 @@ bool bf_alerter_is_live(const struct bf_alerter *a, const char *alert_id)
 /* ---- operators ------------------------------------------------------------------------ */
 
 /* The live alert with this id (a linear scan: operators act seldom), or NULL. */
-static struct live *live_by_id(struct bf_alerter *a, const char *id)
+static struct bf_live *live_by_id(struct bf_alerter *a, const char *id)
 {
     for (size_t i = 0; i < a->n; i++)
         if (strcmp(a->v[i].a.id, id) == 0)
@@ -2237,7 +1784,7 @@ int bf_alerter_act(struct bf_alerter *a, const struct bf_ack_request *req, bf_ti
         snprintf(out->error, sizeof out->error, "%s", req->error[0] ? req->error : "invalid request");
         return 0;
     }
-    struct live *l = live_by_id(a, req->alert_id);
+    struct bf_live *l = live_by_id(a, req->alert_id);
     if (!l) {
         snprintf(out->error, sizeof out->error, "no live alert with that id");
         return 0;
@@ -2267,7 +1814,7 @@ int bf_alerter_act(struct bf_alerter *a, const struct bf_ack_request *req, bf_ti
             snprintf(out->error, sizeof out->error, "unit %s is already assigned", req->unit);
             return 0;
         }
-        copy_utf8(al->assigned_unit, sizeof al->assigned_unit, req->unit);
+        bf_rules_copy_utf8(al->assigned_unit, sizeof al->assigned_unit, req->unit);
         break;
     case BF_ACK_RESOLVE:
     case BF_ACK_FALSE_ALARM:
@@ -2283,11 +1830,11 @@ int bf_alerter_act(struct bf_alerter *a, const struct bf_ack_request *req, bf_ti
     if (req->action == BF_ACK_ACKNOWLEDGE || req->action == BF_ACK_ASSIGN) {
         if (!acked) {
             al->ack_us = t;
-            copy_utf8(al->ack_by, sizeof al->ack_by, req->operator_id);
+            bf_rules_copy_utf8(al->ack_by, sizeof al->ack_by, req->operator_id);
         }
         if (al->state != BF_ALERT_LOST)   /* a LOST alert stays LOST, now acknowledged */
             al->state = BF_ALERT_ACKNOWLEDGED;
-        publish(a, l);
+        bf_rules_publish(a, l);
         out->ok = true;
         out->state = al->state;
         out->seq = al->seq;
@@ -2295,8 +1842,8 @@ int bf_alerter_act(struct bf_alerter *a, const struct bf_ack_request *req, bf_ti
     }
     /* resolve / false_alarm: the closing change, then out of the live set, key closed */
     al->state = req->action == BF_ACK_RESOLVE ? BF_ALERT_RESOLVED : BF_ALERT_FALSE_ALARM;
-    copy_utf8(al->closed_by, sizeof al->closed_by, req->operator_id);
-    publish(a, l);
+    bf_rules_copy_utf8(al->closed_by, sizeof al->closed_by, req->operator_id);
+    bf_rules_publish(a, l);
     out->ok = true;
     out->state = al->state;
     out->seq = al->seq;

@@ -864,18 +864,26 @@ static void track_hit(struct bf_tracker *t, uint32_t s, const struct bf_detectio
                       bf_time_us t_us)
 {
     struct bf_track *tr = &t->trk[s];
-    tr->hit_bits = (tr->hit_bits << 1) | 1u;
-    tr->n_hits++;
+    /* a tentative track's hit where the sensor has no view (Pd(x) < PD_MIN_MISS) is no
+     * opportunity: it moves the track but counts nothing toward confirmation (clutter
+     * behind a hill must not confirm a track that no miss can end) */
+    bool counts = tr->status != BF_TRACK_TENTATIVE || t->stamp[s] != t->scan_no ||
+                  t->st[t->local[s]].in_cov;
+    if (counts) {
+        tr->hit_bits = (tr->hit_bits << 1) | 1u;
+        tr->n_hits++;
+    }
     tr->miss_run = 0;
     t->miss_w[s] = 0;
-    score_add(t, s);
+    if (counts)
+        score_add(t, s);
     bool cls = common_hit(t, s, d, t_us);
     t->stats.associated++;
     mark(t, s, BF_CHANGE_UPDATED);
     bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
     if (tr->status == BF_TRACK_COASTING)
         tr->status = BF_TRACK_CONFIRMED;
-    if (tr->status == BF_TRACK_TENTATIVE) {
+    if (tr->status == BF_TRACK_TENTATIVE && counts) {
         if (t->opps[s] < UINT8_MAX)
             t->opps[s]++;
         maybe_confirm(t, s, t_us);

@@ -1456,6 +1456,48 @@ static void test_max_coast(void)
 }
 
 /*
+ * No view, no confirmation: a plot every 2 s, 3 m apart, where the sensor's
+ * Pd(x) is 0 (clutter behind a hill: no miss can end the track) keep one
+ * tentative track moving (its hits not counted) but never confirm it, under
+ * M-of-N and the score rule; the same plots where Pd(x) is 0.9 confirm it by
+ * the third.
+ */
+static void test_no_view_never_confirms(void)
+{
+    static const double zero = 0.0, high = 0.9;
+    for (int rule = 0; rule < 2; rule++) {
+        for (int view = 0; view < 2; view++) {
+            struct bf_tracker_params p;
+            bf_tracker_params_default(&p);
+            if (rule)
+                p.confirm = BF_CONFIRM_SCORE;
+            const struct bf_tracker_sensor sen = {.range_m = 0, .pd_at = pd_const,
+                                                  .pd_ctx = view ? &high : &zero};
+            struct bf_tracker *t = make(&p, &sen, 1);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+            uint32_t confirmed_at = 0;
+            for (uint32_t k = 0; k < 6 && !confirmed_at; k++) {
+                struct bf_detection d = pos_det(0, S_US(2.0 * k), 3.0 * k, 0.0, 10.0);
+                CU_ASSERT_EQUAL(bf_tracker_scan(t, 0, S_US(2.0 * k), &d, 1), 0);
+                CU_ASSERT(bf_tracker_check(t));
+                const struct bf_track *tr;
+                CU_ASSERT_EQUAL_FATAL(bf_tracker_tracks(t, &tr, 1), 1);
+                CU_ASSERT(fabs(tr->x[0] - 3.0 * k) < 10.0);   /* one track takes every plot */
+                CU_ASSERT_EQUAL(tr->n_hits, view ? k + 1 : 1);
+                if (tr->status != BF_TRACK_TENTATIVE && !confirmed_at)
+                    confirmed_at = k + 1;
+            }
+            if (view) {
+                CU_ASSERT(confirmed_at >= 2 && confirmed_at <= 3);
+            } else {
+                CU_ASSERT_EQUAL(confirmed_at, 0);
+            }
+            bf_tracker_destroy(t);
+        }
+    }
+}
+
+/*
  * Continuation: a walker at 3 m/s east is tracked, lost in a gap (deleted by
  * misses) and restarted 20 s after its last hit ahead along its path: the
  * new track continues the lost one (continues_id, BF_CHANGE_CONTINUES once).
@@ -1691,6 +1733,7 @@ static CU_TestInfo tracker_tests[] = {
     {"a sensor blind at the target takes no miss", test_pd_blind_sensor},
     {"clutter never confirms at any Pd(x)", test_pd_clutter_never_confirms},
     {"max coast by class; an idle track never takes a far plot", test_max_coast},
+    {"a tentative track where the sensor has no view never confirms", test_no_view_never_confirms},
     {"track continuation after a gap", test_continuation},
     {"classification remembers, and still switches", test_class_remembers},
     {"class confusion matrices", test_class_confusion},
