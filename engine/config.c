@@ -633,11 +633,16 @@ static void load_sensors(struct loader *L, const cJSON *root, struct bf_config *
     }
 }
 
-/* tracker.q_accel_by_class: {"vehicle": 2.0, ...}, class names of bf_class_names. */
-static void load_q_by_class(struct loader *L, const cJSON *o, struct bf_tracker_params *t)
+/*
+ * tracker.<key>: {"vehicle": 2.0, ...}, an object keyed by the class names of
+ * bf_class_names, each a number in [0, max] (help says what it means); a class
+ * given replaces out[class].
+ */
+static void load_by_class(struct loader *L, const cJSON *o, const char *key, double max,
+                          const char *help, double out[BF_CLASS_COUNT])
 {
     const cJSON *qc = NULL;
-    if (bf_json_get_object(L->doc, L->diag, o, "q_accel_by_class", false, &qc) != 0)
+    if (bf_json_get_object(L->doc, L->diag, o, key, false, &qc) != 0 || !qc)
         return;
     const char *names[BF_CLASS_COUNT + 1];
     for (int c = 0; c < BF_CLASS_COUNT; c++)
@@ -645,26 +650,22 @@ static void load_q_by_class(struct loader *L, const cJSON *o, struct bf_tracker_
     names[BF_CLASS_COUNT] = NULL;
     bf_json_check_keys(L->doc, L->diag, qc, names);
     for (int c = 0; c < BF_CLASS_COUNT; c++)
-        num(L, qc, names[c], false, 0, false, 100,
-            "a number between 0 and 100 (m/s^2, white-acceleration standard deviation for the "
-            "class; 0: q_accel_mps2)", &t->q_by_class[c]);
+        num(L, qc, names[c], false, 0, false, max, help, &out[c]);
 }
 
-/* tracker.max_coast_by_class_s: {"vehicle": 60, ...}; a class given replaces its default. */
+/* tracker.q_accel_by_class and tracker.max_coast_by_class_s. */
+static void load_q_by_class(struct loader *L, const cJSON *o, struct bf_tracker_params *t)
+{
+    load_by_class(L, o, "q_accel_by_class", 100,
+                  "a number between 0 and 100 (m/s^2, white-acceleration standard deviation for "
+                  "the class; 0: q_accel_mps2)", t->q_by_class);
+}
+
 static void load_coast_by_class(struct loader *L, const cJSON *o, struct bf_tracker_params *t)
 {
-    const cJSON *qc = NULL;
-    if (bf_json_get_object(L->doc, L->diag, o, "max_coast_by_class_s", false, &qc) != 0 || !qc)
-        return;
-    const char *names[BF_CLASS_COUNT + 1];
-    for (int c = 0; c < BF_CLASS_COUNT; c++)
-        names[c] = bf_class_names[c];
-    names[BF_CLASS_COUNT] = NULL;
-    bf_json_check_keys(L->doc, L->diag, qc, names);
-    for (int c = 0; c < BF_CLASS_COUNT; c++)
-        num(L, qc, names[c], false, 0, false, 86400,
-            "a number between 0 and 86400 (seconds without a hit before a track of this class "
-            "is deleted; 0: max_coast_s)", &t->max_coast_by_class_s[c]);
+    load_by_class(L, o, "max_coast_by_class_s", 86400,
+                  "a number between 0 and 86400 (seconds without a hit before a track of this "
+                  "class is deleted; 0: max_coast_s)", t->max_coast_by_class_s);
 }
 
 static void load_tracker(struct loader *L, const cJSON *root, struct bf_tracker_params *t)
