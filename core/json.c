@@ -1016,6 +1016,9 @@ bool bf_json_doc_where(const struct bf_json_doc *doc, const cJSON *node, struct 
 }
 
 static void verrorf(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void verrorf(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
                     const char *fmt, va_list ap)
 {
     char *msg = str_vprintf(fmt, ap);
