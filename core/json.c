@@ -12,6 +12,7 @@
  *
  * A depth-first walk of the cJSON tree visits the values in the same
  * (pre-)order, so value k of the scan is node k of the walk; a hash table
+ * (open addressing, below: this file needs nothing beyond libc and cJSON)
  * maps each node to its record.  Line and column come from the offset through
  * a table of line starts; the JSON path ("sensors[1].range_m") is built on
  * demand from parent links and cached.
@@ -23,7 +24,7 @@
  * is still returned, the caller fails on diag->n_errors as bf_diag.h says).
  *
  * Invariants: (1) doc->nodes[k].node is the k-th node of a pre-order walk of
- * doc->root; (2) by_node maps every node of the tree to k + 1; (3) line_starts
+ * doc->root; (2) by_node maps every node of the tree to k; (3) line_starts
  * is increasing and line_starts[0] == 0.
  */
 #include "core/bf_json.h"
@@ -33,11 +34,10 @@
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <glib.h>
 
 #include "core/bf_error.h"
 
@@ -54,6 +54,203 @@ struct jpos {
     char *path;       /* built on demand by path_of() */
 };
 
+/* ---- small helpers: strings, a growable buffer, a hash table ----------- */
+
+static char *str_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* printf into a new malloc'd string; NULL when out of memory. */
+static char *str_vprintf(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+static char *str_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = str_vprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static int ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* strncmp ignoring ASCII case (locale-independent); 0 when equal. */
+static int ascii_ncasecmp(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int ca = ascii_lower((unsigned char)a[i]), cb = ascii_lower((unsigned char)b[i]);
+        if (ca != cb || !ca)
+            return ca - cb;
+    }
+    return 0;
+}
+
+static int ascii_casecmp(const char *a, const char *b)
+{
+    return ascii_ncasecmp(a, b, SIZE_MAX);
+}
+
+/* A string being built; oom is set (and the text kept as it was) when a
+ * growth fails. */
+struct sbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+};
+
+static void sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (n >= SIZE_MAX / 2 - b->len) {
+        b->oom = true;
+        return;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sbuf_puts(struct sbuf *b, const char *s)
+{
+    sbuf_add(b, s, strlen(s));
+}
+
+/* The text, the caller's to free; NULL (and the buffer freed) when a growth failed. */
+static char *sbuf_take(struct sbuf *b)
+{
+    if (b->oom) {
+        free(b->s);
+        b->s = NULL;
+        return NULL;
+    }
+    return b->s ? b->s : strdup("");
+}
+
+/*
+ * A fixed-size open-addressing hash table (linear probing) from a non-NULL
+ * key to a uintptr_t, sized for the number of keys it will hold (at most half
+ * full).  Keys are pointers compared by address, or (strings) NUL-terminated
+ * strings compared by content; the table borrows them.
+ */
+struct ptab {
+    const void **keys;   /* NULL: empty slot */
+    uintptr_t *vals;
+    size_t mask;         /* slots - 1 (a power of two) */
+    size_t used;
+    bool strings;
+};
+
+static int ptab_init(struct ptab *t, size_t n, bool strings)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    t->keys = calloc(cap, sizeof *t->keys);
+    t->vals = malloc(cap * sizeof *t->vals);
+    t->mask = cap - 1;
+    t->used = 0;
+    t->strings = strings;
+    if (!t->keys || !t->vals) {
+        free(t->keys);
+        free(t->vals);
+        t->keys = NULL;
+        t->vals = NULL;
+        return BF_ENOMEM;
+    }
+    return 0;
+}
+
+static void ptab_free(struct ptab *t)
+{
+    free(t->keys);
+    free(t->vals);
+    t->keys = NULL;
+    t->vals = NULL;
+}
+
+static size_t ptab_hash(const struct ptab *t, const void *key)
+{
+    uint64_t h;
+    if (t->strings) {   /* FNV-1a */
+        h = UINT64_C(14695981039346656037);
+        for (const unsigned char *p = key; *p; p++)
+            h = (h ^ *p) * UINT64_C(1099511628211);
+    } else {   /* the finaliser of MurmurHash3 */
+        h = (uint64_t)(uintptr_t)key;
+        h ^= h >> 33;
+        h *= UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 33;
+    }
+    return (size_t)h & t->mask;
+}
+
+static bool ptab_same(const struct ptab *t, const void *a, const void *b)
+{
+    return a == b || (t->strings && !strcmp(a, b));
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t ptab_slot(const struct ptab *t, const void *key)
+{
+    size_t i = ptab_hash(t, key);
+    while (t->keys[i] && !ptab_same(t, t->keys[i], key))
+        i = (i + 1) & t->mask;
+    return i;
+}
+
+/* Add key -> val; false when key is already there (its value unchanged) or
+ * the table is full. */
+static bool ptab_add(struct ptab *t, const void *key, uintptr_t val)
+{
+    if (t->used >= t->mask / 2 + 1)
+        return false;   /* half full: a probe always ends at an empty slot */
+    size_t i = ptab_slot(t, key);
+    if (t->keys[i])
+        return false;
+    t->keys[i] = key;
+    t->vals[i] = val;
+    t->used++;
+    return true;
+}
+
+static bool ptab_get(const struct ptab *t, const void *key, uintptr_t *val)
+{
+    if (!t->keys)
+        return false;
+    size_t i = ptab_slot(t, key);
+    if (!t->keys[i])
+        return false;
+    *val = t->vals[i];
+    return true;
+}
+
 struct bf_json_doc {
     char *name;
     char *text;           /* NUL-terminated copy of the input */
@@ -63,7 +260,7 @@ struct bf_json_doc {
     size_t n_lines;
     struct jpos *nodes;
     size_t n_nodes;
-    GHashTable *by_node;  /* const cJSON * -> index + 1 */
+    struct ptab by_node;  /* const cJSON * -> index */
 };
 
 /* ---- text positions ---------------------------------------------------- */
@@ -451,9 +648,8 @@ static void scan_word(struct scan *sc)
         sc->pos = e;
         return;
     }
-    if ((n == 4 && !g_ascii_strncasecmp(w, "true", 4)) ||
-        (n == 5 && !g_ascii_strncasecmp(w, "false", 5)) ||
-        (n == 4 && !g_ascii_strncasecmp(w, "null", 4))) {
+    if ((n == 4 && !ascii_ncasecmp(w, "true", 4)) || (n == 5 && !ascii_ncasecmp(w, "false", 5)) ||
+        (n == 4 && !ascii_ncasecmp(w, "null", 4))) {
         scan_fail(sc, start, "invalid literal '%.*s': write true, false and null in lower case", wl, w);
         return;
     }
@@ -550,7 +746,7 @@ static bool pair_nodes(struct bf_json_doc *doc, const cJSON *node, size_t *k)
         return false;
     size_t self = (*k)++;
     doc->nodes[self].node = node;
-    if (!g_hash_table_insert(doc->by_node, (gpointer)node, GSIZE_TO_POINTER(self + 1)))
+    if (!ptab_add(&doc->by_node, node, self))
         return false;
     bool is_obj = cJSON_IsObject(node);
     for (const cJSON *c = node->child; c; c = c->next) {
@@ -566,12 +762,10 @@ static bool pair_nodes(struct bf_json_doc *doc, const cJSON *node, size_t *k)
 
 static bool lookup(const struct bf_json_doc *doc, const cJSON *node, size_t *k)
 {
-    if (!doc || !node || !doc->by_node)
+    uintptr_t v;
+    if (!doc || !node || !ptab_get(&doc->by_node, node, &v))
         return false;
-    gpointer v = g_hash_table_lookup(doc->by_node, node);
-    if (!v)
-        return false;
-    *k = GPOINTER_TO_SIZE(v) - 1;
+    *k = (size_t)v;
     return true;
 }
 
@@ -586,47 +780,54 @@ static bool is_identifier(const char *s)
 }
 
 /* The JSON path of record k, built once and cached (the cache is not a
- * visible change of the doc, hence the const). */
+ * visible change of the doc, hence the const).  Out of memory: "" (not
+ * cached). */
 static const char *path_of(const struct bf_json_doc *doc, size_t k)
 {
     struct jpos *j = &doc->nodes[k];
     if (j->path)
         return j->path;
     if (j->parent == NO_PARENT) {
-        j->path = g_strdup("");
-        return j->path;
+        j->path = strdup("");
+        return j->path ? j->path : "";
     }
     const char *pp = path_of(doc, j->parent);
-    GString *g = g_string_new(pp);
+    struct sbuf b = {0};
+    sbuf_puts(&b, pp);
     if (j->key_off != NO_KEY) {
         const char *key = j->node->string ? j->node->string : "";
         if (is_identifier(key)) {
             if (pp[0])
-                g_string_append_c(g, '.');
-            g_string_append(g, key);
+                sbuf_puts(&b, ".");
+            sbuf_puts(&b, key);
         } else {
-            g_string_append(g, "[\"");
+            sbuf_puts(&b, "[\"");
             for (const char *p = key; *p; p++) {
                 if (*p == '"' || *p == '\\')
-                    g_string_append_c(g, '\\');
-                g_string_append_c(g, *p);
+                    sbuf_puts(&b, "\\");
+                sbuf_add(&b, p, 1);
             }
-            g_string_append(g, "\"]");
+            sbuf_puts(&b, "\"]");
         }
     } else {
-        g_string_append_printf(g, "[%zu]", j->index);
+        char ix[32];
+        snprintf(ix, sizeof ix, "[%zu]", j->index);
+        sbuf_puts(&b, ix);
     }
-    j->path = g_string_free(g, FALSE);
-    return j->path;
+    j->path = sbuf_take(&b);
+    return j->path ? j->path : "";
 }
 
-/* Report at a raw offset of the text with a path. */
+/* What is reported when a message could not be allocated. */
+#define NOMEM_MSG "out of memory while reporting an error"
+
+/* Report at a raw offset of the text with a path; msg NULL: NOMEM_MSG. */
 static void report_at(const struct bf_json_doc *doc, struct bf_diag *diag, size_t off, const char *path,
                       const char *msg)
 {
     int line, col;
     line_col(doc->line_starts, doc->n_lines, off, &line, &col);
-    bf_diag_errorf(diag, doc->name, line, col, path, "%s", msg);
+    bf_diag_errorf(diag, doc->name, line, col, path, "%s", msg ? msg : NOMEM_MSG);
 }
 
 /* Duplicate keys anywhere in the tree: each later occurrence is an error. */
@@ -639,15 +840,19 @@ static void check_duplicates(const struct bf_json_doc *doc, struct bf_diag *diag
         int n = cJSON_GetArraySize(obj);
         if (n < 2)
             continue;
-        /* small objects (nearly all): compare pairs; large ones: a set */
-        GHashTable *seen = n > 8 ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
+        /* small objects (nearly all): compare pairs; large ones: a set (pairs
+         * when it cannot be allocated) */
+        struct ptab seen = {0};
+        bool hashed = n > 8 && ptab_init(&seen, (size_t)n, true) == 0;
         for (const cJSON *c = obj->child; c; c = c->next) {
             const char *key = c->string ? c->string : "";
             const cJSON *first = NULL;
-            if (seen) {
-                first = g_hash_table_lookup(seen, key);
-                if (!first)
-                    g_hash_table_insert(seen, (gpointer)key, (gpointer)c);
+            if (hashed) {
+                uintptr_t v;
+                if (ptab_get(&seen, key, &v))
+                    first = (const cJSON *)v;
+                else
+                    ptab_add(&seen, key, (uintptr_t)c);
             } else {
                 for (const cJSON *e = obj->child; e != c && !first; e = e->next)
                     if (!strcmp(e->string ? e->string : "", key))
@@ -660,14 +865,13 @@ static void check_duplicates(const struct bf_json_doc *doc, struct bf_diag *diag
                 continue;
             int fl, fc;
             line_col(doc->line_starts, doc->n_lines, doc->nodes[kf].key_off, &fl, &fc);
-            char *msg = g_strdup_printf("duplicate key \"%s\" (first at line %d, col %d): "
-                                        "a key may appear only once in an object; remove one",
-                                        key, fl, fc);
+            char *msg = str_printf("duplicate key \"%s\" (first at line %d, col %d): "
+                                   "a key may appear only once in an object; remove one",
+                                   key, fl, fc);
             report_at(doc, diag, doc->nodes[kc].key_off, path_of(doc, kc), msg);
-            g_free(msg);
+            free(msg);
         }
-        if (seen)
-            g_hash_table_destroy(seen);
+        ptab_free(&seen);
     }
 }
 
@@ -679,11 +883,10 @@ void bf_json_doc_destroy(struct bf_json_doc *doc)
         return;
     if (doc->nodes) {
         for (size_t k = 0; k < doc->n_nodes; k++)
-            g_free(doc->nodes[k].path);
+            free(doc->nodes[k].path);
         free(doc->nodes);
     }
-    if (doc->by_node)
-        g_hash_table_destroy(doc->by_node);
+    ptab_free(&doc->by_node);
     cJSON_Delete(doc->root);
     free(doc->line_starts);
     free(doc->text);
@@ -747,7 +950,8 @@ int bf_json_doc_parse(const char *text, size_t len, const char *name, struct bf_
         goto out_destroy;
     }
 
-    doc->by_node = g_hash_table_new(g_direct_hash, g_direct_equal);
+    if (ptab_init(&doc->by_node, doc->n_nodes, false) < 0)
+        goto out_destroy;
     size_t k = 0;
     if (!pair_nodes(doc, doc->root, &k) || k != doc->n_nodes) {
         bf_diag_errorf(diag, doc->name, 0, 0, "",
@@ -774,20 +978,20 @@ int bf_json_doc_load(const char *path, struct bf_json_doc **out, struct bf_diag 
         bf_diag_errorf(diag, path, 0, 0, "", "cannot open the file: %s", strerror(errno));
         return BF_EIO;
     }
-    GString *buf = g_string_new(NULL);
+    struct sbuf buf = {0};
     char chunk[8192];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        g_string_append_len(buf, chunk, (gssize)n);
-    int rd_err = ferror(f) ? errno : 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && !buf.oom)
+        sbuf_add(&buf, chunk, n);
+    int rd_err = ferror(f) ? errno : buf.oom ? ENOMEM : 0;
     fclose(f);
     if (rd_err) {
         bf_diag_errorf(diag, path, 0, 0, "", "cannot read the file: %s", strerror(rd_err));
-        g_string_free(buf, TRUE);
+        free(buf.s);
         return BF_EIO;
     }
-    int err = bf_json_doc_parse(buf->str, buf->len, path, out, diag);
-    g_string_free(buf, TRUE);
+    int err = bf_json_doc_parse(buf.s ? buf.s : "", buf.len, path, out, diag);
+    free(buf.s);
     return err;
 }
 
@@ -812,14 +1016,17 @@ bool bf_json_doc_where(const struct bf_json_doc *doc, const cJSON *node, struct 
 }
 
 static void verrorf(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void verrorf(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
                     const char *fmt, va_list ap)
 {
-    char *msg = g_strdup_vprintf(fmt, ap);
+    char *msg = str_vprintf(fmt, ap);
     struct bf_json_where w = {0, 0, ""};
     if (node)
         bf_json_doc_where(doc, node, &w);
-    bf_diag_errorf(diag, doc ? doc->name : NULL, w.line, w.col, w.path, "%s", msg);
-    g_free(msg);
+    bf_diag_errorf(diag, doc ? doc->name : NULL, w.line, w.col, w.path, "%s", msg ? msg : NOMEM_MSG);
+    free(msg);
 }
 
 void bf_json_errorf(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *node,
@@ -1100,7 +1307,7 @@ static int edit_distance(const char *a, const char *b)
 static const char *suggest(const char *w, const char *const *allowed)
 {
     for (size_t i = 0; allowed[i]; i++)
-        if (!g_ascii_strcasecmp(w, allowed[i]))
+        if (!ascii_casecmp(w, allowed[i]))
             return allowed[i];
     const char *best = NULL;
     int best_d = 3;
@@ -1114,16 +1321,18 @@ static const char *suggest(const char *w, const char *const *allowed)
     return best;
 }
 
-/* "\"a\", \"b\", \"c\"" */
+/* "\"a\", \"b\", \"c\""; NULL when out of memory. */
 static char *list_words(const char *const *words)
 {
-    GString *g = g_string_new(NULL);
+    struct sbuf b = {0};
     for (size_t i = 0; words[i]; i++) {
         char q[160];
         quote(words[i], 100, q, sizeof q);
-        g_string_append_printf(g, "%s%s", i ? ", " : "", q);
+        if (i)
+            sbuf_puts(&b, ", ");
+        sbuf_puts(&b, q);
     }
-    return g_string_free(g, FALSE);
+    return sbuf_take(&b);
 }
 
 int bf_json_get_enum(const struct bf_json_doc *doc, struct bf_diag *diag, const cJSON *obj,
@@ -1142,19 +1351,20 @@ int bf_json_get_enum(const struct bf_json_doc *doc, struct bf_diag *diag, const 
         }
     }
     char *list = list_words(choices);
+    const char *ls = list ? list : "(a list that did not fit in memory)";
     char got[160];
     if (cJSON_IsString(it) && it->valuestring) {
         quote(it->valuestring, 60, got, sizeof got);
         const char *s = suggest(it->valuestring, choices);
         if (s)
-            bf_json_errorf(doc, diag, it, "expected one of %s, got %s; did you mean \"%s\"?", list, got, s);
+            bf_json_errorf(doc, diag, it, "expected one of %s, got %s; did you mean \"%s\"?", ls, got, s);
         else
-            bf_json_errorf(doc, diag, it, "expected one of %s, got %s", list, got);
+            bf_json_errorf(doc, diag, it, "expected one of %s, got %s", ls, got);
     } else {
         bf_json_describe(it, got, sizeof got);
-        bf_json_errorf(doc, diag, it, "expected one of %s, got %s", list, got);
+        bf_json_errorf(doc, diag, it, "expected one of %s, got %s", ls, got);
     }
-    g_free(list);
+    free(list);
     return BF_EINVAL;
 }
 
@@ -1197,18 +1407,18 @@ int bf_json_check_keys(const struct bf_json_doc *doc, struct bf_diag *diag, cons
         const char *s = suggest(key, allowed);
         char *msg;
         if (s) {
-            msg = g_strdup_printf("unknown key %s; did you mean \"%s\"?", q, s);
+            msg = str_printf("unknown key %s; did you mean \"%s\"?", q, s);
         } else {
             char *list = list_words(allowed);
-            msg = g_strdup_printf("unknown key %s; the keys allowed here are %s", q, list);
-            g_free(list);
+            msg = list ? str_printf("unknown key %s; the keys allowed here are %s", q, list) : NULL;
+            free(list);
         }
         size_t k;
         if (lookup(doc, c, &k))
             report_at(doc, diag, doc->nodes[k].key_off, path_of(doc, k), msg);
         else
-            bf_diag_errorf(diag, doc ? doc->name : NULL, 0, 0, "", "%s", msg);
-        g_free(msg);
+            bf_diag_errorf(diag, doc ? doc->name : NULL, 0, 0, "", "%s", msg ? msg : NOMEM_MSG);
+        free(msg);
     }
     return unknown;
 }

@@ -18,7 +18,7 @@
  *                       struct bf_eng_service
  *   engine_reload.c     a configuration reload (SIGHUP): zones, alert rules and sensors
  *
- * It is not fusion_int.h: that header holds the tracker's parts (JPDA, the
+ * It is not tracker_int.h: that header holds the tracker's parts (JPDA, the
  * grid) for the tracker and its tests, and should not pull in MQTT, the
  * alerts module and pthreads.  Every function here runs on the engine
  * thread unless its comment says otherwise.

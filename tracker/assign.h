@@ -3,7 +3,7 @@
  * sparse (tracker/assign.c).  The tracker's global-nearest-neighbour
  * associator uses it per cluster; the simulator's OSPA / GOSPA (sim/metrics.c)
  * and the benchmarks use it too, which is why it has a public header of its
- * own rather than living in fusion_int.h.
+ * own rather than living in tracker_int.h.
  */
 #ifndef BF_ASSIGN_H
 #define BF_ASSIGN_H

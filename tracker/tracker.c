@@ -53,6 +53,17 @@
  *   where one of them would be, moving its way, within continue_window_s,
  *   continues it (continues_id, continue_decide).
  *
+ * bf_tracker_scan is the composition of these stages, each a function of its
+ * own: gather (predictor), locate_all and hypothesise_all (hypothesiser),
+ * associate, the associator's update (updater), manage (misses, deletion,
+ * confirmation, continuation: track_hit, track_miss), initiate, then the
+ * ageing sweep.  The associator (GNN: each cluster's exact assignment; JPDA:
+ * each cluster's marginals) and the confirmation rule (M-of-N, score) are
+ * small tables of functions (struct associator, struct confirm_rule) chosen
+ * at create, not branches inside the stages.  The updater only updates the
+ * filters; everything that changes the track lists (deletion, the lost
+ * ring, continuation) happens in manage, in gather order.
+ *
  * Data layout, for speed: the tracks live in one pool (a flat array of
  * struct bf_track, sized max_tracks at create) addressed by slot; free slots
  * are a stack; live tracks are also chained in id order so listing them is
@@ -168,6 +179,9 @@ struct scan_trk {
     double pd;           /* Pd(x) of the sensor at the predicted position */
     double pd_hit;       /* Pd used for a hit's score increment */
     bool in_cov;         /* the sensor can see it (pd above PD_MIN_MISS): a miss counts */
+    /* set by the updater: */
+    uint32_t hit;        /* detection of the hit, NONE if none */
+    bool moved;          /* updated without a hit (JPDA): its grid cell is due */
 };
 
 /* A confirmed track lately deleted, kept for continuation (docs/tracking.md). */
@@ -214,6 +228,43 @@ struct id_slot {
 struct greedy_ent {
     double cost;
     uint32_t id, det, trk;
+};
+
+struct bf_tracker;
+
+/*
+ * The data associator (params.associator), chosen at create: how a cluster
+ * of gated pairs is resolved, and how a track is then updated.
+ */
+struct associator {
+    /* Before the clusters of a scan with gated pairs (NULL: nothing to do). */
+    int (*begin)(struct bf_tracker *t, size_t n_det);
+    /* Solve the scan's n_cl clusters (find_clusters), each through
+     * cluster_open. */
+    void (*clusters)(struct bf_tracker *t, const struct bf_detection *dets, uint32_t n_cl);
+    /* After every cluster (NULL: nothing to do). */
+    void (*end)(struct bf_tracker *t, size_t n_det);
+    /* Updater: every gathered track's filter update with what it was given;
+     * sets st[].hit and st[].moved. */
+    void (*update)(struct bf_tracker *t, const struct bf_detection *dets);
+};
+
+/*
+ * The confirmation rule (params.confirm), chosen at create: when a tentative
+ * track is confirmed or given up, and the track score it keeps, if any.
+ */
+struct confirm_rule {
+    /* Tentative tr has earned confirmation. */
+    bool (*reached)(const struct bf_tracker *t, const struct bf_track *tr);
+    /* Tentative slot s can no longer be confirmed. */
+    bool (*hopeless)(const struct bf_tracker *t, uint32_t s);
+    /* A confirmed or coasting track's evidence fell too far (NULL: never). */
+    bool (*dropped)(const struct bf_tracker *t, const struct bf_track *tr);
+    /* Add this scan's increment (the associator's st.llr) to slot s's score
+     * (NULL: the rule keeps no score). */
+    void (*add)(struct bf_tracker *t, uint32_t s);
+    /* The increments of this scan's hard hits (NULL: the rule keeps no score). */
+    void (*score_hits)(struct bf_tracker *t, const struct bf_detection *dets);
 };
 
 struct bf_tracker {
@@ -297,6 +348,9 @@ struct bf_tracker {
     double kin_loglik[BF_CLASS_COUNT][KIN_KNOTS];   /* KIN_DAMP ln kin_lik, floored */
     uint32_t *rows, *cols;     /* cluster members (node numbers) */
     size_t rc_cap;
+
+    const struct associator *assoc;      /* params.associator's */
+    const struct confirm_rule *rule;     /* params.confirm's */
 
     uint32_t sweep;            /* ageing sweep cursor: a live slot, or NONE */
     bf_time_us last_t;
@@ -699,24 +753,80 @@ static const struct bf_track_point *hist_newest(const struct bf_track *tr)
     return &tr->hist[(tr->hist_head + tr->hist_len - 1) % BF_TRACK_HIST];
 }
 
+/* ---- confirmation rules -------------------------------------------------- */
+
+/* M-of-N: confirm_m hits in the first confirm_n opportunities. */
+static bool m_of_n_reached(const struct bf_tracker *t, const struct bf_track *tr)
+{
+    uint32_t window = t->p.confirm_n >= 32 ? UINT32_MAX : ((1u << t->p.confirm_n) - 1u);
+    return popcount32(tr->hit_bits & window) >= t->p.confirm_m;
+}
+
+/* M-of-N: the track can no longer reach confirm_m hits inside its first
+ * confirm_n opportunities. */
+static bool m_of_n_hopeless(const struct bf_tracker *t, uint32_t s)
+{
+    uint32_t left = t->opps[s] < t->p.confirm_n ? t->p.confirm_n - t->opps[s] : 0;
+    return t->trk[s].n_hits + left < t->p.confirm_m;
+}
+
+/* Score rule: the score reached confirm_llr. */
+static bool score_reached(const struct bf_tracker *t, const struct bf_track *tr)
+{
+    return tr->score >= t->p.confirm_llr;
+}
+
 /* Score rule: the score fell delete_llr_drop below its peak (also false
  * for a non-finite score: that deletes through the other checks). */
 static bool score_dropped(const struct bf_tracker *t, const struct bf_track *tr)
 {
-    return t->p.confirm == BF_CONFIRM_SCORE &&
-           (!isfinite(tr->score) || tr->score < tr->score_peak - t->p.delete_llr_drop);
+    return !isfinite(tr->score) || tr->score < tr->score_peak - t->p.delete_llr_drop;
 }
 
-/* Confirm a tentative track with enough hits in its window (M-of-N), or
- * with its score at confirm_llr (score rule). */
+/* Score rule: confirm_llr not reached in confirm_n opportunities, or the
+ * score fell delete_llr_drop below its peak. */
+static bool score_hopeless(const struct bf_tracker *t, uint32_t s)
+{
+    return t->opps[s] >= t->p.confirm_n || score_dropped(t, &t->trk[s]);
+}
+
+/* Score rule: add this scan's increment (the associator's st.llr). */
+static void score_add(struct bf_tracker *t, uint32_t s)
+{
+    if (t->stamp[s] != t->scan_no)
+        return;
+    struct bf_track *tr = &t->trk[s];
+    tr->score += t->st[t->local[s]].llr;
+    if (tr->score > tr->score_peak)
+        tr->score_peak = tr->score;
+}
+
+static void score_hits(struct bf_tracker *t, const struct bf_detection *dets);
+
+static const struct confirm_rule rule_m_of_n = {
+    .reached = m_of_n_reached,
+    .hopeless = m_of_n_hopeless,
+};
+
+static const struct confirm_rule rule_score = {
+    .reached = score_reached,
+    .hopeless = score_hopeless,
+    .dropped = score_dropped,
+    .add = score_add,
+    .score_hits = score_hits,
+};
+
+/* The rule deletes a confirmed or coasting track for its fallen evidence. */
+static bool evidence_dropped(const struct bf_tracker *t, const struct bf_track *tr)
+{
+    return t->rule->dropped && t->rule->dropped(t, tr);
+}
+
+/* Confirm a tentative track the rule says has earned it. */
 static void maybe_confirm(struct bf_tracker *t, uint32_t s, bf_time_us t_us)
 {
     struct bf_track *tr = &t->trk[s];
-    uint32_t window = t->p.confirm_n >= 32 ? UINT32_MAX : ((1u << t->p.confirm_n) - 1u);
-    bool ok = t->p.confirm == BF_CONFIRM_SCORE
-                  ? tr->score >= t->p.confirm_llr
-                  : popcount32(tr->hit_bits & window) >= t->p.confirm_m;
-    if (tr->status == BF_TRACK_TENTATIVE && ok) {
+    if (tr->status == BF_TRACK_TENTATIVE && t->rule->reached(t, tr)) {
         tr->status = BF_TRACK_CONFIRMED;
         tr->confirmed_us = t_us;
         t->stats.confirmed++;
@@ -726,28 +836,11 @@ static void maybe_confirm(struct bf_tracker *t, uint32_t s, bf_time_us t_us)
     }
 }
 
-/* A tentative track that can no longer reach confirm_m hits inside its first
- * confirm_n opportunities is dropped.  Score rule: one that has not reached
- * confirm_llr in confirm_n opportunities, or whose score fell
- * delete_llr_drop below its peak. */
-static bool tentative_hopeless(const struct bf_tracker *t, uint32_t s)
+/* Fold this scan's score increment into slot s, under a rule that keeps a score. */
+static void score_update(struct bf_tracker *t, uint32_t s)
 {
-    const struct bf_track *tr = &t->trk[s];
-    if (t->p.confirm == BF_CONFIRM_SCORE)
-        return t->opps[s] >= t->p.confirm_n || score_dropped(t, tr);
-    uint32_t left = t->opps[s] < t->p.confirm_n ? t->p.confirm_n - t->opps[s] : 0;
-    return tr->n_hits + left < t->p.confirm_m;
-}
-
-/* Score rule: add this scan's increment (the associator's st.llr). */
-static void score_add(struct bf_tracker *t, uint32_t s)
-{
-    if (t->p.confirm != BF_CONFIRM_SCORE || t->stamp[s] != t->scan_no)
-        return;
-    struct bf_track *tr = &t->trk[s];
-    tr->score += t->st[t->local[s]].llr;
-    if (tr->score > tr->score_peak)
-        tr->score_peak = tr->score;
+    if (t->rule->add)
+        t->rule->add(t, s);
 }
 
 /* What every hit records; returns true when the class evidence changed
@@ -876,7 +969,7 @@ static void track_hit(struct bf_tracker *t, uint32_t s, const struct bf_detectio
     tr->miss_run = 0;
     t->miss_w[s] = 0;
     if (counts)
-        score_add(t, s);
+        score_update(t, s);
     bool cls = common_hit(t, s, d, t_us);
     t->stats.associated++;
     mark(t, s, BF_CHANGE_UPDATED);
@@ -887,9 +980,9 @@ static void track_hit(struct bf_tracker *t, uint32_t s, const struct bf_detectio
         if (t->opps[s] < UINT8_MAX)
             t->opps[s]++;
         maybe_confirm(t, s, t_us);
-        if (tr->status == BF_TRACK_TENTATIVE && tentative_hopeless(t, s))
+        if (tr->status == BF_TRACK_TENTATIVE && t->rule->hopeless(t, s))
             track_delete(t, s);
-    } else if (score_dropped(t, tr)) {
+    } else if (evidence_dropped(t, tr)) {
         track_delete(t, s);
     }
     if (tr->status == BF_TRACK_CONFIRMED && class_kinematic(t, tr))
@@ -923,20 +1016,20 @@ static void track_miss(struct bf_tracker *t, uint32_t s, double pd)
     if (tr->miss_run < UINT8_MAX)
         tr->miss_run++;
     t->miss_w[s] += miss_weight(t, pd);
-    score_add(t, s);
+    score_update(t, s);
     mark(t, s, BF_CHANGE_MISSED);
     switch (tr->status) {
     case BF_TRACK_TENTATIVE:
         if (t->opps[s] < UINT8_MAX)
             t->opps[s]++;
-        if (misses_reach(t->miss_w[s], t->p.delete_misses_tentative) || tentative_hopeless(t, s))
+        if (misses_reach(t->miss_w[s], t->p.delete_misses_tentative) || t->rule->hopeless(t, s))
             track_delete(t, s);
         break;
     case BF_TRACK_CONFIRMED:
         tr->status = BF_TRACK_COASTING;
         /* fall through */
     case BF_TRACK_COASTING:
-        if (misses_reach(t->miss_w[s], t->p.delete_misses) || score_dropped(t, tr))
+        if (misses_reach(t->miss_w[s], t->p.delete_misses) || evidence_dropped(t, tr))
             track_delete(t, s);
         break;
     default:
@@ -973,12 +1066,14 @@ static bool track_new(struct bf_tracker *t, const struct bf_detection *d, const 
     t->stats.initiated++;
     mark(t, s, BF_CHANGE_NEW);
     maybe_confirm(t, s, t_us);
-    if (tr->status == BF_TRACK_TENTATIVE && tentative_hopeless(t, s))
+    if (tr->status == BF_TRACK_TENTATIVE && t->rule->hopeless(t, s))
         track_delete(t, s);
     return true;
 }
 
 /* ---- create / destroy --------------------------------------------------- */
+
+static const struct associator *associator_for(enum bf_associator a);
 
 static bool coast_by_class_ok(const struct bf_tracker_params *p)
 {
@@ -1084,6 +1179,8 @@ int bf_tracker_create(const struct bf_tracker_params *p, const struct bf_tracker
         goto out_free;
     if (p->associator == BF_ASSOC_JPDA && bf_jpda_ws_create(mc, mc, &t->jws) != 0)
         goto out_free;
+    t->assoc = associator_for(p->associator);
+    t->rule = p->confirm == BF_CONFIRM_SCORE ? &rule_score : &rule_m_of_n;
     t->lambda = fmax(p->clutter_density, MIN_CLUTTER_DENSITY);
     t->pg2 = gate_prob(2, p->gate_sigma);
     t->min_coast_us = INT64_MAX;
@@ -1388,6 +1485,61 @@ static void gather(struct bf_tracker *t, const struct bf_tracker_sensor *sen, ui
         gather_one(t, t->cand[i], sen, sensor_idx, t_us);
 }
 
+/*
+ * Detection j as the initiator sees it: its position and spread; one without
+ * a position (bearing-only, presence) gets a reach circle around its sensor
+ * instead and will start no track.  A detection of another sensor or time,
+ * or one the initiator refuses, is counted bad and left invalid.
+ */
+static void locate_one(struct bf_tracker *t, const struct bf_tracker_sensor *sen,
+                       uint32_t sensor_idx, bf_time_us t_us, const struct bf_detection *d,
+                       struct scan_det *sd)
+{
+    sd->trk = NONE;
+    sd->located = false;
+    sd->valid = false;
+    if (d->sensor_idx != sensor_idx || d->t_us != t_us) {
+        t->stats.bad_detections++;
+        return;
+    }
+    /* where the detection puts the target (bf_meas_locate through the
+     * initiator); BF_ENOTSUP: it carries no position */
+    int lrc = bf_initiate(d, t->p.init_speed_sigma_mps, sd->x0, sd->P0);
+    if (lrc == 0) {
+        sd->sigma_m = pos_sigma(sd->P0);
+        /* a bearing located too vaguely (elevation near the horizon):
+         * a track from it would be deleted at once, so it is unlocated */
+        sd->located = d->kind != BF_MEAS_BEARING || sd->sigma_m <= t->p.max_pos_sigma_m;
+    } else if (lrc != BF_ENOTSUP) {
+        t->stats.bad_detections++;
+        return;
+    }
+    sd->valid = true;
+    if (sd->located)
+        return;
+    t->stats.unlocated++;
+    sd->reach_e_m = d->sensor_e_m;
+    sd->reach_n_m = d->sensor_n_m;
+    if (d->kind == BF_MEAS_PRESENCE) {
+        /* the pseudo-measurement has std radius/2 per axis */
+        sd->reach_m = REACH_SLACK * t->p.gate_sigma * 0.5 * d->z[0] + 1.0;
+    } else {
+        sd->reach_m = sen->range_m > 0 && isfinite(sen->range_m) ? sen->range_m
+                                                                 : UNLOCATED_REACH_M;
+    }
+    /* bf_meas_locate checked the sensor position and radius of these kinds */
+    assert(isfinite(sd->reach_e_m) && isfinite(sd->reach_n_m) && isfinite(sd->reach_m));
+}
+
+/* The scan's detections located, in sd[]. */
+static void locate_all(struct bf_tracker *t, const struct bf_tracker_sensor *sen,
+                       uint32_t sensor_idx, bf_time_us t_us, const struct bf_detection *dets,
+                       size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        locate_one(t, sen, sensor_idx, t_us, &dets[j], &t->sd[j]);
+}
+
 /* Hypothesiser stage: gated pairs for detection j. */
 static int hypothesise(struct bf_tracker *t, const struct bf_detection *d, uint32_t j,
                        bf_time_us t_us)
@@ -1441,6 +1593,22 @@ static int hypothesise(struct bf_tracker *t, const struct bf_detection *d, uint3
         if (rc < 0)
             return rc;
     }
+    return 0;
+}
+
+/* Hypothesiser stage: the gated pairs of every valid detection. */
+static int hypothesise_all(struct bf_tracker *t, const struct bf_detection *dets, size_t n,
+                           bf_time_us t_us)
+{
+    t->n_pairs = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (!t->sd[j].valid)
+            continue;
+        int rc = hypothesise(t, &dets[j], (uint32_t)j, t_us);
+        if (rc < 0)
+            return rc;
+    }
+    t->stats.gated_pairs += t->n_pairs;
     return 0;
 }
 
@@ -1521,9 +1689,8 @@ static bool log_lik(const struct bf_tracker *t, uint32_t s, const struct bf_dete
     return isfinite(*ll);
 }
 
-/* Grow the associator's per-pair and per-detection scratch (grow once to
- * the largest scan). */
-static int reserve_assoc(struct bf_tracker *t, size_t n_det)
+/* Grow the associator's per-pair scratch (grow once to the largest scan). */
+static int reserve_assoc(struct bf_tracker *t)
 {
     if (t->n_pairs > t->csr_cap) {
         size_t c[6] = {t->csr_cap, t->csr_cap, t->csr_cap, t->csr_cap, t->csr_cap, t->csr_cap};
@@ -1556,7 +1723,48 @@ static int reserve_assoc(struct bf_tracker *t, size_t n_det)
             m = c[i] < m ? c[i] : m;
         t->csr_cap = m;
     }
-    if (t->p.associator == BF_ASSOC_JPDA && n_det > t->det_cap) {
+    return 0;
+}
+
+/*
+ * A cluster of nr tracks (rows[], st indices in track id order) and nc
+ * detections (cols[], in detection order) of at most max_cluster, in
+ * compressed rows (csr_start, csr_col, csr_val the costs, csr_pair the pair
+ * numbers); idx[np] are its pairs.
+ */
+struct cluster {
+    const uint32_t *idx;
+    size_t np, nr, nc;
+};
+
+/*
+ * One cluster's exact assignment (sparse JV) of its compressed rows, a
+ * track left out costing 2 gate^2; greedily when the solver refuses
+ * (counted in clusters_bounded).
+ */
+static inline void solve_exact(struct bf_tracker *t, const struct cluster *cl)
+{
+    int rc = bf_assign_solve_sparse(t->sws, cl->nr, cl->nc, t->csr_start, t->csr_col, t->csr_val,
+                                    2.0 * t->gate2, t->r2c, NULL);
+    if (rc != 0) {
+        t->stats.clusters_bounded++;
+        solve_greedy(t, cl->idx, cl->np);
+        return;
+    }
+    for (size_t r = 0; r < cl->nr; r++) {
+        if (t->r2c[r] < 0)
+            continue;
+        uint32_t k = t->rows[r], j = t->cols[t->r2c[r]];
+        t->st[k].det = j;
+        t->sd[j].trk = k;
+    }
+}
+
+/* JPDA, before the clusters: the per-detection sums and best tracks, grown
+ * once to the largest scan and cleared. */
+static int jpda_begin(struct bf_tracker *t, size_t n_det)
+{
+    if (n_det > t->det_cap) {
         size_t c1 = t->det_cap, c2 = t->det_cap, c3 = t->det_cap;
         double *a = grow(t->det_bsum, &c1, n_det, sizeof *a);
         if (a)
@@ -1570,6 +1778,10 @@ static int reserve_assoc(struct bf_tracker *t, size_t n_det)
         if (!a || !b || !m)
             return BF_ENOMEM;
         t->det_cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    }
+    for (size_t j = 0; j < n_det; j++) {
+        t->det_bsum[j] = 0;
+        t->det_best[j] = NONE;
     }
     return 0;
 }
@@ -1646,36 +1858,61 @@ static int solve_jpda(struct bf_tracker *t, const struct bf_detection *dets, siz
     return 0;
 }
 
-/*
- * Associator stage: clusters by union-find; each cluster of up to
- * max_cluster tracks + detections is solved exactly (sparse JV for GNN, the
- * JPDA marginals for JPDA), larger ones greedily (counted).  Fills st[].det
- * and sd[].trk (GNN; under JPDA sd[].trk marks a detection that is some
- * track's with probability >= JPDA_NEW_PROB), st[].llr (score rule) and
- * the JPDA weights.
- */
-static int associate(struct bf_tracker *t, const struct bf_detection *dets, size_t n_det)
+/* JPDA, after the clusters: a detection belongs to a track (starts none)
+ * when its betas sum to JPDA_NEW_PROB or more; it is then marked with the
+ * likeliest track. */
+static void jpda_end(struct bf_tracker *t, size_t n_det)
 {
-    bool jpda = t->p.associator == BF_ASSOC_JPDA;
-    bool score = t->p.confirm == BF_CONFIRM_SCORE;
+    for (size_t j = 0; j < n_det; j++) {
+        if (t->det_best[j] == NONE || t->sd[j].trk != NONE || t->det_bsum[j] < JPDA_NEW_PROB)
+            continue;
+        t->sd[j].trk = t->det_best[j];
+    }
+}
+
+/* Score rule: the increments of the hard hits, ln(PD g / lambda). */
+static void score_hits(struct bf_tracker *t, const struct bf_detection *dets)
+{
     for (uint32_t k = 0; k < t->n_st; k++) {
-        double pd = t->st[k].pd;
-        t->st[k].llr = pd == t->p.pd || !t->st[k].in_cov ? t->llr_miss : log(1.0 - pd * t->pg2);
-        t->st[k].jp_start = 0;
-        t->st[k].jp_n = 0;
-        t->st[k].beta0 = 1.0;
+        struct scan_trk *st = &t->st[k];
+        double ll;
+        int dim;
+        if (st->det != NONE && log_lik(t, st->slot, &dets[st->det], &ll, &dim))
+            st->llr = log(st->pd_hit) + ll - log(t->lambda);
     }
-    if (t->n_pairs == 0)
+}
+
+/* Grow the per-pair cluster scratch (grow once to the largest scan). */
+static int reserve_clusters(struct bf_tracker *t)
+{
+    if (t->n_pairs <= t->pscratch_cap)
         return 0;
-    int rc = reserve_assoc(t, n_det);
-    if (rc < 0)
-        return rc;
-    if (jpda) {
-        for (size_t j = 0; j < n_det; j++) {
-            t->det_bsum[j] = 0;
-            t->det_best[j] = NONE;
-        }
-    }
+    size_t c1 = t->pscratch_cap, c2 = t->pscratch_cap, c3 = t->pscratch_cap;
+    uint32_t *a = grow(t->pair_cl, &c1, t->n_pairs + 1, sizeof *a);
+    if (a)
+        t->pair_cl = a;
+    uint32_t *b = grow(t->pair_order, &c2, t->n_pairs + 1, sizeof *b);
+    if (b)
+        t->pair_order = b;
+    uint32_t *c = grow(t->cl_start, &c3, t->n_pairs + 2, sizeof *c);
+    if (c)
+        t->cl_start = c;
+    if (!a || !b || !c)
+        return BF_ENOMEM;
+    size_t m = c1 < c2 ? c1 : c2;
+    t->pscratch_cap = (m < c3 ? m : c3) - 1;
+    return 0;
+}
+
+/*
+ * The independent clusters of this scan's pairs: union-find over tracks and
+ * detections, clusters numbered in order of their first pair, the pairs
+ * sorted by cluster (stable) into pair_order with cluster c's from
+ * cl_start[c].  Returns the number of clusters.  Leaves node_cl[] NONE for
+ * every node.
+ */
+static uint32_t find_clusters(struct bf_tracker *t, size_t n_det)
+{
     size_t n_nodes = t->n_st + n_det;
     uint32_t *uf = t->uf, *ncl = t->node_cl;
     for (size_t i = 0; i < n_nodes; i++) {
@@ -1684,23 +1921,6 @@ static int associate(struct bf_tracker *t, const struct bf_detection *dets, size
     }
     for (size_t q = 0; q < t->n_pairs; q++)
         uf_union(uf, t->pairs[q].trk, t->n_st + t->pairs[q].det);
-
-    if (t->n_pairs > t->pscratch_cap) {
-        size_t c1 = t->pscratch_cap, c2 = t->pscratch_cap, c3 = t->pscratch_cap;
-        uint32_t *a = grow(t->pair_cl, &c1, t->n_pairs + 1, sizeof *a);
-        if (a)
-            t->pair_cl = a;
-        uint32_t *b = grow(t->pair_order, &c2, t->n_pairs + 1, sizeof *b);
-        if (b)
-            t->pair_order = b;
-        uint32_t *c = grow(t->cl_start, &c3, t->n_pairs + 2, sizeof *c);
-        if (c)
-            t->cl_start = c;
-        if (!a || !b || !c)
-            return BF_ENOMEM;
-        size_t m = c1 < c2 ? c1 : c2;
-        t->pscratch_cap = (m < c3 ? m : c3) - 1;
-    }
 
     /* Number the clusters in order of their first pair. */
     uint32_t n_cl = 0;
@@ -1724,114 +1944,283 @@ static int associate(struct bf_tracker *t, const struct bf_detection *dets, size
         start[c] = start[c - 1];
     start[0] = 0;
 
-    /* ncl[] is reused below as "position of a node in its cluster". */
+    /* node_cl[] is reused by the clusters as "position of a node in its cluster". */
     for (size_t i = 0; i < n_nodes; i++)
         ncl[i] = NONE;
+    return n_cl;
+}
 
-    size_t jp = 0;   /* next free entry of jp_det / jp_beta */
-    t->stats.clusters += n_cl;
+/* A cluster's tracks (rows[], as st indices) and detections (cols[]) in
+ * order of first appearance among its pairs idx[np]. */
+static void cluster_members(struct bf_tracker *t, const uint32_t *idx, size_t np, size_t *nr,
+                            size_t *nc)
+{
+    uint32_t *ncl = t->node_cl;
+    *nr = *nc = 0;
+    for (size_t q = 0; q < np; q++) {
+        const struct pair *p = &t->pairs[idx[q]];
+        if (ncl[p->trk] == NONE) {
+            ncl[p->trk] = 0;
+            t->rows[(*nr)++] = p->trk;
+        }
+        uint32_t dn = (uint32_t)(t->n_st + p->det);
+        if (ncl[dn] == NONE) {
+            ncl[dn] = 0;
+            t->cols[(*nc)++] = p->det;
+        }
+    }
+}
+
+/* A cluster in compressed rows: rows in track id order, columns in detection
+ * order, each row's pairs in pair order (detection order); csr_val the
+ * costs, csr_pair the pair numbers. */
+static void cluster_csr(struct bf_tracker *t, const uint32_t *idx, size_t np, size_t nr, size_t nc)
+{
+    uint32_t *ncl = t->node_cl;
+    for (size_t r = 0; r < nr; r++) {
+        t->row_ids[r].id = t->trk[t->st[t->rows[r]].slot].id;
+        t->row_ids[r].slot = t->rows[r];
+    }
+    sort_id_slot(t->row_ids, nr);
+    for (size_t r = 0; r < nr; r++) {
+        t->rows[r] = t->row_ids[r].slot;
+        ncl[t->rows[r]] = (uint32_t)r;
+    }
+    sort_u32(t->cols, nc);
+    for (size_t k = 0; k < nc; k++)
+        ncl[t->n_st + t->cols[k]] = (uint32_t)k;
+    for (size_t r = 0; r <= nr; r++)
+        t->csr_start[r] = 0;
+    for (size_t q = 0; q < np; q++)
+        t->csr_start[ncl[t->pairs[idx[q]].trk] + 1]++;
+    for (size_t r = 0; r < nr; r++)
+        t->csr_start[r + 1] += t->csr_start[r];
+    for (size_t q = 0; q < np; q++) {
+        const struct pair *p = &t->pairs[idx[q]];
+        uint32_t e = t->csr_start[ncl[p->trk]]++;
+        t->csr_col[e] = ncl[t->n_st + p->det];
+        t->csr_val[e] = p->cost;
+        t->csr_pair[e] = idx[q];
+    }
+    for (size_t r = nr; r > 0; r--)
+        t->csr_start[r] = t->csr_start[r - 1];
+    t->csr_start[0] = 0;
+}
+
+/* Cluster c of find_clusters, its members and compressed rows in *cl;
+ * false when it is over max_cluster tracks + detections and was solved
+ * greedily instead (counted in clusters_bounded). */
+static inline bool cluster_open(struct bf_tracker *t, uint32_t c, struct cluster *cl)
+{
+    cl->idx = &t->pair_order[t->cl_start[c]];
+    cl->np = t->cl_start[c + 1] - t->cl_start[c];
+    cluster_members(t, cl->idx, cl->np, &cl->nr, &cl->nc);
+    size_t size = cl->nr + cl->nc;
+    if (size > t->stats.max_cluster)
+        t->stats.max_cluster = size;
+    if (size > t->p.max_cluster) {
+        t->stats.clusters_bounded++;
+        solve_greedy(t, cl->idx, cl->np);
+        return false;
+    }
+    cluster_csr(t, cl->idx, cl->np, cl->nr, cl->nc);
+    return true;
+}
+
+/* GNN: every cluster's exact assignment. */
+static void gnn_clusters(struct bf_tracker *t, const struct bf_detection *dets, uint32_t n_cl)
+{
+    (void)dets;   /* the costs are in the pairs */
+    struct cluster cl;
     for (uint32_t c = 0; c < n_cl; c++) {
-        const uint32_t *idx = &t->pair_order[start[c]];
-        size_t np = start[c + 1] - start[c];
-        size_t nr = 0, nc = 0;
-        for (size_t q = 0; q < np; q++) {
-            const struct pair *p = &t->pairs[idx[q]];
-            if (ncl[p->trk] == NONE) {
-                ncl[p->trk] = 0;
-                t->rows[nr++] = p->trk;
-            }
-            uint32_t dn = (uint32_t)(t->n_st + p->det);
-            if (ncl[dn] == NONE) {
-                ncl[dn] = 0;
-                t->cols[nc++] = p->det;
-            }
-        }
-        if (nr + nc > t->stats.max_cluster)
-            t->stats.max_cluster = nr + nc;
-        if (nr + nc > t->p.max_cluster) {
-            t->stats.clusters_bounded++;
-            solve_greedy(t, idx, np);
-            continue;
-        }
-        /* rows in track id order, columns in detection order */
-        for (size_t r = 0; r < nr; r++) {
-            t->row_ids[r].id = t->trk[t->st[t->rows[r]].slot].id;
-            t->row_ids[r].slot = t->rows[r];
-        }
-        sort_id_slot(t->row_ids, nr);
-        for (size_t r = 0; r < nr; r++) {
-            t->rows[r] = t->row_ids[r].slot;
-            ncl[t->rows[r]] = (uint32_t)r;
-        }
-        sort_u32(t->cols, nc);
-        for (size_t k = 0; k < nc; k++)
-            ncl[t->n_st + t->cols[k]] = (uint32_t)k;
-        /* compressed rows, each row's pairs in pair order (detection order) */
-        for (size_t r = 0; r <= nr; r++)
-            t->csr_start[r] = 0;
-        for (size_t q = 0; q < np; q++)
-            t->csr_start[ncl[t->pairs[idx[q]].trk] + 1]++;
-        for (size_t r = 0; r < nr; r++)
-            t->csr_start[r + 1] += t->csr_start[r];
-        for (size_t q = 0; q < np; q++) {
-            const struct pair *p = &t->pairs[idx[q]];
-            uint32_t e = t->csr_start[ncl[p->trk]]++;
-            t->csr_col[e] = ncl[t->n_st + p->det];
-            t->csr_val[e] = p->cost;
-            t->csr_pair[e] = idx[q];
-        }
-        for (size_t r = nr; r > 0; r--)
-            t->csr_start[r] = t->csr_start[r - 1];
-        t->csr_start[0] = 0;
+        if (cluster_open(t, c, &cl))
+            solve_exact(t, &cl);
+    }
+}
 
-        if (jpda) {
-            rc = solve_jpda(t, dets, nr, nc, &jp);
-            if (rc == 0)
-                continue;
-            /* refused (a likelihood out of range): hard weights for this cluster */
-            for (size_t q = 0; q < np; q++)
-                t->csr_val[q] = t->pairs[t->csr_pair[q]].cost;
-            for (size_t r = 0; r < nr; r++) {
-                t->st[t->rows[r]].jp_n = 0;
-                t->st[t->rows[r]].beta0 = 1.0;
-            }
-        }
-        rc = bf_assign_solve_sparse(t->sws, nr, nc, t->csr_start, t->csr_col, t->csr_val,
-                                    2.0 * t->gate2, t->r2c, NULL);
-        if (rc != 0) {
-            t->stats.clusters_bounded++;
-            solve_greedy(t, idx, np);
+/* JPDA: every cluster's marginals; one whose marginals the solver refuses
+ * (a likelihood out of range) gets hard weights: the exact assignment. */
+static void jpda_clusters(struct bf_tracker *t, const struct bf_detection *dets, uint32_t n_cl)
+{
+    size_t jp = 0;   /* next free entry of jp_det / jp_beta */
+    struct cluster cl;
+    for (uint32_t c = 0; c < n_cl; c++) {
+        if (!cluster_open(t, c, &cl) || solve_jpda(t, dets, cl.nr, cl.nc, &jp) == 0)
             continue;
+        for (size_t q = 0; q < cl.np; q++)
+            t->csr_val[q] = t->pairs[t->csr_pair[q]].cost;
+        for (size_t r = 0; r < cl.nr; r++) {
+            t->st[t->rows[r]].jp_n = 0;
+            t->st[t->rows[r]].beta0 = 1.0;
         }
-        for (size_t r = 0; r < nr; r++) {
-            if (t->r2c[r] < 0)
-                continue;
-            uint32_t k = t->rows[r], j = t->cols[t->r2c[r]];
-            t->st[k].det = j;
-            t->sd[j].trk = k;
-        }
+        solve_exact(t, &cl);
     }
+}
 
-    /* score increments of the GNN hits: ln(PD g / lambda) */
-    if (score) {
-        for (uint32_t k = 0; k < t->n_st; k++) {
-            struct scan_trk *st = &t->st[k];
-            double ll;
-            int dim;
-            if (st->det != NONE && log_lik(t, st->slot, &dets[st->det], &ll, &dim))
-                st->llr = log(st->pd_hit) + ll - log(t->lambda);
-        }
+/*
+ * Associator stage: clusters by union-find; each cluster of up to
+ * max_cluster tracks + detections is solved by the associator (sparse JV
+ * for GNN, the JPDA marginals for JPDA), larger ones greedily (counted).
+ * Fills st[].det and sd[].trk (GNN; under JPDA sd[].trk marks a detection
+ * that is some track's with probability >= JPDA_NEW_PROB), st[].llr (score
+ * rule) and the JPDA weights.
+ */
+static int associate(struct bf_tracker *t, const struct bf_detection *dets, size_t n_det)
+{
+    for (uint32_t k = 0; k < t->n_st; k++) {
+        double pd = t->st[k].pd;
+        t->st[k].llr = pd == t->p.pd || !t->st[k].in_cov ? t->llr_miss : log(1.0 - pd * t->pg2);
+        t->st[k].jp_start = 0;
+        t->st[k].jp_n = 0;
+        t->st[k].beta0 = 1.0;
     }
-    /* JPDA: a detection belongs to a track (starts none) when its betas sum
-     * to JPDA_NEW_PROB or more; it is then marked with the likeliest track */
-    if (jpda) {
-        for (size_t j = 0; j < n_det; j++) {
-            if (t->det_best[j] == NONE || t->sd[j].trk != NONE || t->det_bsum[j] < JPDA_NEW_PROB)
-                continue;
-            t->sd[j].trk = t->det_best[j];
-        }
-    }
+    if (t->n_pairs == 0)
+        return 0;
+    int rc = reserve_assoc(t);
+    if (rc == 0 && t->assoc->begin)
+        rc = t->assoc->begin(t, n_det);
+    if (rc == 0)
+        rc = reserve_clusters(t);
+    if (rc < 0)
+        return rc;
+    uint32_t n_cl = find_clusters(t, n_det);
+    t->stats.clusters += n_cl;
+    t->assoc->clusters(t, dets, n_cl);
+    if (t->rule->score_hits)
+        t->rule->score_hits(t, dets);
+    if (t->assoc->end)
+        t->assoc->end(t, n_det);
     return 0;
+}
+
+/* ---- updater ------------------------------------------------------------ */
+
+/* GNN updater: the assigned detection updates the track (Kalman / extended
+ * Kalman); one the filter refuses is counted bad and starts no track. */
+static void update_hard(struct bf_tracker *t, struct scan_trk *st, const struct bf_detection *dets)
+{
+    st->hit = NONE;
+    st->moved = false;
+    if (st->det == NONE)
+        return;
+    if (bf_filter_update(&t->trk[st->slot], &dets[st->det], &t->p) == 0) {
+        st->hit = st->det;
+    } else {
+        t->stats.bad_detections++;
+        t->sd[st->det].valid = false;
+    }
+}
+
+/* JPDA updater: the PDA update with the cluster's marginals; a hit, with the
+ * likeliest detection, when some detection is the target's with probability
+ * >= JPDA_HIT_PROB.  A track of a cluster solved with hard weights (greedy,
+ * or the marginals refused) takes the GNN update. */
+static void update_pda(struct bf_tracker *t, struct scan_trk *st, const struct bf_detection *dets)
+{
+    if (st->jp_n == 0) {
+        update_hard(t, st, dets);
+        return;
+    }
+    st->hit = NONE;
+    st->moved = false;
+    struct bf_track *tr = &t->trk[st->slot];
+    uint32_t best = st->jp_start;
+    for (uint32_t q = 0; q < st->jp_n; q++) {
+        t->pda_dets[q] = &dets[t->jp_det[st->jp_start + q]];
+        t->pda_beta[q] = t->jp_beta[st->jp_start + q];
+        if (t->jp_beta[st->jp_start + q] > t->jp_beta[best])
+            best = st->jp_start + q;
+    }
+    const struct bf_detection *bd = &dets[t->jp_det[best]];
+    int urc = bf_filter_update_pda(tr, t->pda_dets, t->pda_beta, st->jp_n, st->beta0, &t->p);
+    if (urc != 0)   /* mixed kinds in the gate: the likeliest detection alone */
+        urc = bf_filter_update(tr, bd, &t->p);
+    if (urc != 0)
+        t->stats.bad_detections++;
+    else if (1.0 - st->beta0 >= JPDA_HIT_PROB)
+        st->hit = t->jp_det[best];
+    else
+        st->moved = true;
+}
+
+/* Updater stage, GNN; the tracks are independent of each other and of the
+ * track management that follows. */
+static void update_gnn(struct bf_tracker *t, const struct bf_detection *dets)
+{
+    for (uint32_t k = 0; k < t->n_st; k++)
+        update_hard(t, &t->st[k], dets);
+}
+
+/* Updater stage, JPDA. */
+static void update_jpda(struct bf_tracker *t, const struct bf_detection *dets)
+{
+    for (uint32_t k = 0; k < t->n_st; k++)
+        update_pda(t, &t->st[k], dets);
+}
+
+static const struct associator assoc_gnn = {
+    .clusters = gnn_clusters,
+    .update = update_gnn,
+};
+
+static const struct associator assoc_jpda = {
+    .begin = jpda_begin,
+    .clusters = jpda_clusters,
+    .end = jpda_end,
+    .update = update_jpda,
+};
+
+static const struct associator *associator_for(enum bf_associator a)
+{
+    return a == BF_ASSOC_JPDA ? &assoc_jpda : &assoc_gnn;
+}
+
+/*
+ * Track management stage, tracks in gather order: a hit is recorded (and
+ * may confirm the track, decide its continuation, or delete it under the
+ * confirmation rule); a track in coverage without one takes a miss (and may
+ * be deleted); a track whose state is no longer finite or whose position
+ * std passed max_pos_sigma_m is deleted.
+ */
+static void manage(struct bf_tracker *t, const struct bf_detection *dets, bf_time_us t_us)
+{
+    for (uint32_t k = 0; k < t->n_st; k++) {
+        const struct scan_trk *st = &t->st[k];
+        uint32_t s = st->slot;
+        struct bf_track *tr = &t->trk[s];
+        if (st->hit != NONE) {
+            track_hit(t, s, &dets[st->hit], t_us);
+        } else {
+            if (st->moved)
+                bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
+            if (st->in_cov)
+                track_miss(t, s, st->pd);
+        }
+        if (tr->status == BF_TRACK_DELETED)
+            continue;
+        if (!finite_n(tr->x, 4) || !finite_n(tr->P, 16) ||
+            !(pos_sigma(tr->P) <= t->p.max_pos_sigma_m))
+            track_delete(t, s);
+    }
+}
+
+/* Initiator stage, in detection order so ids follow it: every valid located
+ * detection that no track took starts a tentative track, unless the
+ * sensor's clutter map or budget refuses it (clutter_at: tracker.h). */
+static void initiate(struct bf_tracker *t, const struct bf_tracker_sensor *sen, uint32_t sensor_idx,
+                     const struct bf_detection *dets, size_t n, bf_time_us t_us)
+{
+    for (size_t j = 0; j < n; j++) {
+        const struct scan_det *sd = &t->sd[j];
+        if (!sd->valid || !sd->located || sd->trk != NONE)
+            continue;
+        if (sen->clutter_at &&
+            !(sen->clutter_at(sen->clutter_ctx, sensor_idx, sd->x0[0], sd->x0[1]) <=
+              sen->clutter_init_max))
+            continue;
+        if (!track_new(t, &dets[j], sd, t_us))
+            t->stats.pool_full++;
+    }
 }
 
 /* Ageing sweep: a few live tracks per scan, round the live list, so that
@@ -1885,6 +2274,32 @@ static void next_scan_no(struct bf_tracker *t)
     }
 }
 
+/* A new scan: the tracks deleted by the last one go back to the pool; a new
+ * change list. */
+static void begin_scan(struct bf_tracker *t, bf_time_us t_us, size_t n)
+{
+    release_pending(t);
+    t->n_touched = 0;
+    t->n_changes = 0;
+    next_scan_no(t);
+    t->last_t = t_us;
+    t->stats.scans++;
+    t->stats.detections += n;
+}
+
+/* The scan's changes, in ascending track id. */
+static void list_changes(struct bf_tracker *t)
+{
+    sort_id_slot(t->touched, t->n_touched);
+    for (size_t i = 0; i < t->n_touched; i++) {
+        uint32_t s = t->touched[i].slot;
+        t->changes[i].track = &t->trk[s];
+        t->changes[i].what = t->chg_what[s];
+    }
+    t->n_changes = t->n_touched;
+    t->stats.live = t->n_live;
+}
+
 int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
                     const struct bf_detection *dets, size_t n)
 {
@@ -1896,149 +2311,21 @@ int bf_tracker_scan(struct bf_tracker *t, uint32_t sensor_idx, bf_time_us t_us,
     int rc = reserve_scan(t, n);
     if (rc < 0)
         return rc;
-
-    /* Tracks deleted by the last scan go back to the pool; a new change list. */
-    release_pending(t);
-    t->n_touched = 0;
-    t->n_changes = 0;
-    next_scan_no(t);
-    t->last_t = t_us;
-    t->stats.scans++;
-    t->stats.detections += n;
+    begin_scan(t, t_us, n);
     const struct bf_tracker_sensor *sen = &t->sensors[sensor_idx];
 
-    /* predictor */
-    gather(t, sen, sensor_idx, t_us);
-
-    /* detections: the initiator's view gives each one's position and spread;
-     * those without a position (bearing-only, presence) get a reach circle
-     * around their sensor instead and will start no track */
-    for (size_t j = 0; j < n; j++) {
-        struct scan_det *sd = &t->sd[j];
-        const struct bf_detection *d = &dets[j];
-        sd->trk = NONE;
-        sd->located = false;
-        sd->valid = false;
-        if (d->sensor_idx != sensor_idx || d->t_us != t_us) {
-            t->stats.bad_detections++;
-            continue;
-        }
-        /* where the detection puts the target (bf_meas_locate through the
-         * initiator); BF_ENOTSUP: it carries no position */
-        int lrc = bf_initiate(d, t->p.init_speed_sigma_mps, sd->x0, sd->P0);
-        if (lrc == 0) {
-            sd->sigma_m = pos_sigma(sd->P0);
-            /* a bearing located too vaguely (elevation near the horizon):
-             * a track from it would be deleted at once, so it is unlocated */
-            sd->located = d->kind != BF_MEAS_BEARING || sd->sigma_m <= t->p.max_pos_sigma_m;
-        } else if (lrc != BF_ENOTSUP) {
-            t->stats.bad_detections++;
-            continue;
-        }
-        sd->valid = true;
-        if (sd->located)
-            continue;
-        t->stats.unlocated++;
-        sd->reach_e_m = d->sensor_e_m;
-        sd->reach_n_m = d->sensor_n_m;
-        if (d->kind == BF_MEAS_PRESENCE) {
-            /* the pseudo-measurement has std radius/2 per axis */
-            sd->reach_m = REACH_SLACK * t->p.gate_sigma * 0.5 * d->z[0] + 1.0;
-        } else {
-            sd->reach_m = sen->range_m > 0 && isfinite(sen->range_m) ? sen->range_m
-                                                                     : UNLOCATED_REACH_M;
-        }
-        /* bf_meas_locate checked the sensor position and radius of these kinds */
-        assert(isfinite(sd->reach_e_m) && isfinite(sd->reach_n_m) && isfinite(sd->reach_m));
+    gather(t, sen, sensor_idx, t_us);                  /* predictor */
+    locate_all(t, sen, sensor_idx, t_us, dets, n);
+    rc = hypothesise_all(t, dets, n, t_us);            /* hypothesiser */
+    if (rc == 0)
+        rc = associate(t, dets, n);                    /* associator */
+    if (rc == 0) {
+        t->assoc->update(t, dets);                     /* updater */
+        manage(t, dets, t_us);                         /* misses, confirmation, deletion, continuation */
+        initiate(t, sen, sensor_idx, dets, n, t_us);   /* initiator */
+        sweep(t, t_us);                                /* tracks outside every coverage */
     }
-
-    /* hypothesiser */
-    t->n_pairs = 0;
-    for (size_t j = 0; j < n; j++) {
-        if (!t->sd[j].valid)
-            continue;
-        rc = hypothesise(t, &dets[j], (uint32_t)j, t_us);
-        if (rc < 0)
-            goto out_sort;
-    }
-    t->stats.gated_pairs += t->n_pairs;
-
-    /* associator */
-    rc = associate(t, dets, n);
-    if (rc < 0)
-        goto out_sort;
-
-    /* updater and deleter, tracks in gather order (independent of each other) */
-    for (uint32_t k = 0; k < t->n_st; k++) {
-        const struct scan_trk *st = &t->st[k];
-        uint32_t s = st->slot;
-        struct bf_track *tr = &t->trk[s];
-        bool hit = false;
-        if (st->jp_n > 0) {
-            /* JPDA: the PDA update with the cluster's marginals; a hit when
-             * some detection is the target's with probability >= 1/2 */
-            uint32_t best = st->jp_start;
-            for (uint32_t q = 0; q < st->jp_n; q++) {
-                t->pda_dets[q] = &dets[t->jp_det[st->jp_start + q]];
-                t->pda_beta[q] = t->jp_beta[st->jp_start + q];
-                if (t->jp_beta[st->jp_start + q] > t->jp_beta[best])
-                    best = st->jp_start + q;
-            }
-            const struct bf_detection *bd = &dets[t->jp_det[best]];
-            int urc = bf_filter_update_pda(tr, t->pda_dets, t->pda_beta, st->jp_n, st->beta0, &t->p);
-            if (urc != 0)   /* mixed kinds in the gate: the likeliest detection alone */
-                urc = bf_filter_update(tr, bd, &t->p);
-            if (urc != 0) {
-                t->stats.bad_detections++;
-            } else if (1.0 - st->beta0 >= JPDA_HIT_PROB) {
-                track_hit(t, s, bd, t_us);
-                hit = true;
-            } else {
-                bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
-            }
-        } else if (st->det != NONE) {
-            if (bf_filter_update(tr, &dets[st->det], &t->p) == 0) {
-                track_hit(t, s, &dets[st->det], t_us);
-                hit = true;
-            } else {
-                t->stats.bad_detections++;
-                t->sd[st->det].valid = false;
-            }
-        }
-        if (!hit && st->in_cov)
-            track_miss(t, s, st->pd);
-        if (tr->status == BF_TRACK_DELETED)
-            continue;
-        if (!finite_n(tr->x, 4) || !finite_n(tr->P, 16) ||
-            !(pos_sigma(tr->P) <= t->p.max_pos_sigma_m))
-            track_delete(t, s);
-    }
-
-    /* initiator, in detection order so ids follow it */
-    for (size_t j = 0; j < n; j++) {
-        const struct scan_det *sd = &t->sd[j];
-        if (!sd->valid || !sd->located || sd->trk != NONE)
-            continue;
-        if (sen->clutter_at &&   /* dense clutter, or the sensor's budget spent: fusion.h */
-            !(sen->clutter_at(sen->clutter_ctx, sensor_idx, sd->x0[0], sd->x0[1]) <=
-              sen->clutter_init_max))
-            continue;
-        if (!track_new(t, &dets[j], sd, t_us))
-            t->stats.pool_full++;
-    }
-
-    sweep(t, t_us);
-    rc = 0;
-
-out_sort:
-    sort_id_slot(t->touched, t->n_touched);
-    for (size_t i = 0; i < t->n_touched; i++) {
-        uint32_t s = t->touched[i].slot;
-        t->changes[i].track = &t->trk[s];
-        t->changes[i].what = t->chg_what[s];
-    }
-    t->n_changes = t->n_touched;
-    t->stats.live = t->n_live;
+    list_changes(t);
     return rc;
 }
 

@@ -1,10 +1,10 @@
 /*
- * fusion_int.h - internals shared by the files of fusion/ (not for other
+ * tracker_int.h - internals shared by the files of tracker/ (not for other
  * modules).  One section per file; each states its contract here, the
  * algorithm in its .c file.
  */
-#ifndef BF_FUSION_INT_H
-#define BF_FUSION_INT_H
+#ifndef BF_TRACKER_INT_H
+#define BF_TRACKER_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
