@@ -1009,7 +1009,7 @@ static bool misses_reach(double miss_w, unsigned n)
     return miss_w >= (double)n - 1e-9;
 }
 
-static void track_miss(struct bf_tracker *t, uint32_t s, double pd)
+static void track_miss(struct bf_tracker *t, uint32_t s, double pd, bf_time_us t_us)
 {
     struct bf_track *tr = &t->trk[s];
     tr->hit_bits <<= 1;
@@ -1024,6 +1024,12 @@ static void track_miss(struct bf_tracker *t, uint32_t s, double pd)
             t->opps[s]++;
         if (misses_reach(t->miss_w[s], t->p.delete_misses_tentative) || t->rule->hopeless(t, s))
             track_delete(t, s);
+        else {   /* JPDA's soft association can carry a score over confirm_llr without a
+                  * hard hit: confirmed, and coasting, since this scan missed it */
+            maybe_confirm(t, s, t_us);
+            if (tr->status == BF_TRACK_CONFIRMED)
+                tr->status = BF_TRACK_COASTING;
+        }
         break;
     case BF_TRACK_CONFIRMED:
         tr->status = BF_TRACK_COASTING;
@@ -2194,7 +2200,7 @@ static void manage(struct bf_tracker *t, const struct bf_detection *dets, bf_tim
             if (st->moved)
                 bf_grid_move(t->grid, s, tr->x[0], tr->x[1], is_wide(t, pos_sigma(tr->P)));
             if (st->in_cov)
-                track_miss(t, s, st->pd);
+                track_miss(t, s, st->pd, t_us);
         }
         if (tr->status == BF_TRACK_DELETED)
             continue;

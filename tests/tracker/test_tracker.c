@@ -1093,6 +1093,45 @@ static void test_score_clutter(void)
     bf_tracker_destroy(t);
 }
 
+/* JPDA with the score rule: a tentative track's soft association on a scan
+ * with no hard hit can carry its score over confirm_llr (the JPDA increment
+ * is positive when a detection probably was its own); the track is then
+ * confirmed on that scan, and coasting, since no detection was its hard hit:
+ * no tentative track ever holds a confirming score (the invariants, checked
+ * after every scan by scan_pts).  Three walkers 6 m apart, each seen with
+ * probability 0.6, among clutter about them. */
+static void test_jpda_score_confirms_on_soft_hit(void)
+{
+    struct bf_tracker_params p;
+    bf_tracker_params_default(&p);
+    p.associator = BF_ASSOC_JPDA;
+    p.confirm = BF_CONFIRM_SCORE;
+    struct bf_tracker *t = make(&p, unlimited, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    uint64_t seed = 11;
+    for (int k = 1; k <= 240; k++) {
+        double pt[8][2];
+        size_t n = 0;
+        for (int w = 0; w < 3; w++) {
+            if (rng_unit(&seed) < 0.6) {
+                pt[n][0] = 100.0 + 1.5 * k + 5.0 * (rng_unit(&seed) - 0.5);
+                pt[n][1] = 100.0 + 6.0 * w + 5.0 * (rng_unit(&seed) - 0.5);
+                n++;
+            }
+        }
+        for (int c = 0; c < 4; c++, n++) {   /* clutter about the walkers */
+            pt[n][0] = 100.0 + 1.5 * k + 60.0 * (rng_unit(&seed) - 0.5);
+            pt[n][1] = 110.0 + 60.0 * (rng_unit(&seed) - 0.5);
+        }
+        CU_ASSERT_EQUAL(scan_pts(t, 0, k, (const double (*)[2])pt, n), 0);
+    }
+    struct bf_tracker_stats st;
+    bf_tracker_get_stats(t, &st);
+    CU_ASSERT(st.confirmed >= 3);
+    CU_ASSERT_EQUAL(st.initiated, st.deleted + st.live);
+    bf_tracker_destroy(t);
+}
+
 /* 3000 detections in a 100 m square on two scans: the second scan's tracks
  * and detections form one cluster of ~6000 > max_cluster (4096): bounded,
  * counted, solved greedily; the scan returns and the invariants hold.
@@ -1727,6 +1766,7 @@ static CU_TestInfo tracker_tests[] = {
     {"JPDA holds crossing targets in clutter at least as well as GNN", test_jpda_crossing},
     {"track score confirms faster, deletes on a score drop", test_score_confirms_faster},
     {"track score never confirms clutter at the default density", test_score_clutter},
+    {"JPDA with the score rule confirms on a soft hit", test_jpda_score_confirms_on_soft_hit},
     {"a pathological dense cluster is bounded and counted", test_dense_cluster_bounded},
     {"kinematic classification", test_kinematic_class},
     {"Pd(x) 0.3: one track where Pd 0.9 misses break it", test_pd_low_holds_track},
