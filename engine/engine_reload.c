@@ -254,11 +254,12 @@ int bf_engine_reload(struct bf_engine *e, const char *path)
                    nc->log_format == BF_LOG_FORMAT_JSON ? "json" : "text");
     }
     bf_eng_sensors_commit(e, plan, line, sizeof line);   /* "sensors +b -c ~d" */
+    if (sensors_changed)   /* the cuer follows the cameras: "cameras +b -c ~d" */
+        bf_eng_dispatch_sensors(e, line, sizeof line);
     bf_geo_zones_destroy(e->zones);   /* the alerter borrows the new ones now */
     e->zones = zones;
     e->alert_params = p;
-    if (e->cot)
-        e->cot_params.alert_stale_s = p.resolve_after_s;
+    bf_eng_cot_set_alert_stale(e->cot, p.resolve_after_s);
     bf_eng_sensors_release_config(e, e->reload_cfg);   /* kept while a sensor borrows it */
     e->reload_cfg = nc;
     e->reloads++;
