@@ -715,10 +715,14 @@ static int add_timers(struct bf_engine *e)
          BF_TIME_NONE, task_watchdog},
         {e->service != NULL, "metrics snapshot", second, BF_TIME_NONE, task_metrics},
     };
-    for (size_t i = 0; rc >= 0 && i < sizeof v / sizeof v[0]; i++)
-        if (v[i].on)
-            rc = bf_eng_timers_add(t, v[i].name, BF_ENG_CLOCK_WALL, v[i].period, v[i].first,
-                                   v[i].fn, e);
+    for (size_t i = 0; rc >= 0 && i < sizeof v / sizeof v[0]; i++) {
+        if (!v[i].on)
+            continue;
+        rc = bf_eng_timers_add(t, v[i].name, BF_ENG_CLOCK_WALL, v[i].period, v[i].first,
+                               v[i].fn, e);
+        if (v[i].fn == task_status)
+            e->status_task = rc;   /* a reload may change its period */
+    }
     return rc < 0 ? rc : 0;
 }
 
@@ -735,6 +739,7 @@ static int open_base(struct bf_engine *e, const struct bf_engine_options *opt)
     else if (live)
         e->clock = bf_clock_wall;
     e->first_evt = BF_TIME_NONE;
+    e->status_task = -1;
     int rc = bf_eng_outputs_create(e->cfg, live, &e->outputs);
     if (rc == 0)
         rc = bf_eng_timers_create(TIMERS_MAX, &e->timers);

@@ -184,6 +184,7 @@ struct bf_engine {
 
     /* the seams: each owns its state (see the top of this file) */
     struct bf_eng_timers *timers;     /* the periodic chores (engine/timers.h) */
+    int status_task;                  /* the "status" task's id; -1: none (not live) */
     struct bf_eng_operators *operators;   /* NULL: not live */
     struct bf_eng_outputs *outputs;
     struct bf_eng_live *live;         /* NULL: not live (replays and tests) */

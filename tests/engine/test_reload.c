@@ -594,6 +594,42 @@ static void test_reload_cameras(void)
     run_stop(&r);
 }
 
+/*
+ * engine.status_period_s may change on reload (the "status" task follows: the
+ * timer table's test and tests/integration/test_reload.c); any other key of
+ * "engine" is refused with "restart to change engine.<key>".
+ */
+static void write_engine(const char *engine)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"site\": \"it\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
+             " \"zones\": \"zones.geojson\",\n \"sensors\": [%s],\n \"engine\": {%s}}\n",
+             radar_a, engine);
+    write_config(NULL, NULL, text);
+}
+
+static void test_reload_engine(void)
+{
+    set_dir("reload-engine");
+    write_zones(zone_border, zone_depot, NULL);
+    write_engine("\"reorder_window_ms\": 500");
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_start(&r), 0);
+    write_engine("\"reorder_window_ms\": 500, \"status_period_s\": 0.5");
+    CU_ASSERT_EQUAL(bf_engine_reload(r.e, NULL), 0);
+    write_engine("\"reorder_window_ms\": 400, \"status_period_s\": 0.5");
+    CU_ASSERT_EQUAL(bf_engine_reload(r.e, NULL), BF_EINVAL);
+    write_engine("\"reorder_window_ms\": 500, \"status_period_s\": 60");
+    CU_ASSERT_EQUAL(bf_engine_reload(r.e, NULL), 0);
+    fflush(r.log);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "reload: zones 2 -> 2, engine.status_period_s 5 -> 0.5"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "engine.reorder_window_ms changed: a reload cannot "
+                                            "apply it, restart to change engine.reorder_window_ms"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "engine.status_period_s 0.5 -> 60"));
+    run_stop(&r);
+}
+
 static CU_TestInfo tests[] = {
     {"a reload applies a new zone and threshold, keeps tracks and live alerts; bad ones refused",
      test_reload_keeps_picture},
@@ -601,6 +637,7 @@ static CU_TestInfo tests[] = {
      "refused", test_reload_sensors},
     {"a reload's cameras: added, removed and moved cameras followed by the cuer",
      test_reload_cameras},
+    {"a reload may change engine.status_period_s, no other key of engine", test_reload_engine},
     CU_TEST_INFO_NULL,
 };
 
