@@ -1,5 +1,5 @@
 /*
- * engine_dispatch.c - the engine's dispatch/CoT seam: acting on a target
+ * engine_dispatch.c - the engine's dispatch seam: acting on a target
  * with cameras (docs/cueing.md) and response units (docs/dispatch.md), and
  * the delivered alerts handed to the CoT seam (engine_cot.c, docs/cot.md).
  *
