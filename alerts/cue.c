@@ -159,7 +159,8 @@ int bf_cue_cmd_to_json(const struct bf_cue_cmd *c, char *buf, size_t len)
 /* ---- the cuer ----------------------------------------------------------------- */
 
 struct cam_state {
-    struct bf_cue_camera cam;
+    struct bf_cue_camera cam;          /* cam.id points at id below */
+    char id[BF_CUE_ID_LEN];
     bool busy;
     uint32_t track_id;                 /* the target: a track, or ... */
     char alert_id[BF_ALERT_ID_LEN];    /* ... with track_id 0 a trackless alert */
@@ -186,7 +187,7 @@ struct bf_cuer {
     struct bf_geo_frame *frame;   /* borrowed */
     struct bf_cue_sink sink;
     struct cam_state *cams;
-    size_t n_cams;
+    size_t n_cams, cap_cams;
     struct note *notes;
     size_t n_notes, cap_notes;
     struct bf_cuer_stats st;
@@ -570,9 +571,17 @@ void bf_cuer_get_stats(const struct bf_cuer *c, struct bf_cuer_stats *out)
         out->busy += c->cams[k].busy;
 }
 
+/* s takes cam's settings; the id copied (its target, if any, stays). */
+static void put_camera(struct cam_state *s, const struct bf_cue_camera *cam)
+{
+    s->cam = *cam;
+    snprintf(s->id, sizeof s->id, "%s", cam->id);
+    s->cam.id = s->id;
+}
+
 static bool camera_ok(const struct bf_cue_camera *m)
 {
-    return m->id && isfinite(m->e_m) && isfinite(m->n_m) && m->height_m >= 0 &&
+    return m->id && m->id[0] && strlen(m->id) < BF_CUE_ID_LEN && isfinite(m->e_m) && isfinite(m->n_m) && m->height_m >= 0 &&
            isfinite(m->convergence_rad) && isfinite(m->zero_deg) && m->max_range_m > 0 &&
            m->fov_min_deg > 0 && m->fov_min_deg <= m->fov_max_deg && m->fov_max_deg < 180 &&
            (!m->pan_limited || (m->pan_min_deg <= m->pan_max_deg && m->pan_min_deg >= -180 &&
@@ -601,11 +610,123 @@ int bf_cuer_create(const struct bf_cue_params *p, const struct bf_cue_camera *ca
     c->frame = frame;
     if (sink)
         c->sink = *sink;
+    c->cap_cams = n ? n : 1;
     c->n_cams = n;
     for (size_t k = 0; k < n; k++)
-        c->cams[k].cam = cams[k];
+        put_camera(&c->cams[k], &cams[k]);
     *out = c;
     return 0;
+}
+
+static int cam_of_sensor(const struct bf_cuer *c, uint32_t sensor_idx)
+{
+    for (size_t k = 0; k < c->n_cams; k++)
+        if (c->cams[k].cam.sensor_idx == sensor_idx)
+            return (int)k;
+    return -1;
+}
+
+/*
+ * Camera s's target as a target asking for a camera, its alert id copied into
+ * alert_id (a release clears s's); false when its position is not known.
+ */
+static bool target_of(const struct bf_cuer *c, const struct cam_state *s, struct target *t,
+                      char alert_id[BF_ALERT_ID_LEN])
+{
+    snprintf(alert_id, BF_ALERT_ID_LEN, "%s", s->alert_id);
+    *t = (struct target){
+        .track_id = s->track_id, .alert_id = alert_id, .priority = s->priority,
+        .severity = s->severity, .t_us = s->t_us, .lat_deg = s->lat_deg, .lon_deg = s->lon_deg,
+    };
+    return isfinite(s->lat_deg) && isfinite(s->lon_deg) &&
+           bf_geo_to_local(c->frame, s->lat_deg, s->lon_deg, &t->e_m, &t->n_m) == 0;
+}
+
+int bf_cuer_set_camera(struct bf_cuer *c, const struct bf_cue_camera *cam)
+{
+    if (!c || !cam || !camera_ok(cam))
+        return BF_EINVAL;
+    int k = cam_of_sensor(c, cam->sensor_idx);
+    if (k < 0) {
+        if (c->n_cams == c->cap_cams) {
+            struct cam_state *v = realloc(c->cams, 2 * c->cap_cams * sizeof *v);
+            if (!v)
+                return BF_ENOMEM;
+            c->cams = v;
+            c->cap_cams *= 2;
+            for (size_t j = 0; j < c->n_cams; j++)   /* the ids moved with the array */
+                c->cams[j].cam.id = c->cams[j].id;
+        }
+        memset(&c->cams[c->n_cams], 0, sizeof *c->cams);
+        put_camera(&c->cams[c->n_cams++], cam);
+        return 0;
+    }
+    struct cam_state *s = &c->cams[k];
+    if (bf_cue_camera_same(&s->cam, cam))
+        return 0;
+    put_camera(s, cam);
+    struct target t;
+    char alert_id[BF_ALERT_ID_LEN];
+    if (!s->busy)
+        return 0;
+    if (!target_of(c, s, &t, alert_id)) {
+        s->sent = false;   /* the next position is sent at once, from the new pose */
+        return 0;
+    }
+    /* aimed anew from where it is now: sent at once, or released when it cannot see it */
+    struct bf_cue_aim aim;
+    bf_cue_aim(&s->cam, t.e_m, t.n_m, c->p.target_width_m, &aim);
+    if (bf_cue_covers(&s->cam, &aim)) {
+        s->aim = aim;
+        emit(c, s, false, NULL);
+    } else {
+        release_cam(c, k, "out of coverage");
+        assign(c, &t);
+    }
+    bf_cuer_check(c);
+    return 0;
+}
+
+int bf_cuer_remove_camera(struct bf_cuer *c, uint32_t sensor_idx)
+{
+    int k = c ? cam_of_sensor(c, sensor_idx) : -1;
+    if (k < 0)
+        return BF_ENOTFOUND;
+    struct target t = {0};
+    char alert_id[BF_ALERT_ID_LEN];
+    bool again = c->cams[k].busy && target_of(c, &c->cams[k], &t, alert_id);
+    if (c->cams[k].busy)
+        release_cam(c, k, "camera removed");   /* its last command */
+    memmove(&c->cams[k], &c->cams[k + 1], (c->n_cams - (size_t)k - 1) * sizeof *c->cams);
+    c->n_cams--;
+    for (size_t j = (size_t)k; j < c->n_cams; j++)   /* the ids moved with their cameras */
+        c->cams[j].cam.id = c->cams[j].id;
+    if (again)   /* its target asks for another camera at once */
+        assign(c, &t);
+    bf_cuer_check(c);
+    return 0;
+}
+
+const struct bf_cue_camera *bf_cuer_camera(const struct bf_cuer *c, uint32_t sensor_idx)
+{
+    int k = c ? cam_of_sensor(c, sensor_idx) : -1;
+    return k >= 0 ? &c->cams[k].cam : NULL;
+}
+
+static bool same_num(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
+
+bool bf_cue_camera_same(const struct bf_cue_camera *a, const struct bf_cue_camera *b)
+{
+    return a->id && b->id && strcmp(a->id, b->id) == 0 && a->sensor_idx == b->sensor_idx &&
+           same_num(a->e_m, b->e_m) && same_num(a->n_m, b->n_m) &&
+           same_num(a->height_m, b->height_m) && same_num(a->convergence_rad, b->convergence_rad) &&
+           same_num(a->zero_deg, b->zero_deg) && a->pan_limited == b->pan_limited &&
+           same_num(a->pan_min_deg, b->pan_min_deg) && same_num(a->pan_max_deg, b->pan_max_deg) &&
+           same_num(a->max_range_m, b->max_range_m) && same_num(a->fov_min_deg, b->fov_min_deg) &&
+           same_num(a->fov_max_deg, b->fov_max_deg);
 }
 
 void bf_cuer_destroy(struct bf_cuer *c)

@@ -49,9 +49,11 @@ struct bf_cue_camera_cfg {
     double max_range_m, fov_min_deg, fov_max_deg;
 };
 
+#define BF_CUE_ID_LEN 65   /* a camera's id: at most 64 characters (a sensor's id) */
+
 /* One camera as the cuer sees it. */
 struct bf_cue_camera {
-    const char *id;           /* borrowed; used in the topic */
+    const char *id;           /* the sensor's id, used in the topic; the cuer keeps a copy */
     uint32_t sensor_idx;      /* index among the sensors (struct bf_alert.camera_idx) */
     double e_m, n_m;          /* position, local frame */
     double height_m;          /* above the flat ground it looks at; 0: tilt 0 */
@@ -102,7 +104,8 @@ struct bf_cue_cmd {
     bf_time_us t_us;          /* event time of the target's position */
     double lat_deg, lon_deg;  /* the target */
     struct bf_cue_aim aim;    /* the last aim for a release */
-    const char *reason;       /* release: "track ended", "out of coverage", "alert closed", "preempted" */
+    const char *reason;       /* release: "track ended", "out of coverage", "alert closed",
+                               * "camera removed" */
 };
 
 /*
@@ -128,12 +131,35 @@ struct bf_cuer_stats {
 struct bf_cuer;   /* opaque */
 
 /*
- * Create the cuer for n cameras (copied; their id strings borrowed).  frame
+ * Create the cuer for n cameras (copied, their ids too; n may be 0).  frame
  * is borrowed (engine thread).  0, BF_EINVAL or BF_ENOMEM; *out NULL on failure.
  */
 int bf_cuer_create(const struct bf_cue_params *p, const struct bf_cue_camera *cams, size_t n,
                    struct bf_geo_frame *frame, const struct bf_cue_sink *sink, struct bf_cuer **out);
 void bf_cuer_destroy(struct bf_cuer *c);   /* accepts NULL */
+
+/*
+ * The cameras change while the cuer runs (a reload adds, removes or changes
+ * sensors: docs/cueing.md).  A camera is known by its sensor index.
+ *
+ * set: a camera of a sensor index the cuer does not have is added (free,
+ *   last in the order of choice); one it has takes cam's id, pose and limits
+ *   and keeps its target, aimed anew from the new pose: a cue sent at once,
+ *   or, when the camera no longer covers the target, a release ("out of
+ *   coverage") and the target asks for another camera; the same settings
+ *   change nothing.  0, BF_EINVAL (a bad
+ *   camera, as bf_cuer_create refuses) or BF_ENOMEM (nothing changed).
+ * remove: the camera's target, if any, is released ("camera removed": the
+ *   camera's last command), the camera leaves the cuer and the target asks
+ *   for another camera at once.  0 or BF_ENOTFOUND.
+ * camera: the camera of sensor_idx as the cuer has it (its id the cuer's
+ *   copy), or NULL when none; valid until the cuer's cameras change.
+ */
+int bf_cuer_set_camera(struct bf_cuer *c, const struct bf_cue_camera *cam);
+int bf_cuer_remove_camera(struct bf_cuer *c, uint32_t sensor_idx);
+const struct bf_cue_camera *bf_cuer_camera(const struct bf_cuer *c, uint32_t sensor_idx);
+/* Same id, sensor index, pose and limits (NAN equals NAN)?  Setting such a camera does nothing. */
+bool bf_cue_camera_same(const struct bf_cue_camera *a, const struct bf_cue_camera *b);
 
 /*
  * A track changed (what: BF_CHANGE_* of the scan).  A confirmed (or coasting)

@@ -53,9 +53,9 @@
  * platforms, silence); engine_alerts.c the alerts' (sink, retention, the
  * journal's watch); and the seams, each with its own state: engine_live.c
  * the live snapshot; engine_operators.c the operators' requests;
- * engine_outputs.c the status, track picture, zones and CoT tracks;
- * engine_service.c systemd and the metrics figures.  engine_dispatch.c does
- * camera cueing and response units.
+ * engine_outputs.c the status, track picture and zones; engine_cot.c CoT
+ * to TAK; engine_service.c systemd and the metrics figures.
+ * engine_dispatch.c does camera cueing and response units.
  */
 #include <dlfcn.h>
 #include <malloc.h>
@@ -69,7 +69,6 @@
 #include <unistd.h>
 
 #include "alerts/alerts.h"
-#include "cot/cot.h"
 #include "core/bf_error.h"
 #include "core/bf_log.h"
 #include "mqtt/mqtt.h"
@@ -342,8 +341,7 @@ size_t bf_engine_step(struct bf_engine *e, int timeout_ms, bool flush)
         bf_eng_alerts_step(e, now, true);   /* the journal's health, the outbox's pump */
         bf_eng_service_step(e, now);   /* READY, the metrics endpoint's heartbeat */
         bf_eng_timers_run(e->timers, BF_ENG_CLOCK_WALL, now);
-        if (e->cot)
-            bf_cot_out_poll(e->cot, now);
+        bf_eng_cot_step(e->cot, now);   /* the TAK connection */
     }
     if (flush && e->record)
         bf_record_writer_flush(e->record);
@@ -467,23 +465,12 @@ static int open_mqtt(struct bf_engine *e)
     outo.will_payload = offline;
     outo.will_qos = 1;
     outo.will_retain = true;
-    if (e->outbox) {   /* docs/alerts.md, Delivery */
-        /* clean session kept: Paho 1.3.12 resending its own in-flight messages
-         * of a persistent session after a reconnect reads freed memory (ASan,
-         * tests/integration/test_noloss.c); the outbox resends them anyway.
-         * No Paho file persistence: the journal is the outbox, and Paho's files
-         * on a full disk crashed the engine (docs/alerts.md, Delivery) */
-        outo.clean_session = true;
-        outo.persist_dir = NULL;
-        outo.on_connection = bf_outbox_on_connection;
-        outo.on_acked = bf_outbox_on_acked;
-        outo.ctx = e->outbox;
-    }
+    bf_eng_alerts_mqtt_options(e, &outo);   /* the outbox's callbacks (docs/alerts.md, Delivery) */
     int rc = bf_mqtt_create(&in, &e->mqtt_in);
     if (rc == 0)
         rc = bf_mqtt_create(&outo, &e->mqtt_out);
-    if (rc == 0 && e->outbox)
-        bf_outbox_attach(e->outbox, e->mqtt_out, e->topic_alerts);
+    if (rc == 0)
+        bf_eng_alerts_attach(e, e->mqtt_out);
     bf_mqtt_credentials_clear(&cred);
     if (rc < 0)
         return rc;
@@ -626,49 +613,6 @@ static int open_live(struct bf_engine *e)
     return 0;
 }
 
-/* CoT out to TAK (docs/cot.md), live only: its back-off reads the clock. */
-static int open_cot(struct bf_engine *e)
-{
-    const struct bf_config *cfg = e->cfg;
-    if (!cfg->cot.enabled || e->opt.no_mqtt)
-        return 0;
-    char err[512] = "";
-    bf_cot_params_default(&e->cot_params);
-    e->cot_params.stale_s = cfg->cot.stale_s;
-    e->cot_params.alert_stale_s = e->alert_params.resolve_after_s;
-    snprintf(e->cot_params.alert_type, sizeof e->cot_params.alert_type, "%s",
-             cfg->cot.alert_type);
-    struct bf_cot_out_options co = {
-        .udp = cfg->cot.udp, .tcp = cfg->cot.tcp, .ttl = cfg->cot.ttl,
-        .loopback = cfg->cot.loopback,
-    };
-    /* TLS to the TAK server (docs/cot.md): the key's password from the credentials file,
-     * wiped once the key is loaded */
-    const struct bf_cot_tls_cfg *tc = &cfg->cot.tcp_tls;
-    struct bf_mqtt_credentials cred = {0};
-    struct bf_cot_tls tls = {
-        .ca_file = tc->ca_file, .cert_file = tc->cert_file, .key_file = tc->key_file,
-        .verify_hostname = tc->verify_hostname,
-    };
-    int rc = 0;
-    if (tc->enabled && tc->credentials_path) {
-        rc = bf_mqtt_credentials_read(tc->credentials_path, &cred, err, sizeof err);
-        tls.key_password = cred.key_password;
-    }
-    co.tls = tc->enabled ? &tls : NULL;
-    e->cot_buf = malloc(BF_COT_EVENT_MAX);
-    if (rc == 0)
-        rc = e->cot_buf ? bf_cot_out_create(&co, &e->cot, err, sizeof err) : BF_ENOMEM;
-    bf_mqtt_credentials_clear(&cred);
-    if (rc < 0) {
-        BF_LOGE(ENGINE_LOG, "cot: %s", e->cot_buf ? err : "out of memory");
-        return rc;
-    }
-    BF_LOGI(ENGINE_LOG, "CoT: udp %s, tcp %s%s", cfg->cot.udp ? cfg->cot.udp : "off",
-            cfg->cot.tcp ? cfg->cot.tcp : "off", tc->enabled ? " (TLS)" : "");
-    return 0;
-}
-
 /* ---- the timer table's tasks (engine/timers.h) -------------------------- */
 
 static void task_silence(void *ctx, bf_time_us t_evt)
@@ -761,7 +705,8 @@ static int add_timers(struct bf_engine *e)
         {true, "track picture", TRACKS_PERIOD_US, BF_TIME_NONE, task_picture},
         {true, "sensor silence (wall)", SILENCE_WALL_US, BF_TIME_NONE, task_silence_wall},
         {true, "journal retry", second, BF_TIME_NONE, task_journal_retry},
-        {e->outbox || bf_eng_operators_audit(e->operators), "retention", RETENTION_US,
+        {bf_eng_alerts_outbox(e, NULL) || bf_eng_operators_audit(e->operators), "retention",
+         RETENTION_US,
          now + RETENTION_US, task_retention},
         {true, "live snapshot", second, now + second, task_live},
         {e->cot != NULL, "cot units", TRACKS_PERIOD_US, BF_TIME_NONE, task_cot_units},
@@ -770,10 +715,14 @@ static int add_timers(struct bf_engine *e)
          BF_TIME_NONE, task_watchdog},
         {e->service != NULL, "metrics snapshot", second, BF_TIME_NONE, task_metrics},
     };
-    for (size_t i = 0; rc >= 0 && i < sizeof v / sizeof v[0]; i++)
-        if (v[i].on)
-            rc = bf_eng_timers_add(t, v[i].name, BF_ENG_CLOCK_WALL, v[i].period, v[i].first,
-                                   v[i].fn, e);
+    for (size_t i = 0; rc >= 0 && i < sizeof v / sizeof v[0]; i++) {
+        if (!v[i].on)
+            continue;
+        rc = bf_eng_timers_add(t, v[i].name, BF_ENG_CLOCK_WALL, v[i].period, v[i].first,
+                               v[i].fn, e);
+        if (v[i].fn == task_status)
+            e->status_task = rc;   /* a reload may change its period */
+    }
     return rc < 0 ? rc : 0;
 }
 
@@ -790,7 +739,7 @@ static int open_base(struct bf_engine *e, const struct bf_engine_options *opt)
     else if (live)
         e->clock = bf_clock_wall;
     e->first_evt = BF_TIME_NONE;
-    snprintf(e->topic_alerts, sizeof e->topic_alerts, "borderfuse/%s/alerts", e->cfg->site);
+    e->status_task = -1;
     int rc = bf_eng_outputs_create(e->cfg, live, &e->outputs);
     if (rc == 0)
         rc = bf_eng_timers_create(TIMERS_MAX, &e->timers);
@@ -809,7 +758,7 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
      * the outside world comes once the pipeline exists, the chores last */
     static int (*const stages[])(struct bf_engine *) = {
         open_picture, open_queue, open_tracker, alloc_buffers, open_alerter,
-        bf_eng_alerts_create, open_record, open_live, open_cot, bf_eng_dispatch_create,
+        bf_eng_alerts_create, open_record, open_live, bf_eng_cot_create, bf_eng_dispatch_create,
         bf_eng_open_sensors, bf_eng_service_create, add_timers,
     };
     int rc = open_base(e, opt);
@@ -837,20 +786,16 @@ void bf_engine_destroy(struct bf_engine *e)
     if (e->mqtt_out) {
         /* Waiting only makes sense with a broker to answer: a stop must stay quick. */
         bool up = bf_mqtt_is_connected(e->mqtt_out);
-        struct bf_outbox_stats os = {0};
-        if (e->outbox)
-            bf_outbox_get_stats(e->outbox, &os);
-        if (e->outbox && (up ? bf_outbox_drain(e->outbox, 2000) < 0 : os.backlog > 0))
-            BF_LOGW(ENGINE_LOG, "stopping with alerts not yet confirmed by the broker; they are "
-                    "sent again on the next start");
+        bf_eng_alerts_drain(e, up);   /* what the broker has not confirmed yet */
         if (up) {
             bf_eng_live_step(e->live);   /* the last changes, if any */
             bf_eng_publish_status(e, "offline");
             bf_mqtt_flush(e->mqtt_out, 2000);
         }
         bf_mqtt_destroy(e->mqtt_out);
+        e->mqtt_out = NULL;
     }
-    bf_outbox_close(e->outbox);   /* after the client: no callback reaches it any more */
+    bf_eng_alerts_close_outbox(e);   /* after the client: no callback reaches it any more */
     bf_eng_operators_destroy(e->operators);   /* after mqtt_in: no request arrives any more */
     bf_alerter_destroy(e->alerter);
     bf_eng_alerts_destroy(e);   /* after the alerter: the journal */
@@ -858,8 +803,7 @@ void bf_engine_destroy(struct bf_engine *e)
     bf_eng_outputs_destroy(e->outputs);
     bf_eng_timers_destroy(e->timers);
     bf_eng_dispatch_destroy(e);
-    bf_cot_out_destroy(e->cot);
-    free(e->cot_buf);
+    bf_eng_cot_destroy(e);
     if (e->record && bf_record_writer_close(e->record) == 0)
         BF_LOGI(ENGINE_LOG, "recording %s closed", e->opt.record_path);
     bf_reorder_destroy(e->reorder);

@@ -1,18 +1,20 @@
 /*
- * engine_dispatch.c - the engine's dispatch/CoT seam: acting on a target
+ * engine_dispatch.c - the engine's dispatch seam: acting on a target
  * with cameras (docs/cueing.md) and response units (docs/dispatch.md), and
- * the delivered alerts as CoT (docs/cot.md).
+ * the delivered alerts handed to the CoT seam (engine_cot.c, docs/cot.md).
  *
- * The cameras are the configured sensors of type "camera" with their
- * cueing overrides; the cuer slews the best one to a confirmed or alerted
- * track and publishes its cues on cameras/<id>/cue.  Response units report on
+ * The cameras are the running sensors of type "camera" with their cueing
+ * overrides, and follow the sensor set: a reload that adds, removes or
+ * changes a camera changes the cuer's (bf_eng_dispatch_sensors).  The cuer
+ * slews the best one to a confirmed or alerted track and publishes its cues
+ * on cameras/<id>/cue.  Response units report on
  * units/<id> (Paho's thread writes the table, under its mutex).
  *
  * The flow is one way.  Before the rules run, each step refreshes the
  * enrichment's snapshot (struct bf_enrich_view): the units' positions copied
  * from the table, the units assigned to live alerts, the cuer (read only).
  * The alerter's enrichment step (bf_enrich_alert) reads only that.  Once an
- * alert is delivered, this seam takes it: CoT, the cuer (which may take a
+ * alert is delivered, this seam takes it: CoT (through its seam), the cuer (which may take a
  * camera and cue it: the camera the step picked), and the assignment table
  * (so the next alert of the same step sees a unit freed or taken).
  */
@@ -44,7 +46,7 @@ struct dispatch_units {
 };
 
 /* The seam's own state (engine thread, but the units' table). */
-struct eng_dispatch {
+struct bf_eng_dispatch {
     struct bf_cuer *cuer;             /* camera cueing; NULL: off or no camera */
     struct dispatch_units *units;     /* response units; NULL: off */
     struct bf_enrich_assignment *assigned;   /* units assigned to live alerts, as delivered */
@@ -122,7 +124,7 @@ static void publish_cue(void *ctx, const struct bf_cue_cmd *c)
 }
 
 /* The units' positions into the snapshot (a copy: Paho's thread writes the table). */
-static void refresh_units(struct eng_dispatch *d)
+static void refresh_units(struct bf_eng_dispatch *d)
 {
     struct dispatch_units *u = d->units;
     if (!u)
@@ -143,15 +145,8 @@ void bf_eng_dispatch_step(struct bf_engine *e)
 /* A delivered alert, after the guaranteed path: CoT, the cuer, the assignments. */
 void bf_eng_dispatch_delivered(struct bf_engine *e, const struct bf_alert *a)
 {
-    if (e->cot && e->cfg->cot.alerts && a->type != BF_ALERT_SYSTEM) {   /* best effort */
-        int n = bf_cot_alert(a, e->cfg->site, bf_eng_sensor_ids(e), bf_eng_sensor_count(e), &e->cot_params,
-                             e->cot_buf, BF_COT_EVENT_MAX);
-        if (n > 0)
-            bf_cot_out_send(e->cot, e->cot_buf, (size_t)n, bf_clock_monotonic(NULL));
-        else
-            e->cot_format_errors++;
-    }
-    struct eng_dispatch *d = e->dispatch_seam;
+    bf_eng_cot_alert(e, a);   /* best effort (docs/cot.md) */
+    struct bf_eng_dispatch *d = e->dispatch_seam;
     if (!d)
         return;
     if (d->cuer) {
@@ -170,7 +165,7 @@ void bf_eng_dispatch_delivered(struct bf_engine *e, const struct bf_alert *a)
 /* The cuer follows the tracks one scan changed (after their alerts). */
 void bf_eng_cue_changes(struct bf_engine *e)
 {
-    struct eng_dispatch *d = e->dispatch_seam;
+    struct bf_eng_dispatch *d = e->dispatch_seam;
     if (!d || !d->cuer)
         return;
     const struct bf_track_change *ch;
@@ -179,80 +174,144 @@ void bf_eng_cue_changes(struct bf_engine *e)
         bf_cuer_on_track(d->cuer, ch[i].track, ch[i].what);
 }
 
-/* The cameras (sensors of type "camera") with their cueing overrides; the cuer. */
-static int open_cueing(struct bf_engine *e, struct eng_dispatch *d)
+/* Is slot s (present or not) a camera the cuer should have? */
+static bool is_camera(const struct sensor_slot *s)
 {
-    const struct bf_config *c = e->cfg;
-    if (!c->cueing.enabled)
+    return s && s->sc && s->sc->type && strcmp(s->sc->type, "camera") == 0;
+}
+
+/* The cuer's view of camera slot s: its pose, its cueing overrides. */
+static void cue_camera(const struct bf_engine *e, const struct sensor_slot *s,
+                       struct bf_cue_camera *m)
+{
+    const struct bf_config *c = e->cfg;   /* "cueing" is not reloaded: it is the one at start */
+    const struct bf_sensor_cfg *sc = s->sc;
+    const struct bf_cue_camera_cfg *o = NULL;
+    for (size_t k = 0; k < c->n_cue_cameras; k++)
+        if (!strcmp(c->cue_cameras[k].id, sc->id))
+            o = &c->cue_cameras[k];
+    /* the mount's zero: configured, else the fixed camera's heading option, else north */
+    const cJSON *hd = sc->options ? cJSON_GetObjectItemCaseSensitive(sc->options, "heading_deg")
+                                  : NULL;
+    double zero = o && !isnan(o->zero_deg) ? o->zero_deg
+                  : cJSON_IsNumber(hd) && isfinite(hd->valuedouble) ? hd->valuedouble : 0.0;
+    double gamma = 0;
+    if (bf_geo_convergence(e->frame, sc->lat_deg, sc->lon_deg, &gamma) < 0 || !isfinite(gamma))
+        gamma = 0;
+    *m = (struct bf_cue_camera){
+        .id = s->id, .sensor_idx = s->idx, .e_m = s->scfg.e_m, .n_m = s->scfg.n_m,
+        .height_m = sc->height_m, .convergence_rad = gamma, .zero_deg = zero,
+        .pan_limited = o && !isnan(o->pan_min_deg) && !isnan(o->pan_max_deg),
+        .pan_min_deg = o ? o->pan_min_deg : NAN, .pan_max_deg = o ? o->pan_max_deg : NAN,
+        .max_range_m = o && !isnan(o->max_range_m) ? o->max_range_m : c->cueing.max_range_m,
+        .fov_min_deg = o && !isnan(o->fov_min_deg) ? o->fov_min_deg : c->cueing.fov_min_deg,
+        .fov_max_deg = o && !isnan(o->fov_max_deg) ? o->fov_max_deg : c->cueing.fov_max_deg,
+    };
+}
+
+/* The cuer over the cameras in cams[0..n) (n may be 0); logged.  0 or BF_E*. */
+static int start_cuer(struct bf_engine *e, struct bf_eng_dispatch *d,
+                      const struct bf_cue_camera *cams, size_t n)
+{
+    struct bf_cue_sink sink = {.publish = publish_cue, .ctx = e};
+    int rc = bf_cuer_create(&e->cfg->cueing, cams, n, e->frame, &sink, &d->cuer);
+    if (rc < 0)
+        BF_LOGE(ENGINE_LOG, "cueing: cannot start (%s)", bf_strerror(rc));
+    else
+        BF_LOGI(ENGINE_LOG, "cueing: %zu camera%s on borderfuse/%s/cameras/<id>/cue", n,
+                n == 1 ? "" : "s", e->cfg->site);
+    return rc;
+}
+
+/* The cameras (sensors of type "camera") with their cueing overrides; the cuer, when any. */
+static int open_cueing(struct bf_engine *e, struct bf_eng_dispatch *d)
+{
+    if (!e->cfg->cueing.enabled)
         return 0;
-    struct bf_cue_camera *cams = calloc(c->n_sensors ? c->n_sensors : 1, sizeof *cams);
+    size_t ns = bf_eng_sensor_count(e), n = 0;
+    struct bf_cue_camera *cams = calloc(ns ? ns : 1, sizeof *cams);
     if (!cams)
         return BF_ENOMEM;
-    size_t n = 0;
-    for (size_t i = 0; i < c->n_sensors; i++) {
-        const struct bf_sensor_cfg *sc = &c->sensors[i];
-        if (!sc->type || strcmp(sc->type, "camera") != 0)
-            continue;
-        const struct bf_cue_camera_cfg *o = NULL;
-        for (size_t k = 0; k < c->n_cue_cameras; k++)
-            if (!strcmp(c->cue_cameras[k].id, sc->id))
-                o = &c->cue_cameras[k];
-        /* the mount's zero: configured, else the fixed camera's heading option, else north */
-        const cJSON *hd = sc->options ? cJSON_GetObjectItemCaseSensitive(sc->options, "heading_deg")
-                                      : NULL;
-        double zero = o && !isnan(o->zero_deg) ? o->zero_deg
-                      : cJSON_IsNumber(hd) && isfinite(hd->valuedouble) ? hd->valuedouble : 0.0;
-        double gamma = 0;
-        if (bf_geo_convergence(e->frame, sc->lat_deg, sc->lon_deg, &gamma) < 0 || !isfinite(gamma))
-            gamma = 0;
-        struct bf_cue_camera *m = &cams[n++];
-        *m = (struct bf_cue_camera){
-            .id = sc->id, .sensor_idx = (uint32_t)i, .e_m = bf_eng_sensor(e, i)->scfg.e_m,
-            .n_m = bf_eng_sensor(e, i)->scfg.n_m, .height_m = sc->height_m, .convergence_rad = gamma,
-            .zero_deg = zero,
-            .pan_limited = o && !isnan(o->pan_min_deg) && !isnan(o->pan_max_deg),
-            .pan_min_deg = o ? o->pan_min_deg : NAN, .pan_max_deg = o ? o->pan_max_deg : NAN,
-            .max_range_m = o && !isnan(o->max_range_m) ? o->max_range_m : c->cueing.max_range_m,
-            .fov_min_deg = o && !isnan(o->fov_min_deg) ? o->fov_min_deg : c->cueing.fov_min_deg,
-            .fov_max_deg = o && !isnan(o->fov_max_deg) ? o->fov_max_deg : c->cueing.fov_max_deg,
-        };
-    }
-    int rc = 0;
-    if (n > 0) {
-        struct bf_cue_sink sink = {.publish = publish_cue, .ctx = e};
-        rc = bf_cuer_create(&c->cueing, cams, n, e->frame, &sink, &d->cuer);
-        if (rc < 0)
-            BF_LOGE(ENGINE_LOG, "cueing: cannot start (%s)", bf_strerror(rc));
-        else
-            BF_LOGI(ENGINE_LOG, "cueing: %zu camera%s on borderfuse/%s/cameras/<id>/cue", n,
-                    n == 1 ? "" : "s", c->site);
-    }
+    for (size_t i = 0; i < ns; i++)
+        if (is_camera(bf_eng_sensor(e, i)))
+            cue_camera(e, bf_eng_sensor(e, i), &cams[n++]);
+    int rc = n > 0 ? start_cuer(e, d, cams, n) : 0;
     free(cams);
     return rc;
 }
 
-/* Our response units as friendly CoT, once a second (docs/cot.md); engine thread. */
-void bf_eng_cot_units(struct bf_engine *e, bf_time_us now)
+/* The enrichment reads the snapshot (after the alerter), once there is a cuer or units. */
+static void enrich_on(struct bf_engine *e, struct bf_eng_dispatch *d)
 {
-    struct dispatch_units *u = e->dispatch_seam ? e->dispatch_seam->units : NULL;
-    if (!e->cot || !e->cfg->cot.units || !u)
+    d->view.params = d->units ? &e->cfg->dispatch : NULL;
+    d->view.frame = e->frame;
+    d->view.units = d->units ? d->units->snap : NULL;
+    d->view.cands = d->units ? d->units->cands : NULL;
+    d->view.cuer = d->cuer;
+    bf_alerter_set_enrich(e->alerter, bf_enrich_alert, &d->view);
+}
+
+/* Append to a reload's change line. */
+static void add_word(char *line, size_t len, char sign, const char *id, bool *first)
+{
+    size_t n = strlen(line);
+    if (n + 4 >= len)
         return;
-    pthread_mutex_lock(&u->mu);
-    size_t n = u->n;
-    memcpy(u->snap, u->v, n * sizeof *u->v);
-    pthread_mutex_unlock(&u->mu);
-    for (size_t i = 0; i < n; i++) {
-        int k = bf_cot_unit(e->cfg->site, u->snap[i].id, u->snap[i].lat_deg, u->snap[i].lon_deg,
-                            u->snap[i].t_us, &e->cot_params, e->cot_buf, BF_COT_EVENT_MAX);
-        if (k > 0)
-            bf_cot_out_send(e->cot, e->cot_buf, (size_t)k, now);
-        else
-            e->cot_format_errors++;
+    snprintf(line + n, len - n, "%s%c%s", *first ? (n ? ", cameras " : "cameras ") : " ", sign,
+             id);
+    *first = false;
+}
+
+void bf_eng_dispatch_sensors(struct bf_engine *e, char *line, size_t len)
+{
+    struct bf_eng_dispatch *d = e->dispatch_seam;
+    if (!d || !e->cfg->cueing.enabled)
+        return;
+    bool first = true;
+    for (uint32_t i = 0; i < BF_MAX_SENSORS; i++) {
+        const struct sensor_slot *s = bf_eng_sensor(e, i);
+        const struct bf_cue_camera *had = bf_cuer_camera(d->cuer, i);
+        bool cam = is_camera(s);
+        if (had && (!cam || strcmp(had->id, s->id) != 0)) {   /* removed, or its index reused */
+            add_word(line, len, '-', had->id, &first);
+            BF_LOGI("cue", "camera %s (index %u) leaves cueing", had->id, i);
+            bf_cuer_remove_camera(d->cuer, i);   /* its target released, asks again */
+            had = NULL;
+        }
+        if (!cam)
+            continue;
+        struct bf_cue_camera m;
+        cue_camera(e, s, &m);
+        if (had && bf_cue_camera_same(had, &m))
+            continue;   /* unchanged */
+        if (!d->cuer) {   /* the first camera: the cuer starts, the enrichment reads it */
+            if (start_cuer(e, d, NULL, 0) < 0)
+                return;
+            enrich_on(e, d);
+        }
+        int rc = bf_cuer_set_camera(d->cuer, &m);
+        if (rc < 0) {
+            BF_LOGE("cue", "camera %s cannot be cued (%s)", s->id, bf_strerror(rc));
+            continue;
+        }
+        add_word(line, len, had ? '~' : '+', s->id, &first);
     }
 }
 
+/* Our response units, copied into the snapshot under the table's lock. */
+size_t bf_eng_dispatch_units(struct bf_engine *e, const struct bf_dispatch_unit **u)
+{
+    struct bf_eng_dispatch *d = e->dispatch_seam;
+    *u = NULL;
+    if (!d || !d->units)
+        return 0;
+    refresh_units(d);
+    *u = d->units->snap;
+    return d->view.n_units;
+}
+
 /* The units table and its subscription (live only). */
-static int open_dispatch(struct bf_engine *e, struct eng_dispatch *d)
+static int open_dispatch(struct bf_engine *e, struct bf_eng_dispatch *d)
 {
     const struct bf_config *c = e->cfg;
     if (!c->dispatch.enabled || !e->mqtt_in)
@@ -275,7 +334,7 @@ static int open_dispatch(struct bf_engine *e, struct eng_dispatch *d)
 
 int bf_eng_dispatch_create(struct bf_engine *e)
 {
-    struct eng_dispatch *d = calloc(1, sizeof *d);
+    struct bf_eng_dispatch *d = calloc(1, sizeof *d);
     if (!d)
         return BF_ENOMEM;
     e->dispatch_seam = d;
@@ -284,19 +343,14 @@ int bf_eng_dispatch_create(struct bf_engine *e)
         rc = open_dispatch(e, d);
     if (rc < 0 || (!d->cuer && !d->units))
         return rc;
-    d->view = (struct bf_enrich_view){
-        .params = d->units ? &e->cfg->dispatch : NULL, .frame = e->frame,
-        .units = d->units ? d->units->snap : NULL, .cands = d->units ? d->units->cands : NULL,
-        .cuer = d->cuer,
-    };
-    bf_alerter_set_enrich(e->alerter, bf_enrich_alert, &d->view);
+    enrich_on(e, d);
     return 0;
 }
 
 /* After the ingest connection is gone (no callback runs any more). */
 void bf_eng_dispatch_destroy(struct bf_engine *e)
 {
-    struct eng_dispatch *d = e->dispatch_seam;
+    struct bf_eng_dispatch *d = e->dispatch_seam;
     if (!d)
         return;
     bf_cuer_destroy(d->cuer);
@@ -315,7 +369,7 @@ void bf_eng_dispatch_destroy(struct bf_engine *e)
 /* Status: {"cueing": {...}, "dispatch": {...}}. */
 void bf_eng_status_cue_dispatch(struct bf_engine *e, cJSON *root)
 {
-    struct eng_dispatch *d = e->dispatch_seam;
+    struct bf_eng_dispatch *d = e->dispatch_seam;
     if (!d)
         return;
     if (d->cuer) {

@@ -6,13 +6,14 @@
  *   engine_sensors.c    sensors in: the plugin host, plugins, platforms, silence
  *   timers.c            the loop's table of periodic tasks (engine/timers.h)
  *   engine_alerts.c     alerts out: delivery (journal, outbox), retention, the journal's
- *                       health: struct eng_alerts
+ *                       health: struct bf_eng_alerts
  *   engine_live.c       the live snapshot (alerts/live): struct bf_eng_live
  *   engine_operators.c  operators: alerts/ack in, alerts/result out, the audit log:
  *                       struct bf_eng_operators
- *   engine_outputs.c    status, track picture, zones, CoT tracks: struct bf_eng_outputs
- *   engine_dispatch.c   camera cueing, response units, enrichment's snapshot, CoT of
- *                       alerts and units: struct eng_dispatch
+ *   engine_outputs.c    status, track picture, zones: struct bf_eng_outputs
+ *   engine_dispatch.c   camera cueing (following the sensor set), response units, the
+ *                       enrichment's snapshot: struct bf_eng_dispatch
+ *   engine_cot.c        CoT out to TAK: tracks, alerts, our units: struct bf_eng_cot
  *   engine_coverage.c   the sensors' coverage (regions, Pd, terrain) and its topic
  *   engine_service.c    systemd notifications, the metrics endpoint's figures:
  *                       struct bf_eng_service
@@ -23,8 +24,9 @@
  * alerts module and pthreads.  Every function here runs on the engine
  * thread unless its comment says otherwise.
  *
- * The seams (operators, outputs, live snapshot, service) each own their
- * state, opaque outside their file, with a create, a step and a destroy;
+ * The seams (sensors, alerts, dispatch, CoT, operators, outputs, live
+ * snapshot, service) each own their state, opaque outside their file, with a
+ * create, a step and a destroy;
  * struct bf_engine holds a pointer to each, the pipeline's core and the
  * timer table that runs the periodic chores (engine.c, add_timers).
  */
@@ -40,7 +42,7 @@
 #include <cjson/cJSON.h>
 
 #include "alerts/alerts.h"
-#include "cot/cot.h"
+#include "alerts/dispatch.h"
 #include "delivery/delivery.h"
 #include "mqtt/mqtt.h"
 #include "engine/config.h"
@@ -135,8 +137,9 @@ struct sensor_slot {
 };
 
 struct bf_eng_sensors;      /* engine_sensors.c: the sensor slots, platforms, plugins, clutter map */
-struct eng_dispatch;        /* engine_dispatch.c */
-struct eng_alerts;          /* engine_alerts.c */
+struct bf_eng_dispatch;     /* engine_dispatch.c */
+struct bf_eng_alerts;       /* engine_alerts.c */
+struct bf_eng_cot;          /* engine_cot.c */
 struct bf_eng_service;      /* engine_service.c */
 struct bf_eng_operators;    /* engine_operators.c */
 struct bf_eng_outputs;      /* engine_outputs.c */
@@ -156,15 +159,11 @@ struct bf_engine {
     struct bf_reorder *reorder;
     struct bf_mqtt *mqtt_in;
     struct bf_mqtt *mqtt_out;
-    struct bf_outbox *outbox;         /* alerts never lost (docs/alerts.md); NULL: no journal/MQTT */
     char client_id[160];              /* mqtt.client_id, or the default made unique */
-    struct eng_alerts *alerts_seam;   /* engine_alerts.c: the journal, its health, retention */
+    struct bf_eng_alerts *alerts_seam;   /* engine_alerts.c: journal, outbox, retention */
     struct bf_record_writer *record;
-    struct eng_dispatch *dispatch_seam;   /* engine_dispatch.c: cueing, units, enrichment */
-    struct bf_cot_out *cot;           /* TAK output (docs/cot.md), NULL: off */
-    struct bf_cot_params cot_params;
-    char *cot_buf;                    /* BF_COT_EVENT_MAX: one event being formatted */
-    uint64_t cot_format_errors;
+    struct bf_eng_dispatch *dispatch_seam;   /* engine_dispatch.c: cueing, units, enrichment */
+    struct bf_eng_cot *cot;           /* engine_cot.c: TAK output (docs/cot.md); NULL: off */
 
     struct bf_eng_sensors *sens;      /* engine_sensors.c */
     bf_time_us first_evt;             /* first event time released: silence counts from it */
@@ -183,10 +182,9 @@ struct bf_engine {
     uint32_t scan_sensor;
     const struct bf_track **trackbuf; /* max_tracks: the live tracks for a ground sensor */
 
-    char topic_alerts[160];
-
     /* the seams: each owns its state (see the top of this file) */
     struct bf_eng_timers *timers;     /* the periodic chores (engine/timers.h) */
+    int status_task;                  /* the "status" task's id; -1: none (not live) */
     struct bf_eng_operators *operators;   /* NULL: not live */
     struct bf_eng_outputs *outputs;
     struct bf_eng_live *live;         /* NULL: not live (replays and tests) */
@@ -323,8 +321,25 @@ void bf_eng_alerts_destroy(struct bf_engine *e);
 /* The journal's counters, whether it fails now, and failed appends; false without a journal. */
 bool bf_eng_alerts_journal(const struct bf_engine *e, struct bf_journal_stats *js, bool *failing,
                            uint64_t *append_errors);
+/*
+ * The outbox (docs/alerts.md, "Delivery"; live with a journal only), through
+ * the output connection's life: mqtt_options sets the callbacks the outbox
+ * needs on the options of the connection about to be created; attach: it
+ * sends on out (borderfuse/<site>/alerts) from now on; drain, at a stop
+ * before the connection goes: with the broker up, wait (2 s at most) for it
+ * to confirm what the outbox holds - a warning when something stays
+ * unconfirmed (sent again at the next start); close_outbox, once the
+ * connection is gone (no callback reaches the outbox any more).  Each is a
+ * no-op without an outbox.
+ */
+void bf_eng_alerts_mqtt_options(const struct bf_engine *e, struct bf_mqtt_options *o);
+void bf_eng_alerts_attach(struct bf_engine *e, struct bf_mqtt *out);
+void bf_eng_alerts_drain(struct bf_engine *e, bool up);
+void bf_eng_alerts_close_outbox(struct bf_engine *e);
+/* Whether alerts go out through an outbox; when so and os is not NULL, its figures. */
+bool bf_eng_alerts_outbox(const struct bf_engine *e, struct bf_outbox_stats *os);
 /* The alerter's sink (struct bf_alert_sink): journal, outbox or MQTT, log, taps, live set,
- * then the dispatch/CoT seam. */
+ * then the dispatch seam (and through it the CoT seam). */
 int bf_eng_publish_alert(void *ctx, const struct bf_alert *a, const char *json, size_t len);
 /*
  * Retention (docs/retention.md): purge what is older than retention_days from
@@ -407,8 +422,9 @@ void bf_eng_publish_zones(struct bf_engine *e);
  * and the enrichment's snapshot, which the alerter's enrichment step reads
  * (after the alerter).  step: refresh the snapshot's units (each engine step,
  * before the rules run).  delivered: an alert was delivered (the alerts
- * seam's last step): CoT, the cuer, the assignments.  destroy: after the
- * ingest connection is gone (no callback runs any more).  0 or BF_E*.
+ * seam's last step): CoT (the CoT seam), the cuer, the assignments.
+ * destroy: after the ingest connection is gone (no callback runs any more).
+ * 0 or BF_E*.
  */
 int bf_eng_dispatch_create(struct bf_engine *e);
 void bf_eng_dispatch_step(struct bf_engine *e);
@@ -416,10 +432,42 @@ void bf_eng_dispatch_delivered(struct bf_engine *e, const struct bf_alert *a);
 void bf_eng_dispatch_destroy(struct bf_engine *e);
 /* The cuer follows the tracks one scan changed (after their alerts). */
 void bf_eng_cue_changes(struct bf_engine *e);
-/* Our response units as friendly CoT (docs/cot.md). */
-void bf_eng_cot_units(struct bf_engine *e, bf_time_us now);
+/*
+ * The cameras follow the sensor set (a reload, after bf_eng_sensors_commit):
+ * a camera added is given to the cuer (which is started if it had none), one
+ * removed is taken out of it (the track it was cued to released, its last
+ * command a release), one changed gets its new pose and limits.  Out of
+ * memory: logged, that camera is not cued.  Names the changes in line
+ * ("cameras +c -d ~e").
+ */
+void bf_eng_dispatch_sensors(struct bf_engine *e, char *line, size_t len);
+/* The response units heard now, copied into the snapshot: *u, their count (0: none/off). */
+size_t bf_eng_dispatch_units(struct bf_engine *e, const struct bf_dispatch_unit **u);
 /* The status's "cueing" and "dispatch" objects. */
 void bf_eng_status_cue_dispatch(struct bf_engine *e, cJSON *root);
+
+/* ---- engine_cot.c: CoT out to TAK (docs/cot.md) ------------------------------ */
+
+/*
+ * Live with "cot" enabled only (else e->cot stays NULL and every call below
+ * is a no-op): the UDP/TCP output (TLS: the key's password read and wiped),
+ * the events' parameters, the formatting buffer.  0 or BF_E* (logged).
+ */
+int bf_eng_cot_create(struct bf_engine *e);
+void bf_eng_cot_destroy(struct bf_engine *e);
+/* Each loop turn (now: monotonic): the TCP connection's reconnect and writes.  Accepts NULL. */
+void bf_eng_cot_step(struct bf_eng_cot *c, bf_time_us now);
+/* A delivered alert as CoT (cot.alerts; SYSTEM alerts never). */
+void bf_eng_cot_alert(struct bf_engine *e, const struct bf_alert *a);
+/* The track picture t[0..n) (cot.tracks): one event per confirmed or coasting track. */
+void bf_eng_cot_tracks(struct bf_engine *e, const struct bf_track *const *t, size_t n,
+                       bf_time_us now);
+/* Our response units as friendly CoT (cot.units): the engine's "cot units" task. */
+void bf_eng_cot_units(struct bf_engine *e, bf_time_us now);
+/* A reload changed alerts.resolve_after_s: the alerts' stale time follows.  Accepts NULL. */
+void bf_eng_cot_set_alert_stale(struct bf_eng_cot *c, double alert_stale_s);
+/* The status's "cot" object (nothing without the seam). */
+void bf_eng_cot_status(const struct bf_eng_cot *c, cJSON *root);
 
 /* ---- engine_coverage.c: the sensors' coverage (docs/coverage.md) ------------ */
 

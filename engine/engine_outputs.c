@@ -2,7 +2,7 @@
  * engine_outputs.c - what the engine shows of itself (docs/engine.md):
  * the retained status (engine and per sensor), the track picture (QoS 0, at
  * most once a second), the zones as GeoJSON (retained, once at start, for
- * displays: docs/web.md) and the track picture as CoT events (docs/cot.md).
+ * displays: docs/web.md); the picture goes to TAK through the CoT seam (engine_cot.c).
  * Headings are degrees clockwise from true north, [0, 360); a radar's test
  * targets are marked ("test": true) or left out (engine.test_tracks).
  * Every function runs on the engine thread and only reads the pipeline's
@@ -188,9 +188,8 @@ void bf_eng_publish_status(struct bf_engine *e, const char *state)
         cJSON_AddNumberToObject(jo, "closed_at_start", (double)js.closed_at_start);
         cJSON_AddNumberToObject(jo, "seq_errors", (double)js.seq_errors);
     }
-    if (e->outbox) {
-        struct bf_outbox_stats os;
-        bf_outbox_get_stats(e->outbox, &os);
+    struct bf_outbox_stats os;
+    if (bf_eng_alerts_outbox(e, &os)) {
         cJSON *ob = cJSON_AddObjectToObject(al, "outbox");
         cJSON_AddNumberToObject(ob, "backlog", (double)os.backlog);
         cJSON_AddNumberToObject(ob, "delivered_seq", (double)os.delivered_seq);
@@ -204,20 +203,7 @@ void bf_eng_publish_status(struct bf_engine *e, const char *state)
         cJSON_AddNumberToObject(ob, "mark_errors", (double)os.mark_errors);
     }
     bf_eng_status_cue_dispatch(e, root);
-    if (e->cot) {
-        struct bf_cot_out_stats cs;
-        bf_cot_out_get_stats(e->cot, &cs);
-        cJSON *co = cJSON_AddObjectToObject(root, "cot");
-        cJSON_AddNumberToObject(co, "udp_sent", (double)cs.udp_sent);
-        cJSON_AddNumberToObject(co, "udp_dropped", (double)cs.udp_dropped);
-        cJSON_AddBoolToObject(co, "tcp_connected", cs.tcp_connected);
-        cJSON_AddNumberToObject(co, "tcp_sent", (double)cs.tcp_sent);
-        cJSON_AddNumberToObject(co, "tcp_dropped", (double)cs.tcp_dropped);
-        cJSON_AddNumberToObject(co, "tcp_connects", (double)cs.tcp_connects);
-        cJSON_AddNumberToObject(co, "tcp_disconnects", (double)cs.tcp_disconnects);
-        cJSON_AddNumberToObject(co, "tls_failures", (double)cs.tls_failures);
-        cJSON_AddNumberToObject(co, "format_errors", (double)e->cot_format_errors);
-    }
+    bf_eng_cot_status(e->cot, root);
     if (e->reloads || e->reloads_refused) {   /* docs/engine.md, "Reload" */
         cJSON *rl = cJSON_AddObjectToObject(root, "reload");
         cJSON_AddNumberToObject(rl, "applied", (double)e->reloads);
@@ -382,26 +368,6 @@ void bf_eng_publish_zones(struct bf_engine *e)
     }
 }
 
-/* The track picture as CoT, one event per confirmed or coasting track (docs/cot.md). */
-static void cot_tracks(struct bf_engine *e, struct bf_eng_outputs *o, size_t n, bf_time_us now)
-{
-    if (!e->cot || !e->cfg->cot.tracks)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        const struct bf_track *t = o->trackbuf[i];
-        if (t->status != BF_TRACK_CONFIRMED && t->status != BF_TRACK_COASTING)
-            continue;
-        if ((t->flags & BF_DET_F_TEST) && e->cfg->engine.test_tracks == BF_TEST_TRACKS_OMIT)
-            continue;   /* a radar test target: marked in the event, or left out (docs/cot.md) */
-        int k = bf_cot_track(t, e->cfg->site, e->frame, bf_eng_sensor_ids(e), bf_eng_sensor_count(e),
-                             &e->cot_params, e->cot_buf, BF_COT_EVENT_MAX);
-        if (k > 0)
-            bf_cot_out_send(e->cot, e->cot_buf, (size_t)k, now);
-        else
-            e->cot_format_errors++;
-    }
-}
-
 /* At most once a second (the engine's task), and once more after the last change: what the
  * operator sees is never more than a second older than the last detection. */
 void bf_eng_outputs_step(struct bf_engine *e, bf_time_us now)
@@ -414,5 +380,5 @@ void bf_eng_outputs_step(struct bf_engine *e, bf_time_us now)
     if (n > o->track_cap)
         n = o->track_cap;
     publish_tracks(e, o, n);
-    cot_tracks(e, o, n, now);
+    bf_eng_cot_tracks(e, o->trackbuf, n, now);   /* the picture to TAK (docs/cot.md) */
 }

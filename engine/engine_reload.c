@@ -14,9 +14,11 @@
  * What a reload applies: the zones (their file, or the file re-read), the
  * "alerts" section except the journal, its fsync policy, the audit log and
  * resend_window_s, the sensors (added, removed and changed ones, by id:
- * engine_sensors.c, docs/engine.md "Reload"), log_level and log_format,
- * zones_require_border and zones_max_distance_m (checks only).  Everything
- * else - site, origin and frame, mqtt, tracker, engine, cot, cueing,
+ * engine_sensors.c, docs/engine.md "Reload"; the cameras among them go to
+ * the cuer), log_level and log_format, engine.status_period_s (the "status"
+ * task's period), zones_require_border and zones_max_distance_m (checks
+ * only).  Everything else - site, origin and frame, mqtt, tracker, the rest
+ * of engine, cot, cueing,
  * dispatch, operators, terrain - is built into running parts (connections,
  * the tracker's parameters) and a change to it is refused with "restart to
  * change <key>", as is a zones file that removes, reorders or re-kinds a zone
@@ -54,7 +56,9 @@
 /* Top-level keys a reload may change; the rest must stay as they are. */
 static const char *const reloadable[] = {"zones", "alerts", "sensors", "log_level",
                                          "log_format", "zones_require_border",
-                                         "zones_max_distance_m", NULL};
+                                         "zones_max_distance_m", "engine", NULL};
+/* Keys of "engine" a reload may change (the rest are built into the pipeline). */
+static const char *const engine_reloadable[] = {"status_period_s", NULL};
 /* Keys of "alerts" a reload may not change: the journal, the outbox, the audit log are open. */
 static const char *const alerts_fixed[] = {"journal", "journal_fsync", "audit_log",
                                            "resend_window_s", NULL};
@@ -191,6 +195,13 @@ int bf_engine_reload(struct bf_engine *e, const char *path)
                 "(refused, the configuration in use is kept)", path, what, what);
         goto refused;
     }
+    if (first_difference(cJSON_GetObjectItemCaseSensitive(r0, "engine"),
+                         cJSON_GetObjectItemCaseSensitive(r1, "engine"), "engine",
+                         engine_reloadable, false, what, sizeof what)) {
+        BF_LOGE(RELOAD_LOG, "%s: %s changed: a reload cannot apply it, restart to change %s "
+                "(refused, the configuration in use is kept)", path, what, what);
+        goto refused;
+    }
     /* the keys of "alerts" that are open files and the outbox */
     for (size_t i = 0; alerts_fixed[i]; i++) {
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(
@@ -253,12 +264,21 @@ int bf_engine_reload(struct bf_engine *e, const char *path)
                    cur->log_format == BF_LOG_FORMAT_JSON ? "json" : "text",
                    nc->log_format == BF_LOG_FORMAT_JSON ? "json" : "text");
     }
+    if (cur->engine.status_period_s != nc->engine.status_period_s) {   /* the "status" task */
+        bf_eng_timers_set_period(e->timers, e->status_task,
+                                 bf_time_from_s(nc->engine.status_period_s));
+        char was[32], now[32];
+        snprintf(was, sizeof was, "%g", cur->engine.status_period_s);
+        snprintf(now, sizeof now, "%g", nc->engine.status_period_s);
+        add_change(line, sizeof line, "engine.status_period_s %s -> %s", was, now);
+    }
     bf_eng_sensors_commit(e, plan, line, sizeof line);   /* "sensors +b -c ~d" */
+    if (sensors_changed)   /* the cuer follows the cameras: "cameras +b -c ~d" */
+        bf_eng_dispatch_sensors(e, line, sizeof line);
     bf_geo_zones_destroy(e->zones);   /* the alerter borrows the new ones now */
     e->zones = zones;
     e->alert_params = p;
-    if (e->cot)
-        e->cot_params.alert_stale_s = p.resolve_after_s;
+    bf_eng_cot_set_alert_stale(e->cot, p.resolve_after_s);
     bf_eng_sensors_release_config(e, e->reload_cfg);   /* kept while a sensor borrows it */
     e->reload_cfg = nc;
     e->reloads++;

@@ -260,10 +260,9 @@ static void take_snapshot(struct bf_engine *e, struct bf_eng_service *sv, bf_tim
     s->tracks_deleted = ts.deleted;
     memcpy(s->alert_changes, sv->changes, sizeof s->alert_changes);
     memcpy(s->alerts_live, sv->live, sizeof s->alerts_live);
-    s->journal = e->outbox != NULL;
-    if (e->outbox) {
-        struct bf_outbox_stats os;
-        bf_outbox_get_stats(e->outbox, &os);
+    struct bf_outbox_stats os;
+    s->journal = bf_eng_alerts_outbox(e, &os);
+    if (s->journal) {
         s->outbox_backlog = os.backlog;
         s->outbox_delivered_seq = os.delivered_seq;
         s->outbox_resent = os.resent;

@@ -81,9 +81,11 @@ int bf_eng_timers_set_period(struct bf_eng_timers *t, int id, bf_time_us period)
     struct task *k = task_of(t, id);
     if (!k || period < 0)
         return BF_EINVAL;
-    k->period = period;
     if (k->last_run != BF_TIME_NONE)
         k->next_due = k->last_run + period;
+    else if (k->next_due != BF_TIME_NONE)   /* counted from its first due time less a period */
+        k->next_due += period - k->period;
+    k->period = period;
     return 0;
 }
 

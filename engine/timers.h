@@ -58,8 +58,11 @@ int bf_eng_timers_add(struct bf_eng_timers *t, const char *name, enum bf_eng_clo
 
 /*
  * Change task id's period (>= 0).  A task that has run is next due at its
- * last run + the new period (at once if that is past); one that has not keeps
- * its first due time.  0 or BF_EINVAL (no such task, a negative period).
+ * last run + the new period (at once if that is past).  One that has not
+ * counts from its first due time less the old period (a task first due one
+ * period after a start - the status after the one published at start - is
+ * then due one new period after that start); one first due at the first run
+ * (BF_TIME_NONE) stays so.  0 or BF_EINVAL (no such task, a negative period).
  */
 int bf_eng_timers_set_period(struct bf_eng_timers *t, int id, bf_time_us period);
 

@@ -3,7 +3,8 @@
  * commanded bearing and range checked against an independent conversion (an
  * azimuthal equidistant frame centred on the camera, where bearing and
  * distance are exact); coverage; the cuer's choice of camera, rate limit,
- * preemption and releases; the command's JSON.
+ * preemption and releases; cameras added, moved and removed while it runs;
+ * the command's JSON.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -331,6 +332,100 @@ static void test_cuer(void)
     bf_geo_frame_destroy(f);
 }
 
+/*
+ * The cameras change while the cuer runs (a reload): a camera added takes
+ * the next target; one whose pose changes is aimed anew at once (the same
+ * settings send nothing); one removed releases its target ("camera removed",
+ * its last command) and the target asks again; a camera moved out of reach
+ * of its target releases it.  The cuer keeps its own copy of the ids.
+ */
+static void test_cuer_cameras_change(void)
+{
+    struct bf_geo_frame *f = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_geo_frame_create(ORIGIN_LAT, ORIGIN_LON, NULL, &f, NULL, 0), 0);
+    struct bf_cue_camera a = cam_at(0, 0, 10, 0);
+    a.id = "cam-a";
+    a.sensor_idx = 3;
+    struct bf_cue_params p;
+    bf_cue_params_default(&p);
+    struct rec *r = calloc(1, sizeof *r);
+    struct bf_cue_sink sink = {.publish = rec_publish, .ctx = r};
+    struct bf_cuer *c = NULL;
+    CU_ASSERT_EQUAL_FATAL(bf_cuer_create(&p, &a, 1, f, &sink, &c), 0);
+    struct bf_track t1 = trk(1, 500, 0, 0);
+    bf_cuer_on_track(c, &t1, BF_CHANGE_UPDATED | BF_CHANGE_CONFIRMED);
+    CU_ASSERT_EQUAL_FATAL(r->n, 1);
+
+    /* cam-b added (its id from a buffer overwritten afterwards): free, it takes track 2 */
+    char id_b[8] = "cam-b";
+    struct bf_cue_camera b = cam_at(2000, 0, 10, 0);
+    b.id = id_b;
+    b.sensor_idx = 5;
+    CU_ASSERT_EQUAL(bf_cuer_set_camera(c, &b), 0);
+    memcpy(id_b, "XXXXX", 5);
+    CU_ASSERT_EQUAL(r->n, 1);
+    CU_ASSERT_STRING_EQUAL(bf_cuer_camera(c, 5)->id, "cam-b");
+    struct bf_track t2 = trk(2, 1900, 0, 1);
+    bf_cuer_on_track(c, &t2, BF_CHANGE_UPDATED | BF_CHANGE_CONFIRMED);
+    CU_ASSERT_EQUAL_FATAL(r->n, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->json[1], "\"camera\":\"cam-b\",\"action\":\"cue\""));
+    CU_ASSERT_EQUAL(bf_cuer_camera_of(c, 2), 5);
+
+    /* cam-a moves to (400, 300): aimed at track 1 (500, 0) from there at once */
+    struct bf_cue_camera a2 = a;
+    a2.e_m = 400;
+    a2.n_m = 300;
+    CU_ASSERT_EQUAL(bf_cuer_set_camera(c, &a2), 0);
+    CU_ASSERT_EQUAL_FATAL(r->n, 3);
+    CU_ASSERT_FALSE(r->c[2].release);
+    CU_ASSERT_EQUAL(r->c[2].track_id, 1);
+    BF_ASSERT_NEAR(r->c[2].aim.range_m, sqrt(100.0 * 100.0 + 300.0 * 300.0), 1e-3);
+    BF_ASSERT_NEAR(r->c[2].aim.bearing_deg, 180.0 - atan(1.0 / 3.0) * 180.0 / M_PI, 1e-4);
+    CU_ASSERT_EQUAL(bf_cuer_set_camera(c, &a2), 0);   /* the same again: nothing sent */
+    CU_ASSERT_EQUAL(r->n, 3);
+    struct bf_cue_camera bad = a2;
+    bad.fov_min_deg = 0;
+    CU_ASSERT_EQUAL(bf_cuer_set_camera(c, &bad), BF_EINVAL);
+
+    /* cam-a removed: track 1 released; it asks again, cam-b is busy at its priority */
+    struct bf_cuer_stats st;
+    bf_cuer_get_stats(c, &st);
+    uint64_t uncovered = st.uncovered;
+    CU_ASSERT_EQUAL(bf_cuer_remove_camera(c, 3), 0);
+    CU_ASSERT_EQUAL_FATAL(r->n, 4);
+    CU_ASSERT_TRUE(r->c[3].release);
+    CU_ASSERT_EQUAL(r->c[3].track_id, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->json[3], "\"camera\":\"cam-a\",\"action\":\"release\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->json[3], "\"reason\":\"camera removed\""));
+    CU_ASSERT_EQUAL(bf_cuer_camera_of(c, 1), -1);
+    CU_ASSERT_PTR_NULL(bf_cuer_camera(c, 3));
+    CU_ASSERT_EQUAL(bf_cuer_remove_camera(c, 3), BF_ENOTFOUND);
+    bf_cuer_get_stats(c, &st);
+    CU_ASSERT_EQUAL(st.uncovered, uncovered + 1);
+    CU_ASSERT_EQUAL(st.busy, 1);
+    /* track 1 moves on: no command to the removed camera */
+    t1 = trk(1, 520, 0, 5);
+    bf_cuer_on_track(c, &t1, BF_CHANGE_UPDATED);
+    CU_ASSERT_EQUAL(r->n, 4);
+
+    /* cam-b moves 10 km away: track 2 out of its reach, released */
+    struct bf_cue_camera b2 = b;
+    b2.id = "cam-b";
+    b2.e_m = 12000;
+    CU_ASSERT_EQUAL(bf_cuer_set_camera(c, &b2), 0);
+    CU_ASSERT_EQUAL_FATAL(r->n, 5);
+    CU_ASSERT_TRUE(r->c[4].release);
+    CU_ASSERT_EQUAL(r->c[4].track_id, 2);
+    CU_ASSERT_STRING_EQUAL(r->c[4].reason, "out of coverage");
+    bf_cuer_get_stats(c, &st);
+    CU_ASSERT_EQUAL(st.busy, 0);
+    CU_ASSERT_EQUAL(st.cues, 3);
+    CU_ASSERT_EQUAL(st.releases, 2);
+    bf_cuer_destroy(c);
+    free(r);
+    bf_geo_frame_destroy(f);
+}
+
 static void test_cmd_json(void)
 {
     struct bf_cue_camera cam = cam_at(0, 0, 10, 0);
@@ -407,6 +502,7 @@ static CU_TestInfo cue_tests[] = {
     {"coverage: range and pan limits", test_covers},
     {"the command points at the target (independent check)", test_points_at_target_independently},
     {"cuer: choice, rate limit, preemption, release", test_cuer},
+    {"cuer: cameras added, moved and removed while it runs", test_cuer_cameras_change},
     {"command JSON", test_cmd_json},
     {"bad cameras refused", test_create_refuses},
     CU_TEST_INFO_NULL,

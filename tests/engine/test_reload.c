@@ -38,6 +38,7 @@ struct seen {
     char id[BF_ALERT_ID_LEN];
     char reason[128];
     int sensor_idx;
+    int camera_idx;
     int scan;   /* the scan it came after */
 };
 
@@ -54,7 +55,7 @@ static int tap(void *ctx, const struct bf_alert *a, const char *json, size_t len
     }
     seen[n_seen++] = (struct seen){.type = a->type, .state = a->state, .track_id = a->track_id,
                                    .zone_idx = a->zone_idx, .sensor_idx = a->sensor_idx,
-                                   .scan = scan_now};
+                                   .camera_idx = a->camera_idx, .scan = scan_now};
     snprintf(seen[n_seen - 1].reason, sizeof seen[n_seen - 1].reason, "%s", a->reason);
     snprintf(seen[n_seen - 1].id, sizeof seen[n_seen - 1].id, "%s", a->id);
     return 0;
@@ -501,11 +502,142 @@ static void test_reload_sensors(void)
     run_stop(&r);
 }
 
+/*
+ * Cameras by reload (docs/cueing.md): the cuer follows the sensor set.
+ * radar-a tracks walker W across the line; no camera at start, so W's
+ * INCURSION names none.  A reload adds cam-1 (index 1): the cuer starts and
+ * W's alert changes name cam-1.  One that removes cam-1 and adds cam-2
+ * (index 2): W's track is released by cam-1 and taken by cam-2 at once, its
+ * alert changes name cam-2, never cam-1 again.  One that moves cam-2 20 km
+ * north, out of its reach: W's alert changes name no camera.
+ */
+static void write_cameras(const char *cam)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"site\": \"it\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
+             " \"zones\": \"zones.geojson\", \"log_level\": \"info\",\n"
+             " \"sensors\": [%s%s%s],\n"
+             " \"alerts\": {\"update_min_interval_s\": 1},\n"
+             " \"engine\": {\"reorder_window_ms\": 500}}\n",
+             radar_a, cam ? ", " : "", cam ? cam : "");
+    write_config(NULL, NULL, text);
+}
+
+static void camera(char *buf, size_t len, const char *id, double lat, double lon)
+{
+    snprintf(buf, len, "{\"id\": \"%s\", \"type\": \"camera\", \"lat\": %.4f, \"lon\": %.4f, "
+             "\"height_m\": 10, \"range_m\": 2000}", id, lat, lon);
+}
+
+/* W's alert changes from scan k0 on: how many, and how many name camera cam. */
+static size_t w_changes(uint32_t w, int k0, int cam, size_t *naming)
+{
+    size_t n = 0;
+    *naming = 0;
+    for (size_t i = 0; i < n_seen; i++)
+        if (seen[i].track_id == w && seen[i].scan >= k0) {
+            n++;
+            *naming += seen[i].camera_idx == cam;
+        }
+    return n;
+}
+
+/* Reload with camera cam (alongside radar-a), the change line in the log; scans k0..k0+29:
+ * W's alert changes there all name camera idx (-1: none). */
+static void camera_phase(struct run *r, uint32_t w, const char *cam, const char *line, int k0,
+                         int idx)
+{
+    write_cameras(cam);
+    CU_ASSERT_EQUAL_FATAL(bf_engine_reload(r->e, NULL), 0);
+    fflush(r->log);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->logbuf, line));
+    play_two(r->e, k0, k0 + 30, false);
+    size_t naming, n = w_changes(w, k0, idx, &naming);
+    CU_ASSERT(n >= 1);
+    CU_ASSERT_EQUAL(naming, n);
+}
+
+static void test_reload_cameras(void)
+{
+    n_seen = 0;
+    set_dir("reload-cameras");
+    write_zones(zone_border, zone_depot, NULL);
+    write_cameras(NULL);
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_start(&r), 0);
+    struct bf_engine *e = r.e;
+
+    play_two(e, 0, 100, false);
+    CU_ASSERT_EQUAL_FATAL(count(BF_ALERT_INCURSION, BF_ALERT_NEW, 0, 0), 1);
+    uint32_t w = 0;
+    CU_ASSERT_FATAL(track_of_sensor(e, 0, &w));
+    size_t naming, n = w_changes(w, 0, -1, &naming);
+    CU_ASSERT(n >= 1);
+    CU_ASSERT_EQUAL(naming, n);   /* no camera at all */
+
+    /* cam-1 added, 1.5 km from W */
+    char c1[256], c2[256];
+    camera(c1, sizeof c1, "cam-1", 46.7950, 8.2200);
+    camera_phase(&r, w, c1, "sensors +cam-1, cameras +cam-1", 100, 1);
+    /* cam-1 removed, cam-2 added: W's track goes to cam-2 at once, never back to cam-1 */
+    camera(c2, sizeof c2, "cam-2", 46.7900, 8.2300);
+    camera_phase(&r, w, c2, "sensors -cam-1 +cam-2, cameras -cam-1 +cam-2", 130, 2);
+    w_changes(w, 130, 1, &naming);
+    CU_ASSERT_EQUAL(naming, 0);
+    /* cam-2 moved 20 km north: out of W's reach, no camera any more */
+    camera(c2, sizeof c2, "cam-2", 46.9800, 8.2300);
+    camera_phase(&r, w, c2, "sensors ~cam-2, cameras ~cam-2", 160, -1);
+    CU_ASSERT_EQUAL(count(BF_ALERT_INCURSION, BF_ALERT_NEW, 0, 0), 1);   /* the same alert */
+    printf("\n  W track %u: %zu alert changes, their camera following the reloads\n", w,
+           n_seen);
+    run_stop(&r);
+}
+
+/*
+ * engine.status_period_s may change on reload (the "status" task follows: the
+ * timer table's test and tests/integration/test_reload.c); any other key of
+ * "engine" is refused with "restart to change engine.<key>".
+ */
+static void write_engine(const char *engine)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"site\": \"it\", \"origin\": {\"lat\": 46.80, \"lon\": 8.20},\n"
+             " \"zones\": \"zones.geojson\",\n \"sensors\": [%s],\n \"engine\": {%s}}\n",
+             radar_a, engine);
+    write_config(NULL, NULL, text);
+}
+
+static void test_reload_engine(void)
+{
+    set_dir("reload-engine");
+    write_zones(zone_border, zone_depot, NULL);
+    write_engine("\"reorder_window_ms\": 500");
+    struct run r;
+    CU_ASSERT_EQUAL_FATAL(run_start(&r), 0);
+    write_engine("\"reorder_window_ms\": 500, \"status_period_s\": 0.5");
+    CU_ASSERT_EQUAL(bf_engine_reload(r.e, NULL), 0);
+    write_engine("\"reorder_window_ms\": 400, \"status_period_s\": 0.5");
+    CU_ASSERT_EQUAL(bf_engine_reload(r.e, NULL), BF_EINVAL);
+    write_engine("\"reorder_window_ms\": 500, \"status_period_s\": 60");
+    CU_ASSERT_EQUAL(bf_engine_reload(r.e, NULL), 0);
+    fflush(r.log);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "reload: zones 2 -> 2, engine.status_period_s 5 -> 0.5"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "engine.reorder_window_ms changed: a reload cannot "
+                                            "apply it, restart to change engine.reorder_window_ms"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.logbuf, "engine.status_period_s 0.5 -> 60"));
+    run_stop(&r);
+}
+
 static CU_TestInfo tests[] = {
     {"a reload applies a new zone and threshold, keeps tracks and live alerts; bad ones refused",
      test_reload_keeps_picture},
     {"a reload adds, removes and changes sensors; tracks and live alerts kept; a bad sensor "
      "refused", test_reload_sensors},
+    {"a reload's cameras: added, removed and moved cameras followed by the cuer",
+     test_reload_cameras},
+    {"a reload may change engine.status_period_s, no other key of engine", test_reload_engine},
     CU_TEST_INFO_NULL,
 };
 

@@ -130,7 +130,7 @@ static void test_period_change(void)
     struct probe a = {&log, 'a'}, b = {&log, 'b'};
     CU_ASSERT_EQUAL(bf_eng_timers_add(t, "a", BF_ENG_CLOCK_WALL, S(5), S(1), note, &a), 0);
     CU_ASSERT_EQUAL(bf_eng_timers_add(t, "b", BF_ENG_CLOCK_WALL, S(5), S(20), note, &b), 1);
-    /* not run yet: a new period keeps the first due time */
+    /* not run yet: counted from its first due time less the old period (20 - 5 + 2) */
     CU_ASSERT_EQUAL(bf_eng_timers_set_period(t, 1, S(2)), 0);
     bf_time_us due;
     CU_ASSERT_TRUE(bf_eng_timers_next(t, BF_ENG_CLOCK_WALL, &due));
@@ -146,10 +146,13 @@ static void test_period_change(void)
     CU_ASSERT_EQUAL(bf_eng_timers_run(t, BF_ENG_CLOCK_WALL, S(13)), 1);
     CU_ASSERT_STRING_EQUAL(log.order, "aaa");
     CU_ASSERT_EQUAL(log.at[2], S(13));
-    /* b kept its first due time, then its new period */
-    CU_ASSERT_EQUAL(bf_eng_timers_run(t, BF_ENG_CLOCK_WALL, S(20)), 1);
-    CU_ASSERT_EQUAL(bf_eng_timers_run(t, BF_ENG_CLOCK_WALL, S(22)), 1);
+    /* b at 17, then every 2 s */
+    CU_ASSERT_EQUAL(bf_eng_timers_run(t, BF_ENG_CLOCK_WALL, S(17) - 1), 0);
+    CU_ASSERT_EQUAL(bf_eng_timers_run(t, BF_ENG_CLOCK_WALL, S(17)), 1);
+    CU_ASSERT_EQUAL(bf_eng_timers_run(t, BF_ENG_CLOCK_WALL, S(19)), 1);
     CU_ASSERT_STRING_EQUAL(log.order, "aaabb");
+    CU_ASSERT_EQUAL(log.at[4], S(19));
+
     /* bad ids and periods refused */
     CU_ASSERT_EQUAL(bf_eng_timers_set_period(t, 2, S(1)), BF_EINVAL);
     CU_ASSERT_EQUAL(bf_eng_timers_set_period(t, -1, S(1)), BF_EINVAL);

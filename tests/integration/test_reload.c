@@ -16,7 +16,8 @@
  * whose plugin cannot open is refused with the reason; one adding radar-b
  * puts it in the status and its walker raises an INCURSION naming it; one
  * removing it takes it out of the status and clears its retained
- * sensors/radar-b/status.
+ * sensors/radar-b/status.  Last, a SIGHUP that shortens status_period_s
+ * from an hour to 0.25 s: the status comes again and again at once.
  */
 #include <math.h>
 #include <signal.h>
@@ -376,11 +377,65 @@ static void test_sighup_sensors(void)
     stop_site(&f, tmp, engine, pub, sub, "sensors -radar-b");
 }
 
+/*
+ * The status period by SIGHUP: an engine started with status_period_s 3600
+ * publishes its status once (online, at start); a SIGHUP with 0.25 makes
+ * the "status" task follow - counted from the start, so due at once - and
+ * the status comes again and again.
+ */
+#define SITE_P "itperiod"
+#define ROOT_P "borderfuse/" SITE_P "/"
+
+static int write_period_config(const char *conf, double period_s)
+{
+    return it_write_engine_config(conf, SITE_P, "zones.geojson",
+        " \"sensors\": [{\"id\": \"radar-a\", \"type\": \"json\", \"lat\": 46.78, \"lon\": 8.20,"
+        " \"range_m\": 9000, \"sigma_m\": 5}],\n"
+        " \"engine\": {\"status_period_s\": %g}", period_s);
+}
+
+static void test_sighup_status_period(void)
+{
+    char tmp[512];   /* its own folder: the test before removed its tree */
+    snprintf(tmp, sizeof tmp, "%s/period", bf_test_tmpdir());
+    mkdir(bf_test_tmpdir(), 0700);
+    mkdir(tmp, 0700);
+    struct site_files f;
+    CU_ASSERT_EQUAL_FATAL(start_site(tmp, &f), 0);
+    CU_ASSERT_EQUAL_FATAL(write_period_config(f.conf, 3600), 0);
+    centre = it_collector_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(centre);
+    struct bf_mqtt *sub;
+    struct bf_mqtt_options so = {.url = f.url, .client_id = "it-period-centre",
+                                 .clean_session = true};
+    CU_ASSERT_EQUAL_FATAL(bf_mqtt_create(&so, &sub), 0);
+    CU_ASSERT_EQUAL(bf_mqtt_subscribe(sub, ROOT_P "status", 1, it_collector_on_msg, centre), 0);
+    CU_ASSERT_EQUAL_FATAL(bf_mqtt_wait_connected(sub, 5000), 0);
+    pid_t engine = it_start_engine(f.conf, f.url, "info", f.elog);
+    CU_ASSERT_TRUE_FATAL(engine > 0);
+    CU_ASSERT_TRUE_FATAL(it_wait_online(centre, ROOT_P "status", NULL, 15));
+    int before = it_collector_count(centre, ROOT_P "status");
+
+    CU_ASSERT_EQUAL_FATAL(write_period_config(f.conf, 0.25), 0);
+    CU_ASSERT_EQUAL(kill(engine, SIGHUP), 0);
+    CU_ASSERT_TRUE(log_has(f.elog, "engine.status_period_s 3600 -> 0.25", 5));
+    int after = before;
+    for (int i = 0; i < 200 && after < before + 4; i++) {   /* 10 s at most */
+        it_sleep_ms(50);
+        after = it_collector_count(centre, ROOT_P "status");
+    }
+    CU_ASSERT(after >= before + 4);
+    printf("\n  %d status messages before the SIGHUP, %d once the period followed it\n", before,
+           after);
+    stop_site(&f, tmp, engine, NULL, sub, "engine.status_period_s 3600 -> 0.25");
+}
+
 static CU_TestInfo tests[] = {
     {"SIGHUP applies a new zone and threshold, keeps the track and its alert; bad ones refused",
      test_sighup_reload},
     {"SIGHUP adds a sensor (its walker raises INCURSION) and removes it (its status goes); "
      "a plugin that cannot open refused", test_sighup_sensors},
+    {"SIGHUP changes the status period: the status task follows", test_sighup_status_period},
     CU_TEST_INFO_NULL,
 };
 
