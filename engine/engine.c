@@ -83,6 +83,7 @@
 #define RELEASE_BATCH 4096
 #define STOP_BUDGET_MS 1000   /* a clean stop tracks what is queued for this long at most */
 #define LOOP_WAIT_MS 100      /* the longest wait for input: a stop or a reload is seen this soon */
+#define ANNOUNCE_WAIT_MS 2000 /* the longest wait for the broker's answers to the subscriptions */
 #define TIMERS_MAX 16         /* tasks in the timer table */
 #define SILENCE_WALL_US (100 * BF_US_PER_MS)   /* the wall-clock silence check's period */
 #define RETENTION_US (3600 * BF_US_PER_S)      /* retention purges every hour */
@@ -587,9 +588,9 @@ static int open_record(struct bf_engine *e)
 }
 
 /*
- * Live only: the MQTT connections, the first status, the zones and coverage
- * for displays, the live snapshot and the operators (the audit log's start
- * purge once it is open).
+ * Live only: the MQTT connections, the zones and coverage for displays, the
+ * live snapshot and the operators (the audit log's start purge once it is
+ * open).
  */
 static int open_live(struct bf_engine *e)
 {
@@ -598,7 +599,6 @@ static int open_live(struct bf_engine *e)
     int rc = open_mqtt(e);
     if (rc < 0)
         return rc;
-    bf_eng_publish_status(e, "online");
     bf_eng_publish_zones(e);
     bf_eng_publish_coverage(e);
     rc = bf_eng_live_create(e->cfg->site, e->mqtt_out, &e->live);
@@ -652,6 +652,24 @@ static void task_live(void *ctx, bf_time_us now)
 static void task_cot_units(void *ctx, bf_time_us now)
 {
     bf_eng_cot_units(ctx, now);
+}
+
+/*
+ * Live only, once every sensor is open: the first status, "online", when the
+ * broker has answered the subscriptions of the plugins and the operators (at
+ * most ANNOUNCE_WAIT_MS), so that a client that waits for it and then sends
+ * detections or requests loses none of them.
+ */
+static int announce(struct bf_engine *e)
+{
+    if (e->opt.no_mqtt)
+        return 0;
+    if (bf_mqtt_wait_subscribed(e->mqtt_in, ANNOUNCE_WAIT_MS) < 0 &&
+        bf_mqtt_is_connected(e->mqtt_in))   /* not connected: open_mqtt said so */
+        BF_LOGW(ENGINE_LOG, "the broker has not answered every subscription within %d ms; "
+                "online all the same (they are made again on every reconnect)", ANNOUNCE_WAIT_MS);
+    bf_eng_publish_status(e, "online");
+    return 0;
 }
 
 /* The status; after a burst, the memory given back first: glibc keeps what the I/O threads'
@@ -759,7 +777,7 @@ int bf_engine_create(const struct bf_config *cfg, const struct bf_engine_options
     static int (*const stages[])(struct bf_engine *) = {
         open_picture, open_queue, open_tracker, alloc_buffers, open_alerter,
         bf_eng_alerts_create, open_record, open_live, bf_eng_cot_create, bf_eng_dispatch_create,
-        bf_eng_open_sensors, bf_eng_service_create, add_timers,
+        bf_eng_open_sensors, announce, bf_eng_service_create, add_timers,
     };
     int rc = open_base(e, opt);
     for (size_t i = 0; rc >= 0 && i < sizeof stages / sizeof stages[0]; i++)

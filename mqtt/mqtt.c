@@ -78,6 +78,11 @@ struct bf_mqtt {
     int retry_ms;
     struct sub subs[MAX_SUBS];
     size_t n_subs;
+    /* subscribe requests the broker has not answered; its own lock, never held across a
+     * call into Paho (Paho's thread answers them while a subscribe may hold `lock`) */
+    pthread_mutex_t sub_mu;
+    pthread_cond_t sub_cond;
+    unsigned subs_pending;
 
     _Atomic uint64_t received, published, delivered, publish_failed, reconnects;
     _Atomic uint64_t outstanding;   /* QoS>0 publishes not yet acknowledged */
@@ -122,6 +127,58 @@ static bool topic_matches(const char *filter, const char *topic)
     }
 }
 
+/* The broker answered a subscribe request (SUBACK, or Paho gave up on it). */
+static void on_sub_answer(struct bf_mqtt *m)
+{
+    pthread_mutex_lock(&m->sub_mu);
+    if (m->subs_pending > 0)
+        m->subs_pending--;
+    pthread_cond_broadcast(&m->sub_cond);
+    pthread_mutex_unlock(&m->sub_mu);
+}
+
+/* One more request waits for its answer (up), one less (a request Paho refused at once), or
+ * none at all (reset: the connection is gone, its requests with it). */
+enum sub_count { SUB_UP, SUB_DOWN, SUB_RESET };
+
+static void subs_pending_count(struct bf_mqtt *m, enum sub_count c)
+{
+    pthread_mutex_lock(&m->sub_mu);
+    if (c == SUB_UP)
+        m->subs_pending++;
+    else if (c == SUB_DOWN && m->subs_pending > 0)
+        m->subs_pending--;
+    else if (c == SUB_RESET)
+        m->subs_pending = 0;
+    pthread_cond_broadcast(&m->sub_cond);
+    pthread_mutex_unlock(&m->sub_mu);
+}
+
+static void on_sub_ok(void *ctx, MQTTAsync_successData *resp)
+{
+    (void)resp;
+    on_sub_answer(ctx);
+}
+
+static void on_sub_failed(void *ctx, MQTTAsync_failureData *resp)
+{
+    struct bf_mqtt *m = ctx;
+    BF_LOGW(MQTT_LOG, "%s: the broker refused a subscription (code %d)", m->client_id,
+            resp ? resp->code : 0);
+    on_sub_answer(m);
+}
+
+/* Response options that count the request until the broker answers it (under lock). */
+static MQTTAsync_responseOptions sub_request_locked(struct bf_mqtt *m)
+{
+    MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+    ro.onSuccess = on_sub_ok;
+    ro.onFailure = on_sub_failed;
+    ro.context = m;
+    subs_pending_count(m, SUB_UP);
+    return ro;
+}
+
 static void subscribe_all_locked(struct bf_mqtt *m)
 {
     if (m->n_subs == 0)
@@ -132,10 +189,12 @@ static void subscribe_all_locked(struct bf_mqtt *m)
         filters[i] = m->subs[i].filter;
         qos[i] = m->subs[i].qos;
     }
-    MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+    MQTTAsync_responseOptions ro = sub_request_locked(m);
     int rc = MQTTAsync_subscribeMany(m->client, (int)m->n_subs, filters, qos, &ro);
-    if (rc != MQTTASYNC_SUCCESS)
+    if (rc != MQTTASYNC_SUCCESS) {
+        subs_pending_count(m, SUB_DOWN);
         BF_LOGW(MQTT_LOG, "%s: subscribe failed (Paho %d); retried on reconnect", m->client_id, rc);
+    }
 }
 
 static void on_connected(void *ctx, char *cause)
@@ -162,6 +221,7 @@ static void on_connection_lost(void *ctx, char *cause)
     struct bf_mqtt *m = ctx;
     pthread_mutex_lock(&m->lock);
     m->connected = false;
+    subs_pending_count(m, SUB_RESET);   /* none: the reconnect subscribes everything again */
     bool stopping = m->stopping;
     pthread_mutex_unlock(&m->lock);
     if (!stopping)
@@ -443,6 +503,8 @@ static void free_client(struct bf_mqtt *m)
     free(m->will_payload);
     pthread_mutex_destroy(&m->lock);
     pthread_cond_destroy(&m->cond);
+    pthread_mutex_destroy(&m->sub_mu);
+    pthread_cond_destroy(&m->sub_cond);
     free(m);
 }
 
@@ -464,6 +526,8 @@ int bf_mqtt_create(const struct bf_mqtt_options *opt, struct bf_mqtt **out)
     m->retry_ms = 100;
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->cond, NULL);
+    pthread_mutex_init(&m->sub_mu, NULL);
+    pthread_cond_init(&m->sub_cond, NULL);
     if (!m->url || !m->client_id)
         goto out_free;
     if (setup_tls(m, opt) < 0) {
@@ -541,11 +605,13 @@ int bf_mqtt_subscribe(struct bf_mqtt *m, const char *filter, int qos, bf_mqtt_ms
     }
     m->subs[m->n_subs++] = (struct sub){.filter = f, .qos = qos, .fn = fn, .ctx = ctx};
     if (m->connected) {
-        MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+        MQTTAsync_responseOptions ro = sub_request_locked(m);
         int rc = MQTTAsync_subscribe(m->client, f, qos, &ro);
-        if (rc != MQTTASYNC_SUCCESS)
+        if (rc != MQTTASYNC_SUCCESS) {
+            subs_pending_count(m, SUB_DOWN);
             BF_LOGW(MQTT_LOG, "%s: subscribe %s failed (Paho %d); retried on reconnect",
                     m->client_id, f, rc);
+        }
     }
     pthread_mutex_unlock(&m->lock);
     return 0;
@@ -627,6 +693,20 @@ int bf_mqtt_wait_connected(struct bf_mqtt *m, int timeout_ms)
         rc = pthread_cond_timedwait(&m->cond, &m->lock, &dl);
     bool ok = m->connected;
     pthread_mutex_unlock(&m->lock);
+    return ok ? 0 : BF_ECONN;
+}
+
+int bf_mqtt_wait_subscribed(struct bf_mqtt *m, int timeout_ms)
+{
+    if (bf_mqtt_wait_connected(m, timeout_ms) < 0)
+        return BF_ECONN;
+    struct timespec dl = deadline_after(timeout_ms);
+    pthread_mutex_lock(&m->sub_mu);
+    int rc = 0;
+    while (m->subs_pending > 0 && rc == 0)
+        rc = pthread_cond_timedwait(&m->sub_cond, &m->sub_mu, &dl);
+    bool ok = m->subs_pending == 0;
+    pthread_mutex_unlock(&m->sub_mu);
     return ok ? 0 : BF_ECONN;
 }
 

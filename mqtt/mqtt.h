@@ -94,6 +94,13 @@ int bf_mqtt_publish(struct bf_mqtt *m, const char *topic, const void *payload, s
 
 /* Wait up to timeout_ms for the first connection. Returns 0 or BF_ECONN. */
 int bf_mqtt_wait_connected(struct bf_mqtt *m, int timeout_ms);
+/*
+ * Wait up to timeout_ms until connected with every subscription made so far
+ * answered by the broker (its SUBACK, or a refusal, logged): what is then
+ * published on a subscribed topic reaches the callbacks.  Returns 0, or
+ * BF_ECONN when not connected or still waiting at the deadline.
+ */
+int bf_mqtt_wait_subscribed(struct bf_mqtt *m, int timeout_ms);
 
 bool bf_mqtt_is_connected(const struct bf_mqtt *m);
 
