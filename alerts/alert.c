@@ -185,7 +185,7 @@ static void jw_time(struct bf_tw *w, bf_time_us t)
 /* ---- explanation ------------------------------------------------------ */
 
 /* "HH:MM:SSZ" of t, or "?" */
-static void clock_text(bf_time_us t, char out[16])
+void bf_alert_clock_text(bf_time_us t, char out[16])
 {
     char iso[BF_TIME_ISO_LEN];
     if (t == BF_TIME_NONE || bf_time_format_iso(t, iso, sizeof iso) < 0 || strlen(iso) < 19) {
@@ -228,17 +228,30 @@ static void explain_operator(struct bf_tw *w, const struct bf_alert *a)
 {
     char hhmmss[16];
     if (a->ack_by[0]) {
-        clock_text(a->ack_us, hhmmss);
+        bf_alert_clock_text(a->ack_us, hhmmss);
         bf_tw_printf(w, " Acknowledged by %s at %s", a->ack_by, hhmmss);
         if (a->assigned_unit[0])
             bf_tw_printf(w, "; unit %s assigned", a->assigned_unit);
         bf_tw_lit(w, ".");
     }
     if (a->closed_by[0] && (a->state == BF_ALERT_RESOLVED || a->state == BF_ALERT_FALSE_ALARM)) {
-        clock_text(a->last_us, hhmmss);
+        bf_alert_clock_text(a->last_us, hhmmss);
         bf_tw_printf(w, a->state == BF_ALERT_RESOLVED ? " Resolved by %s at %s."
                                                    : " Marked a false alarm by %s at %s.",
                   a->closed_by, hhmmss);
+    }
+}
+
+/* " Resolved at HH:MM:SSZ[: cause]." when the engine closed it. */
+static void explain_resolved(struct bf_tw *w, const struct bf_alert *a)
+{
+    char hhmmss[16];
+    if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
+        bf_alert_clock_text(a->last_us, hhmmss);
+        if (a->cause[0])
+            bf_tw_printf(w, " Resolved at %s: %s.", hhmmss, a->cause);
+        else
+            bf_tw_printf(w, " Resolved at %s.", hhmmss);
     }
 }
 
@@ -248,14 +261,14 @@ static void explain_fault(struct bf_tw *w, const struct bf_alert *a, const char 
     char tmp[24], hhmmss[16];
     const char *name = a->sensor_idx >= 0 ? sensor_name(ids, n_ids, (unsigned)a->sensor_idx, tmp)
                                           : "a sensor";
-    clock_text(a->first_us, hhmmss);
+    bf_alert_clock_text(a->first_us, hhmmss);
     bf_tw_printf(w, "Sensor %s is silent since %s", name, hhmmss);
     if (a->reason[0])
         bf_tw_printf(w, " (%s)", a->reason);
     bf_tw_lit(w, ".");
     explain_operator(w, a);
     if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
-        clock_text(a->last_us, hhmmss);
+        bf_alert_clock_text(a->last_us, hhmmss);
         bf_tw_printf(w, " Back at %s.", hhmmss);
     }
 }
@@ -269,7 +282,7 @@ static void explain_ugs(struct bf_tw *w, const struct bf_alert *a, const char *c
     const char *name = a->sensor_idx >= 0 ? sensor_name(ids, n_ids, (unsigned)a->sensor_idx, tmp)
                                           : "a ground sensor";
     const char *zone = a->zone_name[0] ? a->zone_name : a->zone_id[0] ? a->zone_id : NULL;
-    clock_text(a->first_us, hhmmss);
+    bf_alert_clock_text(a->first_us, hhmmss);
     bf_tw_printf(w, "Ground sensor %s tripped %" PRIu32 " time%s since %s with no track covering it",
                  name, a->n_hits, a->n_hits == 1 ? "" : "s", hhmmss);
     if (zone && isfinite(a->dist_to_line_m))
@@ -283,7 +296,7 @@ static void explain_ugs(struct bf_tw *w, const struct bf_alert *a, const char *c
     bf_tw_printf(w, "; confidence %d%%.", percent(a->confidence));
     explain_operator(w, a);
     if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
-        clock_text(a->last_us, hhmmss);
+        bf_alert_clock_text(a->last_us, hhmmss);
         if (strncmp(a->reason, "covered by", 10) == 0)
             bf_tw_printf(w, " Resolved at %s: %s.", hhmmss, a->reason);
         else
@@ -291,15 +304,44 @@ static void explain_ugs(struct bf_tw *w, const struct bf_alert *a, const char *c
     }
 }
 
+/* "Ground sensors ugs-south at 01:53:20Z, then ugs-north at 01:53:28Z: at least 1.3 m/s; crossed
+ * State border onto our side at about 01:53:24Z; no track yet; class hint person (26%);
+ * confidence 60%." */
+static void explain_sequence(struct bf_tw *w, const struct bf_alert *a, const char *const *ids,
+                             size_t n_ids)
+{
+    char tmp[24], hhmmss[16];
+    const char *zone = a->zone_name[0] ? a->zone_name : a->zone_id[0] ? a->zone_id : NULL;
+    bf_tw_printf(w, "Ground sensors %s; crossed %s onto our side", a->reason,
+                 zone ? zone : "the border line");
+    if (a->crossing_us != BF_TIME_NONE) {
+        bf_alert_clock_text(a->crossing_us, hhmmss);
+        bf_tw_printf(w, " at about %s", hhmmss);
+    }
+    bf_tw_lit(w, "; no track yet");
+    if (isfinite(a->class_p))
+        bf_tw_printf(w, "; class hint %s (%d%%)", class_name(a->cls), percent(a->class_p));
+    bf_tw_printf(w, "; confidence %d%%.", percent(a->confidence));
+    explain_operator(w, a);
+    const char *name = a->sensor_idx >= 0 ? sensor_name(ids, n_ids, (unsigned)a->sensor_idx, tmp)
+                                          : "the sensor";
+    if (a->state == BF_ALERT_LOST && a->lost_us != BF_TIME_NONE) {
+        bf_alert_clock_text(a->lost_us, hhmmss);
+        bf_tw_printf(w, " Nothing since %s; search within %.0f m of %s, growing %.1f m/s.", hhmmss,
+                     a->lost_radius_m, name, a->lost_growth_mps);
+    }
+    explain_resolved(w, a);
+}
+
 /* "The engine is degraded: journal writes fail (No space left on device)." */
 static void explain_system(struct bf_tw *w, const struct bf_alert *a)
 {
     char hhmmss[16];
-    clock_text(a->first_us, hhmmss);
+    bf_alert_clock_text(a->first_us, hhmmss);
     bf_tw_printf(w, "The engine is degraded since %s: %s.", hhmmss, a->reason);
     explain_operator(w, a);
     if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
-        clock_text(a->last_us, hhmmss);
+        bf_alert_clock_text(a->last_us, hhmmss);
         bf_tw_printf(w, " Recovered at %s.", hhmmss);
     }
 }
@@ -318,6 +360,10 @@ static void explain(struct bf_tw *w, const struct bf_alert *a, const char *const
         explain_ugs(w, a, ids, n_ids);
         return;
     }
+    if (a->type == BF_ALERT_INCURSION && !bf_alert_has_track(a)) {
+        explain_sequence(w, a, ids, n_ids);
+        return;
+    }
     const char *cls = class_name(a->cls);
     const char *zone = a->zone_name[0] ? a->zone_name : a->zone_id[0] ? a->zone_id : NULL;
     char hhmmss[16];
@@ -326,12 +372,12 @@ static void explain(struct bf_tw *w, const struct bf_alert *a, const char *const
     case BF_ALERT_INCURSION:
         bf_tw_printf(w, " crossed %s onto our side", zone ? zone : "the border line");
         if (a->crossing_us != BF_TIME_NONE) {
-            clock_text(a->crossing_us, hhmmss);
+            bf_alert_clock_text(a->crossing_us, hhmmss);
             bf_tw_printf(w, " at %s", hhmmss);
         }
         break;
     case BF_ALERT_ZONE_ENTRY:
-        clock_text(a->first_us, hhmmss);
+        bf_alert_clock_text(a->first_us, hhmmss);
         bf_tw_printf(w, " entered %s at %s", zone ? zone : "a restricted zone", hhmmss);
         break;
     case BF_ALERT_APPROACH:
@@ -341,7 +387,7 @@ static void explain(struct bf_tw *w, const struct bf_alert *a, const char *const
         else
             bf_tw_printf(w, " is approaching %s on their side", zone ? zone : "the border line");
         if (isfinite(a->time_to_line_s) && a->time_to_line_s >= 0 && a->last_us != BF_TIME_NONE) {
-            clock_text(a->last_us + bf_time_from_s(a->time_to_line_s), hhmmss);
+            bf_alert_clock_text(a->last_us + bf_time_from_s(a->time_to_line_s), hhmmss);
             bf_tw_printf(w, ", expected to reach it in %.0f s (%s)", a->time_to_line_s, hhmmss);
         }
         break;
@@ -349,7 +395,7 @@ static void explain(struct bf_tw *w, const struct bf_alert *a, const char *const
         bf_tw_printf(w, " has stayed near %s %s", zone ? zone : "the border line",
                      a->reason[0] ? a->reason : "");
         if (isfinite(a->dwell_s) && a->last_us != BF_TIME_NONE) {
-            clock_text(a->last_us - bf_time_from_s(a->dwell_s), hhmmss);
+            bf_alert_clock_text(a->last_us - bf_time_from_s(a->dwell_s), hhmmss);
             bf_tw_printf(w, " for %.0f s (since %s)", a->dwell_s, hhmmss);
         }
         if (isfinite(a->dist_to_line_m))
@@ -381,20 +427,14 @@ static void explain(struct bf_tw *w, const struct bf_alert *a, const char *const
     bf_tw_printf(w, "; confidence %d%%.", percent(a->confidence));
     explain_operator(w, a);
     if (a->state == BF_ALERT_LOST && a->lost_us != BF_TIME_NONE) {
-        clock_text(a->lost_us, hhmmss);
+        bf_alert_clock_text(a->lost_us, hhmmss);
         bf_tw_printf(w, " Track lost, last seen at %s; search within %.0f m of it, growing %.1f m/s.",
                      hhmmss, a->lost_radius_m, a->lost_growth_mps);
     } else if (a->cause[0] && a->state != BF_ALERT_RESOLVED) {
         bf_tw_printf(w, " %c%s.", a->cause[0] >= 'a' && a->cause[0] <= 'z' ? a->cause[0] - 32 : a->cause[0],
                      a->cause + 1);
     }
-    if (a->state == BF_ALERT_RESOLVED && !a->closed_by[0]) {
-        clock_text(a->last_us, hhmmss);
-        if (a->cause[0])
-            bf_tw_printf(w, " Resolved at %s: %s.", hhmmss, a->cause);
-        else
-            bf_tw_printf(w, " Resolved at %s.", hhmmss);
-    }
+    explain_resolved(w, a);
 }
 
 int bf_alert_explain(const struct bf_alert *a, const char *const *sensor_ids, size_t n_sensors,
@@ -409,6 +449,12 @@ int bf_alert_explain(const struct bf_alert *a, const char *const *sensor_ids, si
 }
 
 /* ---- JSON --------------------------------------------------------------- */
+
+bool bf_alert_has_track(const struct bf_alert *a)
+{
+    return a && a->track_id != 0 && a->type != BF_ALERT_SENSOR_FAULT &&
+           a->type != BF_ALERT_UGS_TRIGGER && a->type != BF_ALERT_SYSTEM;
+}
 
 int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *const *sensor_ids,
                      size_t n_sensors, char *buf, size_t len)
@@ -431,11 +477,11 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
     bf_tw_lit(&w, ",\"severity\":");
     jw_str(&w, bf_severity_name(a->severity));
     bf_tw_printf(&w, ",\"exercise\":%s,\"track_id\":", a->exercise ? "true" : "false");
-    if (a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_UGS_TRIGGER ||
-        a->type == BF_ALERT_SYSTEM)
-        bf_tw_lit(&w, "null");
-    else
+    bool track_alert = bf_alert_has_track(a);
+    if (track_alert)
         bf_tw_printf(&w, "%" PRIu32, a->track_id);
+    else
+        bf_tw_lit(&w, "null");
     bf_tw_lit(&w, ",\"zone\":");
     if (a->zone_idx >= 0) {
         bf_tw_lit(&w, "{\"id\":");
@@ -491,7 +537,8 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
         bf_tw_lit(&w, ",\"reason\":");
         jw_str(&w, a->reason);
     }
-    if (a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_UGS_TRIGGER) {
+    if (a->type == BF_ALERT_SENSOR_FAULT || a->type == BF_ALERT_UGS_TRIGGER ||
+        (a->type == BF_ALERT_INCURSION && !track_alert)) {
         char tmp[24];
         bf_tw_lit(&w, ",\"sensor\":");
         jw_str(&w, a->sensor_idx >= 0 ? sensor_name(sensor_ids, n_sensors, (unsigned)a->sensor_idx, tmp)
@@ -499,8 +546,6 @@ int bf_alert_to_json(const struct bf_alert *a, const char *site, const char *con
         bf_tw_lit(&w, ",\"reason\":");
         jw_str(&w, a->reason);
     }
-    bool track_alert = a->type != BF_ALERT_SENSOR_FAULT && a->type != BF_ALERT_UGS_TRIGGER &&
-                       a->type != BF_ALERT_SYSTEM;
     if (track_alert && a->cause[0]) {   /* why the engine made this change (docs/alerts.md) */
         bf_tw_lit(&w, ",\"reason\":");
         jw_str(&w, a->cause);

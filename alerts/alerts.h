@@ -158,8 +158,9 @@ struct bf_alert {
     /* appended: the zone as the JSON shows it, so bf_alert_to_json needs no zones */
     char zone_name[BF_ZONE_NAME_MAX]; /* copied (truncated on a UTF-8 boundary); "" if none */
     enum bf_zone_kind zone_kind;      /* valid when zone_idx >= 0 */
-    /* appended: SENSOR_FAULT only (track_id is then 0 and shown as null) */
-    int sensor_idx;                   /* the faulty sensor, -1 for track alerts */
+    /* appended: SENSOR_FAULT, UGS_TRIGGER and an INCURSION of ground sensors alone (track_id
+     * is then 0 and shown as null) */
+    int sensor_idx;                   /* the sensor it is keyed by, -1 for track alerts */
     char reason[128];                 /* why, for people */
     /* appended: grouping, LOITER, the operator's side, dispatch, cueing */
     char episode[BF_ALERT_ID_LEN];    /* id of the first alert of this incursion episode */
@@ -299,13 +300,22 @@ int bf_alerter_set_sensor_kinds(struct bf_alerter *a, const char *const *kinds, 
  * sensor's coverage (bearings); tracks[0..n_tracks) the live tracks after
  * that scan (borrowed for the call).  When no CONFIRMED/COASTING track covers
  * the sensor the trip counts towards UGS_TRIGGER (ugs_min_events within
- * ugs_window_s); a track that covers it resolves the live UGS_TRIGGER.
+ * ugs_window_s); a track that covers it resolves the live UGS_TRIGGER.  An
+ * uncovered trip that follows one of a sensor on the line's other side
+ * raises a sequence INCURSION without a track (docs/alerts.md).
  * Other kinds are ignored.  Returns 0 or BF_EINVAL.
  */
 int bf_alerter_on_ugs(struct bf_alerter *a, const struct bf_detection *d, double range_m,
                       const struct bf_track *const *tracks, size_t n_tracks);
 
 void bf_alerter_get_stats(const struct bf_alerter *a, struct bf_alerter_stats *out);
+
+/*
+ * Does the alert follow a track (track_id set)?  False for SENSOR_FAULT,
+ * UGS_TRIGGER, SYSTEM and an INCURSION raised from a ground-sensor sequence
+ * until a track takes it over: their track_id is null in the JSON.
+ */
+bool bf_alert_has_track(const struct bf_alert *a);
 
 /*
  * The alert as JSON (docs/alerts.md): writes at most len bytes with NUL;

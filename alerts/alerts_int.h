@@ -38,6 +38,9 @@ int bf_alert_uuid5(const uint8_t ns[16], const char *name, size_t len, char out[
 int bf_alert_make_id(const char *site, enum bf_alert_type type, uint32_t track_id,
                      const char *zone_id, bf_time_us first_us, char out[BF_ALERT_ID_LEN]);
 
+/* t as "HH:MM:SSZ" (UTC) into out; "?" for BF_TIME_NONE or a time that cannot be written. */
+void bf_alert_clock_text(bf_time_us t, char out[16]);
+
 /*
  * The explanation sentence of a (the JSON's "explanation") into buf (len
  * bytes, NUL-terminated; cut between whole pieces when it does not fit).
@@ -153,6 +156,9 @@ struct bf_trk_rec {
 struct bf_ugs_rec {
     bf_time_us t_us[BF_UGS_EVENTS_MAX];   /* oldest first */
     uint32_t sig[BF_UGS_EVENTS_MAX];      /* channel signature of each trip */
+    double z0[BF_UGS_EVENTS_MAX];         /* each trip's radius (PRESENCE) or bearing (BEARING) */
+    uint8_t cls[BF_UGS_EVENTS_MAX];       /* each trip's hinted class; BF_CLASS_UNKNOWN: none */
+    float top_mps[BF_UGS_EVENTS_MAX];     /* the fastest speed each trip's hints leave plausible */
     unsigned n;
     uint16_t kind;                        /* BF_MEAS_PRESENCE or BF_MEAS_BEARING */
     double e_m, n_m;                      /* the sensor */
@@ -161,6 +167,10 @@ struct bf_ugs_rec {
     bool line_known;
     int line;                             /* nearest border line, -1 none */
     double line_dist_m;
+    /* the live sequence INCURSION keyed by this sensor (its B; docs/alerts.md, "Ground-sensor
+     * sequence"), while it is live: the trip of sensor seq_a at seq_a_us it was paired with */
+    uint32_t seq_a;
+    bf_time_us seq_a_us;
 };
 
 struct bf_alerter {
@@ -268,8 +278,14 @@ double bf_rules_class_speed_mps(enum bf_class c);
 void bf_rules_ugs_cover_by_track(struct bf_alerter *a, const struct bf_track *t);
 
 /* Ground sensor at the line, radar inside: a track that starts on our side within reach of a
- * sensor near the line that tripped shortly before raises INCURSION (decided once). */
+ * sensor near the line that tripped shortly before takes over that sensor's sequence
+ * INCURSION, or raises INCURSION (decided once). */
 void bf_rules_ugs_join(struct bf_alerter *a, struct bf_step_ctx *c);
+
+
+/* Move the live alert v[i] to key nk (absent): returns it there, or NULL when memory runs out
+ * (then it is gone, counted). */
+struct bf_live *bf_rules_live_rekey(struct bf_alerter *a, size_t i, uint64_t nk);
 
 /* ---- arrays sorted by a key (sorted.c) ---------------------------------------- */
 

@@ -140,6 +140,21 @@ static void live_remove(struct bf_alerter *a, size_t i)
     bf_sorted_close(a->v, &a->n, sizeof *a->v, i, 1);
 }
 
+struct bf_live *bf_rules_live_rekey(struct bf_alerter *a, size_t i, uint64_t nk)
+{
+    struct bf_live moved = a->v[i];
+    live_remove(a, i);
+    struct bf_live *l = bf_rules_live_insert(a, nk);
+    if (!l) {
+        a->st.publish_errors++;
+        BF_LOGE(LOG_COMP, "out of memory moving alert %s", moved.a.id);
+        return NULL;
+    }
+    moved.key = nk;
+    *l = moved;
+    return l;
+}
+
 /* ---- keys closed by an operator (invariant 7) ----------------------------- */
 
 /* First index of closed[] whose key is >= key. */
@@ -1237,13 +1252,9 @@ static void join_predecessor(struct bf_alerter *a, const struct bf_track *trk, b
             bf_rules_resolve_at(a, i, now);
             continue;
         }
-        live_remove(a, i);
-        struct bf_live *l = bf_rules_live_insert(a, nk);
-        if (!l) {
-            a->st.publish_errors++;
-            BF_LOGE(LOG_COMP, "out of memory moving alert %s to track %" PRIu32, moved.a.id, nid);
+        struct bf_live *l = bf_rules_live_rekey(a, i, nk);
+        if (!l)
             continue;
-        }
         moved.key = nk;
         moved.a.track_id = nid;
         moved.touched = 0;
@@ -1452,9 +1463,10 @@ int bf_alerter_tick(struct bf_alerter *a, bf_time_us now_us)
             i++;
         } else if (l->a.type == BF_ALERT_INCURSION && l->a.state == BF_ALERT_ACKNOWLEDGED) {
             i++;   /* an operator took it: never closed by a rule */
-        } else if (l->a.sensor_idx < 0 && goes_lost(&l->a)) {
+        } else if ((l->a.sensor_idx < 0 || l->a.type == BF_ALERT_INCURSION) && goes_lost(&l->a)) {
             /* dated when it became idle, not at whichever scan noticed it: another sensor's
-             * scans in between must not move it */
+             * scans in between must not move it.  A ground-sensor sequence INCURSION (no track
+             * yet) goes LOST at its sensor alike */
             make_lost(a, l, l->a.last_us, l->a.lat_deg, l->a.lon_deg, l->a.cls,
                       l->last_update_us + idle_us);
             i++;   /* its track went silent without ending: LOST at its last update */

@@ -305,7 +305,7 @@ int bf_cot_alert(const struct bf_alert *a, const char *site, const char *const *
     buf[0] = '\0';
     if (a->last_us == BF_TIME_NONE || !a->id[0] || a->type == BF_ALERT_SYSTEM)
         return BF_EINVAL;   /* SYSTEM has no place on a map */
-    bool track_alert = a->type != BF_ALERT_SENSOR_FAULT;
+    bool track_alert = bf_alert_has_track(a);   /* SENSOR_FAULT, UGS_TRIGGER, a sequence INCURSION: none */
     /* a live alert stays on the map until the engine would resolve it for want of
      * updates; a closed one fades after one track stale period */
     double stale_s = alert_closed(a->state) ? p->stale_s : p->alert_stale_s;

@@ -132,6 +132,24 @@ void fx_hist_push(struct bf_track *t, bf_time_us t_us, double e, double n)
     }
 }
 
+struct bf_detection fx_ugs_trip(uint32_t si, bf_time_us t, double e, double n, double radius,
+                                const float *lik)
+{
+    struct bf_detection d;
+    memset(&d, 0, sizeof d);
+    d.t_us = t;
+    d.sensor_idx = si;
+    d.kind = BF_MEAS_PRESENCE;
+    d.z[0] = radius;
+    d.sensor_e_m = e;
+    d.sensor_n_m = n;
+    if (lik) {
+        d.flags = BF_DET_F_CLASS;
+        memcpy(d.class_lik, lik, sizeof d.class_lik);
+    }
+    return d;
+}
+
 void fx_track_init(struct bf_track *t, uint32_t id, bf_time_us now, double e, double n, double ve,
                    double vn)
 {

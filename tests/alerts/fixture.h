@@ -86,6 +86,11 @@ bool fx_file_ends_with_line(const char *path, const char *json);
 
 /* ---- tracks and steps --------------------------------------------------------------------- */
 
+/* A ground sensor's PRESENCE trip: sensor si at (e, n), "within radius m", at t; class
+ * likelihoods lik (BF_CLASS_COUNT of them; NULL: the trip carries no hints). */
+struct bf_detection fx_ugs_trip(uint32_t si, bf_time_us t, double e, double n, double radius,
+                                const float *lik);
+
 /* Append a point to the track's history ring. */
 void fx_hist_push(struct bf_track *t, bf_time_us t_us, double e, double n);
 

@@ -346,18 +346,10 @@ static void test_joined_predecessor(void)
     bf_alerter_destroy(a);
 }
 
-/* A seismic trip (radius 30) of sensor si at (e, n). */
+/* A seismic trip (radius 30) of sensor si at (e, n), without hints. */
 static struct bf_detection trip(uint32_t si, bf_time_us t, double e, double n)
 {
-    struct bf_detection d;
-    memset(&d, 0, sizeof d);
-    d.t_us = t;
-    d.sensor_idx = si;
-    d.kind = BF_MEAS_PRESENCE;
-    d.z[0] = 30;
-    d.sensor_e_m = e;
-    d.sensor_n_m = n;
-    return d;
+    return fx_ugs_trip(si, t, e, n, 30, NULL);
 }
 
 static void test_joined_ground_sensor(void)

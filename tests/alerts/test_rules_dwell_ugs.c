@@ -460,18 +460,10 @@ static struct bf_detection ugs_trip(uint32_t si, bf_time_us t, double e, double 
 {
     static const float seismic[BF_CLASS_COUNT] = {1, 1, 0.7f, 0.1f, 0.1f, 0.5f};
     static const float deer[BF_CLASS_COUNT] = {0.2f, 0.1f, 1, 0.1f, 0.1f, 0.5f};
-    struct bf_detection d;
-    memset(&d, 0, sizeof d);
-    d.t_us = t;
-    d.sensor_idx = si;
-    d.kind = BF_MEAS_PRESENCE;
-    d.z[0] = radius;
-    d.sensor_e_m = e;
-    d.sensor_n_m = n;
-    d.flags = BF_DET_F_CLASS;
+    float lik[BF_CLASS_COUNT];
     for (int k = 0; k < BF_CLASS_COUNT; k++)
-        d.class_lik[k] = 1.0f - 0.8f * (1.0f - (animal ? deer[k] : seismic[k]));
-    return d;
+        lik[k] = 1.0f - 0.8f * (1.0f - (animal ? deer[k] : seismic[k]));
+    return fx_ugs_trip(si, t, e, n, radius, lik);
 }
 
 static void test_ugs_trigger(void)

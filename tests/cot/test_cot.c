@@ -420,21 +420,32 @@ static void test_alert_mapping(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(find(&d, "remarks")->text->str, "EXERCISE. INCURSION RESOLVED"));
     doc_free(&d);
 
-    /* SENSOR_FAULT: no track, no link */
-    make_alert(&a);
-    a.type = BF_ALERT_SENSOR_FAULT;
-    a.track_id = 0;
-    a.zone_idx = -1;
-    a.sensor_idx = 2;
-    snprintf(a.reason, sizeof a.reason, "no heartbeat <3 s>");
-    n = bf_cot_alert(&a, SITE, sensor_ids, 3, &p, buf, sizeof buf);
-    CU_ASSERT_TRUE_FATAL(n > 0 && parse(buf, (size_t)n, &d));
-    CU_ASSERT_PTR_NULL(find(&d, "link"));
-    CU_ASSERT_STRING_EQUAL(attr(&d, "__borderfuse", "track"), "");
-    CU_ASSERT_STRING_EQUAL(attr(&d, "contact", "callsign"), "SENSOR_FAULT high NEW");
-    CU_ASSERT_PTR_NOT_NULL(strstr(find(&d, "remarks")->text->str, "Sensor cam&1 is silent"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(find(&d, "remarks")->text->str, "(no heartbeat <3 s>)"));
-    doc_free(&d);
+    /* SENSOR_FAULT, an INCURSION of ground sensors alone (track_id 0), UGS_TRIGGER: no track,
+     * no link */
+    const enum bf_alert_type trackless[3] = {BF_ALERT_SENSOR_FAULT, BF_ALERT_INCURSION,
+                                             BF_ALERT_UGS_TRIGGER};
+    const char *callsign[3] = {"SENSOR_FAULT high NEW", "INCURSION high NEW", "UGS_TRIGGER high NEW"};
+    for (int k = 0; k < 3; k++) {
+        make_alert(&a);
+        a.type = trackless[k];
+        a.track_id = 0;
+        a.zone_idx = k ? 0 : -1;
+        a.sensor_idx = 2;
+        snprintf(a.reason, sizeof a.reason, k ? "ugs-a at 02:00:01Z, then ugs-b at 02:00:05Z"
+                                              : "no heartbeat <3 s>");
+        n = bf_cot_alert(&a, SITE, sensor_ids, 3, &p, buf, sizeof buf);
+        CU_ASSERT_TRUE_FATAL(n > 0 && parse(buf, (size_t)n, &d));
+        CU_ASSERT_PTR_NULL(find(&d, "link"));
+        CU_ASSERT_STRING_EQUAL(attr(&d, "__borderfuse", "track"), "");
+        CU_ASSERT_STRING_EQUAL(attr(&d, "contact", "callsign"), callsign[k]);
+        if (k == 0) {
+            CU_ASSERT_PTR_NOT_NULL(strstr(find(&d, "remarks")->text->str, "Sensor cam&1 is silent"));
+            CU_ASSERT_PTR_NOT_NULL(strstr(find(&d, "remarks")->text->str, "(no heartbeat <3 s>)"));
+        } else if (k == 1) {
+            CU_ASSERT_PTR_NOT_NULL(strstr(find(&d, "remarks")->text->str, "no track yet"));
+        }
+        doc_free(&d);
+    }
 
     /* no id or no time: refused */
     a.id[0] = '\0';

@@ -50,6 +50,8 @@ const lost = {...alert, state: 'LOST', reason: 'track lost',
               lost: {last_seen_time: T, center: {lat: 46.8, lon: 8.2}, radius_m: 50, growth_mps: 2}};
 const fault = {...alert, type: 'SENSOR_FAULT', severity: 'high', track_id: null, zone: null,
                sensor: 'radar-west', reason: 'silent for 30 s'};
+const sequence = {...alert, severity: 'medium', track_id: null, confidence: 0.6, sensors: ['ugs-south', 'ugs-north'],
+                  sensor: 'ugs-north', reason: 'ugs-south at 01:55:01Z, then ugs-north at 01:55:03Z: at least 1.5 m/s'};
 const tracks = {site: 'demo', time: T, published: T, tracks: [
   {id: 3, status: 'confirmed', lat: 46.8, lon: 8.2, speed_mps: 1.2, heading_deg: 180, class: 'person',
    class_p: 0.8, confidence: 0.9, exercise: false}]};
@@ -65,6 +67,7 @@ test('one message of each kind as the engine writes it passes', () => {
     {topic: topic('alerts'), payload: JSON.stringify(alert)},
     {topic: topic('alerts'), payload: lost},
     {topic: topic('alerts'), payload: fault},
+    {topic: topic('alerts'), payload: sequence},
     {topic: topic('alerts/live'), payload: {site: 'demo', time: T, seq: 15, alerts: [alert, lost], left_out: 0}},
     {topic: topic('tracks'), payload: tracks},
     {topic: topic('alerts/result'), payload: result},
@@ -78,7 +81,7 @@ test('one message of each kind as the engine writes it passes', () => {
   ]);
   console.log(r.out);
   assert.equal(r.code, 0, r.out);
-  assert.match(r.out, /schema: 10 messages valid \(alert 3, cue 1, live 1, request 1, result 1, status 1, tracks 1, unit 1\)/);
+  assert.match(r.out, /schema: 11 messages valid \(alert 4, cue 1, live 1, request 1, result 1, status 1, tracks 1, unit 1\)/);
 });
 
 const bad = [
@@ -88,6 +91,9 @@ const bad = [
   ['a member no consumer knows', topic('alerts'), {...alert, colour: 'red'}],
   ['a LOST alert without its area', topic('alerts'), {...alert, state: 'LOST'}],
   ['a SENSOR_FAULT without the sensor', topic('alerts'), {...fault, sensor: undefined}],
+  ['an INCURSION without a track or a sensor', topic('alerts'), {...sequence, sensor: undefined}],
+  ['a track INCURSION naming a sensor', topic('alerts'), {...alert, sensor: 'ugs-north'}],
+  ['a ZONE_ENTRY without a track', topic('alerts'), {...alert, type: 'ZONE_ENTRY', track_id: null}],
   ['a RESOLVED alert in the live snapshot', topic('alerts/live'),
    {site: 'demo', time: T, seq: 15, alerts: [{...alert, state: 'RESOLVED'}], left_out: 0}],
   ['a tentative track in the picture', topic('tracks'), {...tracks, tracks: [{...tracks.tracks[0], status: 'tentative'}]}],

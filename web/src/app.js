@@ -311,7 +311,7 @@ function fillCard(card, a) {
     card.seq = a.seq;
     card.li.dataset.state = a.state;
     card.li.dataset.severity = a.severity;
-    card.li.dataset.trackId = String(a.track_id);
+    card.li.dataset.trackId = a.track_id == null ? '' : String(a.track_id);
     card.li.className = `alert sev-${a.severity} st-${a.state}`;
     card.sev.innerHTML = sevBadge(a.severity);
     card.type.textContent = a.type;
@@ -319,8 +319,10 @@ function fillCard(card, a) {
     card.state.title = M.lostText(a);
     const zone = a.zone ? a.zone.name || a.zone.id : 'no zone';
     const conf = typeof a.confidence === 'number' ? `${Math.round(a.confidence * 100)}%` : '?';
-    card.what.textContent =
-      `Track ${a.track_id} · ${a.class || 'unknown'} · ${zone} · confidence ${conf}`;
+    // SENSOR_FAULT, UGS_TRIGGER and an INCURSION of ground sensors alone have no track
+    const who = a.track_id != null ? `Track ${a.track_id}`
+      : a.sensor ? `Sensor ${a.sensor}` : 'No track';
+    card.what.textContent = `${who} · ${a.class || 'unknown'} · ${zone} · confidence ${conf}`;
     card.expl.textContent = a.explanation || '';
     const parts = [];
     const lost = M.lostText(a);
