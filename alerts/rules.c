@@ -1248,7 +1248,7 @@ static void join_predecessor(struct bf_alerter *a, const struct bf_track *trk, b
         struct bf_live moved = a->v[i];
         uint64_t nk = bf_rules_key_of(nid, -1, 0) + (moved.key & 0xffff);
         if (bf_rules_live_find(a, nk) || closed_find(a, nk)) {   /* the successor has its own already */
-            snprintf(moved.a.cause, sizeof moved.a.cause, "continued by track %" PRIu32, nid);
+            snprintf(a->v[i].a.cause, sizeof a->v[i].a.cause, "continued by track %" PRIu32, nid);
             bf_rules_resolve_at(a, i, now);
             continue;
         }
