@@ -664,8 +664,9 @@ static int announce(struct bf_engine *e)
 {
     if (e->opt.no_mqtt)
         return 0;
-    if (bf_mqtt_wait_subscribed(e->mqtt_in, ANNOUNCE_WAIT_MS) < 0 &&
-        bf_mqtt_is_connected(e->mqtt_in))   /* not connected: open_mqtt said so */
+    /* not connected: open_mqtt said so, and waited for the broker already */
+    if (bf_mqtt_is_connected(e->mqtt_in) &&
+        bf_mqtt_wait_subscribed(e->mqtt_in, ANNOUNCE_WAIT_MS) < 0)
         BF_LOGW(ENGINE_LOG, "the broker has not answered every subscription within %d ms; "
                 "online all the same (they are made again on every reconnect)", ANNOUNCE_WAIT_MS);
     bf_eng_publish_status(e, "online");
