@@ -231,12 +231,16 @@ static int count_state(struct run *r, const char *id, const char *state)
     return it_collector_count_json(r->centre, ROOT "alerts", it_match_alert, &w);
 }
 
+/* want requests received and every one of them answered (accepted or refused): a status
+ * published while the engine thread had not yet acted on the last one counts it received only */
 static bool requests_seen(const cJSON *st, const void *arg)
 {
-    return it_jnum(member(st, "operators"), "requests") == *(const double *)arg;
+    const cJSON *o = member(st, "operators");
+    double want = *(const double *)arg;
+    return it_jnum(o, "requests") == want && it_jnum(o, "accepted") + it_jnum(o, "refused") == want;
 }
 
-/* The operators' counters of the latest status once requests reached want (or after 5 s). */
+/* The operators' counters of the latest status once want requests were answered (or after 5 s). */
 static double status_count(struct run *r, double want, const char *key)
 {
     cJSON *st = it_collector_wait_latest(r->centre, ROOT "status", requests_seen, &want, 5);
