@@ -1242,19 +1242,25 @@ static void join_predecessor(struct bf_alerter *a, const struct bf_track *trk, b
             !closed_add(a, bf_rules_key_of(nid, -1, 0) + (k & 0xffff)))
             BF_LOGE(LOG_COMP, "out of memory moving a closed key to track %" PRIu32, nid);
     }
-    /* the alerts, in key order */
-    while ((i = bf_rules_lower_bound(a, bf_rules_key_of(old, -1, 0))) < a->n &&
+    /* the alerts, in key order; `kept` of them stay with the old track at the front of its
+     * range: those an operator holds while the successor has its own */
+    size_t kept = 0;
+    while ((i = bf_rules_lower_bound(a, bf_rules_key_of(old, -1, 0)) + kept) < a->n &&
            (uint32_t)(a->v[i].key >> 16) == old) {
         struct bf_live moved = a->v[i];
         uint64_t nk = bf_rules_key_of(nid, -1, 0) + (moved.key & 0xffff);
         if (bf_rules_live_find(a, nk) || closed_find(a, nk)) {   /* the successor has its own already */
+            if (moved.a.ack_by[0] || moved.a.assigned_unit[0]) {
+                kept++;   /* an operator holds it: no rule closes it (docs/alerts.md, LOST) */
+                continue;
+            }
             snprintf(a->v[i].a.cause, sizeof a->v[i].a.cause, "continued by track %" PRIu32, nid);
             bf_rules_resolve_at(a, i, now);
             continue;
         }
         struct bf_live *l = bf_rules_live_rekey(a, i, nk);
         if (!l)
-            continue;
+            continue;   /* out of memory: lost, counted and logged by the rekey */
         moved.key = nk;
         moved.a.track_id = nid;
         moved.touched = 0;

@@ -275,6 +275,52 @@ static void test_lost_unacknowledged(void)
     bf_alerter_destroy(a);
 }
 
+/* A continuing track that already has its own INCURSION when it is joined to its
+ * predecessor: the predecessor's INCURSION, acknowledged and assigned by an operator and LOST,
+ * is not closed by the join (no rule closes what an operator holds); an unheld one is
+ * resolved "continued by track N". */
+static void test_join_keeps_held_alert(void)
+{
+    for (int held = 0; held < 2; held++) {
+        struct fx_sink s;
+        struct bf_alerter *a = mk(&s, NULL);
+        struct bf_track t, u;
+        fx_track_init(&t, 200, T0, 5, 0, 1, 0);
+        CU_ASSERT_EQUAL(step(a, &t, 0, +1), 0);
+        int first = last_of(&s, BF_ALERT_INCURSION, 200);
+        CU_ASSERT_TRUE_FATAL(first >= 0);
+        char id[BF_ALERT_ID_LEN];
+        snprintf(id, sizeof id, "%s", s.r[first].a.id);
+        if (held) {
+            struct bf_ack_request rq = op_req(BF_ACK_ASSIGN, id, "patrol-2");
+            struct bf_ack_result res;
+            CU_ASSERT_EQUAL(bf_alerter_act(a, &rq, T0 + S(1), &res), 0);
+            CU_ASSERT_TRUE(res.ok);
+        }
+        CU_ASSERT_EQUAL(end_track(a, &t, T0 + S(5)), 0);
+        CU_ASSERT_EQUAL(s.r[s.n - 1].a.state, BF_ALERT_LOST);
+        /* track 201 crosses on its own, then is found to continue 200 */
+        fx_track_init(&u, 201, T0 + S(20), 40, 0, 1, 0);
+        CU_ASSERT_EQUAL(step(a, &u, 0, +1), 0);
+        int own = last_of(&s, BF_ALERT_INCURSION, 201);
+        CU_ASSERT_TRUE_FATAL(own >= 0);
+        CU_ASSERT_STRING_NOT_EQUAL(s.r[own].a.id, id);
+        int before = s.n;
+        u.continues_id = 200;
+        fx_track_move(&u, 1.0);
+        CU_ASSERT_EQUAL(step(a, &u, 0, 0), 0);
+        int closed = 0;
+        for (int i = before; i < s.n; i++)
+            if (!strcmp(s.r[i].a.id, id) && s.r[i].a.state == BF_ALERT_RESOLVED) {
+                closed++;
+                CU_ASSERT_STRING_EQUAL(s.r[i].a.cause, "continued by track 201");
+            }
+        CU_ASSERT_EQUAL(closed, held ? 0 : 1);
+        CU_ASSERT_TRUE(bf_alerter_check(a));
+        bf_alerter_destroy(a);
+    }
+}
+
 static void test_idle_lost_own_track(void)
 {
     struct fx_sink s;
@@ -745,6 +791,7 @@ static void test_test_targets_never_alert(void)
 static CU_TestInfo tests[] = {
     {"LOST, acknowledged, reacquired, never closed by a rule", test_lost_reacquired_acknowledged},
     {"LOST and reacquired; APPROACH resolves; closed key moves", test_lost_unacknowledged},
+    {"a join keeps the predecessor's alert an operator holds", test_join_keeps_held_alert},
     {"idle LOST, its own track heard again", test_idle_lost_own_track},
     {"joined history: predecessor on their side", test_joined_predecessor},
     {"joined history: ground sensor at the line, radar inside", test_joined_ground_sensor},
