@@ -316,6 +316,12 @@ void bf_sorted_close(void *base, size_t *n, size_t size, size_t i, size_t count)
 /* ---- text: the bounded writer, UTF-8, cJSON habits (text.c) ----------------- */
 
 /*
+ * Make *buf (*cap bytes, NULL when 0) hold at least need bytes: 4096 first,
+ * then doubled.  0, or BF_ENOMEM (*buf and *cap unchanged and still valid).
+ */
+int bf_buf_reserve(char **buf, size_t *cap, size_t need);
+
+/*
  * A bounded text writer into the caller's buf (len bytes, len >= 1, buf[0]
  * NUL at start): pieces are appended with their NUL; the first piece that
  * does not fit sets overflow, is not written, and nothing is written after

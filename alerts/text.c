@@ -19,6 +19,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -184,4 +185,19 @@ int bf_json_print_free(struct cJSON *o, char *buf, size_t len)
     if (rc < 0)
         buf[0] = '\0';
     return rc;
+}
+
+int bf_buf_reserve(char **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 4096;
+    while (c < need)
+        c *= 2;
+    char *nb = realloc(*buf, c);
+    if (!nb)
+        return BF_ENOMEM;
+    *buf = nb;
+    *cap = c;
+    return 0;
 }

@@ -274,17 +274,7 @@ static int take_lock(struct bf_journal *j)
 
 static int grow(struct bf_journal *j, size_t need)
 {
-    if (need <= j->cap)
-        return 0;
-    size_t cap = j->cap ? j->cap : 4096;
-    while (cap < need)
-        cap *= 2;
-    char *nb = realloc(j->buf, cap);
-    if (!nb)
-        return BF_ENOMEM;
-    j->buf = nb;
-    j->cap = cap;
-    return 0;
+    return bf_buf_reserve(&j->buf, &j->cap, need);
 }
 
 /* Write json[0..len) (a JSON object) with its crc member and newline; fsync per the policy. */

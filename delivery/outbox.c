@@ -175,17 +175,7 @@ static struct entry *add_entry(struct bf_outbox *o, uint64_t seq)
 
 static int grow_buf(struct bf_outbox *o, size_t need)
 {
-    if (need <= o->buf_cap)
-        return 0;
-    size_t cap = o->buf_cap ? o->buf_cap : 4096;
-    while (cap < need)
-        cap *= 2;
-    char *nb = realloc(o->buf, cap);
-    if (!nb)
-        return BF_ENOMEM;
-    o->buf = nb;
-    o->buf_cap = cap;
-    return 0;
+    return bf_buf_reserve(&o->buf, &o->buf_cap, need);
 }
 
 static void open_reader(struct bf_outbox *o)
