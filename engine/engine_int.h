@@ -1,6 +1,6 @@
 /*
  * engine_int.h - the engine's own internals, shared by its files and by
- * nothing else (not even the rest of fusion/):
+ * nothing else:
  *
  *   engine.c            construction, the pipeline (bf_engine_step), stop
  *   engine_sensors.c    sensors in: the plugin host, plugins, platforms, silence
